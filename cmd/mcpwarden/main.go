@@ -1,0 +1,259 @@
+// Command mcpwarden is a security gateway for MCP: it sits between MCP
+// clients and MCP servers, presents the servers as one, and checks, routes
+// and records every call.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/config"
+	"github.com/mcpwarden/mcpwarden/internal/demo"
+	"github.com/mcpwarden/mcpwarden/internal/gateway"
+	"github.com/mcpwarden/mcpwarden/internal/store"
+	"github.com/mcpwarden/mcpwarden/internal/transport"
+)
+
+func main() {
+	if err := newRoot().Execute(); err != nil {
+		fmt.Fprintln(os.Stderr, "mcpwarden:", err)
+		os.Exit(1)
+	}
+}
+
+func newRoot() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "mcpwarden",
+		Short:         "A security gateway for MCP (Model Context Protocol)",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	var cfgPath, logLevel string
+	root.PersistentFlags().StringVarP(&cfgPath, "config", "c", "", "configuration file (default: the embedded example configuration)")
+	root.PersistentFlags().StringVar(&logLevel, "log-level", "info", "log level: debug, info, warn, error")
+
+	serve := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve MCP over Streamable HTTP (default http://127.0.0.1:8931/mcp)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runServe(cmd.Context(), cfgPath, logLevel)
+		},
+	}
+	stdio := &cobra.Command{
+		Use:   "stdio",
+		Short: "Serve one MCP client on stdin/stdout (for an IDE's MCP configuration)",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runStdio(cmd.Context(), cfgPath, logLevel)
+		},
+	}
+	check := &cobra.Command{
+		Use:   "check",
+		Short: "Validate the configuration file and print its warnings",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, warnings, err := loadConfig(cfgPath)
+			for _, w := range warnings {
+				fmt.Fprintln(cmd.ErrOrStderr(), "warning:", w)
+			}
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(cmd.OutOrStdout(), "configuration OK: %d server(s): %v\n", cfg.Servers.Len(), cfg.ServerNames())
+			return nil
+		},
+	}
+	var demoHTTP string
+	var demoSSE bool
+	var demoName string
+	demoCmd := &cobra.Command{
+		Use:    "demo-server",
+		Short:  "Run the built-in demo MCP server (stdio, or HTTP with --http)",
+		Hidden: false,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o := demo.Options{Name: demoName}
+			if demoHTTP == "" {
+				return demo.ServeStdio(cmd.Context(), o)
+			}
+			h := demo.HTTPHandler(o)
+			if demoSSE {
+				h = demo.SSEHandler(o)
+			}
+			srv := &http.Server{Addr: demoHTTP, Handler: h, ReadHeaderTimeout: 10 * time.Second}
+			return srv.ListenAndServe()
+		},
+	}
+	demoCmd.Flags().StringVar(&demoHTTP, "http", "", "serve Streamable HTTP on this address (e.g. 127.0.0.1:3001) instead of stdio")
+	demoCmd.Flags().BoolVar(&demoSSE, "sse", false, "with --http: speak the 2024-11-05 HTTP+SSE transport")
+	demoCmd.Flags().StringVar(&demoName, "name", "", "server name")
+	version := &cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Run: func(cmd *cobra.Command, args []string) {
+			fmt.Fprintln(cmd.OutOrStdout(), "mcpwarden", gateway.Version)
+		},
+	}
+	root.AddCommand(serve, stdio, check, demoCmd, version)
+	return root
+}
+
+func loadConfig(path string) (*config.Config, []string, error) {
+	if path == "" {
+		return config.Default()
+	}
+	return config.Load(path)
+}
+
+func newLogger(level string, w io.Writer) (*slog.Logger, error) {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		return nil, fmt.Errorf("--log-level: %w", err)
+	}
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
+}
+
+// runtime is what serve and stdio share: config, audit, gateway.
+type runtime struct {
+	cfg   *config.Config
+	log   *slog.Logger
+	audit *audit.Logger
+	store *store.Store
+	gw    *gateway.Gateway
+}
+
+func setup(ctx context.Context, cfgPath, logLevel string, stdioMode bool) (*runtime, error) {
+	log, err := newLogger(logLevel, os.Stderr)
+	if err != nil {
+		return nil, err
+	}
+	cfg, warnings, err := loadConfig(cfgPath)
+	if err != nil {
+		return nil, err
+	}
+	if cfgPath == "" {
+		log.Info("no --config given: running the embedded example configuration (a built-in demo server)")
+	}
+	for _, w := range warnings {
+		log.Warn(w)
+	}
+	rt := &runtime{cfg: cfg, log: log}
+	var sinks []audit.Sink
+	if f := cfg.Audit.File; f != "" {
+		var sink audit.Sink
+		if f == config.StdoutFile && stdioMode {
+			log.Warn(`audit.file is "-" but stdout carries the MCP protocol in stdio mode: audit events go to stderr`)
+			sink = audit.NewJSONLSink(os.Stderr)
+		} else {
+			sink, err = audit.OpenFileSink(f)
+			if err != nil {
+				return nil, fmt.Errorf("audit.file: %w", err)
+			}
+		}
+		sinks = append(sinks, sink)
+	}
+	if cfg.Audit.Store == nil || *cfg.Audit.Store {
+		st, err := store.Open(cfg.Store.Path)
+		if err != nil {
+			return nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
+		}
+		rt.store = st
+		sinks = append(sinks, store.AuditSink(st))
+	}
+	rt.audit = audit.NewLogger(sinks...)
+	for _, w := range warnings {
+		_ = rt.audit.Emit(ctx, &audit.Event{Type: audit.TypeConfigWarning, Principal: audit.Principal{Subject: "mcpwarden"},
+			Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK}, Detail: map[string]any{"warning": w}})
+	}
+	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.audit})
+	if err != nil {
+		rt.close()
+		return nil, err
+	}
+	rt.gw = gw
+	gw.Start(ctx)
+	return rt, nil
+}
+
+func (rt *runtime) close() {
+	if rt.gw != nil {
+		rt.gw.Close()
+	}
+	if rt.audit != nil {
+		_ = rt.audit.Close()
+	}
+	if rt.store != nil {
+		_ = rt.store.Close()
+	}
+}
+
+func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
+	if parent == nil {
+		parent = context.Background()
+	}
+	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+}
+
+func runServe(parent context.Context, cfgPath, logLevel string) error {
+	ctx, stop := signalContext(parent)
+	defer stop()
+	// Check the listener before starting anything.
+	cfg, _, err := loadConfig(cfgPath)
+	if err != nil {
+		return err
+	}
+	loopback := config.IsLoopbackListen(cfg.Listen)
+	if !loopback && cfg.Auth == nil {
+		return fmt.Errorf("listen: %s is not a loopback address; serving beyond this machine requires authentication (auth:), which this build does not support yet; use 127.0.0.1", cfg.Listen)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	rt, err := setup(ctx, cfgPath, logLevel, false)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer rt.close()
+	hs := transport.NewHTTPServer(rt.gw, transport.HTTPOptions{
+		Path: cfg.Path, MaxBodyBytes: cfg.MaxBodyBytes, AllowedOrigins: rt.cfg.AllowedOrigins,
+		LoopbackOnly: loopback, IdleTimeout: cfg.SessionIdleTimeout.D(), Logger: rt.log, Audit: rt.audit,
+	})
+	defer hs.Close()
+	srv := &http.Server{Handler: hs.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(rt.log.Handler(), slog.LevelWarn)}
+	rt.log.Info("mcpwarden serving", "url", "http://"+ln.Addr().String()+cfg.Path, "servers", rt.gw.Servers())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return nil
+}
+
+func runStdio(parent context.Context, cfgPath, logLevel string) error {
+	ctx, stop := signalContext(parent)
+	defer stop()
+	rt, err := setup(ctx, cfgPath, logLevel, true)
+	if err != nil {
+		return err
+	}
+	defer rt.close()
+	return transport.ServeStdio(ctx, rt.gw, os.Stdin, os.Stdout, transport.StdioOptions{MaxMessageBytes: int(rt.cfg.MaxBodyBytes), Logger: rt.log})
+}

@@ -1,0 +1,158 @@
+package audit
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// SchemaVersion is the version of the event schema this package writes.
+// Additive changes bump the minor version; renames, removals or changes of
+// meaning bump the major version (see docs/audit-events.md).
+const SchemaVersion = "1.0"
+
+// Event types. The list is open: new types may be added in a minor schema
+// version, so consumers must tolerate types they do not know.
+const (
+	TypeToolsCall              = "tools/call"
+	TypeResourcesRead          = "resources/read"
+	TypePromptsGet             = "prompts/get"
+	TypeToolsList              = "tools/list"
+	TypeResourcesList          = "resources/list"
+	TypeResourcesTemplatesList = "resources/templates/list"
+	TypePromptsList            = "prompts/list"
+	TypeSessionStart           = "session.start"
+	TypeSessionEnd             = "session.end"
+	TypeUpstreamStart          = "upstream.start"
+	TypeUpstreamExit           = "upstream.exit"
+	TypeUpstreamError          = "upstream.error"
+	TypeProtocolError          = "protocol.error"
+	TypeConfigWarning          = "config.warning"
+)
+
+// Decision actions.
+const (
+	ActionAllow = "allow"
+	ActionDeny  = "deny"
+	ActionHold  = "hold"
+)
+
+// Status outcomes.
+const (
+	OutcomeOK          = "ok"          // upstream answered with a result
+	OutcomeIsError     = "is_error"    // tool result with isError=true
+	OutcomeError       = "error"       // JSON-RPC error from upstream or gateway
+	OutcomeDenied      = "denied"      // a guard refused the call
+	OutcomeTimeout     = "timeout"     // deadline exceeded
+	OutcomeCancelled   = "cancelled"   // client cancelled / disconnected
+	OutcomeUnavailable = "unavailable" // upstream not running or unreachable
+)
+
+// Transports.
+const (
+	TransportStreamableHTTP = "streamable-http"
+	TransportStdio          = "stdio"
+)
+
+// Event is one audit record. Its JSON encoding is the wire/storage format
+// documented in docs/audit-events.md.
+type Event struct {
+	SchemaVersion  string          `json:"schema_version"`
+	EventID        string          `json:"event_id"` // UUIDv7 (time-ordered), set by Logger if empty
+	Time           time.Time       `json:"time"`     // UTC, RFC3339Nano; set by Logger if zero
+	Type           string          `json:"type"`
+	CorrelationID  string          `json:"correlation_id,omitempty"`
+	SessionID      string          `json:"session_id,omitempty"`
+	Principal      Principal       `json:"principal"`
+	Client         *ClientInfo     `json:"client,omitempty"`
+	Transport      string          `json:"transport,omitempty"` // "streamable-http" | "stdio"
+	RemoteAddr     string          `json:"remote_addr,omitempty"`
+	Server         string          `json:"server,omitempty"`
+	Tool           string          `json:"tool,omitempty"`         // upstream tool name (tools/call) or prompt name (prompts/get)
+	ExposedName    string          `json:"exposed_name,omitempty"` // the namespaced name the client used
+	Resource       string          `json:"resource,omitempty"`     // URI for resources/read
+	Arguments      json.RawMessage `json:"arguments,omitempty"`
+	SchemaHash     string          `json:"schema_hash,omitempty"` // "sha256:<hex>"
+	ContainsBase64 bool            `json:"contains_base64"`
+	Decision       Decision        `json:"decision"`
+	Status         Status          `json:"status"`
+	DurationMS     float64         `json:"duration_ms"`
+	Detail         map[string]any  `json:"detail,omitempty"`
+}
+
+// Principal identifies who made the request.
+type Principal struct {
+	Subject   string `json:"subject"`
+	Anonymous bool   `json:"anonymous"`
+	ClientID  string `json:"client_id,omitempty"`
+}
+
+// ClientInfo is what the MCP client reported in initialize.
+type ClientInfo struct {
+	Name            string `json:"name"`
+	Version         string `json:"version"`
+	ProtocolVersion string `json:"protocol_version,omitempty"`
+}
+
+// Decision is the policy verdict for the request.
+type Decision struct {
+	Action string `json:"action"` // "allow" | "deny" | "hold"
+	Guard  string `json:"guard,omitempty"`
+	Reason string `json:"reason,omitempty"`
+	Code   int    `json:"code,omitempty"` // JSON-RPC error code given to the client
+}
+
+// Status is how the request ended.
+type Status struct {
+	Outcome      string `json:"outcome"` // see Outcome* constants
+	ErrorCode    int    `json:"error_code,omitempty"`
+	ErrorMessage string `json:"error_message,omitempty"`
+}
+
+var fallbackSeq atomic.Uint64
+
+// NewEventID returns a new UUIDv7 string (time-ordered, monotonic within the
+// process). It never panics: if the random source fails it falls back to a
+// time+counter based identifier in the same textual shape.
+func NewEventID() string {
+	id, err := uuid.NewV7()
+	if err == nil {
+		return id.String()
+	}
+	return fallbackID()
+}
+
+// NewCorrelationID returns a new correlation ID: "c-" followed by a UUIDv7.
+func NewCorrelationID() string {
+	return "c-" + NewEventID()
+}
+
+// fallbackID builds a UUIDv7-shaped identifier from the clock and a
+// process-wide counter. Used only when crypto/rand fails.
+func fallbackID() string {
+	var b [16]byte
+	ms := uint64(time.Now().UnixMilli())
+	b[0], b[1], b[2], b[3], b[4], b[5] = byte(ms>>40), byte(ms>>32), byte(ms>>24), byte(ms>>16), byte(ms>>8), byte(ms)
+	seq := fallbackSeq.Add(1)
+	_, _ = rand.Read(b[6:]) // best effort; overwritten by the counter below if it fails
+	for i := 0; i < 8; i++ {
+		b[15-i] ^= byte(seq >> (8 * i))
+	}
+	b[6] = (b[6] & 0x0f) | 0x70 // version 7
+	b[8] = (b[8] & 0x3f) | 0x80 // RFC 4122 variant
+	var s [36]byte
+	hex.Encode(s[0:8], b[0:4])
+	s[8] = '-'
+	hex.Encode(s[9:13], b[4:6])
+	s[13] = '-'
+	hex.Encode(s[14:18], b[6:8])
+	s[18] = '-'
+	hex.Encode(s[19:23], b[8:10])
+	s[23] = '-'
+	hex.Encode(s[24:], b[10:])
+	return string(s[:])
+}

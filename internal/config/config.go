@@ -1,0 +1,435 @@
+package config
+
+import (
+	_ "embed"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration file. Keys are exactly the yaml names
+// below; anything else is an error.
+type Config struct {
+	// Listen is the host:port the gateway's HTTP endpoint binds to.
+	// Default "127.0.0.1:8931". Binding to a non-loopback address requires
+	// auth (checked by the server, see IsLoopbackListen).
+	Listen string `yaml:"listen"`
+
+	// Path is the HTTP path of the MCP endpoint. Default "/mcp". Must start
+	// with "/".
+	Path string `yaml:"path"`
+
+	// AllowedOrigins is the allowlist for the Origin header of browser
+	// requests (DNS-rebinding protection). Each entry is
+	// "scheme://host[:port]" with scheme http or https, or
+	// "scheme://host:*" for any port (including none). Default:
+	// http and https on localhost, 127.0.0.1 and [::1], any port.
+	// An explicit empty list ([]) allows no browser origin at all. Requests
+	// without an Origin header are not affected. See OriginAllowed.
+	AllowedOrigins []string `yaml:"allowed_origins"`
+
+	// NamespaceSeparator joins a server's prefix and an upstream tool name
+	// into the name clients see ("ev" + "__" + "get-env"). Default "__".
+	// Must match ^[A-Za-z0-9_-]{1,8}$ and must not occur in server names
+	// or prefixes.
+	NamespaceSeparator string `yaml:"namespace_separator"`
+
+	// MaxBodyBytes caps the size of a request body. Default 4 MiB. Must be
+	// > 0.
+	MaxBodyBytes int64 `yaml:"max_body_bytes"`
+
+	// SessionIdleTimeout ends a client session after this long without
+	// requests. Default "30m". Must be > 0.
+	SessionIdleTimeout Duration `yaml:"session_idle_timeout"`
+
+	// Servers are the upstream MCP servers, keyed by name, in file order.
+	// At least one is required. Names match ^[A-Za-z0-9][A-Za-z0-9_-]*$
+	// (at most 64 characters) and must not contain NamespaceSeparator.
+	Servers OrderedMap[*Server] `yaml:"servers"`
+
+	// Policy holds gateway-wide policy settings.
+	Policy Policy `yaml:"policy"`
+
+	// Audit configures the audit log.
+	Audit Audit `yaml:"audit"`
+
+	// Store configures the SQLite state store.
+	Store Store `yaml:"store"`
+
+	// Auth is reserved for client authentication. It is not supported by
+	// this build: setting it is an error, so that a configuration written
+	// for a newer build does not silently run without auth.
+	Auth *Auth `yaml:"auth"`
+}
+
+// Server is one upstream MCP server. Exactly one of Command (a local process
+// spoken to over stdio) or URL (a remote server) is required.
+type Server struct {
+	// Name is the server's key under servers. Set by the loader; not a
+	// configuration key.
+	Name string `yaml:"-"`
+
+	// Command starts a local server that speaks MCP over stdin/stdout (a
+	// name without a slash is looked up in PATH; no shell is involved).
+	// The special value "@self" means this mcpwarden binary's own path
+	// (for example with args ["demo-server"] for the built-in demo server).
+	Command string `yaml:"command"`
+
+	// Args are the command's arguments. Command servers only.
+	Args []string `yaml:"args"`
+
+	// Env adds environment variables for the command (values may be
+	// env:/file: references, see Value). Command servers only.
+	Env OrderedMap[Value] `yaml:"env"`
+
+	// Dir is the command's working directory; relative to the directory
+	// of the configuration file. Default: that directory. Command servers
+	// only.
+	Dir string `yaml:"dir"`
+
+	// URL is the endpoint of a remote server, http or https. It must not
+	// contain credentials; use Headers with references instead.
+	URL string `yaml:"url"`
+
+	// Transport is how to speak to the server. For url servers
+	// "streamable-http" (default) or "sse" (the older HTTP+SSE transport);
+	// for command servers "stdio" (default and only value).
+	Transport string `yaml:"transport"`
+
+	// Headers are extra HTTP headers sent to a url server. Values of
+	// headers whose name looks secret-bearing (Authorization,
+	// Proxy-Authorization, Cookie, or containing token, key, secret, auth,
+	// password or credential in any case) must be env:/file: references.
+	// Headers the transport manages (Host, Content-Type, Mcp-Session-Id...)
+	// cannot be set. URL servers only.
+	Headers OrderedMap[Value] `yaml:"headers"`
+
+	// Timeout bounds one call to the server. Default "60s". Must be > 0.
+	Timeout Duration `yaml:"timeout"`
+
+	// ConnectTimeout bounds starting or connecting to the server and its
+	// MCP initialize handshake. Default "30s". Must be > 0.
+	ConnectTimeout Duration `yaml:"connect_timeout"`
+
+	// Prefix namespaces the server's tools: clients see
+	// Prefix + NamespaceSeparator + tool. Absent means the server name;
+	// "" means no prefix (tools are exposed under their own names). After
+	// loading it is never nil. Effective prefixes must be unique among
+	// servers, so at most one server can use "".
+	Prefix *string `yaml:"prefix"`
+
+	// Sessions is "shared" (one upstream session serves all clients) or
+	// "per-client" (one upstream session per client session). Default
+	// "shared" for command servers, "per-client" for url servers.
+	Sessions string `yaml:"sessions"`
+
+	// Tools are rules for the server's tools, keyed by the upstream tool
+	// name (without prefix) or a glob pattern in path.Match syntax (*, ?,
+	// [...], \ escapes; * does not match "/"), checked when loading.
+	// A rule keyed by the tool's exact name applies first; otherwise the
+	// first glob rule in file order that matches applies. Tools no rule
+	// matches follow the server's or the gateway's default policy.
+	Tools OrderedMap[*ToolRule] `yaml:"tools"`
+
+	// Policy overrides gateway-wide policy for this server.
+	Policy *ServerPolicy `yaml:"policy"`
+
+	// Restart controls restarting a command server that exits. Command
+	// servers only.
+	Restart Restart `yaml:"restart"`
+}
+
+// ToolRule decides about the tools a pattern matches. A rule must set
+// something.
+type ToolRule struct {
+	// Allow permits (true) or refuses (false) calls to matching tools;
+	// refused tools are also hidden from tools/list.
+	Allow *bool `yaml:"allow"`
+}
+
+// Policy holds gateway-wide policy settings.
+type Policy struct {
+	// Default is what happens to a tool no rule matches: "allow" or
+	// "deny". If omitted it is "allow" and loading returns a warning.
+	Default string `yaml:"default"`
+}
+
+// ServerPolicy overrides Policy for one server.
+type ServerPolicy struct {
+	// Default is "allow" or "deny" for this server's tools no rule
+	// matches. Absent: the gateway-wide policy.default applies.
+	Default string `yaml:"default"`
+}
+
+// Restart is the backoff for restarting a command server that exited; it
+// doubles from InitialBackoff up to MaxBackoff.
+type Restart struct {
+	// InitialBackoff is the first delay. Default "500ms". Must be > 0.
+	InitialBackoff Duration `yaml:"initial_backoff"`
+	// MaxBackoff caps the delay. Default "30s". Must be >= InitialBackoff.
+	MaxBackoff Duration `yaml:"max_backoff"`
+}
+
+// Audit configures the audit log.
+type Audit struct {
+	// File receives audit records as JSON lines. "-" is standard output;
+	// a relative path is relative to the configuration file's directory.
+	// Absent: no audit file.
+	File string `yaml:"file"`
+	// Store also records audit events in the state store. Default true.
+	Store *bool `yaml:"store"`
+}
+
+// Store configures the SQLite state store.
+type Store struct {
+	// Path is the SQLite database file; relative paths are relative to
+	// the configuration file's directory. ":memory:" keeps state in
+	// memory only. Default "mcpwarden.db" next to the configuration file.
+	Path string `yaml:"path"`
+}
+
+// Auth is a placeholder for client authentication; setting it is an error
+// in this build.
+type Auth struct {
+	Issuer string `yaml:"issuer"`
+}
+
+// Default values.
+const (
+	DefaultListen             = "127.0.0.1:8931"
+	DefaultPath               = "/mcp"
+	DefaultNamespaceSeparator = "__"
+	DefaultMaxBodyBytes       = 4 << 20
+	DefaultStoreFile          = "mcpwarden.db"
+
+	TransportStdio          = "stdio"
+	TransportStreamableHTTP = "streamable-http"
+	TransportSSE            = "sse"
+
+	SessionsShared    = "shared"
+	SessionsPerClient = "per-client"
+
+	PolicyAllow = "allow"
+	PolicyDeny  = "deny"
+
+	// SelfCommand as Server.Command means this binary's own path.
+	SelfCommand = "@self"
+	// MemoryStore as Store.Path keeps state in memory.
+	MemoryStore = ":memory:"
+	// StdoutFile as Audit.File writes to standard output.
+	StdoutFile = "-"
+)
+
+// DefaultAllowedOrigins is the Origin allowlist used when allowed_origins is
+// absent.
+var DefaultAllowedOrigins = []string{
+	"http://localhost:*", "https://localhost:*",
+	"http://127.0.0.1:*", "https://127.0.0.1:*",
+	"http://[::1]:*", "https://[::1]:*",
+}
+
+// DefaultYAML is the built-in example configuration (a demo server served by
+// this binary itself). See Default.
+//
+//go:embed default.yaml
+var DefaultYAML []byte
+
+// maxFileSize bounds configuration files.
+const maxFileSize = 4 << 20
+
+// Load reads, decodes and validates the configuration file at path.
+// Relative paths in the file are relative to the file's directory. It
+// returns warnings (things that are allowed but probably not meant) even
+// when it fails. The error, if any, lists every problem found, one per line
+// (see Error).
+func Load(path string) (*Config, []string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, nil, err
+	}
+	if fi.IsDir() {
+		return nil, nil, &Error{File: path, Msg: "is a directory, not a configuration file"}
+	}
+	data, err := io.ReadAll(io.LimitReader(f, maxFileSize+1))
+	if err != nil {
+		return nil, nil, err
+	}
+	dir := filepath.Dir(path)
+	if abs, err := filepath.Abs(dir); err == nil {
+		dir = abs
+	}
+	return Parse(data, path, dir)
+}
+
+// Parse decodes and validates configuration data. name is used in error
+// messages (usually the file name); baseDir is the directory relative paths
+// in the configuration are resolved against ("" leaves them relative to the
+// process's working directory). Parse never panics, reads no files and
+// resolves no references.
+func Parse(data []byte, name string, baseDir string) (cfg *Config, warnings []string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			cfg, err = nil, &Error{File: name, Msg: fmt.Sprintf("internal error while parsing configuration: %v", r)}
+		}
+	}()
+	if len(data) > maxFileSize {
+		return nil, nil, &Error{File: name, Msg: fmt.Sprintf("file is larger than %d bytes", maxFileSize)}
+	}
+	root, perr := parseDocument(data, name)
+	if perr != nil {
+		return nil, nil, perr
+	}
+	d := newDecoder(name)
+	var c Config
+	if root.Kind != yaml.MappingNode {
+		d.errorf(root.Line, "", "expected a mapping of settings at the top level, got %s", describe(root))
+		return nil, nil, d.err()
+	}
+	d.decode(reflect.ValueOf(&c).Elem(), root, "")
+	v := &validator{d: d, cfg: &c}
+	v.validate()
+	if err := d.err(); err != nil {
+		return nil, v.warnings, err
+	}
+	c.applyDefaults(baseDir)
+	return &c, v.warnings, nil
+}
+
+// Default returns the built-in example configuration (DefaultYAML).
+func Default() (*Config, []string, error) {
+	return Parse(DefaultYAML, "default.yaml", "")
+}
+
+// ServerNames returns the server names in file order.
+func (c *Config) ServerNames() []string {
+	return append([]string(nil), c.Servers.Keys...)
+}
+
+// IsStdio reports whether s is a command (stdio) server.
+func (s *Server) IsStdio() bool { return s.Command != "" }
+
+// EffectivePrefix returns the prefix the server's tools are exposed under:
+// Prefix if set, else the server name.
+func (s *Server) EffectivePrefix() string {
+	if s.Prefix != nil {
+		return *s.Prefix
+	}
+	return s.Name
+}
+
+// IsLoopbackListen reports whether a listen address binds only to loopback:
+// "localhost", an address in 127.0.0.0/8 or ::1, with a port. An empty host,
+// 0.0.0.0, ::, any other address or name, or an unparsable value is false.
+func IsLoopbackListen(listen string) bool {
+	host, _, err := net.SplitHostPort(listen)
+	if err != nil {
+		return false
+	}
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (c *Config) applyDefaults(baseDir string) {
+	if c.Listen == "" {
+		c.Listen = DefaultListen
+	}
+	if c.Path == "" {
+		c.Path = DefaultPath
+	}
+	if c.AllowedOrigins == nil {
+		c.AllowedOrigins = append([]string(nil), DefaultAllowedOrigins...)
+	}
+	if c.NamespaceSeparator == "" {
+		c.NamespaceSeparator = DefaultNamespaceSeparator
+	}
+	if c.MaxBodyBytes == 0 {
+		c.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if c.SessionIdleTimeout == 0 {
+		c.SessionIdleTimeout = Duration(30 * time.Minute)
+	}
+	if c.Policy.Default == "" {
+		c.Policy.Default = PolicyAllow
+	}
+	if c.Audit.Store == nil {
+		t := true
+		c.Audit.Store = &t
+	}
+	if c.Audit.File != "" && c.Audit.File != StdoutFile {
+		c.Audit.File = relTo(baseDir, c.Audit.File)
+	}
+	switch {
+	case c.Store.Path == "":
+		c.Store.Path = relTo(baseDir, DefaultStoreFile)
+	case c.Store.Path != MemoryStore:
+		c.Store.Path = relTo(baseDir, c.Store.Path)
+	}
+	for _, name := range c.Servers.Keys {
+		s := c.Servers.Values[name]
+		s.Name = name
+		if s.Prefix == nil {
+			p := name
+			s.Prefix = &p
+		}
+		if s.Timeout == 0 {
+			s.Timeout = Duration(60 * time.Second)
+		}
+		if s.ConnectTimeout == 0 {
+			s.ConnectTimeout = Duration(30 * time.Second)
+		}
+		for _, k := range s.Env.Keys {
+			s.Env.Values[k] = s.Env.Values[k].WithBaseDir(baseDir)
+		}
+		for _, k := range s.Headers.Keys {
+			s.Headers.Values[k] = s.Headers.Values[k].WithBaseDir(baseDir)
+		}
+		if s.IsStdio() {
+			if s.Transport == "" {
+				s.Transport = TransportStdio
+			}
+			if s.Sessions == "" {
+				s.Sessions = SessionsShared
+			}
+			if s.Restart.InitialBackoff == 0 {
+				s.Restart.InitialBackoff = Duration(500 * time.Millisecond)
+			}
+			if s.Restart.MaxBackoff == 0 {
+				s.Restart.MaxBackoff = max(Duration(30*time.Second), s.Restart.InitialBackoff)
+			}
+			if s.Dir == "" {
+				s.Dir = baseDir
+			} else {
+				s.Dir = relTo(baseDir, s.Dir)
+			}
+		} else {
+			if s.Transport == "" {
+				s.Transport = TransportStreamableHTTP
+			}
+			if s.Sessions == "" {
+				s.Sessions = SessionsPerClient
+			}
+		}
+	}
+}
+
+func relTo(baseDir, p string) string {
+	if baseDir == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(baseDir, p)
+}

@@ -1,0 +1,364 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"path"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+var (
+	serverNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_-]*$`)
+	separatorRE  = regexp.MustCompile(`^[A-Za-z0-9_-]{1,8}$`)
+	headerNameRE = regexp.MustCompile("^[!#$%&'*+\\-.^_`|~0-9A-Za-z]+$")
+)
+
+const maxNameLen = 64
+
+// Headers the upstream transport sets itself.
+var reservedHeaders = map[string]bool{
+	"host": true, "content-length": true, "content-type": true, "transfer-encoding": true,
+	"connection": true, "keep-alive": true, "proxy-connection": true, "upgrade": true,
+	"te": true, "trailer": true, "accept": true,
+	"mcp-session-id": true, "mcp-protocol-version": true, "last-event-id": true,
+}
+
+// looksSecret reports whether a header or variable name suggests that its
+// value is a credential.
+func looksSecret(name string) bool {
+	l := strings.ToLower(name)
+	switch l {
+	case "authorization", "proxy-authorization", "cookie":
+		return true
+	}
+	for _, w := range []string{"token", "key", "secret", "auth", "password", "passwd", "credential"} {
+		if strings.Contains(l, w) {
+			return true
+		}
+	}
+	return false
+}
+
+type validator struct {
+	d        *decoder
+	cfg      *Config
+	warnings []string
+}
+
+// has reports whether the key path was present in the file.
+func (v *validator) has(p string) bool {
+	_, ok := v.d.keyLine[p]
+	return ok
+}
+
+// line returns the line of p or of its nearest present ancestor.
+func (v *validator) line(p string) int {
+	for p != "" {
+		if l, ok := v.d.keyLine[p]; ok {
+			return l
+		}
+		i := strings.LastIndexAny(p, ".[")
+		if i < 0 {
+			break
+		}
+		p = p[:i]
+	}
+	return 0
+}
+
+// related reports whether a decode error at errPath makes a validation
+// error at p likely to be a consequence of it: same path, an ancestor, or a
+// direct child (a misspelled key of the thing being validated).
+func related(errPath, p string) bool {
+	if errPath == p || strings.HasPrefix(p, errPath+".") || strings.HasPrefix(p, errPath+"[") {
+		return true
+	}
+	if rest, ok := strings.CutPrefix(errPath, p+"."); ok {
+		return !strings.ContainsAny(rest, ".[")
+	}
+	return false
+}
+
+func (v *validator) errorf(p, format string, args ...any) {
+	if len(v.d.errs) >= maxErrors {
+		v.d.dropped++
+		return
+	}
+	for _, ep := range v.d.errPaths {
+		if related(ep, p) {
+			return
+		}
+	}
+	v.d.add(v.line(p), p, fmt.Sprintf(format, args...))
+}
+
+func (v *validator) warnf(p, format string, args ...any) {
+	e := &Error{File: v.d.file, Line: v.line(p), Path: p, Msg: fmt.Sprintf(format, args...)}
+	v.warnings = append(v.warnings, e.Error())
+}
+
+func (v *validator) positiveDuration(p string, d Duration) {
+	if v.has(p) && d <= 0 {
+		v.errorf(p, "must be greater than 0, got %s", d)
+	}
+}
+
+func (v *validator) nonEmpty(p, s, hint string) bool {
+	if v.has(p) && s == "" {
+		v.errorf(p, "must not be empty%s", hint)
+		return false
+	}
+	return true
+}
+
+func (v *validator) validate() {
+	c := v.cfg
+	if c.Auth != nil {
+		v.errorf("auth", "not supported by this build yet")
+	}
+	if v.nonEmpty("listen", c.Listen, " (omit it for the default "+DefaultListen+")") && c.Listen != "" {
+		if err := checkListen(c.Listen); err != nil {
+			v.errorf("listen", "%s", err)
+		}
+	}
+	if v.nonEmpty("path", c.Path, "") && c.Path != "" {
+		if !strings.HasPrefix(c.Path, "/") || strings.ContainsAny(c.Path, "?# \t\r\n") {
+			v.errorf("path", "must be an absolute URL path such as /mcp, got %q", truncate(c.Path))
+		} else if _, err := url.ParseRequestURI(c.Path); err != nil {
+			v.errorf("path", "invalid URL path %q", truncate(c.Path))
+		}
+	}
+	for i, o := range c.AllowedOrigins {
+		if _, err := parseOriginPattern(o); err != nil {
+			v.errorf(indexPath("allowed_origins", i), "%s", err)
+		}
+	}
+	sep := DefaultNamespaceSeparator
+	if v.has("namespace_separator") {
+		if separatorRE.MatchString(c.NamespaceSeparator) {
+			sep = c.NamespaceSeparator
+		} else {
+			v.errorf("namespace_separator", "must be 1 to 8 characters from A-Z a-z 0-9 _ -, got %q", truncate(c.NamespaceSeparator))
+			sep = ""
+		}
+	}
+	if v.has("max_body_bytes") && c.MaxBodyBytes <= 0 {
+		v.errorf("max_body_bytes", "must be greater than 0, got %d", c.MaxBodyBytes)
+	}
+	v.positiveDuration("session_idle_timeout", c.SessionIdleTimeout)
+
+	if c.Servers.Len() == 0 {
+		v.errorf("servers", "at least one server is required")
+	}
+	prefixOwner := map[string]string{}
+	for _, name := range c.Servers.Keys {
+		s := c.Servers.Values[name]
+		p := joinPath("servers", name)
+		if s == nil {
+			continue
+		}
+		v.server(p, name, s, sep)
+		eff := name
+		pp := p
+		if s.Prefix != nil {
+			eff = *s.Prefix
+			pp = p + ".prefix"
+		}
+		if other, dup := prefixOwner[eff]; dup {
+			if eff == "" {
+				v.errorf(pp, "empty prefix is already used by server %q; at most one server can expose unprefixed tools", other)
+			} else {
+				v.errorf(pp, "prefix %q is already used by server %q; tool names would collide", eff, other)
+			}
+		} else {
+			prefixOwner[eff] = name
+		}
+	}
+
+	if v.has("policy.default") {
+		v.policyDefault("policy.default", c.Policy.Default)
+	} else {
+		v.warnings = append(v.warnings, (&Error{File: v.d.file, Msg: "policy.default not set: tools no rule matches are allowed"}).Error())
+	}
+	v.nonEmpty("audit.file", c.Audit.File, " (omit it to write no audit file, or use \"-\" for standard output)")
+	v.nonEmpty("store.path", c.Store.Path, " (omit it for the default "+DefaultStoreFile+" next to the configuration file)")
+}
+
+func (v *validator) policyDefault(p, s string) {
+	if s != PolicyAllow && s != PolicyDeny {
+		v.errorf(p, "must be %q or %q, got %q", PolicyAllow, PolicyDeny, truncate(s))
+	}
+}
+
+func checkListen(listen string) error {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return fmt.Errorf("must be host:port such as 127.0.0.1:8931, got %q", truncate(listen))
+	}
+	n, err := strconv.Atoi(port)
+	if err != nil || n < 0 || n > 65535 || strings.HasPrefix(port, "+") {
+		return fmt.Errorf("port must be a number from 0 to 65535, got %q", truncate(port))
+	}
+	if strings.ContainsAny(host, " \t\r\n/") {
+		return fmt.Errorf("invalid host %q", truncate(host))
+	}
+	return nil
+}
+
+func (v *validator) server(p, name string, s *Server, sep string) {
+	switch {
+	case len(name) > maxNameLen:
+		v.errorf(p, "server name is longer than %d characters", maxNameLen)
+	case !serverNameRE.MatchString(name):
+		v.errorf(p, "invalid server name: use letters, digits, _ and -, starting with a letter or digit")
+	case sep != "" && strings.Contains(name, sep):
+		v.errorf(p, "server name must not contain the namespace separator %q", sep)
+	}
+
+	hasCmd, hasURL := v.has(p+".command"), v.has(p+".url")
+	switch {
+	case hasCmd && hasURL:
+		v.errorf(p, "set either command or url, not both")
+	case !hasCmd && !hasURL:
+		v.errorf(p, "one of command (a local stdio server) or url (a remote server) is required")
+	}
+	v.nonEmpty(p+".command", s.Command, "")
+	if v.nonEmpty(p+".url", s.URL, "") && s.URL != "" {
+		if err := checkURL(s.URL); err != nil {
+			v.errorf(p+".url", "%s", err)
+		}
+	}
+
+	stdio := hasCmd && !hasURL
+	remote := hasURL && !hasCmd
+	if v.has(p + ".transport") {
+		switch {
+		case stdio && s.Transport != TransportStdio:
+			v.errorf(p+".transport", "%q is not valid for a command server (only %q)", truncate(s.Transport), TransportStdio)
+		case remote && s.Transport != TransportStreamableHTTP && s.Transport != TransportSSE:
+			v.errorf(p+".transport", "%q is not valid for a url server (use %q or %q)", truncate(s.Transport), TransportStreamableHTTP, TransportSSE)
+		}
+	}
+	if remote {
+		for _, k := range []string{"args", "env", "dir", "restart"} {
+			if v.has(p + "." + k) {
+				v.errorf(p+"."+k, "only valid for command servers")
+			}
+		}
+	}
+	if stdio && v.has(p+".headers") {
+		v.errorf(p+".headers", "only valid for url servers")
+	}
+	v.nonEmpty(p+".dir", s.Dir, " (omit it to use the configuration file's directory)")
+
+	for _, k := range s.Env.Keys {
+		kp := joinPath(p+".env", k)
+		switch {
+		case k == "" || strings.ContainsAny(k, "=\x00"):
+			v.errorf(kp, "invalid environment variable name")
+			continue
+		}
+		if val := s.Env.Values[k]; !val.IsRef() && !val.IsZero() && looksSecret(k) {
+			v.warnf(kp, "looks like a secret written as a literal; prefer env:NAME or file:PATH")
+		}
+	}
+
+	seenHeader := map[string]string{}
+	for _, k := range s.Headers.Keys {
+		kp := joinPath(p+".headers", k)
+		lk := strings.ToLower(k)
+		if !headerNameRE.MatchString(k) {
+			v.errorf(kp, "invalid HTTP header name")
+			continue
+		}
+		if reservedHeaders[lk] {
+			v.errorf(kp, "header is managed by the gateway and cannot be set")
+			continue
+		}
+		if first, dup := seenHeader[lk]; dup {
+			v.errorf(kp, "duplicate header (same as %q; header names are case-insensitive)", first)
+			continue
+		}
+		seenHeader[lk] = k
+		val := s.Headers.Values[k]
+		if val.IsRef() {
+			continue
+		}
+		if looksSecret(k) {
+			v.errorf(kp, "secrets must be references (env:NAME or file:PATH), not literals")
+			continue
+		}
+		if strings.ContainsAny(val.String(), "\r\n\x00") {
+			v.errorf(kp, "header value must not contain line breaks or NUL")
+		}
+	}
+
+	v.positiveDuration(p+".timeout", s.Timeout)
+	v.positiveDuration(p+".connect_timeout", s.ConnectTimeout)
+
+	if s.Prefix != nil && *s.Prefix != "" {
+		switch px := *s.Prefix; {
+		case len(px) > maxNameLen:
+			v.errorf(p+".prefix", "prefix is longer than %d characters", maxNameLen)
+		case !serverNameRE.MatchString(px):
+			v.errorf(p+".prefix", "invalid prefix %q: use letters, digits, _ and -, starting with a letter or digit (or \"\" for none)", truncate(px))
+		case sep != "" && strings.Contains(px, sep):
+			v.errorf(p+".prefix", "prefix must not contain the namespace separator %q", sep)
+		}
+	}
+
+	if v.has(p + ".sessions") {
+		if s.Sessions != SessionsShared && s.Sessions != SessionsPerClient {
+			v.errorf(p+".sessions", "must be %q or %q, got %q", SessionsShared, SessionsPerClient, truncate(s.Sessions))
+		}
+	}
+
+	for _, pat := range s.Tools.Keys {
+		tp := joinPath(p+".tools", pat)
+		if pat == "" {
+			v.errorf(tp, "empty tool pattern")
+			continue
+		}
+		if _, err := path.Match(pat, ""); err != nil {
+			v.errorf(tp, "invalid glob pattern %q: unbalanced [ ] or trailing \\ (syntax: * ? [...] and \\ to escape)", truncate(pat))
+			continue
+		}
+		if r := s.Tools.Values[pat]; r != nil && r.Allow == nil {
+			v.errorf(tp, "rule sets nothing; add allow: true or allow: false")
+		}
+	}
+
+	if s.Policy != nil {
+		if v.has(p + ".policy.default") {
+			v.policyDefault(p+".policy.default", s.Policy.Default)
+		} else {
+			v.errorf(p+".policy", "policy sets nothing; add default: allow or default: deny, or remove it")
+		}
+	}
+
+	v.positiveDuration(p+".restart.initial_backoff", s.Restart.InitialBackoff)
+	v.positiveDuration(p+".restart.max_backoff", s.Restart.MaxBackoff)
+	if s.Restart.InitialBackoff > 0 && s.Restart.MaxBackoff > 0 && s.Restart.InitialBackoff > s.Restart.MaxBackoff {
+		v.errorf(p+".restart.max_backoff", "must not be less than initial_backoff (%s)", s.Restart.InitialBackoff)
+	}
+}
+
+func checkURL(raw string) error {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return fmt.Errorf("invalid URL (not echoed, it may contain credentials)")
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return fmt.Errorf("URL scheme must be http or https, got %q", truncate(u.Scheme))
+	}
+	if u.Host == "" || u.Hostname() == "" {
+		return fmt.Errorf("URL has no host")
+	}
+	if u.User != nil {
+		return fmt.Errorf("URL must not contain credentials; send them in headers with env:NAME or file:PATH references")
+	}
+	return nil
+}

@@ -1,0 +1,243 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/guard"
+	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+)
+
+// call handles tools/call, prompts/get and resources/read: route, guard,
+// forward, audit. The audit event is written before the response is
+// returned; if it cannot be written the result is withheld (fail closed).
+func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []byte {
+	start := time.Now()
+	g := s.g
+	correlation := audit.NewCorrelationID()
+	ev := s.event(m.Method)
+	ev.CorrelationID = correlation
+
+	finish := func(resp []byte, d guard.Decision, st audit.Status) []byte {
+		ev.Decision = audit.Decision{Action: d.Action.String(), Guard: d.Guard, Reason: d.Reason, Code: d.Code}
+		ev.Status = st
+		ev.DurationMS = msSince(start)
+		if err := g.emit(ctx, ev); err != nil {
+			if d.Action != guard.Allow {
+				return resp // a denial stays a denial
+			}
+			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeAuditFailed,
+				"mcpwarden: the audit event could not be written, so the result is withheld: %v", err))
+		}
+		return resp
+	}
+	deny := func(d guard.Decision) []byte {
+		if d.Code == 0 {
+			d.Code = jsonrpc.CodeDenied
+			if d.Action == guard.Hold {
+				d.Code = jsonrpc.CodeHeld
+			}
+		}
+		e := jsonrpc.Errorf(d.Code, "%s", d.Reason).WithData(map[string]any{"guard": d.Guard, "correlation_id": correlation})
+		return finish(jsonrpc.NewError(m.ID, e), d, audit.Status{Outcome: audit.OutcomeDenied, ErrorCode: d.Code, ErrorMessage: d.Reason})
+	}
+
+	var p map[string]json.RawMessage
+	if m.Params == nil || json.Unmarshal(m.Params, &p) != nil {
+		return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: m.Method + ": params must be an object"})
+	}
+	gc := &guard.Call{Method: m.Method, Session: s.guardSession(), Principal: s.meta.Principal, CorrelationID: correlation}
+	var srv *server
+	var params json.RawMessage
+	switch m.Method {
+	case "tools/call", "prompts/get":
+		var name string
+		if raw, ok := p["name"]; !ok || json.Unmarshal(raw, &name) != nil || name == "" {
+			return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: m.Method + ": params.name must be a non-empty string"})
+		}
+		argKey := "arguments"
+		args := p[argKey]
+		if args != nil && string(args) != "null" && (len(args) == 0 || args[0] != '{') {
+			return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: m.Method + ": params.arguments must be an object"})
+		}
+		ev.ExposedName, ev.Arguments = name, args
+		ev.ContainsBase64 = audit.ContainsBase64(args)
+		kind := "tool"
+		if m.Method == "prompts/get" {
+			kind = "prompt"
+		}
+		var upName string
+		var withheld bool
+		srv, upName, withheld = g.route(kind, name)
+		if srv == nil {
+			return deny(guard.Decision{Action: guard.Deny, Guard: "router", Code: jsonrpc.CodeInvalidParams, Reason: fmt.Sprintf("unknown %s %q", kind, name)})
+		}
+		ev.Server, ev.Tool = srv.name, upName
+		if withheld {
+			return deny(guard.Decision{Action: guard.Deny, Guard: "namespace", Code: jsonrpc.CodeNameWithheld,
+				Reason: fmt.Sprintf("%s %q is withheld: the name is exposed by more than one server", kind, name)})
+		}
+		if e := srv.lookup(kind, upName); e != nil {
+			gc.Definition, gc.SchemaHash = e.def, e.hash
+			ev.SchemaHash = e.hash
+		}
+		gc.Server, gc.Name, gc.ExposedName, gc.Arguments = srv.name, upName, name, args
+		nb, _ := json.Marshal(upName)
+		p["name"] = nb
+	case "resources/read":
+		var uri string
+		if raw, ok := p["uri"]; !ok || json.Unmarshal(raw, &uri) != nil || uri == "" {
+			return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: "resources/read: params.uri must be a non-empty string"})
+		}
+		ev.Resource = uri
+		var withheld bool
+		srv, withheld = g.routeURI(uri)
+		if srv == nil {
+			return deny(guard.Decision{Action: guard.Deny, Guard: "router", Code: jsonrpc.CodeResourceNotFound, Reason: fmt.Sprintf("resource %q not found on any server", uri)})
+		}
+		ev.Server = srv.name
+		if withheld {
+			return deny(guard.Decision{Action: guard.Deny, Guard: "namespace", Code: jsonrpc.CodeNameWithheld,
+				Reason: fmt.Sprintf("resource %q is withheld: more than one server lists it", uri)})
+		}
+		gc.Server, gc.URI = srv.name, uri
+	}
+	d := g.chain.Decide(ctx, gc)
+	if d.Action != guard.Allow {
+		if d.Action == guard.Hold {
+			d.Reason += " (no approval service is configured: held calls are denied)"
+		}
+		return deny(d)
+	}
+	params, err := json.Marshal(p)
+	if err != nil {
+		return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: err.Error()})
+	}
+	r, jerr := s.forwardMsg(ctx, srv, m, params, reply, correlation)
+	if jerr != nil {
+		st := audit.Status{Outcome: audit.OutcomeError, ErrorCode: jerr.Code, ErrorMessage: jerr.Message}
+		switch jerr.Code {
+		case jsonrpc.CodeTimeout:
+			st.Outcome = audit.OutcomeTimeout
+		case jsonrpc.CodeUpstreamUnavailable:
+			st.Outcome = audit.OutcomeUnavailable
+		case codeRequestCancelled:
+			st.Outcome = audit.OutcomeCancelled
+		}
+		jerr = jerr.WithData(map[string]any{"correlation_id": correlation})
+		return finish(jsonrpc.NewError(m.ID, jerr), guard.Allowed, st)
+	}
+	st := audit.Status{Outcome: audit.OutcomeOK}
+	switch {
+	case r.Error != nil:
+		st = audit.Status{Outcome: audit.OutcomeError, ErrorCode: r.Error.Code, ErrorMessage: r.Error.Message}
+		if r.Error.Code == jsonrpc.CodeUpstreamUnavailable {
+			st.Outcome = audit.OutcomeUnavailable
+		}
+	case m.Method == "tools/call" && string(jsonrpc.Field(r.Result, "isError")) == "true":
+		st.Outcome = audit.OutcomeIsError
+	}
+	if m.Method == "resources/read" && r.Error == nil {
+		srv.recordURI(ev.Resource)
+	}
+	out, err := jsonrpc.Rewrite(r, m.ID, nil)
+	if err != nil {
+		out = jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInternalError, "rewrite response: %v", err))
+	}
+	return finish(out, guard.Allowed, st)
+}
+
+// routeURI finds the server for a resource URI: the one that listed it,
+// else the one with a matching template, else the only server offering
+// resources. withheld is true when several servers claim it.
+func (g *Gateway) routeURI(uri string) (*server, bool) {
+	var listed, templated []*server
+	for _, srv := range g.servers {
+		l, t := srv.ownsURI(uri)
+		if l {
+			listed = append(listed, srv)
+		} else if t {
+			templated = append(templated, srv)
+		}
+	}
+	switch {
+	case len(listed) == 1:
+		return listed[0], false
+	case len(listed) > 1:
+		return listed[0], true
+	case len(templated) == 1:
+		return templated[0], false
+	case len(templated) > 1:
+		return templated[0], true
+	}
+	var only *server
+	for _, srv := range g.servers {
+		if srv.has("resources") {
+			if only != nil {
+				return nil, false
+			}
+			only = srv
+		}
+	}
+	return only, false
+}
+
+// complete routes completion/complete by its reference.
+func (s *Session) complete(ctx context.Context, m *jsonrpc.Message, reply Sink) []byte {
+	ref := jsonrpc.Field(m.Params, "ref")
+	typ, _ := jsonrpc.StringField(ref, "type")
+	var srv *server
+	params := m.Params
+	switch typ {
+	case "ref/prompt":
+		name, _ := jsonrpc.StringField(ref, "name")
+		var up string
+		var withheld bool
+		srv, up, withheld = s.g.route("prompt", name)
+		if srv == nil || withheld {
+			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "unknown prompt %q", name))
+		}
+		nref, err := jsonrpc.SetField(ref, "name", up)
+		if err == nil {
+			params, err = jsonrpc.SetField(params, "ref", nref)
+		}
+		if err != nil {
+			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "%v", err))
+		}
+	case "ref/resource":
+		uri, _ := jsonrpc.StringField(ref, "uri")
+		var withheld bool
+		srv, withheld = s.g.routeURI(uri)
+		if srv == nil {
+			// A template reference: find the server that lists it.
+			for _, c := range s.g.servers {
+				if c.hasTemplate(uri) {
+					srv = c
+				}
+			}
+		}
+		if srv == nil || withheld {
+			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "unknown resource %q", uri))
+		}
+	default:
+		return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "completion/complete: unknown ref type %q", typ))
+	}
+	return s.passthrough(ctx, srv, m, params, reply)
+}
+
+func (s *server) hasTemplate(t string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.templates {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+var _ = errors.New

@@ -1,0 +1,453 @@
+// Package gateway is the core of mcpwarden: it presents many upstream MCP
+// servers as one, routes each client message to the right upstream, runs
+// every call through the guard chain, and records an audit event for it.
+//
+// It knows MCP methods but no transport: client transports (package
+// transport) hand it parsed messages and a Sink to answer on; upstream
+// transports (package upstream) give it a Conn per upstream session. Ids are
+// remapped in both directions, so concurrent sessions and upstreams never
+// collide, and messages or fields it does not know pass through as they are.
+//
+// It guards against a client reaching a tool by a path the guards do not
+// see (every listing and every call asks the same chain), against one
+// upstream's failure reaching other sessions or the process (per-request and
+// per-upstream recovery), and against calls without evidence (no result is
+// returned before its audit event is written).
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"sort"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/config"
+	"github.com/mcpwarden/mcpwarden/internal/guard"
+	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/policy"
+	"github.com/mcpwarden/mcpwarden/internal/upstream"
+)
+
+// Version is the gateway's version as reported in serverInfo.
+var Version = "0.1.0-dev"
+
+// SupportedProtocolVersions are the MCP revisions the gateway speaks to
+// clients, newest first.
+var SupportedProtocolVersions = []string{"2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05"}
+
+// LatestProtocolVersion is the newest supported revision.
+var LatestProtocolVersion = SupportedProtocolVersions[0]
+
+// MetaCorrelationKey is the _meta key carrying the call's correlation id upstream.
+const MetaCorrelationKey = "io.mcpwarden/correlation-id"
+
+// Sink receives messages for a client. Send must not block for long.
+type Sink interface {
+	Send(msg []byte) error
+}
+
+// SinkFunc adapts a function to Sink.
+type SinkFunc func([]byte) error
+
+// Send implements Sink.
+func (f SinkFunc) Send(b []byte) error { return f(b) }
+
+// Options configure a Gateway beyond the config file.
+type Options struct {
+	Logger *slog.Logger
+	Audit  *audit.Logger
+	// Guards run before the built-in tool allowlist guard... after it;
+	// extra guards are appended to the chain.
+	Guards []guard.Guard
+	// SelfPath replaces config.SelfCommand in server commands.
+	SelfPath string
+	// Dialers override how servers are reached (tests); keyed by name.
+	Dialers map[string]upstream.Dialer
+}
+
+// Gateway aggregates upstream servers into one MCP server.
+type Gateway struct {
+	cfg     *config.Config
+	log     *slog.Logger
+	audit   *audit.Logger
+	chain   guard.Chain
+	sep     string
+	servers []*server
+	byName  map[string]*server
+	secrets []string
+
+	mu       sync.Mutex
+	sessions map[string]*Session
+	closed   bool
+
+	nextDownID atomic.Int64
+	ctx        context.Context
+	cancel     context.CancelFunc
+}
+
+// New builds a gateway from a validated configuration. It starts nothing.
+func New(cfg *config.Config, opts Options) (*Gateway, error) {
+	log := opts.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	g := &Gateway{
+		cfg: cfg, log: log, audit: opts.Audit, sep: cfg.NamespaceSeparator,
+		byName: map[string]*server{}, sessions: map[string]*Session{},
+		ctx: ctx, cancel: cancel,
+	}
+	if g.sep == "" {
+		g.sep = config.DefaultNamespaceSeparator
+	}
+	rules := policy.ToolRules{DefaultAllow: cfg.Policy.Default != config.PolicyDeny, Servers: map[string]policy.ServerRules{}}
+	for _, name := range cfg.ServerNames() {
+		sc, _ := cfg.Servers.Get(name)
+		s, err := newServer(g, sc, opts)
+		if err != nil {
+			cancel()
+			return nil, fmt.Errorf("servers.%s: %w", name, err)
+		}
+		g.servers = append(g.servers, s)
+		g.byName[name] = s
+		sr := policy.ServerRules{}
+		if sc.Policy != nil && sc.Policy.Default != "" {
+			v := sc.Policy.Default == config.PolicyAllow
+			sr.Default = &v
+		}
+		for _, pat := range sc.Tools.Keys {
+			r := sc.Tools.Values[pat]
+			if r == nil {
+				continue
+			}
+			sr.Rules = append(sr.Rules, policy.ToolRule{Pattern: pat, Allow: r.Allow})
+		}
+		rules.Servers[name] = sr
+	}
+	g.chain = append(guard.Chain{&policy.ToolGuard{Rules: rules}}, opts.Guards...)
+	return g, nil
+}
+
+// Start connects to every upstream in parallel, waiting at most each
+// server's connect timeout. A server that cannot be reached does not stop
+// the gateway: it is retried in the background and its calls fail clearly.
+func (g *Gateway) Start(ctx context.Context) {
+	var wg sync.WaitGroup
+	for _, s := range g.servers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s.start(ctx)
+		}()
+	}
+	wg.Wait()
+}
+
+// Close ends every session and upstream.
+func (g *Gateway) Close() {
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return
+	}
+	g.closed = true
+	sessions := make([]*Session, 0, len(g.sessions))
+	for _, s := range g.sessions {
+		sessions = append(sessions, s)
+	}
+	g.mu.Unlock()
+	for _, s := range sessions {
+		s.Close("gateway shutdown")
+	}
+	g.cancel()
+	var wg sync.WaitGroup
+	for _, s := range g.servers {
+		wg.Add(1)
+		go func() { defer wg.Done(); s.close() }()
+	}
+	wg.Wait()
+}
+
+// Server returns the names of the configured servers in order.
+func (g *Gateway) Servers() []string {
+	out := make([]string, len(g.servers))
+	for i, s := range g.servers {
+		out[i] = s.name
+	}
+	return out
+}
+
+// Ready reports which servers are connected.
+func (g *Gateway) Ready() map[string]bool {
+	out := map[string]bool{}
+	for _, s := range g.servers {
+		out[s.name] = s.current() != nil
+	}
+	return out
+}
+
+// SessionCount is the number of open client sessions.
+func (g *Gateway) SessionCount() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return len(g.sessions)
+}
+
+// emit writes an audit event. A nil audit logger records nothing.
+func (g *Gateway) emit(ctx context.Context, ev *audit.Event) error {
+	if g.audit == nil {
+		return nil
+	}
+	if err := g.audit.Emit(ctx, ev); err != nil {
+		g.log.Error("audit write failed", "type", ev.Type, "err", err)
+		return err
+	}
+	return nil
+}
+
+// capabilities merges upstream capabilities into what the gateway
+// advertises. A capability is advertised when some upstream has it;
+// listChanged when some upstream offers it or some upstream's capabilities
+// are not known yet (it will appear later, and the gateway then says so).
+func (g *Gateway) capabilities() map[string]any {
+	caps := map[string]any{}
+	type feat struct{ present, listChanged, subscribe bool }
+	feats := map[string]*feat{"tools": {}, "resources": {}, "prompts": {}}
+	logging, completions, unknown := false, false, false
+	for _, s := range g.servers {
+		c := s.caps()
+		if c == nil {
+			unknown = true
+			continue
+		}
+		for name, f := range feats {
+			raw, ok := c[name]
+			if !ok {
+				continue
+			}
+			f.present = true
+			var sub struct {
+				ListChanged bool `json:"listChanged"`
+				Subscribe   bool `json:"subscribe"`
+			}
+			_ = json.Unmarshal(raw, &sub)
+			f.listChanged = f.listChanged || sub.ListChanged
+			f.subscribe = f.subscribe || sub.Subscribe
+		}
+		_, l := c["logging"]
+		_, cm := c["completions"]
+		logging = logging || l
+		completions = completions || cm
+	}
+	for name, f := range feats {
+		if !f.present && !unknown {
+			continue
+		}
+		m := map[string]any{}
+		if f.listChanged || unknown {
+			m["listChanged"] = true
+		}
+		if name == "resources" && f.subscribe {
+			m["subscribe"] = true
+		}
+		caps[name] = m
+	}
+	if logging {
+		caps["logging"] = map[string]any{}
+	}
+	if completions {
+		caps["completions"] = map[string]any{}
+	}
+	return caps
+}
+
+// instructions joins the upstreams' instructions, each labelled.
+func (g *Gateway) instructions() string {
+	out := ""
+	for _, s := range g.servers {
+		if ins := s.instructions(); ins != "" {
+			if out != "" {
+				out += "\n\n"
+			}
+			out += fmt.Sprintf("[%s] %s", s.name, ins)
+		}
+	}
+	return out
+}
+
+func negotiate(requested string) string {
+	for _, v := range SupportedProtocolVersions {
+		if v == requested {
+			return v
+		}
+	}
+	return LatestProtocolVersion
+}
+
+// ClientMeta is what a transport knows about a connecting client.
+type ClientMeta struct {
+	Transport  string
+	RemoteAddr string
+	Principal  guard.Principal
+}
+
+// Initialize handles a client's initialize request and creates its session.
+// out is where messages not related to a request go (the standalone stream).
+func (g *Gateway) Initialize(ctx context.Context, m *jsonrpc.Message, meta ClientMeta, out Sink) (*Session, []byte) {
+	var p struct {
+		ProtocolVersion string          `json:"protocolVersion"`
+		Capabilities    json.RawMessage `json:"capabilities"`
+		ClientInfo      struct {
+			Name    string `json:"name"`
+			Version string `json:"version"`
+		} `json:"clientInfo"`
+	}
+	if m.Params == nil || json.Unmarshal(m.Params, &p) != nil || p.ProtocolVersion == "" {
+		return nil, jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "initialize: params need protocolVersion, capabilities and clientInfo"))
+	}
+	g.mu.Lock()
+	if g.closed {
+		g.mu.Unlock()
+		return nil, jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInternalError, "gateway is shutting down"))
+	}
+	g.mu.Unlock()
+	version := negotiate(p.ProtocolVersion)
+	if meta.Principal.Subject == "" {
+		meta.Principal = guard.Anonymous
+	}
+	s := newSession(g, newSessionID(), meta, out)
+	s.initParams = m.Params
+	s.protocol = version
+	s.clientName, s.clientVersion = p.ClientInfo.Name, p.ClientInfo.Version
+	s.clientCaps = p.Capabilities
+	g.mu.Lock()
+	g.sessions[s.id] = s
+	g.mu.Unlock()
+
+	res := map[string]any{
+		"protocolVersion": version,
+		"capabilities":    g.capabilities(),
+		"serverInfo":      map[string]any{"name": "mcpwarden", "title": "mcpwarden MCP gateway", "version": Version},
+	}
+	if ins := g.instructions(); ins != "" {
+		res["instructions"] = ins
+	}
+	_ = g.emit(ctx, s.event("session.start"))
+	return s, jsonrpc.NewResult(m.ID, res)
+}
+
+// Session returns the session with id, or nil.
+func (g *Gateway) Session(id string) *Session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.sessions[id]
+}
+
+func (g *Gateway) removeSession(s *Session) {
+	g.mu.Lock()
+	delete(g.sessions, s.id)
+	g.mu.Unlock()
+}
+
+// sessionsUsing returns the sessions attached to server s (shared mode) or
+// owning per-client upstream sessions of it.
+func (g *Gateway) allSessions() []*Session {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]*Session, 0, len(g.sessions))
+	for _, s := range g.sessions {
+		out = append(out, s)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].id < out[j].id })
+	return out
+}
+
+// route resolves an exposed (namespaced) name to its server and upstream
+// name. withheld is true when the name collides between servers.
+func (g *Gateway) route(kind, exposed string) (s *server, name string, withheld bool) {
+	for _, srv := range g.servers {
+		if srv.prefix == "" {
+			continue
+		}
+		p := srv.prefix + g.sep
+		if len(exposed) > len(p) && exposed[:len(p)] == p {
+			return srv, exposed[len(p):], false
+		}
+	}
+	// Unprefixed servers: find who lists the name.
+	var owner *server
+	for _, srv := range g.servers {
+		if srv.prefix != "" {
+			continue
+		}
+		if srv.hasName(kind, exposed) {
+			owner = srv
+		}
+	}
+	if owner == nil {
+		// A single unprefixed server gets names it has not listed (yet).
+		for _, srv := range g.servers {
+			if srv.prefix == "" {
+				owner = srv
+			}
+		}
+		if owner == nil {
+			return nil, "", false
+		}
+	}
+	if g.collides(kind, owner, exposed) {
+		return owner, exposed, true
+	}
+	return owner, exposed, false
+}
+
+// collides reports whether an unprefixed server's name is also exposed by
+// another server (so it would shadow or be shadowed).
+func (g *Gateway) collides(kind string, owner *server, exposed string) bool {
+	for _, srv := range g.servers {
+		if srv == owner {
+			continue
+		}
+		if srv.prefix != "" {
+			p := srv.prefix + g.sep
+			if len(exposed) > len(p) && exposed[:len(p)] == p && srv.hasName(kind, exposed[len(p):]) {
+				return true
+			}
+			continue
+		}
+		if srv.hasName(kind, exposed) {
+			return true
+		}
+	}
+	return false
+}
+
+func (g *Gateway) exposedName(s *server, name string) string {
+	if s.prefix == "" {
+		return name
+	}
+	return s.prefix + g.sep + name
+}
+
+var errNoSession = errors.New("no session")
+
+// selfPath resolves config.SelfCommand.
+func selfPath(opt string) string {
+	if opt != "" {
+		return opt
+	}
+	p, err := os.Executable()
+	if err != nil {
+		return os.Args[0]
+	}
+	return p
+}
+
+var _ = time.Second

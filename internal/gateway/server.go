@@ -1,0 +1,425 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/config"
+	"github.com/mcpwarden/mcpwarden/internal/pin"
+	"github.com/mcpwarden/mcpwarden/internal/upstream"
+)
+
+// server is one configured upstream: how to reach it, its catalog (what it
+// lists), and the gateway's own session with it. In shared mode that
+// session also carries every client's calls; in per-client mode it only
+// keeps the catalog current and each client session dials its own.
+type server struct {
+	g              *Gateway
+	name           string
+	prefix         string
+	cfg            *config.Server
+	dialer         upstream.Dialer
+	shared         bool
+	timeout        time.Duration
+	connectTimeout time.Duration
+	backoff0       time.Duration
+	backoffMax     time.Duration
+
+	mu        sync.Mutex
+	main      *upSession
+	connected chan struct{} // closed and replaced when main becomes available
+	initRes   *initResult
+	catalog   map[string]map[string]*entry // kind ("tool","prompt","template") → name → entry
+	resources map[string]bool              // resource URIs listed
+	templates []string                     // uriTemplates listed
+	closing   bool
+	restarts  int
+}
+
+type entry struct {
+	def  json.RawMessage
+	hash string
+}
+
+type initResult struct {
+	ProtocolVersion string                     `json:"protocolVersion"`
+	Capabilities    map[string]json.RawMessage `json:"capabilities"`
+	ServerInfo      json.RawMessage            `json:"serverInfo"`
+	Instructions    string                     `json:"instructions"`
+}
+
+func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
+	s := &server{
+		g: g, name: sc.Name, cfg: sc, shared: sc.Sessions != config.SessionsPerClient,
+		timeout: sc.Timeout.D(), connectTimeout: sc.ConnectTimeout.D(),
+		backoff0: sc.Restart.InitialBackoff.D(), backoffMax: sc.Restart.MaxBackoff.D(),
+		connected: make(chan struct{}),
+		catalog:   map[string]map[string]*entry{"tool": {}, "prompt": {}, "template": {}},
+		resources: map[string]bool{},
+	}
+	if sc.Prefix != nil {
+		s.prefix = *sc.Prefix
+	} else {
+		s.prefix = sc.Name
+	}
+	if s.timeout <= 0 {
+		s.timeout = 60 * time.Second
+	}
+	if s.connectTimeout <= 0 {
+		s.connectTimeout = 30 * time.Second
+	}
+	if s.backoff0 <= 0 {
+		s.backoff0 = 500 * time.Millisecond
+	}
+	if s.backoffMax < s.backoff0 {
+		s.backoffMax = 30 * time.Second
+	}
+	if d, ok := opts.Dialers[sc.Name]; ok {
+		s.dialer = d
+		return s, nil
+	}
+	uopts := upstream.Options{
+		Logger: g.log.With("server", sc.Name),
+		OnStderr: func(line string) {
+			g.log.Debug("upstream stderr", "server", sc.Name, "line", line)
+		},
+		OnInvalid: func(err error) {
+			_ = g.emit(context.Background(), &audit.Event{Type: "protocol.error", Server: sc.Name,
+				Decision: audit.Decision{Action: "deny", Guard: "parser", Reason: "invalid message from upstream dropped: " + err.Error()},
+				Status:   audit.Status{Outcome: "error"}})
+		},
+	}
+	switch {
+	case sc.Command != "":
+		cmd := sc.Command
+		if cmd == config.SelfCommand {
+			cmd = selfPath(opts.SelfPath)
+		}
+		env := map[string]string{}
+		for _, k := range sc.Env.Keys {
+			v, err := sc.Env.Values[k].Resolve()
+			if err != nil {
+				return nil, fmt.Errorf("env.%s: %w", k, err)
+			}
+			env[k] = v
+			if sc.Env.Values[k].IsRef() {
+				g.secrets = append(g.secrets, v)
+			}
+		}
+		s.dialer = &upstream.StdioDialer{Command: cmd, Args: sc.Args, Env: upstream.EnvList(env, sc.Env.Keys), Dir: sc.Dir, Opts: uopts}
+	default:
+		h := http.Header{}
+		for _, k := range sc.Headers.Keys {
+			v, err := sc.Headers.Values[k].Resolve()
+			if err != nil {
+				return nil, fmt.Errorf("headers.%s: %w", k, err)
+			}
+			h.Set(k, v)
+			if sc.Headers.Values[k].IsRef() {
+				g.secrets = append(g.secrets, v)
+			}
+		}
+		if sc.Transport == config.TransportSSE {
+			s.dialer = &upstream.SSEDialer{URL: sc.URL, Headers: h, Opts: uopts}
+		} else {
+			s.dialer = &upstream.StreamableDialer{URL: sc.URL, Headers: h, Opts: uopts}
+		}
+	}
+	return s, nil
+}
+
+// start dials the main session once, then keeps it alive in the background.
+func (s *server) start(ctx context.Context) {
+	err := s.connect(ctx)
+	if err != nil {
+		s.g.log.Warn("upstream unavailable; retrying in background", "server", s.name, "err", err)
+	}
+	go s.supervise()
+}
+
+// connect dials and initializes the main session.
+func (s *server) connect(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, s.connectTimeout)
+	defer cancel()
+	us, err := dialSession(ctx, s, nil, s.gatewayInitParams())
+	if err != nil {
+		_ = s.g.emit(ctx, &audit.Event{Type: "upstream.error", Server: s.name, Status: audit.Status{Outcome: "unavailable", ErrorMessage: err.Error()}})
+		return err
+	}
+	s.mu.Lock()
+	if s.closing {
+		s.mu.Unlock()
+		us.close()
+		return fmt.Errorf("closing")
+	}
+	s.main = us
+	s.initRes = us.init
+	close(s.connected)
+	s.mu.Unlock()
+	_ = s.g.emit(ctx, &audit.Event{Type: "upstream.start", Server: s.name,
+		Detail: map[string]any{"transport": s.dialer.Kind(), "conn": us.conn.Info(), "protocol_version": us.init.ProtocolVersion}})
+	// Fill the catalog so names can be routed and hashed before any listing.
+	go s.refreshCatalog(context.Background())
+	return nil
+}
+
+// supervise restarts the main session when it dies, with backoff.
+func (s *server) supervise() {
+	backoff := s.backoff0
+	for {
+		s.mu.Lock()
+		us := s.main
+		s.mu.Unlock()
+		if us != nil {
+			select {
+			case <-us.conn.Done():
+			case <-s.g.ctx.Done():
+				return
+			}
+			started := us.started
+			s.mu.Lock()
+			if s.main == us {
+				s.main = nil
+				s.connected = make(chan struct{})
+			}
+			s.restarts++
+			s.mu.Unlock()
+			_ = s.g.emit(context.Background(), &audit.Event{Type: "upstream.exit", Server: s.name,
+				Status: audit.Status{Outcome: "unavailable", ErrorMessage: errString(us.conn.Err())}})
+			s.g.log.Warn("upstream session ended", "server", s.name, "err", us.conn.Err())
+			if time.Since(started) > 30*time.Second {
+				backoff = s.backoff0
+			}
+		}
+		select {
+		case <-s.g.ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		if err := s.connect(s.g.ctx); err != nil {
+			backoff = min(backoff*2, s.backoffMax)
+			continue
+		}
+		// Tell clients the tool set may have changed.
+		s.g.notifyListChanged(s, "")
+	}
+}
+
+func errString(err error) string {
+	if err == nil {
+		return ""
+	}
+	return err.Error()
+}
+
+// current returns the main session, or nil if not connected.
+func (s *server) current() *upSession {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.main
+}
+
+// sharedSession waits (bounded) for the main session.
+func (s *server) sharedSession(ctx context.Context) (*upSession, error) {
+	s.mu.Lock()
+	us, ch := s.main, s.connected
+	s.mu.Unlock()
+	if us != nil {
+		return us, nil
+	}
+	t := time.NewTimer(s.connectTimeout)
+	defer t.Stop()
+	select {
+	case <-ch:
+		return s.current(), nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	case <-t.C:
+		return nil, fmt.Errorf("server %q is not connected", s.name)
+	}
+}
+
+func (s *server) close() {
+	s.mu.Lock()
+	s.closing = true
+	us := s.main
+	s.mu.Unlock()
+	if us != nil {
+		us.close()
+	}
+}
+
+func (s *server) caps() map[string]json.RawMessage {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.initRes == nil {
+		return nil
+	}
+	if s.initRes.Capabilities == nil {
+		return map[string]json.RawMessage{}
+	}
+	return s.initRes.Capabilities
+}
+
+func (s *server) has(capability string) bool {
+	c := s.caps()
+	if c == nil {
+		return true // unknown yet: try
+	}
+	_, ok := c[capability]
+	return ok
+}
+
+func (s *server) instructions() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.initRes == nil {
+		return ""
+	}
+	return s.initRes.Instructions
+}
+
+// gatewayInitParams are the initialize params of the gateway's own session.
+// In shared mode it relays sampling, elicitation and roots for its clients.
+func (s *server) gatewayInitParams() json.RawMessage {
+	caps := map[string]any{}
+	if s.shared {
+		caps = map[string]any{"roots": map[string]any{"listChanged": true}, "sampling": map[string]any{}, "elicitation": map[string]any{}}
+	}
+	b, _ := json.Marshal(map[string]any{
+		"protocolVersion": LatestProtocolVersion,
+		"capabilities":    caps,
+		"clientInfo":      map[string]any{"name": "mcpwarden", "version": Version},
+	})
+	return b
+}
+
+// hasName reports whether the catalog lists name of kind.
+func (s *server) hasName(kind, name string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.catalog[kind][name]
+	return ok
+}
+
+// record stores listed definitions in the catalog (kind: tool, prompt,
+// template) and returns their hashes.
+func (s *server) record(kind string, name string, def json.RawMessage) string {
+	h := ""
+	if kind == "tool" {
+		h, _ = pin.SchemaHash(def)
+	}
+	s.mu.Lock()
+	s.catalog[kind][name] = &entry{def: def, hash: h}
+	s.mu.Unlock()
+	return h
+}
+
+func (s *server) lookup(kind, name string) *entry {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.catalog[kind][name]
+}
+
+// refreshCatalog lists everything through the main session.
+func (s *server) refreshCatalog(ctx context.Context) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.g.log.Error("catalog refresh panicked", "server", s.name, "panic", r)
+		}
+	}()
+	us := s.current()
+	if us == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.timeout)
+	defer cancel()
+	for _, l := range listKinds {
+		if !s.has(l.capability) {
+			continue
+		}
+		fresh := map[string]*entry{}
+		uris := map[string]bool{}
+		var tmpls []string
+		cursor := ""
+		for page := 0; page < maxPages; page++ {
+			res, err := us.list(ctx, l.method, cursor)
+			if err != nil {
+				break
+			}
+			for _, item := range res.items(l.field) {
+				if l.kind == "resource" {
+					if u, ok := stringOf(item, "uri"); ok {
+						uris[u] = true
+					}
+					continue
+				}
+				name, ok := stringOf(item, "name")
+				if !ok {
+					continue
+				}
+				e := &entry{def: item}
+				if l.kind == "tool" {
+					e.hash, _ = pin.SchemaHash(item)
+				}
+				if l.kind == "template" {
+					if t, ok := stringOf(item, "uriTemplate"); ok {
+						tmpls = append(tmpls, t)
+					}
+				}
+				fresh[name] = e
+			}
+			if res.NextCursor == "" {
+				break
+			}
+			cursor = res.NextCursor
+		}
+		s.mu.Lock()
+		if l.kind == "resource" {
+			s.resources = uris
+		} else {
+			s.catalog[l.kind] = fresh
+			if l.kind == "template" {
+				s.templates = tmpls
+			}
+		}
+		s.mu.Unlock()
+	}
+}
+
+// ownsURI reports whether the server listed uri or has a template matching it.
+func (s *server) ownsURI(uri string) (listed bool, templated bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.resources[uri] {
+		return true, false
+	}
+	for _, t := range s.templates {
+		if matchTemplate(t, uri) {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+func (s *server) recordURI(uri string) {
+	s.mu.Lock()
+	s.resources[uri] = true
+	s.mu.Unlock()
+}
+
+func (s *server) recordTemplate(t string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, x := range s.templates {
+		if x == t {
+			return
+		}
+	}
+	s.templates = append(s.templates, t)
+}

@@ -1,0 +1,470 @@
+package gateway
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/guard"
+	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/upstream"
+)
+
+// Session is one client's MCP session with the gateway, whatever transport
+// carries it.
+type Session struct {
+	g    *Gateway
+	id   string
+	meta ClientMeta
+	out  Sink // messages not related to a request
+
+	initParams    json.RawMessage
+	clientCaps    json.RawMessage
+	protocol      string
+	clientName    string
+	clientVersion string
+	started       time.Time
+	lastActive    atomic.Int64
+
+	mu         sync.Mutex
+	ups        map[string]*upSession    // per-client upstream sessions by server
+	dialing    map[string]chan struct{} // per-client dials under way
+	inflight   map[string]context.CancelCauseFunc
+	serverReqs map[string]*serverReq // gateway-issued id → upstream request
+	closed     bool
+	listCalls  map[string]int
+}
+
+type serverReq struct {
+	us   *upSession
+	upID json.RawMessage
+}
+
+func newSession(g *Gateway, id string, meta ClientMeta, out Sink) *Session {
+	s := &Session{g: g, id: id, meta: meta, out: out, started: time.Now(),
+		ups: map[string]*upSession{}, dialing: map[string]chan struct{}{},
+		inflight: map[string]context.CancelCauseFunc{}, serverReqs: map[string]*serverReq{},
+		listCalls: map[string]int{},
+	}
+	s.touch()
+	return s
+}
+
+func newSessionID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("crypto/rand: " + err.Error())
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// ID is the session id (the Mcp-Session-Id on HTTP).
+func (s *Session) ID() string { return s.id }
+
+// ProtocolVersion is the negotiated MCP revision.
+func (s *Session) ProtocolVersion() string { return s.protocol }
+
+// LastActive is when the session last received a message.
+func (s *Session) LastActive() time.Time { return time.Unix(0, s.lastActive.Load()) }
+
+func (s *Session) touch() { s.lastActive.Store(time.Now().UnixNano()) }
+
+// SetOut replaces the sink for messages not related to a request.
+func (s *Session) SetOut(out Sink) {
+	s.mu.Lock()
+	s.out = out
+	s.mu.Unlock()
+}
+
+func (s *Session) guardSession() guard.Session {
+	return guard.Session{ID: s.id, ClientName: s.clientName, ClientVersion: s.clientVersion, ProtocolVersion: s.protocol, Transport: s.meta.Transport}
+}
+
+// event starts an audit event for this session.
+func (s *Session) event(typ string) *audit.Event {
+	p := s.meta.Principal
+	return &audit.Event{
+		Type: typ, SessionID: s.id,
+		Principal: audit.Principal{Subject: p.Subject, Anonymous: p.Anonymous, ClientID: p.ClientID},
+		Client:    &audit.ClientInfo{Name: s.clientName, Version: s.clientVersion, ProtocolVersion: s.protocol},
+		Transport: s.meta.Transport, RemoteAddr: s.meta.RemoteAddr,
+		Decision: audit.Decision{Action: audit.ActionAllow},
+		Status:   audit.Status{Outcome: audit.OutcomeOK},
+	}
+}
+
+// deliver sends msg to the request's stream if there is one, else to the
+// session's standalone stream.
+func (s *Session) deliver(sink Sink, msg []byte) {
+	if sink != nil {
+		if err := sink.Send(msg); err == nil {
+			return
+		}
+	}
+	s.mu.Lock()
+	out := s.out
+	s.mu.Unlock()
+	if out != nil {
+		_ = out.Send(msg)
+	}
+}
+
+// Close ends the session and its per-client upstream sessions.
+func (s *Session) Close(reason string) {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return
+	}
+	s.closed = true
+	ups := s.ups
+	s.ups = map[string]*upSession{}
+	for _, c := range s.inflight {
+		c(fmt.Errorf("session closed: %s", reason))
+	}
+	s.mu.Unlock()
+	s.g.removeSession(s)
+	for _, us := range ups {
+		go us.close()
+	}
+	ev := s.event(audit.TypeSessionEnd)
+	ev.DurationMS = msSince(s.started)
+	ev.Detail = map[string]any{"reason": reason}
+	_ = s.g.emit(context.Background(), ev)
+}
+
+func msSince(t time.Time) float64 {
+	return float64(time.Since(t).Microseconds()) / 1000
+}
+
+// upstreamFor returns the upstream session to use for server srv: the
+// shared one, or this client's own (dialed on first use, redialed if it
+// died, so one upstream's expiry never leaves the client session half dead).
+func (s *Session) upstreamFor(ctx context.Context, srv *server) (*upSession, error) {
+	if srv.shared {
+		return srv.sharedSession(ctx)
+	}
+	for {
+		s.mu.Lock()
+		if s.closed {
+			s.mu.Unlock()
+			return nil, errNoSession
+		}
+		if us := s.ups[srv.name]; us != nil && us.alive() {
+			s.mu.Unlock()
+			return us, nil
+		}
+		if ch, ok := s.dialing[srv.name]; ok {
+			s.mu.Unlock()
+			select {
+			case <-ch:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		ch := make(chan struct{})
+		s.dialing[srv.name] = ch
+		s.mu.Unlock()
+
+		// The client's own initialize, at the version it agreed with the gateway.
+		params, perr := jsonrpc.SetField(s.initParams, "protocolVersion", s.protocol)
+		if perr != nil {
+			params = s.initParams
+		}
+		dctx, cancel := context.WithTimeout(ctx, srv.connectTimeout)
+		us, err := dialSession(dctx, srv, s, params)
+		cancel()
+		s.mu.Lock()
+		delete(s.dialing, srv.name)
+		close(ch)
+		if err == nil {
+			if s.closed {
+				s.mu.Unlock()
+				us.close()
+				return nil, errNoSession
+			}
+			s.ups[srv.name] = us
+		}
+		s.mu.Unlock()
+		if err != nil {
+			return nil, err
+		}
+		return us, nil
+	}
+}
+
+func (s *Session) registerServerRequest(us *upSession, upID json.RawMessage, _ Sink) json.RawMessage {
+	n := s.g.nextDownID.Add(1)
+	id := json.RawMessage(strconv.Quote("mcpw-" + strconv.FormatInt(n, 10)))
+	s.mu.Lock()
+	s.serverReqs[string(id)] = &serverReq{us: us, upID: upID}
+	s.mu.Unlock()
+	return id
+}
+
+func (s *Session) forgetServerRequest(downID json.RawMessage) {
+	s.mu.Lock()
+	delete(s.serverReqs, string(downID))
+	s.mu.Unlock()
+}
+
+func (s *Session) downIDFor(us *upSession, upID json.RawMessage) (json.RawMessage, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for k, v := range s.serverReqs {
+		if v.us == us && string(v.upID) == string(upID) {
+			return json.RawMessage(k), true
+		}
+	}
+	return nil, false
+}
+
+// HandleResponse takes the client's answer to a server-to-client request
+// and relays it to the upstream that asked, under the upstream's id.
+func (s *Session) HandleResponse(ctx context.Context, m *jsonrpc.Message) {
+	s.touch()
+	s.mu.Lock()
+	sr := s.serverReqs[string(m.ID)]
+	delete(s.serverReqs, string(m.ID))
+	s.mu.Unlock()
+	if sr == nil {
+		s.g.log.Debug("response to unknown request dropped", "session", s.id, "id", string(m.ID))
+		return
+	}
+	body, err := jsonrpc.Rewrite(m, sr.upID, nil)
+	if err != nil {
+		return
+	}
+	_ = sr.us.conn.Send(ctx, &upstream.Outgoing{Body: body})
+}
+
+// HandleNotification handles a notification from the client.
+func (s *Session) HandleNotification(ctx context.Context, m *jsonrpc.Message) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.g.log.Error("panic handling client notification", "session", s.id, "panic", r)
+		}
+	}()
+	s.touch()
+	switch m.Method {
+	case "notifications/initialized":
+		return
+	case "notifications/cancelled":
+		id := jsonrpc.Field(m.Params, "requestId")
+		s.mu.Lock()
+		cancel := s.inflight[string(id)]
+		s.mu.Unlock()
+		if cancel != nil {
+			reason, _ := jsonrpc.StringField(m.Params, "reason")
+			cancel(&cancelledError{reason: reason})
+		}
+		return
+	}
+	// roots/list_changed and notifications this version does not know go
+	// to every upstream session this client uses.
+	for _, us := range s.upstreams() {
+		_ = us.conn.Send(ctx, &upstream.Outgoing{Body: m.Raw, Method: m.Method})
+	}
+}
+
+type cancelledError struct{ reason string }
+
+func (e *cancelledError) Error() string { return "cancelled by client: " + e.reason }
+
+// upstreams are the upstream sessions this client currently uses.
+func (s *Session) upstreams() []*upSession {
+	var out []*upSession
+	s.mu.Lock()
+	for _, us := range s.ups {
+		out = append(out, us)
+	}
+	s.mu.Unlock()
+	for _, srv := range s.g.servers {
+		if srv.shared {
+			if us := srv.current(); us != nil {
+				out = append(out, us)
+			}
+		}
+	}
+	return out
+}
+
+// HandleRequest handles one request from the client and returns the
+// response to send. Messages related to the request (progress, logging,
+// server-to-client requests) go to reply while it runs.
+func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply Sink) (resp []byte) {
+	defer func() {
+		if r := recover(); r != nil {
+			s.g.log.Error("panic handling request", "session", s.id, "method", m.Method, "panic", r)
+			resp = jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInternalError, "internal error handling %s", m.Method))
+		}
+	}()
+	s.touch()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	key := string(m.ID)
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInvalidRequest, "session is closed"))
+	}
+	if _, dup := s.inflight[key]; dup {
+		s.mu.Unlock()
+		return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInvalidRequest, "request id %s is already in use by a request in flight", key))
+	}
+	s.inflight[key] = cancel
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.inflight, key)
+		s.mu.Unlock()
+	}()
+
+	switch m.Method {
+	case "initialize":
+		return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInvalidRequest, "session is already initialized"))
+	case "ping":
+		return jsonrpc.NewResult(m.ID, map[string]any{})
+	case "tools/list", "prompts/list", "resources/list", "resources/templates/list":
+		return s.list(ctx, m, listKindOf(m.Method))
+	case "tools/call", "prompts/get", "resources/read":
+		return s.call(ctx, m, reply)
+	case "resources/subscribe", "resources/unsubscribe":
+		uri, _ := jsonrpc.StringField(m.Params, "uri")
+		srv, withheld := s.g.routeURI(uri)
+		if srv == nil || withheld {
+			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeResourceNotFound, "resource %q not found on any server", uri))
+		}
+		return s.passthrough(ctx, srv, m, m.Params, reply)
+	case "completion/complete":
+		return s.complete(ctx, m, reply)
+	case "logging/setLevel":
+		for _, srv := range s.g.servers {
+			if !srv.has("logging") {
+				continue
+			}
+			if us, err := s.upstreamFor(ctx, srv); err == nil {
+				_, _ = us.request(ctx, m.Method, m.Params, nil, "")
+			}
+		}
+		return jsonrpc.NewResult(m.ID, map[string]any{})
+	}
+	// A method this version does not know: forwarded when there is only
+	// one upstream to send it to.
+	if len(s.g.servers) == 1 {
+		return s.passthrough(ctx, s.g.servers[0], m, m.Params, reply)
+	}
+	return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeMethodNotFound, "method %q not found", m.Method))
+}
+
+// passthrough forwards a request and returns the upstream's response under
+// the client's id.
+func (s *Session) passthrough(ctx context.Context, srv *server, m *jsonrpc.Message, params json.RawMessage, reply Sink) []byte {
+	r, jerr := s.forward(ctx, srv, m, params, reply, "")
+	if jerr != nil {
+		return jsonrpc.NewError(m.ID, jerr)
+	}
+	return r
+}
+
+// forward sends a client request to srv with params (already rewritten) and
+// waits for the response, the server's timeout or the client's
+// cancellation. It returns the response bytes under the client's id.
+func (s *Session) forward(ctx context.Context, srv *server, m *jsonrpc.Message, params json.RawMessage, reply Sink, correlation string) ([]byte, *jsonrpc.Error) {
+	r, jerr := s.forwardMsg(ctx, srv, m, params, reply, correlation)
+	if jerr != nil {
+		return nil, jerr
+	}
+	b, err := jsonrpc.Rewrite(r, m.ID, nil)
+	if err != nil {
+		return nil, jsonrpc.Errorf(jsonrpc.CodeInternalError, "rewrite response: %v", err)
+	}
+	return b, nil
+}
+
+func (s *Session) forwardMsg(ctx context.Context, srv *server, m *jsonrpc.Message, params json.RawMessage, reply Sink, correlation string) (*jsonrpc.Message, *jsonrpc.Error) {
+	r, us, jerr := s.forwardTo(ctx, srv, m, params, reply, correlation)
+	// An upstream that no longer knows the session (HTTP 404) never saw the
+	// request: open a new upstream session and send it once more, so one
+	// upstream's expiry does not leave the client's session half dead.
+	if us != nil && errors.Is(us.conn.Err(), upstream.ErrSessionExpired) &&
+		((jerr != nil && jerr.Code == jsonrpc.CodeUpstreamUnavailable) || (r != nil && r.Error != nil && r.Error.Code == jsonrpc.CodeUpstreamUnavailable)) {
+		s.g.log.Info("upstream session expired; reconnecting", "server", srv.name, "session", s.id)
+		r, _, jerr = s.forwardTo(ctx, srv, m, params, reply, correlation)
+	}
+	return r, jerr
+}
+
+func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message, params json.RawMessage, reply Sink, correlation string) (*jsonrpc.Message, *upSession, *jsonrpc.Error) {
+	us, err := s.upstreamFor(ctx, srv)
+	if err != nil {
+		return nil, nil, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q is unavailable: %v", srv.name, err)
+	}
+	id := us.newID()
+	call := &upCall{sess: s, clientID: m.ID, reply: reply, resp: make(chan *jsonrpc.Message, 1), upID: id, method: m.Method}
+	meta := jsonrpc.Field(params, "_meta")
+	var gtok string
+	if tok := jsonrpc.Field(meta, "progressToken"); tok != nil {
+		call.clientToken = tok
+		gtok = strconv.Quote("mcpw-p-" + string(id))
+		if meta, err = jsonrpc.SetField(meta, "progressToken", json.RawMessage(gtok)); err != nil {
+			return nil, us, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "bad _meta: %v", err)
+		}
+	}
+	if correlation != "" {
+		if meta, err = jsonrpc.SetField(meta, MetaCorrelationKey, correlation); err != nil {
+			return nil, us, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "bad _meta: %v", err)
+		}
+	}
+	if meta != nil {
+		if params, err = jsonrpc.SetField(params, "_meta", meta); err != nil {
+			return nil, us, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "bad params: %v", err)
+		}
+	}
+	body, err := jsonrpc.Rewrite(m, id, params)
+	if err != nil {
+		return nil, us, jsonrpc.Errorf(jsonrpc.CodeInternalError, "rewrite request: %v", err)
+	}
+	us.mu.Lock()
+	us.calls[string(id)] = call
+	if gtok != "" {
+		us.progress[gtok] = call
+	}
+	us.mu.Unlock()
+	defer us.forget(call)
+
+	// The call's context ends with the call, so an upstream response stream
+	// is closed when the client is answered or gives up.
+	cctx, ccancel := context.WithCancel(ctx)
+	defer ccancel()
+	if err := us.conn.Send(cctx, &upstream.Outgoing{Body: body, ID: id, Method: m.Method, RequestID: correlation}); err != nil {
+		return nil, us, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q: %v", srv.name, err)
+	}
+	timer := time.NewTimer(srv.timeout)
+	defer timer.Stop()
+	select {
+	case r := <-call.resp:
+		return r, us, nil
+	case <-timer.C:
+		us.cancelUpstream(id, "mcpwarden: timeout")
+		return nil, us, jsonrpc.Errorf(jsonrpc.CodeTimeout, "server %q did not answer %s within %s; the call was cancelled upstream", srv.name, m.Method, srv.timeout)
+	case <-ctx.Done():
+		us.cancelUpstream(id, "mcpwarden: cancelled by client")
+		return nil, us, &jsonrpc.Error{Code: codeRequestCancelled, Message: fmt.Sprintf("request cancelled: %v", context.Cause(ctx))}
+	}
+}
+
+// codeRequestCancelled answers a request the client cancelled (the client
+// ignores it, per the specification).
+const codeRequestCancelled = -32800
+
+var _ = upstream.ErrClosed

@@ -1,0 +1,137 @@
+// Package guard defines the chain of checks every call passes before the
+// gateway forwards it: each guard sees one parsed call with its context and
+// returns a decision (allow, deny with a reason, or hold for a human).
+//
+// It guards against a control that is bypassed by some path: the gateway
+// asks the same chain whether a tool may be listed and whether it may be
+// called, so discovery and invocation cannot disagree. A guard that panics
+// or cannot decide denies (fail closed).
+package guard
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+)
+
+// Action is what a guard decided.
+type Action int
+
+const (
+	// Allow lets the call continue to the next guard and then upstream.
+	Allow Action = iota
+	// Deny refuses the call with a JSON-RPC error; the call is audited.
+	Deny
+	// Hold parks the call until a human decides (approvals issue). A
+	// gateway without an approval service treats Hold as Deny.
+	Hold
+)
+
+func (a Action) String() string {
+	switch a {
+	case Allow:
+		return "allow"
+	case Deny:
+		return "deny"
+	case Hold:
+		return "hold"
+	}
+	return fmt.Sprintf("action(%d)", int(a))
+}
+
+// Principal is who is calling. Until authentication is configured every
+// caller is anonymous, but the field is always present.
+type Principal struct {
+	Subject   string   `json:"subject"`
+	ClientID  string   `json:"client_id,omitempty"`
+	Anonymous bool     `json:"anonymous"`
+	Scopes    []string `json:"scopes,omitempty"`
+}
+
+// Anonymous is the principal of an unauthenticated caller.
+var Anonymous = Principal{Subject: "anonymous", Anonymous: true}
+
+// Session is what a guard may know about the client session.
+type Session struct {
+	ID              string
+	ClientName      string
+	ClientVersion   string
+	ProtocolVersion string
+	Transport       string
+}
+
+// Call is one parsed call as guards see it. Guards must not modify it.
+type Call struct {
+	// Method is the MCP method: tools/call, resources/read, prompts/get.
+	// For listings the gateway asks with the method of the call the item
+	// would allow (tools/call for a listed tool) and Listing set.
+	Method string
+	// Listing is true when the gateway asks whether an item may be shown.
+	Listing bool
+	// Server is the configured name of the upstream the call routes to.
+	Server string
+	// Name is the tool or prompt name as the upstream knows it.
+	Name string
+	// ExposedName is the (namespaced) name the client used.
+	ExposedName string
+	// URI is the resource URI for resources/read.
+	URI string
+	// Arguments are the call's arguments, exactly as forwarded.
+	Arguments json.RawMessage
+	// Definition is the upstream's definition of the tool, if known.
+	Definition json.RawMessage
+	// SchemaHash is "sha256:<hex>" of the canonical definition, if known.
+	SchemaHash    string
+	Session       Session
+	Principal     Principal
+	CorrelationID string
+}
+
+// Decision is a guard's answer.
+type Decision struct {
+	Action Action
+	// Guard names the guard that decided (empty for the chain's allow).
+	Guard string
+	// Reason is a human-readable explanation given to the client and audit.
+	Reason string
+	// Code is the JSON-RPC error code for Deny (0: the gateway's default).
+	Code int
+}
+
+// Allowed is the decision that lets a call through.
+var Allowed = Decision{Action: Allow}
+
+// Guard is one check on the request path.
+type Guard interface {
+	// Name is stable; it appears in audit events and client errors.
+	Name() string
+	// Check decides on one call. It must be safe for concurrent use and
+	// should be a pure function of the call and the guard's configuration.
+	Check(ctx context.Context, c *Call) Decision
+}
+
+// Chain runs guards in order; the first decision that is not Allow wins.
+type Chain []Guard
+
+// Decide runs the chain. A guard that panics denies the call.
+func (ch Chain) Decide(ctx context.Context, c *Call) Decision {
+	for _, g := range ch {
+		d := safeCheck(ctx, g, c)
+		if d.Action != Allow {
+			if d.Guard == "" {
+				d.Guard = g.Name()
+			}
+			return d
+		}
+	}
+	return Allowed
+}
+
+func safeCheck(ctx context.Context, g Guard, c *Call) (d Decision) {
+	defer func() {
+		if r := recover(); r != nil {
+			d = Decision{Action: Deny, Guard: g.Name(), Reason: fmt.Sprintf("guard %s failed: %v (fail closed)", g.Name(), r)}
+		}
+	}()
+	return g.Check(ctx, c)
+}

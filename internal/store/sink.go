@@ -1,0 +1,177 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/mcpwarden/mcpwarden/internal/audit"
+)
+
+const (
+	// MaxBatchEvents bounds one group-commit transaction. A single Write
+	// with more events is committed alone, never split.
+	MaxBatchEvents = 256
+	// queueDepth is how many Write calls may wait for the writer.
+	queueDepth = 1024
+)
+
+type writeReq struct {
+	rows []eventRow
+	done chan error // buffered(1): the commit result
+}
+
+// auditSink is the group-commit audit.Sink on a Store.
+type auditSink struct {
+	st     *Store
+	redact audit.Redactor
+	queue  chan *writeReq
+
+	mu      sync.RWMutex // guards closed and sends on queue
+	closed  bool
+	stopped chan struct{} // closed when the writer goroutine exits
+	once    sync.Once
+
+	// statistics, for tests and benchmarks
+	commits atomic.Int64 // transactions committed (or attempted)
+	written atomic.Int64 // events committed
+}
+
+// AuditSink returns an audit.Sink that stores events in s with group
+// commit: one writer goroutine gathers the events of all concurrent Write
+// calls into a single transaction (up to MaxBatchEvents events, or whatever
+// is queued when the queue runs empty), so concurrent callers share one
+// commit. Each Write blocks until its own events are committed and returns
+// that commit's error; a Write's events are always committed together.
+// If a shared transaction fails, every Write in it is retried in its own
+// transaction, so one bad Write (e.g. a duplicate event_id) cannot fail
+// its neighbours.
+//
+// Options: audit.WithRedactor scrubs the serialized event (and the indexed
+// columns derived from it) before storage. Close drains queued writes and
+// stops the writer; it does not close s.
+func AuditSink(s *Store, opts ...audit.SinkOption) audit.Sink {
+	o := audit.ApplySinkOptions(opts...)
+	k := &auditSink{
+		st:      s,
+		redact:  o.Redactor,
+		queue:   make(chan *writeReq, queueDepth),
+		stopped: make(chan struct{}),
+	}
+	go k.run()
+	return k
+}
+
+func (k *auditSink) Name() string { return "store" }
+
+// Write implements audit.Sink. ctx is honoured only while waiting for room
+// in the queue (nothing has been written then); once queued, Write waits
+// for the commit, which is bounded by the store's busy timeout.
+func (k *auditSink) Write(ctx context.Context, events ...*audit.Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	req := &writeReq{rows: make([]eventRow, 0, len(events)), done: make(chan error, 1)}
+	for _, ev := range events {
+		r, err := prepareRow(ev, k.redact)
+		if err != nil {
+			return err
+		}
+		req.rows = append(req.rows, r)
+	}
+
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("store: audit write not queued: %w", err)
+	}
+	k.mu.RLock()
+	if k.closed {
+		k.mu.RUnlock()
+		return audit.ErrClosed
+	}
+	select {
+	case k.queue <- req:
+	case <-ctx.Done():
+		k.mu.RUnlock()
+		return fmt.Errorf("store: audit write not queued: %w", ctx.Err())
+	}
+	k.mu.RUnlock()
+	return <-req.done
+}
+
+// Close stops accepting writes, waits until everything queued is committed
+// and stops the writer goroutine. It is idempotent.
+func (k *auditSink) Close() error {
+	k.once.Do(func() {
+		k.mu.Lock()
+		k.closed = true
+		close(k.queue)
+		k.mu.Unlock()
+	})
+	<-k.stopped
+	return nil
+}
+
+func (k *auditSink) run() {
+	defer close(k.stopped)
+	batch := make([]*writeReq, 0, 64)
+	for req := range k.queue {
+		batch = append(batch[:0], req)
+		n := len(req.rows)
+	collect:
+		for n < MaxBatchEvents {
+			select {
+			case r, ok := <-k.queue:
+				if !ok {
+					break collect // closed: commit this batch, loop ends next
+				}
+				batch = append(batch, r)
+				n += len(r.rows)
+			default:
+				break collect // queue empty: commit what we have
+			}
+		}
+		k.commit(batch, n)
+		clear(batch) // drop references to committed requests
+	}
+}
+
+func (k *auditSink) commit(batch []*writeReq, n int) {
+	if len(batch) == 1 {
+		batch[0].done <- k.tx(batch[0].rows)
+		return
+	}
+	rows := make([]eventRow, 0, n)
+	for _, r := range batch {
+		rows = append(rows, r.rows...)
+	}
+	if err := k.tx(rows); err == nil {
+		for _, r := range batch {
+			r.done <- nil
+		}
+		return
+	}
+	// Isolate the failure: each Write gets its own transaction and result.
+	for _, r := range batch {
+		r.done <- k.tx(r.rows)
+	}
+}
+
+// tx commits rows in one transaction. It never panics: a panic in the
+// driver becomes the error of the Writes in the batch, instead of leaving
+// them blocked forever.
+func (k *auditSink) tx(rows []eventRow) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("store: audit commit panicked: %v", p)
+		}
+	}()
+	k.commits.Add(1)
+	// Background: one caller's cancellation must not abort a commit that
+	// carries other callers' events. The busy timeout bounds the wait.
+	if err := k.st.insertTx(context.Background(), rows); err != nil {
+		return err
+	}
+	k.written.Add(int64(len(rows)))
+	return nil
+}

@@ -1,0 +1,201 @@
+// Package store is mcpwarden's embedded database: SQLite through the pure-Go
+// driver modernc.org/sqlite (no cgo), one file next to the gateway.
+//
+// It holds the audit trail (table audit_events, written through
+// [AuditSink] with group commit) and is opened in WAL mode with
+// synchronous=NORMAL: a committed transaction survives a crash of the
+// process; on power loss the most recent transactions may be lost. The schema
+// is versioned in the schema_version table and migrated forward on Open; a
+// database written by a newer mcpwarden (unknown version) is refused rather
+// than modified.
+//
+// The store trusts the local filesystem and that nobody but mcpwarden
+// modifies the file. Other processes may read it while the gateway runs
+// (WAL); a second writing process is serialized by SQLite's locking and
+// waits up to BusyTimeout. The database file is created with mode 0600
+// because audit events contain tool arguments.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	_ "modernc.org/sqlite" // registers driver "sqlite"
+)
+
+// BusyTimeout is how long a statement waits for a lock held by another
+// connection or process before failing with SQLITE_BUSY.
+const BusyTimeout = 5 * time.Second
+
+// Store is an open embedded database. It is safe for concurrent use.
+type Store struct {
+	db     *sql.DB
+	path   string
+	memory bool
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+// Open opens (creating if needed) the database at path and migrates its
+// schema. path ":memory:" opens a private in-memory database (single
+// connection; gone on Close). A file database is put in WAL mode with
+// synchronous=NORMAL and a busy timeout of BusyTimeout; Open fails if WAL
+// cannot be enabled.
+func Open(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("store: empty database path")
+	}
+	memory := path == ":memory:"
+	if !memory && strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("store: database path %q must not contain '?' or '#'", path)
+	}
+	if !memory && !strings.HasPrefix(path, "file:") {
+		// Create the file ourselves so it gets 0600 (SQLite would use
+		// 0644 minus umask); the -wal and -shm files inherit its mode.
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("store: create %s: %w", path, err)
+		}
+		_ = f.Close()
+	}
+
+	q := fmt.Sprintf("_pragma=busy_timeout(%d)&_pragma=foreign_keys(1)&_txlock=immediate", BusyTimeout.Milliseconds())
+	if !memory {
+		q += "&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)"
+	}
+	db, err := sql.Open("sqlite", path+"?"+q)
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	if memory {
+		// Every connection to ":memory:" is a separate database.
+		db.SetMaxOpenConns(1)
+		db.SetConnMaxLifetime(0)
+		db.SetConnMaxIdleTime(0)
+	}
+	s := &Store{db: db, path: path, memory: memory}
+	ctx := context.Background()
+	if err := s.checkPragmas(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func (s *Store) checkPragmas(ctx context.Context) error {
+	var mode string
+	if err := s.db.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode); err != nil {
+		return fmt.Errorf("store: open %s: %w", s.path, err)
+	}
+	if !s.memory && !strings.EqualFold(mode, "wal") {
+		return fmt.Errorf("store: %s: journal_mode is %q, WAL required (is the filesystem local?)", s.path, mode)
+	}
+	return nil
+}
+
+// Path returns the path the store was opened with.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database. Close audit sinks on the store first; their
+// pending writes would fail otherwise. Close is idempotent.
+func (s *Store) Close() error {
+	s.closeOnce.Do(func() {
+		if !s.memory {
+			// Fold the WAL back into the main file so a copied .db is
+			// complete; failure here is harmless.
+			_, _ = s.db.Exec("PRAGMA wal_checkpoint(TRUNCATE)")
+		}
+		s.closeErr = s.db.Close()
+	})
+	return s.closeErr
+}
+
+// migrations[i] brings the schema from version i to i+1. Append only: never
+// edit a released migration.
+var migrations = []string{
+	// 1: audit events.
+	`CREATE TABLE audit_events (
+		event_id          TEXT PRIMARY KEY,
+		time_ns           INTEGER NOT NULL, -- event time, Unix nanoseconds UTC
+		type              TEXT NOT NULL,
+		session_id        TEXT,
+		correlation_id    TEXT,
+		principal_subject TEXT,
+		server            TEXT,
+		tool              TEXT,
+		decision_action   TEXT,
+		data              TEXT NOT NULL     -- the full event, JSON (schema_version inside)
+	);
+	CREATE INDEX audit_events_time        ON audit_events(time_ns);
+	CREATE INDEX audit_events_type        ON audit_events(type, time_ns);
+	CREATE INDEX audit_events_session     ON audit_events(session_id, time_ns);
+	CREATE INDEX audit_events_correlation ON audit_events(correlation_id, time_ns);
+	CREATE INDEX audit_events_principal   ON audit_events(principal_subject, time_ns);
+	CREATE INDEX audit_events_server_tool ON audit_events(server, tool, time_ns);
+	CREATE INDEX audit_events_decision    ON audit_events(decision_action, time_ns);`,
+}
+
+// SchemaVersion is the schema version this package migrates to.
+func SchemaVersion() int { return len(migrations) }
+
+// Version returns the schema version recorded in the database.
+func (s *Store) Version(ctx context.Context) (int, error) {
+	var v sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_version").Scan(&v); err != nil {
+		return 0, fmt.Errorf("store: read schema version: %w", err)
+	}
+	return int(v.Int64), nil
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (
+		version    INTEGER PRIMARY KEY,
+		applied_at TEXT NOT NULL
+	)`); err != nil {
+		return fmt.Errorf("store: create schema_version: %w", err)
+	}
+	for {
+		// One transaction per step; BEGIN IMMEDIATE (see _txlock) makes a
+		// concurrent Open by another process wait instead of racing.
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		var cur sql.NullInt64
+		if err := tx.QueryRowContext(ctx, "SELECT MAX(version) FROM schema_version").Scan(&cur); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migrate: %w", err)
+		}
+		v := int(cur.Int64)
+		if v > len(migrations) {
+			tx.Rollback()
+			return fmt.Errorf("store: %s has schema version %d, newer than this build supports (%d)", s.path, v, len(migrations))
+		}
+		if v == len(migrations) {
+			return tx.Rollback()
+		}
+		if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %d: %w", v+1, err)
+		}
+		if _, err := tx.ExecContext(ctx, "INSERT INTO schema_version(version, applied_at) VALUES (?, ?)",
+			v+1, time.Now().UTC().Format(time.RFC3339Nano)); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %d: %w", v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: migration %d: %w", v+1, err)
+		}
+	}
+}

@@ -1,0 +1,348 @@
+package transport
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/gateway"
+	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+)
+
+// maxBuffered bounds the events a stream keeps for replay.
+const maxBuffered = 1024
+
+// errStreamClosed is returned by Send on a finished stream; the gateway then
+// delivers the message on the session's standalone stream.
+var errStreamClosed = errors.New("stream closed")
+
+// stream is one SSE stream of a session (a POST's response stream or the
+// standalone GET stream). Events are kept, bounded, so a client that lost
+// the connection can resume with Last-Event-ID.
+type stream struct {
+	id string
+
+	mu        sync.Mutex
+	events    []sseEvent
+	nextSeq   int64
+	dropped   int64
+	final     bool // the response has been added (POST streams)
+	closed    bool // the session ended
+	changed   chan struct{}
+	viewerGen int64
+	delivered bool
+}
+
+type sseEvent struct {
+	seq  int64
+	data []byte
+}
+
+func newStream(id string) *stream {
+	return &stream{id: id, changed: make(chan struct{}), nextSeq: 1}
+}
+
+func (st *stream) add(data []byte, final bool) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.final || st.closed {
+		return errStreamClosed
+	}
+	st.events = append(st.events, sseEvent{seq: st.nextSeq, data: data})
+	st.nextSeq++
+	if len(st.events) > maxBuffered {
+		n := len(st.events) - maxBuffered
+		st.events = append(st.events[:0:0], st.events[n:]...)
+		st.dropped += int64(n)
+	}
+	st.final = final
+	close(st.changed)
+	st.changed = make(chan struct{})
+	return nil
+}
+
+// Send implements gateway.Sink.
+func (st *stream) Send(msg []byte) error { return st.add(msg, false) }
+
+func (st *stream) close() {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if !st.closed {
+		st.closed = true
+		close(st.changed)
+		st.changed = make(chan struct{})
+	}
+}
+
+// since returns events after seq, whether the stream is finished, and a
+// channel closed on the next change.
+func (st *stream) since(seq int64) ([]sseEvent, bool, bool, <-chan struct{}) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	var out []sseEvent
+	for _, e := range st.events {
+		if e.seq > seq {
+			out = append(out, e)
+		}
+	}
+	return out, st.final, st.closed, st.changed
+}
+
+type httpSession struct {
+	h      *HTTPServer
+	gs     *gateway.Session
+	primed bool // the client speaks 2025-11-25+: send priming events
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	streams    map[string]*stream
+	nextStream int64
+	standalone *stream
+	viewers    int
+}
+
+func newHTTPSession(h *HTTPServer) *httpSession {
+	ctx, cancel := context.WithCancel(context.Background())
+	hs := &httpSession{h: h, ctx: ctx, cancel: cancel, streams: map[string]*stream{}}
+	hs.standalone = newStream("0")
+	hs.streams["0"] = hs.standalone
+	return hs
+}
+
+func (hs *httpSession) standaloneSink() gateway.Sink {
+	return gateway.SinkFunc(func(b []byte) error { return hs.standalone.add(b, false) })
+}
+
+func (hs *httpSession) newStream() *stream {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	hs.nextStream++
+	st := newStream(streamIDFor(hs.nextStream))
+	hs.streams[st.id] = st
+	return st
+}
+
+func (hs *httpSession) dropStream(st *stream) {
+	hs.mu.Lock()
+	delete(hs.streams, st.id)
+	hs.mu.Unlock()
+}
+
+// lookupEvent parses a Last-Event-ID ("<stream>_<seq>").
+func (hs *httpSession) lookupEvent(id string) (*stream, int64, bool) {
+	i := strings.LastIndexByte(id, '_')
+	if i < 0 {
+		return nil, 0, false
+	}
+	seq, err := strconv.ParseInt(id[i+1:], 10, 64)
+	if err != nil || seq < 0 {
+		return nil, 0, false
+	}
+	hs.mu.Lock()
+	st := hs.streams[id[:i]]
+	hs.mu.Unlock()
+	return st, seq, st != nil
+}
+
+func (hs *httpSession) idle(timeout time.Duration) bool {
+	hs.mu.Lock()
+	v := hs.viewers
+	hs.mu.Unlock()
+	return v == 0 && time.Since(hs.gs.LastActive()) > timeout
+}
+
+func (hs *httpSession) close(reason string) {
+	hs.cancel()
+	hs.mu.Lock()
+	streams := make([]*stream, 0, len(hs.streams))
+	for _, st := range hs.streams {
+		streams = append(streams, st)
+	}
+	hs.mu.Unlock()
+	for _, st := range streams {
+		st.close()
+	}
+	if hs.gs != nil {
+		hs.gs.Close(reason)
+	}
+}
+
+// request runs one client request. The call runs in the session's context,
+// not the HTTP request's: per the specification a dropped connection is not
+// a cancellation, and the client may resume the stream with Last-Event-ID.
+func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrpc.Message) {
+	st := hs.newStream()
+	go func() {
+		resp := hs.gs.HandleRequest(hs.ctx, m, st)
+		if err := st.add(resp, true); err != nil {
+			hs.dropStream(st)
+		}
+	}()
+	// Clients of 2025-11-25 and later that accept SSE get a primed,
+	// resumable stream; others get plain JSON when the response comes
+	// before anything else.
+	if hs.primed && acceptsExplicit(r, "text/event-stream") {
+		hs.serveStream(w, r, st, 0, true)
+		return
+	}
+	evs, final, closed, ch := st.since(0)
+	for len(evs) == 0 && !closed {
+		select {
+		case <-ch:
+		case <-r.Context().Done():
+			hs.keepForReplay(st)
+			return
+		}
+		evs, final, closed, ch = st.since(0)
+	}
+	if closed && len(evs) == 0 {
+		httpError(w, http.StatusNotFound, m.ID, jsonrpc.CodeInvalidRequest, "session ended")
+		return
+	}
+	if final && len(evs) == 1 && acceptsAny(r, "application/json") {
+		hs.dropStream(st)
+		w.Header().Set("Content-Type", "application/json")
+		_, _ = w.Write(evs[0].data)
+		return
+	}
+	hs.serveStream(w, r, st, 0, true)
+}
+
+// keepForReplay forgets a POST stream some time after it finished.
+func (hs *httpSession) keepForReplay(st *stream) {
+	go func() {
+		deadline := time.NewTimer(hs.h.opts.ReplayWindow + hs.h.opts.IdleTimeout)
+		defer deadline.Stop()
+		for {
+			_, final, closed, ch := st.since(1 << 62)
+			if final || closed {
+				break
+			}
+			select {
+			case <-ch:
+			case <-deadline.C:
+				hs.dropStream(st)
+				return
+			case <-hs.ctx.Done():
+				return
+			}
+		}
+		select {
+		case <-time.After(hs.h.opts.ReplayWindow):
+		case <-hs.ctx.Done():
+		}
+		hs.dropStream(st)
+	}()
+}
+
+// serveStream writes st's events after seq as SSE until the stream is
+// finished (POST streams) or the client goes away. A newer GET on the
+// standalone stream takes it over.
+func (hs *httpSession) serveStream(w http.ResponseWriter, r *http.Request, st *stream, after int64, isPost bool) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		httpError(w, http.StatusInternalServerError, nil, jsonrpc.CodeInternalError, "streaming unsupported")
+		return
+	}
+	st.mu.Lock()
+	st.viewerGen++
+	gen := st.viewerGen
+	st.mu.Unlock()
+	hs.mu.Lock()
+	hs.viewers++
+	hs.mu.Unlock()
+	defer func() {
+		hs.mu.Lock()
+		hs.viewers--
+		hs.mu.Unlock()
+	}()
+	rc := http.NewResponseController(w)
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache, no-transform")
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	var buf bytes.Buffer
+	if hs.primed && after == 0 {
+		// Priming event (2025-11-25): an id the client can resume from.
+		buf.WriteString("id: " + st.id + "_0\ndata: \n\n")
+	}
+	_, _ = w.Write(buf.Bytes())
+	fl.Flush()
+	ka := time.NewTicker(hs.h.opts.KeepAlive)
+	defer ka.Stop()
+	cursor := after
+	for {
+		evs, final, closed, ch := st.since(cursor)
+		if len(evs) > 0 {
+			buf.Reset()
+			for _, e := range evs {
+				writeEvent(&buf, st.id, e)
+				cursor = e.seq
+			}
+			_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			if _, err := w.Write(buf.Bytes()); err != nil {
+				if isPost {
+					hs.keepForReplay(st)
+				}
+				return
+			}
+			fl.Flush()
+			_ = rc.SetWriteDeadline(time.Time{})
+		}
+		if final {
+			st.mu.Lock()
+			st.delivered = true
+			st.mu.Unlock()
+			hs.dropStream(st)
+			return
+		}
+		if closed {
+			return
+		}
+		select {
+		case <-ch:
+			st.mu.Lock()
+			superseded := st.viewerGen != gen
+			st.mu.Unlock()
+			if superseded {
+				return
+			}
+		case <-ka.C:
+			if _, err := w.Write([]byte(": keep-alive\n\n")); err != nil {
+				if isPost {
+					hs.keepForReplay(st)
+				}
+				return
+			}
+			fl.Flush()
+		case <-r.Context().Done():
+			if isPost {
+				hs.keepForReplay(st)
+			}
+			return
+		case <-hs.ctx.Done():
+			return
+		}
+	}
+}
+
+func writeEvent(buf *bytes.Buffer, streamID string, e sseEvent) {
+	buf.WriteString("id: ")
+	buf.WriteString(streamID)
+	buf.WriteByte('_')
+	buf.WriteString(strconv.FormatInt(e.seq, 10))
+	buf.WriteString("\nevent: message\n")
+	// JSON has newlines only as whitespace; each line is one data field.
+	for _, line := range bytes.Split(e.data, []byte("\n")) {
+		buf.WriteString("data: ")
+		buf.Write(bytes.TrimRight(line, "\r"))
+		buf.WriteByte('\n')
+	}
+	buf.WriteByte('\n')
+}

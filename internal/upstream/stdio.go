@@ -1,0 +1,253 @@
+package upstream
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+)
+
+// StdioDialer spawns a server as a child process speaking newline-delimited
+// JSON-RPC on stdin/stdout. Each Dial is one process, one session.
+type StdioDialer struct {
+	Command string
+	Args    []string
+	// Env is the complete environment of the child (the caller decides
+	// what to pass through; secrets resolved already).
+	Env  []string
+	Dir  string
+	Opts Options
+}
+
+// Kind implements Dialer.
+func (d *StdioDialer) Kind() string { return "stdio" }
+
+// Dial starts the process.
+func (d *StdioDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
+	cmd := exec.Command(d.Command, d.Args...)
+	cmd.Env = d.Env
+	cmd.Dir = d.Dir
+	// Own process group, so the whole tree (npx → node) is stopped together.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start %s: %w", d.Command, err)
+	}
+	c := &stdioConn{
+		cmd: cmd, stdin: stdin, h: h, done: make(chan struct{}),
+		pending: map[string]struct{}{}, opts: &d.Opts, readDone: make(chan struct{}),
+		info: fmt.Sprintf("stdio pid %d (%s)", cmd.Process.Pid, d.Command),
+	}
+	go c.readStderr(stderr)
+	go c.readLoop(stdout)
+	go c.wait()
+	return c, nil
+}
+
+type stdioConn struct {
+	cmd   *exec.Cmd
+	stdin io.WriteCloser
+	h     Handler
+	opts  *Options
+	info  string
+
+	wmu sync.Mutex // serializes writes
+
+	mu      sync.Mutex
+	pending map[string]struct{} // ids of requests awaiting a response
+	err     error
+	done    chan struct{}
+	closed  bool
+	// readDone is closed when stdout is drained, so responses written just
+	// before exit are delivered before in-flight requests are failed.
+	readDone chan struct{}
+}
+
+func (c *stdioConn) Info() string { return c.info }
+
+func (c *stdioConn) Send(ctx context.Context, m *Outgoing) error {
+	select {
+	case <-c.done:
+		return ErrClosed
+	default:
+	}
+	if m.ID != nil {
+		c.mu.Lock()
+		c.pending[string(m.ID)] = struct{}{}
+		c.mu.Unlock()
+	}
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	buf := make([]byte, 0, len(m.Body)+1)
+	buf = append(buf, m.Body...)
+	buf = append(buf, '\n')
+	if _, err := c.stdin.Write(buf); err != nil {
+		if m.ID != nil {
+			c.mu.Lock()
+			delete(c.pending, string(m.ID))
+			c.mu.Unlock()
+		}
+		return fmt.Errorf("%s: write: %w", c.info, err)
+	}
+	return nil
+}
+
+func (c *stdioConn) readLoop(r io.Reader) {
+	defer close(c.readDone)
+	br := bufio.NewReaderSize(r, 64<<10)
+	max := c.opts.maxMsg()
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > max {
+			c.opts.logger().Warn("upstream message too large; dropping", "conn", c.info, "limit", max)
+			// Skip the rest of the line.
+			for errors.Is(err, bufio.ErrBufferFull) {
+				_, err = br.ReadSlice('\n')
+			}
+			line = line[:0]
+			if err != nil {
+				return
+			}
+			continue
+		}
+		line = append(line, chunk...)
+		if errors.Is(err, bufio.ErrBufferFull) {
+			continue
+		}
+		msg := bytes.TrimSpace(line)
+		if len(msg) > 0 {
+			c.deliver(msg)
+		}
+		line = line[:0]
+		if err != nil {
+			return
+		}
+	}
+}
+
+func (c *stdioConn) deliver(msg []byte) {
+	m := c.opts.parse(append([]byte(nil), msg...))
+	if m == nil {
+		return
+	}
+	// Track responses so in-flight requests can be failed on exit.
+	if m.Kind == jsonrpc.KindResponse {
+		c.mu.Lock()
+		delete(c.pending, string(m.ID))
+		c.mu.Unlock()
+	}
+	c.h(m, nil)
+}
+
+func (c *stdioConn) readStderr(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		if c.opts.OnStderr != nil {
+			c.opts.OnStderr(sc.Text())
+		}
+	}
+}
+
+func (c *stdioConn) wait() {
+	err := c.cmd.Wait()
+	// Give the stdout reader a moment to deliver what the process wrote.
+	select {
+	case <-c.readDone:
+	case <-time.After(2 * time.Second):
+	}
+	c.mu.Lock()
+	if c.closed {
+		c.err = ErrClosed
+	} else if err != nil {
+		c.err = fmt.Errorf("%s exited: %w", c.info, err)
+	} else {
+		c.err = fmt.Errorf("%s exited", c.info)
+	}
+	ids := make([]string, 0, len(c.pending))
+	for id := range c.pending {
+		ids = append(ids, id)
+	}
+	c.pending = map[string]struct{}{}
+	cerr := c.err
+	close(c.done)
+	c.mu.Unlock()
+	for _, id := range ids {
+		c.h(errorResponse([]byte(id), jsonrpc.CodeUpstreamUnavailable, "upstream server exited: "+cerr.Error()), nil)
+	}
+}
+
+func (c *stdioConn) Done() <-chan struct{} { return c.done }
+
+func (c *stdioConn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+// Close closes stdin (the MCP stdio shutdown), then escalates to SIGTERM
+// and SIGKILL of the process group.
+func (c *stdioConn) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	c.mu.Unlock()
+	_ = c.stdin.Close()
+	select {
+	case <-c.done:
+		return nil
+	case <-time.After(2 * time.Second):
+	}
+	pgid := -c.cmd.Process.Pid
+	_ = syscall.Kill(pgid, syscall.SIGTERM)
+	select {
+	case <-c.done:
+		return nil
+	case <-time.After(3 * time.Second):
+	}
+	_ = syscall.Kill(pgid, syscall.SIGKILL)
+	<-c.done
+	return nil
+}
+
+// EnvList builds a child environment: PATH and HOME-like basics from the
+// gateway's own environment plus the configured variables. Nothing else of
+// the gateway's environment (which may hold secrets) is inherited.
+func EnvList(extra map[string]string, order []string) []string {
+	env := []string{}
+	for _, k := range []string{"PATH", "HOME", "USER", "LANG", "TMPDIR", "NODE_OPTIONS", "NPM_CONFIG_CACHE", "npm_config_cache", "XDG_CACHE_HOME", "SYSTEMROOT"} {
+		if v, ok := os.LookupEnv(k); ok {
+			if _, override := extra[k]; !override {
+				env = append(env, k+"="+v)
+			}
+		}
+	}
+	for _, k := range order {
+		env = append(env, k+"="+extra[k])
+	}
+	return env
+}

@@ -1,0 +1,394 @@
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+)
+
+// StreamableDialer connects to a Streamable HTTP server (MCP 2025-03-26 and
+// later). Each Dial is a new MCP session; the session id is learned from the
+// initialize response.
+type StreamableDialer struct {
+	URL string
+	// Headers are sent on every request (credentials resolved already).
+	Headers http.Header
+	Opts    Options
+}
+
+// Kind implements Dialer.
+func (d *StreamableDialer) Kind() string { return "streamable-http" }
+
+// Dial returns a connection; nothing is sent until the first message.
+func (d *StreamableDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
+	client := d.Opts.HTTPClient
+	if client == nil {
+		client = defaultHTTPClient()
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	return &streamConn{d: d, h: h, client: client, done: make(chan struct{}), bg: bg, cancel: cancel}, nil
+}
+
+type streamConn struct {
+	d      *StreamableDialer
+	h      Handler
+	client *http.Client
+	bg     context.Context
+	cancel context.CancelFunc
+
+	mu         sync.Mutex
+	sessionID  string
+	protocol   string
+	getStarted bool
+	err        error
+	done       chan struct{}
+	closed     bool
+}
+
+func (c *streamConn) Info() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return fmt.Sprintf("streamable-http %s session %q", c.d.URL, c.sessionID)
+}
+
+func (c *streamConn) Done() <-chan struct{} { return c.done }
+
+func (c *streamConn) Err() error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.err
+}
+
+func (c *streamConn) die(err error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.err == nil {
+		c.err = err
+		close(c.done)
+		c.cancel()
+	}
+}
+
+func (c *streamConn) newRequest(ctx context.Context, method string, body []byte) (*http.Request, error) {
+	req, err := http.NewRequestWithContext(ctx, method, c.d.URL, bytes.NewReader(body))
+	if err != nil {
+		return nil, err
+	}
+	for k, vs := range c.d.Headers {
+		for _, v := range vs {
+			req.Header.Add(k, v)
+		}
+	}
+	c.mu.Lock()
+	if c.sessionID != "" {
+		req.Header.Set("Mcp-Session-Id", c.sessionID)
+	}
+	if c.protocol != "" {
+		req.Header.Set("MCP-Protocol-Version", c.protocol)
+	}
+	c.mu.Unlock()
+	return req, nil
+}
+
+// Send posts one message. Requests are answered asynchronously through the
+// Handler; notifications and responses are posted synchronously (202).
+func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
+	select {
+	case <-c.done:
+		return ErrClosed
+	default:
+	}
+	if m.ID == nil {
+		err := c.post(ctx, m)
+		if err == nil && m.Method == "notifications/initialized" {
+			c.startGET()
+		}
+		return err
+	}
+	// The POST lives as long as the caller's context (the call) and the
+	// connection: when the call ends (answered, timed out, cancelled) an
+	// open response stream is closed.
+	pctx, pcancel := context.WithCancel(c.bg)
+	stop := context.AfterFunc(ctx, pcancel)
+	go func() {
+		defer pcancel()
+		defer stop()
+		if err := c.post(pctx, m); err != nil {
+			if pctx.Err() != nil && c.bg.Err() == nil {
+				return // the caller gave up; it no longer waits for a response
+			}
+			c.h(errorResponse(m.ID, jsonrpc.CodeUpstreamUnavailable, "upstream "+c.d.URL+": "+err.Error()), m.ID)
+		}
+	}()
+	return nil
+}
+
+// post sends m and handles the reply. For a request, it returns nil only
+// once the response was delivered.
+func (c *streamConn) post(ctx context.Context, m *Outgoing) error {
+	req, err := c.newRequest(ctx, http.MethodPost, m.Body)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Accept", "application/json, text/event-stream")
+	if m.RequestID != "" {
+		req.Header.Set("X-Request-ID", m.RequestID)
+	}
+	resp, err := c.client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if m.Method == "initialize" {
+		if sid := resp.Header.Get("Mcp-Session-Id"); sid != "" {
+			c.mu.Lock()
+			c.sessionID = sid
+			c.mu.Unlock()
+		}
+	}
+	switch {
+	case resp.StatusCode == http.StatusAccepted:
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 4096))
+		if m.ID != nil {
+			return fmt.Errorf("HTTP 202 for a request")
+		}
+		return nil
+	case resp.StatusCode == http.StatusNotFound && c.hasSession():
+		c.die(ErrSessionExpired)
+		return ErrSessionExpired
+	case resp.StatusCode < 200 || resp.StatusCode > 299:
+		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+		// An error body that is a JSON-RPC response for this id is the
+		// upstream's own answer: deliver it.
+		if m.ID != nil {
+			if msg := c.d.Opts.parse(body); msg != nil && msg.Kind == jsonrpc.KindResponse && bytes.Equal(msg.ID, m.ID) {
+				c.h(msg, m.ID)
+				return nil
+			}
+		}
+		return statusError(resp.StatusCode, body)
+	}
+	if m.ID == nil {
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return nil
+	}
+	ct, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type"))
+	switch ct {
+	case "application/json":
+		body, err := io.ReadAll(io.LimitReader(resp.Body, int64(c.d.Opts.maxMsg())+1))
+		if err != nil {
+			return err
+		}
+		if len(body) > c.d.Opts.maxMsg() {
+			return fmt.Errorf("response larger than %d bytes", c.d.Opts.maxMsg())
+		}
+		msg := c.d.Opts.parse(body)
+		if msg == nil {
+			return fmt.Errorf("invalid JSON-RPC response")
+		}
+		c.learn(m, msg)
+		c.h(msg, m.ID)
+		return nil
+	case "text/event-stream":
+		return c.readStream(ctx, resp.Body, m)
+	default:
+		return fmt.Errorf("unexpected Content-Type %q", resp.Header.Get("Content-Type"))
+	}
+}
+
+func (c *streamConn) hasSession() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.sessionID != ""
+}
+
+// learn records the negotiated protocol version from an initialize result.
+func (c *streamConn) learn(m *Outgoing, resp *jsonrpc.Message) {
+	if m.Method != "initialize" || resp.Result == nil {
+		return
+	}
+	if v, ok := jsonrpc.StringField(resp.Result, "protocolVersion"); ok {
+		c.mu.Lock()
+		c.protocol = v
+		c.mu.Unlock()
+	}
+}
+
+// readStream reads a POST's SSE stream until the response to m arrives,
+// resuming with GET and Last-Event-ID if the server closes it early.
+func (c *streamConn) readStream(ctx context.Context, body io.ReadCloser, m *Outgoing) error {
+	lastID := ""
+	retry := time.Second
+	for attempt := 0; ; attempt++ {
+		got, err := c.consume(body, m, &lastID, &retry)
+		body.Close()
+		if got {
+			return nil
+		}
+		if lastID == "" || attempt >= 5 {
+			if err == nil || errors.Is(err, io.EOF) {
+				err = errors.New("stream ended before the response")
+			}
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(retry):
+		}
+		req, rerr := c.newRequest(ctx, http.MethodGet, nil)
+		if rerr != nil {
+			return rerr
+		}
+		req.Header.Set("Accept", "text/event-stream")
+		req.Header.Set("Last-Event-ID", lastID)
+		resp, rerr := c.client.Do(req)
+		if rerr != nil {
+			return rerr
+		}
+		if resp.StatusCode != http.StatusOK {
+			b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+			resp.Body.Close()
+			return fmt.Errorf("resume stream: %w", statusError(resp.StatusCode, b))
+		}
+		body = resp.Body
+	}
+}
+
+// consume reads events; it reports whether the response to m arrived.
+func (c *streamConn) consume(body io.Reader, m *Outgoing, lastID *string, retry *time.Duration) (bool, error) {
+	r := newSSEReader(body, c.d.Opts.maxMsg())
+	for {
+		ev, err := r.Next()
+		if err != nil {
+			return false, err
+		}
+		if ev.HasID {
+			*lastID = ev.ID
+		}
+		if ev.Retry > 0 {
+			*retry = ev.Retry
+		}
+		if len(ev.Data) == 0 || (ev.Event != "" && ev.Event != "message") {
+			continue
+		}
+		msg := c.d.Opts.parse(ev.Data)
+		if msg == nil {
+			continue
+		}
+		if msg.Kind == jsonrpc.KindResponse && bytes.Equal(msg.ID, m.ID) {
+			c.learn(m, msg)
+			c.h(msg, m.ID)
+			return true, nil
+		}
+		c.h(msg, m.ID)
+	}
+}
+
+// startGET opens the standalone stream for server-initiated messages.
+func (c *streamConn) startGET() {
+	c.mu.Lock()
+	if c.getStarted {
+		c.mu.Unlock()
+		return
+	}
+	c.getStarted = true
+	c.mu.Unlock()
+	go c.getLoop()
+}
+
+func (c *streamConn) getLoop() {
+	lastID := ""
+	retry := time.Second
+	failures := 0
+	for {
+		if c.bg.Err() != nil {
+			return
+		}
+		req, err := c.newRequest(c.bg, http.MethodGet, nil)
+		if err != nil {
+			return
+		}
+		req.Header.Set("Accept", "text/event-stream")
+		if lastID != "" {
+			req.Header.Set("Last-Event-ID", lastID)
+		}
+		resp, err := c.client.Do(req)
+		switch {
+		case err != nil:
+		case resp.StatusCode == http.StatusMethodNotAllowed:
+			resp.Body.Close()
+			return // the server offers no standalone stream
+		case resp.StatusCode == http.StatusNotFound:
+			resp.Body.Close()
+			c.die(ErrSessionExpired)
+			return
+		case resp.StatusCode != http.StatusOK:
+			resp.Body.Close()
+		default:
+			failures = 0
+			r := newSSEReader(resp.Body, c.d.Opts.maxMsg())
+			for {
+				ev, err := r.Next()
+				if err != nil {
+					break
+				}
+				if ev.HasID {
+					lastID = ev.ID
+				}
+				if ev.Retry > 0 {
+					retry = ev.Retry
+				}
+				if len(ev.Data) == 0 || (ev.Event != "" && ev.Event != "message") {
+					continue
+				}
+				if msg := c.d.Opts.parse(ev.Data); msg != nil {
+					c.h(msg, nil)
+				}
+			}
+			resp.Body.Close()
+		}
+		failures++
+		wait := retry
+		if failures > 1 {
+			wait = min(retry*time.Duration(1<<min(failures, 5)), 30*time.Second)
+		}
+		select {
+		case <-c.bg.Done():
+			return
+		case <-time.After(wait):
+		}
+	}
+}
+
+// Close ends the session with DELETE.
+func (c *streamConn) Close() error {
+	c.mu.Lock()
+	if c.closed {
+		c.mu.Unlock()
+		return nil
+	}
+	c.closed = true
+	sid := c.sessionID
+	c.mu.Unlock()
+	if sid != "" {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if req, err := c.newRequest(ctx, http.MethodDelete, nil); err == nil {
+			if resp, err := c.client.Do(req); err == nil {
+				resp.Body.Close()
+			}
+		}
+	}
+	c.die(ErrClosed)
+	return nil
+}
