@@ -29,6 +29,9 @@ type Options struct {
 	// OnCall, if set, is told the name of every tool that runs (tests use
 	// it to prove a denied call never reached the server).
 	OnCall func(tool string)
+	// OnCancelled, if set, is told when a running tool sees its call
+	// cancelled (tests use it to prove cancellation reached the server).
+	OnCancelled func(tool string)
 	// PageSize makes list results paginate (0: the SDK's default).
 	PageSize int
 }
@@ -99,6 +102,9 @@ func NewServer(o Options) *mcp.Server {
 		case <-time.After(time.Duration(in.Millis) * time.Millisecond):
 			return text("slept"), nil, nil
 		case <-ctx.Done():
+			if o.OnCancelled != nil {
+				o.OnCancelled("sleep")
+			}
 			return nil, nil, ctx.Err()
 		}
 	})

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
@@ -248,11 +250,28 @@ func matchTemplate(tmpl, uri string) bool {
 	return re.MatchString(uri)
 }
 
-var tmplCache = struct {
-	m map[string]*regexp.Regexp
-}{m: map[string]*regexp.Regexp{}}
+// tmplCache holds compiled templates; templates come from upstream listings,
+// so the cache is bounded.
+var tmplCache sync.Map
+
+const maxCachedTemplates = 4096
+
+var tmplCount atomic.Int64
 
 func templateRegexp(tmpl string) (*regexp.Regexp, error) {
+	if re, ok := tmplCache.Load(tmpl); ok {
+		return re.(*regexp.Regexp), nil
+	}
+	re, err := compileTemplate(tmpl)
+	if err == nil && tmplCount.Load() < maxCachedTemplates {
+		if _, loaded := tmplCache.LoadOrStore(tmpl, re); !loaded {
+			tmplCount.Add(1)
+		}
+	}
+	return re, err
+}
+
+func compileTemplate(tmpl string) (*regexp.Regexp, error) {
 	var b strings.Builder
 	b.WriteString("^")
 	for {

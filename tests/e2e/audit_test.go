@@ -1,0 +1,143 @@
+package e2e
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpwarden/mcpwarden/internal/demo"
+	"github.com/mcpwarden/mcpwarden/internal/store"
+)
+
+// The correlation id of each call's audit event goes upstream as
+// X-Request-ID and in _meta; the event is in the JSONL file and the store.
+func TestCorrelationIDAndStore(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string // X-Request-ID + body of each tools/call
+	h := demo.HTTPHandler(demo.Options{Name: "r"})
+	up := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		r.Body = io.NopCloser(bytes.NewReader(body))
+		if bytes.Contains(body, []byte(`"tools/call"`)) {
+			mu.Lock()
+			seen = append(seen, r.Header.Get("X-Request-ID")+" "+string(body))
+			mu.Unlock()
+		}
+		h.ServeHTTP(w, r)
+	}))
+	t.Cleanup(up.Close)
+	g := startGateway(t, `
+listen: {{LISTEN}}
+servers:
+  r:
+    url: `+up.URL+`
+audit:
+  file: audit.jsonl
+store:
+  path: gateway.db
+`)
+	cs := connect(t, g.URL, nil)
+	ctx := context.Background()
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "r__echo", Arguments: map[string]any{"message": "aGVsbG8gd29ybGQsIHRoaXMgaXMgYmFzZTY0IGVuY29kZWQ="}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "r__echo", Arguments: map[string]any{"message": "plain words only"}}); err != nil {
+		t.Fatal(err)
+	}
+	evs := eventsOf(auditEvents(t, g.Audit), "tools/call")
+	if len(evs) != 2 {
+		t.Fatalf("events: %d", len(evs))
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(seen) != 2 {
+		t.Fatalf("upstream saw %d calls", len(seen))
+	}
+	for i, e := range evs {
+		cid := e["correlation_id"].(string)
+		if !strings.HasPrefix(seen[i], cid+" ") {
+			t.Errorf("call %d: X-Request-ID is not the correlation id %s: %s", i, cid, seen[i][:60])
+		}
+		if !strings.Contains(seen[i], `"io.mcpwarden/correlation-id":"`+cid+`"`) {
+			t.Errorf("call %d: _meta lacks the correlation id: %s", i, seen[i])
+		}
+	}
+	if evs[0]["contains_base64"] != true || evs[1]["contains_base64"] != false {
+		t.Errorf("contains_base64: %v %v", evs[0]["contains_base64"], evs[1]["contains_base64"])
+	}
+	// The embedded store holds the same events (read while the gateway runs).
+	st, err := store.Open(filepath.Join(g.Dir, "gateway.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	got, err := st.QueryEvents(ctx, store.Filter{Type: "tools/call"})
+	if err != nil || len(got) != 2 || got[0].CorrelationID != evs[0]["correlation_id"] || got[0].Tool != "echo" || got[0].Server != "r" {
+		t.Fatalf("store: %v %+v", err, got)
+	}
+}
+
+// An HTTP upstream that is down gives a clear error; the other upstream and
+// the gateway keep working. Cancellation and timeouts reach the server.
+func TestUpstreamDownAndCancellationReachesServer(t *testing.T) {
+	var cancelled atomic.Int32
+	up := demoHTTP(t, demo.Options{Name: "r", OnCancelled: func(string) { cancelled.Add(1) }}, false)
+	dead := httptest.NewServer(http.NotFoundHandler())
+	deadURL := dead.URL
+	dead.Close()
+	g := startGatewayNoWait(t, `
+listen: {{LISTEN}}
+servers:
+  r:
+    url: `+up.URL+`
+    timeout: 1s
+  down:
+    url: `+deadURL+`/mcp
+    connect_timeout: 1s
+audit:
+  file: audit.jsonl
+store:
+  path: gateway.db
+`)
+	cs := connect(t, g.URL, nil)
+	ctx := context.Background()
+	_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "down__echo", Arguments: map[string]any{"message": "x"}})
+	var werr *jsonrpc.Error
+	if !errors.As(err, &werr) || werr.Code != -32011 || !strings.Contains(werr.Message, "down") {
+		t.Fatalf("down upstream: want -32011 naming the server, got %v", err)
+	}
+	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "r__echo", Arguments: map[string]any{"message": "up"}}); err != nil || textOf(res) != "up" {
+		t.Fatalf("healthy upstream: %v %v", res, err)
+	}
+	tools, err := cs.ListTools(ctx, nil)
+	if err != nil || !contains(toolNames(tools), "r__echo") {
+		t.Fatalf("listing with one upstream down: %v", err)
+	}
+	// Timeout: cancelled upstream.
+	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "r__sleep", Arguments: map[string]any{"ms": 5000}}); !errors.As(err, &werr) || werr.Code != -32012 {
+		t.Fatalf("timeout: %v", err)
+	}
+	// Client cancellation: cancelled upstream.
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { time.Sleep(200 * time.Millisecond); cancel() }()
+	_, _ = cs.CallTool(cctx, &mcp.CallToolParams{Name: "r__sleep", Arguments: map[string]any{"ms": 800}})
+	deadline := time.Now().Add(5 * time.Second)
+	for cancelled.Load() < 2 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if cancelled.Load() < 2 {
+		t.Fatalf("the upstream saw %d cancellations, want 2 (timeout and client cancel)", cancelled.Load())
+	}
+}
