@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -147,14 +148,16 @@ func setup(ctx context.Context, cfgPath, logLevel string, stdioMode bool) (*runt
 		log.Warn(w)
 	}
 	rt := &runtime{cfg: cfg, log: log}
+	// Secrets referenced by the configuration never reach an audit sink.
+	redact := audit.WithRedactor(audit.NewRedactor(configSecrets(cfg)))
 	var sinks []audit.Sink
 	if f := cfg.Audit.File; f != "" {
 		var sink audit.Sink
 		if f == config.StdoutFile && stdioMode {
 			log.Warn(`audit.file is "-" but stdout carries the MCP protocol in stdio mode: audit events go to stderr`)
-			sink = audit.NewJSONLSink(os.Stderr)
+			sink = audit.NewJSONLSink(os.Stderr, redact)
 		} else {
-			sink, err = audit.OpenFileSink(f)
+			sink, err = audit.OpenFileSink(f, redact)
 			if err != nil {
 				return nil, fmt.Errorf("audit.file: %w", err)
 			}
@@ -167,7 +170,7 @@ func setup(ctx context.Context, cfgPath, logLevel string, stdioMode bool) (*runt
 			return nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
 		}
 		rt.store = st
-		sinks = append(sinks, store.AuditSink(st))
+		sinks = append(sinks, store.AuditSink(st, redact))
 	}
 	rt.audit = audit.NewLogger(sinks...)
 	for _, w := range warnings {
@@ -182,6 +185,32 @@ func setup(ctx context.Context, cfgPath, logLevel string, stdioMode bool) (*runt
 	rt.gw = gw
 	gw.Start(ctx)
 	return rt, nil
+}
+
+// configSecrets resolves the values the configuration holds as references
+// (env:, file:), so they can be redacted from audit events. Values that
+// cannot be resolved are reported later by the gateway.
+func configSecrets(cfg *config.Config) []string {
+	var out []string
+	for _, name := range cfg.ServerNames() {
+		sc, _ := cfg.Servers.Get(name)
+		for _, m := range []config.OrderedMap[config.Value]{sc.Env, sc.Headers} {
+			for _, k := range m.Keys {
+				v := m.Values[k]
+				if !v.IsRef() {
+					continue
+				}
+				if s, err := v.Resolve(); err == nil && s != "" {
+					out = append(out, s)
+					// A bearer credential may also appear without its scheme.
+					if _, tok, ok := strings.Cut(s, " "); ok && len(tok) >= audit.MinSecretLen {
+						out = append(out, tok)
+					}
+				}
+			}
+		}
+	}
+	return out
 }
 
 func (rt *runtime) close() {

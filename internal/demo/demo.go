@@ -155,6 +155,13 @@ func NewServer(o Options) *mcp.Server {
 		}
 		return text(strings.Join(uris, ",")), nil, nil
 	})
+	mcp.AddTool(s, &mcp.Tool{Name: "add_tool", Description: "Register a new tool at run time (its clients get tools/list_changed)."}, func(ctx context.Context, r *mcp.CallToolRequest, in itemIn) (*mcp.CallToolResult, any, error) {
+		name := in.ID
+		mcp.AddTool(s, &mcp.Tool{Name: name, Description: "Tool " + name + " added at run time."}, func(ctx context.Context, r *mcp.CallToolRequest, in empty) (*mcp.CallToolResult, any, error) {
+			return text(name + " ran"), nil, nil
+		})
+		return text("added " + name), nil, nil
+	})
 	for _, name := range o.ExtraTools {
 		mcp.AddTool(s, &mcp.Tool{Name: name, Description: "Extra tool " + name + " of " + o.Name + "."}, func(ctx context.Context, r *mcp.CallToolRequest, in empty) (*mcp.CallToolResult, any, error) {
 			return text(name + " from " + o.Name), nil, nil

@@ -113,6 +113,10 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		}
 		return deny(d)
 	}
+	if g.auditFailed.Load() {
+		return deny(guard.Decision{Action: guard.Deny, Guard: "audit", Code: jsonrpc.CodeAuditFailed,
+			Reason: "the audit log could not be written: calls are refused until it can (fail closed)"})
+	}
 	params, err := json.Marshal(p)
 	if err != nil {
 		return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: err.Error()})

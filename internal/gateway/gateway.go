@@ -88,7 +88,10 @@ type Gateway struct {
 	closed   bool
 
 	nextDownID atomic.Int64
-	ctx        context.Context
+	// auditFailed is set while the last audit write failed: new calls are
+	// refused before they reach an upstream (fail closed).
+	auditFailed atomic.Bool
+	ctx         context.Context
 	cancel     context.CancelFunc
 }
 
@@ -206,9 +209,11 @@ func (g *Gateway) emit(ctx context.Context, ev *audit.Event) error {
 		return nil
 	}
 	if err := g.audit.Emit(ctx, ev); err != nil {
+		g.auditFailed.Store(true)
 		g.log.Error("audit write failed", "type", ev.Type, "err", err)
 		return err
 	}
+	g.auditFailed.Store(false)
 	return nil
 }
 
@@ -339,7 +344,11 @@ func (g *Gateway) Initialize(ctx context.Context, m *jsonrpc.Message, meta Clien
 	if ins := g.instructions(); ins != "" {
 		res["instructions"] = ins
 	}
-	_ = g.emit(ctx, s.event("session.start"))
+	if err := g.emit(ctx, s.event("session.start")); err != nil {
+		// A session that cannot be recorded is not opened (fail closed).
+		g.removeSession(s)
+		return nil, jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeAuditFailed, "mcpwarden: the audit event could not be written, so the session is refused: %v", err))
+	}
 	return s, jsonrpc.NewResult(m.ID, res)
 }
 

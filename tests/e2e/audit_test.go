@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -139,5 +140,62 @@ store:
 	}
 	if cancelled.Load() < 2 {
 		t.Fatalf("the upstream saw %d cancellations, want 2 (timeout and client cancel)", cancelled.Load())
+	}
+}
+
+// When the audit log cannot be written, sessions are refused (fail closed;
+// the call path is tested in internal/gateway with a sink that fails on
+// demand).
+func TestAuditFailureFailsClosed(t *testing.T) {
+	var calls atomic.Int32
+	up := demoHTTP(t, demo.Options{Name: "r", OnCall: func(string) { calls.Add(1) }}, false)
+	g := startGateway(t, `
+listen: {{LISTEN}}
+servers:
+  r:
+    url: `+up.URL+`
+audit:
+  file: /dev/full
+  store: false
+`)
+	c := mcp.NewClient(&mcp.Implementation{Name: "x", Version: "1"}, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: g.URL}, nil); err == nil || !strings.Contains(err.Error(), "audit") {
+		t.Fatalf("session opened although its audit event could not be written: %v", err)
+	}
+	if calls.Load() != 0 {
+		t.Fatal("upstream called")
+	}
+}
+
+// Secrets given to upstreams by reference never appear in audit events.
+func TestSecretsRedactedFromAudit(t *testing.T) {
+	up := demoHTTP(t, demo.Options{Name: "r"}, false)
+	g := startGateway(t, `
+listen: {{LISTEN}}
+servers:
+  r:
+    url: `+up.URL+`
+    headers: {Authorization: "env:TEST_UPSTREAM_TOKEN"}
+audit:
+  file: audit.jsonl
+store:
+  path: gateway.db
+`, "TEST_UPSTREAM_TOKEN=Bearer s3cr3t-t0ken-value")
+	cs := connect(t, g.URL, nil)
+	// A client that pastes the secret into arguments does not get it logged.
+	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "r__echo", Arguments: map[string]any{"message": "leak s3cr3t-t0ken-value"}}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(g.Audit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(raw), "s3cr3t-t0ken-value") {
+		t.Fatal("the secret appears in the audit file")
+	}
+	if !strings.Contains(string(raw), "[REDACTED]") {
+		t.Fatal("no redaction marker in the audit file")
 	}
 }
