@@ -92,7 +92,7 @@ type Gateway struct {
 	// refused before they reach an upstream (fail closed).
 	auditFailed atomic.Bool
 	ctx         context.Context
-	cancel     context.CancelFunc
+	cancel      context.CancelFunc
 }
 
 // New builds a gateway from a validated configuration. It starts nothing.
