@@ -89,9 +89,10 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 			g.log.Debug("upstream stderr", "server", sc.Name, "line", line)
 		},
 		OnInvalid: func(err error) {
-			_ = g.emit(context.Background(), &audit.Event{Type: "protocol.error", Server: sc.Name,
-				Decision: audit.Decision{Action: "deny", Guard: "parser", Reason: "invalid message from upstream dropped: " + err.Error()},
-				Status:   audit.Status{Outcome: "error"}})
+			ev := systemEvent(audit.TypeProtocolError, sc.Name)
+			ev.Decision = audit.Decision{Action: audit.ActionDeny, Guard: "parser", Reason: "invalid message from upstream dropped: " + err.Error()}
+			ev.Status = audit.Status{Outcome: audit.OutcomeError}
+			_ = g.emit(context.Background(), ev)
 		},
 	}
 	switch {
@@ -148,7 +149,9 @@ func (s *server) connect(ctx context.Context) error {
 	defer cancel()
 	us, err := dialSession(ctx, s, nil, s.gatewayInitParams())
 	if err != nil {
-		_ = s.g.emit(ctx, &audit.Event{Type: "upstream.error", Server: s.name, Status: audit.Status{Outcome: "unavailable", ErrorMessage: err.Error()}})
+		ev := systemEvent(audit.TypeUpstreamError, s.name)
+		ev.Status = audit.Status{Outcome: audit.OutcomeUnavailable, ErrorMessage: err.Error()}
+		_ = s.g.emit(ctx, ev)
 		return err
 	}
 	s.mu.Lock()
@@ -160,9 +163,11 @@ func (s *server) connect(ctx context.Context) error {
 	s.main = us
 	s.initRes = us.init
 	close(s.connected)
+	restarts := s.restarts
 	s.mu.Unlock()
-	_ = s.g.emit(ctx, &audit.Event{Type: "upstream.start", Server: s.name,
-		Detail: map[string]any{"transport": s.dialer.Kind(), "conn": us.conn.Info(), "protocol_version": us.init.ProtocolVersion}})
+	ev := systemEvent(audit.TypeUpstreamStart, s.name)
+	ev.Detail = map[string]any{"transport": s.dialer.Kind(), "conn": us.conn.Info(), "protocol_version": us.init.ProtocolVersion, "restarts": restarts}
+	_ = s.g.emit(ctx, ev)
 	// Fill the catalog so names can be routed and hashed before any listing.
 	go s.refreshCatalog(context.Background())
 	return nil
@@ -189,8 +194,9 @@ func (s *server) supervise() {
 			}
 			s.restarts++
 			s.mu.Unlock()
-			_ = s.g.emit(context.Background(), &audit.Event{Type: "upstream.exit", Server: s.name,
-				Status: audit.Status{Outcome: "unavailable", ErrorMessage: errString(us.conn.Err())}})
+			ev := systemEvent(audit.TypeUpstreamExit, s.name)
+			ev.Status = audit.Status{Outcome: audit.OutcomeUnavailable, ErrorMessage: errString(us.conn.Err())}
+			_ = s.g.emit(context.Background(), ev)
 			s.g.log.Warn("upstream session ended", "server", s.name, "err", us.conn.Err())
 			if time.Since(started) > 30*time.Second {
 				backoff = s.backoff0
@@ -208,6 +214,12 @@ func (s *server) supervise() {
 		// Tell clients the tool set may have changed.
 		s.g.notifyListChanged(s, "")
 	}
+}
+
+// systemEvent starts an event the gateway itself causes (no client).
+func systemEvent(typ, server string) *audit.Event {
+	return &audit.Event{Type: typ, Server: server, Principal: audit.Principal{Subject: "mcpwarden"},
+		Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK}}
 }
 
 func errString(err error) string {

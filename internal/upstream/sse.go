@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"strconv"
 	"time"
 )
@@ -26,7 +27,7 @@ type sseReader struct {
 }
 
 func newSSEReader(r io.Reader, max int) *sseReader {
-	return &sseReader{br: bufio.NewReaderSize(r, 32<<10), max: max}
+	return &sseReader{br: bufio.NewReaderSize(r, 4<<10), max: max}
 }
 
 var errEventTooLarge = errors.New("SSE event too large")
@@ -72,7 +73,9 @@ func (s *sseReader) Next() (*sseEvent, error) {
 		case "event":
 			ev.Event = string(value)
 		case "retry":
-			if n, err := strconv.Atoi(string(value)); err == nil && n >= 0 {
+			// ASCII digits only; a value whose milliseconds do not fit a
+			// time.Duration is ignored rather than wrapped around.
+			if n, err := strconv.ParseUint(string(value), 10, 64); err == nil && n <= uint64(math.MaxInt64/int64(time.Millisecond)) {
 				ev.Retry = time.Duration(n) * time.Millisecond
 			}
 		}
