@@ -70,6 +70,24 @@ func newRoot() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			// What serve would refuse at startup, checked here too.
+			var problems []string
+			for _, name := range cfg.ServerNames() {
+				sc, _ := cfg.Servers.Get(name)
+				for kind, m := range map[string]config.OrderedMap[config.Value]{"env": sc.Env, "headers": sc.Headers} {
+					for _, k := range m.Keys {
+						if _, rerr := m.Values[k].Resolve(); rerr != nil {
+							problems = append(problems, fmt.Sprintf("servers.%s.%s.%s: %v", name, kind, k, rerr))
+						}
+					}
+				}
+			}
+			if !config.IsLoopbackListen(cfg.Listen) && cfg.Auth == nil {
+				problems = append(problems, fmt.Sprintf("listen: %s is not a loopback address; serve refuses it until authentication is configured", cfg.Listen))
+			}
+			if len(problems) > 0 {
+				return errors.New(strings.Join(problems, "\n"))
+			}
 			fmt.Fprintf(cmd.OutOrStdout(), "configuration OK: %d server(s): %v\n", cfg.Servers.Len(), cfg.ServerNames())
 			return nil
 		},

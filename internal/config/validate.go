@@ -129,6 +129,8 @@ func (v *validator) validate() {
 			v.errorf("path", "must be an absolute URL path such as /mcp, got %q", truncate(c.Path))
 		} else if _, err := url.ParseRequestURI(c.Path); err != nil {
 			v.errorf("path", "invalid URL path %q", truncate(c.Path))
+		} else if c.Path == "/healthz" {
+			v.errorf("path", "/healthz is the gateway's health endpoint; choose another path")
 		}
 	}
 	for i, o := range c.AllowedOrigins {
@@ -174,6 +176,18 @@ func (v *validator) validate() {
 				v.errorf(pp, "prefix %q is already used by server %q; tool names would collide", eff, other)
 			}
 		} else {
+			// One namespace must not start with another ("a__" and "a___"
+			// for prefixes "a" and "a_"): a name would route ambiguously.
+			if eff != "" && sep != "" {
+				for op, owner := range prefixOwner {
+					if op == "" {
+						continue
+					}
+					if strings.HasPrefix(eff+sep, op+sep) || strings.HasPrefix(op+sep, eff+sep) {
+						v.errorf(pp, "namespace %q overlaps namespace %q of server %q; exposed names would be ambiguous (choose another prefix)", eff+sep, op+sep, owner)
+					}
+				}
+			}
 			prefixOwner[eff] = name
 		}
 	}
@@ -184,6 +198,9 @@ func (v *validator) validate() {
 		v.warnings = append(v.warnings, (&Error{File: v.d.file, Msg: "policy.default not set: tools no rule matches are allowed"}).Error())
 	}
 	v.nonEmpty("audit.file", c.Audit.File, " (omit it to write no audit file, or use \"-\" for standard output)")
+	if c.Audit.Store != nil && !*c.Audit.Store && c.Audit.File == "" {
+		v.errorf("audit.store", "audit events need a destination: with store: false, set audit.file (a path, or \"-\" for standard output)")
+	}
 	v.nonEmpty("store.path", c.Store.Path, " (omit it for the default "+DefaultStoreFile+" next to the configuration file)")
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -86,6 +87,11 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 	uopts := upstream.Options{
 		Logger: g.log.With("server", sc.Name),
 		OnStderr: func(line string) {
+			for _, sec := range g.secrets {
+				if len(sec) >= 6 {
+					line = strings.ReplaceAll(line, sec, "[REDACTED]")
+				}
+			}
 			g.log.Debug("upstream stderr", "server", sc.Name, "line", line)
 		},
 		OnInvalid: func(err error) {

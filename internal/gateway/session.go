@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -358,12 +359,44 @@ func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply S
 		}
 		return jsonrpc.NewResult(m.ID, map[string]any{})
 	}
-	// A method this version does not know: forwarded when there is only
-	// one upstream to send it to.
+	for _, known := range knownMethods {
+		if strings.EqualFold(m.Method, known) {
+			// "Tools/call" must not reach an upstream that matches leniently.
+			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeMethodNotFound, "method %q not found (method names are case-sensitive)", m.Method))
+		}
+	}
+	// A method this version does not know: forwarded, audited, when there
+	// is only one upstream to send it to.
 	if len(s.g.servers) == 1 {
-		return s.passthrough(ctx, s.g.servers[0], m, m.Params, reply)
+		return s.auditedPassthrough(ctx, s.g.servers[0], m, reply)
 	}
 	return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeMethodNotFound, "method %q not found", m.Method))
+}
+
+// knownMethods are the MCP requests the gateway handles itself.
+var knownMethods = []string{"initialize", "ping", "tools/list", "tools/call", "prompts/list", "prompts/get",
+	"resources/list", "resources/read", "resources/templates/list", "resources/subscribe", "resources/unsubscribe",
+	"completion/complete", "logging/setLevel"}
+
+// auditedPassthrough forwards a request the gateway does not interpret and
+// records it as a "request" event.
+func (s *Session) auditedPassthrough(ctx context.Context, srv *server, m *jsonrpc.Message, reply Sink) []byte {
+	start := time.Now()
+	ev := s.event("request")
+	ev.Server = srv.name
+	ev.CorrelationID = audit.NewCorrelationID()
+	ev.Detail = map[string]any{"method": m.Method}
+	resp := s.passthrough(ctx, srv, m, m.Params, reply)
+	if e := jsonrpc.Field(resp, "error"); e != nil {
+		var je jsonrpc.Error
+		_ = json.Unmarshal(e, &je)
+		ev.Status = audit.Status{Outcome: audit.OutcomeError, ErrorCode: je.Code, ErrorMessage: je.Message}
+	}
+	ev.DurationMS = msSince(start)
+	if err := s.g.emit(ctx, ev); err != nil {
+		return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeAuditFailed, "mcpwarden: the audit event could not be written, so the result is withheld: %v", err))
+	}
+	return resp
 }
 
 // passthrough forwards a request and returns the upstream's response under

@@ -278,17 +278,17 @@ func mustEncode(w wire) []byte {
 // nil) and params replaced (when params is not nil), keeping every other
 // top-level field, known or not, as it was.
 func Rewrite(m *Message, id json.RawMessage, params json.RawMessage) ([]byte, error) {
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(m.Raw, &env); err != nil {
-		return nil, err
-	}
+	repl := make(map[string][]byte, 2)
 	if id != nil {
-		env["id"] = id
+		repl["id"] = id
 	}
 	if params != nil {
-		env["params"] = params
+		repl["params"] = params
 	}
-	return json.Marshal(env)
+	if len(repl) == 0 {
+		return m.Raw, nil
+	}
+	return splice(m.Raw, repl)
 }
 
 // SetField returns obj (a JSON object) with key set to value. obj may be

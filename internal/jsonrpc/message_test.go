@@ -1,6 +1,7 @@
 package jsonrpc
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -125,6 +126,57 @@ func FuzzParse(f *testing.F) {
 			}
 			if _, perr := Parse(out, DefaultLimits); perr != nil {
 				t.Fatalf("rewritten message does not parse: %v: %s", perr, out)
+			}
+		}
+	})
+}
+
+func TestSplice(t *testing.T) {
+	cases := []struct{ in, id, params, want string }{
+		{`{"jsonrpc":"2.0","id":1,"result":{"a":[1,{"id":2}]}}`, `"x"`, "", `{"jsonrpc":"2.0","id":"x","result":{"a":[1,{"id":2}]}}`},
+		{`{ "id" : 1 , "method":"m","params":{"k":"}\"{"} }`, `7`, `{"z":1}`, `{ "id" : 7 , "method":"m","params":{"z":1} }`},
+		{`{"jsonrpc":"2.0","method":"m"}`, "", `{}`, `{"jsonrpc":"2.0","method":"m","params":{}}`},
+		{`{"i\u0064":1,"x":true}`, `2`, "", `{"i\u0064":2,"x":true}`},
+		{`{}`, `1`, "", `{"id":1}`},
+	}
+	for _, tc := range cases {
+		repl := map[string][]byte{}
+		if tc.id != "" {
+			repl["id"] = []byte(tc.id)
+		}
+		if tc.params != "" {
+			repl["params"] = []byte(tc.params)
+		}
+		got, err := splice([]byte(tc.in), repl)
+		if err != nil || string(got) != tc.want {
+			t.Errorf("splice(%s) = %s, %v; want %s", tc.in, got, err, tc.want)
+		}
+	}
+}
+
+func FuzzSplice(f *testing.F) {
+	f.Add([]byte(`{"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"a\"b"}]}}`))
+	f.Add([]byte(`{"a":[1,2,{"b":null}],"id":"x"}`))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if Strict(b, DefaultLimits) != nil || len(b) == 0 || b[skipWS(b, 0)] != '{' {
+			return
+		}
+		out, err := splice(b, map[string][]byte{"id": []byte(`"gw-1"`)})
+		if err != nil {
+			t.Fatalf("splice failed on valid object %q: %v", b, err)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal(out, &m); err != nil {
+			t.Fatalf("splice produced invalid JSON %q from %q", out, b)
+		}
+		if string(m["id"]) != `"gw-1"` {
+			t.Fatalf("id not replaced: %q", out)
+		}
+		var orig map[string]json.RawMessage
+		_ = json.Unmarshal(b, &orig)
+		for k, v := range orig {
+			if k != "id" && !bytes.Equal(bytes.TrimSpace(m[k]), bytes.TrimSpace(v)) {
+				t.Fatalf("key %q changed: %q -> %q", k, v, m[k])
 			}
 		}
 	})

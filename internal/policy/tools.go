@@ -52,8 +52,8 @@ func (g *ToolGuard) Check(_ context.Context, c *guard.Call) guard.Decision {
 	return DecideTool(g.Rules, c)
 }
 
-// DecideTool is the pure decision. Only tools/call and prompts/get are
-// named calls; other methods pass (resources are guarded by URI rules).
+// DecideTool is the pure decision. It rules on tools/call only (and on
+// listing tools); prompts and resources pass (URI rules come later).
 // Precedence: a rule whose pattern is exactly the name, then glob rules in
 // configuration order, then the server's default, then the global default.
 func DecideTool(r ToolRules, c *guard.Call) guard.Decision {

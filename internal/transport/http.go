@@ -133,11 +133,32 @@ func (h *HTTPServer) session(id string) *httpSession {
 func (h *HTTPServer) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(h.opts.Path, h)
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "servers": h.gw.Ready(), "sessions": h.gw.SessionCount()})
-	})
+	if h.opts.Path != "/healthz" {
+		mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
+			if !h.allowedRequest(w, r) {
+				return
+			}
+			w.Header().Set("Content-Type", "application/json")
+			_ = json.NewEncoder(w).Encode(map[string]any{"ok": true, "servers": h.gw.Ready(), "sessions": h.gw.SessionCount()})
+		})
+	}
 	return mux
+}
+
+// allowedRequest applies the Origin allowlist and, on loopback, the Host
+// check (DNS rebinding) to every endpoint; it answers 403 itself.
+func (h *HTTPServer) allowedRequest(w http.ResponseWriter, r *http.Request) bool {
+	if origin := r.Header.Get("Origin"); origin != "" && !config.OriginAllowed(h.opts.AllowedOrigins, origin) {
+		h.protocolEvent(r, "origin "+origin+" is not allowed")
+		httpError(w, http.StatusForbidden, nil, jsonrpc.CodeInvalidRequest, "Forbidden: origin not allowed")
+		return false
+	}
+	if h.opts.LoopbackOnly && !loopbackHost(r.Host) {
+		h.protocolEvent(r, "host "+r.Host+" is not a loopback name")
+		httpError(w, http.StatusForbidden, nil, jsonrpc.CodeInvalidRequest, "Forbidden: Host header is not a loopback name (DNS rebinding protection)")
+		return false
+	}
+	return true
 }
 
 func (h *HTTPServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -150,14 +171,7 @@ func (h *HTTPServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusInternalServerError, nil, jsonrpc.CodeInternalError, "internal error")
 		}
 	}()
-	if origin := r.Header.Get("Origin"); origin != "" && !config.OriginAllowed(h.opts.AllowedOrigins, origin) {
-		h.protocolEvent(r, "origin "+origin+" is not allowed")
-		httpError(w, http.StatusForbidden, nil, jsonrpc.CodeInvalidRequest, "Forbidden: origin not allowed")
-		return
-	}
-	if h.opts.LoopbackOnly && !loopbackHost(r.Host) {
-		h.protocolEvent(r, "host "+r.Host+" is not a loopback name")
-		httpError(w, http.StatusForbidden, nil, jsonrpc.CodeInvalidRequest, "Forbidden: Host header is not a loopback name (DNS rebinding protection)")
+	if !h.allowedRequest(w, r) {
 		return
 	}
 	switch r.Method {

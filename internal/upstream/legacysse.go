@@ -183,7 +183,7 @@ func (c *sseConn) Send(ctx context.Context, m *Outgoing) error {
 		delete(c.pending, string(m.ID))
 		c.mu.Unlock()
 		if still {
-			c.h(errorResponse(m.ID, jsonrpc.CodeUpstreamUnavailable, "upstream "+c.d.URL+": "+err.Error()), nil)
+			c.h(errorResponse(m.ID, errorCodeFor(err), "upstream "+c.d.URL+": "+err.Error()), nil)
 		}
 		return nil
 	}

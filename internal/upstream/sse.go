@@ -9,6 +9,8 @@ import (
 	"math"
 	"strconv"
 	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
 )
 
 // sseEvent is one Server-Sent Event.
@@ -103,9 +105,27 @@ func (s *sseReader) readLine() ([]byte, error) {
 	}
 }
 
+// httpStatusError is an HTTP error status from an upstream.
+type httpStatusError struct {
+	Status int
+	Body   string
+}
+
+func (e *httpStatusError) Error() string { return fmt.Sprintf("HTTP %d: %s", e.Status, e.Body) }
+
 func statusError(code int, body []byte) error {
 	if len(body) > 200 {
 		body = body[:200]
 	}
-	return fmt.Errorf("HTTP %d: %s", code, bytes.TrimSpace(body))
+	return &httpStatusError{Status: code, Body: string(bytes.TrimSpace(body))}
+}
+
+// errorCodeFor maps a transport failure to a JSON-RPC code: an upstream
+// that refused the request (4xx) versus one that could not answer.
+func errorCodeFor(err error) int {
+	var he *httpStatusError
+	if errors.As(err, &he) && he.Status >= 400 && he.Status < 500 {
+		return jsonrpc.CodeInvalidRequest
+	}
+	return jsonrpc.CodeUpstreamUnavailable
 }

@@ -125,7 +125,7 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 			if pctx.Err() != nil && c.bg.Err() == nil {
 				return // the caller gave up; it no longer waits for a response
 			}
-			c.h(errorResponse(m.ID, jsonrpc.CodeUpstreamUnavailable, "upstream "+c.d.URL+": "+err.Error()), m.ID)
+			c.h(errorResponse(m.ID, errorCodeFor(err), "upstream "+c.d.URL+": "+err.Error()), m.ID)
 		}
 	}()
 	return nil

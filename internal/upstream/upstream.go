@@ -18,6 +18,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"time"
@@ -131,5 +132,18 @@ func defaultHTTPClient() *http.Client {
 	tr.MaxConnsPerHost = 0
 	tr.ResponseHeaderTimeout = 0
 	tr.IdleConnTimeout = 90 * time.Second
-	return &http.Client{Transport: tr}
+	return &http.Client{Transport: tr, CheckRedirect: sameOriginRedirect}
+}
+
+// sameOriginRedirect refuses redirects to another origin: the gateway's
+// upstream credentials (custom headers included) must not follow them.
+func sameOriginRedirect(req *http.Request, via []*http.Request) error {
+	if len(via) >= 5 {
+		return errors.New("too many redirects")
+	}
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return fmt.Errorf("redirect to another origin (%s://%s) refused", req.URL.Scheme, req.URL.Host)
+	}
+	return nil
 }

@@ -174,8 +174,27 @@ store:
 		t.Fatalf("the denied tool ran %d times", ran["delete_item"])
 	}
 	mu.Unlock()
+	// A method that differs from a known one only by case is refused, not
+	// forwarded (a lenient upstream could read it as tools/call).
+	st, _, body := c.do("POST", `{"jsonrpc":"2.0","id":24,"method":"Tools/call","params":{"name":"delete_item","arguments":{"id":"1"}}}`, nil)
+	if !strings.Contains(body, "-32601") {
+		t.Errorf("case-variant method: %d %s", st, body)
+	}
+	// A method the gateway does not know is forwarded to the single
+	// upstream, and audited.
+	if st, _, body := c.do("POST", `{"jsonrpc":"2.0","id":25,"method":"vendor/custom","params":{}}`, nil); !strings.Contains(body, "-32600") || !strings.Contains(body, "vendor/custom") {
+		t.Errorf("unknown method: %d %s", st, body)
+	}
+	// The health endpoint has the same Host check.
+	req, _ := http.NewRequest("GET", strings.TrimSuffix(g.URL, "/mcp")+"/healthz", nil)
+	req.Host = "evil.example.com"
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != 403 {
+		t.Errorf("healthz with a foreign Host: %v %v", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 	// The benign twin runs.
-	st, _, body := c.do("POST", `{"jsonrpc":"2.0","id":30,"method":"tools/call","params":{"name":"remote__echo","arguments":{"message":"ok"}}}`, nil)
+	st, _, body = c.do("POST", `{"jsonrpc":"2.0","id":30,"method":"tools/call","params":{"name":"remote__echo","arguments":{"message":"ok"}}}`, nil)
 	if st != 200 || !strings.Contains(body, `"ok"`) {
 		t.Fatalf("benign call: %d %s", st, body)
 	}
@@ -197,6 +216,9 @@ store:
 	}
 	if denied < 2 {
 		t.Errorf("denied tool calls audited: %d", denied)
+	}
+	if reqs := eventsOf(evs, "request"); len(reqs) != 1 || reqs[0]["detail"].(map[string]any)["method"] != "vendor/custom" {
+		t.Errorf("forwarded unknown method not audited: %v", reqs)
 	}
 	// The gateway is still serving after all of it.
 	if st, _, body := c.do("POST", `{"jsonrpc":"2.0","id":31,"method":"ping"}`, nil); st != 200 {
