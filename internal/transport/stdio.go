@@ -52,9 +52,37 @@ func ServeStdio(ctx context.Context, gw *gateway.Gateway, r io.Reader, w io.Writ
 			sess.Close("stdin closed")
 		}
 	}()
-	br := bufio.NewReaderSize(r, 64<<10)
+	// Lines are read apart from the loop, so a cancelled ctx ends the
+	// loop even while r blocks (a client holding stdin open). The reader
+	// then stays blocked until r yields or ends; for stdin, until exit.
+	type lineErr struct {
+		line []byte
+		err  error
+	}
+	lines := make(chan lineErr)
+	go func() {
+		br := bufio.NewReaderSize(r, 64<<10)
+		for {
+			line, err := readLine(br, opts.MaxMessageBytes)
+			select {
+			case lines <- lineErr{line, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil && !errors.Is(err, errLineTooLong) {
+				return
+			}
+		}
+	}()
 	for {
-		line, err := readLine(br, opts.MaxMessageBytes)
+		var line []byte
+		var err error
+		select {
+		case le := <-lines:
+			line, err = le.line, le.err
+		case <-ctx.Done():
+			return nil
+		}
 		if errors.Is(err, errLineTooLong) {
 			_ = out.Send(jsonrpc.NewError(nil, jsonrpc.Errorf(jsonrpc.CodeInvalidRequest, "message larger than %d bytes (max_body_bytes)", opts.MaxMessageBytes)))
 			continue
@@ -108,7 +136,12 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) > max {
+		// The limit is on the message, not its line terminator.
+		size := len(line) + len(chunk)
+		if err == nil {
+			size = len(line) + len(bytes.TrimSuffix(bytes.TrimSuffix(chunk, []byte("\n")), []byte("\r")))
+		}
+		if size > max {
 			for errors.Is(err, bufio.ErrBufferFull) {
 				_, err = br.ReadSlice('\n')
 			}

@@ -105,6 +105,10 @@ type httpSession struct {
 	nextStream int64
 	standalone *stream
 	viewers    int
+	// inflight counts requests being handled; lastDone is when the last
+	// one finished. A session with a call under way is not idle.
+	inflight int
+	lastDone time.Time
 }
 
 func newHTTPSession(h *HTTPServer) *httpSession {
@@ -152,9 +156,12 @@ func (hs *httpSession) lookupEvent(id string) (*stream, int64, bool) {
 
 func (hs *httpSession) idle(timeout time.Duration) bool {
 	hs.mu.Lock()
-	v := hs.viewers
+	v, n, last := hs.viewers, hs.inflight, hs.lastDone
 	hs.mu.Unlock()
-	return v == 0 && time.Since(hs.gs.LastActive()) > timeout
+	if a := hs.gs.LastActive(); a.After(last) {
+		last = a
+	}
+	return v == 0 && n == 0 && time.Since(last) > timeout
 }
 
 func (hs *httpSession) close(reason string) {
@@ -178,8 +185,15 @@ func (hs *httpSession) close(reason string) {
 // a cancellation, and the client may resume the stream with Last-Event-ID.
 func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrpc.Message) {
 	st := hs.newStream()
+	hs.mu.Lock()
+	hs.inflight++
+	hs.mu.Unlock()
 	go func() {
 		resp := hs.gs.HandleRequest(hs.ctx, m, st)
+		hs.mu.Lock()
+		hs.inflight--
+		hs.lastDone = time.Now()
+		hs.mu.Unlock()
 		if err := st.add(resp, true); err != nil {
 			hs.dropStream(st)
 		}

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -54,7 +55,7 @@ func (d *StdioDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
 		return nil, fmt.Errorf("start %s: %w", d.Command, err)
 	}
 	c := &stdioConn{
-		cmd: cmd, stdin: stdin, h: h, done: make(chan struct{}),
+		cmd: cmd, stdin: stdin, h: h, done: make(chan struct{}), wsem: make(chan struct{}, 1),
 		pending: map[string]struct{}{}, opts: &d.Opts, readDone: make(chan struct{}),
 		info: fmt.Sprintf("stdio pid %d (%s)", cmd.Process.Pid, d.Command),
 	}
@@ -71,7 +72,7 @@ type stdioConn struct {
 	opts  *Options
 	info  string
 
-	wmu sync.Mutex // serializes writes
+	wsem chan struct{} // serializes writes (a semaphore, so waiting honours ctx)
 
 	mu      sync.Mutex
 	pending map[string]struct{} // ids of requests awaiting a response
@@ -91,21 +92,66 @@ func (c *stdioConn) Send(ctx context.Context, m *Outgoing) error {
 		return ErrClosed
 	default:
 	}
+	// One message per line: line breaks in a message's whitespace (a
+	// client's pretty-printed JSON forwarded as it came) would reach a
+	// line-oriented server as several messages, the later ones unguarded.
+	// Compacting removes them; valid JSON has none inside strings.
+	body := m.Body
+	if bytes.ContainsAny(body, "\r\n") {
+		var cb bytes.Buffer
+		if err := json.Compact(&cb, body); err != nil {
+			return fmt.Errorf("%s: message is not valid JSON: %w", c.info, err)
+		}
+		body = cb.Bytes()
+	}
 	if m.ID != nil {
 		c.mu.Lock()
 		c.pending[string(m.ID)] = struct{}{}
 		c.mu.Unlock()
 	}
-	c.wmu.Lock()
-	defer c.wmu.Unlock()
-	buf := make([]byte, 0, len(m.Body)+1)
-	buf = append(buf, m.Body...)
-	buf = append(buf, '\n')
-	if _, err := c.stdin.Write(buf); err != nil {
+	forget := func() {
 		if m.ID != nil {
 			c.mu.Lock()
 			delete(c.pending, string(m.ID))
 			c.mu.Unlock()
+		}
+	}
+	select {
+	case c.wsem <- struct{}{}:
+	case <-ctx.Done():
+		forget()
+		return fmt.Errorf("%s: write: %w", c.info, ctx.Err())
+	case <-c.done:
+		forget()
+		return ErrClosed
+	}
+	defer func() { <-c.wsem }()
+	buf := make([]byte, 0, len(body)+1)
+	buf = append(buf, body...)
+	buf = append(buf, '\n')
+	// A child that stops reading its input must not hold the caller past
+	// its context: the write gives up at a deadline set when ctx ends.
+	// (StdinPipe is an *os.File, a pollable pipe.)
+	stop := func() bool { return true }
+	fired := make(chan struct{})
+	dl, ok := c.stdin.(interface{ SetWriteDeadline(time.Time) error })
+	if ok {
+		stop = context.AfterFunc(ctx, func() {
+			_ = dl.SetWriteDeadline(time.Unix(1, 0))
+			close(fired)
+		})
+	}
+	n, err := c.stdin.Write(buf)
+	if !stop() {
+		<-fired
+		_ = dl.SetWriteDeadline(time.Time{})
+	}
+	if err != nil {
+		forget()
+		if n > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+			// Part of a line is in the pipe: framing is lost for good.
+			c.opts.logger().Warn("upstream stopped reading its input; killing it", "conn", c.info)
+			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
 		}
 		return fmt.Errorf("%s: write: %w", c.info, err)
 	}
@@ -119,7 +165,12 @@ func (c *stdioConn) readLoop(r io.Reader) {
 	var line []byte
 	for {
 		chunk, err := br.ReadSlice('\n')
-		if len(line)+len(chunk) > max {
+		// The limit is on the message, not its line terminator.
+		size := len(line) + len(chunk)
+		if err == nil {
+			size = len(line) + len(bytes.TrimSuffix(bytes.TrimSuffix(chunk, []byte("\n")), []byte("\r")))
+		}
+		if size > max {
 			c.opts.logger().Warn("upstream message too large; dropping", "conn", c.info, "limit", max)
 			// Skip the rest of the line.
 			for errors.Is(err, bufio.ErrBufferFull) {
