@@ -188,7 +188,16 @@ func setup(ctx context.Context, cfgPath, logLevel string, stdioMode bool) (*runt
 			return nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
 		}
 		rt.store = st
-		sinks = append(sinks, store.AuditSink(st, redact))
+		if len(sinks) > 0 {
+			// The JSONL file is the record written before each response; the
+			// store indexes it, written behind in batches so a call does not
+			// wait for SQLite. Its failures are logged, never silent.
+			sinks = append(sinks, store.AuditSinkBehind(st, func(err error) {
+				log.Error("audit store write failed; the event is in audit.file", "err", err)
+			}, redact))
+		} else {
+			sinks = append(sinks, store.AuditSink(st, redact))
+		}
 	}
 	rt.audit = audit.NewLogger(sinks...)
 	for _, w := range warnings {

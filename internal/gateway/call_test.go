@@ -13,6 +13,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/demo"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/store"
 )
 
 // flakySink is a test double: an audit sink that fails on demand (a real
@@ -38,6 +39,10 @@ func (nopSink) Send([]byte) error { return nil }
 
 // newTestGateway runs a gateway in process in front of the demo server.
 func newTestGateway(t testing.TB, sink audit.Sink, onCall func(string)) (*Gateway, *Session) {
+	return newTestGatewaySinks(t, onCall, sink)
+}
+
+func newTestGatewaySinks(t testing.TB, onCall func(string), sinks ...audit.Sink) (*Gateway, *Session) {
 	t.Helper()
 	up := httptest.NewServer(demo.HTTPHandler(demo.Options{Name: "r", OnCall: onCall}))
 	t.Cleanup(up.Close)
@@ -45,7 +50,7 @@ func newTestGateway(t testing.TB, sink audit.Sink, onCall func(string)) (*Gatewa
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := New(cfg, Options{Audit: audit.NewLogger(sink)})
+	g, err := New(cfg, Options{Audit: audit.NewLogger(sinks...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -103,6 +108,30 @@ func TestAuditFailureOnTheCallPath(t *testing.T) {
 // client transport.
 func BenchmarkCallInProcess(b *testing.B) {
 	_, s := newTestGateway(b, &flakySink{}, nil)
+	b.ReportAllocs()
+	i := 10
+	for b.Loop() {
+		i++
+		if r := callEcho(b, s, i); !strings.Contains(string(r), `"hi"`) {
+			b.Fatalf("%s", r)
+		}
+	}
+}
+
+// BenchmarkCallInProcessRealAudit is BenchmarkCallInProcess with the audit
+// sinks mcpwarden serve uses: a JSONL file and the SQLite store.
+func BenchmarkCallInProcessRealAudit(b *testing.B) {
+	dir := b.TempDir()
+	fs, err := audit.OpenFileSink(dir+"/audit.jsonl", audit.WithRedactor(audit.NewRedactor([]string{"secret-value"})))
+	if err != nil {
+		b.Fatal(err)
+	}
+	st, err := store.Open(dir + "/gw.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	_, s := newTestGatewaySinks(b, nil, fs, store.AuditSink(st))
 	b.ReportAllocs()
 	i := 10
 	for b.Loop() {

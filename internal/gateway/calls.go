@@ -46,21 +46,19 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		return finish(jsonrpc.NewError(m.ID, e), d, audit.Status{Outcome: audit.OutcomeDenied, ErrorCode: d.Code, ErrorMessage: d.Reason})
 	}
 
-	var p map[string]json.RawMessage
-	if m.Params == nil || json.Unmarshal(m.Params, &p) != nil {
+	if len(m.Params) == 0 || m.Params[0] != '{' {
 		return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: m.Method + ": params must be an object"})
 	}
+	params := m.Params
 	gc := &guard.Call{Method: m.Method, Session: s.guardSession(), Principal: s.meta.Principal, CorrelationID: correlation}
 	var srv *server
-	var params json.RawMessage
 	switch m.Method {
 	case "tools/call", "prompts/get":
 		var name string
-		if raw, ok := p["name"]; !ok || json.Unmarshal(raw, &name) != nil || name == "" {
+		if raw := jsonrpc.Field(params, "name"); raw == nil || json.Unmarshal(raw, &name) != nil || name == "" {
 			return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: m.Method + ": params.name must be a non-empty string"})
 		}
-		argKey := "arguments"
-		args := p[argKey]
+		args := jsonrpc.Field(params, "arguments")
 		if args != nil && string(args) != "null" && (len(args) == 0 || args[0] != '{') {
 			return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: m.Method + ": params.arguments must be an object"})
 		}
@@ -87,10 +85,13 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		}
 		gc.Server, gc.Name, gc.ExposedName, gc.Arguments = srv.name, upName, name, args
 		nb, _ := json.Marshal(upName)
-		p["name"] = nb
+		var err error
+		if params, err = jsonrpc.ReplaceField(params, "name", nb); err != nil {
+			return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: err.Error()})
+		}
 	case "resources/read":
 		var uri string
-		if raw, ok := p["uri"]; !ok || json.Unmarshal(raw, &uri) != nil || uri == "" {
+		if raw := jsonrpc.Field(params, "uri"); raw == nil || json.Unmarshal(raw, &uri) != nil || uri == "" {
 			return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: "resources/read: params.uri must be a non-empty string"})
 		}
 		ev.Resource = uri
@@ -116,10 +117,6 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 	if g.auditFailed.Load() {
 		return deny(guard.Decision{Action: guard.Deny, Guard: "audit", Code: jsonrpc.CodeAuditFailed,
 			Reason: "the audit log could not be written: calls are refused until it can (fail closed)"})
-	}
-	params, err := json.Marshal(p)
-	if err != nil {
-		return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: err.Error()})
 	}
 	r, jerr := s.forwardMsg(ctx, srv, m, params, reply, correlation)
 	if jerr != nil {

@@ -126,8 +126,13 @@ func Parse(b []byte, lim Limits) (*Message, *Error) {
 	if b[0] != '{' {
 		return nil, Errorf(CodeInvalidRequest, "invalid request: a message must be a JSON object")
 	}
-	var env map[string]json.RawMessage
-	if err := json.Unmarshal(b, &env); err != nil {
+	// The top level is read by scanning (values stay slices of b); Strict
+	// has already made the keys unique and case-distinct.
+	env := make(map[string]json.RawMessage, 4)
+	if err := eachMember(b, func(k string, v []byte) bool {
+		env[k] = v
+		return true
+	}); err != nil {
 		return nil, Errorf(CodeParseError, "parse error: %v", err)
 	}
 	// Keys that differ from a known envelope key only by case are refused:
@@ -291,6 +296,15 @@ func Rewrite(m *Message, id json.RawMessage, params json.RawMessage) ([]byte, er
 	return splice(m.Raw, repl)
 }
 
+// ReplaceField returns obj with the top-level key set to value (added when
+// absent), every other byte kept. obj must have passed Strict.
+func ReplaceField(obj json.RawMessage, key string, value json.RawMessage) (json.RawMessage, error) {
+	if len(obj) == 0 || string(obj) == "null" {
+		obj = json.RawMessage("{}")
+	}
+	return splice(obj, map[string][]byte{key: value})
+}
+
 // SetField returns obj (a JSON object) with key set to value. obj may be
 // empty, meaning {}.
 func SetField(obj json.RawMessage, key string, value any) (json.RawMessage, error) {
@@ -308,16 +322,22 @@ func SetField(obj json.RawMessage, key string, value any) (json.RawMessage, erro
 	return json.Marshal(m)
 }
 
-// Field returns the raw value of key in obj (exact match), or nil.
+// Field returns the raw value of key in obj (exact match), or nil. It scans
+// the top level without decoding the values, so it is cheap on large
+// results. obj is expected to have passed Strict (unique keys).
 func Field(obj json.RawMessage, key string) json.RawMessage {
-	if len(obj) == 0 || obj[0] != '{' {
+	if len(obj) == 0 {
 		return nil
 	}
-	var m map[string]json.RawMessage
-	if json.Unmarshal(obj, &m) != nil {
-		return nil
-	}
-	return m[key]
+	var out json.RawMessage
+	_ = eachMember(obj, func(k string, v []byte) bool {
+		if k == key {
+			out = v
+			return false
+		}
+		return true
+	})
+	return out
 }
 
 // StringField returns the string value of key in obj, if it is a string.

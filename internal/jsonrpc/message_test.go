@@ -181,3 +181,15 @@ func FuzzSplice(f *testing.F) {
 		}
 	})
 }
+
+func TestField(t *testing.T) {
+	obj := json.RawMessage(`{ "a" : 1, "b":{"isError":true}, "i\u0073Error" : false ,"s":"x"}`)
+	for key, want := range map[string]string{"a": "1", "b": `{"isError":true}`, "isError": "false", "s": `"x"`, "zz": ""} {
+		if got := string(Field(obj, key)); got != want {
+			t.Errorf("Field(%q) = %q want %q", key, got, want)
+		}
+	}
+	if Field(json.RawMessage(`[1]`), "a") != nil || Field(nil, "a") != nil {
+		t.Error("non-object gave a field")
+	}
+}

@@ -143,3 +143,48 @@ func skipValue(b []byte, i int) (int, error) {
 		return j, nil
 	}
 }
+
+// eachMember calls fn for each top-level member of the JSON object obj, in
+// order, with the decoded key and the raw value, until fn returns false.
+func eachMember(obj []byte, fn func(key string, val []byte) bool) error {
+	i := skipWS(obj, 0)
+	if i >= len(obj) || obj[i] != '{' {
+		return errSplice
+	}
+	i++
+	for {
+		i = skipWS(obj, i)
+		if i >= len(obj) {
+			return errSplice
+		}
+		if obj[i] == '}' {
+			return nil
+		}
+		if obj[i] == ',' {
+			i = skipWS(obj, i+1)
+		}
+		kEnd, err := skipString(obj, i)
+		if err != nil {
+			return err
+		}
+		var key string
+		if bytes.IndexByte(obj[i+1:kEnd-1], '\\') < 0 {
+			key = string(obj[i+1 : kEnd-1])
+		} else if err := json.Unmarshal(obj[i:kEnd], &key); err != nil {
+			return err
+		}
+		i = skipWS(obj, kEnd)
+		if i >= len(obj) || obj[i] != ':' {
+			return errSplice
+		}
+		vStart := skipWS(obj, i+1)
+		vEnd, err := skipValue(obj, vStart)
+		if err != nil {
+			return err
+		}
+		if !fn(key, obj[vStart:vEnd]) {
+			return nil
+		}
+		i = vEnd
+	}
+}

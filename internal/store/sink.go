@@ -33,6 +33,12 @@ type auditSink struct {
 	stopped chan struct{} // closed when the writer goroutine exits
 	once    sync.Once
 
+	// async: Write returns once the events are queued (write-behind);
+	// failures go to onError and are counted in failed.
+	async   bool
+	onError func(error)
+	failed  atomic.Int64
+
 	// statistics, for tests and benchmarks
 	commits atomic.Int64 // transactions committed (or attempted)
 	written atomic.Int64 // events committed
@@ -62,6 +68,21 @@ func AuditSink(s *Store, opts ...audit.SinkOption) audit.Sink {
 	go k.run()
 	return k
 }
+
+// AuditSinkBehind is AuditSink in write-behind mode: Write returns once its
+// events are queued, and they are committed in batches by the writer. It is
+// for a store that indexes a log another, synchronous sink already holds
+// (the JSONL file): the call does not wait for SQLite. A failed commit is
+// reported to onError (never silently); Close still drains the queue. When
+// the queue is full, Write waits (back-pressure), bounded by ctx.
+func AuditSinkBehind(s *Store, onError func(error), opts ...audit.SinkOption) audit.Sink {
+	k := AuditSink(s, opts...).(*auditSink)
+	k.async, k.onError = true, onError
+	return k
+}
+
+// Failed is the number of events a write-behind sink could not commit.
+func (k *auditSink) Failed() int64 { return k.failed.Load() }
 
 func (k *auditSink) Name() string { return "store" }
 
@@ -96,6 +117,9 @@ func (k *auditSink) Write(ctx context.Context, events ...*audit.Event) error {
 		return fmt.Errorf("store: audit write not queued: %w", ctx.Err())
 	}
 	k.mu.RUnlock()
+	if k.async {
+		return nil
+	}
 	return <-req.done
 }
 
@@ -137,6 +161,21 @@ func (k *auditSink) run() {
 }
 
 func (k *auditSink) commit(batch []*writeReq, n int) {
+	k.commitBatch(batch, n)
+	if !k.async {
+		return
+	}
+	for _, r := range batch {
+		if err := <-r.done; err != nil {
+			k.failed.Add(int64(len(r.rows)))
+			if k.onError != nil {
+				k.onError(err)
+			}
+		}
+	}
+}
+
+func (k *auditSink) commitBatch(batch []*writeReq, n int) {
 	if len(batch) == 1 {
 		batch[0].done <- k.tx(batch[0].rows)
 		return

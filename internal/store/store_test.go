@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -499,5 +500,34 @@ func TestAuditSinkRedactsColumns(t *testing.T) {
 	}
 	if strings.Contains(data, "SECRET") || strings.Contains(subject, "SECRET") {
 		t.Fatalf("secret stored: %s / %s", data, subject)
+	}
+}
+
+func TestAuditSinkBehind(t *testing.T) {
+	ctx := context.Background()
+	s, _ := Open(":memory:")
+	defer s.Close()
+	var errs atomic.Int32
+	k := AuditSinkBehind(s, func(error) { errs.Add(1) })
+	for i := 0; i < 500; i++ {
+		if err := k.Write(ctx, &audit.Event{Type: "behind"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := k.Close(); err != nil { // drains
+		t.Fatal(err)
+	}
+	n, err := s.CountEvents(ctx, Filter{Type: "behind"})
+	if err != nil || n != 500 {
+		t.Fatalf("after close: %d events, %v", n, err)
+	}
+	// A failing store is reported, not silent.
+	s2 := openFile(t)
+	k2 := AuditSinkBehind(s2, func(error) { errs.Add(1) })
+	s2.Close()
+	_ = k2.Write(ctx, &audit.Event{Type: "lost"})
+	_ = k2.Close()
+	if errs.Load() == 0 || k2.(*auditSink).Failed() != 1 {
+		t.Fatalf("write-behind failure not reported: errs=%d failed=%d", errs.Load(), k2.(*auditSink).Failed())
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/demo"
 	"github.com/mcpwarden/mcpwarden/internal/store"
 )
@@ -84,7 +85,13 @@ store:
 		t.Fatal(err)
 	}
 	defer st.Close()
-	got, err := st.QueryEvents(ctx, store.Filter{Type: "tools/call"})
+	// The store is written behind the JSONL file: wait for it (bounded).
+	var got []*audit.Event
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		if got, err = st.QueryEvents(ctx, store.Filter{Type: "tools/call"}); err == nil && len(got) == 2 {
+			break
+		}
+	}
 	if err != nil || len(got) != 2 || got[0].CorrelationID != evs[0]["correlation_id"] || got[0].Tool != "echo" || got[0].Server != "r" {
 		t.Fatalf("store: %v %+v", err, got)
 	}
