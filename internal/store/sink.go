@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 )
@@ -13,6 +14,8 @@ const (
 	// MaxBatchEvents bounds one group-commit transaction. A single Write
 	// with more events is committed alone, never split.
 	MaxBatchEvents = 256
+	// behindLinger is how long a write-behind sink waits to fill a batch.
+	behindLinger = 20 * time.Millisecond
 	// queueDepth is how many Write calls may wait for the writer.
 	queueDepth = 1024
 )
@@ -139,9 +142,22 @@ func (k *auditSink) Close() error {
 func (k *auditSink) run() {
 	defer close(k.stopped)
 	batch := make([]*writeReq, 0, 64)
+	var linger *time.Timer
 	for req := range k.queue {
 		batch = append(batch[:0], req)
 		n := len(req.rows)
+		// Write-behind: nobody waits, so wait a little for more events and
+		// commit them together (one transaction costs about as much as one
+		// event).
+		var lingerC <-chan time.Time
+		if k.async {
+			if linger == nil {
+				linger = time.NewTimer(behindLinger)
+			} else {
+				linger.Reset(behindLinger)
+			}
+			lingerC = linger.C
+		}
 	collect:
 		for n < MaxBatchEvents {
 			select {
@@ -151,9 +167,26 @@ func (k *auditSink) run() {
 				}
 				batch = append(batch, r)
 				n += len(r.rows)
+				continue
 			default:
+			}
+			if lingerC == nil {
 				break collect // queue empty: commit what we have
 			}
+			select {
+			case r, ok := <-k.queue:
+				if !ok {
+					break collect
+				}
+				batch = append(batch, r)
+				n += len(r.rows)
+			case <-lingerC:
+				lingerC = nil
+				break collect
+			}
+		}
+		if lingerC != nil {
+			linger.Stop() // Go 1.23+ timers: no stale value to drain
 		}
 		k.commit(batch, n)
 		clear(batch) // drop references to committed requests

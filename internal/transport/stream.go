@@ -14,6 +14,10 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
 )
 
+// primingDelay is how long the priming event waits to share a write with
+// the first events of a stream.
+const primingDelay = 5 * time.Millisecond
+
 // maxBuffered bounds the events a stream keeps for replay.
 const maxBuffered = 1024
 
@@ -284,23 +288,38 @@ func (hs *httpSession) serveStream(w http.ResponseWriter, r *http.Request, st *s
 	var buf bytes.Buffer
 	if hs.primed && after == 0 {
 		// Priming event (2025-11-25): an id the client can resume from.
+		// It goes out with the first events when they come within a few
+		// milliseconds (one write instead of two for a quick call), else
+		// on its own.
 		buf.WriteString("id: " + st.id + "_0\ndata: \n\n")
+		evs, _, closed, ch := st.since(after)
+		if len(evs) == 0 && !closed {
+			t := time.NewTimer(primingDelay)
+			select {
+			case <-ch:
+			case <-t.C:
+			case <-r.Context().Done():
+			}
+			t.Stop()
+		}
 	}
-	_, _ = w.Write(buf.Bytes())
-	fl.Flush()
+	if buf.Len() == 0 {
+		fl.Flush() // the headers, so the client knows the stream is open
+	}
 	ka := time.NewTicker(hs.h.opts.KeepAlive)
 	defer ka.Stop()
 	cursor := after
 	for {
 		evs, final, closed, ch := st.since(cursor)
-		if len(evs) > 0 {
-			buf.Reset()
+		if len(evs) > 0 || buf.Len() > 0 {
 			for _, e := range evs {
 				writeEvent(&buf, st.id, e)
 				cursor = e.seq
 			}
 			_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
-			if _, err := w.Write(buf.Bytes()); err != nil {
+			_, err := w.Write(buf.Bytes())
+			buf.Reset()
+			if err != nil {
 				if isPost {
 					hs.keepForReplay(st)
 				}
