@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"strings"
 	"syscall"
 	"time"
@@ -262,6 +263,13 @@ func signalContext(parent context.Context) (context.Context, context.CancelFunc)
 func runServe(parent context.Context, cfgPath, logLevel string) error {
 	ctx, stop := signalContext(parent)
 	defer stop()
+	// MCPWARDEN_CPUPROFILE=FILE profiles the gateway until it stops (for
+	// the benchmarks in bench/).
+	if f := os.Getenv("MCPWARDEN_CPUPROFILE"); f != "" {
+		if out, err := os.Create(f); err == nil && pprof.StartCPUProfile(out) == nil {
+			defer func() { pprof.StopCPUProfile(); out.Close() }()
+		}
+	}
 	// Check the listener before starting anything.
 	cfg, _, err := loadConfig(cfgPath)
 	if err != nil {

@@ -230,10 +230,11 @@ func (c *streamConn) readStream(ctx context.Context, body io.ReadCloser, m *Outg
 	retry := time.Second
 	for attempt := 0; ; attempt++ {
 		got, err := c.consume(body, m, &lastID, &retry)
-		body.Close()
 		if got {
+			drainAndClose(body)
 			return nil
 		}
+		body.Close()
 		if lastID == "" || attempt >= 5 {
 			if err == nil || errors.Is(err, io.EOF) {
 				err = errors.New("stream ended before the response")
@@ -391,4 +392,20 @@ func (c *streamConn) Close() error {
 	}
 	c.die(ErrClosed)
 	return nil
+}
+
+// drainAndClose reads what is left of a finished response stream (the
+// server closes it after the response), so the connection is reused rather
+// than torn down; a server that keeps the stream open is cut off.
+func drainAndClose(body io.ReadCloser) {
+	done := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(100 * time.Millisecond):
+	}
+	body.Close()
 }
