@@ -354,7 +354,9 @@ func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply S
 				continue
 			}
 			if us, err := s.upstreamFor(ctx, srv); err == nil {
-				_, _ = us.request(ctx, m.Method, m.Params, nil, "")
+				rctx, cancel := context.WithTimeout(ctx, srv.timeout)
+				_, _ = us.request(rctx, m.Method, m.Params, nil, "")
+				cancel()
 			}
 		}
 		return jsonrpc.NewResult(m.ID, map[string]any{})
@@ -477,22 +479,42 @@ func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message
 
 	// The call's context ends with the call, so an upstream response stream
 	// is closed when the client is answered or gives up.
-	cctx, ccancel := context.WithCancel(ctx)
+	// The call's context ends with the call or the server's timeout, so an
+	// upstream response stream is closed when the client is answered,
+	// gives up, or the time is up.
+	cctx, ccancel := context.WithTimeout(ctx, srv.timeout)
 	defer ccancel()
 	if err := us.conn.Send(cctx, &upstream.Outgoing{Body: body, ID: id, Method: m.Method, RequestID: correlation}); err != nil {
-		return nil, us, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q: %v", srv.name, err)
+		if r := ready(call.resp); r != nil {
+			return r, us, nil
+		}
+		if cctx.Err() == nil {
+			return nil, us, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q: %v", srv.name, err)
+		}
 	}
-	timer := time.NewTimer(srv.timeout)
-	defer timer.Stop()
 	select {
 	case r := <-call.resp:
 		return r, us, nil
-	case <-timer.C:
-		us.cancelUpstream(id, "mcpwarden: timeout")
-		return nil, us, jsonrpc.Errorf(jsonrpc.CodeTimeout, "server %q did not answer %s within %s; the call was cancelled upstream", srv.name, m.Method, srv.timeout)
-	case <-ctx.Done():
+	case <-cctx.Done():
+	}
+	if r := ready(call.resp); r != nil {
+		return r, us, nil
+	}
+	if ctx.Err() != nil {
 		us.cancelUpstream(id, "mcpwarden: cancelled by client")
 		return nil, us, &jsonrpc.Error{Code: codeRequestCancelled, Message: fmt.Sprintf("request cancelled: %v", context.Cause(ctx))}
+	}
+	us.cancelUpstream(id, "mcpwarden: timeout")
+	return nil, us, jsonrpc.Errorf(jsonrpc.CodeTimeout, "server %q did not answer %s within %s; the call was cancelled upstream", srv.name, m.Method, srv.timeout)
+}
+
+// ready returns a response already delivered, without waiting.
+func ready(c chan *jsonrpc.Message) *jsonrpc.Message {
+	select {
+	case r := <-c:
+		return r
+	default:
+		return nil
 	}
 }
 

@@ -1,6 +1,7 @@
 package upstream
 
 import (
+	"context"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -238,4 +239,21 @@ func waitClosed(t testing.TB, what string, ch <-chan struct{}) {
 	case <-time.After(waitTimeout):
 		t.Fatalf("timed out waiting for %s", what)
 	}
+}
+
+// sendAsync sends m without waiting for a request's answer, as the tests
+// drive several requests from one goroutine (Streamable HTTP posts a
+// request in the caller's goroutine until it is answered). Notifications
+// and responses are sent synchronously.
+func sendAsync(conn Conn, ctx context.Context, m *Outgoing) error {
+	if m.ID == nil {
+		return conn.Send(ctx, m)
+	}
+	select {
+	case <-conn.Done():
+		return ErrClosed
+	default:
+	}
+	go func() { _ = conn.Send(ctx, m) }()
+	return nil
 }

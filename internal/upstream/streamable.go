@@ -98,8 +98,9 @@ func (c *streamConn) newRequest(ctx context.Context, method string, body []byte)
 	return req, nil
 }
 
-// Send posts one message. Requests are answered asynchronously through the
-// Handler; notifications and responses are posted synchronously (202).
+// Send posts one message and returns when it is answered: for a request,
+// once the response (or a synthesized error response) went to the Handler,
+// or ctx ended; for a notification or response, on 202.
 func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 	select {
 	case <-c.done:
@@ -113,21 +114,21 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 		}
 		return err
 	}
-	// The POST lives as long as the caller's context (the call) and the
-	// connection: when the call ends (answered, timed out, cancelled) an
-	// open response stream is closed.
+	// A request is posted in the caller's goroutine, which has nothing to
+	// do but wait for the response (no hand-off on the hot path); the
+	// response and every message of its stream go through the Handler.
+	// The POST lives as long as the caller's context (the call, bounded by
+	// its timeout) and the connection.
 	pctx, pcancel := context.WithCancel(c.bg)
 	stop := context.AfterFunc(ctx, pcancel)
-	go func() {
-		defer pcancel()
-		defer stop()
-		if err := c.post(pctx, m); err != nil {
-			if pctx.Err() != nil && c.bg.Err() == nil {
-				return // the caller gave up; it no longer waits for a response
-			}
-			c.h(errorResponse(m.ID, errorCodeFor(err), "upstream "+c.d.URL+": "+err.Error()), m.ID)
+	defer pcancel()
+	defer stop()
+	if err := c.post(pctx, m); err != nil {
+		if pctx.Err() != nil && c.bg.Err() == nil {
+			return nil // the caller gave up; it no longer waits for a response
 		}
-	}()
+		c.h(errorResponse(m.ID, errorCodeFor(err), "upstream "+c.d.URL+": "+err.Error()), m.ID)
+	}
 	return nil
 }
 

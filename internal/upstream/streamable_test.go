@@ -42,7 +42,7 @@ func dialStreamable(t *testing.T, d *StreamableDialer, col *collector) Conn {
 func handshake(t *testing.T, conn Conn, col *collector, version string) string {
 	t.Helper()
 	ctx := context.Background()
-	if err := conn.Send(ctx, &Outgoing{Body: initializeBody("1", version), ID: json.RawMessage("1"), Method: "initialize"}); err != nil {
+	if err := sendAsync(conn, ctx, &Outgoing{Body: initializeBody("1", version), ID: json.RawMessage("1"), Method: "initialize"}); err != nil {
 		t.Fatal(err)
 	}
 	r := col.response(t, "1")
@@ -56,7 +56,7 @@ func handshake(t *testing.T, conn Conn, col *collector, version string) string {
 	if !ok {
 		t.Fatalf("no protocolVersion in %s", r.msg.Raw)
 	}
-	if err := conn.Send(ctx, &Outgoing{Body: initializedBody, Method: "notifications/initialized"}); err != nil {
+	if err := sendAsync(conn, ctx, &Outgoing{Body: initializedBody, Method: "notifications/initialized"}); err != nil {
 		t.Fatalf("notifications/initialized: %v", err)
 	}
 	return v
@@ -141,7 +141,7 @@ func TestStreamableHandshake(t *testing.T) {
 			if !errors.Is(conn.Err(), ErrClosed) {
 				t.Errorf("Err after Close = %v", conn.Err())
 			}
-			if err := conn.Send(context.Background(), &Outgoing{Body: callBody("9", "echo", `{}`), ID: json.RawMessage("9")}); !errors.Is(err, ErrClosed) {
+			if err := sendAsync(conn, context.Background(), &Outgoing{Body: callBody("9", "echo", `{}`), ID: json.RawMessage("9")}); !errors.Is(err, ErrClosed) {
 				t.Errorf("Send after Close = %v, want ErrClosed", err)
 			}
 			if err := conn.Close(); err != nil {
@@ -186,7 +186,7 @@ func TestStreamableRequests(t *testing.T) {
 			if m, err := jsonrpc.Parse(tc.body, UpstreamLimits); err == nil {
 				method = m.Method
 			}
-			if err := conn.Send(context.Background(), &Outgoing{Body: tc.body, ID: json.RawMessage(tc.id), Method: method, RequestID: tc.reqID}); err != nil {
+			if err := sendAsync(conn, context.Background(), &Outgoing{Body: tc.body, ID: json.RawMessage(tc.id), Method: method, RequestID: tc.reqID}); err != nil {
 				t.Fatal(err)
 			}
 			r := col.response(t, tc.id)
@@ -225,7 +225,7 @@ func TestStreamableRequests(t *testing.T) {
 	// Notifications and responses are posted synchronously (202).
 	t.Run("notification", func(t *testing.T) {
 		body := []byte(`{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}`)
-		if err := conn.Send(context.Background(), &Outgoing{Body: body, Method: "notifications/roots/list_changed"}); err != nil {
+		if err := sendAsync(conn, context.Background(), &Outgoing{Body: body, Method: "notifications/roots/list_changed"}); err != nil {
 			t.Fatal(err)
 		}
 		if len(rec.find(func(r *recordedRequest) bool { return bodyMethod(r, "notifications/roots/list_changed") })) != 1 {
@@ -248,7 +248,7 @@ func TestStreamableConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			id := fmt.Sprint(100 + i)
-			if err := conn.Send(context.Background(), &Outgoing{Body: callBody(id, "echo", fmt.Sprintf(`{"message":"m%d"}`, i)), ID: json.RawMessage(id), Method: "tools/call"}); err != nil {
+			if err := sendAsync(conn, context.Background(), &Outgoing{Body: callBody(id, "echo", fmt.Sprintf(`{"message":"m%d"}`, i)), ID: json.RawMessage(id), Method: "tools/call"}); err != nil {
 				t.Error(err)
 			}
 		}()
@@ -273,7 +273,7 @@ func TestStreamableSessionExpired(t *testing.T) {
 	handshake(t, conn, col, "2025-11-25")
 	ctx := context.Background()
 	// A slow call in flight on its own SSE stream.
-	if err := conn.Send(ctx, &Outgoing{Body: callBody("10", "sleep", `{"ms":60000}`), ID: json.RawMessage("10"), Method: "tools/call"}); err != nil {
+	if err := sendAsync(conn, ctx, &Outgoing{Body: callBody("10", "sleep", `{"ms":60000}`), ID: json.RawMessage("10"), Method: "tools/call"}); err != nil {
 		t.Fatal(err)
 	}
 	rec.waitFor(t, "the sleep call reached the server", func(r *recordedRequest) bool {
@@ -281,7 +281,7 @@ func TestStreamableSessionExpired(t *testing.T) {
 		return err == nil && string(m.ID) == "10"
 	})
 	rec.setForget(true)
-	if err := conn.Send(ctx, &Outgoing{Body: []byte(`{"jsonrpc":"2.0","id":11,"method":"ping"}`), ID: json.RawMessage("11"), Method: "ping"}); err != nil {
+	if err := sendAsync(conn, ctx, &Outgoing{Body: []byte(`{"jsonrpc":"2.0","id":11,"method":"ping"}`), ID: json.RawMessage("11"), Method: "ping"}); err != nil {
 		t.Fatal(err)
 	}
 	for _, id := range []string{"11", "10"} {
@@ -297,7 +297,7 @@ func TestStreamableSessionExpired(t *testing.T) {
 	if !errors.Is(conn.Err(), ErrSessionExpired) {
 		t.Fatalf("Err = %v, want ErrSessionExpired", conn.Err())
 	}
-	if err := conn.Send(ctx, &Outgoing{Body: []byte(`{"jsonrpc":"2.0","id":12,"method":"ping"}`), ID: json.RawMessage("12")}); !errors.Is(err, ErrClosed) {
+	if err := sendAsync(conn, ctx, &Outgoing{Body: []byte(`{"jsonrpc":"2.0","id":12,"method":"ping"}`), ID: json.RawMessage("12")}); !errors.Is(err, ErrClosed) {
 		t.Fatalf("Send on an expired session = %v, want ErrClosed", err)
 	}
 	if n := col.count(func(r received) bool { return r.msg.Kind == jsonrpc.KindResponse && string(r.msg.ID) == "10" }); n != 1 {
@@ -313,7 +313,7 @@ func TestStreamableNotificationExpired(t *testing.T) {
 	conn := dialStreamable(t, &StreamableDialer{URL: srv.URL}, col)
 	handshake(t, conn, col, "2025-06-18")
 	rec.setForget(true)
-	err := conn.Send(context.Background(), &Outgoing{Body: []byte(`{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}`), Method: "notifications/roots/list_changed"})
+	err := sendAsync(conn, context.Background(), &Outgoing{Body: []byte(`{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}`), Method: "notifications/roots/list_changed"})
 	if !errors.Is(err, ErrSessionExpired) {
 		t.Fatalf("Send = %v, want ErrSessionExpired", err)
 	}
@@ -328,7 +328,7 @@ func TestStreamableCallerGivesUp(t *testing.T) {
 	conn := dialStreamable(t, &StreamableDialer{URL: srv.URL}, col)
 	handshake(t, conn, col, "2025-06-18")
 	ctx, cancel := context.WithCancel(context.Background())
-	if err := conn.Send(ctx, &Outgoing{Body: callBody("20", "sleep", `{"ms":60000}`), ID: json.RawMessage("20"), Method: "tools/call"}); err != nil {
+	if err := sendAsync(conn, ctx, &Outgoing{Body: callBody("20", "sleep", `{"ms":60000}`), ID: json.RawMessage("20"), Method: "tools/call"}); err != nil {
 		t.Fatal(err)
 	}
 	rec.waitFor(t, "sleep reached the server", func(r *recordedRequest) bool {
@@ -338,10 +338,10 @@ func TestStreamableCallerGivesUp(t *testing.T) {
 	cancel()
 	// As the gateway does, tell the server; the demo tool then stops.
 	cancelled := jsonrpc.NewNotification("notifications/cancelled", map[string]any{"requestId": 20, "reason": "test"})
-	if err := conn.Send(context.Background(), &Outgoing{Body: cancelled, Method: "notifications/cancelled"}); err != nil {
+	if err := sendAsync(conn, context.Background(), &Outgoing{Body: cancelled, Method: "notifications/cancelled"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := conn.Send(context.Background(), &Outgoing{Body: callBody("21", "echo", `{"message":"still here"}`), ID: json.RawMessage("21"), Method: "tools/call"}); err != nil {
+	if err := sendAsync(conn, context.Background(), &Outgoing{Body: callBody("21", "echo", `{"message":"still here"}`), ID: json.RawMessage("21"), Method: "tools/call"}); err != nil {
 		t.Fatal(err)
 	}
 	if got := textOf(t, col.response(t, "21").msg); got != "still here" {
@@ -502,12 +502,12 @@ func TestStreamableResume(t *testing.T) {
 			col := newCollector()
 			conn := dialStreamable(t, &StreamableDialer{URL: srv.URL}, col)
 			ctx := context.Background()
-			if err := conn.Send(ctx, &Outgoing{Body: initializeBody("1", "2025-11-25"), ID: json.RawMessage("1"), Method: "initialize"}); err != nil {
+			if err := sendAsync(conn, ctx, &Outgoing{Body: initializeBody("1", "2025-11-25"), ID: json.RawMessage("1"), Method: "initialize"}); err != nil {
 				t.Fatal(err)
 			}
 			col.response(t, "1")
 			// No notifications/initialized: the only GETs are resumptions.
-			if err := conn.Send(ctx, &Outgoing{Body: callBody("2", "work", `{}`), ID: json.RawMessage("2"), Method: "tools/call"}); err != nil {
+			if err := sendAsync(conn, ctx, &Outgoing{Body: callBody("2", "work", `{}`), ID: json.RawMessage("2"), Method: "tools/call"}); err != nil {
 				t.Fatal(err)
 			}
 			r := col.response(t, "2")
@@ -593,11 +593,11 @@ func TestStreamableHTTPErrors(t *testing.T) {
 			col := newCollector()
 			conn := dialStreamable(t, &StreamableDialer{URL: srv.URL, Opts: Options{MaxMessageBytes: 4 << 10, OnInvalid: func(error) {}}}, col)
 			ctx := context.Background()
-			if err := conn.Send(ctx, &Outgoing{Body: initializeBody("1", "2025-11-25"), ID: json.RawMessage("1"), Method: "initialize"}); err != nil {
+			if err := sendAsync(conn, ctx, &Outgoing{Body: initializeBody("1", "2025-11-25"), ID: json.RawMessage("1"), Method: "initialize"}); err != nil {
 				t.Fatal(err)
 			}
 			col.response(t, "1")
-			if err := conn.Send(ctx, &Outgoing{Body: callBody("2", "x", `{}`), ID: json.RawMessage("2"), Method: "tools/call"}); err != nil {
+			if err := sendAsync(conn, ctx, &Outgoing{Body: callBody("2", "x", `{}`), ID: json.RawMessage("2"), Method: "tools/call"}); err != nil {
 				t.Fatal(err)
 			}
 			r := col.response(t, "2")
@@ -605,7 +605,7 @@ func TestStreamableHTTPErrors(t *testing.T) {
 				t.Fatalf("response %s, want code %d", r.msg.Raw, tc.wantCode)
 			}
 			// The request is answered once, and the session survives.
-			if err := conn.Send(ctx, &Outgoing{Body: callBody("3", "x", `{}`), ID: json.RawMessage("3"), Method: "tools/call"}); err != nil {
+			if err := sendAsync(conn, ctx, &Outgoing{Body: callBody("3", "x", `{}`), ID: json.RawMessage("3"), Method: "tools/call"}); err != nil {
 				t.Fatal(err)
 			}
 			col.response(t, "3")
@@ -627,7 +627,7 @@ func TestStreamableUnreachable(t *testing.T) {
 	srv.Close()
 	col := newCollector()
 	conn := dialStreamable(t, &StreamableDialer{URL: url}, col)
-	if err := conn.Send(context.Background(), &Outgoing{Body: initializeBody("1", "2025-11-25"), ID: json.RawMessage("1"), Method: "initialize"}); err != nil {
+	if err := sendAsync(conn, context.Background(), &Outgoing{Body: initializeBody("1", "2025-11-25"), ID: json.RawMessage("1"), Method: "initialize"}); err != nil {
 		t.Fatal(err)
 	}
 	if r := col.response(t, "1"); errCode(r.msg) != jsonrpc.CodeUpstreamUnavailable {
@@ -697,11 +697,11 @@ func TestStreamableCloseInFlight(t *testing.T) {
 	col := newCollector()
 	conn := dialStreamable(t, &StreamableDialer{URL: srv.URL}, col)
 	ctx := context.Background()
-	if err := conn.Send(ctx, &Outgoing{Body: initializeBody("1", "2025-11-25"), ID: json.RawMessage("1"), Method: "initialize"}); err != nil {
+	if err := sendAsync(conn, ctx, &Outgoing{Body: initializeBody("1", "2025-11-25"), ID: json.RawMessage("1"), Method: "initialize"}); err != nil {
 		t.Fatal(err)
 	}
 	col.response(t, "1")
-	if err := conn.Send(ctx, &Outgoing{Body: callBody("2", "x", `{}`), ID: json.RawMessage("2"), Method: "tools/call"}); err != nil {
+	if err := sendAsync(conn, ctx, &Outgoing{Body: callBody("2", "x", `{}`), ID: json.RawMessage("2"), Method: "tools/call"}); err != nil {
 		t.Fatal(err)
 	}
 	<-started

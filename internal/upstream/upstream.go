@@ -42,7 +42,9 @@ type Handler func(msg *jsonrpc.Message, related json.RawMessage)
 // Conn is one upstream session.
 type Conn interface {
 	// Send writes one message. For a request, the response (or a
-	// synthesized error response) arrives through the Handler.
+	// synthesized error response) arrives through the Handler, possibly
+	// before Send returns (Streamable HTTP posts in the caller's goroutine,
+	// so ctx must be bounded).
 	Send(ctx context.Context, msg *Outgoing) error
 	// Close ends the session (DELETE for HTTP, terminates the process for stdio).
 	Close() error
