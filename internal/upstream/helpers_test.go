@@ -1,8 +1,8 @@
 package upstream
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
