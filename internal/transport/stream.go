@@ -40,6 +40,9 @@ type stream struct {
 	changed   chan struct{}
 	viewerGen int64
 	delivered bool
+	// onEvent, while set, is called after a message (not the final
+	// response) is added: the request's handler starts streaming then.
+	onEvent func()
 }
 
 type sseEvent struct {
@@ -71,7 +74,18 @@ func (st *stream) add(data []byte, final bool) error {
 }
 
 // Send implements gateway.Sink.
-func (st *stream) Send(msg []byte) error { return st.add(msg, false) }
+func (st *stream) Send(msg []byte) error {
+	if err := st.add(msg, false); err != nil {
+		return err
+	}
+	st.mu.Lock()
+	f := st.onEvent
+	st.mu.Unlock()
+	if f != nil {
+		f()
+	}
+	return nil
+}
 
 func (st *stream) close() {
 	st.mu.Lock()
@@ -189,44 +203,73 @@ func (hs *httpSession) close(reason string) {
 // a cancellation, and the client may resume the stream with Last-Event-ID.
 func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrpc.Message) {
 	st := hs.newStream()
-	hs.mu.Lock()
-	hs.inflight++
-	hs.mu.Unlock()
-	go func() {
-		resp := hs.gs.HandleRequest(hs.ctx, m, st)
-		hs.mu.Lock()
-		hs.inflight--
-		hs.lastDone = time.Now()
-		hs.mu.Unlock()
-		if err := st.add(resp, true); err != nil {
-			hs.dropStream(st)
-		}
-	}()
 	// Clients of 2025-11-25 and later that accept SSE get a primed,
 	// resumable stream; others get plain JSON when the response comes
 	// before anything else.
-	if hs.primed && acceptsExplicit(r, "text/event-stream") {
-		hs.serveStream(w, r, st, 0, true)
-		return
-	}
-	evs, final, closed, ch := st.since(0)
-	for len(evs) == 0 && !closed {
-		select {
-		case <-ch:
-		case <-r.Context().Done():
-			hs.keepForReplay(st)
+	sse := hs.primed && acceptsExplicit(r, "text/event-stream")
+
+	// The request runs in this goroutine. A writer goroutine takes over the
+	// response as a stream only when there is something to stream: an event
+	// before the response, or (SSE clients) a call still running after
+	// primingDelay, whose client then gets the priming event in time.
+	var wmu sync.Mutex
+	var writer chan struct{}
+	finished := false
+	startWriter := func() {
+		wmu.Lock()
+		defer wmu.Unlock()
+		if writer != nil || finished {
 			return
 		}
-		evs, final, closed, ch = st.since(0)
+		writer = make(chan struct{})
+		go func(done chan struct{}) {
+			defer close(done)
+			hs.serveStream(w, r, st, 0, true)
+		}(writer)
 	}
-	if closed && len(evs) == 0 {
+	st.mu.Lock()
+	st.onEvent = startWriter
+	st.mu.Unlock()
+	var timer *time.Timer
+	if sse {
+		timer = time.AfterFunc(primingDelay, startWriter)
+	}
+	hs.mu.Lock()
+	hs.inflight++
+	hs.mu.Unlock()
+	resp := hs.gs.HandleRequest(hs.ctx, m, st)
+	hs.mu.Lock()
+	hs.inflight--
+	hs.lastDone = time.Now()
+	hs.mu.Unlock()
+	if timer != nil {
+		timer.Stop()
+	}
+	st.mu.Lock()
+	st.onEvent = nil
+	st.mu.Unlock()
+	addErr := st.add(resp, true)
+	wmu.Lock()
+	finished = true
+	wr := writer
+	wmu.Unlock()
+	if wr != nil {
+		<-wr // the writer delivers the response (or keeps it for resumption)
+		return
+	}
+	if addErr != nil {
+		hs.dropStream(st)
 		httpError(w, http.StatusNotFound, m.ID, jsonrpc.CodeInvalidRequest, "session ended")
 		return
 	}
-	if final && len(evs) == 1 && acceptsAny(r, "application/json") {
+	if r.Context().Err() != nil {
+		hs.keepForReplay(st) // the client left; it may resume with Last-Event-ID
+		return
+	}
+	if !sse && acceptsAny(r, "application/json") {
 		hs.dropStream(st)
 		w.Header().Set("Content-Type", "application/json")
-		_, _ = w.Write(evs[0].data)
+		_, _ = w.Write(resp)
 		return
 	}
 	hs.serveStream(w, r, st, 0, true)
