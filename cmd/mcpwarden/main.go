@@ -20,11 +20,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/app"
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/demo"
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
-	"github.com/mcpwarden/mcpwarden/internal/store"
 	"github.com/mcpwarden/mcpwarden/internal/transport"
 )
 
@@ -142,16 +141,7 @@ func newLogger(level string, w io.Writer) (*slog.Logger, error) {
 	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: l})), nil
 }
 
-// runtime is what serve and stdio share: config, audit, gateway.
-type runtime struct {
-	cfg   *config.Config
-	log   *slog.Logger
-	audit *audit.Logger
-	store *store.Store
-	gw    *gateway.Gateway
-}
-
-func setup(ctx context.Context, cfgPath, logLevel string, stdioMode bool) (*runtime, error) {
+func setup(ctx context.Context, cfgPath, logLevel string, stdioMode bool) (*app.Runtime, error) {
 	log, err := newLogger(logLevel, os.Stderr)
 	if err != nil {
 		return nil, err
@@ -166,91 +156,7 @@ func setup(ctx context.Context, cfgPath, logLevel string, stdioMode bool) (*runt
 	for _, w := range warnings {
 		log.Warn(w)
 	}
-	rt := &runtime{cfg: cfg, log: log}
-	// Secrets referenced by the configuration never reach an audit sink.
-	redact := audit.WithRedactor(audit.NewRedactor(configSecrets(cfg)))
-	var sinks []audit.Sink
-	if f := cfg.Audit.File; f != "" {
-		var sink audit.Sink
-		if f == config.StdoutFile && stdioMode {
-			log.Warn(`audit.file is "-" but stdout carries the MCP protocol in stdio mode: audit events go to stderr`)
-			sink = audit.NewJSONLSink(os.Stderr, redact)
-		} else {
-			sink, err = audit.OpenFileSink(f, redact)
-			if err != nil {
-				return nil, fmt.Errorf("audit.file: %w", err)
-			}
-		}
-		sinks = append(sinks, sink)
-	}
-	if cfg.Audit.Store == nil || *cfg.Audit.Store {
-		st, err := store.Open(cfg.Store.Path)
-		if err != nil {
-			return nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
-		}
-		rt.store = st
-		if len(sinks) > 0 {
-			// The JSONL file is the record written before each response; the
-			// store indexes it, written behind in batches so a call does not
-			// wait for SQLite. Its failures are logged, never silent.
-			sinks = append(sinks, store.AuditSinkBehind(st, func(err error) {
-				log.Error("audit store write failed; the event is in audit.file", "err", err)
-			}, redact))
-		} else {
-			sinks = append(sinks, store.AuditSink(st, redact))
-		}
-	}
-	rt.audit = audit.NewLogger(sinks...)
-	for _, w := range warnings {
-		_ = rt.audit.Emit(ctx, &audit.Event{Type: audit.TypeConfigWarning, Principal: audit.Principal{Subject: "mcpwarden"},
-			Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK}, Detail: map[string]any{"warning": w}})
-	}
-	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.audit})
-	if err != nil {
-		rt.close()
-		return nil, err
-	}
-	rt.gw = gw
-	gw.Start(ctx)
-	return rt, nil
-}
-
-// configSecrets resolves the values the configuration holds as references
-// (env:, file:), so they can be redacted from audit events. Values that
-// cannot be resolved are reported later by the gateway.
-func configSecrets(cfg *config.Config) []string {
-	var out []string
-	for _, name := range cfg.ServerNames() {
-		sc, _ := cfg.Servers.Get(name)
-		for _, m := range []config.OrderedMap[config.Value]{sc.Env, sc.Headers} {
-			for _, k := range m.Keys {
-				v := m.Values[k]
-				if !v.IsRef() {
-					continue
-				}
-				if s, err := v.Resolve(); err == nil && s != "" {
-					out = append(out, s)
-					// A bearer credential may also appear without its scheme.
-					if _, tok, ok := strings.Cut(s, " "); ok && len(tok) >= audit.MinSecretLen {
-						out = append(out, tok)
-					}
-				}
-			}
-		}
-	}
-	return out
-}
-
-func (rt *runtime) close() {
-	if rt.gw != nil {
-		rt.gw.Close()
-	}
-	if rt.audit != nil {
-		_ = rt.audit.Close()
-	}
-	if rt.store != nil {
-		_ = rt.store.Close()
-	}
+	return app.Open(ctx, cfg, log, app.Options{StdioMode: stdioMode, Warnings: warnings})
 }
 
 func signalContext(parent context.Context) (context.Context, context.CancelFunc) {
@@ -288,27 +194,8 @@ func runServe(parent context.Context, cfgPath, logLevel string) error {
 		ln.Close()
 		return err
 	}
-	defer rt.close()
-	hs := transport.NewHTTPServer(rt.gw, transport.HTTPOptions{
-		Path: cfg.Path, MaxBodyBytes: cfg.MaxBodyBytes, AllowedOrigins: rt.cfg.AllowedOrigins,
-		LoopbackOnly: loopback, IdleTimeout: cfg.SessionIdleTimeout.D(), Logger: rt.log, Audit: rt.audit,
-	})
-	defer hs.Close()
-	srv := &http.Server{Handler: hs.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(rt.log.Handler(), slog.LevelWarn)}
-	rt.log.Info("mcpwarden serving", "url", "http://"+ln.Addr().String()+cfg.Path, "servers", rt.gw.Servers())
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, http.ErrServerClosed) {
-			return err
-		}
-	case <-ctx.Done():
-	}
-	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	_ = srv.Shutdown(sctx)
-	return nil
+	defer rt.Close()
+	return rt.Serve(ctx, ln)
 }
 
 func runStdio(parent context.Context, cfgPath, logLevel string) error {
@@ -318,6 +205,6 @@ func runStdio(parent context.Context, cfgPath, logLevel string) error {
 	if err != nil {
 		return err
 	}
-	defer rt.close()
-	return transport.ServeStdio(ctx, rt.gw, os.Stdin, os.Stdout, transport.StdioOptions{MaxMessageBytes: int(rt.cfg.MaxBodyBytes), Logger: rt.log})
+	defer rt.Close()
+	return transport.ServeStdio(ctx, rt.Gateway, os.Stdin, os.Stdout, transport.StdioOptions{MaxMessageBytes: int(rt.Cfg.MaxBodyBytes), Logger: rt.Log})
 }

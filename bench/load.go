@@ -1,0 +1,222 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"net/http"
+	"slices"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+)
+
+// target is one endpoint the load runs against.
+type target struct {
+	Name string // direct, proxy, gateway
+	URL  string // Streamable HTTP endpoint
+	Tool string // the echo tool's name as this endpoint exposes it
+}
+
+// loadOpts bound one measurement.
+type loadOpts struct {
+	Sessions  int           // concurrent sessions, each making sequential calls
+	Duration  time.Duration // measurement time
+	MaxCalls  int64         // measurement call count bound (whichever first)
+	WarmCalls int           // calls per session before measuring
+	Protocol  string        // MCP protocol version the client asks for
+	// PIDs are processes whose CPU time is measured over the window.
+	PIDs map[string]int
+}
+
+// sample is the raw outcome of one measurement.
+type sample struct {
+	Latencies []time.Duration // successful calls only
+	Errors    int64
+	FirstErr  string
+	Elapsed   time.Duration
+	CPU       map[string]time.Duration // CPU time per process over the window
+	Foreign   time.Duration            // CPU time of other processes over the window
+}
+
+func newHTTPClient() *http.Client {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.MaxIdleConns = 0
+	tr.MaxIdleConnsPerHost = 1024
+	tr.IdleConnTimeout = 90 * time.Second
+	return &http.Client{Transport: tr}
+}
+
+var benchClient = mcp.NewClient(&mcp.Implementation{Name: "mcpwarden-bench", Version: "1.0.0"}, nil)
+
+// connect opens n SDK client sessions to t, in parallel.
+func connect(ctx context.Context, hc *http.Client, t target, n int, protocol string) ([]*mcp.ClientSession, error) {
+	out := make([]*mcp.ClientSession, n)
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 8)
+	for i := range n {
+		wg.Go(func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			tr := &mcp.StreamableClientTransport{Endpoint: t.URL, HTTPClient: hc, MaxRetries: -1}
+			out[i], errs[i] = benchClient.Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: protocol})
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			closeAll(out)
+			return nil, fmt.Errorf("%s: connect session %d: %w", t.Name, i, err)
+		}
+	}
+	return out, nil
+}
+
+func closeAll(ss []*mcp.ClientSession) {
+	var wg sync.WaitGroup
+	for _, s := range ss {
+		if s != nil {
+			wg.Go(func() { _ = s.Close() })
+		}
+	}
+	wg.Wait()
+}
+
+// echo makes one tools/call of the echo tool and checks the answer.
+func echo(ctx context.Context, s *mcp.ClientSession, tool, msg string) error {
+	res, err := s.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: map[string]any{"message": msg}})
+	if err != nil {
+		return err
+	}
+	if res.IsError {
+		return fmt.Errorf("tool error: %v", contentText(res))
+	}
+	if got := contentText(res); got != msg {
+		return fmt.Errorf("echo returned %q, want %q", got, msg)
+	}
+	return nil
+}
+
+func contentText(res *mcp.CallToolResult) string {
+	if len(res.Content) != 1 {
+		return fmt.Sprintf("%d content items", len(res.Content))
+	}
+	if tc, ok := res.Content[0].(*mcp.TextContent); ok {
+		return tc.Text
+	}
+	return fmt.Sprintf("%T", res.Content[0])
+}
+
+// runLoad opens o.Sessions sessions to t, warms each up, then has every
+// session make sequential echo calls until o.Duration has passed or
+// o.MaxCalls calls were started, and closes the sessions.
+func runLoad(ctx context.Context, hc *http.Client, t target, o loadOpts) (*sample, error) {
+	ss, err := connect(ctx, hc, t, o.Sessions, o.Protocol)
+	if err != nil {
+		return nil, err
+	}
+	defer closeAll(ss)
+	// Warm-up: the gateway dials its per-client upstream session on the
+	// first call; connections and buffers settle.
+	var wg sync.WaitGroup
+	warmErr := make([]error, len(ss))
+	for i, s := range ss {
+		wg.Go(func() {
+			for j := range o.WarmCalls {
+				if err := echo(ctx, s, t.Tool, "warm-"+strconv.Itoa(j)); err != nil {
+					warmErr[i] = err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	for i, err := range warmErr {
+		if err != nil {
+			return nil, fmt.Errorf("%s: warm-up on session %d: %w", t.Name, i, err)
+		}
+	}
+
+	per := make([][]time.Duration, len(ss))
+	capHint := 4096
+	if o.MaxCalls > 0 {
+		capHint = int(min(o.MaxCalls/int64(len(ss))+1, 1<<20))
+	}
+	var started, errCount atomic.Int64
+	var firstErr atomic.Value
+	msg := "hello from mcpwarden-bench: the quick brown fox jumps over the lazy dog"
+	cpu0 := map[string]time.Duration{}
+	for name, pid := range o.PIDs {
+		cpu0[name] = cpuTime(pid)
+	}
+	busy0 := machineBusy()
+	start := time.Now()
+	deadline := start.Add(o.Duration)
+	for i, s := range ss {
+		per[i] = make([]time.Duration, 0, capHint)
+		wg.Go(func() {
+			for time.Now().Before(deadline) {
+				if o.MaxCalls > 0 && started.Add(1) > o.MaxCalls {
+					return
+				}
+				t0 := time.Now()
+				err := echo(ctx, s, t.Tool, msg)
+				d := time.Since(t0)
+				if err != nil {
+					errCount.Add(1)
+					firstErr.CompareAndSwap(nil, err.Error())
+					if ctx.Err() != nil {
+						return
+					}
+					continue
+				}
+				per[i] = append(per[i], d)
+			}
+		})
+	}
+	wg.Wait()
+	elapsed := time.Since(start)
+	smp := &sample{Elapsed: elapsed, Errors: errCount.Load(), CPU: map[string]time.Duration{}}
+	var ours time.Duration
+	for name, pid := range o.PIDs {
+		smp.CPU[name] = cpuTime(pid) - cpu0[name]
+		ours += smp.CPU[name]
+	}
+	if len(o.PIDs) > 0 {
+		// CPU time other processes on the machine used meanwhile.
+		smp.Foreign = max(0, machineBusy()-busy0-ours)
+	}
+	if v, ok := firstErr.Load().(string); ok {
+		smp.FirstErr = v
+	}
+	for _, p := range per {
+		smp.Latencies = append(smp.Latencies, p...)
+	}
+	slices.Sort(smp.Latencies)
+	return smp, nil
+}
+
+// percentile of sorted durations (nearest rank).
+func percentile(sorted []time.Duration, p float64) time.Duration {
+	if len(sorted) == 0 {
+		return 0
+	}
+	rank := int(math.Ceil(p/100*float64(len(sorted)))) - 1
+	rank = max(0, min(rank, len(sorted)-1))
+	return sorted[rank]
+}
+
+func mean(ds []time.Duration) time.Duration {
+	if len(ds) == 0 {
+		return 0
+	}
+	var sum time.Duration
+	for _, d := range ds {
+		sum += d
+	}
+	return sum / time.Duration(len(ds))
+}

@@ -1,0 +1,169 @@
+// Package app wires the gateway's parts together the way `mcpwarden serve`
+// and `mcpwarden stdio` run them: audit sinks (with secrets redacted), the
+// embedded store, the gateway, and the HTTP endpoint. Keeping the wiring in
+// one place means what is benchmarked and tested is what is shipped.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/config"
+	"github.com/mcpwarden/mcpwarden/internal/gateway"
+	"github.com/mcpwarden/mcpwarden/internal/store"
+	"github.com/mcpwarden/mcpwarden/internal/transport"
+)
+
+// Options adjust Open.
+type Options struct {
+	// StdioMode: stdout carries the protocol, so an audit file of "-" goes
+	// to stderr instead.
+	StdioMode bool
+	// Warnings from loading the configuration, recorded as audit events.
+	Warnings []string
+	// NoAudit runs without any audit logger. For performance diagnosis
+	// only: nothing is recorded.
+	NoAudit bool
+}
+
+// Runtime is a running gateway with its audit and store.
+type Runtime struct {
+	Cfg     *config.Config
+	Log     *slog.Logger
+	Audit   *audit.Logger
+	Store   *store.Store
+	Gateway *gateway.Gateway
+}
+
+// Open builds the audit sinks and the gateway and starts the upstreams.
+func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (*Runtime, error) {
+	rt := &Runtime{Cfg: cfg, Log: log}
+	// Secrets referenced by the configuration never reach an audit sink.
+	redact := audit.WithRedactor(audit.NewRedactor(SecretValues(cfg)))
+	var sinks []audit.Sink
+	if f := cfg.Audit.File; f != "" && !o.NoAudit {
+		var sink audit.Sink
+		if f == config.StdoutFile && o.StdioMode {
+			log.Warn(`audit.file is "-" but stdout carries the MCP protocol in stdio mode: audit events go to stderr`)
+			sink = audit.NewJSONLSink(os.Stderr, redact)
+		} else {
+			var err error
+			if sink, err = audit.OpenFileSink(f, redact); err != nil {
+				return nil, fmt.Errorf("audit.file: %w", err)
+			}
+		}
+		sinks = append(sinks, sink)
+	}
+	if (cfg.Audit.Store == nil || *cfg.Audit.Store) && !o.NoAudit {
+		st, err := store.Open(cfg.Store.Path)
+		if err != nil {
+			rt.Close()
+			return nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
+		}
+		rt.Store = st
+		if len(sinks) > 0 {
+			// The JSONL file is the record written before each response; the
+			// store indexes it, written behind in batches so a call does not
+			// wait for SQLite. Its failures are logged, never silent.
+			sinks = append(sinks, store.AuditSinkBehind(st, func(err error) {
+				log.Error("audit store write failed; the event is in audit.file", "err", err)
+			}, redact))
+		} else {
+			sinks = append(sinks, store.AuditSink(st, redact))
+		}
+	}
+	if !o.NoAudit {
+		rt.Audit = audit.NewLogger(sinks...)
+	}
+	for _, w := range o.Warnings {
+		_ = rt.Audit.Emit(ctx, &audit.Event{Type: audit.TypeConfigWarning, Principal: audit.Principal{Subject: "mcpwarden"},
+			Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK}, Detail: map[string]any{"warning": w}})
+	}
+	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit})
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	rt.Gateway = gw
+	gw.Start(ctx)
+	return rt, nil
+}
+
+// HTTPServer returns the Streamable HTTP endpoint for this runtime.
+func (rt *Runtime) HTTPServer() *transport.HTTPServer {
+	cfg := rt.Cfg
+	return transport.NewHTTPServer(rt.Gateway, transport.HTTPOptions{
+		Path: cfg.Path, MaxBodyBytes: cfg.MaxBodyBytes, AllowedOrigins: cfg.AllowedOrigins,
+		LoopbackOnly: config.IsLoopbackListen(cfg.Listen), IdleTimeout: cfg.SessionIdleTimeout.D(),
+		Logger: rt.Log, Audit: rt.Audit,
+	})
+}
+
+// Close stops the gateway, then flushes the audit sinks and the store.
+func (rt *Runtime) Close() {
+	if rt.Gateway != nil {
+		rt.Gateway.Close()
+	}
+	if rt.Audit != nil {
+		_ = rt.Audit.Close()
+	}
+	if rt.Store != nil {
+		_ = rt.Store.Close()
+	}
+}
+
+// SecretValues resolves the values the configuration holds as references
+// (env:, file:), so they can be redacted. Values that cannot be resolved
+// are skipped here; the gateway reports them when it uses them.
+func SecretValues(cfg *config.Config) []string {
+	var out []string
+	for _, name := range cfg.ServerNames() {
+		sc, _ := cfg.Servers.Get(name)
+		for _, m := range []config.OrderedMap[config.Value]{sc.Env, sc.Headers} {
+			for _, k := range m.Keys {
+				v := m.Values[k]
+				if !v.IsRef() {
+					continue
+				}
+				if s, err := v.Resolve(); err == nil && s != "" {
+					out = append(out, s)
+					// A bearer credential may also appear without its scheme.
+					if _, tok, ok := strings.Cut(s, " "); ok && len(tok) >= audit.MinSecretLen {
+						out = append(out, tok)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Serve serves the Streamable HTTP endpoint on ln until ctx ends, then shuts
+// down gracefully (bounded).
+func (rt *Runtime) Serve(ctx context.Context, ln net.Listener) error {
+	hs := rt.HTTPServer()
+	defer hs.Close()
+	srv := &http.Server{Handler: hs.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(rt.Log.Handler(), slog.LevelWarn)}
+	rt.Log.Info("mcpwarden serving", "url", "http://"+ln.Addr().String()+rt.Cfg.Path, "servers", rt.Gateway.Servers())
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_ = srv.Shutdown(sctx)
+	return nil
+}
