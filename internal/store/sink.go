@@ -22,7 +22,10 @@ const (
 
 type writeReq struct {
 	rows []eventRow
-	done chan error // buffered(1): the commit result
+	// events are prepared into rows by the writer (write-behind: the
+	// serialization is off the caller's path).
+	events []*audit.Event
+	done   chan error // buffered(1): the commit result
 }
 
 // auditSink is the group-commit audit.Sink on a Store.
@@ -96,13 +99,20 @@ func (k *auditSink) Write(ctx context.Context, events ...*audit.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	req := &writeReq{rows: make([]eventRow, 0, len(events)), done: make(chan error, 1)}
-	for _, ev := range events {
-		r, err := prepareRow(ev, k.redact)
-		if err != nil {
-			return err
+	req := &writeReq{done: make(chan error, 1)}
+	if k.async {
+		// The caller must not change the events after Write (the audit
+		// Logger never does).
+		req.events = append([]*audit.Event(nil), events...)
+	} else {
+		req.rows = make([]eventRow, 0, len(events))
+		for _, ev := range events {
+			r, err := prepareRow(ev, k.redact)
+			if err != nil {
+				return err
+			}
+			req.rows = append(req.rows, r)
 		}
-		req.rows = append(req.rows, r)
 	}
 
 	if err := ctx.Err(); err != nil {
@@ -144,6 +154,7 @@ func (k *auditSink) run() {
 	batch := make([]*writeReq, 0, 64)
 	var linger *time.Timer
 	for req := range k.queue {
+		k.prepare(req)
 		batch = append(batch[:0], req)
 		n := len(req.rows)
 		// Write-behind: nobody waits, so wait a little for more events and
@@ -165,6 +176,7 @@ func (k *auditSink) run() {
 				if !ok {
 					break collect // closed: commit this batch, loop ends next
 				}
+				k.prepare(r)
 				batch = append(batch, r)
 				n += len(r.rows)
 				continue
@@ -178,6 +190,7 @@ func (k *auditSink) run() {
 				if !ok {
 					break collect
 				}
+				k.prepare(r)
 				batch = append(batch, r)
 				n += len(r.rows)
 			case <-lingerC:
@@ -191,6 +204,23 @@ func (k *auditSink) run() {
 		k.commit(batch, n)
 		clear(batch) // drop references to committed requests
 	}
+}
+
+// prepare turns a write-behind request's events into rows. An event that
+// cannot be serialized is reported (and counted) rather than dropped quietly.
+func (k *auditSink) prepare(req *writeReq) {
+	for _, ev := range req.events {
+		r, err := prepareRow(ev, k.redact)
+		if err != nil {
+			k.failed.Add(1)
+			if k.onError != nil {
+				k.onError(err)
+			}
+			continue
+		}
+		req.rows = append(req.rows, r)
+	}
+	req.events = nil
 }
 
 func (k *auditSink) commit(batch []*writeReq, n int) {
