@@ -21,6 +21,21 @@ type SSEDialer struct {
 	URL     string
 	Headers http.Header
 	Opts    Options
+
+	clientOnce sync.Once
+	client     *http.Client
+}
+
+// httpClient is shared by every session of this upstream (pooled
+// connections, none left behind when a session ends).
+func (d *SSEDialer) httpClient() *http.Client {
+	d.clientOnce.Do(func() {
+		d.client = d.Opts.HTTPClient
+		if d.client == nil {
+			d.client = defaultHTTPClient()
+		}
+	})
+	return d.client
 }
 
 // Kind implements Dialer.
@@ -28,10 +43,7 @@ func (d *SSEDialer) Kind() string { return "sse" }
 
 // Dial opens the event stream and waits for the endpoint event.
 func (d *SSEDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
-	client := d.Opts.HTTPClient
-	if client == nil {
-		client = defaultHTTPClient()
-	}
+	client := d.httpClient()
 	bg, cancel := context.WithCancel(context.Background())
 	req, err := http.NewRequestWithContext(bg, http.MethodGet, d.URL, nil)
 	if err != nil {

@@ -22,6 +22,21 @@ type StreamableDialer struct {
 	// Headers are sent on every request (credentials resolved already).
 	Headers http.Header
 	Opts    Options
+
+	clientOnce sync.Once
+	client     *http.Client
+}
+
+// httpClient is shared by every session of this upstream, so connections
+// are pooled across sessions and none is left behind when a session ends.
+func (d *StreamableDialer) httpClient() *http.Client {
+	d.clientOnce.Do(func() {
+		d.client = d.Opts.HTTPClient
+		if d.client == nil {
+			d.client = defaultHTTPClient()
+		}
+	})
+	return d.client
 }
 
 // Kind implements Dialer.
@@ -29,12 +44,8 @@ func (d *StreamableDialer) Kind() string { return "streamable-http" }
 
 // Dial returns a connection; nothing is sent until the first message.
 func (d *StreamableDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
-	client := d.Opts.HTTPClient
-	if client == nil {
-		client = defaultHTTPClient()
-	}
 	bg, cancel := context.WithCancel(context.Background())
-	return &streamConn{d: d, h: h, client: client, done: make(chan struct{}), bg: bg, cancel: cancel}, nil
+	return &streamConn{d: d, h: h, client: d.httpClient(), done: make(chan struct{}), bg: bg, cancel: cancel}, nil
 }
 
 type streamConn struct {
