@@ -3,7 +3,6 @@ package gateway
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"time"
 
@@ -241,4 +240,3 @@ func (s *server) hasTemplate(t string) bool {
 	return false
 }
 
-var _ = errors.New

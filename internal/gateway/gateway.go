@@ -25,7 +25,6 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/config"
@@ -63,8 +62,7 @@ func (f SinkFunc) Send(b []byte) error { return f(b) }
 type Options struct {
 	Logger *slog.Logger
 	Audit  *audit.Logger
-	// Guards run before the built-in tool allowlist guard... after it;
-	// extra guards are appended to the chain.
+	// Guards are appended to the chain after the built-in tool allowlist.
 	Guards []guard.Guard
 	// SelfPath replaces config.SelfCommand in server commands.
 	SelfPath string
@@ -365,8 +363,7 @@ func (g *Gateway) removeSession(s *Session) {
 	g.mu.Unlock()
 }
 
-// sessionsUsing returns the sessions attached to server s (shared mode) or
-// owning per-client upstream sessions of it.
+// allSessions returns the open client sessions in a stable order.
 func (g *Gateway) allSessions() []*Session {
 	g.mu.Lock()
 	defer g.mu.Unlock()
@@ -459,4 +456,3 @@ func selfPath(opt string) string {
 	return p
 }
 
-var _ = time.Second

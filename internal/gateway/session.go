@@ -522,4 +522,3 @@ func ready(c chan *jsonrpc.Message) *jsonrpc.Message {
 // ignores it, per the specification).
 const codeRequestCancelled = -32800
 
-var _ = upstream.ErrClosed
