@@ -239,4 +239,3 @@ func (s *server) hasTemplate(t string) bool {
 	}
 	return false
 }
-

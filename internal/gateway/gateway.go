@@ -455,4 +455,3 @@ func selfPath(opt string) string {
 	}
 	return p
 }
-

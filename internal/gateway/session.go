@@ -521,4 +521,3 @@ func ready(c chan *jsonrpc.Message) *jsonrpc.Message {
 // codeRequestCancelled answers a request the client cancelled (the client
 // ignores it, per the specification).
 const codeRequestCancelled = -32800
-
