@@ -390,13 +390,20 @@ func (hs *httpSession) serveStream(w http.ResponseWriter, r *http.Request, st *s
 				return
 			}
 		case <-ka.C:
-			if _, err := w.Write([]byte(": keep-alive\n\n")); err != nil {
+			// A client that stops reading must not hold the stream (and its
+			// session) forever: the write has a deadline, like events.
+			_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+			_, err := w.Write([]byte(": keep-alive\n\n"))
+			if err == nil {
+				err = rc.Flush()
+			}
+			_ = rc.SetWriteDeadline(time.Time{})
+			if err != nil {
 				if isPost {
 					hs.keepForReplay(st)
 				}
 				return
 			}
-			fl.Flush()
 		case <-r.Context().Done():
 			if isPost {
 				hs.keepForReplay(st)
