@@ -83,9 +83,8 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 			ev.SchemaHash = e.hash
 		}
 		gc.Server, gc.Name, gc.ExposedName, gc.Arguments = srv.name, upName, name, args
-		nb, _ := json.Marshal(upName)
 		var err error
-		if params, err = jsonrpc.ReplaceField(params, "name", nb); err != nil {
+		if params, err = jsonrpc.SetField(params, "name", upName); err != nil {
 			return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: err.Error()})
 		}
 	case "resources/read":

@@ -461,7 +461,7 @@ func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message
 		}
 	}
 	if meta != nil {
-		if params, err = jsonrpc.ReplaceField(params, "_meta", meta); err != nil {
+		if params, err = jsonrpc.SetField(params, "_meta", meta); err != nil {
 			return nil, us, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "bad params: %v", err)
 		}
 	}

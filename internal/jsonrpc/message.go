@@ -296,30 +296,20 @@ func Rewrite(m *Message, id json.RawMessage, params json.RawMessage) ([]byte, er
 	return splice(m.Raw, repl)
 }
 
-// ReplaceField returns obj with the top-level key set to value (added when
-// absent), every other byte kept. obj must have passed Strict.
-func ReplaceField(obj json.RawMessage, key string, value json.RawMessage) (json.RawMessage, error) {
+// SetField returns obj (a JSON object that passed Strict, so its keys are
+// unique; empty means {}) with the top-level key set to the JSON encoding of
+// value, added when absent. Every other byte is kept: the gateway changes
+// what it means to change and nothing else (no re-encoding, no key
+// reordering), and nothing is decoded to do it.
+func SetField(obj json.RawMessage, key string, value any) (json.RawMessage, error) {
 	if len(obj) == 0 || string(obj) == "null" {
 		obj = json.RawMessage("{}")
 	}
-	return splice(obj, map[string][]byte{key: value})
-}
-
-// SetField returns obj (a JSON object) with key set to value. obj may be
-// empty, meaning {}.
-func SetField(obj json.RawMessage, key string, value any) (json.RawMessage, error) {
-	m := map[string]json.RawMessage{}
-	if len(obj) > 0 && string(obj) != "null" {
-		if err := json.Unmarshal(obj, &m); err != nil {
-			return nil, err
-		}
+	v := rawOf(value)
+	if v == nil {
+		v = json.RawMessage("null")
 	}
-	if value == nil {
-		delete(m, key)
-	} else {
-		m[key] = rawOf(value)
-	}
-	return json.Marshal(m)
+	return splice(obj, map[string][]byte{key: v})
 }
 
 // Field returns the raw value of key in obj (exact match), or nil. It scans

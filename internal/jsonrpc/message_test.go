@@ -193,3 +193,16 @@ func TestField(t *testing.T) {
 		t.Error("non-object gave a field")
 	}
 }
+
+// SetField changes one key and keeps every other byte (a listed tool keeps
+// its key order and fields the gateway does not know).
+func TestSetFieldKeepsBytes(t *testing.T) {
+	in := json.RawMessage(`{"z":1,"name":"echo","inputSchema":{"b":1,"a":2},"x-vendor":true}`)
+	out, err := SetField(in, "name", "ev__echo")
+	if err != nil || string(out) != `{"z":1,"name":"ev__echo","inputSchema":{"b":1,"a":2},"x-vendor":true}` {
+		t.Fatalf("%s %v", out, err)
+	}
+	if out, err = SetField(nil, "k", 1); err != nil || string(out) != `{"k":1}` {
+		t.Fatalf("empty object: %s %v", out, err)
+	}
+}
