@@ -40,16 +40,10 @@ func TestCorrelationIDAndStore(t *testing.T) {
 		h.ServeHTTP(w, r)
 	}))
 	t.Cleanup(up.Close)
-	g := startGateway(t, `
-listen: {{LISTEN}}
-servers:
+	g := startGateway(t, gatewayConfig(`
   r:
     url: `+up.URL+`
-audit:
-  file: audit.jsonl
-store:
-  path: gateway.db
-`)
+`))
 	cs := connect(t, g.URL, nil)
 	ctx := context.Background()
 	if _, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "r__echo", Arguments: map[string]any{"message": "aGVsbG8gd29ybGQsIHRoaXMgaXMgYmFzZTY0IGVuY29kZWQ="}}); err != nil {
@@ -105,20 +99,14 @@ func TestUpstreamDownAndCancellationReachesServer(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	deadURL := dead.URL
 	dead.Close()
-	g := startGatewayNoWait(t, `
-listen: {{LISTEN}}
-servers:
+	g := startGatewayNoWait(t, gatewayConfig(`
   r:
     url: `+up.URL+`
     timeout: 1s
   down:
     url: `+deadURL+`/mcp
     connect_timeout: 1s
-audit:
-  file: audit.jsonl
-store:
-  path: gateway.db
-`)
+`))
 	cs := connect(t, g.URL, nil)
 	ctx := context.Background()
 	_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "down__echo", Arguments: map[string]any{"message": "x"}})
@@ -179,17 +167,11 @@ audit:
 // Secrets given to upstreams by reference never appear in audit events.
 func TestSecretsRedactedFromAudit(t *testing.T) {
 	up := demoHTTP(t, demo.Options{Name: "r"}, false)
-	g := startGateway(t, `
-listen: {{LISTEN}}
-servers:
+	g := startGateway(t, gatewayConfig(`
   r:
     url: `+up.URL+`
     headers: {Authorization: "env:TEST_UPSTREAM_TOKEN"}
-audit:
-  file: audit.jsonl
-store:
-  path: gateway.db
-`, "TEST_UPSTREAM_TOKEN=Bearer s3cr3t-t0ken-value")
+`), "TEST_UPSTREAM_TOKEN=Bearer s3cr3t-t0ken-value")
 	cs := connect(t, g.URL, nil)
 	// A client that pastes the secret into arguments does not get it logged.
 	if _, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "r__echo", Arguments: map[string]any{"message": "leak s3cr3t-t0ken-value"}}); err != nil {
@@ -204,5 +186,9 @@ store:
 	}
 	if !strings.Contains(string(raw), "[REDACTED]") {
 		t.Fatal("no redaction marker in the audit file")
+	}
+	// The benign twin: the rest of the arguments is recorded as sent.
+	if !strings.Contains(string(raw), `"message":"leak [REDACTED]"`) {
+		t.Fatal("redaction removed more than the secret")
 	}
 }

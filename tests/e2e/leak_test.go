@@ -15,16 +15,10 @@ import (
 // upstream connections behind (they once leaked one HTTP client each).
 func TestNoConnectionLeakAcrossSessions(t *testing.T) {
 	up := demoHTTP(t, demo.Options{Name: "r"}, false)
-	g := startGateway(t, `
-listen: {{LISTEN}}
-servers:
+	g := startGateway(t, gatewayConfig(`
   r:
     url: `+up.URL+`
-audit:
-  file: audit.jsonl
-store:
-  path: gateway.db
-`)
+`))
 	fds := func() int {
 		ents, err := os.ReadDir("/proc/" + strconv.Itoa(g.cmd.Process.Pid) + "/fd")
 		if err != nil {

@@ -258,3 +258,10 @@ func textOf(res *mcp.CallToolResult) string {
 	}
 	return b.String()
 }
+
+// gatewayConfig is a test configuration: the given servers block (YAML
+// indented under servers:), the test's listen address, and audit to
+// audit.jsonl and gateway.db in the test directory.
+func gatewayConfig(servers string) string {
+	return "listen: {{LISTEN}}\nservers:\n" + strings.TrimPrefix(servers, "\n") + "audit:\n  file: audit.jsonl\nstore:\n  path: gateway.db\n"
+}

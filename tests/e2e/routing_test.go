@@ -18,17 +18,11 @@ import (
 // The legacy HTTP+SSE transport (2024-11-05) as an upstream.
 func TestLegacySSEUpstream(t *testing.T) {
 	up := demoHTTP(t, demo.Options{Name: "old"}, true)
-	g := startGateway(t, `
-listen: {{LISTEN}}
-servers:
+	g := startGateway(t, gatewayConfig(`
   old:
     url: `+up.URL+`
     transport: sse
-audit:
-  file: audit.jsonl
-store:
-  path: gateway.db
-`)
+`))
 	cs := connect(t, g.URL, nil)
 	ctx := context.Background()
 	tools, err := cs.ListTools(ctx, nil)
@@ -52,19 +46,13 @@ func TestShadowingWithheld(t *testing.T) {
 	var bCalls, aCalls atomic.Int32
 	a := demoHTTP(t, demo.Options{Name: "a", ExtraTools: []string{"b__echo", "only_in_a"}, OnCall: func(string) { aCalls.Add(1) }}, false)
 	b := demoHTTP(t, demo.Options{Name: "b", OnCall: func(string) { bCalls.Add(1) }}, false)
-	g := startGateway(t, `
-listen: {{LISTEN}}
-servers:
+	g := startGateway(t, gatewayConfig(`
   b:
     url: `+b.URL+`
   a:
     url: `+a.URL+`
     prefix: ""
-audit:
-  file: audit.jsonl
-store:
-  path: gateway.db
-`)
+`))
 	cs := connect(t, g.URL, nil)
 	ctx := context.Background()
 	tools, err := cs.ListTools(ctx, nil)
@@ -117,18 +105,12 @@ func anyStrings(v any) []string {
 func TestPagination(t *testing.T) {
 	a := demoHTTP(t, demo.Options{Name: "a", PageSize: 3}, false)
 	b := demoHTTP(t, demo.Options{Name: "b", PageSize: 4}, false)
-	g := startGateway(t, `
-listen: {{LISTEN}}
-servers:
+	g := startGateway(t, gatewayConfig(`
   a:
     url: `+a.URL+`
   b:
     url: `+b.URL+`
-audit:
-  file: audit.jsonl
-store:
-  path: gateway.db
-`)
+`))
 	cs := connect(t, g.URL, nil)
 	ctx := context.Background()
 	first, err := cs.ListTools(ctx, nil)
@@ -170,16 +152,10 @@ func TestUpstreamSessionExpiry(t *testing.T) {
 		cur.ServeHTTP(w, r)
 	}))
 	t.Cleanup(srv.Close)
-	g := startGateway(t, `
-listen: {{LISTEN}}
-servers:
+	g := startGateway(t, gatewayConfig(`
   r:
     url: `+srv.URL+`
-audit:
-  file: audit.jsonl
-store:
-  path: gateway.db
-`)
+`))
 	cs := connect(t, g.URL, nil)
 	ctx := context.Background()
 	if res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "r__echo", Arguments: map[string]any{"message": "one"}}); err != nil || textOf(res) != "one" {
