@@ -428,11 +428,13 @@ func (s *Session) forward(ctx context.Context, srv *server, m *jsonrpc.Message, 
 
 func (s *Session) forwardMsg(ctx context.Context, srv *server, m *jsonrpc.Message, params json.RawMessage, reply Sink, correlation string) (*jsonrpc.Message, *jsonrpc.Error) {
 	r, us, jerr := s.forwardTo(ctx, srv, m, params, reply, correlation)
-	// An upstream that no longer knows the session (HTTP 404) never saw the
-	// request: open a new upstream session and send it once more, so one
-	// upstream's expiry does not leave the client's session half dead.
-	if us != nil && errors.Is(us.conn.Err(), upstream.ErrSessionExpired) &&
-		((jerr != nil && jerr.Code == jsonrpc.CodeUpstreamUnavailable) || (r != nil && r.Error != nil && r.Error.Code == jsonrpc.CodeUpstreamUnavailable)) {
+	// A request the upstream never received (its session had expired: HTTP
+	// 404 on this very request, or the connection was already closed) is
+	// sent once more on a new upstream session, so one upstream's expiry
+	// does not leave the client's session half dead. A request that may
+	// have run is never sent twice.
+	notSent := upstream.NotDelivered(jerr) || (r != nil && upstream.NotDelivered(r.Error))
+	if us != nil && notSent && errors.Is(us.conn.Err(), upstream.ErrSessionExpired) {
 		s.g.log.Info("upstream session expired; reconnecting", "server", srv.name, "session", s.id)
 		r, _, jerr = s.forwardTo(ctx, srv, m, params, reply, correlation)
 	}
@@ -487,6 +489,9 @@ func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message
 	if err := us.conn.Send(cctx, &upstream.Outgoing{Body: body, ID: id, Method: m.Method, RequestID: correlation}); err != nil {
 		if r := ready(call.resp); r != nil {
 			return r, us, nil
+		}
+		if errors.Is(err, upstream.ErrClosed) {
+			return nil, us, upstream.NotDeliveredError(jsonrpc.CodeUpstreamUnavailable, fmt.Sprintf("server %q: %v", srv.name, err))
 		}
 		if cctx.Err() == nil {
 			return nil, us, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q: %v", srv.name, err)

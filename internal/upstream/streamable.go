@@ -138,7 +138,13 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 		if pctx.Err() != nil && c.bg.Err() == nil {
 			return nil // the caller gave up; it no longer waits for a response
 		}
-		c.h(errorResponse(m.ID, errorCodeFor(err), "upstream "+c.d.URL+": "+err.Error()), m.ID)
+		resp := errorResponse(m.ID, errorCodeFor(err), "upstream "+c.d.URL+": "+err.Error())
+		if errors.Is(err, ErrSessionExpired) {
+			// This POST itself got 404: the upstream did not act on it.
+			e := NotDeliveredError(resp.Error.Code, resp.Error.Message)
+			resp = &jsonrpc.Message{Raw: jsonrpc.NewError(m.ID, e), Kind: jsonrpc.KindResponse, ID: m.ID, Error: e}
+		}
+		c.h(resp, m.ID)
 	}
 	return nil
 }

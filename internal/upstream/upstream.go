@@ -126,6 +126,22 @@ func errorResponse(id json.RawMessage, code int, msg string) *jsonrpc.Message {
 	return &jsonrpc.Message{Raw: jsonrpc.NewError(id, e), Kind: jsonrpc.KindResponse, ID: id, Error: e}
 }
 
+// notDeliveredData marks a synthesized error for a request the upstream
+// certainly never received (its session was unknown, or the connection was
+// closed before sending), so it is safe to send again on a new session.
+var notDeliveredData = json.RawMessage(`{"mcpwarden":"not_delivered"}`)
+
+// NotDeliveredError returns the error for a request that never reached the
+// upstream.
+func NotDeliveredError(code int, msg string) *jsonrpc.Error {
+	return &jsonrpc.Error{Code: code, Message: msg, Data: notDeliveredData}
+}
+
+// NotDelivered reports whether e says the request never reached the upstream.
+func NotDelivered(e *jsonrpc.Error) bool {
+	return e != nil && string(e.Data) == string(notDeliveredData)
+}
+
 // defaultHTTPClient has no overall timeout (SSE streams are long) but
 // bounded connection setup.
 func defaultHTTPClient() *http.Client {
