@@ -292,6 +292,11 @@ func TestStreamableSessionExpired(t *testing.T) {
 		if string(r.related) != id {
 			t.Errorf("synthesized response %s related to %q", id, r.related)
 		}
+		// 11's own POST got 404: the upstream never received it, so it may
+		// be sent again. 10 was running when the session went: never.
+		if got, want := NotDelivered(r.msg.Error), id == "11"; got != want {
+			t.Errorf("response %s: NotDelivered = %v, want %v", id, got, want)
+		}
 	}
 	waitClosed(t, "Done after 404", conn.Done())
 	if !errors.Is(conn.Err(), ErrSessionExpired) {
