@@ -82,6 +82,10 @@ type Event struct {
 	Status         Status          `json:"status"`
 	DurationMS     float64         `json:"duration_ms"`
 	Detail         map[string]any  `json:"detail,omitempty"`
+
+	// enc is the event's encoding (before redaction), made once by
+	// Logger.Emit for all its sinks. Events are not changed after Emit.
+	enc []byte
 }
 
 // Principal identifies who made the request.

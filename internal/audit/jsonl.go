@@ -3,7 +3,6 @@ package audit
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -53,10 +52,13 @@ func MarshalEvent(ev *Event, redact Redactor) ([]byte, error) {
 	if ev == nil {
 		return nil, ErrNilEvent
 	}
-	Normalize(ev)
-	b, err := json.Marshal(ev)
-	if err != nil {
-		return nil, fmt.Errorf("audit: encode event %s: %w", ev.EventID, err)
+	b := ev.enc
+	if b == nil {
+		Normalize(ev)
+		var err error
+		if b, err = encodeEvent(ev); err != nil {
+			return nil, err
+		}
 	}
 	if redact != nil {
 		b = redact(b)

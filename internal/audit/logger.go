@@ -81,6 +81,10 @@ func (l *Logger) Emit(ctx context.Context, ev *Event) error {
 	if len(l.sinks) == 0 {
 		return ErrNoSinks
 	}
+	// Encode once for every sink (each may still redact its copy).
+	if enc, err := encodeEvent(ev); err == nil {
+		ev.enc = enc
+	}
 	var errs []error
 	for _, s := range l.sinks {
 		if err := writeSink(ctx, s, ev); err != nil {

@@ -15,9 +15,13 @@ const (
 	// with more events is committed alone, never split.
 	MaxBatchEvents = 256
 	// behindLinger is how long a write-behind sink waits to fill a batch.
-	behindLinger = 20 * time.Millisecond
-	// queueDepth is how many Write calls may wait for the writer.
-	queueDepth = 1024
+	// The JSONL record is written before the response; the store follows
+	// it by at most about this much (plus the commit).
+	behindLinger = 50 * time.Millisecond
+	// queueDepth is how many Write calls may wait for the writer: room for
+	// a linger's worth of calls at several thousand calls per second, after
+	// which Write waits (back-pressure).
+	queueDepth = 4096
 )
 
 type writeReq struct {
@@ -157,20 +161,22 @@ func (k *auditSink) run() {
 		k.prepare(req)
 		batch = append(batch[:0], req)
 		n := len(req.rows)
-		// Write-behind: nobody waits, so wait a little for more events and
-		// commit them together (one transaction costs about as much as one
-		// event).
-		var lingerC <-chan time.Time
 		if k.async {
+			// Write-behind: nobody waits, so sleep through the linger and
+			// then take whatever came meanwhile. The writer does not wake
+			// for each event (a goroutine wake-up per call is a measurable
+			// share of a call's cost), and one transaction costs about as
+			// much as one event, so batches are as large as the linger
+			// allows.
 			if linger == nil {
 				linger = time.NewTimer(behindLinger)
 			} else {
 				linger.Reset(behindLinger)
 			}
-			lingerC = linger.C
+			<-linger.C
 		}
 	collect:
-		for n < MaxBatchEvents {
+		for n < k.maxBatch() {
 			select {
 			case r, ok := <-k.queue:
 				if !ok {
@@ -179,31 +185,22 @@ func (k *auditSink) run() {
 				k.prepare(r)
 				batch = append(batch, r)
 				n += len(r.rows)
-				continue
 			default:
-			}
-			if lingerC == nil {
 				break collect // queue empty: commit what we have
 			}
-			select {
-			case r, ok := <-k.queue:
-				if !ok {
-					break collect
-				}
-				k.prepare(r)
-				batch = append(batch, r)
-				n += len(r.rows)
-			case <-lingerC:
-				lingerC = nil
-				break collect
-			}
-		}
-		if lingerC != nil {
-			linger.Stop() // Go 1.23+ timers: no stale value to drain
 		}
 		k.commit(batch, n)
 		clear(batch) // drop references to committed requests
 	}
+}
+
+// maxBatch bounds a transaction: MaxBatchEvents for a synchronous sink
+// (its callers wait for the commit), more for write-behind.
+func (k *auditSink) maxBatch() int {
+	if k.async {
+		return 4 * MaxBatchEvents
+	}
+	return MaxBatchEvents
 }
 
 // prepare turns a write-behind request's events into rows. An event that

@@ -113,6 +113,12 @@ func TestPrimingEvent(t *testing.T) {
 				if ct != "text/event-stream" {
 					t.Fatalf("Content-Type %q, want text/event-stream", ct)
 				}
+				// The gateway answers ping itself, before anything else could
+				// be streamed: priming event and response go out as one body
+				// with a length (no chunked framing, one write).
+				if req.name == "ping" && resp.ContentLength <= 0 {
+					t.Fatalf("ping answered without Content-Length (%d)", resp.ContentLength)
+				}
 				s := newSSEStream(resp.Body)
 				first, err := s.next()
 				if err != nil {

@@ -272,7 +272,42 @@ func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrp
 		_, _ = w.Write(resp)
 		return
 	}
-	hs.serveStream(w, r, st, 0, true)
+	hs.writeFinished(w, st)
+}
+
+// writeFinished answers an SSE client whose response came before anything
+// else was streamed: the priming event and the response go out as one body
+// with a Content-Length, which net/http sends in a single write (no chunked
+// framing, no separate flush of the headers).
+func (hs *httpSession) writeFinished(w http.ResponseWriter, st *stream) {
+	evs, _, _, _ := st.since(0)
+	var buf bytes.Buffer
+	if hs.primed {
+		buf.WriteString("id: " + st.id + "_0\ndata: \n\n")
+	}
+	for _, e := range evs {
+		writeEvent(&buf, st.id, e)
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache, no-transform")
+	h.Set("X-Accel-Buffering", "no")
+	h.Set("Content-Length", strconv.Itoa(buf.Len()))
+	w.WriteHeader(http.StatusOK)
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Now().Add(30 * time.Second))
+	if _, err := w.Write(buf.Bytes()); err != nil {
+		hs.keepForReplay(st)
+		return
+	}
+	if err := rc.Flush(); err != nil {
+		hs.keepForReplay(st)
+		return
+	}
+	st.mu.Lock()
+	st.delivered = true
+	st.mu.Unlock()
+	hs.dropStream(st)
 }
 
 // keepForReplay forgets a POST stream some time after it finished.
