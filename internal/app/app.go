@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/auth"
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
 	"github.com/mcpwarden/mcpwarden/internal/store"
@@ -41,6 +42,8 @@ type Runtime struct {
 	Audit   *audit.Logger
 	Store   *store.Store
 	Gateway *gateway.Gateway
+	// Auth checks tokens on the HTTP endpoint (nil: auth not configured).
+	Auth *auth.ResourceServer
 }
 
 // Open builds the audit sinks and the gateway and starts the upstreams.
@@ -87,6 +90,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		_ = rt.Audit.Emit(ctx, &audit.Event{Type: audit.TypeConfigWarning, Principal: audit.Principal{Subject: "mcpwarden"},
 			Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK}, Detail: map[string]any{"warning": w}})
 	}
+	rs, err := ResourceServer(cfg)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	rt.Auth = rs
 	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit})
 	if err != nil {
 		rt.Close()
@@ -103,7 +112,7 @@ func (rt *Runtime) HTTPServer() *transport.HTTPServer {
 	return transport.NewHTTPServer(rt.Gateway, transport.HTTPOptions{
 		Path: cfg.Path, MaxBodyBytes: cfg.MaxBodyBytes, AllowedOrigins: cfg.AllowedOrigins,
 		LoopbackOnly: config.IsLoopbackListen(cfg.Listen), IdleTimeout: cfg.SessionIdleTimeout.D(),
-		Logger: rt.Log, Audit: rt.Audit,
+		Logger: rt.Log, Audit: rt.Audit, Auth: rt.Auth, KnownScopes: cfg.AllScopes(),
 	})
 }
 

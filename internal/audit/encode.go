@@ -37,6 +37,19 @@ func appendEvent(dst []byte, ev *Event) (out []byte, ok bool) {
 	b = append(b, `,"anonymous":`...)
 	b = strconv.AppendBool(b, ev.Principal.Anonymous)
 	b = appendOptString(b, `,"client_id":`, ev.Principal.ClientID)
+	if len(ev.Principal.Scopes) > 0 {
+		b = append(b, `,"scopes":[`...)
+		for i, sc := range ev.Principal.Scopes {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, sc)
+		}
+		b = append(b, ']')
+	}
+	b = appendOptString(b, `,"issuer":`, ev.Principal.Issuer)
+	b = appendOptString(b, `,"jti":`, ev.Principal.TokenID)
+	b = appendOptString(b, `,"auth_method":`, ev.Principal.AuthMethod)
 	b = append(b, '}')
 	if c := ev.Client; c != nil {
 		b = append(b, `,"client":{"name":`...)

@@ -72,8 +72,9 @@ func FuzzAppendEvent(f *testing.F) {
 	f.Fuzz(func(t *testing.T, server, tool, args, reason string, dur float64, ns int64, code int) {
 		ev := &Event{
 			SchemaVersion: SchemaVersion, EventID: "e", Time: time.Unix(0, ns).UTC(), Type: TypeToolsCall,
-			Server: server, Tool: tool, Decision: Decision{Action: ActionAllow, Reason: reason, Code: code},
-			Status: Status{Outcome: OutcomeOK, ErrorMessage: reason}, DurationMS: dur,
+			Server: server, Tool: tool, Principal: Principal{Subject: reason, Scopes: []string{server, tool}, TokenID: tool},
+			Decision: Decision{Action: ActionAllow, Reason: reason, Code: code},
+			Status:   Status{Outcome: OutcomeOK, ErrorMessage: reason}, DurationMS: dur,
 		}
 		if json.Valid([]byte(args)) {
 			ev.Arguments = json.RawMessage(args)

@@ -13,7 +13,7 @@ import (
 // SchemaVersion is the version of the event schema this package writes.
 // Additive changes bump the minor version; renames, removals or changes of
 // meaning bump the major version (see docs/audit-events.md).
-const SchemaVersion = "1.0"
+const SchemaVersion = "1.1"
 
 // Event types. The list is open: new types may be added in a minor schema
 // version, so consumers must tolerate types they do not know.
@@ -32,6 +32,11 @@ const (
 	TypeUpstreamError          = "upstream.error"
 	TypeProtocolError          = "protocol.error"
 	TypeConfigWarning          = "config.warning"
+	// TypeAuthDenied: a request refused before it reached a session: no
+	// or invalid token, a token without usable scopes at initialize, or a
+	// session id used with another principal's token (status.error_code is
+	// the HTTP status).
+	TypeAuthDenied = "auth.denied"
 )
 
 // Decision actions.
@@ -93,6 +98,11 @@ type Principal struct {
 	Subject   string `json:"subject"`
 	Anonymous bool   `json:"anonymous"`
 	ClientID  string `json:"client_id,omitempty"`
+	// Since 1.1: how the principal was authenticated.
+	Scopes     []string `json:"scopes,omitempty"`
+	Issuer     string   `json:"issuer,omitempty"`
+	TokenID    string   `json:"jti,omitempty"`         // the access token's jti
+	AuthMethod string   `json:"auth_method,omitempty"` // jwt | introspection | mtls
 }
 
 // ClientInfo is what the MCP client reported in initialize.

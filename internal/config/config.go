@@ -63,9 +63,9 @@ type Config struct {
 	// Store configures the SQLite state store.
 	Store Store `yaml:"store"`
 
-	// Auth is reserved for client authentication. It is not supported by
-	// this build: setting it is an error, so that a configuration written
-	// for a newer build does not silently run without auth.
+	// Auth makes the gateway an OAuth 2.1 protected resource: every HTTP
+	// request needs a bearer token, and tool rules may require scopes.
+	// Absent: no authentication (then the listener must be loopback).
 	Auth *Auth `yaml:"auth"`
 }
 
@@ -141,6 +141,11 @@ type Server struct {
 	// Policy overrides gateway-wide policy for this server.
 	Policy *ServerPolicy `yaml:"policy"`
 
+	// Scopes are OAuth scopes required for the server's prompts and
+	// resources, and for its tools that no rule with scopes matches.
+	// Needs auth.
+	Scopes []string `yaml:"scopes"`
+
 	// Restart controls restarting a command server that exits. Command
 	// servers only.
 	Restart Restart `yaml:"restart"`
@@ -152,6 +157,10 @@ type ToolRule struct {
 	// Allow permits (true) or refuses (false) calls to matching tools;
 	// refused tools are also hidden from tools/list.
 	Allow *bool `yaml:"allow"`
+
+	// Scopes are OAuth scopes the caller's token must all carry to call
+	// (and to see) matching tools. Needs auth.
+	Scopes []string `yaml:"scopes"`
 }
 
 // Policy holds gateway-wide policy settings.
@@ -195,10 +204,90 @@ type Store struct {
 	Path string `yaml:"path"`
 }
 
-// Auth is a placeholder for client authentication; setting it is an error
-// in this build.
+// Auth configures client authentication (see docs/config.md#auth).
 type Auth struct {
+	// Mode is "embedded" (the gateway's own authorization server) or
+	// "external" (tokens from the IdP at Issuer). Default: "external" when
+	// Issuer is set, else "embedded".
+	Mode string `yaml:"mode"`
+
+	// Issuer is the external authorization server's issuer URL. Its
+	// metadata is discovered (RFC 8414, then OpenID Connect discovery)
+	// for the JWKS and introspection endpoints.
 	Issuer string `yaml:"issuer"`
+
+	// Resource is this gateway's resource URI, the audience tokens must
+	// carry (RFC 8707). Default: "http://" + listen + path.
+	Resource string `yaml:"resource"`
+
+	// JWKSURL overrides the discovered jwks_uri.
+	JWKSURL string `yaml:"jwks_url"`
+
+	// Introspection validates opaque (non-JWT) tokens with RFC 7662.
+	Introspection *Introspection `yaml:"introspection"`
+
+	// Algorithms allowed for JWT access tokens. Default: RS256, RS384,
+	// RS512, PS256, PS384, PS512, ES256, ES384, ES512, EdDSA. Symmetric
+	// (HS*) algorithms and "none" are never accepted.
+	Algorithms []string `yaml:"algorithms"`
+
+	// ClockSkew is the leeway for exp/nbf/iat. Default "30s", at most "5m".
+	ClockSkew Duration `yaml:"clock_skew"`
+
+	// AccessTokenTTL is the lifetime of access tokens the embedded server
+	// issues. Default "10m"; between "1m" and "1h".
+	AccessTokenTTL Duration `yaml:"access_token_ttl"`
+
+	// RefreshTokenTTL is the lifetime of a refresh token family
+	// (embedded). Default "720h" (30 days).
+	RefreshTokenTTL Duration `yaml:"refresh_token_ttl"`
+
+	// Clients are clients registered in the embedded server, by client id.
+	Clients OrderedMap[*AuthClient] `yaml:"clients"`
+
+	// DynamicRegistration allows RFC 7591 client registration at the
+	// embedded server (public clients using authorization code + PKCE).
+	// Default true.
+	DynamicRegistration *bool `yaml:"dynamic_registration"`
+
+	// Users may sign in at the embedded server's login page: user name to
+	// password (a reference, env: or file:). Absent: the login page
+	// accepts no one, so only client credentials work.
+	Users OrderedMap[Value] `yaml:"users"`
+
+	// OneShotScopes are scopes an access token may use for one call only:
+	// after a call that needed one of them, the token is revoked.
+	OneShotScopes []string `yaml:"one_shot_scopes"`
+
+	// ScopesSupported are advertised in the protected resource metadata.
+	// Default: every scope the configuration names.
+	ScopesSupported []string `yaml:"scopes_supported"`
+
+	// TokenCacheSize bounds the cache of verified tokens. Default 10000.
+	TokenCacheSize int `yaml:"token_cache_size"`
+}
+
+// Introspection is an RFC 7662 endpoint with the gateway's credentials.
+type Introspection struct {
+	// URL of the endpoint. Default: the discovered introspection_endpoint.
+	URL string `yaml:"url"`
+	// ClientID and ClientSecret authenticate the gateway (HTTP Basic).
+	ClientID     string `yaml:"client_id"`
+	ClientSecret Value  `yaml:"client_secret"`
+}
+
+// AuthClient is a client registered in the embedded authorization server.
+type AuthClient struct {
+	// GrantTypes: "client_credentials", "authorization_code",
+	// "refresh_token".
+	GrantTypes []string `yaml:"grant_types"`
+	// JWKSFile holds the client's public keys for private_key_jwt client
+	// authentication (RFC 7523). Required for client_credentials.
+	JWKSFile string `yaml:"jwks_file"`
+	// RedirectURIs for authorization_code (exact match).
+	RedirectURIs []string `yaml:"redirect_uris"`
+	// Scopes the client may be granted.
+	Scopes []string `yaml:"scopes"`
 }
 
 // Default values.
@@ -423,6 +512,20 @@ func (c *Config) applyDefaults(baseDir string) {
 			if s.Sessions == "" {
 				s.Sessions = SessionsPerClient
 			}
+		}
+	}
+	c.applyAuthDefaults()
+	if a := c.Auth; a != nil {
+		for _, id := range a.Clients.Keys {
+			if cl := a.Clients.Values[id]; cl != nil && cl.JWKSFile != "" {
+				cl.JWKSFile = relTo(baseDir, cl.JWKSFile)
+			}
+		}
+		for _, u := range a.Users.Keys {
+			a.Users.Values[u] = a.Users.Values[u].WithBaseDir(baseDir)
+		}
+		if a.Introspection != nil {
+			a.Introspection.ClientSecret = a.Introspection.ClientSecret.WithBaseDir(baseDir)
 		}
 	}
 }

@@ -116,9 +116,7 @@ func (v *validator) nonEmpty(p, s, hint string) bool {
 
 func (v *validator) validate() {
 	c := v.cfg
-	if c.Auth != nil {
-		v.errorf("auth", "not supported by this build yet")
-	}
+	v.auth()
 	if v.nonEmpty("listen", c.Listen, " (omit it for the default "+DefaultListen+")") && c.Listen != "" {
 		if err := checkListen(c.Listen); err != nil {
 			v.errorf("listen", "%s", err)
@@ -343,10 +341,17 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 			v.errorf(tp, "invalid glob pattern %q: unbalanced [ ] or trailing \\ (syntax: * ? [...] and \\ to escape)", truncate(pat))
 			continue
 		}
-		if r := s.Tools.Values[pat]; r != nil && r.Allow == nil {
-			v.errorf(tp, "rule sets nothing; add allow: true or allow: false")
+		if r := s.Tools.Values[pat]; r != nil {
+			if r.Allow == nil && len(r.Scopes) == 0 {
+				v.errorf(tp, "rule sets nothing; add allow: true, allow: false or scopes: [...]")
+			}
+			v.scopes(tp+".scopes", r.Scopes)
+			v.needsAuth(tp+".scopes", r.Scopes)
 		}
 	}
+
+	v.scopes(p+".scopes", s.Scopes)
+	v.needsAuth(p+".scopes", s.Scopes)
 
 	if s.Policy != nil {
 		if v.has(p + ".policy.default") {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
@@ -18,7 +19,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 	start := time.Now()
 	g := s.g
 	correlation := audit.NewCorrelationID()
-	ev := s.event(m.Method)
+	ev := s.event(ctx, m.Method)
 	ev.CorrelationID = correlation
 
 	finish := func(resp []byte, d guard.Decision, st audit.Status) []byte {
@@ -41,7 +42,11 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 				d.Code = jsonrpc.CodeHeld
 			}
 		}
-		e := jsonrpc.Errorf(d.Code, "%s", d.Reason).WithData(map[string]any{"guard": d.Guard, "correlation_id": correlation})
+		data := map[string]any{"guard": d.Guard, "correlation_id": correlation}
+		if len(d.Scopes) > 0 {
+			data["scope"] = strings.Join(d.Scopes, " ")
+		}
+		e := jsonrpc.Errorf(d.Code, "%s", d.Reason).WithData(data)
 		return finish(jsonrpc.NewError(m.ID, e), d, audit.Status{Outcome: audit.OutcomeDenied, ErrorCode: d.Code, ErrorMessage: d.Reason})
 	}
 
@@ -49,7 +54,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: m.Method + ": params must be an object"})
 	}
 	params := m.Params
-	gc := &guard.Call{Method: m.Method, Session: s.guardSession(), Principal: s.meta.Principal, CorrelationID: correlation}
+	gc := &guard.Call{Method: m.Method, Session: s.guardSession(), Principal: s.principal(ctx), CorrelationID: correlation}
 	var srv *server
 	switch m.Method {
 	case "tools/call", "prompts/get":

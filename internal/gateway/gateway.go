@@ -132,8 +132,34 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		}
 		rules.Servers[name] = sr
 	}
-	g.chain = append(guard.Chain{&policy.ToolGuard{Rules: rules}}, opts.Guards...)
+	g.chain = guard.Chain{&policy.ToolGuard{Rules: rules}}
+	if cfg.Auth != nil {
+		g.chain = append(g.chain, &policy.ScopeGuard{Rules: ScopeRules(cfg)})
+	}
+	g.chain = append(g.chain, opts.Guards...)
 	return g, nil
+}
+
+// ScopeRules are the scope requirements of cfg (servers.NAME.scopes and
+// servers.NAME.tools.PATTERN.scopes).
+func ScopeRules(cfg *config.Config) policy.ScopeRules {
+	r := policy.ScopeRules{Servers: map[string]policy.ServerScopes{}, OneShot: map[string]bool{}, Known: cfg.AllScopes()}
+	if cfg.Auth != nil {
+		for _, s := range cfg.Auth.OneShotScopes {
+			r.OneShot[s] = true
+		}
+	}
+	for _, name := range cfg.ServerNames() {
+		sc, _ := cfg.Servers.Get(name)
+		ss := policy.ServerScopes{Scopes: sc.Scopes}
+		for _, pat := range sc.Tools.Keys {
+			if t := sc.Tools.Values[pat]; t != nil && len(t.Scopes) > 0 {
+				ss.Rules = append(ss.Rules, policy.ScopeRule{Pattern: pat, Scopes: t.Scopes})
+			}
+		}
+		r.Servers[name] = ss
+	}
+	return r
 }
 
 // Start connects to every upstream in parallel, waiting at most each
@@ -342,7 +368,7 @@ func (g *Gateway) Initialize(ctx context.Context, m *jsonrpc.Message, meta Clien
 	if ins := g.instructions(); ins != "" {
 		res["instructions"] = ins
 	}
-	if err := g.emit(ctx, s.event("session.start")); err != nil {
+	if err := g.emit(ctx, s.event(ctx, "session.start")); err != nil {
 		// A session that cannot be recorded is not opened (fail closed).
 		g.removeSession(s)
 		return nil, jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeAuditFailed, "mcpwarden: the audit event could not be written, so the session is refused: %v", err))

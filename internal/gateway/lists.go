@@ -72,7 +72,7 @@ func decodeCursor(s string) (cursor, error) {
 func (s *Session) list(ctx context.Context, m *jsonrpc.Message, l listKind) []byte {
 	start := time.Now()
 	g := s.g
-	ev := s.event(l.method)
+	ev := s.event(ctx, l.method)
 	s.mu.Lock()
 	s.listCalls[l.method]++
 	n := s.listCalls[l.method]
@@ -184,7 +184,7 @@ func (s *Session) exposeItem(ctx context.Context, srv *server, l listKind, item 
 			}
 		}
 		d := g.chain.Decide(ctx, &guard.Call{Method: l.callMethod, Listing: true, Server: srv.name, URI: uri,
-			Session: s.guardSession(), Principal: s.meta.Principal})
+			Session: s.guardSession(), Principal: s.principal(ctx)})
 		if d.Action == guard.Deny {
 			return nil, "hidden"
 		}
@@ -206,7 +206,7 @@ func (s *Session) exposeItem(ctx context.Context, srv *server, l listKind, item 
 	}
 	if l.callMethod != "" {
 		d := g.chain.Decide(ctx, &guard.Call{Method: l.callMethod, Listing: true, Server: srv.name, Name: name,
-			ExposedName: exposed, Definition: item, SchemaHash: hash, Session: s.guardSession(), Principal: s.meta.Principal})
+			ExposedName: exposed, Definition: item, SchemaHash: hash, Session: s.guardSession(), Principal: s.principal(ctx)})
 		if d.Action == guard.Deny {
 			return nil, "hidden"
 		}

@@ -89,12 +89,28 @@ func (s *Session) guardSession() guard.Session {
 	return guard.Session{ID: s.id, ClientName: s.clientName, ClientVersion: s.clientVersion, ProtocolVersion: s.protocol, Transport: s.meta.Transport}
 }
 
+// principal is the principal of the current request: the one the
+// transport authenticated for it (it may carry more scopes than the token
+// that opened the session, after a step-up), else the session's.
+func (s *Session) principal(ctx context.Context) guard.Principal {
+	if p, ok := guard.PrincipalFrom(ctx); ok {
+		return p
+	}
+	return s.meta.Principal
+}
+
+// AuditPrincipal converts a principal for audit events.
+func AuditPrincipal(p guard.Principal) audit.Principal {
+	return audit.Principal{Subject: p.Subject, Anonymous: p.Anonymous, ClientID: p.ClientID,
+		Scopes: p.Scopes, Issuer: p.Issuer, TokenID: p.TokenID, AuthMethod: p.AuthMethod}
+}
+
 // event starts an audit event for this session.
-func (s *Session) event(typ string) *audit.Event {
-	p := s.meta.Principal
+func (s *Session) event(ctx context.Context, typ string) *audit.Event {
+	p := s.principal(ctx)
 	return &audit.Event{
 		Type: typ, SessionID: s.id,
-		Principal: audit.Principal{Subject: p.Subject, Anonymous: p.Anonymous, ClientID: p.ClientID},
+		Principal: AuditPrincipal(p),
 		Client:    &audit.ClientInfo{Name: s.clientName, Version: s.clientVersion, ProtocolVersion: s.protocol},
 		Transport: s.meta.Transport, RemoteAddr: s.meta.RemoteAddr,
 		Decision: audit.Decision{Action: audit.ActionAllow},
@@ -136,7 +152,7 @@ func (s *Session) Close(reason string) {
 	for _, us := range ups {
 		go us.close()
 	}
-	ev := s.event(audit.TypeSessionEnd)
+	ev := s.event(context.Background(), audit.TypeSessionEnd)
 	ev.DurationMS = msSince(s.started)
 	ev.Detail = map[string]any{"reason": reason}
 	_ = s.g.emit(context.Background(), ev)
@@ -384,7 +400,7 @@ var knownMethods = []string{"initialize", "ping", "tools/list", "tools/call", "p
 // records it as a "request" event.
 func (s *Session) auditedPassthrough(ctx context.Context, srv *server, m *jsonrpc.Message, reply Sink) []byte {
 	start := time.Now()
-	ev := s.event("request")
+	ev := s.event(ctx, "request")
 	ev.Server = srv.name
 	ev.CorrelationID = audit.NewCorrelationID()
 	ev.Detail = map[string]any{"method": m.Method}

@@ -12,6 +12,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"sync"
+	"time"
 )
 
 // Action is what a guard decided.
@@ -46,9 +48,57 @@ type Principal struct {
 	ClientID  string   `json:"client_id,omitempty"`
 	Anonymous bool     `json:"anonymous"`
 	Scopes    []string `json:"scopes,omitempty"`
+	// Issuer, TokenID (the token's jti), AuthMethod ("jwt",
+	// "introspection", "mtls") and Expiry describe how the principal was
+	// authenticated; empty for anonymous.
+	Issuer     string    `json:"issuer,omitempty"`
+	TokenID    string    `json:"token_id,omitempty"`
+	AuthMethod string    `json:"auth_method,omitempty"`
+	Expiry     time.Time `json:"-"`
+}
+
+// HasScopes reports whether p carries every scope in need.
+func (p Principal) HasScopes(need []string) bool {
+	for _, n := range need {
+		found := false
+		for _, s := range p.Scopes {
+			if s == n {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+// Key identifies the principal for session binding: the same issuer,
+// subject and client. Scopes may differ (a stepped-up token).
+func (p Principal) Key() string {
+	return p.Issuer + "\x00" + p.Subject + "\x00" + p.ClientID
+}
+
+type principalKey struct{}
+
+// WithPrincipal returns ctx carrying the principal of the current request
+// (which may hold more scopes than the one that opened the session).
+func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	return context.WithValue(ctx, principalKey{}, p)
+}
+
+// PrincipalFrom returns the request's principal, if the transport set one.
+func PrincipalFrom(ctx context.Context) (Principal, bool) {
+	p, ok := ctx.Value(principalKey{}).(Principal)
+	return p, ok
 }
 
 // Anonymous is the principal of an unauthenticated caller.
+// AuthLocal is the AuthMethod of a stdio client: the OS user that started
+// the gateway, trusted as the operator.
+const AuthLocal = "local"
+
 var Anonymous = Principal{Subject: "anonymous", Anonymous: true}
 
 // Session is what a guard may know about the client session.
@@ -96,6 +146,9 @@ type Decision struct {
 	Reason string
 	// Code is the JSON-RPC error code for Deny (0: the gateway's default).
 	Code int
+	// Scopes, on a refusal for insufficient scope, are the scopes the
+	// client should ask for (step-up).
+	Scopes []string
 }
 
 // Allowed is the decision that lets a call through.
@@ -134,4 +187,68 @@ func safeCheck(ctx context.Context, g Guard, c *Call) (d Decision) {
 		}
 	}()
 	return g.Check(ctx, c)
+}
+
+// RequestState collects what guards learn about one client request that
+// the transport acts on after the gateway answers: the scopes of a
+// step-up challenge (HTTP 403 insufficient_scope), and whether a one-shot
+// scope was used (the token is then revoked).
+type RequestState struct {
+	mu          sync.Mutex
+	stepUp      []string
+	oneShotUsed bool
+}
+
+type requestStateKey struct{}
+
+// WithRequestState returns ctx carrying a fresh RequestState.
+func WithRequestState(ctx context.Context) (context.Context, *RequestState) {
+	st := &RequestState{}
+	return context.WithValue(ctx, requestStateKey{}, st), st
+}
+
+// RequestStateFrom returns the state in ctx, or nil.
+func RequestStateFrom(ctx context.Context) *RequestState {
+	st, _ := ctx.Value(requestStateKey{}).(*RequestState)
+	return st
+}
+
+// SetStepUp records the scopes a refused call needs.
+func (st *RequestState) SetStepUp(scopes []string) {
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	st.stepUp = append([]string(nil), scopes...)
+	st.mu.Unlock()
+}
+
+// StepUp returns the recorded step-up scopes (nil if none).
+func (st *RequestState) StepUp() []string {
+	if st == nil {
+		return nil
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.stepUp
+}
+
+// MarkOneShot records that the request used a one-shot scope.
+func (st *RequestState) MarkOneShot() {
+	if st == nil {
+		return
+	}
+	st.mu.Lock()
+	st.oneShotUsed = true
+	st.mu.Unlock()
+}
+
+// OneShotUsed reports whether a one-shot scope was used.
+func (st *RequestState) OneShotUsed() bool {
+	if st == nil {
+		return false
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.oneShotUsed
 }

@@ -41,6 +41,13 @@ const (
 	CodeHeld = -32014
 	// CodeNameWithheld: the name is withheld because it collides with another server's.
 	CodeNameWithheld = -32015
+	// CodeInsufficientScope: the caller's token lacks a scope the call
+	// needs; data.scope lists the scopes to ask for (step-up). Over HTTP
+	// the same refusal is a 403 with WWW-Authenticate insufficient_scope.
+	CodeInsufficientScope = -32016
+	// CodeUnauthorized: the request carried no valid token (an HTTP 401
+	// body; also used for a session bound to another principal).
+	CodeUnauthorized = -32017
 	// CodeResourceNotFound is MCP's code for an unknown resource.
 	CodeResourceNotFound = -32002
 )

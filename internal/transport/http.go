@@ -24,8 +24,10 @@ import (
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/auth"
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
+	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
 )
 
@@ -44,6 +46,14 @@ type HTTPOptions struct {
 	ReplayWindow time.Duration
 	Logger       *slog.Logger
 	Audit        *audit.Logger
+	// Auth, if set, requires a valid bearer token on every request to the
+	// MCP endpoint and serves the protected resource metadata.
+	Auth *auth.ResourceServer
+	// KnownScopes are the scopes the configuration names; an initialize
+	// whose token has none of them is refused (403 insufficient_scope).
+	KnownScopes []string
+	// OnRevoke is told when a token is revoked here (one-shot scope).
+	OnRevoke func(*auth.Identity)
 }
 
 // HTTPServer serves the gateway over Streamable HTTP.
@@ -133,6 +143,17 @@ func (h *HTTPServer) session(id string) *httpSession {
 func (h *HTTPServer) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle(h.opts.Path, h)
+	if rs := h.opts.Auth; rs != nil {
+		// Public metadata: no token, any origin; the Host check still
+		// applies on loopback.
+		mux.HandleFunc(auth.MetadataPath(rs.Resource), func(w http.ResponseWriter, r *http.Request) {
+			if h.opts.LoopbackOnly && !loopbackHost(r.Host) {
+				httpError(w, http.StatusForbidden, nil, jsonrpc.CodeInvalidRequest, "Forbidden: Host header is not a loopback name (DNS rebinding protection)")
+				return
+			}
+			rs.ServeMetadata(w, r)
+		})
+	}
 	if h.opts.Path != "/healthz" {
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 			if !h.allowedRequest(w, r) {
@@ -172,6 +193,10 @@ func (h *HTTPServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 	}()
 	if !h.allowedRequest(w, r) {
+		return
+	}
+	r, ok := h.authenticate(w, r)
+	if !ok {
 		return
 	}
 	switch r.Method {
@@ -301,6 +326,9 @@ func (h *HTTPServer) post(w http.ResponseWriter, r *http.Request) {
 			httpError(w, http.StatusBadRequest, m.ID, jsonrpc.CodeInvalidRequest, "Bad Request: session already initialized")
 			return
 		}
+		if !h.usableToken(w, r, m.ID) {
+			return
+		}
 		h.initialize(w, r, m)
 		return
 	}
@@ -311,6 +339,9 @@ func (h *HTTPServer) post(w http.ResponseWriter, r *http.Request) {
 	hs := h.session(sid)
 	if hs == nil {
 		httpError(w, http.StatusNotFound, m.ID, jsonrpc.CodeInvalidRequest, "session not found or expired; initialize a new session")
+		return
+	}
+	if !h.boundTo(w, r, hs, m.ID) {
 		return
 	}
 	if !h.checkVersion(w, r) {
@@ -330,7 +361,12 @@ func (h *HTTPServer) post(w http.ResponseWriter, r *http.Request) {
 
 func (h *HTTPServer) initialize(w http.ResponseWriter, r *http.Request, m *jsonrpc.Message) {
 	hs := newHTTPSession(h)
-	gs, resp := h.gw.Initialize(r.Context(), m, gateway.ClientMeta{Transport: audit.TransportStreamableHTTP, RemoteAddr: r.RemoteAddr}, hs.standaloneSink())
+	meta := gateway.ClientMeta{Transport: audit.TransportStreamableHTTP, RemoteAddr: r.RemoteAddr}
+	if p, ok := guard.PrincipalFrom(r.Context()); ok {
+		meta.Principal = p
+		hs.owner = p.Key()
+	}
+	gs, resp := h.gw.Initialize(r.Context(), m, meta, hs.standaloneSink())
 	if gs == nil {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)
@@ -353,14 +389,22 @@ func (h *HTTPServer) delete(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, nil, jsonrpc.CodeInvalidRequest, "Bad Request: Mcp-Session-Id header is required")
 		return
 	}
-	h.mu.Lock()
-	hs := h.sessions[sid]
-	delete(h.sessions, sid)
-	h.mu.Unlock()
+	hs := h.session(sid)
 	if hs == nil {
 		httpError(w, http.StatusNotFound, nil, jsonrpc.CodeInvalidRequest, "session not found")
 		return
 	}
+	if !h.boundTo(w, r, hs, nil) {
+		return
+	}
+	h.mu.Lock()
+	if h.sessions[sid] != hs {
+		h.mu.Unlock()
+		httpError(w, http.StatusNotFound, nil, jsonrpc.CodeInvalidRequest, "session not found")
+		return
+	}
+	delete(h.sessions, sid)
+	h.mu.Unlock()
 	hs.close("client ended the session")
 	w.WriteHeader(http.StatusOK)
 }
@@ -378,6 +422,9 @@ func (h *HTTPServer) get(w http.ResponseWriter, r *http.Request) {
 	hs := h.session(sid)
 	if hs == nil {
 		httpError(w, http.StatusNotFound, nil, jsonrpc.CodeInvalidRequest, "session not found or expired; initialize a new session")
+		return
+	}
+	if !h.boundTo(w, r, hs, nil) {
 		return
 	}
 	if !h.checkVersion(w, r) {

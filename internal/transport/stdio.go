@@ -8,10 +8,14 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"os/user"
+	"strconv"
 	"sync"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
+	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
 )
 
@@ -105,7 +109,7 @@ func ServeStdio(ctx context.Context, gw *gateway.Gateway, r io.Reader, w io.Writ
 		if sess == nil {
 			switch {
 			case m.Kind == jsonrpc.KindRequest && m.Method == "initialize":
-				s, resp := gw.Initialize(ctx, m, gateway.ClientMeta{Transport: audit.TransportStdio}, out)
+				s, resp := gw.Initialize(ctx, m, gateway.ClientMeta{Transport: audit.TransportStdio, Principal: LocalPrincipal()}, out)
 				sess = s
 				_ = out.Send(resp)
 			case m.Kind == jsonrpc.KindRequest && m.Method == "ping":
@@ -162,4 +166,16 @@ func readLine(br *bufio.Reader, max int) ([]byte, error) {
 		}
 		return line, nil
 	}
+}
+
+// LocalPrincipal is the principal of a stdio client: whoever could start
+// this process as that OS user (the MCP authorization specification does
+// not apply to stdio; credentials come from the environment). Scope rules
+// do not apply to it (see policy.ScopeGuard).
+func LocalPrincipal() guard.Principal {
+	name := strconv.Itoa(os.Getuid())
+	if u, err := user.Current(); err == nil && u.Username != "" {
+		name = u.Username
+	}
+	return guard.Principal{Subject: "local:" + name, AuthMethod: guard.AuthLocal}
 }

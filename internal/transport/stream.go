@@ -115,6 +115,9 @@ type httpSession struct {
 	h      *HTTPServer
 	gs     *gateway.Session
 	primed bool // the client speaks 2025-11-25+: send priming events
+	// owner is the key of the principal that opened the session (auth
+	// on); every later request must come from the same principal.
+	owner  string
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -237,7 +240,9 @@ func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrp
 	hs.mu.Lock()
 	hs.inflight++
 	hs.mu.Unlock()
-	resp := hs.gs.HandleRequest(hs.ctx, m, st)
+	ctx, rstate := hs.requestContext(r)
+	resp := hs.gs.HandleRequest(ctx, m, st)
+	hs.h.afterRequest(r, rstate)
 	hs.mu.Lock()
 	hs.inflight--
 	hs.lastDone = time.Now()
@@ -264,6 +269,10 @@ func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrp
 	}
 	if r.Context().Err() != nil {
 		hs.keepForReplay(st) // the client left; it may resume with Last-Event-ID
+		return
+	}
+	if hs.h.stepUp(w, rstate, resp) {
+		hs.dropStream(st)
 		return
 	}
 	if !sse && acceptsAny(r, "application/json") {

@@ -1,0 +1,136 @@
+// Command idp is a test identity provider for the e2e tests: the
+// zitadel/oidc example OpenID Provider (github.com/zitadel/oidc/v3
+// example/server), with its in-memory example storage, wrapped only so
+// that client_credentials access tokens are what an MCP resource server
+// expects:
+//
+//   - JWT access tokens (the example issues opaque ones) signed with the
+//     example's RS256 key and published at {issuer}keys;
+//   - aud is the RFC 8707 "resource" form parameter when the client sends
+//     one (the example always uses the client id);
+//   - a "scope" claim with the granted scopes.
+//
+// Service users (grant client_credentials, HTTP Basic): the example's
+// "sid1" / "verysecret", and "sid2" / "verysecret2", a second principal
+// with the same settings.
+//
+// It listens on --addr (loopback only) and prints "ISSUER <url>" on stdout
+// once it accepts connections. The example's signing and encryption keys
+// are test keys: never use this outside tests.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+
+	"github.com/zitadel/oidc/v3/example/server/exampleop"
+	"github.com/zitadel/oidc/v3/example/server/storage"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// The example's built-in service user, and the second one added here.
+const (
+	sid1, sid1Secret = "sid1", "verysecret"
+	sid2, sid2Secret = "sid2", "verysecret2"
+)
+
+// jwtClient makes a service user's access tokens JWTs; id, if set,
+// renames it (sid2 is the example's sid1 under another id).
+type jwtClient struct {
+	op.Client
+	id string
+}
+
+func (c jwtClient) GetID() string {
+	if c.id != "" {
+		return c.id
+	}
+	return c.Client.GetID()
+}
+
+func (jwtClient) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeJWT }
+
+// resourceKey carries the token request's "resource" parameter.
+type resourceKey struct{}
+
+// idpStorage is the example storage with the changes above.
+type idpStorage struct{ *storage.Storage }
+
+func (s idpStorage) ClientCredentials(ctx context.Context, id, secret string) (op.Client, error) {
+	if id == sid2 {
+		if secret != sid2Secret {
+			return nil, errors.New("wrong service user or password")
+		}
+		c, err := s.Storage.ClientCredentials(ctx, sid1, sid1Secret)
+		if err != nil {
+			return nil, err
+		}
+		return jwtClient{Client: c, id: sid2}, nil
+	}
+	c, err := s.Storage.ClientCredentials(ctx, id, secret)
+	if err != nil {
+		return nil, err
+	}
+	return jwtClient{Client: c}, nil
+}
+
+func (s idpStorage) ClientCredentialsTokenRequest(ctx context.Context, id string, scopes []string) (op.TokenRequest, error) {
+	if id != sid1 && id != sid2 {
+		return nil, errors.New("wrong service user or password")
+	}
+	aud := []string{id}
+	if r, _ := ctx.Value(resourceKey{}).(string); r != "" {
+		aud = []string{r}
+	}
+	return &oidc.JWTTokenRequest{Subject: id, Audience: aud, Scopes: scopes}, nil
+}
+
+func (s idpStorage) GetPrivateClaimsFromScopes(ctx context.Context, userID, clientID string, scopes []string) (map[string]any, error) {
+	claims, err := s.Storage.GetPrivateClaimsFromScopes(ctx, userID, clientID, scopes)
+	if err != nil {
+		return nil, err
+	}
+	if len(scopes) > 0 {
+		if claims == nil {
+			claims = map[string]any{}
+		}
+		claims["scope"] = strings.Join(scopes, " ")
+	}
+	return claims, nil
+}
+
+func main() {
+	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback only)")
+	flag.Parse()
+	host, _, err := net.SplitHostPort(*addr)
+	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
+		fmt.Fprintf(os.Stderr, "idp: --addr must be a loopback IP and port, got %q\n", *addr)
+		os.Exit(2)
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "idp:", err)
+		os.Exit(1)
+	}
+	issuer := fmt.Sprintf("http://%s/", ln.Addr())
+	st := idpStorage{storage.NewStorage(storage.NewUserStore(issuer))}
+	router := exampleop.SetupServer(issuer, st, nil, false)
+	fmt.Println("ISSUER", issuer)
+	err = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/oauth/token") {
+			if res := r.FormValue("resource"); res != "" {
+				r = r.WithContext(context.WithValue(r.Context(), resourceKey{}, res))
+			}
+		}
+		router.ServeHTTP(w, r)
+	}))
+	fmt.Fprintln(os.Stderr, "idp:", err)
+	os.Exit(1)
+}
