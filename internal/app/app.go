@@ -17,6 +17,7 @@ import (
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/auth"
+	"github.com/mcpwarden/mcpwarden/internal/authserver"
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
 	"github.com/mcpwarden/mcpwarden/internal/store"
@@ -44,6 +45,8 @@ type Runtime struct {
 	Gateway *gateway.Gateway
 	// Auth checks tokens on the HTTP endpoint (nil: auth not configured).
 	Auth *auth.ResourceServer
+	// AuthServer is the embedded authorization server (auth.mode embedded).
+	AuthServer *authserver.Server
 }
 
 // Open builds the audit sinks and the gateway and starts the upstreams.
@@ -65,13 +68,17 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		}
 		sinks = append(sinks, sink)
 	}
-	if (cfg.Audit.Store == nil || *cfg.Audit.Store) && !o.NoAudit {
+	auditStore := (cfg.Audit.Store == nil || *cfg.Audit.Store) && !o.NoAudit
+	if auditStore || (cfg.Auth != nil && cfg.Auth.Mode == config.AuthEmbedded) {
 		st, err := store.Open(cfg.Store.Path)
 		if err != nil {
 			rt.Close()
 			return nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
 		}
 		rt.Store = st
+	}
+	if auditStore {
+		st := rt.Store
 		if len(sinks) > 0 {
 			// The JSONL file is the record written before each response; the
 			// store indexes it, written behind in batches so a call does not
@@ -90,12 +97,10 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		_ = rt.Audit.Emit(ctx, &audit.Event{Type: audit.TypeConfigWarning, Principal: audit.Principal{Subject: "mcpwarden"},
 			Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK}, Detail: map[string]any{"warning": w}})
 	}
-	rs, err := ResourceServer(cfg)
-	if err != nil {
+	if err := rt.openAuth(ctx); err != nil {
 		rt.Close()
 		return nil, err
 	}
-	rt.Auth = rs
 	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit})
 	if err != nil {
 		rt.Close()
@@ -113,6 +118,7 @@ func (rt *Runtime) HTTPServer() *transport.HTTPServer {
 		Path: cfg.Path, MaxBodyBytes: cfg.MaxBodyBytes, AllowedOrigins: cfg.AllowedOrigins,
 		LoopbackOnly: config.IsLoopbackListen(cfg.Listen), IdleTimeout: cfg.SessionIdleTimeout.D(),
 		Logger: rt.Log, Audit: rt.Audit, Auth: rt.Auth, KnownScopes: cfg.AllScopes(),
+		Routes: rt.routes,
 	})
 }
 
@@ -175,4 +181,12 @@ func (rt *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	return nil
+}
+
+// routes mounts the embedded authorization server, if any, next to the
+// MCP endpoint.
+func (rt *Runtime) routes(handle func(string, http.Handler)) {
+	if rt.AuthServer != nil {
+		rt.AuthServer.Register(handle)
+	}
 }

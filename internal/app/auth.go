@@ -1,18 +1,22 @@
 package app
 
 import (
+	"context"
 	"fmt"
+	"net/url"
 
 	"github.com/mcpwarden/mcpwarden/internal/auth"
+	"github.com/mcpwarden/mcpwarden/internal/authserver"
 	"github.com/mcpwarden/mcpwarden/internal/config"
 )
 
-// ResourceServer builds the token checks the configuration asks for, or
-// nil when auth is not configured.
-func ResourceServer(cfg *config.Config) (*auth.ResourceServer, error) {
+// openAuth builds the token checks the configuration asks for (nothing
+// without auth:), and with mode embedded the authorization server.
+func (rt *Runtime) openAuth(ctx context.Context) error {
+	cfg := rt.Cfg
 	a := cfg.Auth
 	if a == nil {
-		return nil, nil
+		return nil
 	}
 	switch a.Mode {
 	case config.AuthExternal:
@@ -21,16 +25,50 @@ func ResourceServer(cfg *config.Config) (*auth.ResourceServer, error) {
 		if in := a.Introspection; in != nil {
 			secret, err := in.ClientSecret.Resolve()
 			if err != nil {
-				return nil, fmt.Errorf("auth.introspection.client_secret: %w", err)
+				return fmt.Errorf("auth.introspection.client_secret: %w", err)
 			}
 			ext.Introspection = &auth.Introspector{Endpoint: in.URL, ClientID: in.ClientID, ClientSecret: secret}
 		}
 		rs := auth.NewResourceServer(a.Resource, []string{a.Issuer}, a.ScopesSupported, auth.Options{CacheSize: a.TokenCacheSize})
 		rs.JWT = ext.JWTVerifier()
 		rs.Opaque = ext.OpaqueVerifier()
-		return rs, nil
+		rt.Auth = rs
+		return nil
 	case config.AuthEmbedded:
-		return nil, fmt.Errorf("auth.mode embedded: the embedded authorization server is not in this build yet; set auth.issuer to an external IdP")
+		u, err := url.Parse(a.Resource)
+		if err != nil {
+			return fmt.Errorf("auth.resource: %w", err)
+		}
+		issuer := u.Scheme + "://" + u.Host
+		rs := auth.NewResourceServer(a.Resource, []string{issuer}, a.ScopesSupported, auth.Options{CacheSize: a.TokenCacheSize})
+		users := map[string]string{}
+		for _, name := range a.Users.Keys {
+			pw, err := a.Users.Values[name].Resolve()
+			if err != nil {
+				return fmt.Errorf("auth.users.%s: %w", name, err)
+			}
+			users[name] = pw
+		}
+		var clients []authserver.ClientConfig
+		for _, id := range a.Clients.Keys {
+			c := a.Clients.Values[id]
+			clients = append(clients, authserver.ClientConfig{ID: id, GrantTypes: c.GrantTypes, JWKSFile: c.JWKSFile,
+				Redirects: c.RedirectURIs, Scopes: c.Scopes})
+		}
+		if rt.Store == nil {
+			return fmt.Errorf("auth.mode embedded keeps its keys, clients and tokens in the store; store is not open")
+		}
+		as, err := authserver.New(ctx, authserver.Options{Issuer: issuer, Resource: a.Resource, DB: rt.Store.DB(),
+			Clients: clients, Users: users, AccessTTL: a.AccessTokenTTL.D(), RefreshTTL: a.RefreshTokenTTL.D(),
+			DynamicRegistration: *a.DynamicRegistration, KnownScopes: cfg.AllScopes(), DefaultScopes: a.ScopesSupported,
+			Revoked: rs.Revoked, Audit: rt.Audit, Log: rt.Log})
+		if err != nil {
+			return err
+		}
+		rs.JWT = &auth.JWTVerifier{Issuer: as.Issuer(), Audience: a.Resource, Algorithms: []string{"ES256"},
+			Skew: a.ClockSkew.D(), Keys: as.KeySource()}
+		rt.Auth, rt.AuthServer = rs, as
+		return nil
 	}
-	return nil, fmt.Errorf("auth.mode %q", a.Mode)
+	return fmt.Errorf("auth.mode %q", a.Mode)
 }

@@ -142,7 +142,47 @@ var migrations = []string{
 	CREATE INDEX audit_events_correlation ON audit_events(correlation_id, time_ns);
 	CREATE INDEX audit_events_principal   ON audit_events(principal_subject, time_ns);
 	CREATE INDEX audit_events_server_tool ON audit_events(server, tool, time_ns);`, // type and decision filter within these (every index costs each insert)
+	// 2: the embedded authorization server (package authserver).
+	`CREATE TABLE oauth_keys (
+		kid         TEXT PRIMARY KEY,
+		alg         TEXT NOT NULL,
+		private_der BLOB NOT NULL,      -- PKCS#8
+		created_ns  INTEGER NOT NULL,
+		retired_ns  INTEGER            -- no longer signs; kept for verification until tokens expire
+	);
+	CREATE TABLE oauth_clients (        -- dynamically registered clients (RFC 7591)
+		client_id  TEXT PRIMARY KEY,
+		data       TEXT NOT NULL,      -- JSON
+		created_ns INTEGER NOT NULL
+	);
+	CREATE TABLE oauth_refresh_tokens (
+		hash       TEXT PRIMARY KEY,   -- SHA-256 of the token, hex
+		family     TEXT NOT NULL,      -- all tokens rotated from one grant
+		client_id  TEXT NOT NULL,
+		subject    TEXT NOT NULL,
+		scopes     TEXT NOT NULL,
+		auth_ns    INTEGER NOT NULL,
+		expires_ns INTEGER NOT NULL,
+		used_ns    INTEGER,            -- set when rotated; a second use revokes the family
+		revoked    INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX oauth_refresh_family ON oauth_refresh_tokens(family);
+	CREATE TABLE oauth_access_tokens (
+		jti        TEXT PRIMARY KEY,
+		family     TEXT,               -- refresh family, if any
+		client_id  TEXT NOT NULL,
+		subject    TEXT NOT NULL,
+		scopes     TEXT NOT NULL,
+		expires_ns INTEGER NOT NULL,
+		revoked    INTEGER NOT NULL DEFAULT 0
+	);
+	CREATE INDEX oauth_access_family ON oauth_access_tokens(family);
+	CREATE INDEX oauth_access_expires ON oauth_access_tokens(expires_ns);`,
 }
+
+// DB is the database, for packages that keep their own tables in the store
+// (created by the migrations above).
+func (s *Store) DB() *sql.DB { return s.db }
 
 // SchemaVersion is the schema version this package migrates to.
 func SchemaVersion() int { return len(migrations) }

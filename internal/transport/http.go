@@ -54,6 +54,9 @@ type HTTPOptions struct {
 	KnownScopes []string
 	// OnRevoke is told when a token is revoked here (one-shot scope).
 	OnRevoke func(*auth.Identity)
+	// Routes mounts further handlers (the embedded authorization server)
+	// next to the endpoint; on loopback they get the Host check too.
+	Routes func(handle func(pattern string, h http.Handler))
 }
 
 // HTTPServer serves the gateway over Streamable HTTP.
@@ -154,6 +157,11 @@ func (h *HTTPServer) Handler() http.Handler {
 			rs.ServeMetadata(w, r)
 		})
 	}
+	if h.opts.Routes != nil {
+		h.opts.Routes(func(pattern string, handler http.Handler) {
+			mux.Handle(pattern, h.hostChecked(handler))
+		})
+	}
 	if h.opts.Path != "/healthz" {
 		mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) {
 			if !h.allowedRequest(w, r) {
@@ -164,6 +172,17 @@ func (h *HTTPServer) Handler() http.Handler {
 		})
 	}
 	return mux
+}
+
+// hostChecked applies the loopback Host check (DNS rebinding) to next.
+func (h *HTTPServer) hostChecked(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if h.opts.LoopbackOnly && !loopbackHost(r.Host) {
+			httpError(w, http.StatusForbidden, nil, jsonrpc.CodeInvalidRequest, "Forbidden: Host header is not a loopback name (DNS rebinding protection)")
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // allowedRequest applies the Origin allowlist and, on loopback, the Host
