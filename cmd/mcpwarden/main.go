@@ -82,8 +82,8 @@ func newRoot() *cobra.Command {
 					}
 				}
 			}
-			if !config.IsLoopbackListen(cfg.Listen) && cfg.Auth == nil {
-				problems = append(problems, fmt.Sprintf("listen: %s is not a loopback address; serve refuses it until authentication is configured", cfg.Listen))
+			if !config.IsLoopbackListen(cfg.Listen) && !cfg.Authenticated() {
+				problems = append(problems, fmt.Sprintf("listen: %s is not a loopback address; serve refuses it unless requests are authenticated (auth:, or tls.principals with client certificates)", cfg.Listen))
 			}
 			if len(problems) > 0 {
 				return errors.New(strings.Join(problems, "\n"))
@@ -182,8 +182,8 @@ func runServe(parent context.Context, cfgPath, logLevel string) error {
 		return err
 	}
 	loopback := config.IsLoopbackListen(cfg.Listen)
-	if !loopback && cfg.Auth == nil {
-		return fmt.Errorf("listen: %s is not a loopback address; serving beyond this machine requires authentication (auth:), which this build does not support yet; use 127.0.0.1", cfg.Listen)
+	if !loopback && !cfg.Authenticated() {
+		return fmt.Errorf("listen: %s is not a loopback address; serving beyond this machine requires authentication (auth:, or tls.principals with client certificates); use 127.0.0.1", cfg.Listen)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {

@@ -6,6 +6,7 @@ package app
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -21,6 +22,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
 	"github.com/mcpwarden/mcpwarden/internal/store"
+	"github.com/mcpwarden/mcpwarden/internal/tlsconf"
 	"github.com/mcpwarden/mcpwarden/internal/transport"
 )
 
@@ -118,7 +120,7 @@ func (rt *Runtime) HTTPServer() *transport.HTTPServer {
 		Path: cfg.Path, MaxBodyBytes: cfg.MaxBodyBytes, AllowedOrigins: cfg.AllowedOrigins,
 		LoopbackOnly: config.IsLoopbackListen(cfg.Listen), IdleTimeout: cfg.SessionIdleTimeout.D(),
 		Logger: rt.Log, Audit: rt.Audit, Auth: rt.Auth, KnownScopes: cfg.AllScopes(),
-		Routes: rt.routes,
+		Routes: rt.routes, CertPrincipals: certPrincipals(cfg),
 	})
 }
 
@@ -167,7 +169,17 @@ func (rt *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 	hs := rt.HTTPServer()
 	defer hs.Close()
 	srv := &http.Server{Handler: hs.Handler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: slog.NewLogLogger(rt.Log.Handler(), slog.LevelWarn)}
-	rt.Log.Info("mcpwarden serving", "url", "http://"+ln.Addr().String()+rt.Cfg.Path, "servers", rt.Gateway.Servers())
+	scheme := "http"
+	if rt.Cfg.TLS != nil {
+		tc, err := tlsconf.Server(rt.Cfg.TLS)
+		if err != nil {
+			return err
+		}
+		srv.TLSConfig = tc
+		ln = tls.NewListener(ln, tc)
+		scheme = "https"
+	}
+	rt.Log.Info("mcpwarden serving", "url", scheme+"://"+ln.Addr().String()+rt.Cfg.Path, "servers", rt.Gateway.Servers())
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {
@@ -189,4 +201,20 @@ func (rt *Runtime) routes(handle func(string, http.Handler)) {
 	if rt.AuthServer != nil {
 		rt.AuthServer.Register(handle)
 	}
+}
+
+// certPrincipals are the configured certificate identities and scopes.
+func certPrincipals(cfg *config.Config) map[string][]string {
+	if cfg.TLS == nil || cfg.TLS.Principals.Len() == 0 {
+		return nil
+	}
+	out := map[string][]string{}
+	for _, id := range cfg.TLS.Principals.Keys {
+		var scopes []string
+		if cp := cfg.TLS.Principals.Values[id]; cp != nil {
+			scopes = cp.Scopes
+		}
+		out[id] = scopes
+	}
+	return out
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"encoding/base64"
 	"net"
 	"net/url"
 	"strings"
@@ -50,8 +51,8 @@ func (v *validator) scopes(p string, list []string) {
 
 // needsAuth reports scopes set where no auth is configured.
 func (v *validator) needsAuth(p string, list []string) {
-	if len(list) > 0 && v.cfg.Auth == nil {
-		v.errorf(p, "scopes are checked against the caller's OAuth token: configure auth (see docs/config.md#auth) or remove them")
+	if len(list) > 0 && !v.cfg.Authenticated() {
+		v.errorf(p, "scopes are checked against the caller's OAuth token or certificate: configure auth (see docs/config.md#auth) or tls.principals, or remove them")
 	}
 }
 
@@ -274,6 +275,13 @@ func (c *Config) AllScopes() []string {
 			}
 		}
 	}
+	if c.TLS != nil {
+		for _, id := range c.TLS.Principals.Keys {
+			if cp := c.TLS.Principals.Values[id]; cp != nil {
+				add(cp.Scopes)
+			}
+		}
+	}
 	if c.Auth != nil {
 		for _, id := range c.Auth.Clients.Keys {
 			if cl := c.Auth.Clients.Values[id]; cl != nil {
@@ -283,4 +291,54 @@ func (c *Config) AllScopes() []string {
 		add(c.Auth.OneShotScopes)
 	}
 	return out
+}
+
+func (v *validator) tls() {
+	t := v.cfg.TLS
+	if t == nil {
+		return
+	}
+	if t.CertFile == "" || t.KeyFile == "" {
+		v.errorf("tls", "cert_file and key_file are both required to serve TLS")
+	}
+	if v.has("tls.client_certs") && t.ClientCerts != ClientCertsRequire && t.ClientCerts != ClientCertsOptional {
+		v.errorf("tls.client_certs", "must be %q or %q, got %q", ClientCertsRequire, ClientCertsOptional, truncate(t.ClientCerts))
+	}
+	if t.ClientCerts != "" && t.ClientCAFile == "" {
+		v.errorf("tls.client_certs", "needs tls.client_ca_file, the roots client certificates are verified against")
+	}
+	if t.Principals.Len() > 0 && t.ClientCAFile == "" {
+		v.errorf("tls.principals", "needs tls.client_ca_file: certificate identities are trusted only from verified certificates")
+	}
+	for _, id := range t.Principals.Keys {
+		p := joinPath("tls.principals", id)
+		if !strings.HasPrefix(id, "spiffe://") && !strings.HasPrefix(id, "CN=") {
+			v.errorf(p, "a certificate identity is a SPIFFE ID (spiffe://trust-domain/path) or CN=<common name>")
+		}
+		if cp := t.Principals.Values[id]; cp != nil {
+			v.scopes(p+".scopes", cp.Scopes)
+		}
+	}
+}
+
+func (v *validator) upstreamTLS(p string, s *Server) {
+	t := s.TLS
+	if t == nil {
+		return
+	}
+	if s.URL == "" {
+		v.errorf(p+".tls", "applies to url servers only")
+		return
+	}
+	if u, err := url.Parse(s.URL); err == nil && u.Scheme != "https" {
+		v.errorf(p+".tls", "the server's url is not https")
+	}
+	if (t.CertFile == "") != (t.KeyFile == "") {
+		v.errorf(p+".tls", "cert_file and key_file go together (a client certificate for mTLS)")
+	}
+	for i, pin := range t.PinSHA256 {
+		if b, err := base64.StdEncoding.DecodeString(pin); err != nil || len(b) != 32 {
+			v.errorf(indexPath(p+".tls.pin_sha256", i), "must be the base64 SHA-256 of a SubjectPublicKeyInfo (44 characters), got %q", truncate(pin))
+		}
+	}
 }

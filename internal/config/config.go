@@ -67,6 +67,50 @@ type Config struct {
 	// request needs a bearer token, and tool rules may require scopes.
 	// Absent: no authentication (then the listener must be loopback).
 	Auth *Auth `yaml:"auth"`
+
+	// TLS serves the endpoint over HTTPS, and can require client
+	// certificates whose identity (SPIFFE ID or subject) is a principal.
+	TLS *ListenTLS `yaml:"tls"`
+}
+
+// ListenTLS is the listener's TLS (see docs/config.md#tls).
+type ListenTLS struct {
+	// CertFile and KeyFile are the server certificate (PEM, chain first)
+	// and its key.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ClientCAFile holds the roots client certificates are verified
+	// against. With it, clients must present a valid certificate
+	// (ClientCerts "require", the default) or may ("optional").
+	ClientCAFile string `yaml:"client_ca_file"`
+	ClientCerts  string `yaml:"client_certs"`
+	// Principals maps certificate identities to what they may do: the
+	// identity is the certificate's SPIFFE ID (a URI SAN spiffe://...) or
+	// else "CN=" + its subject common name. A request with such a
+	// certificate and no bearer token is that principal.
+	Principals OrderedMap[*CertPrincipal] `yaml:"principals"`
+}
+
+// CertPrincipal is a certificate identity accepted as a principal.
+type CertPrincipal struct {
+	// Scopes the principal has (as if its token carried them).
+	Scopes []string `yaml:"scopes"`
+}
+
+// UpstreamTLS tightens how an https upstream is verified.
+type UpstreamTLS struct {
+	// CAFile adds roots (PEM) to the system's for this server.
+	CAFile string `yaml:"ca_file"`
+	// CertFile and KeyFile are a client certificate for mTLS to the
+	// upstream.
+	CertFile string `yaml:"cert_file"`
+	KeyFile  string `yaml:"key_file"`
+	// ServerName overrides the name verified in the certificate.
+	ServerName string `yaml:"server_name"`
+	// PinSHA256 are base64 SHA-256 hashes of SubjectPublicKeyInfo; the
+	// verified chain must contain one of them (in addition to normal
+	// verification, never instead of it).
+	PinSHA256 []string `yaml:"pin_sha256"`
 }
 
 // Server is one upstream MCP server. Exactly one of Command (a local process
@@ -149,6 +193,10 @@ type Server struct {
 	// Restart controls restarting a command server that exits. Command
 	// servers only.
 	Restart Restart `yaml:"restart"`
+
+	// TLS adds verification rules for an https url server (extra roots,
+	// a client certificate, certificate pins). URL servers only.
+	TLS *UpstreamTLS `yaml:"tls"`
 }
 
 // ToolRule decides about the tools a pattern matches. A rule must set
@@ -418,6 +466,26 @@ func (s *Server) EffectivePrefix() string {
 	return s.Name
 }
 
+// relToOpt is relTo for an optional path.
+func relToOpt(baseDir, p string) string {
+	if p == "" {
+		return ""
+	}
+	return relTo(baseDir, p)
+}
+
+// Client certificate modes.
+const (
+	ClientCertsRequire  = "require"
+	ClientCertsOptional = "optional"
+)
+
+// Authenticated reports whether requests are authenticated: bearer tokens
+// (auth) or client certificates mapped to principals (tls.principals).
+func (c *Config) Authenticated() bool {
+	return c.Auth != nil || (c.TLS != nil && c.TLS.Principals.Len() > 0)
+}
+
 // IsLoopbackListen reports whether a listen address binds only to loopback:
 // "localhost", an address in 127.0.0.0/8 or ::1, with a port. An empty host,
 // 0.0.0.0, ::, any other address or name, or an unparsable value is false.
@@ -512,6 +580,18 @@ func (c *Config) applyDefaults(baseDir string) {
 			if s.Sessions == "" {
 				s.Sessions = SessionsPerClient
 			}
+		}
+	}
+	if t := c.TLS; t != nil {
+		t.CertFile, t.KeyFile, t.ClientCAFile = relToOpt(baseDir, t.CertFile), relToOpt(baseDir, t.KeyFile), relToOpt(baseDir, t.ClientCAFile)
+		if t.ClientCAFile != "" && t.ClientCerts == "" {
+			t.ClientCerts = ClientCertsRequire
+		}
+	}
+	for _, name := range c.Servers.Keys {
+		if sc := c.Servers.Values[name]; sc != nil && sc.TLS != nil {
+			t := sc.TLS
+			t.CAFile, t.CertFile, t.KeyFile = relToOpt(baseDir, t.CAFile), relToOpt(baseDir, t.CertFile), relToOpt(baseDir, t.KeyFile)
 		}
 	}
 	c.applyAuthDefaults()

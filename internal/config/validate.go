@@ -117,6 +117,7 @@ func (v *validator) nonEmpty(p, s, hint string) bool {
 func (v *validator) validate() {
 	c := v.cfg
 	v.auth()
+	v.tls()
 	if v.nonEmpty("listen", c.Listen, " (omit it for the default "+DefaultListen+")") && c.Listen != "" {
 		if err := checkListen(c.Listen); err != nil {
 			v.errorf("listen", "%s", err)
@@ -352,6 +353,7 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 
 	v.scopes(p+".scopes", s.Scopes)
 	v.needsAuth(p+".scopes", s.Scopes)
+	v.upstreamTLS(p, s)
 
 	if s.Policy != nil {
 		if v.has(p + ".policy.default") {

@@ -133,7 +133,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		rules.Servers[name] = sr
 	}
 	g.chain = guard.Chain{&policy.ToolGuard{Rules: rules}}
-	if cfg.Auth != nil {
+	if cfg.Authenticated() {
 		g.chain = append(g.chain, &policy.ScopeGuard{Rules: ScopeRules(cfg)})
 	}
 	g.chain = append(g.chain, opts.Guards...)

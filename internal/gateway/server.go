@@ -12,6 +12,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/pin"
+	"github.com/mcpwarden/mcpwarden/internal/tlsconf"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
 
@@ -131,6 +132,11 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 				g.secrets = append(g.secrets, v)
 			}
 		}
+		tc, err := tlsconf.Upstream(sc.TLS)
+		if err != nil {
+			return nil, err
+		}
+		uopts.TLS = tc
 		if sc.Transport == config.TransportSSE {
 			s.dialer = &upstream.SSEDialer{URL: sc.URL, Headers: h, Opts: uopts}
 		} else {

@@ -99,6 +99,10 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 // the gateway, trusted as the operator.
 const AuthLocal = "local"
 
+// AuthMTLS is the AuthMethod of a principal identified by its verified
+// client certificate.
+const AuthMTLS = "mtls"
+
 var Anonymous = Principal{Subject: "anonymous", Anonymous: true}
 
 // Session is what a guard may know about the client session.

@@ -11,6 +11,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/tlsconf"
 )
 
 // authCtxKey carries the token hash of the request (for one-shot
@@ -27,8 +28,24 @@ type authInfo struct {
 // the refusal; on success it returns r with the principal in its context.
 func (h *HTTPServer) authenticate(w http.ResponseWriter, r *http.Request) (*http.Request, bool) {
 	rs := h.opts.Auth
-	if rs == nil {
+	if rs == nil && len(h.opts.CertPrincipals) == 0 {
 		return r, true
+	}
+	// A verified client certificate naming a configured principal
+	// authenticates a request that carries no bearer token.
+	if _, terr := auth.BearerToken(r); rs == nil || errors.Is(terr, auth.ErrNoToken) {
+		if p, ok := h.certPrincipal(r); ok {
+			return r.WithContext(guard.WithPrincipal(r.Context(), p)), true
+		}
+		if rs == nil {
+			reason := "no client certificate naming a configured principal (tls.principals)"
+			if id, ok := certIdentity(r); ok {
+				reason = "client certificate " + id + " is not a configured principal (tls.principals)"
+			}
+			h.authEvent(r, guard.Principal{}, "", reason, http.StatusUnauthorized)
+			httpError(w, http.StatusUnauthorized, nil, jsonrpc.CodeUnauthorized, "Unauthorized: "+reason)
+			return nil, false
+		}
 	}
 	id, hash, err := rs.Authenticate(r)
 	if err != nil {
@@ -51,7 +68,7 @@ func (h *HTTPServer) authenticate(w http.ResponseWriter, r *http.Request) (*http
 // (or that was opened without a token while auth is now required): a
 // stolen session id is useless without its owner's token.
 func (h *HTTPServer) boundTo(w http.ResponseWriter, r *http.Request, hs *httpSession, id []byte) bool {
-	if h.opts.Auth == nil {
+	if h.opts.Auth == nil && len(h.opts.CertPrincipals) == 0 {
 		return true
 	}
 	p, _ := guard.PrincipalFrom(r.Context())
@@ -67,10 +84,13 @@ func (h *HTTPServer) boundTo(w http.ResponseWriter, r *http.Request, hs *httpSes
 // the configuration names (it could use nothing behind the gateway).
 func (h *HTTPServer) usableToken(w http.ResponseWriter, r *http.Request, id []byte) bool {
 	rs := h.opts.Auth
-	if rs == nil || len(h.opts.KnownScopes) == 0 {
+	if len(h.opts.KnownScopes) == 0 {
 		return true
 	}
-	p, _ := guard.PrincipalFrom(r.Context())
+	p, ok := guard.PrincipalFrom(r.Context())
+	if !ok {
+		return true
+	}
 	for _, s := range h.opts.KnownScopes {
 		if p.HasScopes([]string{s}) {
 			return true
@@ -78,7 +98,9 @@ func (h *HTTPServer) usableToken(w http.ResponseWriter, r *http.Request, id []by
 	}
 	reason := "the token carries none of the scopes this gateway uses (" + strings.Join(h.opts.KnownScopes, " ") + ")"
 	h.authEvent(r, p, "", reason, http.StatusForbidden)
-	w.Header().Set("WWW-Authenticate", rs.InsufficientScope(rs.ScopesSupported, "the token carries none of the scopes this gateway uses"))
+	if rs != nil {
+		w.Header().Set("WWW-Authenticate", rs.InsufficientScope(rs.ScopesSupported, "the token carries none of the scopes this gateway uses"))
+	}
 	httpError(w, http.StatusForbidden, id, jsonrpc.CodeInsufficientScope, "Forbidden: insufficient_scope: "+reason)
 	return false
 }
@@ -136,4 +158,27 @@ func (h *HTTPServer) authEvent(r *http.Request, p guard.Principal, session, reas
 		RemoteAddr: r.RemoteAddr, SessionID: session, Principal: ap,
 		Decision: audit.Decision{Action: audit.ActionDeny, Guard: "auth", Reason: reason},
 		Status:   audit.Status{Outcome: audit.OutcomeDenied, ErrorCode: status}})
+}
+
+// certIdentity is the identity of the request's verified client
+// certificate.
+func certIdentity(r *http.Request) (string, bool) {
+	if r.TLS == nil || len(r.TLS.VerifiedChains) == 0 || len(r.TLS.VerifiedChains[0]) == 0 {
+		return "", false
+	}
+	return tlsconf.Identity(r.TLS.VerifiedChains[0][0])
+}
+
+// certPrincipal maps a verified client certificate to its configured
+// principal.
+func (h *HTTPServer) certPrincipal(r *http.Request) (guard.Principal, bool) {
+	id, ok := certIdentity(r)
+	if !ok {
+		return guard.Principal{}, false
+	}
+	scopes, ok := h.opts.CertPrincipals[id]
+	if !ok {
+		return guard.Principal{}, false
+	}
+	return guard.Principal{Subject: id, Scopes: scopes, Issuer: "mtls", AuthMethod: guard.AuthMTLS}, true
 }

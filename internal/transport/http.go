@@ -52,6 +52,10 @@ type HTTPOptions struct {
 	// KnownScopes are the scopes the configuration names; an initialize
 	// whose token has none of them is refused (403 insufficient_scope).
 	KnownScopes []string
+	// CertPrincipals maps verified client certificate identities (SPIFFE
+	// ID or CN=name) to their scopes: such a request without a bearer
+	// token is that principal.
+	CertPrincipals map[string][]string
 	// OnRevoke is told when a token is revoked here (one-shot scope).
 	OnRevoke func(*auth.Identity)
 	// Routes mounts further handlers (the embedded authorization server)

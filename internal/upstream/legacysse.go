@@ -32,7 +32,7 @@ func (d *SSEDialer) httpClient() *http.Client {
 	d.clientOnce.Do(func() {
 		d.client = d.Opts.HTTPClient
 		if d.client == nil {
-			d.client = defaultHTTPClient()
+			d.client = defaultHTTPClient(d.Opts.TLS)
 		}
 	})
 	return d.client

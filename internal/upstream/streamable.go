@@ -33,7 +33,7 @@ func (d *StreamableDialer) httpClient() *http.Client {
 	d.clientOnce.Do(func() {
 		d.client = d.Opts.HTTPClient
 		if d.client == nil {
-			d.client = defaultHTTPClient()
+			d.client = defaultHTTPClient(d.Opts.TLS)
 		}
 	})
 	return d.client

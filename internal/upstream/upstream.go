@@ -16,6 +16,7 @@ package upstream
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,6 +83,9 @@ type Options struct {
 	Logger          *slog.Logger
 	// HTTPClient is used by HTTP transports; nil means a default client.
 	HTTPClient *http.Client
+	// TLS, if set, is the TLS configuration of the default client (extra
+	// roots, a client certificate, pins).
+	TLS *tls.Config
 	// OnStderr receives stderr lines of stdio servers.
 	OnStderr func(line string)
 	// OnInvalid is told about messages from the upstream that are not
@@ -144,8 +148,11 @@ func NotDelivered(e *jsonrpc.Error) bool {
 
 // defaultHTTPClient has no overall timeout (SSE streams are long) but
 // bounded connection setup.
-func defaultHTTPClient() *http.Client {
+func defaultHTTPClient(tc *tls.Config) *http.Client {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	if tc != nil {
+		tr.TLSClientConfig = tc.Clone()
+	}
 	tr.MaxIdleConnsPerHost = 256
 	tr.MaxConnsPerHost = 0
 	tr.ResponseHeaderTimeout = 0
