@@ -19,6 +19,8 @@ type target struct {
 	Name string // direct, proxy, gateway
 	URL  string // Streamable HTTP endpoint
 	Tool string // the echo tool's name as this endpoint exposes it
+	// Token, if set, is sent as a bearer token on every request.
+	Token string
 }
 
 // loadOpts bound one measurement.
@@ -62,7 +64,7 @@ func connect(ctx context.Context, hc *http.Client, t target, n int, protocol str
 		wg.Go(func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			tr := &mcp.StreamableClientTransport{Endpoint: t.URL, HTTPClient: hc, MaxRetries: -1}
+			tr := &mcp.StreamableClientTransport{Endpoint: t.URL, HTTPClient: withToken(hc, t.Token), MaxRetries: -1}
 			out[i], errs[i] = benchClient.Connect(ctx, tr, &mcp.ClientSessionOptions{ProtocolVersion: protocol})
 		})
 	}

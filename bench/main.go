@@ -58,6 +58,7 @@ type options struct {
 	md           string
 	profile      string
 	inproc       bool
+	auth         bool
 	keep         bool
 	logLevel     string
 	audit        string
@@ -122,6 +123,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.Float64Var(&o.redoForeign, "redo-foreign", 15, "repeat a measurement during which other processes used more than this % of all CPUs (0: never)")
 	fs.IntVar(&o.redoMax, "redo-max", 12, "at most this many repeated measurements per run (bounds the run time)")
 	fs.DurationVar(&o.hold, "hold", 0, "keep the processes running this long after measuring, for inspection (pprof, /proc)")
+	fs.BoolVar(&o.auth, "auth", false, "run the gateway with auth.mode embedded and a scope on every tool; sessions carry a client_credentials token (no session churn)")
 	fs.StringVar(&o.audit, "audit", "jsonl+store", "gateway audit sinks, for diagnosis: jsonl+store (the benchmark's setting), jsonl, store, or off (only with -inproc: no audit logger at all)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -169,6 +171,8 @@ type env struct {
 	gwBase              string
 	pprofURL            string
 	procs               []*proc
+	auth                *benchAuth // -auth
+	token               string     // -auth: the sessions' bearer token
 }
 
 func (e *env) stop() {
@@ -334,16 +338,23 @@ func startEnv(o *options, dir string) (*env, error) {
 	if o.audit == "store" || o.audit == "off" {
 		auditYAML = "audit: {}\n" // the default: store on, no file
 	}
+	authYAML, toolsYAML := "", ""
+	if o.auth {
+		if e.auth, err = newBenchAuth(dir); err != nil {
+			return e, err
+		}
+		authYAML, toolsYAML = e.auth.yaml(gwAddr)
+	}
 	yaml := fmt.Sprintf(`# written by mcpwarden bench
 listen: %s
-servers:
+%sservers:
   demo:
     url: %s
-policy:
+%spolicy:
   default: allow
 %sstore:
   path: %s
-`, gwAddr, e.upURL, auditYAML, filepath.Join(dir, "mcpwarden.db"))
+`, gwAddr, authYAML, e.upURL, toolsYAML, auditYAML, filepath.Join(dir, "mcpwarden.db"))
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return e, err
 	}
@@ -378,6 +389,12 @@ policy:
 	if e.pprofURL != "" {
 		logf("gateway pprof at %s", e.pprofURL)
 	}
+	if e.auth != nil {
+		if e.token, err = e.auth.token(e.gwBase); err != nil {
+			return e, err
+		}
+		logf("gateway auth on: sessions carry a client_credentials token")
+	}
 	return e, nil
 }
 
@@ -388,7 +405,7 @@ func (e *env) target(name string) target {
 	case "proxy":
 		return target{Name: name, URL: e.pxURL, Tool: "echo"}
 	default:
-		return target{Name: name, URL: e.gwURL, Tool: "demo__echo"}
+		return target{Name: name, URL: e.gwURL, Tool: "demo__echo", Token: e.token}
 	}
 }
 
@@ -449,7 +466,7 @@ func measure(ctx context.Context, o *options, e *env) (*report, error) {
 	}
 	rep.GatewayRSSAfterLoadKB, _ = rssKB(e.gw.pid())
 	rep.summarize()
-	if o.churn > 0 && contains(o.targets, "gateway") {
+	if o.churn > 0 && contains(o.targets, "gateway") && !o.auth {
 		logf("session churn: %d open/close cycles on the gateway, %d workers", o.churn, o.churnWorkers)
 		rep.Churn = runChurn(ctx, e.gw, e.gwBase, e.gwURL, "demo__echo", o.churn, o.churnWorkers, o.churnCall, o.churnTimeout)
 		logf("session churn: %d cycles in %.1fs (%.0f/s), %d errors, sessions at end %d", rep.Churn.Cycles, rep.Churn.DurationS, rep.Churn.CyclesPerS, rep.Churn.Errors, rep.Churn.SessionsEnd)
