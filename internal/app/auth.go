@@ -66,7 +66,7 @@ func (rt *Runtime) openAuth(ctx context.Context) error {
 			return err
 		}
 		rs.JWT = &auth.JWTVerifier{Issuer: as.Issuer(), Audience: a.Resource, Algorithms: []string{"ES256"},
-			Skew: a.ClockSkew.D(), Keys: as.KeySource()}
+			Skew: a.ClockSkew.D(), Keys: as.KeySource(), RequireJTI: true}
 		rt.Auth, rt.AuthServer = rs, as
 		return nil
 	}

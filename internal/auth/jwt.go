@@ -119,6 +119,9 @@ type JWTVerifier struct {
 	Algorithms []string
 	Skew       time.Duration
 	Keys       KeySource
+	// RequireJTI refuses tokens without a jti (the embedded server always
+	// sets one, and revokes by it).
+	RequireJTI bool
 	// Now is the clock (tests); nil means time.Now.
 	Now func() time.Time
 }
@@ -206,6 +209,18 @@ func (v *JWTVerifier) Verify(ctx context.Context, tok string) (*Identity, error)
 	)
 	if err != nil {
 		return nil, invalid("%s", describeJWTError(err))
+	}
+	// An ID token is not an access token (OpenID Connect), even when its
+	// audience and issuer fit: refuse the claims only ID tokens carry.
+	for _, c := range []string{"at_hash", "c_hash", "nonce", "s_hash"} {
+		if t.Has(c) {
+			return nil, invalid("an ID token (claim %s) is not an access token", c)
+		}
+	}
+	if v.RequireJTI {
+		if j, _ := t.JwtID(); j == "" {
+			return nil, invalid("token has no jti")
+		}
 	}
 	if aud, _ := t.Audience(); !AudienceMatches(aud, v.Audience) {
 		return nil, invalid("wrong audience %q (the token is not meant for this resource %s)", aud, v.Audience)

@@ -211,6 +211,8 @@ func TestJWTVerify(t *testing.T) {
 		{"ID token type", signWithTyp(t, ik.rsa, "id_token+jwt"), "not an access token"},
 		{"unknown kid", rawToken(map[string]any{"alg": "RS256", "kid": "nope"}, goodClaims(), func(string) string { return "AAAA" }), "no issuer key"},
 		{"not a JWS", "abc.def", "compact JWS"},
+		{"ID token (at_hash)", sign(t, ik.rsa, jwa.RS256(), with(goodClaims(), "at_hash", "x")), "ID token"},
+		{"ID token (nonce)", sign(t, ik.rsa, jwa.RS256(), with(goodClaims(), "nonce", "n")), "ID token"},
 	}
 	for _, a := range attacks {
 		t.Run(a.name, func(t *testing.T) {

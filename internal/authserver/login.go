@@ -148,7 +148,6 @@ func (s *Server) finishDenied(w http.ResponseWriter, r *http.Request, req *authR
 	if req.state != "" {
 		q.Set("state", req.state)
 	}
-	q.Set("iss", s.issuer)
 	u.RawQuery = q.Encode()
 	http.Redirect(w, r, u.String(), http.StatusFound)
 }

@@ -320,6 +320,20 @@ func TestAuthorizationCodePKCEAndRefreshRotation(t *testing.T) {
 	if err != nil || id.Subject != "alice" || id.ClientID != clientID || strings.Join(id.Scopes, " ") != "ev.read" {
 		t.Fatalf("access token: %v %+v", err, id)
 	}
+	// The ID token names the user, and is never accepted as an access
+	// token (its audience includes the resource).
+	if idt, ok := tok["id_token"].(string); ok {
+		parts := strings.Split(idt, ".")
+		pb, _ := base64.RawURLEncoding.DecodeString(parts[1])
+		var claims map[string]any
+		_ = json.Unmarshal(pb, &claims)
+		if claims["sub"] != "alice" {
+			t.Fatalf("ID token claims %v: want sub alice", claims)
+		}
+		if _, _, err := e.rs.Verify(context.Background(), idt); err == nil {
+			t.Fatal("the ID token was accepted as an access token")
+		}
+	}
 
 	// Refresh rotation: the refresh token works once.
 	refresh := func(rt string) (int, map[string]any) {

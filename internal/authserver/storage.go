@@ -407,7 +407,10 @@ func (st *storage) AuthorizeClientIDSecret(context.Context, string, string) erro
 	return oidc.ErrInvalidClient().WithDescription("client secrets are not accepted; use private_key_jwt or a public client with PKCE")
 }
 
-func (st *storage) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {
+// SetUserinfoFromScopes names the subject (the library copies the user
+// info over the ID token's claims, so an empty subject would erase sub).
+func (st *storage) SetUserinfoFromScopes(_ context.Context, ui *oidc.UserInfo, userID, _ string, _ []string) error {
+	ui.Subject = userID
 	return nil
 }
 
@@ -418,7 +421,7 @@ func (st *storage) SetUserinfoFromToken(_ context.Context, ui *oidc.UserInfo, _,
 
 // SetIntrospectionFromToken answers introspection for our access tokens;
 // an error means inactive (revoked, expired, unknown).
-func (st *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, _ string) error {
+func (st *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, caller string) error {
 	var clientID, scopes string
 	var exp int64
 	var revoked int
@@ -427,6 +430,9 @@ func (st *storage) SetIntrospectionFromToken(ctx context.Context, resp *oidc.Int
 	}
 	if revoked != 0 || time.Now().After(time.Unix(0, exp)) {
 		return errors.New("token revoked or expired")
+	}
+	if caller != clientID {
+		return errors.New("a client may introspect only its own tokens")
 	}
 	resp.Subject, resp.ClientID, resp.JWTID = subject, clientID, tokenID
 	resp.Scope = oidc.SpaceDelimitedArray(strings.Fields(scopes))

@@ -460,6 +460,9 @@ func (s *Session) forwardMsg(ctx context.Context, srv *server, m *jsonrpc.Messag
 func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message, params json.RawMessage, reply Sink, correlation string) (*jsonrpc.Message, *upSession, *jsonrpc.Error) {
 	us, err := s.upstreamFor(ctx, srv)
 	if err != nil {
+		if re, ok := upstream.AsRPCError(err); ok {
+			return nil, nil, re
+		}
 		return nil, nil, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q is unavailable: %v", srv.name, err)
 	}
 	id := us.newID()
@@ -508,6 +511,9 @@ func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message
 		}
 		if errors.Is(err, upstream.ErrClosed) {
 			return nil, us, upstream.NotDeliveredError(jsonrpc.CodeUpstreamUnavailable, fmt.Sprintf("server %q: %v", srv.name, err))
+		}
+		if re, ok := upstream.AsRPCError(err); ok {
+			return nil, us, re
 		}
 		if cctx.Err() == nil {
 			return nil, us, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q: %v", srv.name, err)

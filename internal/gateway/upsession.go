@@ -46,7 +46,11 @@ type upCall struct {
 // own upstream session, params are the client's initialize params.
 func dialSession(ctx context.Context, s *server, owner *Session, params json.RawMessage) (*upSession, error) {
 	us := &upSession{srv: s, owner: owner, calls: map[string]*upCall{}, progress: map[string]*upCall{}, started: time.Now()}
-	conn, err := s.dialer.Dial(ctx, us.handle)
+	dctx := ctx
+	if owner != nil {
+		dctx = upstream.WithOwner(ctx, owner.meta.Principal)
+	}
+	conn, err := s.dialer.Dial(dctx, us.handle)
 	if err != nil {
 		return nil, fmt.Errorf("connect %s: %w", s.name, err)
 	}

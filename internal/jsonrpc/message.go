@@ -48,6 +48,9 @@ const (
 	// CodeUnauthorized: the request carried no valid token (an HTTP 401
 	// body; also used for a session bound to another principal).
 	CodeUnauthorized = -32017
+	// CodeUpstreamAuthRequired: the user must authorize the gateway at an
+	// upstream server first; data.authorization_url is the page to open.
+	CodeUpstreamAuthRequired = -32018
 	// CodeResourceNotFound is MCP's code for an unknown resource.
 	CodeResourceNotFound = -32002
 )

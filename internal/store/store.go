@@ -178,6 +178,31 @@ var migrations = []string{
 	);
 	CREATE INDEX oauth_access_family ON oauth_access_tokens(family);
 	CREATE INDEX oauth_access_expires ON oauth_access_tokens(expires_ns);`,
+	// 3: the gateway as OAuth client of upstream servers (package
+	// upstreamauth). Secrets are sealed with a key kept outside the store.
+	`CREATE TABLE upstream_oauth_clients (
+		server     TEXT NOT NULL,
+		issuer     TEXT NOT NULL,
+		data_enc   BLOB NOT NULL,      -- sealed registration (client id, secret, method)
+		created_ns INTEGER NOT NULL,
+		PRIMARY KEY (server, issuer)
+	);
+	CREATE TABLE upstream_oauth_tokens (
+		user_key   TEXT NOT NULL,      -- issuer and subject of the user
+		server     TEXT NOT NULL,
+		token_enc  BLOB NOT NULL,      -- sealed access and refresh token
+		expires_ns INTEGER,
+		updated_ns INTEGER NOT NULL,
+		PRIMARY KEY (user_key, server)
+	);
+	CREATE TABLE upstream_oauth_consents (
+		user_key   TEXT NOT NULL,
+		client_id  TEXT NOT NULL,      -- the MCP client the user approved
+		server     TEXT NOT NULL,
+		scopes     TEXT NOT NULL,
+		granted_ns INTEGER NOT NULL,
+		PRIMARY KEY (user_key, client_id, server)
+	);`,
 }
 
 // DB is the database, for packages that keep their own tables in the store

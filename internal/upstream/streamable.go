@@ -21,6 +21,9 @@ type StreamableDialer struct {
 	URL string
 	// Headers are sent on every request (credentials resolved already).
 	Headers http.Header
+	// Credentials, if set, give each session its owner's bearer token
+	// (overriding an Authorization header in Headers).
+	Credentials Credentials
 	Opts    Options
 
 	clientOnce sync.Once
@@ -45,7 +48,7 @@ func (d *StreamableDialer) Kind() string { return "streamable-http" }
 // Dial returns a connection; nothing is sent until the first message.
 func (d *StreamableDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
 	bg, cancel := context.WithCancel(context.Background())
-	return &streamConn{d: d, h: h, client: d.httpClient(), done: make(chan struct{}), bg: bg, cancel: cancel}, nil
+	return &streamConn{d: d, h: h, client: d.httpClient(), done: make(chan struct{}), bg: bg, cancel: cancel, owner: OwnerFrom(ctx)}, nil
 }
 
 type streamConn struct {
@@ -54,6 +57,7 @@ type streamConn struct {
 	client *http.Client
 	bg     context.Context
 	cancel context.CancelFunc
+	owner  any // for Credentials
 
 	mu         sync.Mutex
 	sessionID  string
@@ -97,6 +101,13 @@ func (c *streamConn) newRequest(ctx context.Context, method string, body []byte)
 		for _, v := range vs {
 			req.Header.Add(k, v)
 		}
+	}
+	if cr := c.d.Credentials; cr != nil {
+		tok, err := cr.Token(ctx, c.owner)
+		if err != nil {
+			return nil, err
+		}
+		req.Header.Set("Authorization", "Bearer "+tok)
 	}
 	c.mu.Lock()
 	if c.sessionID != "" {
@@ -183,6 +194,9 @@ func (c *streamConn) post(ctx context.Context, m *Outgoing) error {
 	case resp.StatusCode == http.StatusNotFound && c.hasSession():
 		c.die(ErrSessionExpired)
 		return ErrSessionExpired
+	case (resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden) && c.d.Credentials != nil:
+		_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
+		return c.d.Credentials.Refused(ctx, c.owner, resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
 	case resp.StatusCode < 200 || resp.StatusCode > 299:
 		body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
 		// An error body that is a JSON-RPC response for this id is the
