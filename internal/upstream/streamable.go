@@ -24,7 +24,7 @@ type StreamableDialer struct {
 	// Credentials, if set, give each session its owner's bearer token
 	// (overriding an Authorization header in Headers).
 	Credentials Credentials
-	Opts    Options
+	Opts        Options
 
 	clientOnce sync.Once
 	client     *http.Client
