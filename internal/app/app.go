@@ -24,6 +24,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/store"
 	"github.com/mcpwarden/mcpwarden/internal/tlsconf"
 	"github.com/mcpwarden/mcpwarden/internal/transport"
+	"github.com/mcpwarden/mcpwarden/internal/upstreamauth"
 )
 
 // Options adjust Open.
@@ -49,6 +50,8 @@ type Runtime struct {
 	Auth *auth.ResourceServer
 	// AuthServer is the embedded authorization server (auth.mode embedded).
 	AuthServer *authserver.Server
+	// Upstream is the gateway as OAuth client of upstreams (servers.NAME.oauth).
+	Upstream *upstreamauth.Broker
 }
 
 // Open builds the audit sinks and the gateway and starts the upstreams.
@@ -71,7 +74,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		sinks = append(sinks, sink)
 	}
 	auditStore := (cfg.Audit.Store == nil || *cfg.Audit.Store) && !o.NoAudit
-	if auditStore || (cfg.Auth != nil && cfg.Auth.Mode == config.AuthEmbedded) {
+	if auditStore || (cfg.Auth != nil && cfg.Auth.Mode == config.AuthEmbedded) || upstreamOAuth(cfg) {
 		st, err := store.Open(cfg.Store.Path)
 		if err != nil {
 			rt.Close()
@@ -103,7 +106,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		rt.Close()
 		return nil, err
 	}
-	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit})
+	creds, err := rt.openUpstreamAuth()
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds})
 	if err != nil {
 		rt.Close()
 		return nil, err
@@ -200,6 +208,9 @@ func (rt *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 func (rt *Runtime) routes(handle func(string, http.Handler)) {
 	if rt.AuthServer != nil {
 		rt.AuthServer.Register(handle)
+	}
+	if rt.Upstream != nil {
+		rt.Upstream.Register(handle)
 	}
 }
 

@@ -8,6 +8,8 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/auth"
 	"github.com/mcpwarden/mcpwarden/internal/authserver"
 	"github.com/mcpwarden/mcpwarden/internal/config"
+	"github.com/mcpwarden/mcpwarden/internal/upstream"
+	"github.com/mcpwarden/mcpwarden/internal/upstreamauth"
 )
 
 // openAuth builds the token checks the configuration asks for (nothing
@@ -71,4 +73,69 @@ func (rt *Runtime) openAuth(ctx context.Context) error {
 		return nil
 	}
 	return fmt.Errorf("auth.mode %q", a.Mode)
+}
+
+func upstreamOAuth(cfg *config.Config) bool {
+	for _, name := range cfg.ServerNames() {
+		if sc, _ := cfg.Servers.Get(name); sc.OAuth != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// openUpstreamAuth builds the broker for servers with oauth: and returns
+// their credentials for the gateway.
+func (rt *Runtime) openUpstreamAuth() (map[string]upstream.Credentials, error) {
+	cfg := rt.Cfg
+	if !upstreamOAuth(cfg) {
+		return nil, nil
+	}
+	var servers []upstreamauth.Server
+	for _, name := range cfg.ServerNames() {
+		sc, _ := cfg.Servers.Get(name)
+		if sc.OAuth == nil {
+			continue
+		}
+		secret := ""
+		if sc.OAuth.ClientSecret.String() != "" {
+			v, err := sc.OAuth.ClientSecret.Resolve()
+			if err != nil {
+				return nil, fmt.Errorf("servers.%s.oauth.client_secret: %w", name, err)
+			}
+			secret = v
+		}
+		servers = append(servers, upstreamauth.Server{Name: name, URL: sc.URL, ClientID: sc.OAuth.ClientID, ClientSecret: secret,
+			ClientMetadataURL: sc.OAuth.ClientMetadataURL, Scopes: sc.OAuth.Scopes})
+	}
+	keyFile := ""
+	if cfg.Store.Path != config.MemoryStore {
+		keyFile = cfg.Store.Path + ".key"
+	}
+	b, err := upstreamauth.New(upstreamauth.Options{DB: rt.Store.DB(), KeyFile: keyFile, Base: gatewayOrigin(cfg),
+		Servers: servers, Audit: rt.Audit, Log: rt.Log})
+	if err != nil {
+		return nil, err
+	}
+	rt.Upstream = b
+	creds := map[string]upstream.Credentials{}
+	for _, s := range servers {
+		creds[s.Name] = b.Credentials(s.Name)
+	}
+	return creds, nil
+}
+
+// gatewayOrigin is the gateway's origin as browsers reach it: that of
+// auth.resource when set, else the listen address.
+func gatewayOrigin(cfg *config.Config) string {
+	if cfg.Auth != nil {
+		if u, err := url.Parse(cfg.Auth.Resource); err == nil && u.Host != "" {
+			return u.Scheme + "://" + u.Host
+		}
+	}
+	scheme := "http"
+	if cfg.TLS != nil {
+		scheme = "https"
+	}
+	return scheme + "://" + cfg.Listen
 }

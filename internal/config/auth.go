@@ -342,3 +342,37 @@ func (v *validator) upstreamTLS(p string, s *Server) {
 		}
 	}
 }
+
+func (v *validator) upstreamOAuth(p string, s *Server) {
+	o := s.OAuth
+	if o == nil {
+		return
+	}
+	p += ".oauth"
+	if s.URL == "" || s.Transport == TransportSSE {
+		v.errorf(p, "applies to Streamable HTTP url servers only")
+		return
+	}
+	if s.Sessions == SessionsShared {
+		v.errorf(p, "grants are per user: the server needs sessions: per-client (the default for url servers)")
+	}
+	for _, k := range s.Headers.Keys {
+		if strings.EqualFold(k, "Authorization") {
+			v.errorf(p, "the gateway sends each user's own token; remove the Authorization header")
+		}
+	}
+	if o.ClientSecret.String() != "" {
+		if !o.ClientSecret.IsRef() {
+			v.errorf(p+".client_secret", "must be a reference (env:NAME or file:PATH), never a literal secret")
+		}
+		if o.ClientID == "" {
+			v.errorf(p+".client_secret", "needs client_id")
+		}
+	}
+	if o.ClientMetadataURL != "" {
+		if u, err := url.Parse(o.ClientMetadataURL); err != nil || u.Scheme != "https" || u.Path == "" || u.Fragment != "" {
+			v.errorf(p+".client_metadata_url", "must be an https URL with a path (a client ID metadata document), got %q", truncate(o.ClientMetadataURL))
+		}
+	}
+	v.scopes(p+".scopes", o.Scopes)
+}

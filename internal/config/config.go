@@ -97,6 +97,20 @@ type CertPrincipal struct {
 	Scopes []string `yaml:"scopes"`
 }
 
+// UpstreamOAuth configures the gateway as an upstream's OAuth client.
+type UpstreamOAuth struct {
+	// ClientID (and ClientSecret, a reference) are a registration made
+	// beforehand at the upstream's authorization server. Absent: a client
+	// ID metadata document (ClientMetadataURL) where the server supports
+	// them, else dynamic registration (RFC 7591).
+	ClientID          string `yaml:"client_id"`
+	ClientSecret      Value  `yaml:"client_secret"`
+	ClientMetadataURL string `yaml:"client_metadata_url"`
+	// Scopes to ask for when the server's challenge names none (then its
+	// scopes_supported apply).
+	Scopes []string `yaml:"scopes"`
+}
+
 // UpstreamTLS tightens how an https upstream is verified.
 type UpstreamTLS struct {
 	// CAFile adds roots (PEM) to the system's for this server.
@@ -197,6 +211,13 @@ type Server struct {
 	// TLS adds verification rules for an https url server (extra roots,
 	// a client certificate, certificate pins). URL servers only.
 	TLS *UpstreamTLS `yaml:"tls"`
+
+	// OAuth makes the gateway this server's OAuth client, per user: each
+	// user authorizes the gateway once at the server's authorization
+	// server; the client's own token never goes upstream. URL servers
+	// (Streamable HTTP) with per-client sessions only. `oauth: {}` uses
+	// discovery and dynamic registration.
+	OAuth *UpstreamOAuth `yaml:"oauth"`
 }
 
 // ToolRule decides about the tools a pattern matches. A rule must set
@@ -592,6 +613,11 @@ func (c *Config) applyDefaults(baseDir string) {
 		if sc := c.Servers.Values[name]; sc != nil && sc.TLS != nil {
 			t := sc.TLS
 			t.CAFile, t.CertFile, t.KeyFile = relToOpt(baseDir, t.CAFile), relToOpt(baseDir, t.CertFile), relToOpt(baseDir, t.KeyFile)
+		}
+	}
+	for _, name := range c.Servers.Keys {
+		if sc := c.Servers.Values[name]; sc != nil && sc.OAuth != nil {
+			sc.OAuth.ClientSecret = sc.OAuth.ClientSecret.WithBaseDir(baseDir)
 		}
 	}
 	c.applyAuthDefaults()

@@ -354,6 +354,7 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 	v.scopes(p+".scopes", s.Scopes)
 	v.needsAuth(p+".scopes", s.Scopes)
 	v.upstreamTLS(p, s)
+	v.upstreamOAuth(p, s)
 
 	if s.Policy != nil {
 		if v.has(p + ".policy.default") {

@@ -132,7 +132,12 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		case codeRequestCancelled:
 			st.Outcome = audit.OutcomeCancelled
 		}
-		jerr = jerr.WithData(map[string]any{"correlation_id": correlation})
+		if len(jerr.Data) == 0 || jerr.Data[0] != '{' {
+			jerr = jerr.WithData(map[string]any{"correlation_id": correlation})
+		} else if d, err := jsonrpc.SetField(jerr.Data, "correlation_id", correlation); err == nil {
+			// Keep the data the error carries (a URL elicitation).
+			jerr = &jsonrpc.Error{Code: jerr.Code, Message: jerr.Message, Data: d}
+		}
 		return finish(jsonrpc.NewError(m.ID, jerr), guard.Allowed, st)
 	}
 	st := audit.Status{Outcome: audit.OutcomeOK}

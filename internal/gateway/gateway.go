@@ -68,6 +68,10 @@ type Options struct {
 	SelfPath string
 	// Dialers override how servers are reached (tests); keyed by name.
 	Dialers map[string]upstream.Dialer
+	// Credentials give the named servers each user's own bearer token
+	// (servers.NAME.oauth). Such a server has no gateway-wide session: it
+	// is reached only for users, in their sessions.
+	Credentials map[string]upstream.Credentials
 }
 
 // Gateway aggregates upstream servers into one MCP server.
@@ -215,7 +219,7 @@ func (g *Gateway) Servers() []string {
 func (g *Gateway) Ready() map[string]bool {
 	out := map[string]bool{}
 	for _, s := range g.servers {
-		out[s.name] = s.current() != nil
+		out[s.name] = s.perUser || s.current() != nil
 	}
 	return out
 }

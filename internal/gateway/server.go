@@ -27,6 +27,7 @@ type server struct {
 	cfg            *config.Server
 	dialer         upstream.Dialer
 	shared         bool
+	perUser        bool // reached only with a user's credentials: no gateway session
 	timeout        time.Duration
 	connectTimeout time.Duration
 	backoff0       time.Duration
@@ -140,7 +141,9 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 		if sc.Transport == config.TransportSSE {
 			s.dialer = &upstream.SSEDialer{URL: sc.URL, Headers: h, Opts: uopts}
 		} else {
-			s.dialer = &upstream.StreamableDialer{URL: sc.URL, Headers: h, Opts: uopts}
+			cr := opts.Credentials[sc.Name]
+			s.dialer = &upstream.StreamableDialer{URL: sc.URL, Headers: h, Opts: uopts, Credentials: cr}
+			s.perUser = cr != nil
 		}
 	}
 	return s, nil
@@ -148,6 +151,9 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 
 // start dials the main session once, then keeps it alive in the background.
 func (s *server) start(ctx context.Context) {
+	if s.perUser {
+		return // no gateway-wide session: each user's session connects with their credentials
+	}
 	err := s.connect(ctx)
 	if err != nil {
 		s.g.log.Warn("upstream unavailable; retrying in background", "server", s.name, "err", err)

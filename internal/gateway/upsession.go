@@ -62,6 +62,10 @@ func dialSession(ctx context.Context, s *server, owner *Session, params json.Raw
 	}
 	if resp.Error != nil {
 		_ = conn.Close()
+		if resp.Error.Code == jsonrpc.CodeURLElicitationRequired {
+			// The user must act first (authorize the gateway there).
+			return nil, fmt.Errorf("initialize %s: %w", s.name, &upstream.ClientError{E: resp.Error})
+		}
 		return nil, fmt.Errorf("initialize %s: upstream error %d: %s", s.name, resp.Error.Code, resp.Error.Message)
 	}
 	var ir initResult

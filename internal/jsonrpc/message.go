@@ -48,9 +48,11 @@ const (
 	// CodeUnauthorized: the request carried no valid token (an HTTP 401
 	// body; also used for a session bound to another principal).
 	CodeUnauthorized = -32017
-	// CodeUpstreamAuthRequired: the user must authorize the gateway at an
-	// upstream server first; data.authorization_url is the page to open.
-	CodeUpstreamAuthRequired = -32018
+	// CodeURLElicitationRequired is MCP's URLElicitationRequiredError
+	// (2025-11-25): the request can proceed once the user has completed
+	// the URL-mode elicitations in data.elicitations (here: authorizing the
+	// gateway at an upstream server).
+	CodeURLElicitationRequired = -32042
 	// CodeResourceNotFound is MCP's code for an unknown resource.
 	CodeResourceNotFound = -32002
 )

@@ -13,8 +13,9 @@ import (
 // client's token. Implementations are the per-user OAuth broker and token
 // exchange.
 type Credentials interface {
-	// Token returns the access token for owner's requests to the server,
-	// or an error that tells the client what to do (see RPCError).
+	// Token returns the access token for owner's requests to the server
+	// ("" to send none), or an error that tells the client what to do
+	// (see RPCError).
 	Token(ctx context.Context, owner any) (string, error)
 	// Refused is told that the server answered 401 or 403 with the given
 	// WWW-Authenticate challenge; it returns the error for the caller (and
@@ -48,3 +49,10 @@ func AsRPCError(err error) (*jsonrpc.Error, bool) {
 	}
 	return nil, false
 }
+
+// ClientError carries a JSON-RPC error the upstream path produced for the
+// client (for example while a session was being set up).
+type ClientError struct{ E *jsonrpc.Error }
+
+func (e *ClientError) Error() string            { return e.E.Message }
+func (e *ClientError) RPCError() *jsonrpc.Error { return e.E }

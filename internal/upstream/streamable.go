@@ -107,7 +107,10 @@ func (c *streamConn) newRequest(ctx context.Context, method string, body []byte)
 		if err != nil {
 			return nil, err
 		}
-		req.Header.Set("Authorization", "Bearer "+tok)
+		req.Header.Del("Authorization")
+		if tok != "" {
+			req.Header.Set("Authorization", "Bearer "+tok)
+		}
 	}
 	c.mu.Lock()
 	if c.sessionID != "" {
@@ -150,7 +153,10 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 			return nil // the caller gave up; it no longer waits for a response
 		}
 		resp := errorResponse(m.ID, errorCodeFor(err), "upstream "+c.d.URL+": "+err.Error())
-		if errors.Is(err, ErrSessionExpired) {
+		if re, ok := AsRPCError(err); ok {
+			// An error meant for the client (authorization required).
+			resp = &jsonrpc.Message{Raw: jsonrpc.NewError(m.ID, re), Kind: jsonrpc.KindResponse, ID: m.ID, Error: re}
+		} else if errors.Is(err, ErrSessionExpired) {
 			// This POST itself got 404: the upstream did not act on it.
 			e := NotDeliveredError(resp.Error.Code, resp.Error.Message)
 			resp = &jsonrpc.Message{Raw: jsonrpc.NewError(m.ID, e), Kind: jsonrpc.KindResponse, ID: m.ID, Error: e}
@@ -361,9 +367,14 @@ func (c *streamConn) getLoop() {
 		case resp.StatusCode == http.StatusMethodNotAllowed:
 			resp.Body.Close()
 			return // the server offers no standalone stream
-		case resp.StatusCode == http.StatusNotFound:
+		case resp.StatusCode == http.StatusNotFound && c.hasSession():
 			resp.Body.Close()
 			c.die(ErrSessionExpired)
+			return
+		case resp.StatusCode == http.StatusNotFound:
+			// No session to have expired: a (stateless) server that has
+			// no standalone stream here; like 405.
+			resp.Body.Close()
 			return
 		case resp.StatusCode != http.StatusOK:
 			resp.Body.Close()
