@@ -220,6 +220,12 @@ func (c creds) Token(ctx context.Context, owner any) (string, error) {
 		// is not bothered.
 		return "", nil
 	}
+	// The grant is the user's; each MCP client of theirs must have been
+	// approved to use it (a grant made through one client never serves
+	// another without the user's consent).
+	if !c.b.consented(ctx, p, c.t.Name, nil) {
+		return "", c.b.required(p, c.t, nil, "this client has not been approved to use your authorization there")
+	}
 	if tok.Expiry.IsZero() || time.Until(tok.Expiry) > 30*time.Second {
 		return tok.AccessToken, nil
 	}

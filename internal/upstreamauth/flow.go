@@ -365,6 +365,16 @@ func (b *Broker) authorize(w http.ResponseWriter, r *http.Request) {
 		_, _ = b.db.ExecContext(r.Context(), `INSERT OR REPLACE INTO upstream_oauth_consents (user_key, client_id, server, scopes, granted_ns) VALUES (?, ?, ?, ?, ?)`,
 			userKey(f.owner), f.owner.ClientID, t.Name, strings.Join(scopes, " "), time.Now().UnixNano())
 		b.event(f.owner, "upstream.consent", t.Name, "consent given for scopes "+strings.Join(scopes, " "))
+		if len(f.scopes) == 0 {
+			// Only this client's approval was missing: the user's grant
+			// exists and serves it from now on.
+			if tok, _ := b.load(r.Context(), userKey(f.owner), t.Name); tok != nil {
+				b.finish(f)
+				w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+				_, _ = io.WriteString(w, "Approved: this client may now use your connection to "+t.Name+". Return to your MCP client and retry.\n")
+				return
+			}
+		}
 		b.redirect(w, r, f, t, d, scopes)
 	default:
 		w.Header().Set("Allow", "GET, POST")
