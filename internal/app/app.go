@@ -117,6 +117,9 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		return nil, err
 	}
 	rt.Gateway = gw
+	if rt.Upstream != nil {
+		rt.Upstream.OnAuthorized = gw.ListChanged
+	}
 	gw.Start(ctx)
 	return rt, nil
 }

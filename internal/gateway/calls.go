@@ -10,6 +10,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
 
 // call handles tools/call, prompts/get and resources/read: route, guard,
@@ -120,6 +121,19 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 	if g.auditFailed.Load() {
 		return deny(guard.Decision{Action: guard.Deny, Guard: "audit", Code: jsonrpc.CodeAuditFailed,
 			Reason: "the audit log could not be written: calls are refused until it can (fail closed)"})
+	}
+	if m.Method == "tools/call" && srv.perUser && gc.Name == AuthorizeTool {
+		// The listed stand-in of a server the user has not authorized:
+		// connecting answers with the URL elicitation, or says it is done.
+		if _, err := s.upstreamFor(ctx, srv); err != nil {
+			if re, ok := upstream.AsRPCError(err); ok {
+				return finish(jsonrpc.NewError(m.ID, re), guard.Allowed, audit.Status{Outcome: audit.OutcomeError, ErrorCode: re.Code, ErrorMessage: re.Message})
+			}
+			return finish(jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q is unavailable: %v", srv.name, err)), guard.Allowed,
+				audit.Status{Outcome: audit.OutcomeUnavailable, ErrorCode: jsonrpc.CodeUpstreamUnavailable, ErrorMessage: err.Error()})
+		}
+		return finish(jsonrpc.NewResult(m.ID, map[string]any{"content": []map[string]any{{"type": "text",
+			"text": "mcpwarden is connected to " + srv.name + " for you; list the tools again to see its tools."}}}), guard.Allowed, audit.Status{Outcome: audit.OutcomeOK})
 	}
 	r, jerr := s.forwardMsg(ctx, srv, m, params, reply, correlation)
 	if jerr != nil {

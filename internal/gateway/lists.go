@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -14,6 +15,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
 
 // listKind describes one list method.
@@ -102,15 +104,22 @@ func (s *Session) list(ctx context.Context, m *jsonrpc.Message, l listKind) []by
 			upCursor = cur.Cursor
 		}
 		us, err := s.upstreamFor(ctx, srv)
-		if err != nil {
-			unavailable = append(unavailable, srv.name)
-			continue
+		var res *listResult
+		if err == nil {
+			lctx, cancel := context.WithTimeout(ctx, srv.timeout)
+			res, err = us.list(lctx, l.method, upCursor)
+			cancel()
 		}
-		lctx, cancel := context.WithTimeout(ctx, srv.timeout)
-		res, err := us.list(lctx, l.method, upCursor)
-		cancel()
 		if err != nil {
 			unavailable = append(unavailable, srv.name)
+			if l.kind == "tool" && srv.perUser && needsAuthorization(err) {
+				// The user has not authorized the gateway there yet: list
+				// the one tool that starts it, so they can see why the
+				// server's tools are missing.
+				if out, why := s.exposeItem(ctx, srv, l, authorizeToolDef(srv.name)); why == "" {
+					items = append(items, out)
+				}
+			}
 			continue
 		}
 		for _, item := range res.items(l.field) {
@@ -298,4 +307,38 @@ func compileTemplate(tmpl string) (*regexp.Regexp, error) {
 	}
 	b.WriteString("$")
 	return regexp.Compile(b.String())
+}
+
+// AuthorizeTool is the tool listed for a server that needs the user's
+// authorization (servers.NAME.oauth) before its own tools can be listed.
+const AuthorizeTool = "mcpwarden-authorize"
+
+func authorizeToolDef(server string) json.RawMessage {
+	b, _ := json.Marshal(map[string]any{
+		"name":  AuthorizeTool,
+		"title": "Connect " + server,
+		"description": "Server " + server + " needs you to authorize mcpwarden at it before its tools appear. " +
+			"Calling this returns the link to open in a browser (an MCP URL elicitation); after that, list the tools again.",
+		"inputSchema": map[string]any{"type": "object", "properties": map[string]any{}},
+		"annotations": map[string]any{"readOnlyHint": true, "openWorldHint": false},
+	})
+	return b
+}
+
+// needsAuthorization reports whether err says the user must authorize the
+// gateway at the upstream (a URL elicitation).
+func needsAuthorization(err error) bool {
+	if re, ok := upstream.AsRPCError(err); ok && re.Code == jsonrpc.CodeURLElicitationRequired {
+		return true
+	}
+	var je *jsonrpc.Error
+	return errors.As(err, &je) && je.Code == jsonrpc.CodeURLElicitationRequired
+}
+
+// ListChanged tells every client that the named server's lists may have
+// changed (for example after a user authorized the gateway there).
+func (g *Gateway) ListChanged(server string) {
+	if s, ok := g.byName[server]; ok {
+		g.notifyListChanged(s, "notifications/tools/list_changed")
+	}
 }

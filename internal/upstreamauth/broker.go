@@ -86,6 +86,10 @@ type Broker struct {
 
 	mu    sync.Mutex
 	flows map[string]*flow
+
+	// OnAuthorized, if set, is told when a user authorized the gateway at
+	// a server (the gateway then tells clients its tool list changed).
+	OnAuthorized func(server string)
 }
 
 // target is a server and what was learned about its authorization.

@@ -18,6 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -291,6 +292,11 @@ store: {path: a.db}
 	// client-x (its own principal at A) calls a tool of B: A answers with
 	// a URL elicitation; the user approves at A and signs in at B as bob.
 	csX := connect(t, a.base+"/mcp", x.token(t, a.base))
+	// Before any authorization, the listing shows the stand-in tool that
+	// starts it, not B's tools.
+	if names := toolNames(t, csX); !slices.Contains(names, "b__mcpwarden-authorize") || slices.Contains(names, "b__echo") {
+		t.Fatalf("tools before authorizing: %v", names)
+	}
 	link, _ := call(t, csX)
 	if !strings.HasPrefix(link, a.base+"/oauth/upstream/authorize?flow=") {
 		t.Fatalf("link %q", link)
@@ -304,6 +310,9 @@ store: {path: a.db}
 	}
 	if _, text := call(t, csX); !strings.Contains(text, "hello B") {
 		t.Fatalf("after authorizing: %q", text)
+	}
+	if names := toolNames(t, csX); slices.Contains(names, "b__mcpwarden-authorize") || !slices.Contains(names, "b__echo") {
+		t.Fatalf("tools after authorizing: %v", names)
 	}
 	// B saw bob (A's grant), never client-x's token from A.
 	if !auditHas(t, filepath.Join(b.dir, "audit.jsonl"), `"type":"tools/call"`, `"subject":"bob"`) {
@@ -354,4 +363,19 @@ func auditHas(t *testing.T, path string, subs ...string) bool {
 		}
 	}
 	return false
+}
+
+func toolNames(t *testing.T, cs *mcp.ClientSession) []string {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := cs.ListTools(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, tl := range res.Tools {
+		out = append(out, tl.Name)
+	}
+	return out
 }

@@ -455,6 +455,9 @@ func (b *Broker) callback(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	b.event(f.owner, "upstream.authorized", t.Name, "")
+	if b.OnAuthorized != nil {
+		b.OnAuthorized(t.Name)
+	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	_, _ = io.WriteString(w, "mcpwarden is connected to "+t.Name+". Return to your MCP client and retry.\n")
 }
