@@ -131,7 +131,7 @@ func (rt *Runtime) HTTPServer() *transport.HTTPServer {
 		Path: cfg.Path, MaxBodyBytes: cfg.MaxBodyBytes, AllowedOrigins: cfg.AllowedOrigins,
 		LoopbackOnly: config.IsLoopbackListen(cfg.Listen), IdleTimeout: cfg.SessionIdleTimeout.D(),
 		Logger: rt.Log, Audit: rt.Audit, Auth: rt.Auth, KnownScopes: cfg.AllScopes(),
-		Routes: rt.routes, CertPrincipals: certPrincipals(cfg),
+		Routes: rt.routes, CertPrincipals: certPrincipals(cfg), OnRevoke: rt.revoked,
 	})
 }
 
@@ -231,4 +231,12 @@ func certPrincipals(cfg *config.Config) map[string][]string {
 		out[id] = scopes
 	}
 	return out
+}
+
+// revoked records a token the gateway revoked (a one-shot scope was used)
+// at the embedded authorization server, so it stays revoked.
+func (rt *Runtime) revoked(id *auth.Identity) {
+	if rt.AuthServer != nil && id != nil {
+		rt.AuthServer.RevokeToken(context.Background(), id.TokenID, id.Expiry, "one-shot scope used")
+	}
 }

@@ -353,6 +353,14 @@ func (s *Server) knownOnly(scopes []string) []string {
 	return out
 }
 
+// RevokeToken revokes an access token by jti (the gateway's one-shot
+// scopes): recorded in the store, so it stays revoked after a restart.
+func (s *Server) RevokeToken(ctx context.Context, jti string, exp time.Time, reason string) {
+	if jti != "" {
+		s.revokeAccess(ctx, jti, exp, reason)
+	}
+}
+
 // revokeAccess revokes one access token here and at the gateway.
 func (s *Server) revokeAccess(ctx context.Context, jti string, exp time.Time, reason string) {
 	_, _ = s.db.ExecContext(ctx, `UPDATE oauth_access_tokens SET revoked = 1 WHERE jti = ?`, jti)
