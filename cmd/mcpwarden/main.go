@@ -82,6 +82,7 @@ func newRoot() *cobra.Command {
 					}
 				}
 			}
+			problems = append(problems, startupProblems(cfg)...)
 			if !config.IsLoopbackListen(cfg.Listen) && !cfg.Authenticated() {
 				problems = append(problems, fmt.Sprintf("listen: %s is not a loopback address; serve refuses it unless requests are authenticated (auth:, or tls.principals with client certificates)", cfg.Listen))
 			}
@@ -207,4 +208,57 @@ func runStdio(parent context.Context, cfgPath, logLevel string) error {
 	}
 	defer rt.Close()
 	return transport.ServeStdio(ctx, rt.Gateway, os.Stdin, os.Stdout, transport.StdioOptions{MaxMessageBytes: int(rt.Cfg.MaxBodyBytes), Logger: rt.Log})
+}
+
+// startupProblems are what serve would fail on at startup beyond the
+// file itself: references that do not resolve and files that cannot be
+// read (keys, certificates).
+func startupProblems(cfg *config.Config) []string {
+	var out []string
+	ref := func(path string, v config.Value) {
+		if v.String() == "" {
+			return
+		}
+		if _, err := v.Resolve(); err != nil {
+			out = append(out, fmt.Sprintf("%s: %v", path, err))
+		}
+	}
+	file := func(path, f string) {
+		if f == "" {
+			return
+		}
+		if _, err := os.ReadFile(f); err != nil {
+			out = append(out, fmt.Sprintf("%s: %v", path, err))
+		}
+	}
+	if a := cfg.Auth; a != nil {
+		for _, u := range a.Users.Keys {
+			ref("auth.users."+u, a.Users.Values[u])
+		}
+		for _, id := range a.Clients.Keys {
+			if c := a.Clients.Values[id]; c != nil {
+				file("auth.clients."+id+".jwks_file", c.JWKSFile)
+			}
+		}
+		if a.Introspection != nil {
+			ref("auth.introspection.client_secret", a.Introspection.ClientSecret)
+		}
+	}
+	if t := cfg.TLS; t != nil {
+		file("tls.cert_file", t.CertFile)
+		file("tls.key_file", t.KeyFile)
+		file("tls.client_ca_file", t.ClientCAFile)
+	}
+	for _, name := range cfg.ServerNames() {
+		sc, _ := cfg.Servers.Get(name)
+		if t := sc.TLS; t != nil {
+			file("servers."+name+".tls.ca_file", t.CAFile)
+			file("servers."+name+".tls.cert_file", t.CertFile)
+			file("servers."+name+".tls.key_file", t.KeyFile)
+		}
+		if o := sc.OAuth; o != nil {
+			ref("servers."+name+".oauth.client_secret", o.ClientSecret)
+		}
+	}
+	return out
 }

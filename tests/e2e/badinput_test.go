@@ -242,6 +242,10 @@ func TestBadConfigNamesKeyAndLine(t *testing.T) {
 		{"servers:\n  ev:\n    command: x\n    tools:\n      get-env: {allow: maybe}\n", `mcpwarden.yaml:5: servers.ev.tools.get-env.allow`},
 		{"servers:\n  docs:\n    url: http://127.0.0.1:1/mcp\n    headers: {Authorization: \"Bearer abc\"}\n", `servers.docs.headers.Authorization`},
 		{"servers:\n  ev:\n    command: x\n    url: http://127.0.0.1/\n", `servers.ev`},
+		{"auth:\n  clients:\n    ci-bot: {grant_types: [client_credentials], jwks_file: missing.json}\nservers:\n  ev: {command: x}\n", `auth.clients.ci-bot.jwks_file: open`},
+		{"auth:\n  users: {alice: \"env:MCPW_TEST_UNSET_PW\"}\nservers:\n  ev: {command: x}\n", `auth.users.alice: env:MCPW_TEST_UNSET_PW`},
+		{"auth:\n  users: {alice: hunter2hunter2}\nservers:\n  ev: {command: x}\n", `auth.users.alice: a password must be a reference`},
+		{"tls: {cert_file: nope.pem, key_file: nope.key}\nservers:\n  ev: {command: x}\n", `tls.cert_file: open`},
 	}
 	for i, tc := range cases {
 		dir := t.TempDir()
