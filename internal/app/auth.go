@@ -89,7 +89,7 @@ func upstreamOAuth(cfg *config.Config) bool {
 func (rt *Runtime) openUpstreamAuth() (map[string]upstream.Credentials, error) {
 	cfg := rt.Cfg
 	if !upstreamOAuth(cfg) {
-		return nil, nil
+		return tokenExchanges(cfg)
 	}
 	var servers []upstreamauth.Server
 	for _, name := range cfg.ServerNames() {
@@ -118,11 +118,37 @@ func (rt *Runtime) openUpstreamAuth() (map[string]upstream.Credentials, error) {
 		return nil, err
 	}
 	rt.Upstream = b
-	creds := map[string]upstream.Credentials{}
+	creds, err := tokenExchanges(cfg)
+	if err != nil {
+		return nil, err
+	}
 	for _, s := range servers {
 		creds[s.Name] = b.Credentials(s.Name)
 	}
 	return creds, nil
+}
+
+// tokenExchanges are the credentials of servers with token_exchange.
+func tokenExchanges(cfg *config.Config) (map[string]upstream.Credentials, error) {
+	out := map[string]upstream.Credentials{}
+	for _, name := range cfg.ServerNames() {
+		sc, _ := cfg.Servers.Get(name)
+		x := sc.TokenExchange
+		if x == nil {
+			continue
+		}
+		secret, err := x.ClientSecret.Resolve()
+		if err != nil {
+			return nil, fmt.Errorf("servers.%s.token_exchange.client_secret: %w", name, err)
+		}
+		issuer := ""
+		if cfg.Auth != nil {
+			issuer = cfg.Auth.Issuer
+		}
+		out[name] = &upstreamauth.Exchange{Server: name, TokenEndpoint: x.TokenEndpoint, Issuer: issuer, ClientID: x.ClientID,
+			ClientSecret: secret, Audience: x.Audience, Scopes: x.Scopes}
+	}
+	return out, nil
 }
 
 // gatewayOrigin is the gateway's origin as browsers reach it: that of

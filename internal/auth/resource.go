@@ -270,3 +270,17 @@ func AudienceMatches(aud []string, resource string) bool {
 	}
 	return false
 }
+
+type subjectKey struct{}
+
+// WithSubjectToken returns ctx carrying the request's own bearer token, for
+// token exchange (RFC 8693) on its behalf. It lives as long as the request.
+func WithSubjectToken(ctx context.Context, tok string) context.Context {
+	return context.WithValue(ctx, subjectKey{}, tok)
+}
+
+// SubjectTokenFrom returns the token set by WithSubjectToken.
+func SubjectTokenFrom(ctx context.Context) (string, bool) {
+	t, ok := ctx.Value(subjectKey{}).(string)
+	return t, ok && t != ""
+}

@@ -376,3 +376,43 @@ func (v *validator) upstreamOAuth(p string, s *Server) {
 	}
 	v.scopes(p+".scopes", o.Scopes)
 }
+
+func (v *validator) tokenExchange(p string, s *Server) {
+	x := s.TokenExchange
+	if x == nil {
+		return
+	}
+	p += ".token_exchange"
+	if s.URL == "" || s.Transport == TransportSSE {
+		v.errorf(p, "applies to Streamable HTTP url servers only")
+		return
+	}
+	if s.OAuth != nil {
+		v.errorf(p, "a server gets its users' tokens by oauth or by token_exchange, not both")
+	}
+	if s.Sessions == SessionsShared {
+		v.errorf(p, "tokens are per user: the server needs sessions: per-client (the default for url servers)")
+	}
+	if a := v.cfg.Auth; a == nil || a.Issuer == "" {
+		if x.TokenEndpoint == "" {
+			v.errorf(p, "exchanges the users' tokens from an external identity provider: set auth.issuer (or token_endpoint)")
+		}
+	}
+	if x.ClientID == "" {
+		v.errorf(p+".client_id", "required: the gateway authenticates at the token endpoint")
+	}
+	if x.ClientSecret.String() == "" {
+		v.errorf(p+".client_secret", "required (an env: or file: reference)")
+	} else if !x.ClientSecret.IsRef() {
+		v.errorf(p+".client_secret", "must be a reference (env:NAME or file:PATH), never a literal secret")
+	}
+	if x.TokenEndpoint != "" {
+		v.authURL(p+".token_endpoint", x.TokenEndpoint)
+	}
+	for _, k := range s.Headers.Keys {
+		if strings.EqualFold(k, "Authorization") {
+			v.errorf(p, "the gateway sends each user's exchanged token; remove the Authorization header")
+		}
+	}
+	v.scopes(p+".scopes", x.Scopes)
+}

@@ -111,6 +111,22 @@ type UpstreamOAuth struct {
 	Scopes []string `yaml:"scopes"`
 }
 
+// TokenExchange configures RFC 8693 token exchange for an upstream.
+type TokenExchange struct {
+	// TokenEndpoint of the identity provider. Default: discovered from
+	// auth.issuer.
+	TokenEndpoint string `yaml:"token_endpoint"`
+	// ClientID and ClientSecret (a reference) authenticate the gateway at
+	// the token endpoint (HTTP Basic).
+	ClientID     string `yaml:"client_id"`
+	ClientSecret Value  `yaml:"client_secret"`
+	// Audience is the upstream's resource URI (sent as audience and
+	// resource). Default: the server's url.
+	Audience string `yaml:"audience"`
+	// Scopes to ask for.
+	Scopes []string `yaml:"scopes"`
+}
+
 // UpstreamTLS tightens how an https upstream is verified.
 type UpstreamTLS struct {
 	// CAFile adds roots (PEM) to the system's for this server.
@@ -218,6 +234,13 @@ type Server struct {
 	// (Streamable HTTP) with per-client sessions only. `oauth: {}` uses
 	// discovery and dynamic registration.
 	OAuth *UpstreamOAuth `yaml:"oauth"`
+
+	// TokenExchange gets each user's token for this server by RFC 8693
+	// token exchange at the identity provider (auth.issuer): the user's
+	// token for the gateway is exchanged for one meant for this server.
+	// URL (Streamable HTTP) servers with per-client sessions only; needs
+	// an external auth.issuer.
+	TokenExchange *TokenExchange `yaml:"token_exchange"`
 }
 
 // ToolRule decides about the tools a pattern matches. A rule must set
@@ -618,6 +641,14 @@ func (c *Config) applyDefaults(baseDir string) {
 	for _, name := range c.Servers.Keys {
 		if sc := c.Servers.Values[name]; sc != nil && sc.OAuth != nil {
 			sc.OAuth.ClientSecret = sc.OAuth.ClientSecret.WithBaseDir(baseDir)
+		}
+	}
+	for _, name := range c.Servers.Keys {
+		if sc := c.Servers.Values[name]; sc != nil && sc.TokenExchange != nil {
+			sc.TokenExchange.ClientSecret = sc.TokenExchange.ClientSecret.WithBaseDir(baseDir)
+			if sc.TokenExchange.Audience == "" {
+				sc.TokenExchange.Audience = sc.URL
+			}
 		}
 	}
 	c.applyAuthDefaults()

@@ -355,6 +355,7 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 	v.needsAuth(p+".scopes", s.Scopes)
 	v.upstreamTLS(p, s)
 	v.upstreamOAuth(p, s)
+	v.tokenExchange(p, s)
 
 	if s.Policy != nil {
 		if v.has(p + ".policy.default") {

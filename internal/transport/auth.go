@@ -128,6 +128,9 @@ func (hs *httpSession) requestContext(r *http.Request) (context.Context, *guard.
 		return hs.ctx, nil
 	}
 	ctx := guard.WithPrincipal(hs.ctx, p)
+	if tok, err := auth.BearerToken(r); err == nil {
+		ctx = auth.WithSubjectToken(ctx, tok) // for token exchange on this request's behalf
+	}
 	return guard.WithRequestState(ctx)
 }
 

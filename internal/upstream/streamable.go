@@ -144,10 +144,13 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 	// response and every message of its stream go through the Handler.
 	// The POST lives as long as the caller's context (the call, bounded by
 	// its timeout) and the connection.
-	pctx, pcancel := context.WithCancel(c.bg)
+	// It carries the caller's values (the user's token for credentials).
+	pctx, pcancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, pcancel)
+	stopBg := context.AfterFunc(c.bg, pcancel)
 	defer pcancel()
 	defer stop()
+	defer stopBg()
 	if err := c.post(pctx, m); err != nil {
 		if pctx.Err() != nil && c.bg.Err() == nil {
 			return nil // the caller gave up; it no longer waits for a response

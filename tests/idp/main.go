@@ -21,12 +21,14 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
@@ -40,6 +42,15 @@ const (
 	sid1, sid1Secret = "sid1", "verysecret"
 	sid2, sid2Secret = "sid2", "verysecret2"
 )
+
+// The gateway's confidential client for RFC 8693 token exchange
+// (client_secret_basic only: zitadel reads token-exchange client
+// credentials from the Authorization header alone).
+const gw, gwSecret = "gateway", "gatewaysecret"
+
+// exchangeSubjectAud, if set (--exchange-subject-aud), is the audience a
+// subject_token must carry to be exchanged (the gateway's resource URI).
+var exchangeSubjectAud string
 
 // jwtClient makes a service user's access tokens JWTs; id, if set,
 // renames it (sid2 is the example's sid1 under another id).
@@ -106,8 +117,74 @@ func (s idpStorage) GetPrivateClaimsFromScopes(ctx context.Context, userID, clie
 	return claims, nil
 }
 
+// GetClientByClientID: the gateway client's access tokens are JWTs.
+func (s idpStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
+	c, err := s.Storage.GetClientByClientID(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if id == gw {
+		return jwtClient{Client: c}, nil
+	}
+	return c, nil
+}
+
+// ValidateTokenExchangeRequest replaces the example's policy, which looks
+// the subject up as a user (a nil-pointer panic for service users such as
+// sid1), and issues refresh tokens unless asked otherwise.
+func (s idpStorage) ValidateTokenExchangeRequest(ctx context.Context, req op.TokenExchangeRequest) error {
+	if req.GetClientID() != gw {
+		return oidc.ErrUnauthorizedClient().WithDescription("client may not exchange tokens")
+	}
+	if req.GetExchangeSubjectTokenType() != oidc.AccessTokenType {
+		return oidc.ErrInvalidRequest().WithDescription("subject_token_type must be an access token")
+	}
+	switch req.GetRequestedTokenType() {
+	case "":
+		req.SetRequestedTokenType(oidc.AccessTokenType)
+	case oidc.AccessTokenType:
+	default:
+		return oidc.ErrInvalidRequest().WithDescription("requested_token_type must be an access token")
+	}
+	if len(req.GetAudience()) != 1 {
+		return oidc.ErrInvalidTarget().WithDescription("exactly one audience or resource is required")
+	}
+	if exchangeSubjectAud != "" {
+		var aud oidc.Audience
+		if b, err := json.Marshal(req.GetExchangeSubjectTokenClaims()["aud"]); err == nil {
+			_ = aud.UnmarshalJSON(b)
+		}
+		if !slices.Contains(aud, exchangeSubjectAud) {
+			return oidc.ErrInvalidRequest().WithDescription("subject_token was not issued for the gateway")
+		}
+	}
+	return nil
+}
+
+// GetPrivateClaimsFromTokenExchangeRequest adds the "scope" claim and an
+// RFC 8693 "act" claim naming the exchanging client (a prior act nested).
+func (s idpStorage) GetPrivateClaimsFromTokenExchangeRequest(ctx context.Context, req op.TokenExchangeRequest) (map[string]any, error) {
+	claims, err := s.Storage.GetPrivateClaimsFromTokenExchangeRequest(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	if claims == nil {
+		claims = map[string]any{}
+	}
+	if scopes := req.GetScopes(); len(scopes) > 0 {
+		claims["scope"] = strings.Join(scopes, " ")
+	}
+	act := map[string]any{"sub": req.GetClientID()}
+	if prev, ok := req.GetExchangeSubjectTokenClaims()["act"]; ok {
+		act["act"] = prev
+	}
+	claims["act"] = act
+	return claims, nil
+}
+
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback only)")
+	flag.StringVar(&exchangeSubjectAud, "exchange-subject-aud", "", "token exchange: required subject_token audience (empty: any)")
 	flag.Parse()
 	host, _, err := net.SplitHostPort(*addr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
@@ -120,13 +197,20 @@ func main() {
 		os.Exit(1)
 	}
 	issuer := fmt.Sprintf("http://%s/", ln.Addr())
-	st := idpStorage{storage.NewStorage(storage.NewUserStore(issuer))}
+	st := idpStorage{storage.NewStorageWithClients(storage.NewUserStore(issuer),
+		map[string]*storage.Client{gw: storage.WebClient(gw, gwSecret)})}
 	router := exampleop.SetupServer(issuer, st, nil, false)
 	fmt.Println("ISSUER", issuer)
 	err = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/oauth/token") {
 			if res := r.FormValue("resource"); res != "" {
 				r = r.WithContext(context.WithValue(r.Context(), resourceKey{}, res))
+			}
+			// Token exchange: zitadel puts only "audience" into aud, so an
+			// RFC 8707 "resource" stands in for a missing "audience".
+			if r.PostForm.Get("grant_type") == string(oidc.GrantTypeTokenExchange) &&
+				len(r.PostForm["audience"]) == 0 && len(r.PostForm["resource"]) > 0 {
+				r.Form["audience"] = r.PostForm["resource"]
 			}
 		}
 		router.ServeHTTP(w, r)
