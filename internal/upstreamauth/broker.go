@@ -417,3 +417,34 @@ func (b *Broker) event(p guard.Principal, typ, server, reason string) {
 		b.log.Error("upstream authorization audit event not written", "type", typ, "err", err)
 	}
 }
+
+// Expire marks every user's access token for server as expired, so that
+// the next request refreshes it (for example after the server rotated its
+// keys). Grants without a refresh token then need the user again.
+func (b *Broker) Expire(ctx context.Context, server string) (int, error) {
+	rows, err := b.db.QueryContext(ctx, `SELECT user_key FROM upstream_oauth_tokens WHERE server = ?`, server)
+	if err != nil {
+		return 0, err
+	}
+	var users []string
+	for rows.Next() {
+		var u string
+		if rows.Scan(&u) == nil {
+			users = append(users, u)
+		}
+	}
+	rows.Close()
+	n := 0
+	for _, u := range users {
+		tok, err := b.load(ctx, u, server)
+		if err != nil || tok == nil {
+			continue
+		}
+		tok.Expiry = time.Now().Add(-time.Second)
+		if err := b.store(ctx, u, server, tok); err != nil {
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -314,6 +314,20 @@ store: {path: a.db}
 	if names := toolNames(t, csX); slices.Contains(names, "b__mcpwarden-authorize") || !slices.Contains(names, "b__echo") {
 		t.Fatalf("tools after authorizing: %v", names)
 	}
+	// An expired access token is refreshed with the refresh token (B
+	// rotates it), without asking the user again. A fresh client session
+	// dials B anew, so the stored token is used (and refreshed) now.
+	if n, err := a.rt.Upstream.Expire(context.Background(), "b"); err != nil || n != 1 {
+		t.Fatalf("expire: %d %v", n, err)
+	}
+	issuedBefore := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`)
+	csX2 := connect(t, a.base+"/mcp", x.token(t, a.base))
+	if link, text := call(t, csX2); link != "" || !strings.Contains(text, "hello B") {
+		t.Fatalf("after expiry: link %q text %q (want a silent refresh)", link, text)
+	}
+	if after := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`); after != issuedBefore+1 {
+		t.Fatalf("B issued %d tokens on refresh, want 1", after-issuedBefore)
+	}
 	// B saw bob (A's grant), never client-x's token from A.
 	if !auditHas(t, filepath.Join(b.dir, "audit.jsonl"), `"type":"tools/call"`, `"subject":"bob"`) {
 		t.Fatal("B did not record bob's call")
@@ -378,4 +392,13 @@ func toolNames(t *testing.T, cs *mcp.ClientSession) []string {
 		out = append(out, tl.Name)
 	}
 	return out
+}
+
+func readFile(t *testing.T, p string) string {
+	t.Helper()
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
