@@ -168,6 +168,12 @@ servers:
     tls: {ca_file: ` + upCA + `, pin_sha256: ["` + wrongPin + `"]}
     tools:
       "*": {scopes: [demo.read]}
+  untrusted:
+    url: ` + up.URL + `
+    timeout: 5s
+    connect_timeout: 2s
+    tools:
+      "*": {scopes: [demo.read]}
 policy:
   default: allow
 audit:
@@ -296,6 +302,15 @@ store:
 		}
 		if !found {
 			t.Fatal("no upstream.error event naming the pin mismatch")
+		}
+		// A certificate the gateway does not trust (no ca_file for this
+		// server): a clear error, never a silent downgrade.
+		res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "untrusted__echo", Arguments: map[string]any{"message": "x"}})
+		if err == nil && !res.IsError {
+			t.Fatalf("call to an upstream with an untrusted certificate succeeded: %+v", res)
+		}
+		if err == nil || !strings.Contains(err.Error(), "certificate") {
+			t.Fatalf("untrusted upstream: %v (want an error naming the certificate)", err)
 		}
 	})
 
