@@ -112,8 +112,15 @@ func (rt *Runtime) openUpstreamAuth() (map[string]upstream.Credentials, error) {
 	if cfg.Store.Path != config.MemoryStore {
 		keyFile = cfg.Store.Path + ".key"
 	}
+	var verify func(subject, user, password string) bool
+	if as := rt.AuthServer; as != nil {
+		// The person at a connect link signs in as the user it was made for.
+		verify = func(subject, user, password string) bool {
+			return user == subject && as.CheckPassword(user, password)
+		}
+	}
 	b, err := upstreamauth.New(upstreamauth.Options{DB: rt.Store.DB(), KeyFile: keyFile, Base: gatewayOrigin(cfg),
-		Servers: servers, Audit: rt.Audit, Log: rt.Log})
+		Servers: servers, Audit: rt.Audit, Log: rt.Log, VerifyUser: verify})
 	if err != nil {
 		return nil, err
 	}

@@ -123,6 +123,10 @@ func (s *Server) renderLogin(w http.ResponseWriter, req *authRequest, msg string
 	})
 }
 
+// CheckPassword reports whether password is user's (for pages of the
+// gateway that must confirm who the person at the browser is).
+func (s *Server) CheckPassword(user, password string) bool { return s.checkPassword(user, password) }
+
 // checkPassword compares in constant time (and spends the same time for an
 // unknown user).
 func (s *Server) checkPassword(user, password string) bool {

@@ -66,6 +66,12 @@ type Options struct {
 	Client  *http.Client
 	Audit   *audit.Logger
 	Log     *slog.Logger
+	// VerifyUser checks that the person at the connect page is the user
+	// the link was made for (MCP 2025-11-25, URL elicitation "Phishing":
+	// a forwarded link must not bind someone else's account). It gets the
+	// user name and password typed on the page; nil means no user can be
+	// verified (only unauthenticated, loopback-only gateways then work).
+	VerifyUser func(subject, user, password string) bool
 }
 
 // Paths on the gateway's listener.
@@ -83,6 +89,8 @@ type Broker struct {
 	audit   *audit.Logger
 	log     *slog.Logger
 	targets map[string]*target
+
+	verifyUser func(subject, user, password string) bool
 
 	mu    sync.Mutex
 	flows map[string]*flow
@@ -115,7 +123,7 @@ func New(o Options) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{db: o.DB, aead: aead, base: strings.TrimSuffix(o.Base, "/"), hc: o.Client, audit: o.Audit, log: o.Log,
+	b := &Broker{db: o.DB, aead: aead, base: strings.TrimSuffix(o.Base, "/"), hc: o.Client, audit: o.Audit, log: o.Log, verifyUser: o.VerifyUser,
 		targets: map[string]*target{}, flows: map[string]*flow{}}
 	if b.hc == nil {
 		b.hc = &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -2,9 +2,6 @@ package upstreamauth_test
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"database/sql"
 	"encoding/json"
 	"errors"
@@ -24,11 +21,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lestrrat-go/jwx/v3/jwa"
-	"github.com/lestrrat-go/jwx/v3/jwk"
-	"github.com/lestrrat-go/jwx/v3/jwt"
 	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+	"golang.org/x/oauth2"
 	_ "modernc.org/sqlite"
 
 	"github.com/mcpwarden/mcpwarden/internal/app"
@@ -96,49 +91,6 @@ func mcpwardenBinary(t *testing.T) string {
 	return builtBin
 }
 
-// service is a client_credentials identity at gateway A (an MCP client of
-// some user: its own principal, so its consent is separate).
-type service struct {
-	id  string
-	key jwk.Key
-}
-
-func newService(t *testing.T, dir, id string) (*service, string) {
-	priv, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	k, _ := jwk.Import(priv)
-	_ = k.Set(jwk.KeyIDKey, id+"-1")
-	pub, _ := k.PublicKey()
-	set := jwk.NewSet()
-	_ = set.AddKey(pub)
-	b, _ := json.Marshal(set)
-	f := filepath.Join(dir, id+".jwks.json")
-	if err := os.WriteFile(f, b, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return &service{id: id, key: k}, f
-}
-
-func (s *service) token(t *testing.T, base string) string {
-	t.Helper()
-	tok, _ := jwt.NewBuilder().Issuer(s.id).Subject(s.id).Audience([]string{base}).IssuedAt(time.Now()).
-		Expiration(time.Now().Add(time.Minute)).JwtID(fmt.Sprint(time.Now().UnixNano())).Build()
-	a, _ := jwt.Sign(tok, jwt.WithKey(jwa.ES256(), s.key))
-	resp, err := http.PostForm(base+"/oauth/token", url.Values{"grant_type": {"client_credentials"}, "scope": {"a.read"},
-		"client_assertion_type": {"urn:ietf:params:oauth:client-assertion-type:jwt-bearer"}, "client_assertion": {string(a)}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var tr struct {
-		AccessToken string `json:"access_token"`
-	}
-	_ = json.NewDecoder(resp.Body).Decode(&tr)
-	if tr.AccessToken == "" {
-		t.Fatalf("token for %s: HTTP %d", s.id, resp.StatusCode)
-	}
-	return tr.AccessToken
-}
-
 type bearer struct{ tok string }
 
 func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
@@ -194,7 +146,10 @@ var (
 // browse plays the user's browser from the link: A's consent page, B's
 // login page (as user at B), and the redirects between; it returns the
 // pages it saw.
-func browse(t *testing.T, u, user, password string) []string {
+// creds are the user name and password to type on pages of a host.
+type creds map[string][2]string
+
+func browse(t *testing.T, u string, who creds) []string {
 	t.Helper()
 	var seen []string
 	var post url.Values
@@ -232,8 +187,12 @@ func browse(t *testing.T, u, user, password string) []string {
 			post.Set(f[1], f[2])
 		}
 		if strings.Contains(page, `name="password"`) {
-			post.Set("username", user)
-			post.Set("password", password)
+			c, ok := who[req.URL.Host]
+			if !ok {
+				t.Fatalf("a sign-in page at %s, for which the test has no user", req.URL.Host)
+			}
+			post.Set("username", c[0])
+			post.Set("password", c[1])
 		}
 		if a := regexp.MustCompile(`action="([^"]+)"`).FindStringSubmatch(page); a != nil {
 			next, _ := req.URL.Parse(a[1])
@@ -244,19 +203,98 @@ func browse(t *testing.T, u, user, password string) []string {
 	return nil
 }
 
+// pkce returns a verifier and its S256 challenge.
+func pkce() (string, string) {
+	v := oauth2.GenerateVerifier()
+	return v, oauth2.S256ChallengeFromVerifier(v)
+}
+
+// userToken registers a public client at the gateway (RFC 7591) and signs
+// user in through the authorization code flow; it returns the client id
+// and the access token.
+func userToken(t *testing.T, base, user, password string) (string, string) {
+	t.Helper()
+	redirect := "http://127.0.0.1:1/cb"
+	resp, err := http.Post(base+"/oauth/register", "application/json", strings.NewReader(`{"redirect_uris":["`+redirect+`"],"client_name":"IDE of `+user+`"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg struct {
+		ClientID string `json:"client_id"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&reg)
+	resp.Body.Close()
+	verifier, challenge := pkce()
+	q := url.Values{"response_type": {"code"}, "client_id": {reg.ClientID}, "redirect_uri": {redirect}, "state": {"s"},
+		"scope": {"a.read"}, "code_challenge": {challenge}, "code_challenge_method": {"S256"}, "resource": {base + "/mcp"}}
+	u := base + "/oauth/authorize?" + q.Encode()
+	var code string
+	var post url.Values
+	for hops := 0; hops < 10 && code == ""; hops++ {
+		var req *http.Request
+		if post != nil {
+			req, _ = http.NewRequest(http.MethodPost, u, strings.NewReader(post.Encode()))
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			post = nil
+		} else {
+			req, _ = http.NewRequest(http.MethodGet, u, nil)
+		}
+		resp, err := noFollow.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch {
+		case resp.StatusCode/100 == 3:
+			next, _ := req.URL.Parse(resp.Header.Get("Location"))
+			if strings.HasPrefix(next.String(), redirect) {
+				code = next.Query().Get("code")
+				break
+			}
+			u = next.String()
+		case resp.StatusCode == 200:
+			post = url.Values{"decision": {"approve"}, "username": {user}, "password": {password}}
+			for _, f := range hidden.FindAllStringSubmatch(string(body), -1) {
+				post.Set(f[1], f[2])
+			}
+			u = base + "/oauth/login"
+		default:
+			t.Fatalf("code flow: %s %s: %d %s", req.Method, u, resp.StatusCode, body)
+		}
+	}
+	resp, err = http.PostForm(base+"/oauth/token", url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {redirect},
+		"client_id": {reg.ClientID}, "code_verifier": {verifier}, "resource": {base + "/mcp"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var tr struct {
+		AccessToken string `json:"access_token"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&tr)
+	if tr.AccessToken == "" {
+		t.Fatalf("code flow for %s: no token (HTTP %d)", user, resp.StatusCode)
+	}
+	return reg.ClientID, tr.AccessToken
+}
+
 // TestUpstreamOAuthPerUserPerClient: gateway A reaches gateway B (an MCP
 // server with its own authorization server and users) as each user's OAuth
-// client. A grant is per user, its use is per client, and tokens are
-// sealed in A's store.
+// client. The person at the link must sign in at A as the user it was made
+// for; a grant is per user, its use per client; tokens are sealed in A's
+// store and refreshed.
 func TestUpstreamOAuthPerUserPerClient(t *testing.T) {
-	os.Setenv("UPSTREAMAUTH_BOB_PW", "bob's long password")
-	os.Setenv("UPSTREAMAUTH_CAROL_PW", "carol's long password")
+	for k, v := range map[string]string{"UA_BOB_PW": "bob's long password", "UA_CAROL_B_PW": "carol at B",
+		"UA_ALICE_PW": "alice's long password", "UA_CAROL_PW": "carol's long password"} {
+		t.Setenv(k, v)
+	}
 	self := mcpwardenBinary(t)
 	b := startGW(t, func(addr, dir string) string {
 		return `listen: ` + addr + `
 auth:
   mode: embedded
-  users: {bob: "env:UPSTREAMAUTH_BOB_PW", carol: "env:UPSTREAMAUTH_CAROL_PW"}
+  users: {bob: "env:UA_BOB_PW", carol: "env:UA_CAROL_B_PW"}
 servers:
   demo:
     command: ` + self + `
@@ -268,17 +306,11 @@ audit: {file: audit.jsonl}
 store: {path: b.db}
 `
 	})
-	var x, z *service
 	a := startGW(t, func(addr, dir string) string {
-		var xf, zf string
-		x, xf = newService(t, dir, "client-x")
-		z, zf = newService(t, dir, "client-z")
 		return `listen: ` + addr + `
 auth:
   mode: embedded
-  clients:
-    client-x: {grant_types: [client_credentials], jwks_file: ` + xf + `, scopes: [a.read]}
-    client-z: {grant_types: [client_credentials], jwks_file: ` + zf + `, scopes: [a.read]}
+  users: {alice: "env:UA_ALICE_PW", carol: "env:UA_CAROL_PW"}
 servers:
   b:
     url: ` + b.base + `/mcp
@@ -289,11 +321,14 @@ audit: {file: audit.jsonl}
 store: {path: a.db}
 `
 	})
-	// client-x (its own principal at A) calls a tool of B: A answers with
-	// a URL elicitation; the user approves at A and signs in at B as bob.
-	csX := connect(t, a.base+"/mcp", x.token(t, a.base))
-	// Before any authorization, the listing shows the stand-in tool that
-	// starts it, not B's tools.
+	aHost, bHost := strings.TrimPrefix(a.base, "http://"), strings.TrimPrefix(b.base, "http://")
+	aliceAtA := [2]string{"alice", "alice's long password"}
+	carolAtA := [2]string{"carol", "carol's long password"}
+
+	// Alice, with her IDE (client X), calls a tool of B. Before any
+	// authorization the listing shows the stand-in tool that starts it.
+	clientX, tokX := userToken(t, a.base, "alice", "alice's long password")
+	csX := connect(t, a.base+"/mcp", tokX)
 	if names := toolNames(t, csX); !slices.Contains(names, "b__mcpwarden-authorize") || slices.Contains(names, "b__echo") {
 		t.Fatalf("tools before authorizing: %v", names)
 	}
@@ -301,9 +336,30 @@ store: {path: a.db}
 	if !strings.HasPrefix(link, a.base+"/oauth/upstream/authorize?flow=") {
 		t.Fatalf("link %q", link)
 	}
-	pages := browse(t, link, "bob", "bob's long password")
-	if !strings.Contains(pages[0], "client-x") || !strings.Contains(pages[0], "Approve") {
-		t.Fatalf("first page is not A's consent page naming the client:\n%s", pages[0])
+	// Phishing: the link forwarded to carol, who signs in as herself at A
+	// (and would connect her account at B): refused, nothing is bound.
+	resp, err := noFollow.Get(link)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	form := url.Values{"decision": {"approve"}, "username": {carolAtA[0]}, "password": {carolAtA[1]}}
+	for _, f := range hidden.FindAllStringSubmatch(string(page), -1) {
+		form.Set(f[1], f[2])
+	}
+	resp, err = noFollow.PostForm(a.base+"/oauth/upstream/authorize", form)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Fatalf("carol at alice's link: HTTP %d, want 401", resp.StatusCode)
+	}
+	// Alice herself: A's page (naming her client), B's login as bob.
+	pages := browse(t, link, creds{aHost: aliceAtA, bHost: {"bob", "bob's long password"}})
+	if !strings.Contains(pages[0], clientX) || !strings.Contains(pages[0], "Sign in as <strong>alice</strong>") {
+		t.Fatalf("first page is not A's consent page naming the client and the user:\n%s", pages[0])
 	}
 	if !strings.Contains(strings.Join(pages, "\n"), "Sign in to mcpwarden") {
 		t.Fatal("B's login page was not shown")
@@ -314,21 +370,7 @@ store: {path: a.db}
 	if names := toolNames(t, csX); slices.Contains(names, "b__mcpwarden-authorize") || !slices.Contains(names, "b__echo") {
 		t.Fatalf("tools after authorizing: %v", names)
 	}
-	// An expired access token is refreshed with the refresh token (B
-	// rotates it), without asking the user again. A fresh client session
-	// dials B anew, so the stored token is used (and refreshed) now.
-	if n, err := a.rt.Upstream.Expire(context.Background(), "b"); err != nil || n != 1 {
-		t.Fatalf("expire: %d %v", n, err)
-	}
-	issuedBefore := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`)
-	csX2 := connect(t, a.base+"/mcp", x.token(t, a.base))
-	if link, text := call(t, csX2); link != "" || !strings.Contains(text, "hello B") {
-		t.Fatalf("after expiry: link %q text %q (want a silent refresh)", link, text)
-	}
-	if after := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`); after != issuedBefore+1 {
-		t.Fatalf("B issued %d tokens on refresh, want 1", after-issuedBefore)
-	}
-	// B saw bob (A's grant), never client-x's token from A.
+	// B saw bob (A's grant), never a token from A.
 	if !auditHas(t, filepath.Join(b.dir, "audit.jsonl"), `"type":"tools/call"`, `"subject":"bob"`) {
 		t.Fatal("B did not record bob's call")
 	}
@@ -345,22 +387,51 @@ store: {path: a.db}
 	if strings.Contains(string(sealed), "eyJ") || strings.Contains(string(sealed), "access_token") {
 		t.Fatal("the upstream token is stored in clear")
 	}
-	// Another principal at A (client-z is its own subject: another user)
-	// has no grant: it must authorize itself, and sees the consent page.
-	csZ := connect(t, a.base+"/mcp", z.token(t, a.base))
-	linkZ, _ := call(t, csZ)
-	if linkZ == "" {
-		t.Fatal("another user's call used bob's grant")
+
+	// The same user with another client (Y): her grant does not serve it
+	// until she approves Y (signing in again); then no new grant is made.
+	_, tokY := userToken(t, a.base, "alice", "alice's long password")
+	csY := connect(t, a.base+"/mcp", tokY)
+	linkY, _ := call(t, csY)
+	if linkY == "" {
+		t.Fatal("alice's grant served a client she never approved")
 	}
-	pagesZ := browse(t, linkZ, "carol", "carol's long password")
-	if !strings.Contains(pagesZ[0], "client-z") {
-		t.Fatalf("consent page for the other user:\n%s", pagesZ[0])
+	pagesY := browse(t, linkY, creds{aHost: aliceAtA})
+	if !strings.Contains(pagesY[len(pagesY)-1], "Approved") {
+		t.Fatalf("approving client Y: %v", pagesY)
 	}
-	if _, text := call(t, csZ); !strings.Contains(text, "hello B") {
-		t.Fatalf("client-z after its own authorization: %q", text)
+	if _, text := call(t, csY); !strings.Contains(text, "hello B") {
+		t.Fatalf("client Y after approval: %q", text)
+	}
+
+	// Another user (carol) has no grant: she authorizes herself (as carol
+	// at B).
+	_, tokC := userToken(t, a.base, "carol", "carol's long password")
+	csC := connect(t, a.base+"/mcp", tokC)
+	linkC, _ := call(t, csC)
+	if linkC == "" {
+		t.Fatal("carol's call used alice's grant")
+	}
+	browse(t, linkC, creds{aHost: carolAtA, bHost: {"carol", "carol at B"}})
+	if _, text := call(t, csC); !strings.Contains(text, "hello B") {
+		t.Fatalf("carol after her authorization: %q", text)
 	}
 	if !auditHas(t, filepath.Join(b.dir, "audit.jsonl"), `"type":"tools/call"`, `"subject":"carol"`) {
 		t.Fatal("B did not record carol's call")
+	}
+
+	// An expired access token is refreshed with the refresh token (B
+	// rotates it), without asking the user again.
+	if n, err := a.rt.Upstream.Expire(context.Background(), "b"); err != nil || n != 2 {
+		t.Fatalf("expire: %d %v", n, err)
+	}
+	issuedBefore := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`)
+	csX2 := connect(t, a.base+"/mcp", tokX)
+	if link, text := call(t, csX2); link != "" || !strings.Contains(text, "hello B") {
+		t.Fatalf("after expiry: link %q text %q (want a silent refresh)", link, text)
+	}
+	if after := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`); after != issuedBefore+1 {
+		t.Fatalf("B issued %d tokens on refresh, want 1", after-issuedBefore)
 	}
 }
 

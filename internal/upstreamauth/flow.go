@@ -34,6 +34,7 @@ type flow struct {
 	created  time.Time
 	verifier string
 	used     bool
+	failures int
 }
 
 // discovery is what the upstream's metadata says.
@@ -289,8 +290,27 @@ var consentPage = template.Must(template.New("consent").Parse(`<!doctype html>
 <code>{{.URL}}</code>{{if .Scopes}} with the scopes {{range .Scopes}}<code>{{.}}</code> {{end}}{{end}}.</p>
 <p>If you approve, you sign in at that server's authorization page, and mcpwarden keeps the grant for your calls through this gateway.
 No other user, and no other client of yours, can use this approval.</p>
+{{if .Error}}<p style="color:#b00020">{{.Error}}</p>{{end}}
 <form method="post" action="{{.Action}}"><input type="hidden" name="flow" value="{{.Flow}}"><input type="hidden" name="csrf" value="{{.CSRF}}">
-<button name="decision" value="approve">Approve</button><button name="decision" value="deny">Deny</button></form></body></html>`))
+{{if .SignIn}}<p>Sign in as <strong>{{.User}}</strong> to confirm it is you (a link forwarded to someone else must not connect their account to yours).</p>
+<p><label>User <input type="text" name="username" autocomplete="username" required></label></p>
+<p><label>Password <input type="password" name="password" autocomplete="current-password" required></label></p>{{end}}
+<button name="decision" value="approve">Approve</button><button name="decision" value="deny" formnovalidate>Deny</button></form></body></html>`))
+
+// identity says how the person at the connect page is checked against the
+// user the link was made for: "trusted" (an unauthenticated gateway,
+// which only serves loopback: its one user is whoever runs it), "sign-in"
+// (a user of the embedded authorization server signs in), or "" (no way
+// to verify: the link cannot be completed).
+func (b *Broker) identity(p guard.Principal) string {
+	switch {
+	case p.Anonymous || p.AuthMethod == guard.AuthLocal:
+		return "trusted"
+	case b.verifyUser != nil && p.AuthMethod == "jwt":
+		return "sign-in"
+	}
+	return ""
+}
 
 // Register mounts the flow's pages.
 func (b *Broker) Register(handle func(string, http.Handler)) {
@@ -338,19 +358,31 @@ func (b *Broker) authorize(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	scopes := scopesFor(f, t, d)
-	switch r.Method {
-	case http.MethodGet:
-		if b.consented(r.Context(), f.owner, t.Name, scopes) {
-			b.redirect(w, r, f, t, d, scopes)
-			return
-		}
+	how := b.identity(f.owner)
+	if how == "" {
+		b.event(f.owner, "upstream.auth_failed", t.Name, "the user who opens the link cannot be verified")
+		http.Error(w, "This gateway cannot verify who opens this link (principal "+f.owner.Subject+" signs in nowhere here), so it cannot connect "+t.Name+" for them.", http.StatusForbidden)
+		return
+	}
+	render := func(msg string) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		client := f.owner.ClientID
 		if client == "" {
 			client = "(unidentified client)"
 		}
 		_ = consentPage.Execute(w, map[string]any{"Server": t.Name, "URL": t.URL, "Client": client, "User": f.owner.Subject,
-			"Scopes": scopes, "Action": AuthorizePath, "Flow": f.id, "CSRF": f.csrf})
+			"Scopes": scopes, "Action": AuthorizePath, "Flow": f.id, "CSRF": f.csrf, "SignIn": how == "sign-in", "Error": msg})
+	}
+	switch r.Method {
+	case http.MethodGet:
+		// Even with consent on record, the person must be the user: a
+		// signed-in check cannot be skipped, so only a trusted (single
+		// local user) gateway goes straight on.
+		if how == "trusted" && b.consented(r.Context(), f.owner, t.Name, scopes) {
+			b.redirect(w, r, f, t, d, scopes)
+			return
+		}
+		render("")
 	case http.MethodPost:
 		if subtle.ConstantTimeCompare([]byte(r.PostForm.Get("csrf")), []byte(f.csrf)) != 1 {
 			http.Error(w, "The form is stale or was not sent by this page.", http.StatusForbidden)
@@ -360,6 +392,21 @@ func (b *Broker) authorize(w http.ResponseWriter, r *http.Request) {
 			b.finish(f)
 			b.event(f.owner, "upstream.auth_denied", t.Name, "the user denied consent")
 			http.Error(w, "Denied. Nothing was authorized.", http.StatusOK)
+			return
+		}
+		if how == "sign-in" && !b.verifyUser(f.owner.Subject, r.PostForm.Get("username"), r.PostForm.Get("password")) {
+			b.mu.Lock()
+			f.failures++
+			n := f.failures
+			b.mu.Unlock()
+			b.event(f.owner, "upstream.auth_failed", t.Name, "the person at the link did not sign in as the user it was made for")
+			if n >= 5 {
+				b.finish(f)
+				http.Error(w, "Too many failed attempts. Retry the call in your MCP client for a new link.", http.StatusForbidden)
+				return
+			}
+			w.WriteHeader(http.StatusUnauthorized)
+			render("Sign in as " + f.owner.Subject + ": wrong user name or password.")
 			return
 		}
 		_, _ = b.db.ExecContext(r.Context(), `INSERT OR REPLACE INTO upstream_oauth_consents (user_key, client_id, server, scopes, granted_ns) VALUES (?, ?, ?, ?, ?)`,
