@@ -119,8 +119,21 @@ func (rt *Runtime) openUpstreamAuth() (map[string]upstream.Credentials, error) {
 			return user == subject && as.CheckPassword(user, password)
 		}
 	}
+	var signIn *upstreamauth.SignIn
+	if a := cfg.Auth; a != nil && a.Mode == config.AuthExternal && a.LoginClient != nil {
+		secret, err := a.LoginClient.ClientSecret.Resolve()
+		if err != nil {
+			return nil, fmt.Errorf("auth.login_client.client_secret: %w", err)
+		}
+		ext := &auth.External{Issuer: a.Issuer, Audience: a.Resource, JWKSURL: a.JWKSURL, Algorithms: a.Algorithms, Skew: a.ClockSkew.D()}
+		v, err := ext.IDTokenVerifier(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("auth.login_client: %w", err)
+		}
+		signIn = &upstreamauth.SignIn{Issuer: a.Issuer, ClientID: a.LoginClient.ClientID, ClientSecret: secret, IDTokens: v}
+	}
 	b, err := upstreamauth.New(upstreamauth.Options{DB: rt.Store.DB(), KeyFile: keyFile, Base: gatewayOrigin(cfg),
-		Servers: servers, Audit: rt.Audit, Log: rt.Log, VerifyUser: verify})
+		Servers: servers, Audit: rt.Audit, Log: rt.Log, VerifyUser: verify, SignIn: signIn})
 	if err != nil {
 		return nil, err
 	}

@@ -2,9 +2,12 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/lestrrat-go/jwx/v3/jwk"
 )
 
 // External verifies tokens of an external issuer whose metadata is
@@ -118,4 +121,23 @@ func (k externalKind) Verify(ctx context.Context, tok string) (*Identity, error)
 		return nil, invalid("the issuer has no introspection endpoint")
 	}
 	return k.e.opaque.Verify(ctx, tok)
+}
+
+// IDTokenVerifier returns a verifier for the issuer's ID tokens (the
+// gateway signing users in as a relying party), sharing the discovered
+// JWKS. The audience is checked by VerifyIDToken (the client id).
+func (e *External) IDTokenVerifier(context.Context) (*JWTVerifier, error) {
+	return &JWTVerifier{Issuer: e.Issuer, Algorithms: e.Algorithms, Skew: e.Skew, Keys: externalKeys{e}}, nil
+}
+
+type externalKeys struct{ e *External }
+
+func (k externalKeys) Keys(ctx context.Context, refresh bool) (jwk.Set, error) {
+	if err := k.e.init(ctx); err != nil {
+		return nil, err
+	}
+	if k.e.keysOwner == nil {
+		return nil, errors.New("the issuer publishes no JWKS")
+	}
+	return k.e.keysOwner.Keys(ctx, refresh)
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -112,6 +113,91 @@ func (r *RemoteKeys) refresh(ctx context.Context) (jwk.Set, bool) {
 	return set, err == nil
 }
 
+// verifySigned checks a compact JWS: the header (algorithm allowlist
+// before any key is touched, no crit, no key named by the token, a typ
+// typOK accepts), the signature with the issuer's key for its kid, and
+// iss, exp (required), nbf, iat and sub (required).
+func (v *JWTVerifier) verifySigned(ctx context.Context, tok string, typOK func(string) bool) (jwt.Token, error) {
+	if strings.Count(tok, ".") != 2 {
+		return nil, invalid("not a compact JWS")
+	}
+	hb, err := base64.RawURLEncoding.DecodeString(tok[:strings.IndexByte(tok, '.')])
+	if err != nil {
+		return nil, invalid("JWS header is not base64url")
+	}
+	var hd jwsHeader
+	if err := json.Unmarshal(hb, &hd); err != nil {
+		return nil, invalid("JWS header is not JSON")
+	}
+	// The algorithm allowlist is checked before any key is looked at:
+	// "none" and MACs never reach a verifier.
+	allowed := false
+	for _, a := range v.Algorithms {
+		if hd.Alg == a {
+			allowed = true
+			break
+		}
+	}
+	if !allowed {
+		return nil, invalid("algorithm %q is not allowed", hd.Alg)
+	}
+	if len(hd.Crit) > 0 {
+		return nil, invalid("JWS crit header is not supported")
+	}
+	if hd.Jku != "" || hd.X5u != "" || len(hd.Jwk) > 0 {
+		// Keys come from the issuer's JWKS only, never from the token.
+		return nil, invalid("token names its own key (jku/x5u/jwk); refused")
+	}
+	if !typOK(strings.ToLower(hd.Typ)) {
+		return nil, invalid("token type %q is not accepted here", hd.Typ)
+	}
+	alg, ok := jwa.LookupSignatureAlgorithm(hd.Alg)
+	if !ok {
+		return nil, invalid("unknown algorithm %q", hd.Alg)
+	}
+	key, terr := v.key(ctx, hd.Kid, hd.Alg)
+	if terr != nil {
+		return nil, terr
+	}
+	now := time.Now
+	if v.Now != nil {
+		now = v.Now
+	}
+	t, err := jwt.Parse([]byte(tok),
+		jwt.WithKey(alg, key),
+		jwt.WithValidate(true),
+		jwt.WithIssuer(v.Issuer),
+		jwt.WithAcceptableSkew(v.Skew),
+		jwt.WithRequiredClaim("exp"),
+		jwt.WithRequiredClaim("sub"),
+		jwt.WithClock(jwt.ClockFunc(now)),
+	)
+	if err != nil {
+		return nil, invalid("%s", describeJWTError(err))
+	}
+	return t, nil
+}
+
+// VerifyIDToken checks an OpenID Connect ID token the gateway received as
+// a relying party (signing a user in on its own pages): signature and
+// claims as for access tokens, aud naming clientID, and the nonce of the
+// sign-in. It returns the subject.
+func (v *JWTVerifier) VerifyIDToken(ctx context.Context, tok, clientID, nonce string) (string, error) {
+	t, err := v.verifySigned(ctx, tok, func(typ string) bool { return typ == "" || typ == "jwt" })
+	if err != nil {
+		return "", err
+	}
+	if aud, _ := t.Audience(); !slices.Contains(aud, clientID) {
+		return "", invalid("ID token audience %q does not name this client", aud)
+	}
+	var got string
+	if t.Get("nonce", &got) != nil || nonce == "" || got != nonce {
+		return "", invalid("ID token nonce does not match the sign-in")
+	}
+	sub, _ := t.Subject()
+	return sub, nil
+}
+
 // JWTVerifier verifies JWT access tokens.
 type JWTVerifier struct {
 	Issuer     string
@@ -153,62 +239,11 @@ func LooksLikeJWT(tok string) bool {
 
 // Verify checks tok and returns its identity.
 func (v *JWTVerifier) Verify(ctx context.Context, tok string) (*Identity, error) {
-	if strings.Count(tok, ".") != 2 {
-		return nil, invalid("not a compact JWS")
-	}
-	hb, err := base64.RawURLEncoding.DecodeString(tok[:strings.IndexByte(tok, '.')])
+	t, err := v.verifySigned(ctx, tok, func(typ string) bool {
+		return typ == "" || typ == "jwt" || typ == "at+jwt" || typ == "application/at+jwt"
+	})
 	if err != nil {
-		return nil, invalid("JWS header is not base64url")
-	}
-	var hd jwsHeader
-	if err := json.Unmarshal(hb, &hd); err != nil {
-		return nil, invalid("JWS header is not JSON")
-	}
-	// The algorithm allowlist is checked before any key is looked at:
-	// "none" and MACs never reach a verifier.
-	allowed := false
-	for _, a := range v.Algorithms {
-		if hd.Alg == a {
-			allowed = true
-			break
-		}
-	}
-	if !allowed {
-		return nil, invalid("algorithm %q is not allowed", hd.Alg)
-	}
-	if len(hd.Crit) > 0 {
-		return nil, invalid("JWS crit header is not supported")
-	}
-	if hd.Jku != "" || hd.X5u != "" || len(hd.Jwk) > 0 {
-		// Keys come from the issuer's JWKS only, never from the token.
-		return nil, invalid("token names its own key (jku/x5u/jwk); refused")
-	}
-	if t := strings.ToLower(hd.Typ); t != "" && t != "jwt" && t != "at+jwt" && t != "application/at+jwt" {
-		return nil, invalid("token type %q is not an access token", hd.Typ)
-	}
-	alg, ok := jwa.LookupSignatureAlgorithm(hd.Alg)
-	if !ok {
-		return nil, invalid("unknown algorithm %q", hd.Alg)
-	}
-	key, terr := v.key(ctx, hd.Kid, hd.Alg)
-	if terr != nil {
-		return nil, terr
-	}
-	now := time.Now
-	if v.Now != nil {
-		now = v.Now
-	}
-	t, err := jwt.Parse([]byte(tok),
-		jwt.WithKey(alg, key),
-		jwt.WithValidate(true),
-		jwt.WithIssuer(v.Issuer),
-		jwt.WithAcceptableSkew(v.Skew),
-		jwt.WithRequiredClaim("exp"),
-		jwt.WithRequiredClaim("sub"),
-		jwt.WithClock(jwt.ClockFunc(now)),
-	)
-	if err != nil {
-		return nil, invalid("%s", describeJWTError(err))
+		return nil, err
 	}
 	// An ID token is not an access token (OpenID Connect), even when its
 	// audience and issuer fit: refuse the claims only ID tokens carry.

@@ -208,7 +208,7 @@ func TestJWTVerify(t *testing.T) {
 		{"key from the token (jwk header)", rawToken(map[string]any{"alg": "RS256", "kid": "rsa-1", "jwk": map[string]any{"kty": "RSA"}}, goodClaims(), func(string) string { return "AAAA" }), "names its own key"},
 		{"jku header", rawToken(map[string]any{"alg": "RS256", "kid": "rsa-1", "jku": "https://evil.test/jwks"}, goodClaims(), func(string) string { return "AAAA" }), "names its own key"},
 		{"crit header", rawToken(map[string]any{"alg": "RS256", "kid": "rsa-1", "crit": []string{"exp"}}, goodClaims(), func(string) string { return "AAAA" }), "crit"},
-		{"ID token type", signWithTyp(t, ik.rsa, "id_token+jwt"), "not an access token"},
+		{"ID token type", signWithTyp(t, ik.rsa, "id_token+jwt"), "not accepted"},
 		{"unknown kid", rawToken(map[string]any{"alg": "RS256", "kid": "nope"}, goodClaims(), func(string) string { return "AAAA" }), "no issuer key"},
 		{"not a JWS", "abc.def", "compact JWS"},
 		{"ID token (at_hash)", sign(t, ik.rsa, jwa.RS256(), with(goodClaims(), "at_hash", "x")), "ID token"},

@@ -212,9 +212,15 @@ func (s *Server) guard(next http.Handler) http.Handler {
 				}
 			}
 		}
-		if r.URL.Path == authorizePath && strings.TrimSpace(r.Form.Get("scope")) == "" && len(s.defaultScopes) > 0 {
+		if r.URL.Path == authorizePath && strings.TrimSpace(r.Form.Get("scope")) == "" {
+			// MCP clients may ask for no scope (the resource named none);
+			// the library refuses an empty scope.
+			scope := strings.Join(s.defaultScopes, " ")
+			if scope == "" {
+				scope = oidc.ScopeOpenID
+			}
 			q := r.URL.Query()
-			q.Set("scope", strings.Join(s.defaultScopes, " "))
+			q.Set("scope", scope)
 			r.URL.RawQuery = q.Encode()
 			r.Form = nil
 			r.PostForm = nil

@@ -96,6 +96,17 @@ func (v *validator) auth() {
 	if a.Resource != "" {
 		v.authURL("auth.resource", a.Resource)
 	}
+	if lc := a.LoginClient; lc != nil {
+		if mode != AuthExternal {
+			v.errorf("auth.login_client", "signs users in at an external IdP; the embedded server signs its users in itself")
+		}
+		if lc.ClientID == "" {
+			v.errorf("auth.login_client.client_id", "required")
+		}
+		if lc.ClientSecret.String() == "" || !lc.ClientSecret.IsRef() {
+			v.errorf("auth.login_client.client_secret", "required, as a reference (env:NAME or file:PATH)")
+		}
+	}
 	if a.JWKSURL != "" {
 		v.authURL("auth.jwks_url", a.JWKSURL)
 	}

@@ -357,6 +357,18 @@ type Auth struct {
 
 	// TokenCacheSize bounds the cache of verified tokens. Default 10000.
 	TokenCacheSize int `yaml:"token_cache_size"`
+
+	// LoginClient is the gateway's own client at the external IdP for
+	// signing users in on the gateway's pages (the connect links of
+	// servers.NAME.oauth must be completed by the user they were made
+	// for). Its redirect URI is <gateway origin>/oauth/upstream/signin.
+	LoginClient *LoginClient `yaml:"login_client"`
+}
+
+// LoginClient is an OpenID Connect client registration at the IdP.
+type LoginClient struct {
+	ClientID     string `yaml:"client_id"`
+	ClientSecret Value  `yaml:"client_secret"`
 }
 
 // Introspection is an RFC 7662 endpoint with the gateway's credentials.
@@ -650,6 +662,9 @@ func (c *Config) applyDefaults(baseDir string) {
 				sc.TokenExchange.Audience = sc.URL
 			}
 		}
+	}
+	if c.Auth != nil && c.Auth.LoginClient != nil {
+		c.Auth.LoginClient.ClientSecret = c.Auth.LoginClient.ClientSecret.WithBaseDir(baseDir)
 	}
 	c.applyAuthDefaults()
 	if a := c.Auth; a != nil {

@@ -72,6 +72,9 @@ type Options struct {
 	// user name and password typed on the page; nil means no user can be
 	// verified (only unauthenticated, loopback-only gateways then work).
 	VerifyUser func(subject, user, password string) bool
+	// SignIn, for an external IdP, signs the person at a connect link in
+	// there (OpenID Connect) to confirm they are the user.
+	SignIn *SignIn
 }
 
 // Paths on the gateway's listener.
@@ -91,6 +94,7 @@ type Broker struct {
 	targets map[string]*target
 
 	verifyUser func(subject, user, password string) bool
+	signIn     *SignIn
 
 	mu    sync.Mutex
 	flows map[string]*flow
@@ -123,7 +127,7 @@ func New(o Options) (*Broker, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Broker{db: o.DB, aead: aead, base: strings.TrimSuffix(o.Base, "/"), hc: o.Client, audit: o.Audit, log: o.Log, verifyUser: o.VerifyUser,
+	b := &Broker{db: o.DB, aead: aead, base: strings.TrimSuffix(o.Base, "/"), hc: o.Client, audit: o.Audit, log: o.Log, verifyUser: o.VerifyUser, signIn: o.SignIn,
 		targets: map[string]*target{}, flows: map[string]*flow{}}
 	if b.hc == nil {
 		b.hc = &http.Client{Timeout: 15 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}

@@ -35,6 +35,9 @@ type flow struct {
 	verifier string
 	used     bool
 	failures int
+	// OpenID Connect sign-in at an external IdP (identity "oidc").
+	signInVerifier, nonce string
+	verified              bool
 }
 
 // discovery is what the upstream's metadata says.
@@ -308,6 +311,8 @@ func (b *Broker) identity(p guard.Principal) string {
 		return "trusted"
 	case b.verifyUser != nil && p.AuthMethod == "jwt":
 		return "sign-in"
+	case b.signIn != nil && (p.AuthMethod == "jwt" || p.AuthMethod == "introspection") && sameIssuer(p.Issuer, b.signIn.Issuer):
+		return "oidc"
 	}
 	return ""
 }
@@ -316,6 +321,7 @@ func (b *Broker) identity(p guard.Principal) string {
 func (b *Broker) Register(handle func(string, http.Handler)) {
 	handle(AuthorizePath, http.HandlerFunc(b.authorize))
 	handle(CallbackPath, http.HandlerFunc(b.callback))
+	handle(SignInPath, http.HandlerFunc(b.signInCallback))
 }
 
 func (b *Broker) flow(id string) *flow {
@@ -373,12 +379,22 @@ func (b *Broker) authorize(w http.ResponseWriter, r *http.Request) {
 		_ = consentPage.Execute(w, map[string]any{"Server": t.Name, "URL": t.URL, "Client": client, "User": f.owner.Subject,
 			"Scopes": scopes, "Action": AuthorizePath, "Flow": f.id, "CSRF": f.csrf, "SignIn": how == "sign-in", "Error": msg})
 	}
+	b.mu.Lock()
+	verified := f.verified
+	b.mu.Unlock()
+	if how == "oidc" && !verified {
+		// First the person signs in at the IdP; the callback compares the
+		// subject and comes back here.
+		b.startSignIn(w, r, f)
+		return
+	}
 	switch r.Method {
 	case http.MethodGet:
 		// Even with consent on record, the person must be the user: a
-		// signed-in check cannot be skipped, so only a trusted (single
-		// local user) gateway goes straight on.
-		if how == "trusted" && b.consented(r.Context(), f.owner, t.Name, scopes) {
+		// password check cannot be skipped, so only a trusted (single
+		// local user) gateway, or a person just signed in at the IdP,
+		// goes straight on.
+		if (how == "trusted" || how == "oidc") && b.consented(r.Context(), f.owner, t.Name, scopes) {
 			b.redirect(w, r, f, t, d, scopes)
 			return
 		}

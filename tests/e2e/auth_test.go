@@ -48,9 +48,9 @@ func buildIDP(t testing.TB) string {
 
 // startIDP runs the test IdP on 127.0.0.1 and returns its issuer (with the
 // trailing slash it prints).
-func startIDP(t testing.TB) string {
+func startIDP(t testing.TB, args ...string) string {
 	t.Helper()
-	cmd := exec.Command(buildIDP(t), "--addr", "127.0.0.1:0")
+	cmd := exec.Command(buildIDP(t), append([]string{"--addr", "127.0.0.1:0"}, args...)...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)

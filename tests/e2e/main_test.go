@@ -108,8 +108,13 @@ func startGateway(t testing.TB, cfg string, env ...string) *gatewayProc {
 
 func startGatewayOpt(t testing.TB, cfg string, waitUpstreams bool, env ...string) *gatewayProc {
 	t.Helper()
+	return startGatewayAt(t, freeAddr(t), cfg, waitUpstreams, env...)
+}
+
+// startGatewayAt is startGatewayOpt on a given address.
+func startGatewayAt(t testing.TB, addr, cfg string, waitUpstreams bool, env ...string) *gatewayProc {
+	t.Helper()
 	dir := t.TempDir()
-	addr := freeAddr(t)
 	cfg = strings.NewReplacer("{{LISTEN}}", addr, "{{BIN}}", binPath, "{{DIR}}", dir, "{{ROOT}}", repoRoot()).Replace(cfg)
 	path := filepath.Join(dir, "mcpwarden.yaml")
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {

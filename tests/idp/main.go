@@ -8,7 +8,9 @@
 //     example's RS256 key and published at {issuer}keys;
 //   - aud is the RFC 8707 "resource" form parameter when the client sends
 //     one (the example always uses the client id);
-//   - a "scope" claim with the granted scopes.
+//   - a "scope" claim with the granted scopes;
+//   - in the authorization code flow too, aud is the "resource" of the
+//     authorization request (for users' tokens meant for the gateway).
 //
 // Service users (grant client_credentials, HTTP Basic): the example's
 // "sid1" / "verysecret", and "sid2" / "verysecret2", a second principal
@@ -30,6 +32,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/zitadel/oidc/v3/example/server/exampleop"
 	"github.com/zitadel/oidc/v3/example/server/storage"
@@ -117,6 +120,48 @@ func (s idpStorage) GetPrivateClaimsFromScopes(ctx context.Context, userID, clie
 	return claims, nil
 }
 
+// audRequest gives an authorization request the RFC 8707 resource it was
+// made with as audience (the example always uses the client id).
+type audRequest struct {
+	op.AuthRequest
+	aud string
+}
+
+func (a audRequest) GetAudience() []string { return []string{a.aud} }
+
+// resources remembers the resource of each authorization request.
+var resources sync.Map // request id -> resource
+
+func (s idpStorage) CreateAuthRequest(ctx context.Context, ar *oidc.AuthRequest, userID string) (op.AuthRequest, error) {
+	req, err := s.Storage.CreateAuthRequest(ctx, ar, userID)
+	if err != nil {
+		return nil, err
+	}
+	if res, _ := ctx.Value(resourceKey{}).(string); res != "" {
+		resources.Store(req.GetID(), res)
+		return audRequest{req, res}, nil
+	}
+	return req, nil
+}
+
+func withAud(req op.AuthRequest, err error) (op.AuthRequest, error) {
+	if err != nil {
+		return nil, err
+	}
+	if res, ok := resources.Load(req.GetID()); ok {
+		return audRequest{req, res.(string)}, nil
+	}
+	return req, nil
+}
+
+func (s idpStorage) AuthRequestByID(ctx context.Context, id string) (op.AuthRequest, error) {
+	return withAud(s.Storage.AuthRequestByID(ctx, id))
+}
+
+func (s idpStorage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
+	return withAud(s.Storage.AuthRequestByCode(ctx, code))
+}
+
 // GetClientByClientID: the gateway client's access tokens are JWTs.
 func (s idpStorage) GetClientByClientID(ctx context.Context, id string) (op.Client, error) {
 	c, err := s.Storage.GetClientByClientID(ctx, id)
@@ -185,6 +230,8 @@ func (s idpStorage) GetPrivateClaimsFromTokenExchangeRequest(ctx context.Context
 func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback only)")
 	flag.StringVar(&exchangeSubjectAud, "exchange-subject-aud", "", "token exchange: required subject_token audience (empty: any)")
+	var redirects multiFlag
+	flag.Var(&redirects, "redirect", "a redirect URI of the gateway client (repeatable): its sign-in callback, a test client's")
 	flag.Parse()
 	host, _, err := net.SplitHostPort(*addr)
 	if ip := net.ParseIP(host); err != nil || ip == nil || !ip.IsLoopback() {
@@ -198,7 +245,7 @@ func main() {
 	}
 	issuer := fmt.Sprintf("http://%s/", ln.Addr())
 	st := idpStorage{storage.NewStorageWithClients(storage.NewUserStore(issuer),
-		map[string]*storage.Client{gw: storage.WebClient(gw, gwSecret)})}
+		map[string]*storage.Client{gw: storage.WebClient(gw, gwSecret, redirects...)})}
 	router := exampleop.SetupServer(issuer, st, nil, false)
 	fmt.Println("ISSUER", issuer)
 	err = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -213,8 +260,19 @@ func main() {
 				r.Form["audience"] = r.PostForm["resource"]
 			}
 		}
+		if r.Method == http.MethodGet && r.URL.Path == "/auth" {
+			// The authorization request's RFC 8707 resource (its aud).
+			if res := r.URL.Query().Get("resource"); res != "" {
+				r = r.WithContext(context.WithValue(r.Context(), resourceKey{}, res))
+			}
+		}
 		router.ServeHTTP(w, r)
 	}))
 	fmt.Fprintln(os.Stderr, "idp:", err)
 	os.Exit(1)
 }
+
+type multiFlag []string
+
+func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
+func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
