@@ -80,6 +80,9 @@ func appendEvent(dst []byte, ev *Event) (out []byte, ok bool) {
 		b = append(b, `,"code":`...)
 		b = strconv.AppendInt(b, int64(ev.Decision.Code), 10)
 	}
+	if ev.Decision.WouldDeny {
+		b = append(b, `,"would_deny":true`...)
+	}
 	b = append(b, `},"status":{"outcome":`...)
 	b = appendString(b, ev.Status.Outcome)
 	if ev.Status.ErrorCode != 0 {

@@ -43,7 +43,7 @@ func TestAppendEventMatchesEncodingJSON(t *testing.T) {
 		Server: "ev", Tool: "echo", ExposedName: "ev__echo", Resource: "file:///a&b",
 		Arguments:  json.RawMessage(" {\n\t\"a\" : [1, 2.5e3, true, null],\r \"b\":\"x <y> & \\\" \\u2028 z\u2028\u2029\", \"c\": {} } "),
 		SchemaHash: "sha256:00", ContainsBase64: true,
-		Decision:   Decision{Action: ActionDeny, Guard: "tools", Reason: "tool \"x\" is denied\n", Code: -32010},
+		Decision:   Decision{Action: ActionDeny, Guard: "tools", Reason: "tool \"x\" is denied\n", Code: -32010, WouldDeny: true},
 		Status:     Status{Outcome: OutcomeError, ErrorCode: -32603, ErrorMessage: "bad\x00\x01\x1f\x7f\b\f"},
 		DurationMS: 12.345,
 		Detail:     map[string]any{"z": 1, "a": []any{"<", 2.5}, "m": map[string]any{"k": nil}},

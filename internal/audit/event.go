@@ -13,7 +13,7 @@ import (
 // SchemaVersion is the version of the event schema this package writes.
 // Additive changes bump the minor version; renames, removals or changes of
 // meaning bump the major version (see docs/audit-events.md).
-const SchemaVersion = "1.1"
+const SchemaVersion = "1.2"
 
 // Event types. The list is open: new types may be added in a minor schema
 // version, so consumers must tolerate types they do not know.
@@ -118,6 +118,9 @@ type Decision struct {
 	Guard  string `json:"guard,omitempty"`
 	Reason string `json:"reason,omitempty"`
 	Code   int    `json:"code,omitempty"` // JSON-RPC error code given to the client
+	// WouldDeny (since 1.2): policy.mode audit let the call run although a
+	// policy guard refused it (Guard and Reason say which and why).
+	WouldDeny bool `json:"would_deny,omitempty"`
 }
 
 // Status is how the request ended.

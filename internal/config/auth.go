@@ -8,6 +8,13 @@ import (
 	"time"
 )
 
+// Impact classes of tools.
+const (
+	ImpactLow    = "low"
+	ImpactMedium = "medium"
+	ImpactHigh   = "high"
+)
+
 // Auth modes.
 const (
 	AuthEmbedded = "embedded"

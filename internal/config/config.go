@@ -253,6 +253,18 @@ type ToolRule struct {
 	// Scopes are OAuth scopes the caller's token must all carry to call
 	// (and to see) matching tools. Needs auth.
 	Scopes []string `yaml:"scopes"`
+
+	// When is a CEL condition over args, principal, tool, server, session
+	// and now that must be true for a call to run (docs/config.md#policy).
+	// Compiled and type-checked when the configuration loads.
+	When string `yaml:"when"`
+
+	// Arguments, if set, are the only argument names a call may pass.
+	Arguments []string `yaml:"arguments"`
+
+	// Impact is "low", "medium" or "high": medium and high calls are held
+	// for a human's approval (absent: from annotations and the name).
+	Impact string `yaml:"impact"`
 }
 
 // Policy holds gateway-wide policy settings.
@@ -260,6 +272,10 @@ type Policy struct {
 	// Default is what happens to a tool no rule matches: "allow" or
 	// "deny". If omitted it is "allow" and loading returns a warning.
 	Default string `yaml:"default"`
+
+	// Mode is "enforce" (default) or "audit": in audit mode policy
+	// refusals are recorded as would-be denials and the call runs.
+	Mode string `yaml:"mode"`
 }
 
 // ServerPolicy overrides Policy for one server.
@@ -267,6 +283,9 @@ type ServerPolicy struct {
 	// Default is "allow" or "deny" for this server's tools no rule
 	// matches. Absent: the gateway-wide policy.default applies.
 	Default string `yaml:"default"`
+
+	// Mode overrides policy.mode for this server.
+	Mode string `yaml:"mode"`
 }
 
 // Restart is the backoff for restarting a command server that exited; it
@@ -411,6 +430,9 @@ const (
 
 	PolicyAllow = "allow"
 	PolicyDeny  = "deny"
+
+	ModeEnforce = "enforce"
+	ModeAudit   = "audit"
 
 	// SelfCommand as Server.Command means this binary's own path.
 	SelfCommand = "@self"
@@ -578,6 +600,9 @@ func (c *Config) applyDefaults(baseDir string) {
 	}
 	if c.Policy.Default == "" {
 		c.Policy.Default = PolicyAllow
+	}
+	if c.Policy.Mode == "" {
+		c.Policy.Mode = ModeEnforce
 	}
 	if c.Audit.Store == nil {
 		t := true

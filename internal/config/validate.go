@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"github.com/mcpwarden/mcpwarden/internal/policy"
 	"net"
 	"net/url"
 	"path"
@@ -191,6 +192,9 @@ func (v *validator) validate() {
 		}
 	}
 
+	if v.has("policy.mode") {
+		v.policyMode("policy.mode", c.Policy.Mode)
+	}
 	if v.has("policy.default") {
 		v.policyDefault("policy.default", c.Policy.Default)
 	} else {
@@ -201,6 +205,17 @@ func (v *validator) validate() {
 		v.errorf("audit.store", "audit events need a destination: with store: false, set audit.file (a path, or \"-\" for standard output)")
 	}
 	v.nonEmpty("store.path", c.Store.Path, " (omit it for the default "+DefaultStoreFile+" next to the configuration file)")
+}
+
+func (v *validator) policyMode(p, s string) {
+	if s != ModeEnforce && s != ModeAudit {
+		v.errorf(p, "must be %q or %q, got %q", ModeEnforce, ModeAudit, truncate(s))
+	}
+}
+
+// oneLine joins a multi-line error (CEL reports with a caret line).
+func oneLine(s string) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(s, "\n", " ")), " ")
 }
 
 func (v *validator) policyDefault(p, s string) {
@@ -343,8 +358,24 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 			continue
 		}
 		if r := s.Tools.Values[pat]; r != nil {
-			if r.Allow == nil && len(r.Scopes) == 0 {
-				v.errorf(tp, "rule sets nothing; add allow: true, allow: false or scopes: [...]")
+			if r.Allow == nil && len(r.Scopes) == 0 && r.When == "" && r.Arguments == nil && r.Impact == "" {
+				v.errorf(tp, "rule sets nothing; add allow, scopes, when, arguments or impact")
+			}
+			if r.When != "" {
+				if _, err := policy.Compile(r.When); err != nil {
+					v.errorf(tp+".when", "%s", oneLine(err.Error()))
+				}
+			}
+			if v.has(tp+".arguments") && r.Arguments == nil {
+				r.Arguments = []string{}
+			}
+			for i, a := range r.Arguments {
+				if a == "" {
+					v.errorf(indexPath(tp+".arguments", i), "empty argument name")
+				}
+			}
+			if r.Impact != "" && r.Impact != ImpactLow && r.Impact != ImpactMedium && r.Impact != ImpactHigh {
+				v.errorf(tp+".impact", "must be %q, %q or %q, got %q", ImpactLow, ImpactMedium, ImpactHigh, truncate(r.Impact))
 			}
 			v.scopes(tp+".scopes", r.Scopes)
 			v.needsAuth(tp+".scopes", r.Scopes)
@@ -360,8 +391,12 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 	if s.Policy != nil {
 		if v.has(p + ".policy.default") {
 			v.policyDefault(p+".policy.default", s.Policy.Default)
-		} else {
-			v.errorf(p+".policy", "policy sets nothing; add default: allow or default: deny, or remove it")
+		}
+		if v.has(p + ".policy.mode") {
+			v.policyMode(p+".policy.mode", s.Policy.Mode)
+		}
+		if !v.has(p+".policy.default") && !v.has(p+".policy.mode") {
+			v.errorf(p+".policy", "policy sets nothing; add default: allow|deny or mode: enforce|audit, or remove it")
 		}
 	}
 

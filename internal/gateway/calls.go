@@ -84,7 +84,31 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 			return deny(guard.Decision{Action: guard.Deny, Guard: "namespace", Code: jsonrpc.CodeNameWithheld,
 				Reason: fmt.Sprintf("%s %q is withheld: the name is exposed by more than one server", kind, name)})
 		}
-		if e := srv.lookup(kind, upName); e != nil {
+		e := srv.lookup(kind, upName)
+		if e == nil && kind == "tool" && !(srv.perUser && upName == AuthorizeTool) {
+			// Not listed yet (a call before any listing, or the catalog
+			// is still being filled): the guards need its definition.
+			if e = s.fetchDefinition(ctx, srv, upName); e == nil {
+				if _, err := s.upstreamFor(ctx, srv); err != nil {
+					// Not known because the server cannot be reached (or the
+					// user must authorize first): say so.
+					if re, ok := upstream.AsRPCError(err); ok {
+						return finish(jsonrpc.NewError(m.ID, re), guard.Allowed, audit.Status{Outcome: audit.OutcomeError, ErrorCode: re.Code, ErrorMessage: re.Message})
+					}
+					return finish(jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q is unavailable: %v", srv.name, err)), guard.Allowed,
+						audit.Status{Outcome: audit.OutcomeUnavailable, ErrorCode: jsonrpc.CodeUpstreamUnavailable, ErrorMessage: err.Error()})
+				}
+				// A tool the server does not list has no schema to check
+				// arguments against: refused where the policy default is
+				// deny (fail closed); with default allow the call goes on,
+				// as to a plain proxy, and the server answers for it.
+				if !g.defaultAllow(srv.name) {
+					return deny(guard.Decision{Action: guard.Deny, Guard: "router", Code: jsonrpc.CodeInvalidParams,
+						Reason: fmt.Sprintf("unknown tool %q (server %q does not list it, and its policy default is deny)", name, srv.name)})
+				}
+			}
+		}
+		if e != nil {
 			gc.Definition, gc.SchemaHash = e.def, e.hash
 			ev.SchemaHash = e.hash
 		}
@@ -111,7 +135,10 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		}
 		gc.Server, gc.URI = srv.name, uri
 	}
-	d := g.chain.Decide(ctx, gc)
+	d, wouldDeny := g.decide(ctx, gc)
+	if wouldDeny {
+		ev.Decision = audit.Decision{Action: audit.ActionAllow, Guard: d.Guard, Reason: d.Reason, WouldDeny: true}
+	}
 	if d.Action != guard.Allow {
 		if d.Action == guard.Hold {
 			d.Reason += " (no approval service is configured: held calls are denied)"
@@ -261,4 +288,52 @@ func (s *server) hasTemplate(t string) bool {
 		}
 	}
 	return false
+}
+
+// fetchDefinition lists the server's tools through this session's upstream
+// session to learn a tool's definition; at most once a second per server,
+// so calls with made-up names cannot make the gateway list tools on every
+// call.
+func (s *Session) fetchDefinition(ctx context.Context, srv *server, name string) *entry {
+	// One listing at a time per server; callers that waited find what it
+	// recorded.
+	srv.fetchMu.Lock()
+	defer srv.fetchMu.Unlock()
+	if e := srv.lookup("tool", name); e != nil {
+		return e
+	}
+	srv.mu.Lock()
+	recent := time.Since(srv.lastFetch) < time.Second
+	srv.mu.Unlock()
+	if recent {
+		return nil
+	}
+	us, err := s.upstreamFor(ctx, srv)
+	if err != nil {
+		return nil // the caller reports why the server cannot be reached
+	}
+	defer func() {
+		srv.mu.Lock()
+		srv.lastFetch = time.Now()
+		srv.mu.Unlock()
+	}()
+	lctx, cancel := context.WithTimeout(ctx, srv.timeout)
+	defer cancel()
+	cursor := ""
+	for page := 0; page < maxPages; page++ {
+		res, err := us.list(lctx, "tools/list", cursor)
+		if err != nil {
+			break
+		}
+		for _, item := range res.items("tools") {
+			if n, ok := stringOf(item, "name"); ok && n != "" {
+				srv.record("tool", n, item)
+			}
+		}
+		if res.NextCursor == "" {
+			break
+		}
+		cursor = res.NextCursor
+	}
+	return srv.lookup("tool", name)
 }

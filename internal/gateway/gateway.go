@@ -76,14 +76,18 @@ type Options struct {
 
 // Gateway aggregates upstream servers into one MCP server.
 type Gateway struct {
-	cfg     *config.Config
-	log     *slog.Logger
-	audit   *audit.Logger
-	chain   guard.Chain
-	sep     string
-	servers []*server
-	byName  map[string]*server
-	secrets []string
+	cfg   *config.Config
+	log   *slog.Logger
+	audit *audit.Logger
+	chain guard.Chain
+	// argRules are the argument rules; modes the policy mode per server
+	// (enforce or audit).
+	argRules policy.ArgRules
+	modes    map[string]string
+	sep      string
+	servers  []*server
+	byName   map[string]*server
+	secrets  []string
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -108,11 +112,13 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		cfg: cfg, log: log, audit: opts.Audit, sep: cfg.NamespaceSeparator,
 		byName: map[string]*server{}, sessions: map[string]*Session{},
 		ctx: ctx, cancel: cancel,
+		argRules: policy.ArgRules{Servers: map[string][]policy.ArgRule{}}, modes: map[string]string{},
 	}
 	if g.sep == "" {
 		g.sep = config.DefaultNamespaceSeparator
 	}
 	rules := policy.ToolRules{DefaultAllow: cfg.Policy.Default != config.PolicyDeny, Servers: map[string]policy.ServerRules{}}
+	impacts := map[string][]policy.ImpactRule{}
 	for _, name := range cfg.ServerNames() {
 		sc, _ := cfg.Servers.Get(name)
 		s, err := newServer(g, sc, opts)
@@ -127,21 +133,73 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			v := sc.Policy.Default == config.PolicyAllow
 			sr.Default = &v
 		}
+		argRules := []policy.ArgRule{}
 		for _, pat := range sc.Tools.Keys {
 			r := sc.Tools.Values[pat]
 			if r == nil {
 				continue
 			}
-			sr.Rules = append(sr.Rules, policy.ToolRule{Pattern: pat, Allow: r.Allow})
+			allow := r.Allow
+			if allow == nil && (r.When != "" || r.Arguments != nil || r.Impact != "" || len(r.Scopes) > 0) {
+				// A rule that configures how a tool may be used makes it
+				// usable (under those conditions) unless it says allow: false.
+				t := true
+				allow = &t
+			}
+			sr.Rules = append(sr.Rules, policy.ToolRule{Pattern: pat, Allow: allow})
+			if r.Impact != "" {
+				impacts[name] = append(impacts[name], policy.ImpactRule{Pattern: pat, Impact: r.Impact})
+			}
+			if r.When != "" || r.Arguments != nil {
+				ar := policy.ArgRule{Pattern: pat, Arguments: r.Arguments}
+				if r.When != "" {
+					x, err := policy.Compile(r.When)
+					if err != nil {
+						cancel()
+						return nil, fmt.Errorf("servers.%s.tools.%s.when: %w", name, pat, err)
+					}
+					ar.When = x
+				}
+				argRules = append(argRules, ar)
+			}
 		}
 		rules.Servers[name] = sr
+		g.argRules.Servers[name] = argRules
+		g.modes[name] = cfg.Policy.Mode
+		if sc.Policy != nil && sc.Policy.Mode != "" {
+			g.modes[name] = sc.Policy.Mode
+		}
 	}
 	g.chain = guard.Chain{&policy.ToolGuard{Rules: rules}}
 	if cfg.Authenticated() {
 		g.chain = append(g.chain, &policy.ScopeGuard{Rules: ScopeRules(cfg)})
 	}
+	g.chain = append(g.chain, &policy.ArgumentGuard{Rules: g.argRules, Schemas: policy.NewSchemas()}, &policy.ImpactGuard{Rules: impacts})
 	g.chain = append(g.chain, opts.Guards...)
 	return g, nil
+}
+
+// defaultAllow reports whether the server's policy default is allow.
+func (g *Gateway) defaultAllow(server string) bool {
+	if sc, ok := g.cfg.Servers.Get(server); ok && sc.Policy != nil && sc.Policy.Default != "" {
+		return sc.Policy.Default == config.PolicyAllow
+	}
+	return g.cfg.Policy.Default != config.PolicyDeny
+}
+
+// policyGuards are the guards whose refusals policy.mode audit turns into
+// recorded would-be denials (authentication and parsing are not policy).
+var policyGuards = map[string]bool{policy.GuardName: true, policy.ArgsGuardName: true}
+
+// decide runs the guard chain and applies the server's policy mode: in
+// audit mode a policy refusal lets the call run and is recorded as a
+// would-be denial.
+func (g *Gateway) decide(ctx context.Context, c *guard.Call) (d guard.Decision, wouldDeny bool) {
+	d = g.chain.Decide(ctx, c)
+	if d.Action == guard.Deny && policyGuards[d.Guard] && g.modes[c.Server] == config.ModeAudit {
+		return guard.Decision{Action: guard.Allow, Guard: d.Guard, Reason: "policy.mode audit: would deny: " + d.Reason}, true
+	}
+	return d, false
 }
 
 // ScopeRules are the scope requirements of cfg (servers.NAME.scopes and

@@ -192,7 +192,7 @@ func (s *Session) exposeItem(ctx context.Context, srv *server, l listKind, item 
 				}
 			}
 		}
-		d := g.chain.Decide(ctx, &guard.Call{Method: l.callMethod, Listing: true, Server: srv.name, URI: uri,
+		d, _ := g.decide(ctx, &guard.Call{Method: l.callMethod, Listing: true, Server: srv.name, URI: uri,
 			Session: s.guardSession(), Principal: s.principal(ctx)})
 		if d.Action == guard.Deny {
 			return nil, "hidden"
@@ -214,7 +214,7 @@ func (s *Session) exposeItem(ctx context.Context, srv *server, l listKind, item 
 		return nil, "withheld"
 	}
 	if l.callMethod != "" {
-		d := g.chain.Decide(ctx, &guard.Call{Method: l.callMethod, Listing: true, Server: srv.name, Name: name,
+		d, _ := g.decide(ctx, &guard.Call{Method: l.callMethod, Listing: true, Server: srv.name, Name: name,
 			ExposedName: exposed, Definition: item, SchemaHash: hash, Session: s.guardSession(), Principal: s.principal(ctx)})
 		if d.Action == guard.Deny {
 			return nil, "hidden"

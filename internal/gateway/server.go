@@ -27,7 +27,9 @@ type server struct {
 	cfg            *config.Server
 	dialer         upstream.Dialer
 	shared         bool
-	perUser        bool // reached only with a user's credentials: no gateway session
+	perUser        bool       // reached only with a user's credentials: no gateway session
+	lastFetch      time.Time  // last on-demand listing for an unknown tool (guarded by mu)
+	fetchMu        sync.Mutex // one on-demand listing at a time
 	timeout        time.Duration
 	connectTimeout time.Duration
 	backoff0       time.Duration

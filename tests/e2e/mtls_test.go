@@ -258,7 +258,7 @@ store:
 			t.Fatalf("pinned echo: %v %+v", err, res)
 		}
 		// demo.admin is not among its scopes.
-		res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "demo__get_env", Arguments: map[string]any{"name": "HOME"}})
+		res, err = cs.CallTool(ctx, &mcp.CallToolParams{Name: "demo__get_env", Arguments: map[string]any{}})
 		if err == nil && !res.IsError {
 			t.Fatalf("get_env allowed: %+v", res)
 		}
@@ -271,7 +271,7 @@ store:
 			t.Fatalf("ops initialize: %d %s %v", st, body, err)
 		}
 		sid := h.Get("Mcp-Session-Id")
-		call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"demo__get_env","arguments":{"name":"HOME"}}}`
+		call := `{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"demo__get_env","arguments":{}}}`
 		if st, _, body, _ := rawTLS(t, ops, endpoint, sid, call); st != 200 || strings.Contains(body, `"error"`) {
 			t.Fatalf("ops (demo.admin) get_env: %d %s", st, body)
 		}

@@ -45,7 +45,7 @@ store:
 		return tok
 	}
 	echo := callBody(2, "demo__echo", `{"message":"x"}`)
-	getEnv := callBody(3, "demo__get_env", `{"name":"HOME"}`)
+	getEnv := callBody(3, "demo__get_env", `{}`)
 
 	// Benign twin: ev.read only, used many times.
 	reader := token("demo.read")

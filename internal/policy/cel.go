@@ -1,0 +1,100 @@
+package policy
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+
+	"github.com/mcpwarden/mcpwarden/internal/guard"
+)
+
+// CostLimit bounds one evaluation of a rule (CEL's runtime cost units).
+const CostLimit = 10000
+
+// env is the CEL environment of rules: the call's arguments and context.
+var env = func() *cel.Env {
+	e, err := cel.NewEnv(
+		cel.Variable("args", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("principal", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("tool", cel.StringType),
+		cel.Variable("server", cel.StringType),
+		cel.Variable("session", cel.MapType(cel.StringType, cel.DynType)),
+		cel.Variable("now", cel.TimestampType),
+		cel.CrossTypeNumericComparisons(true),
+	)
+	if err != nil {
+		panic("policy: CEL environment: " + err.Error())
+	}
+	return e
+}()
+
+// Expr is a compiled `when` condition.
+type Expr struct {
+	Source string
+	prg    cel.Program
+}
+
+// Compile parses and type-checks a condition; it must be boolean.
+func Compile(src string) (*Expr, error) {
+	ast, iss := env.Compile(src)
+	if iss != nil && iss.Err() != nil {
+		return nil, iss.Err()
+	}
+	if !ast.OutputType().IsExactType(types.BoolType) {
+		return nil, fmt.Errorf("the condition is of type %s; it must be a boolean", ast.OutputType())
+	}
+	prg, err := env.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100))
+	if err != nil {
+		return nil, err
+	}
+	return &Expr{Source: src, prg: prg}, nil
+}
+
+// Input is what a condition sees.
+type Input struct {
+	Args      map[string]any
+	Principal guard.Principal
+	Tool      string
+	Server    string
+	Session   guard.Session
+	Now       time.Time
+}
+
+// ArgsOf decodes a call's JSON arguments for CEL: JSON numbers become
+// doubles (CEL compares them with ints when a rule writes `args.a <= 100`).
+func ArgsOf(raw json.RawMessage) (map[string]any, error) {
+	out := map[string]any{}
+	if len(raw) == 0 || string(raw) == "null" {
+		return out, nil
+	}
+	if err := json.Unmarshal(raw, &out); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// Eval evaluates the condition; an error (a missing argument, a type
+// mismatch, the cost limit) is returned, and callers deny on it.
+func (x *Expr) Eval(ctx context.Context, in Input) (bool, error) {
+	vars := map[string]any{
+		"args":      in.Args,
+		"principal": map[string]any{"subject": in.Principal.Subject, "client_id": in.Principal.ClientID, "scopes": in.Principal.Scopes, "issuer": in.Principal.Issuer, "anonymous": in.Principal.Anonymous, "auth_method": in.Principal.AuthMethod},
+		"tool":      in.Tool,
+		"server":    in.Server,
+		"session":   map[string]any{"id": in.Session.ID, "client_name": in.Session.ClientName, "client_version": in.Session.ClientVersion, "transport": in.Session.Transport, "protocol_version": in.Session.ProtocolVersion},
+		"now":       in.Now,
+	}
+	v, _, err := x.prg.ContextEval(ctx, vars)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(types.Bool)
+	if !ok {
+		return false, fmt.Errorf("the condition gave %v, not a boolean", v)
+	}
+	return bool(b), nil
+}
