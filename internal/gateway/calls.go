@@ -23,8 +23,9 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 	ev := s.event(ctx, m.Method)
 	ev.CorrelationID = correlation
 
+	wouldDeny := false // policy.mode audit let a refused call run
 	finish := func(resp []byte, d guard.Decision, st audit.Status) []byte {
-		ev.Decision = audit.Decision{Action: d.Action.String(), Guard: d.Guard, Reason: d.Reason, Code: d.Code}
+		ev.Decision = audit.Decision{Action: d.Action.String(), Guard: d.Guard, Reason: d.Reason, Code: d.Code, WouldDeny: wouldDeny}
 		ev.Status = st
 		ev.DurationMS = msSince(start)
 		if err := g.emit(ctx, ev); err != nil {
@@ -135,10 +136,8 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		}
 		gc.Server, gc.URI = srv.name, uri
 	}
-	d, wouldDeny := g.decide(ctx, gc)
-	if wouldDeny {
-		ev.Decision = audit.Decision{Action: audit.ActionAllow, Guard: d.Guard, Reason: d.Reason, WouldDeny: true}
-	}
+	var d guard.Decision
+	d, wouldDeny = g.decide(ctx, gc)
 	if d.Action != guard.Allow {
 		if d.Action == guard.Hold {
 			d.Reason += " (no approval service is configured: held calls are denied)"
@@ -154,13 +153,13 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		// connecting answers with the URL elicitation, or says it is done.
 		if _, err := s.upstreamFor(ctx, srv); err != nil {
 			if re, ok := upstream.AsRPCError(err); ok {
-				return finish(jsonrpc.NewError(m.ID, re), guard.Allowed, audit.Status{Outcome: audit.OutcomeError, ErrorCode: re.Code, ErrorMessage: re.Message})
+				return finish(jsonrpc.NewError(m.ID, re), d, audit.Status{Outcome: audit.OutcomeError, ErrorCode: re.Code, ErrorMessage: re.Message})
 			}
-			return finish(jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q is unavailable: %v", srv.name, err)), guard.Allowed,
+			return finish(jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q is unavailable: %v", srv.name, err)), d,
 				audit.Status{Outcome: audit.OutcomeUnavailable, ErrorCode: jsonrpc.CodeUpstreamUnavailable, ErrorMessage: err.Error()})
 		}
 		return finish(jsonrpc.NewResult(m.ID, map[string]any{"content": []map[string]any{{"type": "text",
-			"text": "mcpwarden is connected to " + srv.name + " for you; list the tools again to see its tools."}}}), guard.Allowed, audit.Status{Outcome: audit.OutcomeOK})
+			"text": "mcpwarden is connected to " + srv.name + " for you; list the tools again to see its tools."}}}), d, audit.Status{Outcome: audit.OutcomeOK})
 	}
 	r, jerr := s.forwardMsg(ctx, srv, m, params, reply, correlation)
 	if jerr != nil {
@@ -179,7 +178,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 			// Keep the data the error carries (a URL elicitation).
 			jerr = &jsonrpc.Error{Code: jerr.Code, Message: jerr.Message, Data: d}
 		}
-		return finish(jsonrpc.NewError(m.ID, jerr), guard.Allowed, st)
+		return finish(jsonrpc.NewError(m.ID, jerr), d, st)
 	}
 	st := audit.Status{Outcome: audit.OutcomeOK}
 	switch {
@@ -198,7 +197,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 	if err != nil {
 		out = jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInternalError, "rewrite response: %v", err))
 	}
-	return finish(out, guard.Allowed, st)
+	return finish(out, d, st)
 }
 
 // routeURI finds the server for a resource URI: the one that listed it,

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common/types"
 
 	"github.com/mcpwarden/mcpwarden/internal/guard"
@@ -47,7 +48,16 @@ func Compile(src string) (*Expr, error) {
 	if !ast.OutputType().IsExactType(types.BoolType) {
 		return nil, fmt.Errorf("the condition is of type %s; it must be a boolean", ast.OutputType())
 	}
-	prg, err := env.Program(ast, cel.CostLimit(CostLimit), cel.InterruptCheckFrequency(100))
+	// A condition whose worst-case cost is known to stay under the limit
+	// (no loops over input of unknown size: the usual comparisons) runs
+	// without cost tracking; any other is tracked and stopped at the
+	// limit.
+	opts := []cel.ProgramOption{cel.InterruptCheckFrequency(100)}
+	est, err := env.EstimateCost(ast, noSizes{})
+	if err != nil || est.Max > CostLimit {
+		opts = append(opts, cel.CostLimit(CostLimit))
+	}
+	prg, err := env.Program(ast, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -80,13 +90,21 @@ func ArgsOf(raw json.RawMessage) (map[string]any, error) {
 // Eval evaluates the condition; an error (a missing argument, a type
 // mismatch, the cost limit) is returned, and callers deny on it.
 func (x *Expr) Eval(ctx context.Context, in Input) (bool, error) {
+	// principal and session are built only if the condition reads them
+	// (CEL calls a function-valued variable when it is first used).
 	vars := map[string]any{
-		"args":      in.Args,
-		"principal": map[string]any{"subject": in.Principal.Subject, "client_id": in.Principal.ClientID, "scopes": in.Principal.Scopes, "issuer": in.Principal.Issuer, "anonymous": in.Principal.Anonymous, "auth_method": in.Principal.AuthMethod},
-		"tool":      in.Tool,
-		"server":    in.Server,
-		"session":   map[string]any{"id": in.Session.ID, "client_name": in.Session.ClientName, "client_version": in.Session.ClientVersion, "transport": in.Session.Transport, "protocol_version": in.Session.ProtocolVersion},
-		"now":       in.Now,
+		"args": in.Args,
+		"principal": func() any {
+			return map[string]any{"subject": in.Principal.Subject, "client_id": in.Principal.ClientID, "scopes": in.Principal.Scopes,
+				"issuer": in.Principal.Issuer, "anonymous": in.Principal.Anonymous, "auth_method": in.Principal.AuthMethod}
+		},
+		"tool":   in.Tool,
+		"server": in.Server,
+		"session": func() any {
+			return map[string]any{"id": in.Session.ID, "client_name": in.Session.ClientName, "client_version": in.Session.ClientVersion,
+				"transport": in.Session.Transport, "protocol_version": in.Session.ProtocolVersion}
+		},
+		"now": in.Now,
 	}
 	v, _, err := x.prg.ContextEval(ctx, vars)
 	if err != nil {
@@ -97,4 +115,13 @@ func (x *Expr) Eval(ctx context.Context, in Input) (bool, error) {
 		return false, fmt.Errorf("the condition gave %v, not a boolean", v)
 	}
 	return bool(b), nil
+}
+
+// noSizes gives CEL's estimator no sizes: input of unknown size makes the
+// estimate unbounded, so such conditions get runtime cost tracking.
+type noSizes struct{}
+
+func (noSizes) EstimateSize(checker.AstNode) *checker.SizeEstimate { return nil }
+func (noSizes) EstimateCallCost(string, string, *checker.AstNode, []checker.AstNode) *checker.CallEstimate {
+	return nil
 }

@@ -13,6 +13,8 @@ import (
 	"context"
 	"fmt"
 	"path"
+	"sync"
+	"sync/atomic"
 
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 )
@@ -41,15 +43,34 @@ type ToolRules struct {
 	DefaultAllow bool
 }
 
-// ToolGuard enforces ToolRules.
-type ToolGuard struct{ Rules ToolRules }
+// ToolGuard enforces ToolRules. Decisions are the same for every call of
+// a tool, so they are kept per tool (a call does not scan the rules).
+type ToolGuard struct {
+	Rules ToolRules
+	cache  sync.Map // server + "\x00" + tool -> guard.Decision
+	cached atomic.Int64
+}
 
 // Name implements guard.Guard.
 func (g *ToolGuard) Name() string { return GuardName }
 
+// maxCachedTools bounds the decisions kept (tool names come from clients).
+const maxCachedTools = 10000
+
 // Check implements guard.Guard.
 func (g *ToolGuard) Check(_ context.Context, c *guard.Call) guard.Decision {
-	return DecideTool(g.Rules, c)
+	if c.Method != "tools/call" {
+		return guard.Allowed
+	}
+	key := c.Server + "\x00" + c.Name
+	if d, ok := g.cache.Load(key); ok {
+		return d.(guard.Decision)
+	}
+	d := DecideTool(g.Rules, c)
+	if g.cached.Add(1) <= maxCachedTools {
+		g.cache.Store(key, d)
+	}
+	return d
 }
 
 // DecideTool is the pure decision. It rules on tools/call only (and on
