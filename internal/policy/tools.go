@@ -46,7 +46,7 @@ type ToolRules struct {
 // ToolGuard enforces ToolRules. Decisions are the same for every call of
 // a tool, so they are kept per tool (a call does not scan the rules).
 type ToolGuard struct {
-	Rules ToolRules
+	Rules  ToolRules
 	cache  sync.Map // server + "\x00" + tool -> guard.Decision
 	cached atomic.Int64
 }
