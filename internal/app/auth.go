@@ -3,11 +3,17 @@ package app
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/http"
+	"net/netip"
 	"net/url"
+	"strings"
+	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/auth"
 	"github.com/mcpwarden/mcpwarden/internal/authserver"
 	"github.com/mcpwarden/mcpwarden/internal/config"
+	"github.com/mcpwarden/mcpwarden/internal/ssrf"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
 	"github.com/mcpwarden/mcpwarden/internal/upstreamauth"
 )
@@ -133,7 +139,7 @@ func (rt *Runtime) openUpstreamAuth() (map[string]upstream.Credentials, error) {
 		signIn = &upstreamauth.SignIn{Issuer: a.Issuer, ClientID: a.LoginClient.ClientID, ClientSecret: secret, IDTokens: v}
 	}
 	b, err := upstreamauth.New(upstreamauth.Options{DB: rt.Store.DB(), KeyFile: keyFile, Base: gatewayOrigin(cfg),
-		Servers: servers, Audit: rt.Audit, Log: rt.Log, VerifyUser: verify, SignIn: signIn})
+		Servers: servers, Audit: rt.Audit, Log: rt.Log, VerifyUser: verify, SignIn: signIn, Client: upstreamAuthClient(cfg, servers)})
 	if err != nil {
 		return nil, err
 	}
@@ -184,4 +190,33 @@ func gatewayOrigin(cfg *config.Config) string {
 		scheme = "https"
 	}
 	return scheme + "://" + cfg.Listen
+}
+
+// upstreamAuthClient is the HTTP client for what upstreams point the
+// gateway at (metadata, authorization servers, registration): URLs the
+// operator did not write. Its connections are checked by the SSRF guard at
+// connect time; the configured servers' own hosts (and
+// policy.ssrf.allow_hosts) are open, so a server on this machine works.
+func upstreamAuthClient(cfg *config.Config, servers []upstreamauth.Server) *http.Client {
+	allow := append([]string(nil), cfg.Policy.SSRF.AllowHosts...)
+	for _, s := range servers {
+		u, err := url.Parse(s.URL)
+		if err != nil {
+			continue
+		}
+		h := u.Hostname()
+		allow = append(allow, h)
+		if a, err := netip.ParseAddr(h); err == nil {
+			allow = append(allow, a.String())
+		} else if strings.EqualFold(h, "localhost") {
+			allow = append(allow, "127.0.0.0/8", "::1")
+		} else if addrs, err := net.DefaultResolver.LookupNetIP(context.Background(), "ip", h); err == nil {
+			for _, a := range addrs {
+				allow = append(allow, a.String())
+			}
+		}
+	}
+	c := (&ssrf.Checker{Resolver: net.DefaultResolver, AllowHosts: allow}).HTTPClient(15 * time.Second)
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
 }

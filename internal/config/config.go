@@ -276,6 +276,20 @@ type Policy struct {
 	// Mode is "enforce" (default) or "audit": in audit mode policy
 	// refusals are recorded as would-be denials and the call runs.
 	Mode string `yaml:"mode"`
+
+	// SSRF configures the server-side request forgery guard, which is on
+	// for every URL- or host-shaped argument without configuration.
+	SSRF SSRF `yaml:"ssrf"`
+}
+
+// SSRF configures the guard against arguments that point at internal
+// addresses.
+type SSRF struct {
+	// AllowHosts open specific internal hosts: exact host names, IP
+	// addresses or CIDR prefixes.
+	AllowHosts []string `yaml:"allow_hosts"`
+	// Disabled turns the guard off (default false).
+	Disabled bool `yaml:"disabled"`
 }
 
 // ServerPolicy overrides Policy for one server.

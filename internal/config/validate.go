@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"github.com/mcpwarden/mcpwarden/internal/policy"
 	"net"
+	"net/netip"
 	"net/url"
 	"path"
 	"regexp"
@@ -194,6 +195,11 @@ func (v *validator) validate() {
 
 	if v.has("policy.mode") {
 		v.policyMode("policy.mode", c.Policy.Mode)
+	}
+	for i, h := range c.Policy.SSRF.AllowHosts {
+		if !validAllowHost(h) {
+			v.errorf(indexPath("policy.ssrf.allow_hosts", i), "a host name, an IP address or a CIDR prefix, got %q", truncate(h))
+		}
 	}
 	if v.has("policy.default") {
 		v.policyDefault("policy.default", c.Policy.Default)
@@ -422,4 +428,23 @@ func checkURL(raw string) error {
 		return fmt.Errorf("URL must not contain credentials; send them in headers with env:NAME or file:PATH references")
 	}
 	return nil
+}
+
+// validAllowHost: a CIDR prefix, an IP address, or a DNS host name.
+func validAllowHost(h string) bool {
+	if _, err := netip.ParsePrefix(h); err == nil {
+		return true
+	}
+	if _, err := netip.ParseAddr(h); err == nil {
+		return true
+	}
+	if h == "" || len(h) > 253 {
+		return false
+	}
+	for _, r := range h {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return true
 }

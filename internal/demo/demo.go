@@ -57,6 +57,10 @@ type askIn struct {
 }
 type empty struct{}
 
+type fetchIn struct {
+	URL string `json:"url" jsonschema:"the URL to fetch"`
+}
+
 func text(s string) *mcp.CallToolResult {
 	return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: s}}}
 }
@@ -89,6 +93,9 @@ func NewServer(o Options) *mcp.Server {
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "delete_item", Description: "Delete an item (a high-impact tool the default config denies)."}, func(ctx context.Context, r *mcp.CallToolRequest, in itemIn) (*mcp.CallToolResult, any, error) {
 		return text("deleted " + in.ID), nil, nil
+	})
+	mcp.AddTool(s, &mcp.Tool{Name: "fetch", Description: "Pretend to fetch a URL (it never does; for the SSRF guard's tests).", Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true}}, func(ctx context.Context, r *mcp.CallToolRequest, in fetchIn) (*mcp.CallToolResult, any, error) {
+		return text("would fetch " + in.URL), nil, nil
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "get_env", Description: "Return the names of the environment variables the server sees."}, func(ctx context.Context, r *mcp.CallToolRequest, in empty) (*mcp.CallToolResult, any, error) {
 		var names []string

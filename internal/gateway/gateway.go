@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"sort"
 	"sync"
@@ -31,6 +32,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
 	"github.com/mcpwarden/mcpwarden/internal/policy"
+	"github.com/mcpwarden/mcpwarden/internal/ssrf"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
 
@@ -174,7 +176,11 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if cfg.Authenticated() {
 		g.chain = append(g.chain, &policy.ScopeGuard{Rules: ScopeRules(cfg)})
 	}
-	g.chain = append(g.chain, &policy.ArgumentGuard{Rules: g.argRules, Schemas: policy.NewSchemas()}, &policy.ImpactGuard{Rules: impacts})
+	g.chain = append(g.chain, &policy.ArgumentGuard{Rules: g.argRules, Schemas: policy.NewSchemas()})
+	if !cfg.Policy.SSRF.Disabled {
+		g.chain = append(g.chain, &ssrf.Guard{Checker: &ssrf.Checker{Resolver: net.DefaultResolver, AllowHosts: cfg.Policy.SSRF.AllowHosts}})
+	}
+	g.chain = append(g.chain, &policy.ImpactGuard{Rules: impacts})
 	g.chain = append(g.chain, opts.Guards...)
 	return g, nil
 }
@@ -189,7 +195,7 @@ func (g *Gateway) defaultAllow(server string) bool {
 
 // policyGuards are the guards whose refusals policy.mode audit turns into
 // recorded would-be denials (authentication and parsing are not policy).
-var policyGuards = map[string]bool{policy.GuardName: true, policy.ArgsGuardName: true}
+var policyGuards = map[string]bool{policy.GuardName: true, policy.ArgsGuardName: true, ssrf.GuardName: true}
 
 // decide runs the guard chain and applies the server's policy mode: in
 // audit mode a policy refusal lets the call run and is recorded as a

@@ -145,12 +145,10 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 	// The POST lives as long as the caller's context (the call, bounded by
 	// its timeout) and the connection.
 	// It carries the caller's values (the user's token for credentials).
-	pctx, pcancel := context.WithCancel(context.WithoutCancel(ctx))
+	pctx, pcancel := context.WithCancel(valuesOf{c.bg, ctx})
 	stop := context.AfterFunc(ctx, pcancel)
-	stopBg := context.AfterFunc(c.bg, pcancel)
 	defer pcancel()
 	defer stop()
-	defer stopBg()
 	if err := c.post(pctx, m); err != nil {
 		if pctx.Err() != nil && c.bg.Err() == nil {
 			return nil // the caller gave up; it no longer waits for a response
@@ -454,4 +452,18 @@ func drainAndClose(body io.ReadCloser) {
 	case <-time.After(100 * time.Millisecond):
 	}
 	body.Close()
+}
+
+// valuesOf is ctx (its deadline and cancellation) with values also looked
+// up in values.
+type valuesOf struct {
+	context.Context
+	values context.Context
+}
+
+func (v valuesOf) Value(key any) any {
+	if x := v.Context.Value(key); x != nil {
+		return x
+	}
+	return v.values.Value(key)
 }

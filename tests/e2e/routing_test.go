@@ -132,7 +132,7 @@ func TestPagination(t *testing.T) {
 		}
 		seen[n] = true
 	}
-	if !seen["a__echo"] || !seen["b__echo"] || !seen["a__list_roots"] || !seen["b__sleep"] || len(all) != 24 {
+	if !seen["a__echo"] || !seen["b__echo"] || !seen["a__list_roots"] || !seen["b__sleep"] || len(all) != 26 {
 		t.Fatalf("paginated listing: %d %v", len(all), all)
 	}
 	if _, err := cs.ListTools(ctx, &mcp.ListToolsParams{Cursor: "not-a-cursor"}); err == nil {
