@@ -97,6 +97,15 @@ type CertPrincipal struct {
 	Scopes []string `yaml:"scopes"`
 }
 
+// ResourceRules restrict the resource URIs clients may read (and see, and
+// subscribe to).
+type ResourceRules struct {
+	// Allow are URI patterns: "*" matches within a path segment, "**"
+	// across segments (file:///srv/data/**). Absent: no allowlist (only
+	// path traversal is refused).
+	Allow []string `yaml:"allow"`
+}
+
 // UpstreamOAuth configures the gateway as an upstream's OAuth client.
 type UpstreamOAuth struct {
 	// ClientID (and ClientSecret, a reference) are a registration made
@@ -227,6 +236,9 @@ type Server struct {
 	// TLS adds verification rules for an https url server (extra roots,
 	// a client certificate, certificate pins). URL servers only.
 	TLS *UpstreamTLS `yaml:"tls"`
+
+	// Resources restricts the server's resource URIs.
+	Resources *ResourceRules `yaml:"resources"`
 
 	// OAuth makes the gateway this server's OAuth client, per user: each
 	// user authorizes the gateway once at the server's authorization

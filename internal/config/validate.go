@@ -390,6 +390,16 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 
 	v.scopes(p+".scopes", s.Scopes)
 	v.needsAuth(p+".scopes", s.Scopes)
+	if s.Resources != nil {
+		if len(s.Resources.Allow) == 0 {
+			v.errorf(p+".resources", "resources sets nothing; add allow: [patterns], or remove it")
+		}
+		for i, pat := range s.Resources.Allow {
+			if pat == "" || strings.Contains(pat, "..") {
+				v.errorf(indexPath(p+".resources.allow", i), "a URI pattern without \"..\", got %q", truncate(pat))
+			}
+		}
+	}
 	v.upstreamTLS(p, s)
 	v.upstreamOAuth(p, s)
 	v.tokenExchange(p, s)

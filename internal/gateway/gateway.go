@@ -176,7 +176,13 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if cfg.Authenticated() {
 		g.chain = append(g.chain, &policy.ScopeGuard{Rules: ScopeRules(cfg)})
 	}
-	g.chain = append(g.chain, &policy.ArgumentGuard{Rules: g.argRules, Schemas: policy.NewSchemas()})
+	resAllow := map[string][]string{}
+	for _, name := range cfg.ServerNames() {
+		if sc, _ := cfg.Servers.Get(name); sc.Resources != nil {
+			resAllow[name] = sc.Resources.Allow
+		}
+	}
+	g.chain = append(g.chain, &policy.ArgumentGuard{Rules: g.argRules, Schemas: policy.NewSchemas()}, &policy.ResourceGuard{Allow: resAllow})
 	if !cfg.Policy.SSRF.Disabled {
 		g.chain = append(g.chain, &ssrf.Guard{Checker: &ssrf.Checker{Resolver: net.DefaultResolver, AllowHosts: cfg.Policy.SSRF.AllowHosts}})
 	}
@@ -195,7 +201,7 @@ func (g *Gateway) defaultAllow(server string) bool {
 
 // policyGuards are the guards whose refusals policy.mode audit turns into
 // recorded would-be denials (authentication and parsing are not policy).
-var policyGuards = map[string]bool{policy.GuardName: true, policy.ArgsGuardName: true, ssrf.GuardName: true}
+var policyGuards = map[string]bool{policy.GuardName: true, policy.ArgsGuardName: true, ssrf.GuardName: true, policy.ResourceGuardName: true}
 
 // decide runs the guard chain and applies the server's policy mode: in
 // audit mode a policy refusal lets the call run and is recorded as a

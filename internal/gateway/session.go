@@ -361,6 +361,10 @@ func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply S
 		if srv == nil || withheld {
 			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeResourceNotFound, "resource %q not found on any server", uri))
 		}
+		// Subscribing is reading over time: the same guards decide.
+		if d, _ := s.g.decide(ctx, &guard.Call{Method: "resources/read", Server: srv.name, URI: uri, Session: s.guardSession(), Principal: s.principal(ctx)}); d.Action != guard.Allow {
+			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeDenied, "%s", d.Reason).WithData(map[string]any{"guard": d.Guard}))
+		}
 		return s.passthrough(ctx, srv, m, m.Params, reply)
 	case "completion/complete":
 		return s.complete(ctx, m, reply)
