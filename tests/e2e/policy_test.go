@@ -2,6 +2,10 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -133,5 +137,85 @@ func TestPolicyAuditMode(t *testing.T) {
 	}
 	if found < 2 {
 		t.Fatalf("%d would-be denials recorded, want 2", found)
+	}
+}
+
+// TestPolicyTestAndExplain: `mcpwarden policy test` runs cases offline
+// against a configuration (and fails on a wrong expectation), and
+// `mcpwarden explain` prints why a past call was denied.
+func TestPolicyTestAndExplain(t *testing.T) {
+	g := startGateway(t, policyConfig(t, "enforce"))
+	cfgPath := filepath.Join(g.Dir, "mcpwarden.yaml")
+	cases := filepath.Join(t.TempDir(), "cases.yaml")
+	writeCases := func(extra string) {
+		if err := os.WriteFile(cases, []byte(`cases:
+  - {name: echo allowed, server: ev, tool: echo, arguments: {message: hi}, expect: allow}
+  - {name: small sum, server: ev, tool: get-sum, arguments: {a: 1, b: 2}, expect: allow}
+  - {name: large sum, server: ev, tool: get-sum, arguments: {a: 1, b: 2000}, expect: deny, guard: arguments}
+  - {name: env is held, server: ev, tool: get-env, expect: hold, guard: impact}
+  - {name: unnamed tool, server: ev, tool: get-tiny-image, expect: deny, guard: tool-allowlist}
+  - {name: metadata url, server: ev, tool: echo, arguments: {message: "http://169.254.169.254/"}, expect: deny, guard: ssrf}
+`+extra), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	writeCases("")
+	out, err := exec.Command(binPath, "policy", "test", cases, "--config", cfgPath).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "6/6 cases pass") {
+		t.Fatalf("policy test: %v\n%s", err, out)
+	}
+	writeCases("  - {name: wrong expectation, server: ev, tool: get-sum, arguments: {a: 1, b: 2000}, expect: allow}\n")
+	out, err = exec.Command(binPath, "policy", "test", cases, "--config", cfgPath).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "FAIL") || !strings.Contains(string(out), "6/7 cases pass") {
+		t.Fatalf("a failing case must fail the command: %v\n%s", err, out)
+	}
+
+	// A denied call, then its explanation.
+	c := &rawClient{t: t, url: g.URL}
+	st, h, body := c.do("POST", initBody, nil)
+	if st != 200 {
+		t.Fatalf("initialize: %d %s", st, body)
+	}
+	c.sid = h.Get("Mcp-Session-Id")
+	_, _, body = c.do("POST", `{"jsonrpc":"2.0","id":5,"method":"tools/call","params":{"name":"ev__get-sum","arguments":{"a":1,"b":5000}}}`, map[string]string{"MCP-Protocol-Version": "2025-06-18"})
+	var r struct {
+		Error struct {
+			Data struct {
+				CorrelationID string `json:"correlation_id"`
+			} `json:"data"`
+		} `json:"error"`
+	}
+	if json.Unmarshal([]byte(body), &r) != nil || r.Error.Data.CorrelationID == "" {
+		t.Fatalf("denied call: %s", body)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		out, err = exec.Command(binPath, "explain", r.Error.Data.CorrelationID, "--config", cfgPath).CombinedOutput()
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(100 * time.Millisecond) // the store is written behind the audit file
+	}
+	if err != nil || !strings.Contains(string(out), "DENIED by guard \"arguments\"") || !strings.Contains(string(out), "is false") {
+		t.Fatalf("explain: %v\n%s", err, out)
+	}
+}
+
+// TestInit: `mcpwarden init` writes a configuration with policy.default
+// deny that loads, and refuses to overwrite one.
+func TestInit(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "mcpwarden.yaml")
+	if out, err := exec.Command(binPath, "init", p).CombinedOutput(); err != nil {
+		t.Fatalf("init: %v %s", err, out)
+	}
+	b, _ := os.ReadFile(p)
+	if !strings.Contains(string(b), "default: deny") {
+		t.Fatalf("written config:\n%s", b)
+	}
+	if out, err := exec.Command(binPath, "check", "--config", p).CombinedOutput(); err != nil || strings.Contains(string(out), "warning") {
+		t.Fatalf("check: %v %s", err, out)
+	}
+	if out, err := exec.Command(binPath, "init", p).CombinedOutput(); err == nil || !strings.Contains(string(out), "exists") {
+		t.Fatalf("init over an existing file: %v %s", err, out)
 	}
 }
