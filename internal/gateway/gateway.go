@@ -205,7 +205,9 @@ var policyGuards = map[string]bool{policy.GuardName: true, policy.ArgsGuardName:
 
 // Decide is decide for offline policy tests (mcpwarden policy test): the
 // guard chain and the policy mode, without an upstream.
-func (g *Gateway) Decide(ctx context.Context, c *guard.Call) (guard.Decision, bool) { return g.decide(ctx, c) }
+func (g *Gateway) Decide(ctx context.Context, c *guard.Call) (guard.Decision, bool) {
+	return g.decide(ctx, c)
+}
 
 // decide runs the guard chain and applies the server's policy mode: in
 // audit mode a policy refusal lets the call run and is recorded as a
