@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mcpwarden/mcpwarden/internal/approval"
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/auth"
 	"github.com/mcpwarden/mcpwarden/internal/authserver"
@@ -74,7 +75,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		sinks = append(sinks, sink)
 	}
 	auditStore := (cfg.Audit.Store == nil || *cfg.Audit.Store) && !o.NoAudit
-	if auditStore || (cfg.Auth != nil && cfg.Auth.Mode == config.AuthEmbedded) || upstreamOAuth(cfg) {
+	if auditStore || (cfg.Auth != nil && cfg.Auth.Mode == config.AuthEmbedded) || upstreamOAuth(cfg) || cfg.Approvals != nil {
 		st, err := store.Open(cfg.Store.Path)
 		if err != nil {
 			rt.Close()
@@ -111,7 +112,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		rt.Close()
 		return nil, err
 	}
-	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds})
+	approvals, err := rt.openApprovals(ctx)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals})
 	if err != nil {
 		rt.Close()
 		return nil, err
@@ -239,4 +245,29 @@ func (rt *Runtime) revoked(id *auth.Identity) {
 	if rt.AuthServer != nil && id != nil {
 		rt.AuthServer.RevokeToken(context.Background(), id.TokenID, id.Expiry, "one-shot scope used")
 	}
+}
+
+// openApprovals builds the approval service (approvals:), ending in
+// denial every request a previous run left pending.
+func (rt *Runtime) openApprovals(ctx context.Context) (*approval.Service, error) {
+	a := rt.Cfg.Approvals
+	if a == nil {
+		return nil, nil
+	}
+	svc := &approval.Service{Store: &approval.Store{DB: rt.Store.DB()}, Timeout: a.Timeout.D(), AllowSelfApproval: a.AllowSelfApproval, Log: rt.Log}
+	if w := a.Webhook; w != nil {
+		secret, err := w.Secret.Resolve()
+		if err != nil {
+			return nil, fmt.Errorf("approvals.webhook.secret: %w", err)
+		}
+		svc.Webhook = &approval.Webhook{URL: w.URL, Secret: secret}
+	}
+	n, err := svc.Store.EndPending(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("approvals: %w", err)
+	}
+	if n > 0 {
+		rt.Log.Warn("held calls of a previous run were denied (the gateway restarted while they waited)", "count", n)
+	}
+	return svc, nil
 }

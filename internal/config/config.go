@@ -71,6 +71,32 @@ type Config struct {
 	// TLS serves the endpoint over HTTPS, and can require client
 	// certificates whose identity (SPIFFE ID or subject) is a principal.
 	TLS *ListenTLS `yaml:"tls"`
+
+	// Approvals configures human approval of held calls. Absent: a held
+	// call is denied at once.
+	Approvals *Approvals `yaml:"approvals"`
+}
+
+// Approvals configures how held calls are decided.
+type Approvals struct {
+	// Timeout ends a held call in denial. Default "2m".
+	Timeout Duration `yaml:"timeout"`
+	// Webhook is told of every held call (a signed JSON POST).
+	Webhook *ApprovalWebhook `yaml:"webhook"`
+	// AllowSelfApproval lets a principal approve its own held call.
+	AllowSelfApproval bool `yaml:"allow_self_approval"`
+	// Infer classifies tools no rule gives an impact from their
+	// annotations and names (default true): destructive or
+	// delete/send/exec-like tools are high, write-like ones medium.
+	Infer *bool `yaml:"infer"`
+}
+
+// ApprovalWebhook is where held calls are announced.
+type ApprovalWebhook struct {
+	URL string `yaml:"url"`
+	// Secret signs the body (HMAC-SHA256, header X-Mcpwarden-Signature);
+	// a reference.
+	Secret Value `yaml:"secret"`
 }
 
 // ListenTLS is the listener's TLS (see docs/config.md#tls).
@@ -716,6 +742,18 @@ func (c *Config) applyDefaults(baseDir string) {
 	}
 	if c.Auth != nil && c.Auth.LoginClient != nil {
 		c.Auth.LoginClient.ClientSecret = c.Auth.LoginClient.ClientSecret.WithBaseDir(baseDir)
+	}
+	if a := c.Approvals; a != nil {
+		if a.Timeout == 0 {
+			a.Timeout = Duration(2 * time.Minute)
+		}
+		if a.Infer == nil {
+			t := true
+			a.Infer = &t
+		}
+		if a.Webhook != nil {
+			a.Webhook.Secret = a.Webhook.Secret.WithBaseDir(baseDir)
+		}
 	}
 	c.applyAuthDefaults()
 	if a := c.Auth; a != nil {

@@ -120,6 +120,17 @@ func (v *validator) validate() {
 	c := v.cfg
 	v.auth()
 	v.tls()
+	if a := c.Approvals; a != nil {
+		v.positiveDuration("approvals.timeout", a.Timeout)
+		if w := a.Webhook; w != nil {
+			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+				v.errorf("approvals.webhook.url", "must be an http(s) URL, got %q", truncate(w.URL))
+			}
+			if w.Secret.String() == "" || !w.Secret.IsRef() {
+				v.errorf("approvals.webhook.secret", "required, as a reference (env:NAME or file:PATH): it signs every notification")
+			}
+		}
+	}
 	if v.nonEmpty("listen", c.Listen, " (omit it for the default "+DefaultListen+")") && c.Listen != "" {
 		if err := checkListen(c.Listen); err != nil {
 			v.errorf("listen", "%s", err)

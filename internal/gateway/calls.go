@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mcpwarden/mcpwarden/internal/approval"
 	"strings"
 	"time"
 
@@ -138,6 +139,9 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 	}
 	var d guard.Decision
 	d, wouldDeny = g.decide(ctx, gc)
+	if d.Action == guard.Hold && g.approvals != nil {
+		d = s.hold(ctx, gc, d, correlation, reply, jsonrpc.Field(jsonrpc.Field(params, "_meta"), "progressToken"))
+	}
 	if d.Action != guard.Allow {
 		if d.Action == guard.Hold {
 			d.Reason += " (no approval service is configured: held calls are denied)"
@@ -335,4 +339,55 @@ func (s *Session) fetchDefinition(ctx context.Context, srv *server, name string)
 		cursor = res.NextCursor
 	}
 	return srv.lookup("tool", name)
+}
+
+// hold waits for a human's decision on a held call. While it waits, a
+// client that asked for progress is told the call is pending and where it
+// can be decided. Only an approval lets the call run.
+func (s *Session) hold(ctx context.Context, gc *guard.Call, d guard.Decision, correlation string, reply Sink, tok json.RawMessage) guard.Decision {
+	p := gc.Principal
+	req := &approval.Request{ID: approval.NewID(), CorrelationID: correlation, SessionID: s.id, Server: gc.Server, Tool: gc.Name, Arguments: gc.Arguments,
+		Principal: approval.Principal{Subject: p.Subject, ClientID: p.ClientID, Issuer: p.Issuer}, Impact: impactOf(d.Reason), Reason: d.Reason}
+	hctx, stop := context.WithCancel(ctx)
+	defer stop()
+	if tok != nil && reply != nil {
+		go func() {
+			t := time.NewTicker(5 * time.Second)
+			defer t.Stop()
+			for i := 0; ; i++ {
+				msg := jsonrpc.NewNotification("notifications/progress", map[string]any{"progressToken": tok, "progress": i,
+					"message": "held for approval " + req.ID + " (mcpwarden approvals approve|deny " + req.ID + ")"})
+				_ = reply.Send(msg)
+				select {
+				case <-hctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	}
+	out, err := s.g.approvals.Hold(hctx, req)
+	if err != nil {
+		return guard.Decision{Action: guard.Deny, Guard: "approval", Code: jsonrpc.CodeHeld, Reason: d.Reason + "; " + err.Error() + " (denied)"}
+	}
+	r := out.Request
+	if out.Approved {
+		return guard.Decision{Action: guard.Allow, Guard: "approval", Reason: fmt.Sprintf("approved by %s (%s): %s", r.Reviewer, req.ID, r.ReviewReason)}
+	}
+	why := "denied"
+	if r != nil {
+		why = fmt.Sprintf("%s by %s: %s", r.Decision, r.Reviewer, r.ReviewReason)
+	}
+	return guard.Decision{Action: guard.Deny, Guard: "approval", Code: jsonrpc.CodeHeld,
+		Reason: fmt.Sprintf("%s; approval %s ended: %s", d.Reason, req.ID, why)}
+}
+
+// impactOf reads the impact class from the impact guard's reason.
+func impactOf(reason string) string {
+	for _, c := range []string{"high", "medium"} {
+		if strings.Contains(reason, "has "+c+" impact") {
+			return c
+		}
+	}
+	return "high"
 }

@@ -27,6 +27,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/mcpwarden/mcpwarden/internal/approval"
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
@@ -70,6 +71,8 @@ type Options struct {
 	SelfPath string
 	// Dialers override how servers are reached (tests); keyed by name.
 	Dialers map[string]upstream.Dialer
+	// Approvals decides held calls; nil denies them at once.
+	Approvals *approval.Service
 	// Credentials give the named servers each user's own bearer token
 	// (servers.NAME.oauth). Such a server has no gateway-wide session: it
 	// is reached only for users, in their sessions.
@@ -84,12 +87,13 @@ type Gateway struct {
 	chain guard.Chain
 	// argRules are the argument rules; modes the policy mode per server
 	// (enforce or audit).
-	argRules policy.ArgRules
-	modes    map[string]string
-	sep      string
-	servers  []*server
-	byName   map[string]*server
-	secrets  []string
+	argRules  policy.ArgRules
+	modes     map[string]string
+	approvals *approval.Service
+	sep       string
+	servers   []*server
+	byName    map[string]*server
+	secrets   []string
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -186,7 +190,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if !cfg.Policy.SSRF.Disabled {
 		g.chain = append(g.chain, &ssrf.Guard{Checker: &ssrf.Checker{Resolver: net.DefaultResolver, AllowHosts: cfg.Policy.SSRF.AllowHosts}})
 	}
-	g.chain = append(g.chain, &policy.ImpactGuard{Rules: impacts})
+	g.chain = append(g.chain, &policy.ImpactGuard{Rules: impacts, Infer: cfg.Approvals != nil && cfg.Approvals.Infer != nil && *cfg.Approvals.Infer})
+	g.approvals = opts.Approvals
 	g.chain = append(g.chain, opts.Guards...)
 	return g, nil
 }

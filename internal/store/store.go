@@ -203,6 +203,25 @@ var migrations = []string{
 		granted_ns INTEGER NOT NULL,
 		PRIMARY KEY (user_key, client_id, server)
 	);`,
+	// 4: approvals of held calls (package approval).
+	`CREATE TABLE approvals (
+		id             TEXT PRIMARY KEY,
+		correlation_id TEXT NOT NULL,
+		session_id     TEXT,
+		server         TEXT NOT NULL,
+		tool           TEXT NOT NULL,
+		arguments      TEXT NOT NULL,
+		principal      TEXT NOT NULL,   -- JSON
+		impact         TEXT NOT NULL,
+		reason         TEXT NOT NULL,   -- why it was held
+		requested_ns   INTEGER NOT NULL,
+		expires_ns     INTEGER NOT NULL,
+		decided_ns     INTEGER,
+		decision       TEXT,            -- approved | denied | timeout | restart
+		reviewer       TEXT,
+		review_reason  TEXT
+	);
+	CREATE INDEX approvals_pending ON approvals(decided_ns, requested_ns);`,
 }
 
 // DB is the database, for packages that keep their own tables in the store

@@ -1,0 +1,176 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/mcpwarden/mcpwarden/internal/approval"
+)
+
+type hookReceiver struct {
+	mu     sync.Mutex
+	bodies [][]byte
+	sigOK  bool
+}
+
+func approvalConfig(hookURL, storeDir string) string {
+	return `
+listen: {{LISTEN}}
+policy:
+  default: allow
+approvals:
+  timeout: 3s
+  webhook: {url: ` + hookURL + `, secret: "env:HOOK_SECRET"}
+servers:
+  demo:
+    command: "@self"
+    args: ["demo-server", "--name", "demo"]
+    tools:
+      get_env: {impact: high}
+audit:
+  file: audit.jsonl
+store:
+  path: ` + filepath.Join(storeDir, "gateway.db") + `
+`
+}
+
+func approvalsList(t *testing.T, cfg string, all bool) []approval.Request {
+	t.Helper()
+	args := []string{"approvals", "list", "--format", "json", "--config", cfg}
+	if all {
+		args = append(args, "--all")
+	}
+	out, err := exec.Command(binPath, args...).Output()
+	if err != nil {
+		t.Fatalf("approvals list: %v", err)
+	}
+	var reqs []approval.Request
+	if err := json.Unmarshal(out, &reqs); err != nil {
+		t.Fatalf("approvals list output: %v\n%s", err, out)
+	}
+	return reqs
+}
+
+func waitPending(t *testing.T, cfg string) approval.Request {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		if reqs := approvalsList(t, cfg, false); len(reqs) > 0 {
+			return reqs[0]
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("no pending approval appeared")
+	return approval.Request{}
+}
+
+// TestApprovalFlow: a high-impact call (by configuration, or by its name:
+// delete_item) is held; approved from the CLI, its result arrives; one
+// nobody decides is denied at the timeout; a webhook announces each,
+// signed; a restart while a call is held ends it in denial.
+func TestApprovalFlow(t *testing.T) {
+	rec := &hookReceiver{}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		rec.mu.Lock()
+		rec.bodies = append(rec.bodies, b)
+		rec.sigOK = r.Header.Get("X-Mcpwarden-Signature") == approval.Sign("hook-secret", b)
+		rec.mu.Unlock()
+	}))
+	defer hook.Close()
+	storeDir := t.TempDir()
+	g := startGateway(t, approvalConfig(hook.URL, storeDir), "HOOK_SECRET=hook-secret")
+	cfgPath := filepath.Join(g.Dir, "mcpwarden.yaml")
+	cs := connect(t, g.URL, nil)
+
+	// 1. Held, approved from the CLI: the result arrives.
+	type result struct {
+		text string
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "demo__delete_item", Arguments: map[string]any{"id": "42"}})
+		if err == nil && res.IsError {
+			err = &toolError{textOf(res)}
+		}
+		r := result{err: err}
+		if res != nil {
+			r.text = textOf(res)
+		}
+		done <- r
+	}()
+	p := waitPending(t, cfgPath)
+	if p.Server != "demo" || p.Tool != "delete_item" || p.Impact != "high" || !strings.Contains(string(p.Arguments), "42") {
+		t.Fatalf("pending request %+v", p)
+	}
+	out, err := exec.Command(binPath, "approvals", "approve", p.ID, "--reason", "ticket 7", "--config", cfgPath).CombinedOutput()
+	if err != nil {
+		t.Fatalf("approve: %v %s", err, out)
+	}
+	r := <-done
+	if r.err != nil || r.text != "deleted 42" {
+		t.Fatalf("approved call: %v %q", r.err, r.text)
+	}
+	// Deciding twice is refused.
+	if out, err := exec.Command(binPath, "approvals", "deny", p.ID, "--config", cfgPath).CombinedOutput(); err == nil {
+		t.Fatalf("a second decision was accepted: %s", out)
+	}
+
+	// 2. Nobody decides: denied at the timeout.
+	start := time.Now()
+	_, err = callEv(t, cs, "demo__get_env", map[string]any{})
+	if err == nil || !strings.Contains(err.Error(), "timeout") {
+		t.Fatalf("undecided call: %v", err)
+	}
+	if time.Since(start) < 2*time.Second {
+		t.Fatalf("denied after %v, before the 3s timeout", time.Since(start))
+	}
+
+	// The webhook announced both, signed.
+	rec.mu.Lock()
+	n, ok := len(rec.bodies), rec.sigOK
+	rec.mu.Unlock()
+	if n < 2 || !ok {
+		t.Fatalf("webhook: %d notifications, signature ok %v", n, ok)
+	}
+
+	// 3. A restart while a call is held: the request ends in denial.
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "demo__get_env", Arguments: map[string]any{}})
+		done <- result{err: err}
+	}()
+	p = waitPending(t, cfgPath)
+	_ = g.cmd.Process.Signal(os.Interrupt)
+	_ = g.cmd.Wait()
+	if r := <-done; r.err == nil {
+		t.Fatal("the held call succeeded although the gateway stopped")
+	}
+	g2 := startGateway(t, approvalConfig(hook.URL, storeDir), "HOOK_SECRET=hook-secret")
+	_ = g2
+	for _, req := range approvalsList(t, cfgPath, true) {
+		if req.ID == p.ID {
+			if req.Decision == approval.Approved || req.DecidedAt == nil {
+				t.Fatalf("after the restart the held request is %+v", req)
+			}
+			return
+		}
+	}
+	t.Fatalf("request %s not found after the restart", p.ID)
+}
