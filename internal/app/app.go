@@ -53,6 +53,8 @@ type Runtime struct {
 	AuthServer *authserver.Server
 	// Upstream is the gateway as OAuth client of upstreams (servers.NAME.oauth).
 	Upstream *upstreamauth.Broker
+	// Approvals decides held calls (approvals:).
+	Approvals *approval.Service
 }
 
 // Open builds the audit sinks and the gateway and starts the upstreams.
@@ -117,6 +119,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		rt.Close()
 		return nil, err
 	}
+	rt.Approvals = approvals
 	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals})
 	if err != nil {
 		rt.Close()
@@ -197,8 +200,22 @@ func (rt *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 		scheme = "https"
 	}
 	rt.Log.Info("mcpwarden serving", "url", scheme+"://"+ln.Addr().String()+rt.Cfg.Path, "servers", rt.Gateway.Servers())
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if ad := rt.Cfg.Approvals; ad != nil && ad.Admin != nil && rt.Approvals != nil {
+		token, err := ad.Admin.Token.Resolve()
+		if err != nil {
+			return fmt.Errorf("approvals.admin.token: %w", err)
+		}
+		aln, err := net.Listen("tcp", ad.Admin.Listen)
+		if err != nil {
+			return fmt.Errorf("approvals.admin.listen: %w", err)
+		}
+		asrv := &http.Server{Handler: approval.AdminHandler(rt.Approvals, token), ReadHeaderTimeout: 10 * time.Second}
+		go func() { errc <- asrv.Serve(aln) }()
+		defer asrv.Close()
+		rt.Log.Info("approvals admin API", "url", "http://"+aln.Addr().String()+"/v1/approvals")
+	}
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {

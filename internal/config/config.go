@@ -89,6 +89,16 @@ type Approvals struct {
 	// annotations and names (default true): destructive or
 	// delete/send/exec-like tools are high, write-like ones medium.
 	Infer *bool `yaml:"infer"`
+	// Admin serves the approvals admin API on a listener of its own.
+	Admin *ApprovalAdmin `yaml:"admin"`
+}
+
+// ApprovalAdmin is the approvals admin API's listener.
+type ApprovalAdmin struct {
+	// Listen is host:port (not the MCP listener's).
+	Listen string `yaml:"listen"`
+	// Token authenticates requests (Authorization: Bearer); a reference.
+	Token Value `yaml:"token"`
 }
 
 // ApprovalWebhook is where held calls are announced.
@@ -753,6 +763,9 @@ func (c *Config) applyDefaults(baseDir string) {
 		}
 		if a.Webhook != nil {
 			a.Webhook.Secret = a.Webhook.Secret.WithBaseDir(baseDir)
+		}
+		if a.Admin != nil {
+			a.Admin.Token = a.Admin.Token.WithBaseDir(baseDir)
 		}
 	}
 	c.applyAuthDefaults()

@@ -122,6 +122,16 @@ func (v *validator) validate() {
 	v.tls()
 	if a := c.Approvals; a != nil {
 		v.positiveDuration("approvals.timeout", a.Timeout)
+		if ad := a.Admin; ad != nil {
+			if err := checkListen(ad.Listen); err != nil {
+				v.errorf("approvals.admin.listen", "%s", err)
+			} else if ad.Listen == c.Listen {
+				v.errorf("approvals.admin.listen", "must differ from listen (the admin API has a listener of its own)")
+			}
+			if ad.Token.String() == "" || !ad.Token.IsRef() {
+				v.errorf("approvals.admin.token", "required, as a reference (env:NAME or file:PATH)")
+			}
+		}
 		if w := a.Webhook; w != nil {
 			if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 				v.errorf("approvals.webhook.url", "must be an http(s) URL, got %q", truncate(w.URL))

@@ -174,3 +174,69 @@ func TestApprovalFlow(t *testing.T) {
 	}
 	t.Fatalf("request %s not found after the restart", p.ID)
 }
+
+// TestApprovalAdminAPI: the admin API (own listener, bearer token) lists
+// held calls and decides them; a wrong token is refused.
+func TestApprovalAdminAPI(t *testing.T) {
+	adminAddr := freeAddr(t)
+	g := startGateway(t, `
+listen: {{LISTEN}}
+policy:
+  default: allow
+approvals:
+  timeout: 20s
+  admin: {listen: `+adminAddr+`, token: "env:ADMIN_TOKEN"}
+servers:
+  demo:
+    command: "@self"
+    args: ["demo-server", "--name", "demo"]
+audit:
+  file: audit.jsonl
+store:
+  path: gateway.db
+`, "ADMIN_TOKEN=admin-secret-token")
+	cs := connect(t, g.URL, nil)
+	done := make(chan error, 1)
+	go func() {
+		_, err := callEv(t, cs, "demo__delete_item", map[string]any{"id": "7"})
+		done <- err
+	}()
+	api := "http://" + adminAddr + "/v1/approvals"
+	get := func(tok string) (int, []approval.Request) {
+		req, _ := http.NewRequest("GET", api, nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var out []approval.Request
+		_ = json.NewDecoder(resp.Body).Decode(&out)
+		return resp.StatusCode, out
+	}
+	if st, _ := get("wrong"); st != 401 {
+		t.Fatalf("wrong token: %d", st)
+	}
+	var pending []approval.Request
+	deadline := time.Now().Add(10 * time.Second)
+	for len(pending) == 0 && time.Now().Before(deadline) {
+		_, pending = get("admin-secret-token")
+		time.Sleep(100 * time.Millisecond)
+	}
+	if len(pending) == 0 {
+		t.Fatal("nothing pending")
+	}
+	req, _ := http.NewRequest("POST", api+"/"+pending[0].ID+"/deny", strings.NewReader(`{"reviewer":"sec-oncall","reason":"no deletes on Friday"}`))
+	req.Header.Set("Authorization", "Bearer admin-secret-token")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("deny: %d", resp.StatusCode)
+	}
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "no deletes on Friday") {
+		t.Fatalf("denied call: %v", err)
+	}
+}
