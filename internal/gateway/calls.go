@@ -366,6 +366,10 @@ func (s *Session) hold(ctx context.Context, gc *guard.Call, d guard.Decision, co
 			}
 		}()
 	}
+	if s.g.approvals.AllowSelfApproval && s.canElicit() && reply != nil {
+		// The policy lets the requester decide: ask them in their client.
+		go s.askApproval(hctx, reply, req, gc)
+	}
 	out, err := s.g.approvals.Hold(hctx, req)
 	if err != nil {
 		return guard.Decision{Action: guard.Deny, Guard: "approval", Code: jsonrpc.CodeHeld, Reason: d.Reason + "; " + err.Error() + " (denied)"}
@@ -390,4 +394,38 @@ func impactOf(reason string) string {
 		}
 	}
 	return "high"
+}
+
+// askApproval asks the requesting user, by MCP elicitation, to approve
+// their own held call (only where approvals.allow_self_approval is set);
+// their answer is a decision like any other (the first one counts).
+func (s *Session) askApproval(ctx context.Context, reply Sink, req *approval.Request, gc *guard.Call) {
+	args := string(gc.Arguments)
+	if len(args) > 500 {
+		args = args[:497] + "..."
+	}
+	params := map[string]any{
+		"mode": "form",
+		"message": fmt.Sprintf("mcpwarden holds a %s-impact call for approval (%s): tool %q of server %q with arguments %s. Approve it?",
+			req.Impact, req.ID, gc.Name, gc.Server, args),
+		"requestedSchema": map[string]any{"type": "object", "properties": map[string]any{
+			"approve": map[string]any{"type": "boolean", "title": "Approve this call", "default": false}},
+			"required": []string{"approve"}},
+	}
+	m, err := s.ask(ctx, reply, "elicitation/create", params)
+	if err != nil || m == nil {
+		return
+	}
+	var res struct {
+		Action  string `json:"action"`
+		Content struct {
+			Approve bool `json:"approve"`
+		} `json:"content"`
+	}
+	if m.Error != nil || json.Unmarshal(m.Result, &res) != nil {
+		return
+	}
+	approve := res.Action == "accept" && res.Content.Approve
+	reason := "answered in the client (elicitation: " + res.Action + ")"
+	_ = s.g.approvals.Review(context.WithoutCancel(ctx), req.ID, approve, gc.Principal.Subject, reason)
 }

@@ -47,6 +47,9 @@ type Session struct {
 type serverReq struct {
 	us   *upSession
 	upID json.RawMessage
+	// own, for a request of the gateway itself (an approval asked of the
+	// user), receives the client's response.
+	own chan *jsonrpc.Message
 }
 
 func newSession(g *Gateway, id string, meta ClientMeta, out Sink) *Session {
@@ -255,6 +258,10 @@ func (s *Session) HandleResponse(ctx context.Context, m *jsonrpc.Message) {
 	s.mu.Unlock()
 	if sr == nil {
 		s.g.log.Debug("response to unknown request dropped", "session", s.id, "id", string(m.ID))
+		return
+	}
+	if sr.own != nil {
+		sr.own <- m
 		return
 	}
 	body, err := jsonrpc.Rewrite(m, sr.upID, nil)
@@ -552,3 +559,39 @@ func ready(c chan *jsonrpc.Message) *jsonrpc.Message {
 // codeRequestCancelled answers a request the client cancelled (the client
 // ignores it, per the specification).
 const codeRequestCancelled = -32800
+
+// ask sends the gateway's own request to the client (on the call's stream)
+// and waits for the answer.
+func (s *Session) ask(ctx context.Context, reply Sink, method string, params any) (*jsonrpc.Message, error) {
+	n := s.g.nextDownID.Add(1)
+	id := json.RawMessage(strconv.Quote("mcpw-g-" + strconv.FormatInt(n, 10)))
+	ch := make(chan *jsonrpc.Message, 1)
+	s.mu.Lock()
+	s.serverReqs[string(id)] = &serverReq{own: ch}
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.serverReqs, string(id))
+		s.mu.Unlock()
+	}()
+	s.deliver(reply, jsonrpc.NewRequest(id, method, params))
+	select {
+	case m := <-ch:
+		return m, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// canElicit reports whether the client declared form elicitation.
+func (s *Session) canElicit() bool {
+	el := jsonrpc.Field(s.clientCaps, "elicitation")
+	if el == nil || string(el) == "null" {
+		return false
+	}
+	// 2025-11-25: {} or {"form": {}} means form mode; {"url": {}} alone does not.
+	if u, f := jsonrpc.Field(el, "url"), jsonrpc.Field(el, "form"); u != nil && f == nil {
+		return false
+	}
+	return true
+}

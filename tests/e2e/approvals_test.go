@@ -240,3 +240,51 @@ store:
 		t.Fatalf("denied call: %v", err)
 	}
 }
+
+// TestApprovalByElicitation: where the policy allows self-approval, the
+// requesting user is asked in their client (MCP elicitation); their answer
+// decides (approve runs the call, decline denies it).
+func TestApprovalByElicitation(t *testing.T) {
+	g := startGateway(t, `
+listen: {{LISTEN}}
+policy:
+  default: allow
+approvals:
+  timeout: 20s
+  allow_self_approval: true
+servers:
+  demo:
+    command: "@self"
+    args: ["demo-server", "--name", "demo"]
+audit:
+  file: audit.jsonl
+store:
+  path: gateway.db
+`)
+	var asked []string
+	var mu sync.Mutex
+	answer := "accept"
+	cs := connect(t, g.URL, &mcp.ClientOptions{ElicitationHandler: func(_ context.Context, r *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		asked = append(asked, r.Params.Message)
+		if answer == "accept" {
+			return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"approve": true}}, nil
+		}
+		return &mcp.ElicitResult{Action: "decline"}, nil
+	}})
+	if out, err := callEv(t, cs, "demo__delete_item", map[string]any{"id": "9"}); err != nil || out != "deleted 9" {
+		t.Fatalf("approved in the client: %v %q", err, out)
+	}
+	mu.Lock()
+	answer = "decline"
+	mu.Unlock()
+	if _, err := callEv(t, cs, "demo__delete_item", map[string]any{"id": "10"}); err == nil || !strings.Contains(err.Error(), "denied") {
+		t.Fatalf("declined in the client: %v", err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(asked) != 2 || !strings.Contains(asked[0], "delete_item") || !strings.Contains(asked[0], `"id":"9"`) {
+		t.Fatalf("elicitations: %q", asked)
+	}
+}
