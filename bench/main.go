@@ -59,6 +59,7 @@ type options struct {
 	profile      string
 	inproc       bool
 	auth         bool
+	policy       bool
 	keep         bool
 	logLevel     string
 	audit        string
@@ -123,6 +124,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.Float64Var(&o.redoForeign, "redo-foreign", 15, "repeat a measurement during which other processes used more than this % of all CPUs (0: never)")
 	fs.IntVar(&o.redoMax, "redo-max", 12, "at most this many repeated measurements per run (bounds the run time)")
 	fs.DurationVar(&o.hold, "hold", 0, "keep the processes running this long after measuring, for inspection (pprof, /proc)")
+	fs.BoolVar(&o.policy, "policy", false, "run the gateway with policy.default deny and 100 tool rules (argument allowlist and a CEL condition on echo, checked with the input schema)")
 	fs.BoolVar(&o.auth, "auth", false, "run the gateway with auth.mode embedded and a scope on every tool; sessions carry a client_credentials token (no session churn)")
 	fs.StringVar(&o.audit, "audit", "jsonl+store", "gateway audit sinks, for diagnosis: jsonl+store (the benchmark's setting), jsonl, store, or off (only with -inproc: no audit logger at all)")
 	if err := fs.Parse(args); err != nil {
@@ -345,16 +347,24 @@ func startEnv(o *options, dir string) (*env, error) {
 		}
 		authYAML, toolsYAML = e.auth.yaml(gwAddr)
 	}
+	policyDefault := "allow"
+	if o.policy {
+		if o.auth {
+			return e, fmt.Errorf("-policy and -auth are measured separately")
+		}
+		policyDefault = "deny"
+		toolsYAML = policyToolsYAML(100)
+	}
 	yaml := fmt.Sprintf(`# written by mcpwarden bench
 listen: %s
 %sservers:
   demo:
     url: %s
 %spolicy:
-  default: allow
+  default: %s
 %sstore:
   path: %s
-`, gwAddr, authYAML, e.upURL, toolsYAML, auditYAML, filepath.Join(dir, "mcpwarden.db"))
+`, gwAddr, authYAML, e.upURL, toolsYAML, policyDefault, auditYAML, filepath.Join(dir, "mcpwarden.db"))
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return e, err
 	}
@@ -503,4 +513,17 @@ func soakOnly(ctx context.Context, o *options, e *env) error {
 	}
 	logf("soak passed: stream open for %.0fs, %d keep-alives (max gap %.1fs), tools/call answered", res.DurationS, res.KeepAlives, res.MaxGapS)
 	return nil
+}
+
+// policyToolsYAML is a tools block of n rules: the echo tool with an
+// argument allowlist and a CEL condition, and n-1 rules for other tools
+// that the matcher passes over.
+func policyToolsYAML(n int) string {
+	var b strings.Builder
+	b.WriteString("    tools:\n")
+	for i := 0; i < n-1; i++ {
+		fmt.Fprintf(&b, "      other-%d: {arguments: [a], when: \"args.a <= %d\"}\n", i, 100+i)
+	}
+	b.WriteString("      echo: {arguments: [message], when: \"args.message.size() < 4096 && !args.message.contains('..')\"}\n")
+	return b.String()
 }

@@ -350,6 +350,7 @@ func (s *Session) hold(ctx context.Context, gc *guard.Call, d guard.Decision, co
 		Principal: approval.Principal{Subject: p.Subject, ClientID: p.ClientID, Issuer: p.Issuer}, Impact: impactOf(d.Reason), Reason: d.Reason}
 	hctx, stop := context.WithCancel(ctx)
 	defer stop()
+	setTaskStatus(ctx, fmt.Sprintf("held for approval %s (%s); decide with: mcpwarden approvals approve|deny %s", req.ID, d.Reason, req.ID))
 	if tok != nil && reply != nil {
 		go func() {
 			t := time.NewTicker(5 * time.Second)
@@ -376,6 +377,7 @@ func (s *Session) hold(ctx context.Context, gc *guard.Call, d guard.Decision, co
 	}
 	r := out.Request
 	if out.Approved {
+		setTaskStatus(ctx, fmt.Sprintf("approved by %s (%s); running", r.Reviewer, req.ID))
 		return guard.Decision{Action: guard.Allow, Guard: "approval", Reason: fmt.Sprintf("approved by %s (%s): %s", r.Reviewer, req.ID, r.ReviewReason)}
 	}
 	why := "denied"

@@ -379,6 +379,9 @@ func (g *Gateway) capabilities() map[string]any {
 	if completions {
 		caps["completions"] = map[string]any{}
 	}
+	if g.tasksEnabled() {
+		caps["tasks"] = tasksCapability()
+	}
 	return caps
 }
 

@@ -220,6 +220,9 @@ func (s *Session) exposeItem(ctx context.Context, srv *server, l listKind, item 
 			return nil, "hidden"
 		}
 	}
+	if l.kind == "tool" && g.tasksEnabled() {
+		item = withTaskSupport(item)
+	}
 	if exposed == name {
 		return item, ""
 	}

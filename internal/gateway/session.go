@@ -42,6 +42,7 @@ type Session struct {
 	serverReqs map[string]*serverReq // gateway-issued id → upstream request
 	closed     bool
 	listCalls  map[string]int
+	tasks      map[string]*task // task-augmented tool calls (tasks.go)
 }
 
 type serverReq struct {
@@ -149,6 +150,9 @@ func (s *Session) Close(reason string) {
 	s.ups = map[string]*upSession{}
 	for _, c := range s.inflight {
 		c(fmt.Errorf("session closed: %s", reason))
+	}
+	for _, t := range s.tasks {
+		t.cancel(fmt.Errorf("session closed: %s", reason))
 	}
 	s.mu.Unlock()
 	s.g.removeSession(s)
@@ -361,7 +365,14 @@ func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply S
 	case "tools/list", "prompts/list", "resources/list", "resources/templates/list":
 		return s.list(ctx, m, listKindOf(m.Method))
 	case "tools/call", "prompts/get", "resources/read":
+		if m.Method == "tools/call" && s.g.tasksEnabled() && jsonrpc.Field(m.Params, "task") != nil {
+			return s.startTask(ctx, m)
+		}
 		return s.call(ctx, m, reply)
+	case "tasks/get", "tasks/result", "tasks/list", "tasks/cancel":
+		if s.g.tasksEnabled() {
+			return s.handleTasks(ctx, m)
+		}
 	case "resources/subscribe", "resources/unsubscribe":
 		uri, _ := jsonrpc.StringField(m.Params, "uri")
 		srv, withheld := s.g.routeURI(uri)

@@ -55,6 +55,9 @@ const (
 	CodeURLElicitationRequired = -32042
 	// CodeResourceNotFound is MCP's code for an unknown resource.
 	CodeResourceNotFound = -32002
+	// CodeCancelled: the request (or the task it started) was cancelled
+	// before it completed; what tasks/result of a cancelled task returns.
+	CodeCancelled = -32018
 )
 
 // Kind is what a message is.
@@ -357,3 +360,30 @@ func StringField(obj json.RawMessage, key string) (string, bool) {
 
 // IDKey returns a comparable key for an id.
 func IDKey(id json.RawMessage) string { return string(id) }
+
+// DeleteField returns obj (a JSON object that passed Strict) without the
+// top-level key; the other members keep their bytes and their order.
+func DeleteField(obj json.RawMessage, key string) (json.RawMessage, error) {
+	if Field(obj, key) == nil {
+		return obj, nil
+	}
+	out := make([]byte, 0, len(obj))
+	out = append(out, '{')
+	err := eachMember(obj, func(k string, v []byte) bool {
+		if k == key {
+			return true
+		}
+		if len(out) > 1 {
+			out = append(out, ',')
+		}
+		kb, _ := json.Marshal(k)
+		out = append(out, kb...)
+		out = append(out, ':')
+		out = append(out, v...)
+		return true
+	})
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '}'), nil
+}

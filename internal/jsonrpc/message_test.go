@@ -206,3 +206,17 @@ func TestSetFieldKeepsBytes(t *testing.T) {
 		t.Fatalf("empty object: %s %v", out, err)
 	}
 }
+
+func TestDeleteField(t *testing.T) {
+	for _, tc := range []struct{ in, want string }{
+		{`{"name":"x","task":{"ttl":5},"arguments":{"a":1}}`, `{"name":"x","arguments":{"a":1}}`},
+		{`{"task":{}}`, `{}`},
+		{`{"name":"x"}`, `{"name":"x"}`},
+		{`{ "a" : [1, 2], "task" : null, "b\u0041": "y" }`, `{"a":[1, 2],"bA":"y"}`},
+	} {
+		got, err := DeleteField(json.RawMessage(tc.in), "task")
+		if err != nil || string(got) != tc.want {
+			t.Errorf("DeleteField(%s) = %s, %v; want %s", tc.in, got, err, tc.want)
+		}
+	}
+}

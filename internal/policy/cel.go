@@ -3,12 +3,14 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/interpreter"
 
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 )
@@ -52,7 +54,7 @@ func Compile(src string) (*Expr, error) {
 	// (no loops over input of unknown size: the usual comparisons) runs
 	// without cost tracking; any other is tracked and stopped at the
 	// limit.
-	opts := []cel.ProgramOption{cel.InterruptCheckFrequency(100)}
+	opts := []cel.ProgramOption{cel.EvalOptions(cel.OptOptimize)}
 	est, err := env.EstimateCost(ast, noSizes{})
 	if err != nil || est.Max > CostLimit {
 		opts = append(opts, cel.CostLimit(CostLimit))
@@ -77,36 +79,31 @@ type Input struct {
 // ArgsOf decodes a call's JSON arguments for CEL: JSON numbers become
 // doubles (CEL compares them with ints when a rule writes `args.a <= 100`).
 func ArgsOf(raw json.RawMessage) (map[string]any, error) {
-	out := map[string]any{}
 	if len(raw) == 0 || string(raw) == "null" {
-		return out, nil
+		return map[string]any{}, nil
 	}
-	if err := json.Unmarshal(raw, &out); err != nil {
+	v, err := decodeJSON(raw)
+	if err != nil {
 		return nil, err
 	}
-	return out, nil
+	m, ok := v.(map[string]any)
+	if !ok {
+		return nil, errors.New("arguments are not a JSON object")
+	}
+	return m, nil
 }
 
 // Eval evaluates the condition; an error (a missing argument, a type
 // mismatch, the cost limit) is returned, and callers deny on it.
 func (x *Expr) Eval(ctx context.Context, in Input) (bool, error) {
-	// principal and session are built only if the condition reads them
-	// (CEL calls a function-valued variable when it is first used).
-	vars := map[string]any{
-		"args": in.Args,
-		"principal": func() any {
-			return map[string]any{"subject": in.Principal.Subject, "client_id": in.Principal.ClientID, "scopes": in.Principal.Scopes,
-				"issuer": in.Principal.Issuer, "anonymous": in.Principal.Anonymous, "auth_method": in.Principal.AuthMethod}
-		},
-		"tool":   in.Tool,
-		"server": in.Server,
-		"session": func() any {
-			return map[string]any{"id": in.Session.ID, "client_name": in.Session.ClientName, "client_version": in.Session.ClientVersion,
-				"transport": in.Session.Transport, "protocol_version": in.Session.ProtocolVersion}
-		},
-		"now": in.Now,
+	vars := &activation{in: &in}
+	// Evaluation is bounded by the cost limit (or by a static estimate
+	// under it), so it runs without a context watcher; a call whose
+	// context is already over is not evaluated.
+	if err := ctx.Err(); err != nil {
+		return false, err
 	}
-	v, _, err := x.prg.ContextEval(ctx, vars)
+	v, _, err := x.prg.Eval(vars)
 	if err != nil {
 		return false, err
 	}
@@ -125,3 +122,30 @@ func (noSizes) EstimateSize(checker.AstNode) *checker.SizeEstimate { return nil 
 func (noSizes) EstimateCallCost(string, string, *checker.AstNode, []checker.AstNode) *checker.CallEstimate {
 	return nil
 }
+
+// activation gives CEL the call's variables without building a map per
+// call; principal and session become maps only if a condition reads them.
+type activation struct{ in *Input }
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	in := a.in
+	switch name {
+	case "args":
+		return in.Args, true
+	case "tool":
+		return in.Tool, true
+	case "server":
+		return in.Server, true
+	case "now":
+		return in.Now, true
+	case "principal":
+		return map[string]any{"subject": in.Principal.Subject, "client_id": in.Principal.ClientID, "scopes": in.Principal.Scopes,
+			"issuer": in.Principal.Issuer, "anonymous": in.Principal.Anonymous, "auth_method": in.Principal.AuthMethod}, true
+	case "session":
+		return map[string]any{"id": in.Session.ID, "client_name": in.Session.ClientName, "client_version": in.Session.ClientVersion,
+			"transport": in.Session.Transport, "protocol_version": in.Session.ProtocolVersion}, true
+	}
+	return nil, false
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }

@@ -3,6 +3,7 @@ package policy
 import (
 	"context"
 	"encoding/json"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -92,8 +93,23 @@ func FuzzArgsOf(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw string) {
 		args, err := ArgsOf(json.RawMessage(raw))
+		if raw == "" { // no arguments at all: an empty object, by design
+			if err != nil || len(args) != 0 {
+				t.Fatalf("empty arguments: %v %v", args, err)
+			}
+			return
+		}
+		// The fast decoder gives exactly what encoding/json gives.
+		var want map[string]any
+		werr := json.Unmarshal([]byte(raw), &want)
+		if (err == nil) != (werr == nil) && !(err != nil && werr == nil && want == nil) {
+			t.Fatalf("%q: decode error %v, encoding/json %v", raw, err, werr)
+		}
 		if err != nil {
 			return
+		}
+		if !reflect.DeepEqual(args, want) && !(len(args) == 0 && want == nil) {
+			t.Fatalf("%q: %#v, encoding/json %#v", raw, args, want)
 		}
 		_, _ = x.Eval(context.Background(), Input{Args: args, Now: time.Now()}) // never panics
 	})

@@ -31,6 +31,9 @@
 //   {"op":"callTool","name":N,"arguments":{...}[,"progress":true][,"meta":{...}]}
 //   {"op":"listResources"[,"cursor":C][,"all":true]}
 //   {"op":"listResourceTemplates"[,"cursor":C][,"all":true]}
+//   {"op":"callToolTask","name":N,"arguments":{...}[,"ttl":MS]}  a task-augmented call
+//                         (SDK experimental tasks: callToolStream, polling tasks/get, then
+//                         tasks/result); result: {"events":[{"type":..,"task"|"result"|"error":..}]}
 //   {"op":"readResource","uri":U}
 //   {"op":"subscribeResource","uri":U} / {"op":"unsubscribeResource","uri":U}
 //   {"op":"listPrompts"[,"cursor":C][,"all":true]}
@@ -266,6 +269,20 @@ async function runOp(op) {
         o.resetTimeoutOnProgress = true;
       }
       return client.callTool(params, undefined, o);
+    }
+    case 'callToolTask': {
+      const params = { name: op.name, arguments: op.arguments ?? {} };
+      const o = { ...reqOpts };
+      if (op.ttl !== undefined) o.task = { ttl: op.ttl };
+      const events = [];
+      for await (const msg of client.experimental.tasks.callToolStream(params, undefined, o)) {
+        const ev = { type: msg.type };
+        if (msg.task) ev.task = msg.task;
+        if (msg.result) ev.result = msg.result;
+        if (msg.error) ev.error = { code: msg.error.code, message: msg.error.message, data: msg.error.data };
+        events.push(ev);
+      }
+      return { events };
     }
     case 'readResource':
       return client.readResource({ uri: op.uri }, reqOpts);
