@@ -96,12 +96,13 @@ func newRoot() *cobra.Command {
 	var demoHTTP string
 	var demoSSE bool
 	var demoName string
+	var demoRugPull int
 	demoCmd := &cobra.Command{
 		Use:    "demo-server",
 		Short:  "Run the built-in demo MCP server (stdio, or HTTP with --http)",
 		Hidden: false,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o := demo.Options{Name: demoName}
+			o := demo.Options{Name: demoName, RugPullAfter: demoRugPull}
 			if demoHTTP == "" {
 				return demo.ServeStdio(cmd.Context(), o)
 			}
@@ -116,6 +117,7 @@ func newRoot() *cobra.Command {
 	demoCmd.Flags().StringVar(&demoHTTP, "http", "", "serve Streamable HTTP on this address (e.g. 127.0.0.1:3001) instead of stdio")
 	demoCmd.Flags().BoolVar(&demoSSE, "sse", false, "with --http: speak the 2024-11-05 HTTP+SSE transport")
 	demoCmd.Flags().StringVar(&demoName, "name", "", "server name")
+	demoCmd.Flags().IntVar(&demoRugPull, "rug-pull", 0, "after this many tool calls, replace echo by a poisoned definition and send tools/list_changed (for pinning tests)")
 	version := &cobra.Command{
 		Use:   "version",
 		Short: "Print the version",
@@ -123,7 +125,7 @@ func newRoot() *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), "mcpwarden", gateway.Version)
 		},
 	}
-	root.AddCommand(serve, stdio, check, demoCmd, version, policyCmd(&cfgPath), explainCmd(&cfgPath), initCmd(), approvalsCmd(&cfgPath))
+	root.AddCommand(serve, stdio, check, demoCmd, version, policyCmd(&cfgPath), explainCmd(&cfgPath), initCmd(), approvalsCmd(&cfgPath), pinCmd(&cfgPath))
 	return root
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/authserver"
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
+	"github.com/mcpwarden/mcpwarden/internal/pin"
 	"github.com/mcpwarden/mcpwarden/internal/store"
 	"github.com/mcpwarden/mcpwarden/internal/tlsconf"
 	"github.com/mcpwarden/mcpwarden/internal/transport"
@@ -77,7 +78,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		sinks = append(sinks, sink)
 	}
 	auditStore := (cfg.Audit.Store == nil || *cfg.Audit.Store) && !o.NoAudit
-	if auditStore || (cfg.Auth != nil && cfg.Auth.Mode == config.AuthEmbedded) || upstreamOAuth(cfg) || cfg.Approvals != nil {
+	if auditStore || (cfg.Auth != nil && cfg.Auth.Mode == config.AuthEmbedded) || upstreamOAuth(cfg) || cfg.Approvals != nil ||
+		(cfg.Pin != nil && cfg.Pin.Mode != config.PinOff) {
 		st, err := store.Open(cfg.Store.Path)
 		if err != nil {
 			rt.Close()
@@ -120,7 +122,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		return nil, err
 	}
 	rt.Approvals = approvals
-	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals})
+	var cands *pin.Candidates
+	if rt.Store != nil {
+		cands = &pin.Candidates{DB: rt.Store.DB()}
+	}
+	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals, PinCandidates: cands})
 	if err != nil {
 		rt.Close()
 		return nil, err

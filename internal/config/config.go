@@ -75,6 +75,36 @@ type Config struct {
 	// Approvals configures human approval of held calls. Absent: a held
 	// call is denied at once.
 	Approvals *Approvals `yaml:"approvals"`
+
+	// Pin verifies the definitions upstreams list (tools, prompts,
+	// resource templates, instructions) against a lockfile written by
+	// `mcpwarden pin`. Absent: mode off (the lockfile is still where
+	// `mcpwarden pin` writes).
+	Pin *Pin `yaml:"pin"`
+}
+
+// Pin modes.
+const (
+	PinStrict = "strict"
+	PinTOFU   = "tofu"
+	PinAudit  = "audit"
+	PinOff    = "off"
+)
+
+// DefaultLockfile is the lockfile's name next to the configuration file.
+const DefaultLockfile = "mcpwarden.lock"
+
+// Pin configures definition pinning (see docs/config.md#pinning-pin).
+type Pin struct {
+	// Mode: "strict" (default with a pin block): a changed or unpinned
+	// definition is not shown and not callable until approved; "tofu":
+	// a definition never seen is pinned on first sight, a changed one is
+	// refused; "audit": mismatches are reported, nothing is refused;
+	// "off".
+	Mode string `yaml:"mode"`
+	// Lockfile is the lockfile's path, relative to the configuration
+	// file's directory. Default "mcpwarden.lock".
+	Lockfile string `yaml:"lockfile"`
 }
 
 // Approvals configures how held calls are decided.
@@ -673,6 +703,16 @@ func (c *Config) applyDefaults(baseDir string) {
 	if c.Audit.File != "" && c.Audit.File != StdoutFile {
 		c.Audit.File = relTo(baseDir, c.Audit.File)
 	}
+	if c.Pin == nil {
+		c.Pin = &Pin{Mode: PinOff}
+	}
+	if c.Pin.Mode == "" {
+		c.Pin.Mode = PinStrict
+	}
+	if c.Pin.Lockfile == "" {
+		c.Pin.Lockfile = DefaultLockfile
+	}
+	c.Pin.Lockfile = relTo(baseDir, c.Pin.Lockfile)
 	switch {
 	case c.Store.Path == "":
 		c.Store.Path = relTo(baseDir, DefaultStoreFile)

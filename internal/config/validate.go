@@ -120,6 +120,10 @@ func (v *validator) validate() {
 	c := v.cfg
 	v.auth()
 	v.tls()
+	if c.Pin != nil && c.Pin.Mode != "" && c.Pin.Mode != PinStrict && c.Pin.Mode != PinTOFU && c.Pin.Mode != PinAudit && c.Pin.Mode != PinOff {
+		m := c.Pin.Mode
+		v.errorf("pin.mode", "must be %q, %q, %q or %q, got %q", PinStrict, PinTOFU, PinAudit, PinOff, truncate(m))
+	}
 	if a := c.Approvals; a != nil {
 		v.positiveDuration("approvals.timeout", a.Timeout)
 		if ad := a.Admin; ad != nil {

@@ -86,6 +86,9 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 			return deny(guard.Decision{Action: guard.Deny, Guard: "namespace", Code: jsonrpc.CodeNameWithheld,
 				Reason: fmt.Sprintf("%s %q is withheld: the name is exposed by more than one server", kind, name)})
 		}
+		if g.pins.enforced() && srv.stale.Load() {
+			srv.refreshCatalog(ctx) // relist before checking a pin
+		}
 		e := srv.lookup(kind, upName)
 		if e == nil && kind == "tool" && !(srv.perUser && upName == AuthorizeTool) {
 			// Not listed yet (a call before any listing, or the catalog

@@ -32,6 +32,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/pin"
 	"github.com/mcpwarden/mcpwarden/internal/policy"
 	"github.com/mcpwarden/mcpwarden/internal/ssrf"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
@@ -73,6 +74,9 @@ type Options struct {
 	Dialers map[string]upstream.Dialer
 	// Approvals decides held calls; nil denies them at once.
 	Approvals *approval.Service
+	// PinCandidates records definitions that differ from their pins, for
+	// review (nil: not recorded).
+	PinCandidates *pin.Candidates
 	// Credentials give the named servers each user's own bearer token
 	// (servers.NAME.oauth). Such a server has no gateway-wide session: it
 	// is reached only for users, in their sessions.
@@ -90,6 +94,7 @@ type Gateway struct {
 	argRules  policy.ArgRules
 	modes     map[string]string
 	approvals *approval.Service
+	pins      *pinState
 	sep       string
 	servers   []*server
 	byName    map[string]*server
@@ -123,6 +128,12 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if g.sep == "" {
 		g.sep = config.DefaultNamespaceSeparator
 	}
+	pins, err := newPinState(g, cfg, opts.PinCandidates)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	g.pins = pins
 	rules := policy.ToolRules{DefaultAllow: cfg.Policy.Default != config.PolicyDeny, Servers: map[string]policy.ServerRules{}}
 	impacts := map[string][]policy.ImpactRule{}
 	for _, name := range cfg.ServerNames() {
@@ -176,7 +187,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			g.modes[name] = sc.Policy.Mode
 		}
 	}
-	g.chain = guard.Chain{&policy.ToolGuard{Rules: rules}}
+	g.chain = guard.Chain{&policy.ToolGuard{Rules: rules}, &pin.Guard{Mode: pins.mode, Lock: pins.current}}
 	if cfg.Authenticated() {
 		g.chain = append(g.chain, &policy.ScopeGuard{Rules: ScopeRules(cfg)})
 	}
@@ -251,6 +262,7 @@ func ScopeRules(cfg *config.Config) policy.ScopeRules {
 // server's connect timeout. A server that cannot be reached does not stop
 // the gateway: it is retried in the background and its calls fail clearly.
 func (g *Gateway) Start(ctx context.Context) {
+	go g.pins.watch(g.ctx)
 	var wg sync.WaitGroup
 	for _, s := range g.servers {
 		wg.Add(1)

@@ -15,6 +15,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/pin"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
 
@@ -212,6 +213,9 @@ func (s *Session) exposeItem(ctx context.Context, srv *server, l listKind, item 
 	exposed := g.exposedName(srv, name)
 	if srv.prefix == "" && g.collides(l.kind, srv, exposed) {
 		return nil, "withheld"
+	}
+	if l.kind == "template" && !g.pins.ok(srv.name, pin.KindTemplate, name, hash) {
+		return nil, "hidden" // a resource template that differs from its pin
 	}
 	if l.callMethod != "" {
 		d, _ := g.decide(ctx, &guard.Call{Method: l.callMethod, Listing: true, Server: srv.name, Name: name,

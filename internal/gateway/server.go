@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
@@ -44,6 +45,8 @@ type server struct {
 	templates []string                     // uriTemplates listed
 	closing   bool
 	restarts  int
+	// stale is set by list_changed until the catalog is relisted.
+	stale atomic.Bool
 }
 
 type entry struct {
@@ -185,6 +188,10 @@ func (s *server) connect(ctx context.Context) error {
 	close(s.connected)
 	restarts := s.restarts
 	s.mu.Unlock()
+	if ins := us.init.Instructions; ins != "" {
+		def := pin.InstructionsDef(ins)
+		s.g.pins.observe(s, pin.KindInstructions, "", def, s.g.pins.hash(pin.KindInstructions, def))
+	}
 	ev := systemEvent(audit.TypeUpstreamStart, s.name)
 	ev.Detail = map[string]any{"transport": s.dialer.Kind(), "conn": us.conn.Info(), "protocol_version": us.init.ProtocolVersion, "restarts": restarts}
 	_ = s.g.emit(ctx, ev)
@@ -309,11 +316,20 @@ func (s *server) has(capability string) bool {
 
 func (s *server) instructions() string {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.initRes == nil {
-		return ""
+	ins := ""
+	if s.initRes != nil {
+		ins = s.initRes.Instructions
 	}
-	return s.initRes.Instructions
+	s.mu.Unlock()
+	if ins != "" {
+		// Instructions that differ from their pin are withheld, like a
+		// changed tool (strict, tofu).
+		def := pin.InstructionsDef(ins)
+		if !s.g.pins.ok(s.name, pin.KindInstructions, "", s.g.pins.hash(pin.KindInstructions, def)) {
+			return ""
+		}
+	}
+	return ins
 }
 
 // gatewayInitParams are the initialize params of the gateway's own session.
@@ -342,13 +358,11 @@ func (s *server) hasName(kind, name string) bool {
 // record stores listed definitions in the catalog (kind: tool, prompt,
 // template) and returns their hashes.
 func (s *server) record(kind string, name string, def json.RawMessage) string {
-	h := ""
-	if kind == "tool" {
-		h, _ = pin.SchemaHash(def)
-	}
+	h := s.g.pins.hash(kind, def)
 	s.mu.Lock()
 	s.catalog[kind][name] = &entry{def: def, hash: h}
 	s.mu.Unlock()
+	s.g.pins.observe(s, kind, name, def, h)
 	return h
 }
 
@@ -369,6 +383,7 @@ func (s *server) refreshCatalog(ctx context.Context) {
 	if us == nil {
 		return
 	}
+	s.stale.Store(false)
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
 	for _, l := range listKinds {
@@ -395,10 +410,8 @@ func (s *server) refreshCatalog(ctx context.Context) {
 				if !ok {
 					continue
 				}
-				e := &entry{def: item}
-				if l.kind == "tool" {
-					e.hash, _ = pin.SchemaHash(item)
-				}
+				e := &entry{def: item, hash: s.g.pins.hash(l.kind, item)}
+				s.g.pins.observe(s, l.kind, name, item, e.hash)
 				if l.kind == "template" {
 					if t, ok := stringOf(item, "uriTemplate"); ok {
 						tmpls = append(tmpls, t)

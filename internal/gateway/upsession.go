@@ -272,9 +272,11 @@ func (us *upSession) handleNotification(m *jsonrpc.Message, related json.RawMess
 		}
 		return
 	case "notifications/tools/list_changed", "notifications/prompts/list_changed", "notifications/resources/list_changed":
-		if us.owner == nil {
-			go us.srv.refreshCatalog(context.Background())
-		}
+		// The catalog is stale until relisted: with pins enforced, a call
+		// waits for the relisting so a changed definition is checked
+		// before it is used (a rug pull announced by list_changed).
+		us.srv.stale.Store(true)
+		go us.srv.refreshCatalog(context.Background())
 		if us.owner != nil {
 			us.owner.deliver(nil, m.Raw)
 			return

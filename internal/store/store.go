@@ -222,6 +222,19 @@ var migrations = []string{
 		review_reason  TEXT
 	);
 	CREATE INDEX approvals_pending ON approvals(decided_ns, requested_ns);`,
+	// 5: definitions seen that differ from their pins (package pin), for
+	// review and mcpwarden pin approve.
+	`CREATE TABLE pin_candidates (
+		server     TEXT NOT NULL,
+		kind       TEXT NOT NULL,     -- tool | prompt | template | instructions
+		name       TEXT NOT NULL,
+		hash       TEXT NOT NULL,
+		definition TEXT NOT NULL,     -- as the upstream listed it
+		status     TEXT NOT NULL,     -- changed | unpinned
+		change     TEXT NOT NULL,     -- JSON: diff, capability words, new arguments, severity
+		seen_ns    INTEGER NOT NULL,
+		PRIMARY KEY (server, kind, name, hash)
+	);`,
 }
 
 // DB is the database, for packages that keep their own tables in the store
