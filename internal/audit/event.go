@@ -13,7 +13,7 @@ import (
 // SchemaVersion is the version of the event schema this package writes.
 // Additive changes bump the minor version; renames, removals or changes of
 // meaning bump the major version (see docs/audit-events.md).
-const SchemaVersion = "1.2"
+const SchemaVersion = "1.3"
 
 // Event types. The list is open: new types may be added in a minor schema
 // version, so consumers must tolerate types they do not know.

@@ -86,7 +86,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 			return deny(guard.Decision{Action: guard.Deny, Guard: "namespace", Code: jsonrpc.CodeNameWithheld,
 				Reason: fmt.Sprintf("%s %q is withheld: the name is exposed by more than one server", kind, name)})
 		}
-		if g.pins.enforced() && srv.stale.Load() {
+		if g.pins.enforced() && srv.stale() {
 			srv.refreshCatalog(ctx) // relist before checking a pin
 		}
 		e := srv.lookup(kind, upName)

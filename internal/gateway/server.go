@@ -45,9 +45,16 @@ type server struct {
 	templates []string                     // uriTemplates listed
 	closing   bool
 	restarts  int
-	// stale is set by list_changed until the catalog is relisted.
-	stale atomic.Bool
+	// changeGen counts list_changed notifications; listedGen is the count
+	// the last complete relisting started after. The catalog is stale
+	// while listedGen < changeGen.
+	changeGen atomic.Int64
+	listedGen atomic.Int64
 }
+
+// stale reports whether the server said its lists changed after the
+// catalog was last filled.
+func (s *server) stale() bool { return s.listedGen.Load() < s.changeGen.Load() }
 
 type entry struct {
 	def  json.RawMessage
@@ -383,9 +390,17 @@ func (s *server) refreshCatalog(ctx context.Context) {
 	if us == nil {
 		return
 	}
-	s.stale.Store(false)
+	gen := s.changeGen.Load()
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	defer func() {
+		for {
+			cur := s.listedGen.Load()
+			if cur >= gen || s.listedGen.CompareAndSwap(cur, gen) {
+				return
+			}
+		}
+	}()
 	for _, l := range listKinds {
 		if !s.has(l.capability) {
 			continue

@@ -275,7 +275,7 @@ func (us *upSession) handleNotification(m *jsonrpc.Message, related json.RawMess
 		// The catalog is stale until relisted: with pins enforced, a call
 		// waits for the relisting so a changed definition is checked
 		// before it is used (a rug pull announced by list_changed).
-		us.srv.stale.Store(true)
+		us.srv.changeGen.Add(1)
 		go us.srv.refreshCatalog(context.Background())
 		if us.owner != nil {
 			us.owner.deliver(nil, m.Raw)
