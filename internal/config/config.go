@@ -81,6 +81,9 @@ type Config struct {
 	// `mcpwarden pin`. Absent: mode off (the lockfile is still where
 	// `mcpwarden pin` writes).
 	Pin *Pin `yaml:"pin"`
+
+	// ToxicFlows keeps untrusted input and exfiltration apart. Absent: off.
+	ToxicFlows ToxicFlows `yaml:"toxic_flows"`
 }
 
 // Pin modes.
@@ -343,6 +346,27 @@ type ToolRule struct {
 	// Impact is "low", "medium" or "high": medium and high calls are held
 	// for a human's approval (absent: from annotations and the name).
 	Impact string `yaml:"impact"`
+
+	// Labels mark matching tools for toxic-flow rules: untrusted_input,
+	// exfiltration, sensitive_read. Absent: inferred from the name and
+	// annotations. An explicit empty list ([]) means no label.
+	Labels []string `yaml:"labels"`
+}
+
+// ToxicFlows keeps tools that take in untrusted content apart from tools
+// that can send data out (see docs/config.md#toxic-flows-toxic_flows).
+type ToxicFlows struct {
+	// Mode is "off" (default), "static" (a session that could use both
+	// sides is refused at tools/list, or one side is withheld) or
+	// "dynamic" (once a session received untrusted content, its
+	// exfiltration tools are held or denied).
+	Mode string `yaml:"mode"`
+	// OnConflict (static): "refuse" (default), "withhold_exfiltration" or
+	// "withhold_untrusted_input".
+	OnConflict string `yaml:"on_conflict"`
+	// AfterTaint (dynamic): "hold" (default; denied without approvals) or
+	// "deny".
+	AfterTaint string `yaml:"after_taint"`
 }
 
 // Policy holds gateway-wide policy settings.

@@ -120,6 +120,15 @@ func (v *validator) validate() {
 	c := v.cfg
 	v.auth()
 	v.tls()
+	if m := c.ToxicFlows.Mode; m != "" && m != "off" && m != "static" && m != "dynamic" {
+		v.errorf("toxic_flows.mode", "must be \"off\", \"static\" or \"dynamic\", got %q", truncate(m))
+	}
+	if m := c.ToxicFlows.OnConflict; m != "" && m != "refuse" && m != "withhold_exfiltration" && m != "withhold_untrusted_input" {
+		v.errorf("toxic_flows.on_conflict", "must be \"refuse\", \"withhold_exfiltration\" or \"withhold_untrusted_input\", got %q", truncate(m))
+	}
+	if m := c.ToxicFlows.AfterTaint; m != "" && m != "hold" && m != "deny" {
+		v.errorf("toxic_flows.after_taint", "must be \"hold\" or \"deny\", got %q", truncate(m))
+	}
 	if c.Pin != nil && c.Pin.Mode != "" && c.Pin.Mode != PinStrict && c.Pin.Mode != PinTOFU && c.Pin.Mode != PinAudit && c.Pin.Mode != PinOff {
 		m := c.Pin.Mode
 		v.errorf("pin.mode", "must be %q, %q, %q or %q, got %q", PinStrict, PinTOFU, PinAudit, PinOff, truncate(m))
@@ -389,8 +398,8 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 			continue
 		}
 		if r := s.Tools.Values[pat]; r != nil {
-			if r.Allow == nil && len(r.Scopes) == 0 && r.When == "" && r.Arguments == nil && r.Impact == "" {
-				v.errorf(tp, "rule sets nothing; add allow, scopes, when, arguments or impact")
+			if r.Allow == nil && len(r.Scopes) == 0 && r.When == "" && r.Arguments == nil && r.Impact == "" && r.Labels == nil {
+				v.errorf(tp, "rule sets nothing; add allow, scopes, when, arguments, impact or labels")
 			}
 			if r.When != "" {
 				if _, err := policy.Compile(r.When); err != nil {
@@ -403,6 +412,11 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 			for i, a := range r.Arguments {
 				if a == "" {
 					v.errorf(indexPath(tp+".arguments", i), "empty argument name")
+				}
+			}
+			for i, l := range r.Labels {
+				if l != "untrusted_input" && l != "exfiltration" && l != "sensitive_read" {
+					v.errorf(fmt.Sprintf("%s.labels[%d]", tp, i), "must be untrusted_input, exfiltration or sensitive_read, got %q", truncate(l))
 				}
 			}
 			if r.Impact != "" && r.Impact != ImpactLow && r.Impact != ImpactMedium && r.Impact != ImpactHigh {

@@ -57,7 +57,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		return deny(guard.Decision{Action: guard.Deny, Guard: "parser", Code: jsonrpc.CodeInvalidParams, Reason: m.Method + ": params must be an object"})
 	}
 	params := m.Params
-	gc := &guard.Call{Method: m.Method, Session: s.guardSession(), Principal: s.principal(ctx), CorrelationID: correlation}
+	gc := &guard.Call{Method: m.Method, Session: s.flowSession(ctx, s.guardSession()), Principal: s.principal(ctx), CorrelationID: correlation}
 	var srv *server
 	switch m.Method {
 	case "tools/call", "prompts/get":
@@ -199,6 +199,12 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 	}
 	if m.Method == "resources/read" && r.Error == nil {
 		srv.recordURI(ev.Resource)
+	}
+	if m.Method == "tools/call" && s.noteResult(srv, gc, st.Outcome == audit.OutcomeOK) {
+		if ev.Detail == nil {
+			ev.Detail = map[string]any{}
+		}
+		ev.Detail["tainted_session"] = true // toxic flows: untrusted content entered the session
 	}
 	out, err := jsonrpc.Rewrite(r, m.ID, nil)
 	if err != nil {

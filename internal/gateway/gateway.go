@@ -24,6 +24,7 @@ import (
 	"net"
 	"os"
 	"sort"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -95,7 +96,11 @@ type Gateway struct {
 	modes     map[string]string
 	approvals *approval.Service
 	pins      *pinState
-	sep       string
+	flows     *policy.Flows
+	preFlow   guard.Chain // the guards before the flow guard (exposure)
+	// catalogGen changes whenever a server's catalog does.
+	catalogGen atomic.Int64
+	sep        string
 	servers   []*server
 	byName    map[string]*server
 	secrets   []string
@@ -201,6 +206,9 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	if !cfg.Policy.SSRF.Disabled {
 		g.chain = append(g.chain, &ssrf.Guard{Checker: &ssrf.Checker{Resolver: net.DefaultResolver, AllowHosts: cfg.Policy.SSRF.AllowHosts}})
 	}
+	g.flows = FlowRules(cfg)
+	g.preFlow = slices.Clone(g.chain)
+	g.chain = append(g.chain, &policy.FlowGuard{Flows: g.flows})
 	g.chain = append(g.chain, &policy.ImpactGuard{Rules: impacts, Infer: cfg.Approvals != nil && cfg.Approvals.Infer != nil && *cfg.Approvals.Infer})
 	g.approvals = opts.Approvals
 	g.chain = append(g.chain, opts.Guards...)
@@ -238,6 +246,30 @@ func (g *Gateway) decide(ctx context.Context, c *guard.Call) (d guard.Decision, 
 
 // ScopeRules are the scope requirements of cfg (servers.NAME.scopes and
 // servers.NAME.tools.PATTERN.scopes).
+// FlowRules is the toxic-flow policy of cfg.
+func FlowRules(cfg *config.Config) *policy.Flows {
+	tf := cfg.ToxicFlows
+	f := &policy.Flows{Mode: tf.Mode, OnConflict: tf.OnConflict, AfterTaint: tf.AfterTaint, Rules: map[string][]policy.LabelRule{}}
+	if f.Mode == "" {
+		f.Mode = policy.FlowOff
+	}
+	if f.OnConflict == "" {
+		f.OnConflict = policy.ConflictRefuse
+	}
+	if f.AfterTaint == "" {
+		f.AfterTaint = policy.TaintHold
+	}
+	for _, name := range cfg.ServerNames() {
+		sc, _ := cfg.Servers.Get(name)
+		for _, pat := range sc.Tools.Keys {
+			if r := sc.Tools.Values[pat]; r != nil && r.Labels != nil {
+				f.Rules[name] = append(f.Rules[name], policy.LabelRule{Pattern: pat, Labels: r.Labels})
+			}
+		}
+	}
+	return f
+}
+
 func ScopeRules(cfg *config.Config) policy.ScopeRules {
 	r := policy.ScopeRules{Servers: map[string]policy.ServerScopes{}, OneShot: map[string]bool{}, Known: cfg.AllScopes()}
 	if cfg.Auth != nil {

@@ -83,6 +83,14 @@ func (s *Session) list(ctx context.Context, m *jsonrpc.Message, l listKind) []by
 	detail := map[string]any{"call_in_session": n}
 	ev.Detail = detail
 
+	if l.kind == "tool" {
+		if refusal := s.refuseToxicListing(ctx, m); refusal != nil {
+			ev.Decision = audit.Decision{Action: "deny", Guard: "toxic-flow", Reason: "the session could use both sides of a toxic flow", Code: jsonrpc.CodeDenied}
+			ev.Status = audit.Status{Outcome: audit.OutcomeDenied, ErrorCode: jsonrpc.CodeDenied}
+			_ = g.emit(ctx, ev)
+			return refusal
+		}
+	}
 	cur := cursor{}
 	if c, ok := jsonrpc.StringField(m.Params, "cursor"); ok {
 		var err error
@@ -219,7 +227,7 @@ func (s *Session) exposeItem(ctx context.Context, srv *server, l listKind, item 
 	}
 	if l.callMethod != "" {
 		d, _ := g.decide(ctx, &guard.Call{Method: l.callMethod, Listing: true, Server: srv.name, Name: name,
-			ExposedName: exposed, Definition: item, SchemaHash: hash, Session: s.guardSession(), Principal: s.principal(ctx)})
+			ExposedName: exposed, Definition: item, SchemaHash: hash, Session: s.flowSession(ctx, s.guardSession()), Principal: s.principal(ctx)})
 		if d.Action == guard.Deny {
 			return nil, "hidden"
 		}

@@ -367,6 +367,9 @@ func (s *server) hasName(kind, name string) bool {
 func (s *server) record(kind string, name string, def json.RawMessage) string {
 	h := s.g.pins.hash(kind, def)
 	s.mu.Lock()
+	if old := s.catalog[kind][name]; old == nil || old.hash != h || h == "" {
+		s.g.catalogGen.Add(1)
+	}
 	s.catalog[kind][name] = &entry{def: def, hash: h}
 	s.mu.Unlock()
 	s.g.pins.observe(s, kind, name, def, h)
@@ -439,6 +442,7 @@ func (s *server) refreshCatalog(ctx context.Context) {
 			}
 			cursor = res.NextCursor
 		}
+		s.g.catalogGen.Add(1)
 		s.mu.Lock()
 		if l.kind == "resource" {
 			s.resources = uris

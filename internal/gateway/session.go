@@ -43,6 +43,8 @@ type Session struct {
 	closed     bool
 	listCalls  map[string]int
 	tasks      map[string]*task // task-augmented tool calls (tasks.go)
+	tainted    string           // toxic flows: the tool whose untrusted content arrived
+	expo       *exposureCache   // toxic flows: labelled tools this session could use
 }
 
 type serverReq struct {

@@ -112,6 +112,13 @@ type Session struct {
 	ClientVersion   string
 	ProtocolVersion string
 	Transport       string
+	// Exposure lists, by label (untrusted_input, exfiltration,
+	// sensitive_read), the exposed names of labelled tools the session's
+	// principal could use; filled only for toxic-flow static mode.
+	Exposure map[string][]string
+	// Tainted names the tool whose untrusted content the session received
+	// ("server/tool"), "" if none; filled for toxic-flow dynamic mode.
+	Tainted string
 }
 
 // Call is one parsed call as guards see it. Guards must not modify it.

@@ -1,0 +1,99 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+)
+
+// flowConfig: fetch is inferred untrusted_input (its name only fetches,
+// readOnlyHint); echo is labelled exfiltration in the configuration.
+func flowConfig(flows, echoLabels string) string {
+	return `
+listen: {{LISTEN}}
+policy:
+  default: allow
+toxic_flows: ` + flows + `
+servers:
+  demo:
+    command: "{{BIN}}"
+    args: ["demo-server", "--name", "demo"]
+    tools:
+      echo: {labels: ` + echoLabels + `}
+audit:
+  file: audit.jsonl
+`
+}
+
+// TestToxicFlowStatic: a session that could use both an untrusted-input
+// tool and an exfiltration tool is refused at tools/list with an
+// explanation (TypeScript SDK client); with on_conflict
+// withhold_exfiltration the exfiltration side is withheld instead; the
+// benign twin, with echo not labelled, lists and calls normally.
+func TestToxicFlowStatic(t *testing.T) {
+	g := startGateway(t, flowConfig("{mode: static}", "[exfiltration]"))
+	r := runTSClient(t, `[{"op":"listTools"},{"op":"callTool","name":"demo__echo","arguments":{"message":"x"}}]`, "--http", g.URL)
+	if r.Results[0].OK || r.Results[0].Error == nil || r.Results[0].Error.Code != -32010 ||
+		!strings.Contains(r.Results[0].Error.Message, "demo__fetch") || !strings.Contains(r.Results[0].Error.Message, "demo__echo") {
+		t.Fatalf("tools/list of a toxic session: %+v", r.Results[0])
+	}
+	if r.Results[1].OK || !strings.Contains(r.Results[1].Error.Message, "toxic flow") {
+		t.Fatalf("exfiltration call in a toxic session: %+v", r.Results[1])
+	}
+
+	g2 := startGateway(t, flowConfig("{mode: static, on_conflict: withhold_exfiltration}", "[exfiltration]"))
+	r = runTSClient(t, `[{"op":"listTools"},{"op":"callTool","name":"demo__echo","arguments":{"message":"x"}},{"op":"callTool","name":"demo__add","arguments":{"a":1,"b":2}}]`, "--http", g2.URL)
+	names := r.toolNames(t, 0)
+	if has(names, "demo__echo") || !has(names, "demo__fetch") || !has(names, "demo__add") {
+		t.Fatalf("withhold_exfiltration listed %v", names)
+	}
+	if r.Results[1].OK {
+		t.Fatal("a withheld exfiltration tool ran")
+	}
+	if r.text(t, 2) != "3" {
+		t.Fatal("an unlabelled tool was affected")
+	}
+
+	g3 := startGateway(t, flowConfig("{mode: static}", "[]"))
+	r = runTSClient(t, `[{"op":"listTools"},{"op":"callTool","name":"demo__echo","arguments":{"message":"fine"}}]`, "--http", g3.URL)
+	if names := r.toolNames(t, 0); !has(names, "demo__echo") || !has(names, "demo__fetch") {
+		t.Fatalf("benign twin listed %v", names)
+	}
+	if r.text(t, 1) != "fine" {
+		t.Fatal("benign twin: echo failed")
+	}
+}
+
+// TestToxicFlowDynamic: the exfiltration tool works until the session
+// receives untrusted content (a fetch result); from then on it is refused
+// in that session, and only there.
+func TestToxicFlowDynamic(t *testing.T) {
+	g := startGateway(t, flowConfig("{mode: dynamic, after_taint: deny}", "[exfiltration]"))
+	cs := connect(t, g.URL, nil)
+	if out, err := callEv(t, cs, "demo__echo", map[string]any{"message": "before"}); err != nil || out != "before" {
+		t.Fatalf("before the taint: %q %v", out, err)
+	}
+	// A public address literal: the SSRF guard lets it through without DNS.
+	if _, err := callEv(t, cs, "demo__fetch", map[string]any{"url": "https://93.184.215.14/page"}); err != nil {
+		t.Fatalf("fetch: %v", err)
+	}
+	_, err := callEv(t, cs, "demo__echo", map[string]any{"message": "after"})
+	if err == nil || !strings.Contains(err.Error(), "received untrusted content from demo/fetch") {
+		t.Fatalf("after the taint: %v", err)
+	}
+	if out, err := callEv(t, cs, "demo__add", map[string]any{"a": 1, "b": 2}); err != nil || out != "3" {
+		t.Fatalf("a tool that cannot send data out, after the taint: %q %v", out, err)
+	}
+	other := connect(t, g.URL, nil)
+	if out, err := callEv(t, other, "demo__echo", map[string]any{"message": "other"}); err != nil || out != "other" {
+		t.Fatalf("another session: %q %v", out, err)
+	}
+	tainted := false
+	for _, ev := range eventsOf(auditEvents(t, g.Audit), "tools/call") {
+		if d, ok := ev["detail"].(map[string]any); ok && d["tainted_session"] == true && ev["tool"] == "fetch" {
+			tainted = true
+		}
+	}
+	if !tainted {
+		t.Fatal("no audit event marks the tainting call")
+	}
+}
