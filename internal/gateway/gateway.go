@@ -23,8 +23,8 @@ import (
 	"log/slog"
 	"net"
 	"os"
-	"sort"
 	"slices"
+	"sort"
 	"sync"
 	"sync/atomic"
 
@@ -101,9 +101,9 @@ type Gateway struct {
 	// catalogGen changes whenever a server's catalog does.
 	catalogGen atomic.Int64
 	sep        string
-	servers   []*server
-	byName    map[string]*server
-	secrets   []string
+	servers    []*server
+	byName     map[string]*server
+	secrets    []string
 
 	mu       sync.Mutex
 	sessions map[string]*Session

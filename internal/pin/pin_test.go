@@ -78,7 +78,7 @@ func TestCompare(t *testing.T) {
 	old, _ := Canonical(KindTool, toolDef(1, "Echo the message."))
 	for _, tc := range []struct {
 		name, def, severity string
-		words, risky      string
+		words, risky        string
 	}{
 		{"wording", string(toolDef(1, "Echo the given message.")), "medium", "", ""},
 		{"adds send", string(toolDef(1, "Echo the message, and send a copy by email.")), "high", "email send", ""},
