@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,9 @@ type loadOpts struct {
 	MaxCalls  int64         // measurement call count bound (whichever first)
 	WarmCalls int           // calls per session before measuring
 	Protocol  string        // MCP protocol version the client asks for
+	// MessageBytes, when > 0, is the size of the echoed message (and so of
+	// the result the gateway checks and scans).
+	MessageBytes int
 	// PIDs are processes whose CPU time is measured over the window.
 	PIDs map[string]int
 }
@@ -151,6 +155,9 @@ func runLoad(ctx context.Context, hc *http.Client, t target, o loadOpts) (*sampl
 	var started, errCount atomic.Int64
 	var firstErr atomic.Value
 	msg := "hello from mcpwarden-bench: the quick brown fox jumps over the lazy dog"
+	if o.MessageBytes > 0 {
+		msg = benchMessage(o.MessageBytes)
+	}
 	cpu0 := map[string]time.Duration{}
 	for name, pid := range o.PIDs {
 		cpu0[name] = cpuTime(pid)
@@ -221,4 +228,15 @@ func mean(ds []time.Duration) time.Duration {
 		sum += d
 	}
 	return sum / time.Duration(len(ds))
+}
+
+// benchMessage is n bytes of ordinary prose (a realistic result to scan).
+func benchMessage(n int) string {
+	const para = "The quarterly report shows revenue grew in every region, with the largest gains in the north. " +
+		"Costs were flat; the team shipped two releases and closed most of the open issues. "
+	var b strings.Builder
+	for b.Len() < n {
+		b.WriteString(para)
+	}
+	return b.String()[:n]
 }

@@ -60,6 +60,7 @@ type options struct {
 	inproc       bool
 	auth         bool
 	policy       bool
+	messageBytes int
 	keep         bool
 	logLevel     string
 	audit        string
@@ -124,6 +125,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.Float64Var(&o.redoForeign, "redo-foreign", 15, "repeat a measurement during which other processes used more than this % of all CPUs (0: never)")
 	fs.IntVar(&o.redoMax, "redo-max", 12, "at most this many repeated measurements per run (bounds the run time)")
 	fs.DurationVar(&o.hold, "hold", 0, "keep the processes running this long after measuring, for inspection (pprof, /proc)")
+	fs.IntVar(&o.messageBytes, "message-bytes", 0, "echo a message of this many bytes (e.g. 65536: results the gateway scans at that size)")
 	fs.BoolVar(&o.policy, "policy", false, "run the gateway with policy.default deny and 100 tool rules (argument allowlist and a CEL condition on echo, checked with the input schema)")
 	fs.BoolVar(&o.auth, "auth", false, "run the gateway with auth.mode embedded and a scope on every tool; sessions carry a client_credentials token (no session churn)")
 	fs.StringVar(&o.audit, "audit", "jsonl+store", "gateway audit sinks, for diagnosis: jsonl+store (the benchmark's setting), jsonl, store, or off (only with -inproc: no audit logger at all)")
@@ -453,7 +455,7 @@ func measure(ctx context.Context, o *options, e *env) (*report, error) {
 				for attempt := 1; ; attempt++ {
 					smp, err := runLoad(ctx, hc, e.target(name), loadOpts{
 						Sessions: n, Duration: o.duration, MaxCalls: o.calls, WarmCalls: o.warmCalls,
-						Protocol: o.protocol, PIDs: e.pids(),
+						Protocol: o.protocol, PIDs: e.pids(), MessageBytes: o.messageBytes,
 					})
 					if err != nil {
 						return nil, err

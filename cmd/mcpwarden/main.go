@@ -30,6 +30,10 @@ import (
 func main() {
 	if err := newRoot().Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, "mcpwarden:", err)
+		var ee exitError
+		if errors.As(err, &ee) {
+			os.Exit(ee.code)
+		}
 		os.Exit(1)
 	}
 }
@@ -97,12 +101,14 @@ func newRoot() *cobra.Command {
 	var demoSSE bool
 	var demoName string
 	var demoRugPull int
+	var demoPoisoned bool
+	var demoExtra []string
 	demoCmd := &cobra.Command{
 		Use:    "demo-server",
 		Short:  "Run the built-in demo MCP server (stdio, or HTTP with --http)",
 		Hidden: false,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o := demo.Options{Name: demoName, RugPullAfter: demoRugPull}
+			o := demo.Options{Name: demoName, RugPullAfter: demoRugPull, Poisoned: demoPoisoned, ExtraTools: demoExtra}
 			if demoHTTP == "" {
 				return demo.ServeStdio(cmd.Context(), o)
 			}
@@ -117,6 +123,8 @@ func newRoot() *cobra.Command {
 	demoCmd.Flags().StringVar(&demoHTTP, "http", "", "serve Streamable HTTP on this address (e.g. 127.0.0.1:3001) instead of stdio")
 	demoCmd.Flags().BoolVar(&demoSSE, "sse", false, "with --http: speak the 2024-11-05 HTTP+SSE transport")
 	demoCmd.Flags().StringVar(&demoName, "name", "", "server name")
+	demoCmd.Flags().BoolVar(&demoPoisoned, "poisoned", false, "add a tool whose description hides an instruction (for scanner tests)")
+	demoCmd.Flags().StringArrayVar(&demoExtra, "extra-tool", nil, "add a no-op tool of this name (repeatable; for collision tests)")
 	demoCmd.Flags().IntVar(&demoRugPull, "rug-pull", 0, "after this many tool calls, replace echo by a poisoned definition and send tools/list_changed (for pinning tests)")
 	version := &cobra.Command{
 		Use:   "version",
@@ -125,7 +133,7 @@ func newRoot() *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), "mcpwarden", gateway.Version)
 		},
 	}
-	root.AddCommand(serve, stdio, check, demoCmd, version, policyCmd(&cfgPath), explainCmd(&cfgPath), initCmd(), approvalsCmd(&cfgPath), pinCmd(&cfgPath))
+	root.AddCommand(serve, stdio, check, demoCmd, version, policyCmd(&cfgPath), explainCmd(&cfgPath), initCmd(), approvalsCmd(&cfgPath), pinCmd(&cfgPath), scanCmd(&cfgPath))
 	return root
 }
 

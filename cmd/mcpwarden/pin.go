@@ -17,6 +17,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
 	"github.com/mcpwarden/mcpwarden/internal/pin"
+	"github.com/mcpwarden/mcpwarden/internal/scan"
 	"github.com/mcpwarden/mcpwarden/internal/store"
 )
 
@@ -245,6 +246,19 @@ status is 1 when the servers no longer match the lockfile (for CI).`,
 			}
 			for _, line := range report {
 				fmt.Fprintln(out, line)
+			}
+			// What is pinned is also scanned: a reviewer should not pin a
+			// poisoned definition unknowingly.
+			sc := scan.New(scan.Options{})
+			for _, snap := range snaps {
+				if snap.Err != nil {
+					continue
+				}
+				fs := sc.Tools(snap.Server, snap.Items[pin.KindTool])
+				if len(fs) > 0 {
+					fmt.Fprintf(out, "%s: the scanner reports %d finding(s), the highest %s: see mcpwarden scan --config %s\n",
+						snap.Server, len(fs), scan.Max(fs), *cfgPath)
+				}
 			}
 			fmt.Fprintf(out, "wrote %s\n", cfg.Pin.Lockfile)
 			if failed > 0 {

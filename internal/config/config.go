@@ -84,6 +84,35 @@ type Config struct {
 
 	// ToxicFlows keeps untrusted input and exfiltration apart. Absent: off.
 	ToxicFlows ToxicFlows `yaml:"toxic_flows"`
+
+	// Scan checks tool definitions and tool results for poisoning and
+	// prompt injection (see docs/config.md#scanning-scan).
+	Scan Scan `yaml:"scan"`
+}
+
+// Scan configures the poisoning and injection scanner.
+type Scan struct {
+	// Definitions: "withhold" (default): a tool whose definition has a
+	// finding at or above MinSeverity is not listed and not callable;
+	// "report": findings are audited only; "off".
+	Definitions string `yaml:"definitions"`
+	// Results: "annotate" (default): findings in a tool result are
+	// recorded in its audit event; "redact": the matched text is replaced
+	// when a finding is at or above MinSeverity; "block": such a result is
+	// withheld (-32010); "off".
+	Results string `yaml:"results"`
+	// MinSeverity is the severity at which withhold, redact and block act:
+	// low, medium, high (default) or critical.
+	MinSeverity string `yaml:"min_severity"`
+	// Classifier, when set, asks an HTTP endpoint for a second opinion on
+	// definitions (POST {"text": ...} → {"score": x, "label": "..."}).
+	Classifier *ScanClassifier `yaml:"classifier"`
+}
+
+// ScanClassifier is an optional second opinion (off by default).
+type ScanClassifier struct {
+	URL       string  `yaml:"url"`
+	Threshold float64 `yaml:"threshold"`
 }
 
 // Pin modes.
@@ -726,6 +755,15 @@ func (c *Config) applyDefaults(baseDir string) {
 	}
 	if c.Audit.File != "" && c.Audit.File != StdoutFile {
 		c.Audit.File = relTo(baseDir, c.Audit.File)
+	}
+	if c.Scan.Definitions == "" {
+		c.Scan.Definitions = "withhold"
+	}
+	if c.Scan.Results == "" {
+		c.Scan.Results = "annotate"
+	}
+	if c.Scan.MinSeverity == "" {
+		c.Scan.MinSeverity = "high"
 	}
 	if c.Pin == nil {
 		c.Pin = &Pin{Mode: PinOff}

@@ -120,6 +120,23 @@ func (v *validator) validate() {
 	c := v.cfg
 	v.auth()
 	v.tls()
+	if m := c.Scan.Definitions; m != "" && m != "withhold" && m != "report" && m != "off" {
+		v.errorf("scan.definitions", "must be \"withhold\", \"report\" or \"off\", got %q", truncate(m))
+	}
+	if m := c.Scan.Results; m != "" && m != "annotate" && m != "redact" && m != "block" && m != "off" {
+		v.errorf("scan.results", "must be \"annotate\", \"redact\", \"block\" or \"off\", got %q", truncate(m))
+	}
+	if m := c.Scan.MinSeverity; m != "" && m != "low" && m != "medium" && m != "high" && m != "critical" {
+		v.errorf("scan.min_severity", "must be low, medium, high or critical, got %q", truncate(m))
+	}
+	if cl := c.Scan.Classifier; cl != nil {
+		if u, err := url.Parse(cl.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.errorf("scan.classifier.url", "must be an http(s) URL, got %q", truncate(cl.URL))
+		}
+		if cl.Threshold < 0 || cl.Threshold > 1 {
+			v.errorf("scan.classifier.threshold", "must be between 0 and 1")
+		}
+	}
 	if m := c.ToxicFlows.Mode; m != "" && m != "off" && m != "static" && m != "dynamic" {
 		v.errorf("toxic_flows.mode", "must be \"off\", \"static\" or \"dynamic\", got %q", truncate(m))
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/scan"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
 
@@ -206,9 +207,31 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		}
 		ev.Detail["tainted_session"] = true // toxic flows: untrusted content entered the session
 	}
-	out, err := jsonrpc.Rewrite(r, m.ID, nil)
-	if err != nil {
-		out = jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInternalError, "rewrite response: %v", err))
+	var scanned []byte
+	if m.Method == "tools/call" && r.Error == nil {
+		resp, fs, blocked := s.applyResultScan(srv, gc, m.ID, r, correlation)
+		if len(fs) > 0 {
+			if ev.Detail == nil {
+				ev.Detail = map[string]any{}
+			}
+			ev.Detail["scan"] = findingsDetail(fs)
+			ev.Detail["scan_max_severity"] = scan.Max(fs).String()
+			if scan.Max(fs) >= g.scan.min && s.noteInjection(srv, gc) {
+				ev.Detail["tainted_session"] = true
+			}
+		}
+		if blocked {
+			d = guard.Decision{Action: guard.Deny, Guard: ScanGuardName, Code: jsonrpc.CodeDenied, Reason: "the result was withheld: " + summarize(fs, g.scan.min)}
+			st = audit.Status{Outcome: audit.OutcomeDenied, ErrorCode: jsonrpc.CodeDenied, ErrorMessage: d.Reason}
+		}
+		scanned = resp
+	}
+	out := scanned
+	if out == nil {
+		var err error
+		if out, err = jsonrpc.Rewrite(r, m.ID, nil); err != nil {
+			out = jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInternalError, "rewrite response: %v", err))
+		}
 	}
 	return finish(out, d, st)
 }

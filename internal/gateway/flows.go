@@ -125,3 +125,20 @@ func (s *Session) noteResult(srv *server, gc *guard.Call, ok bool) bool {
 	s.tainted = srv.name + "/" + gc.Name
 	return true
 }
+
+// noteInjection taints the session (dynamic mode) when a result of any
+// tool carried injection findings at or above the scan severity: such
+// content is untrusted whatever the tool's label says.
+func (s *Session) noteInjection(srv *server, gc *guard.Call) bool {
+	f := s.g.flows
+	if !f.On() || f.Mode != policy.FlowDynamic {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.tainted != "" {
+		return false
+	}
+	s.tainted = srv.name + "/" + gc.Name
+	return true
+}

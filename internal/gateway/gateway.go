@@ -97,6 +97,7 @@ type Gateway struct {
 	approvals *approval.Service
 	pins      *pinState
 	flows     *policy.Flows
+	scan      *scanState
 	preFlow   guard.Chain // the guards before the flow guard (exposure)
 	// catalogGen changes whenever a server's catalog does.
 	catalogGen atomic.Int64
@@ -192,7 +193,8 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 			g.modes[name] = sc.Policy.Mode
 		}
 	}
-	g.chain = guard.Chain{&policy.ToolGuard{Rules: rules}, &pin.Guard{Mode: pins.mode, Lock: pins.current}}
+	g.scan = newScanState(cfg)
+	g.chain = guard.Chain{&policy.ToolGuard{Rules: rules}, &pin.Guard{Mode: pins.mode, Lock: pins.current}, &scanGuard{st: g.scan}}
 	if cfg.Authenticated() {
 		g.chain = append(g.chain, &policy.ScopeGuard{Rules: ScopeRules(cfg)})
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/pin"
+	"github.com/mcpwarden/mcpwarden/internal/scan"
 )
 
 // Pin verification (B5). Every definition an upstream lists is hashed
@@ -140,6 +141,16 @@ func (p *pinState) observe(srv *server, kind, name string, def json.RawMessage, 
 	}
 	if len(ch.RiskyArguments) > 0 {
 		detail["risky_arguments"] = ch.RiskyArguments
+	}
+	if kind == pin.KindTool && p.g.scan != nil && p.g.scan.defs != "off" {
+		// What the scanner makes of the new definition, for the reviewer.
+		if fs := p.g.scan.definition(srv.name, def, hash); len(fs) > 0 {
+			detail["scan"] = findingsDetail(fs)
+			detail["scan_max_severity"] = scan.Max(fs).String()
+			if scan.Max(fs) >= scan.High {
+				detail["severity"] = "high"
+			}
+		}
 	}
 	ev.Detail = detail
 	_ = p.g.emit(context.Background(), ev)

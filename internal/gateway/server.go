@@ -373,6 +373,7 @@ func (s *server) record(kind string, name string, def json.RawMessage) string {
 	s.catalog[kind][name] = &entry{def: def, hash: h}
 	s.mu.Unlock()
 	s.g.pins.observe(s, kind, name, def, h)
+	s.g.noteDefinition(s, kind, name, def, h)
 	return h
 }
 
@@ -396,6 +397,7 @@ func (s *server) refreshCatalog(ctx context.Context) {
 	gen := s.changeGen.Load()
 	ctx, cancel := context.WithTimeout(ctx, s.timeout)
 	defer cancel()
+	defer s.g.checkShadowing()
 	defer func() {
 		for {
 			cur := s.listedGen.Load()
@@ -430,6 +432,7 @@ func (s *server) refreshCatalog(ctx context.Context) {
 				}
 				e := &entry{def: item, hash: s.g.pins.hash(l.kind, item)}
 				s.g.pins.observe(s, l.kind, name, item, e.hash)
+				s.g.noteDefinition(s, l.kind, name, item, e.hash)
 				if l.kind == "template" {
 					if t, ok := stringOf(item, "uriTemplate"); ok {
 						tmpls = append(tmpls, t)

@@ -23,6 +23,7 @@ servers:
     command: "{{BIN}}"
     args: ["demo-server", "--name", "demo", "--rug-pull", "2"]
 pin: {mode: ` + mode + `, lockfile: ` + filepath.Join(dir, "mcpwarden.lock") + `}
+scan: {definitions: report}   # the rug pull's poisoned echo would also be withheld by the scanner
 audit:
   file: audit.jsonl
 store:

@@ -1,0 +1,605 @@
+package scan
+
+import (
+	"bytes"
+	"slices"
+	"strings"
+	"unsafe"
+)
+
+type fieldKind int
+
+const (
+	kindDescription  fieldKind = iota // tool/prompt description, title
+	kindParam                         // schema property description
+	kindValue                         // enum, default, const, examples, title in a schema
+	kindName                          // tool, prompt, property name
+	kindInstructions                  // server instructions
+	kindResult                        // tool result text
+)
+
+func (k fieldKind) isDef() bool { return k != kindResult }
+
+// kindOf infers the kind of text from a field path.
+func kindOf(field string) fieldKind {
+	switch {
+	case strings.HasPrefix(field, "result"):
+		return kindResult
+	case field == "instructions":
+		return kindInstructions
+	case field == "name" || strings.HasSuffix(field, ".name") && strings.HasPrefix(field, "arguments[") || isPropertyNameField(field):
+		return kindName
+	case strings.HasSuffix(field, ".description") || strings.HasSuffix(field, ".$comment"):
+		if strings.Contains(field, "properties.") || strings.Contains(field, "items") || strings.HasPrefix(field, "arguments[") {
+			return kindParam
+		}
+		return kindDescription
+	case strings.Contains(field, "Schema") && (strings.Contains(field, ".default") || strings.Contains(field, ".enum[") ||
+		strings.Contains(field, ".examples") || strings.Contains(field, ".const") || strings.Contains(field, ".example") ||
+		strings.HasSuffix(field, ".title")):
+		return kindValue
+	}
+	return kindDescription
+}
+
+func isPropertyNameField(field string) bool {
+	// "inputSchema.properties.<name>" with nothing after the name
+	i := strings.LastIndex(field, "properties.")
+	if i < 0 {
+		return false
+	}
+	rest := field[i+len("properties."):]
+	return rest != "" && !strings.Contains(rest, ".")
+}
+
+// tctx is what the analysis of one text knows about its surroundings.
+type tctx struct {
+	kind     fieldKind
+	self     string          // own tool name, lower case
+	params   map[string]bool // own property names (all levels), lower case
+	siblings map[string]bool // other tools of the same server, lower case
+	depth    int             // decoding depth
+	maxDesc  int
+	selfConv bool // the tool's declared purpose is the conversation itself
+}
+
+// hit is a finding before server/tool/field are attached.
+type hit struct {
+	rule   string
+	sev    Severity
+	s, e   int // orig offsets
+	msg    string
+	damped bool
+	sent   int // sentence index, -1 if none
+}
+
+type pmatch struct {
+	p      *tpattern
+	ts, te int // token range [ts, te)
+}
+
+type analysis struct {
+	lx    *lexicon
+	sc    *Scanner
+	t     *ntext
+	ctx   *tctx
+	toks  []tok
+	sents []sentence
+	hits  []hit
+	ms    [][]pmatch // by group id
+	sinks []sink
+	sens  []sensitive
+	// allCats is the union of all token categories; anyUnder reports a
+	// snake_case word. Rules skip their loops when their words are absent.
+	allCats  uint64
+	anyUnder bool
+	maxB64   int // longest run of base64 alphabet seen by tokenize
+	lowBuf   []byte
+	discard  hit   // target for hits over the per-rule cap
+	nt       ntext // storage for t
+}
+
+func (a *analysis) run() {
+	a.unicodeRules()
+	a.controlRules()
+	if a.ctx.kind == kindName {
+		a.nameRules()
+		return
+	}
+	a.tokenize()
+	a.findSinks()
+	a.neutralizeSinks()
+	a.sinkRules()
+	a.matchPatterns()
+	a.findSensitive()
+	a.markupScan()
+	a.instructionRules()
+	a.exfilRules()
+	a.commandRules()
+	if a.ctx.kind.isDef() {
+		a.paddingRule()
+		a.preferenceRules()
+		a.capabilityRules()
+		a.valueRules()
+		a.overlongRule()
+	} else {
+		a.credentialRules()
+	}
+	a.encodedRules()
+	a.escalate()
+}
+
+// neutralizeSinks takes the words inside URLs and e-mail addresses out of
+// the vocabulary: "https://x.example/collect" is not the verb "collect".
+func (a *analysis) neutralizeSinks() {
+	if len(a.sinks) == 0 {
+		return
+	}
+	for i := range a.sinks {
+		sk := &a.sinks[i]
+		k, _ := slices.BinarySearchFunc(a.toks, sk.s, func(t tok, p int) int { return int(t.s) - p })
+		for ; k < len(a.toks) && int(a.toks[k].s) < sk.e; k++ {
+			a.toks[k].sink = true
+			a.toks[k].id = 0
+			a.toks[k].cats = 0
+		}
+	}
+	for si := range a.sents {
+		st := &a.sents[si]
+		st.cats, st.imp = 0, false
+		for k := st.ts; k < st.te; k++ {
+			st.cats |= a.toks[k].cats
+			if a.toks[k].start && a.lx.cats[a.toks[k].id]&cImp != 0 {
+				st.imp = true
+			}
+		}
+	}
+}
+
+// matchPatterns runs every token pattern at every token whose word can
+// start it. Patterns never cross a sentence boundary.
+func (a *analysis) matchPatterns() {
+	for i := range a.toks {
+		id := a.toks[i].id
+		if id == 0 {
+			continue
+		}
+		ps := a.lx.byFirst[id]
+		if len(ps) == 0 {
+			continue
+		}
+		end := a.sents[a.toks[i].sent].te
+		for _, p := range ps {
+			if len(a.ms[p.gid]) >= maxMatches {
+				continue
+			}
+			if te := a.matchAt(p, 1, i+1, end); te >= 0 {
+				a.ms[p.gid] = append(a.ms[p.gid], pmatch{p: p, ts: i, te: te})
+			}
+		}
+	}
+}
+
+func (a *analysis) matchAt(p *tpattern, ei, ti, end int) int {
+	if ei == len(p.elems) {
+		return ti
+	}
+	el := &p.elems[ei]
+	if el.gap > 0 {
+		for k := 0; k <= el.gap && ti+k <= end; k++ {
+			if r := a.matchAt(p, ei+1, ti+k, end); r >= 0 {
+				return r
+			}
+		}
+		return -1
+	}
+	if ti < end && el.has(a.toks[ti].id) {
+		if r := a.matchAt(p, ei+1, ti+1, end); r >= 0 {
+			return r
+		}
+	}
+	if el.optional {
+		return a.matchAt(p, ei+1, ti, end)
+	}
+	return -1
+}
+
+// tokSpan converts a token range to orig offsets.
+func (a *analysis) tokSpan(ts, te int) (int, int) {
+	if ts >= len(a.toks) || te <= ts {
+		return 0, 0
+	}
+	return a.t.origPos(int(a.toks[ts].s)), a.t.origPos(int(a.toks[te-1].e))
+}
+
+func (a *analysis) lowSpan(s, e int) (int, int) { return a.t.origPos(s), a.t.origPos(e) }
+
+// maxMatches bounds the matches kept per pattern group and maxHits the
+// findings per rule in one text: enough to report, and linear work.
+const (
+	maxMatches = 64
+	maxHits    = 24
+)
+
+func (a *analysis) add(rule string, sev Severity, s, e int, msg string, sent int) *hit {
+	n := 0
+	for i := range a.hits {
+		if a.hits[i].rule == rule {
+			n++
+		}
+	}
+	if n >= maxHits {
+		a.discard = hit{}
+		return &a.discard
+	}
+	if s < 0 {
+		s = 0
+	}
+	if e > len(a.t.orig) {
+		e = len(a.t.orig)
+	}
+	if s > e {
+		s = e
+	}
+	a.hits = append(a.hits, hit{rule: rule, sev: sev, s: s, e: e, msg: msg, sent: sent})
+	return &a.hits[len(a.hits)-1]
+}
+
+// addTok adds a hit spanning tokens [ts,te) with discussion damping.
+func (a *analysis) addTok(rule string, sev Severity, ts, te int, msg string) *hit {
+	s, e := a.tokSpan(ts, te)
+	h := a.add(rule, sev, s, e, msg, int(a.toks[ts].sent))
+	if a.discussed(ts, te) {
+		h.damped = true
+	}
+	return h
+}
+
+// addTokKey is addTok for identifiers, which are quoted as JSON keys and
+// so only damped by discussion markers.
+func (a *analysis) addTokKey(rule string, sev Severity, ts, te int, msg string) *hit {
+	s, e := a.tokSpan(ts, te)
+	h := a.add(rule, sev, s, e, msg, int(a.toks[ts].sent))
+	h.damped = a.sentHasOutside(int(a.toks[ts].sent), cDiscuss, ts, te)
+	return h
+}
+
+// modelDirective: the sentence tells the model what to do, beyond the
+// imperative mood tool descriptions use for their own function: a modal,
+// "you", "please", "first", "otherwise", or "before using this tool".
+func (a *analysis) modelDirective(si int) bool {
+	if si < 0 || si >= len(a.sents) {
+		return false
+	}
+	if c := a.sents[si].md; c != 0 {
+		return c == 2
+	}
+	r := a.modelDirective0(si)
+	a.sents[si].md = 1
+	if r {
+		a.sents[si].md = 2
+	}
+	return r
+}
+
+func (a *analysis) modelDirective0(si int) bool {
+	st := a.sents[si]
+	if st.cats&(cModal|cYou|cAI) != 0 || a.ctx.depth > 0 && st.imp {
+		return true // decoded payloads need no politeness to be directives
+	}
+	if st.cats&cDirMark == 0 {
+		return false
+	}
+	for k := st.ts; k < st.te; k++ {
+		switch a.word(k) {
+		case "first", "otherwise":
+			return true
+		case "before", "prior", "after":
+			if a.rangeHas(k+1, min(k+4, st.te), "using", "calling", "invoking", "executing", "running", "use", "call", "answering", "responding", "replying", "proceeding", "each", "every", "any") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// word returns token i as its key: lower case, apostrophes removed
+// ("user's" is "users", "don't" is "dont").
+func (a *analysis) word(i int) string {
+	if i < 0 || i >= len(a.toks) || a.toks[i].sink {
+		return ""
+	}
+	if id := a.toks[i].id; id != 0 {
+		return a.lx.words[id]
+	}
+	w := a.t.low[a.toks[i].s:a.toks[i].e]
+	if bytes.IndexByte(w, '\'') >= 0 {
+		return strings.ReplaceAll(string(w), "'", "")
+	}
+	// low is never modified after prepare, and no word outlives the
+	// analysis without being copied (messages are formatted)
+	return unsafe.String(&w[0], len(w))
+}
+
+func (a *analysis) is(i int, words ...string) bool {
+	w := a.word(i)
+	for _, x := range words {
+		if w == x {
+			return true
+		}
+	}
+	return false
+}
+
+// sentHas reports whether sentence si has a token of category c outside
+// token range [xs, xe).
+func (a *analysis) sentHasOutside(si int, c uint64, xs, xe int) bool {
+	if si < 0 || si >= len(a.sents) {
+		return false
+	}
+	st := a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		if k >= xs && k < xe {
+			continue
+		}
+		if a.toks[k].cats&c != 0 && !a.inSink(k) {
+			return true
+		}
+	}
+	return false
+}
+
+// inSink reports whether token k is part of a URL or e-mail address.
+func (a *analysis) inSink(k int) bool { return a.toks[k].sink }
+
+// discussed reports whether the tokens [ts,te) are quoted or sit in a
+// sentence that talks about attacks rather than issuing them.
+func (a *analysis) discussed(ts, te int) bool {
+	si := int(a.toks[ts].sent)
+	if a.sentHasOutside(si, cDiscuss, ts, te) {
+		return true
+	}
+	// "flags phrases such as ..., ... and ...": a list of examples after a
+	// detection verb or a word for text
+	intro := -1
+	for k := ts - 1; k >= a.sents[si].ts; k-- {
+		if a.is(k, "like", "including", "eg") || a.is(k, "as") && a.is(k-1, "such") || a.is(k, "example") && a.is(k-1, "for") {
+			intro = k
+			break
+		}
+	}
+	if intro >= 0 {
+		for k := intro - 1; k >= a.sents[si].ts && k >= intro-5; k-- {
+			if metaWords[a.word(k)] {
+				return true
+			}
+		}
+	}
+	// "phrases like ...", "such as ..." just before
+	for k := ts - 1; k >= a.sents[si].ts && k >= ts-3; k-- {
+		if a.is(k, "like", "as", "eg", "e", "g", "says", "say", "saying", "said", "reads", "containing", "contains", "quote", "quoted", "string", "strings", "text") {
+			if a.is(k, "as") && !a.is(k-1, "such") {
+				continue
+			}
+			return true
+		}
+	}
+	return a.quoted(int(a.toks[ts].s), int(a.toks[te-1].e), a.sents[si].e) || a.insideQuote(int(a.toks[ts].s))
+}
+
+// insideQuote reports whether low offset p lies inside a quotation opened
+// earlier in the same paragraph (`it said: "... ... p ..."`). JSON values
+// and assignments are not quotations; apostrophes are not quotes.
+func (a *analysis) insideQuote(p int) bool {
+	low := a.t.low
+	start := p - 800
+	if start < 0 {
+		start = 0
+	}
+	for k := p - 1; k > start; k-- {
+		if low[k] == '\n' && k > 0 && low[k-1] == '\n' {
+			start = k
+			break
+		}
+	}
+	open := byte(0)
+	openAt := -1
+	for k := start; k < p; k++ {
+		c := low[k]
+		if c != '"' && c != '\'' {
+			continue
+		}
+		if c == '\'' && k > 0 && isWordByte(low[k-1]) && k+1 < len(low) && isWordByte(low[k+1]) {
+			continue // apostrophe
+		}
+		if open == 0 {
+			open, openAt = c, k
+		} else if c == open {
+			open, openAt = 0, -1
+		}
+	}
+	if open == 0 || openAt < 0 {
+		return false
+	}
+	// a JSON value or an assignment opened the quote
+	b := a.lowCharBefore(openAt)
+	if b == '=' || b == '[' || b == '{' || b == ',' {
+		return false
+	}
+	if b == ':' {
+		q := openAt - 1
+		for q >= 0 && low[q] != ':' {
+			q--
+		}
+		if q > 0 && (low[q-1] == '"' || low[q-1] == '\'') {
+			return false
+		}
+	}
+	// and the quotation closes again soon
+	for k := p; k < len(low) && k < p+600; k++ {
+		if low[k] == open {
+			return true
+		}
+	}
+	return false
+}
+
+// discussedAt is discussed for a low span that may not start on a word
+// (a tag, a bracket).
+func (a *analysis) discussedAt(ls, le int) bool {
+	ts := -1
+	for k := range a.toks {
+		if int(a.toks[k].s) >= ls {
+			ts = k
+			break
+		}
+	}
+	if ts < 0 || int(a.toks[ts].s) >= le {
+		// no word inside: judge by the sentence the span sits in
+		si := a.sentenceOfLow(ls)
+		return si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1)
+	}
+	te := ts + 1
+	for te < len(a.toks) && int(a.toks[te].e) <= le {
+		te++
+	}
+	return a.discussed(ts, te)
+}
+
+var metaWords = toSet("flags flag detects detect catches blocks block recognizes recognises identifies classifies matches finds warns phrases phrase strings string text texts words wording patterns pattern keywords attempts requests messages prompts examples")
+
+// quoted reports whether low[s:e] opens right after a quote character that
+// closes again before the sentence ends.
+func (a *analysis) quoted(s, e, limit int) bool {
+	low := a.t.low
+	k := s - 1
+	for k >= 0 && s-k <= 3 && (low[k] == ' ' || low[k] == '*' || low[k] == '_') {
+		k--
+	}
+	if k < 0 || s-k > 3 {
+		return false
+	}
+	q := low[k]
+	if q != '"' && q != '\'' && q != '`' {
+		return false
+	}
+	if q == '\'' && k > 0 && isWordByte(low[k-1]) {
+		return false // an apostrophe
+	}
+	// the value of a key or an assignment ("note": "...", x = "...") is
+	// not a quotation; prose such as `it said: "..."` is
+	if b := a.lowCharBefore(k); b == '=' || b == ',' || b == '[' || b == '{' {
+		return false
+	} else if b == ':' {
+		p := k - 1
+		for p >= 0 && low[p] != ':' {
+			p--
+		}
+		if p > 0 && (low[p-1] == '"' || low[p-1] == '\'' || low[p-1] == '`') {
+			return false
+		}
+	}
+	// a quotation is a phrase, not a paragraph
+	limit = min(len(low), e+160)
+	for j := e; j < limit; j++ {
+		if low[j] == q {
+			return true
+		}
+		if low[j] == '\n' && j+1 < len(low) && low[j+1] == '\n' {
+			return false
+		}
+	}
+	return false
+}
+
+// sentenceOfLow finds the sentence containing low offset p (or the one
+// before it).
+func (a *analysis) sentenceOfLow(p int) int {
+	lo, hi := 0, len(a.sents)-1
+	if hi < 0 {
+		return -1
+	}
+	for lo < hi {
+		mid := (lo + hi + 1) / 2
+		if a.sents[mid].s <= p {
+			lo = mid
+		} else {
+			hi = mid - 1
+		}
+	}
+	return lo
+}
+
+// directive reports whether sentence si is phrased as an instruction to
+// the model: a modal, "you", or an imperative verb opening a clause.
+func (a *analysis) directive(si int) bool {
+	if si < 0 || si >= len(a.sents) {
+		return false
+	}
+	st := a.sents[si]
+	return st.cats&(cModal|cYou) != 0 || st.imp
+}
+
+// strongDirective is directive without the bare imperative mood that tool
+// descriptions use to say what the tool does ("Read a file").
+func (a *analysis) strongDirective(si int) bool {
+	if si < 0 || si >= len(a.sents) {
+		return false
+	}
+	st := a.sents[si]
+	if st.cats&(cModal|cYou) != 0 || a.ctx.depth > 0 && st.imp {
+		return true
+	}
+	// an imperative that is not the first clause of the text
+	for k := st.ts; k < st.te; k++ {
+		if a.toks[k].start && a.lx.cats[a.toks[k].id]&cImp != 0 && (si > 0 || k > st.ts) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) negatedBefore(i, n int) bool {
+	st := a.sents[a.toks[i].sent]
+	for k := i - 1; k >= st.ts && k >= i-n; k-- {
+		if a.toks[k].cats&cNeg != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// lowCharBefore returns the last non-space byte before low offset p.
+func (a *analysis) lowCharBefore(p int) byte {
+	for k := p - 1; k >= 0; k-- {
+		if c := a.t.low[k]; c != ' ' && c != '\t' {
+			return c
+		}
+	}
+	return 0
+}
+
+func (a *analysis) lowCharAfter(p int) byte {
+	for k := p; k < len(a.t.low); k++ {
+		if c := a.t.low[k]; c != ' ' && c != '\t' {
+			return c
+		}
+	}
+	return 0
+}
+
+// origUpper reports whether token i is written in capitals in orig.
+func (a *analysis) origUpper(i int) bool {
+	s, e := a.tokSpan(i, i+1)
+	letters := 0
+	for k := s; k < e; k++ {
+		c := a.t.orig[k]
+		if c >= 'a' && c <= 'z' {
+			return false
+		}
+		if c >= 'A' && c <= 'Z' {
+			letters++
+		}
+	}
+	return letters > 0
+}

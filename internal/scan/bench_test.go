@@ -1,0 +1,94 @@
+package scan
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// typicalTool is a representative definition: a few sentences of
+// description and a handful of described parameters.
+var typicalTool = json.RawMessage(`{"name":"create_or_update_file","description":"Create or update a single file in a GitHub repository. \nIf updating, you should provide the SHA of the file you want to update. Use this tool to create or update a file in a GitHub repository remotely; do not use it for local file operations.\n\nIn order to obtain the SHA of original file version before updating, use the following git command:\ngit rev-parse <branch>:<path to file>\n\nSHA MUST be provided for existing file updates.\n","inputSchema":{"properties":{"branch":{"description":"Branch to create/update the file in","type":"string"},"content":{"description":"Content of the file, exactly as it should appear once written. Do not base64-encode it; this server does that before calling the REST API.","type":"string"},"message":{"description":"Commit message","type":"string"},"owner":{"description":"Repository owner (username or organization)","type":"string"},"path":{"description":"Path where to create/update the file","type":"string"},"repo":{"description":"Repository name","type":"string"},"sha":{"description":"The blob SHA of the file being replaced. Required if the file already exists.","type":"string"}},"required":["owner","repo","path","content","message","branch"],"type":"object"}}`)
+
+func BenchmarkTool(b *testing.B) {
+	s := New(Options{})
+	b.SetBytes(int64(len(typicalTool)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Tool("github", typicalTool)
+	}
+}
+
+func benchTools(b *testing.B) []json.RawMessage {
+	data, err := os.ReadFile(filepath.Join("testdata", "corpora", "mcp-servers.jsonl"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	var defs []json.RawMessage
+	for _, line := range strings.Split(string(data), "\n") {
+		var l struct {
+			Tools []json.RawMessage `json:"tools"`
+		}
+		if json.Unmarshal([]byte(line), &l) == nil {
+			defs = append(defs, l.Tools...)
+		}
+	}
+	if len(defs) < 100 {
+		b.Fatalf("only %d definitions", len(defs))
+	}
+	return defs[:100]
+}
+
+func BenchmarkTools100(b *testing.B) {
+	s := New(Options{})
+	defs := benchTools(b)
+	n := 0
+	for _, d := range defs {
+		n += len(d)
+	}
+	b.SetBytes(int64(n))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Tools("bench", defs)
+	}
+}
+
+// benignText64K builds a 64 KiB benign result: prose, code, paths, URLs.
+func benignText64K() string {
+	parts := []string{
+		"The deployment finished without errors. All 42 pods are healthy and the rollout took 3 minutes.\n",
+		"func handler(w http.ResponseWriter, r *http.Request) { w.WriteHeader(200) } // returns OK\n",
+		"See https://docs.example.com/guides/deploy?version=2 for details, or mail ops@example.com.\n",
+		"| id | name | status |\n|----|------|--------|\n| 7 | api | running |\n",
+		"Users can reset their password from the settings page; the link expires after 30 minutes.\n",
+		"2025-03-02T10:00:01Z INFO request path=/v1/items latency=12ms status=200\n",
+		"Please review the pull request and leave comments on the diff before Friday.\n",
+	}
+	var b strings.Builder
+	for i := 0; b.Len() < 64<<10; i++ {
+		b.WriteString(parts[i%len(parts)])
+	}
+	return b.String()[:64<<10]
+}
+
+func BenchmarkResult64K(b *testing.B) {
+	s := New(Options{})
+	raw := textResult(benignText64K())
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Result("bench", "fetch", raw)
+	}
+}
+
+func BenchmarkText64K(b *testing.B) {
+	s := New(Options{})
+	text := benignText64K()
+	b.SetBytes(int64(len(text)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Text("bench", "fetch", "result.content[0].text", text)
+	}
+}

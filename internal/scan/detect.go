@@ -1,0 +1,2291 @@
+package scan
+
+import (
+	"bytes"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// ---------------------------------------------------------------------------
+// Hidden characters
+
+func (a *analysis) unicodeRules() {
+	t := a.t
+	def := a.ctx.kind.isDef()
+	name := a.ctx.kind == kindName
+	zw := 0
+	for _, r := range t.inv {
+		if r.class == invZeroWidth {
+			zw += r.n
+		}
+	}
+	for _, r := range t.inv {
+		before, _ := utf8.DecodeLastRuneInString(t.orig[:r.s])
+		after, _ := utf8.DecodeRuneInString(t.orig[r.e:])
+		if r.s == 0 {
+			before = -1
+		}
+		if r.e >= len(t.orig) {
+			after = -1
+		}
+		switch r.class {
+		case invTag:
+			if isFlagTagSeq(t.orig, r) {
+				continue
+			}
+			msg := fmt.Sprintf("%d invisible Unicode tag characters", r.n)
+			if d := decodeTags(t.orig[r.s:r.e]); strings.TrimSpace(d) != "" {
+				msg += fmt.Sprintf(" spelling %q", clip(d, 100))
+			}
+			a.add(RuleHiddenTags, Critical, r.s, r.e, msg, -1)
+		case invBidi:
+			sev := High
+			if !def {
+				sev = Medium
+			}
+			a.add(RuleHiddenBidi, sev, r.s, r.e, fmt.Sprintf("%d bidirectional control characters that reorder the displayed text", r.n), -1)
+		case invBidiMark:
+			if isRTL(before) || isRTL(after) {
+				continue
+			}
+			a.add(RuleHiddenBidi, Low, r.s, r.e, "directional marks outside right-to-left text", -1)
+		case invZeroWidth:
+			if r.s == 0 && r.n == 1 && strings.HasPrefix(t.orig, "\ufeff") {
+				continue // byte order mark
+			}
+			if r.n == 1 && isJoiner(t.orig[r.s:r.e]) && (isEmojiish(before) || isEmojiish(after)) {
+				continue // emoji ZWJ sequence
+			}
+			if r.n == 1 && isJoiner(t.orig[r.s:r.e]) && (isNonLatinLetter(before) || isNonLatinLetter(after)) {
+				continue // joiners are part of many scripts' spelling
+			}
+			sev := Low
+			inWord := isASCIIAlnum(before) && isASCIIAlnum(after)
+			if inWord || r.n >= 2 || zw >= 3 {
+				sev = Medium
+			}
+			if !def && r.n < 3 && zw < 6 {
+				sev = Low
+			}
+			if name {
+				sev = High
+			}
+			a.add(RuleHiddenZeroWidth, sev, r.s, r.e, fmt.Sprintf("%d zero-width characters", r.n), -1)
+		case invVariation:
+			if r.n >= 2 {
+				msg := fmt.Sprintf("run of %d variation selectors, which can carry hidden bytes", r.n)
+				if d := decodeVariation(t.orig[r.s:r.e]); d != "" {
+					msg += fmt.Sprintf(" (%q)", clip(d, 80))
+				}
+				a.add(RuleHiddenFormat, High, r.s, r.e, msg, -1)
+				continue
+			}
+			if isEmojiish(before) || unicode.Is(unicode.Han, before) || before == -1 {
+				continue
+			}
+			a.add(RuleHiddenFormat, Low, r.s, r.e, "variation selector after a character that has no variants", -1)
+		case invFormat:
+			sev := Low
+			if !def {
+				sev = Info
+			}
+			if name {
+				sev = High
+			}
+			a.add(RuleHiddenFormat, sev, r.s, r.e, fmt.Sprintf("%d invisible format characters", r.n), -1)
+		case invPrivate:
+			if !def {
+				continue
+			}
+			sev := Low
+			if name {
+				sev = High
+			}
+			a.add(RuleHiddenFormat, sev, r.s, r.e, fmt.Sprintf("%d private-use characters", r.n), -1)
+		}
+	}
+	if name {
+		return
+	}
+	for _, sp := range t.mixed {
+		a.add(RuleHomoglyphText, Medium, sp.s, sp.e, "word mixes Latin letters with look-alike letters from another script", -1)
+	}
+	for _, sp := range t.styled {
+		a.add(RuleHomoglyphText, Low, sp.s, sp.e, "word mixes plain letters with styled (fullwidth or mathematical) letters", -1)
+	}
+}
+
+func isFlagTagSeq(s string, r invRun) bool {
+	before, _ := utf8.DecodeLastRuneInString(s[:r.s])
+	if before != 0x1F3F4 || r.n < 3 || r.n > 8 {
+		return false
+	}
+	last, _ := utf8.DecodeLastRuneInString(s[:r.e])
+	if last != 0xE007F {
+		return false
+	}
+	for _, c := range s[r.s:r.e] {
+		if c == 0xE007F {
+			continue
+		}
+		if !(c >= 0xE0061 && c <= 0xE007A || c >= 0xE0030 && c <= 0xE0039) {
+			return false
+		}
+	}
+	return true
+}
+
+func decodeTags(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0xE0020 && r <= 0xE007E {
+			b.WriteByte(byte(r - 0xE0000))
+		}
+	}
+	return b.String()
+}
+
+// decodeVariation decodes the "emoji smuggling" byte encoding: VS1-16 are
+// bytes 0-15, VS17-256 are bytes 16-255.
+func decodeVariation(s string) string {
+	var out []byte
+	for _, r := range s {
+		switch {
+		case r >= 0xFE00 && r <= 0xFE0F:
+			out = append(out, byte(r-0xFE00))
+		case r >= 0xE0100 && r <= 0xE01EF:
+			out = append(out, byte(r-0xE0100+16))
+		}
+	}
+	if readable(out) {
+		return string(out)
+	}
+	return ""
+}
+
+func isJoiner(s string) bool { return s == "\u200d" || s == "\u200c" }
+
+func isEmojiish(r rune) bool {
+	return r >= 0x1F000 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF || r >= 0x2300 && r <= 0x23FF ||
+		r == 0xFE0F || r >= 0x1F3FB && r <= 0x1F3FF || r == 0x2640 || r == 0x2642 || r == 0x2764 || r >= 0x2B00 && r <= 0x2BFF
+}
+
+func isRTL(r rune) bool {
+	return r >= 0x0590 && r <= 0x08FF || r >= 0xFB1D && r <= 0xFDFF || r >= 0xFE70 && r <= 0xFEFF || r >= 0x10800 && r <= 0x10FFF
+}
+
+func isNonLatinLetter(r rune) bool {
+	return r > 0x7f && (unicode.IsLetter(r) || unicode.Is(unicode.Mc, r) || unicode.Is(unicode.Mn, r)) && !unicode.Is(unicode.Latin, r)
+}
+
+func isASCIIAlnum(r rune) bool {
+	return r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9'
+}
+
+func (a *analysis) controlRules() {
+	def := a.ctx.kind.isDef()
+	for _, sp := range a.t.ansi {
+		sev := High
+		if !def {
+			sev = Medium
+		}
+		a.add(RuleControlChars, sev, sp.s, sp.e, "ANSI escape sequence, which can hide or rewrite text on a terminal", -1)
+	}
+	// group consecutive control characters
+	for i := 0; i < len(a.t.ctrl); {
+		j := i
+		for j+1 < len(a.t.ctrl) && a.t.ctrl[j+1].s <= a.t.ctrl[j].e+1 {
+			j++
+		}
+		sev := Medium
+		if !def {
+			sev = Low
+		}
+		if a.ctx.kind == kindName {
+			sev = High
+		}
+		a.add(RuleControlChars, sev, a.t.ctrl[i].s, a.t.ctrl[j].e, fmt.Sprintf("%d control characters", j-i+1), -1)
+		i = j + 1
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Markup: tags, bracketed headers, capital labels, identifiers, scripts
+
+var strongTag = toSet("system sys instruction instructions directive directives override hidden secret important jailbreak im_start im_end inst ai assistant llm")
+var tagVocab = toSet("system sys instruction instructions directive directives override hidden secret important jailbreak im_start im_end inst ai assistant llm tool tools usage model agent guidelines guideline reminder " +
+	"prompt message msg note notes context critical admin mode internal processing command commands control for the to of user only data info metadata config configuration injection " +
+	"priority high urgent rules rule start end begin begins ends new policy mandatory required")
+
+// turnTags are chat-template and tool-output framing markers: text that
+// closes a tool result or opens a user or system turn.
+var turnTags = toSet("/tool_output /tool_result /tool_response /function_results /function_result /function_calls /search_results /untrusted_content /untrusted /output /result user human /user /human im_start| im_end| endoftext| eot_id| start_header_id| start_of_turn end_of_turn")
+var systemish = toSet("system sys ai assistant llm im_start im_end inst")
+var bracketStrong = toSet("system sys hidden instruction instructions directive directives override ai assistant llm inst jailbreak role")
+var labelStrong = toSet("system override directive directives instruction instructions jailbreak bypass hidden ai sys inst role injection")
+
+func toSet(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+func splitIdent(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9')
+	})
+}
+
+func (a *analysis) markupScan() {
+	low := a.t.low
+	seen := map[string]bool{}
+	// angle-bracket tags and HTML comments
+	for i := bytes.IndexByte(low, '<'); i >= 0 && i < len(low); {
+		j := i + 1
+		if bytes.HasPrefix(low[j:], []byte("!--")) {
+			end := bytes.Index(low[j:], []byte("-->"))
+			if end >= 0 {
+				s, e := a.lowSpan(i, j+end+3)
+				sev, msg := Info, "HTML comment, hidden when rendered but read by the model"
+				if a.ctx.kind.isDef() {
+					sev = Low
+				}
+				if a.directiveBetween(j+3, j+end) {
+					sev, msg = a.tagBase(), "HTML comment hides a directive for the model"
+					if a.ctx.kind.isDef() {
+						sev = Medium
+					}
+				}
+				if sev > Info {
+					a.add(RuleDirectiveTag, sev, s, e, msg, a.sentenceOfLow(i))
+				}
+			}
+		} else {
+			closing := false
+			for j < len(low) && (low[j] == '/' || low[j] == '|' || low[j] == ' ' || low[j] == '!') && j-i < 4 {
+				closing = closing || low[j] == '/'
+				j++
+			}
+			ns := j
+			for j < len(low) && j-ns < 48 && (isWordByte(low[j]) && low[j] < 0x80 || low[j] == '-' || low[j] == ':' || low[j] == '|') {
+				j++
+			}
+			name := string(low[ns:j])
+			// attributes until '>' on the same line
+			k := j
+			for k < len(low) && k-j < 120 && low[k] != '>' && low[k] != '<' && low[k] != '\n' {
+				k++
+			}
+			if name != "" && k < len(low) && low[k] == '>' {
+				parts := splitIdent(name)
+				all, strong, sys := len(parts) > 0, false, false
+				for _, p := range parts {
+					if !tagVocab[p] {
+						all = false
+					}
+					if strongTag[p] {
+						strong = true
+					}
+					if systemish[p] {
+						sys = true
+					}
+				}
+				turn := turnTags[name] && !closing || closing && turnTags["/"+name]
+				if len(parts) > 0 && strongTag[parts[0]] && parts[0] != "important" || turn {
+					all, strong = true, true
+				}
+				if all && strong && !seen["<"+name] {
+					seen["<"+name] = true
+					s, e := a.lowSpan(i, k+1)
+					rule := RuleDirectiveTag
+					if sys {
+						rule = RuleSystemMimicry
+					}
+					h := a.add(rule, a.tagBase(), s, e, fmt.Sprintf("<%s> tag frames text as a privileged directive", name), a.sentenceOfLow(i))
+					h.damped = a.discussedAt(i, k+1)
+				}
+				if name == "script" || name == "iframe" || name == "object" || name == "embed" {
+					a.markup(i, k+1, fmt.Sprintf("<%s> element", name))
+				}
+			}
+		}
+		n := bytes.IndexByte(low[i+1:], '<')
+		if n < 0 {
+			break
+		}
+		i += 1 + n
+	}
+	// bracketed headers: [SYSTEM DIRECTIVE], [important], [INST]
+	for i := bytes.IndexByte(low, '['); i >= 0 && i < len(low); {
+		j := i
+		for j < len(low) && low[j] == '[' {
+			j++
+		}
+		k := j
+		for k < len(low) && k-j < 100 && low[k] != ']' && low[k] != '\n' && low[k] != '[' {
+			k++
+		}
+		if k < len(low) && low[k] == ']' && k > j && !(k+1 < len(low) && low[k+1] == '(') {
+			inner := string(low[j:k])
+			head := inner
+			if c := strings.IndexByte(head, ':'); c >= 0 {
+				head = head[:c]
+			}
+			parts := splitIdent(head)
+			if len(parts) > 0 && len(parts) <= 8 {
+				strong, sys := false, false
+				for _, p := range parts {
+					if bracketStrong[p] {
+						strong = true
+					}
+					if systemish[p] {
+						sys = true
+					}
+				}
+				important := len(parts) <= 2 && parts[0] == "important"
+				key := "[" + strings.Join(parts, " ")
+				if (strong || important) && !seen[key] {
+					seen[key] = true
+					s, e := a.lowSpan(i, k+1)
+					rule := RuleDirectiveTag
+					if sys {
+						rule = RuleSystemMimicry
+					}
+					h := a.add(rule, a.tagBase(), s, e, fmt.Sprintf("bracketed header %q frames text as a directive", clip(a.t.orig[s:e], 60)), a.sentenceOfLow(i))
+					h.damped = a.discussedAt(i, k+1)
+				}
+			}
+		}
+		n := bytes.IndexByte(low[k:], '[')
+		if n < 0 || k >= len(low) {
+			break
+		}
+		i = k + n
+	}
+	a.labels()
+	a.identifiers()
+	// active markup other than elements
+	for k := 0; a.allCats&cMarkup != 0 && k < len(a.toks); k++ {
+		if a.toks[k].cats&cMarkup == 0 {
+			continue
+		}
+		s, e := int(a.toks[k].s), int(a.toks[k].e)
+		var next byte
+		if e < len(low) {
+			next = low[e]
+		}
+		w := a.word(k)
+		if w == "javascript" && next == ':' || (w == "onerror" || w == "onload") && next == '=' || w == "document" && bytes.HasPrefix(low[e:], []byte(".cookie")) {
+			a.markup(s, e+1, w)
+		}
+	}
+}
+
+// directiveBetween reports whether the low range holds words addressed to
+// the model: you, the AI, a modal, a clause-opening imperative, or a
+// reference to another tool.
+func (a *analysis) directiveBetween(ls, le int) bool {
+	for k := range a.toks {
+		p := int(a.toks[k].s)
+		if p < ls || p >= le {
+			continue
+		}
+		c := a.toks[k].cats
+		if c&(cYou|cAI|cModal) != 0 || a.toks[k].start && c&cImp != 0 {
+			return true
+		}
+		if strings.IndexByte(a.word(k), '_') > 0 && toolishIdent(a.word(k)) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) tagBase() Severity {
+	if a.ctx.kind.isDef() {
+		return Medium
+	}
+	return Low
+}
+
+func (a *analysis) markup(ls, le int, what string) {
+	sev := Medium
+	if !a.ctx.kind.isDef() {
+		sev = Low
+	}
+	s, e := a.lowSpan(ls, le)
+	a.add(RuleMarkup, sev, s, e, "active markup: "+what, a.sentenceOfLow(ls))
+}
+
+var addressees = toSet("ai assistant llm model agent chatbot bot claude chatgpt gpt gemini")
+
+// addressedLabels finds "AI assistant: ignore ...", "Claude: you must ...":
+// a label naming the model that opens a directive.
+func (a *analysis) addressedLabels() {
+	if a.allCats&cAddressee == 0 {
+		return
+	}
+	for i := 0; i < len(a.toks); i++ {
+		if a.toks[i].cats&cAddressee == 0 {
+			continue
+		}
+		j := i
+		if j+1 < len(a.toks) && a.toks[j+1].cats&cAddressee != 0 && !a.toks[j+1].start {
+			j++
+		}
+		if a.lowCharAfter(int(a.toks[j].e)) != ':' || j+1 >= len(a.toks) {
+			continue
+		}
+		// the label opens a clause: start of text, line, sentence or after a comma
+		if !a.toks[i].start && i > 0 {
+			continue
+		}
+		n := j + 1
+		c := a.toks[n].cats
+		if c&(cImp|cYou|cModal) != 0 || a.lx.cats[a.toks[n].id]&cImp != 0 || inSet(a.lx, "overridev", a.toks[n].id) || a.is(n, "this", "the", "from", "when", "before", "after") {
+			a.addTok(RuleSystemMimicry, Medium, i, n, "a label addresses the AI and opens a directive")
+		}
+		i = j
+	}
+}
+
+// labels finds capitalised labels such as "SYSTEM:", "IMPORTANT SYSTEM
+// NOTE:", "### SYSTEM INSTRUCTION ###", "---CRITICAL SYSTEM OVERRIDE---".
+func (a *analysis) labels() {
+	a.addressedLabels()
+	if a.t.upperCnt == 0 {
+		return
+	}
+	for i := 0; i < len(a.toks); i++ {
+		if c := a.t.orig[a.t.origPos(int(a.toks[i].s))]; c < 'A' || c > 'Z' {
+			continue
+		}
+		if !a.origUpper(i) || !a.toks[i].start && i > 0 && a.origUpper(i-1) && a.toks[i-1].sent == a.toks[i].sent {
+			continue
+		}
+		j := i
+		for j+1 < len(a.toks) && j-i < 6 && a.origUpper(j+1) && a.toks[j+1].sent == a.toks[i].sent && !a.toks[j+1].start {
+			j++
+		}
+		// also allow words joined by spaces only
+		after := a.lowCharAfter(int(a.toks[j].e))
+		before := a.lowCharBefore(int(a.toks[i].s))
+		framed := after == ':' || (after == '-' || after == '#' || after == '=') && (before == '-' || before == '#' || before == '=')
+		if !framed {
+			i = j
+			continue
+		}
+		strong, sys := false, false
+		var words []string
+		for k := i; k <= j; k++ {
+			w := a.word(k)
+			for _, p := range splitIdent(w) {
+				words = append(words, p)
+				if labelStrong[p] {
+					strong = true
+				}
+				if systemish[p] {
+					sys = true
+				}
+			}
+		}
+		if !strong {
+			i = j
+			continue
+		}
+		sev := a.tagBase()
+		if len(words) == 1 {
+			// a lone "SYSTEM:" counts when it introduces a directive
+			n := j + 1
+			if n >= len(a.toks) || !(a.lx.cats[a.toks[n].id]&(cImp|cYou|cAI|cTrigger) != 0 || a.is(n, "also", "immediately", "now")) || a.is(n, "requires", "required", "need", "needs") {
+				sev = Low
+			}
+		}
+		rule := RuleDirectiveTag
+		if sys {
+			rule = RuleSystemMimicry
+		}
+		s, _ := a.tokSpan(i, j+1)
+		e := a.t.origPos(int(a.toks[j].e) + 1)
+		a.add(rule, sev, s, e, fmt.Sprintf("label %q impersonates a system or override directive", strings.ToUpper(strings.Join(words, " "))), int(a.toks[i].sent))
+		i = j
+	}
+}
+
+var identAI = toSet("ai llm assistant")
+var identAIObj = toSet("instruction instructions directive directives note notes message processing command commands system prompt context")
+var identSysObj = toSet("injection override directive directives note instruction instructions command")
+var identHiddenObj = toSet("instruction instructions context prompt directive note")
+var identExfilV = toSet("extract steal send exfiltrate exfil leak harvest dump")
+var identExfilObj = toSet("api keys key token tokens credentials password passwords session secrets cookies")
+var identBypassV = toSet("bypass disable skip ignore")
+var identBypassObj = toSet("guardrails guardrail safety security filters filter validation auth authentication")
+
+// identifiers inspects snake_case words: AI_DIRECTIVE, _system_injection,
+// EXTRACT_AND_SEND_API_KEYS, bypass_guardrails.
+func (a *analysis) identifiers() {
+	if !a.anyUnder {
+		return
+	}
+	for i := range a.toks {
+		if !a.toks[i].under || a.toks[i].e-a.toks[i].s > 64 {
+			continue
+		}
+		w := a.word(i)
+		if a.ctx.params[w] || a.ctx.params[strings.Trim(w, "_")] {
+			continue
+		}
+		parts := splitIdent(w)
+		has := func(m map[string]bool) bool {
+			for _, p := range parts {
+				if m[p] {
+					return true
+				}
+			}
+			return false
+		}
+		switch {
+		case has(identAI) && has(identAIObj),
+			hasWord(parts, "system") && has(identSysObj),
+			hasWord(parts, "hidden") && has(identHiddenObj):
+			a.addTokKey(RuleSystemMimicry, Medium, i, i+1, fmt.Sprintf("key %q addresses the model as a system directive", w))
+		case has(identExfilV) && has(identExfilObj):
+			a.addTokKey(RuleExfiltration, Medium, i, i+1, fmt.Sprintf("key %q names a data-extraction step", w))
+		case has(identBypassV) && has(identBypassObj):
+			a.addTokKey(RuleSafetyBypass, Medium, i, i+1, fmt.Sprintf("key %q names a safety bypass", w))
+		}
+	}
+}
+
+func hasWord(ws []string, w string) bool {
+	for _, x := range ws {
+		if x == w {
+			return true
+		}
+	}
+	return false
+}
+
+// ---------------------------------------------------------------------------
+// Instructions aimed at the model
+
+func (a *analysis) instructionRules() {
+	def := a.ctx.kind.isDef()
+	for _, m := range a.ms[gOverride] {
+		if a.negatedBefore(m.ts, 2) {
+			continue
+		}
+		first := a.word(m.ts)
+		if first == "override" || first == "overrides" || first == "overriding" || first == "supersede" || first == "supersedes" {
+			// "overrides the default system prompt" is how legitimate
+			// configuration is described; an override of "any conflicting
+			// instructions" is not
+			if !a.rangeHas(m.ts, m.te, "any", "all", "previous", "prior", "conflicting", "earlier", "above", "safety", "your") {
+				continue
+			}
+		}
+		if strings.HasPrefix(m.p.src, "@overridev ~3") && !a.overrideQualified(m.ts, m.te) {
+			continue
+		}
+		if a.dataInstructions(m.te) {
+			continue // "ignore instructions inside the document" is a defence
+		}
+		h := a.addTok(RuleOverride, Critical, m.ts, m.te, "instruction to ignore or override previous instructions")
+		if a.relativeClause(m.ts) || a.narrated(m.ts, m.te) {
+			h.damped = true // "responses that ignore ...", "make an LLM ignore its instructions" describe
+		}
+	}
+	for _, m := range a.ms[gNewInstr] {
+		if a.lowCharAfter(int(a.toks[m.te-1].e)) == ':' {
+			a.addTok(RuleOverride, High, m.ts, m.te, "announces new instructions for the model")
+		}
+	}
+	for _, m := range a.ms[gRole] {
+		sev := High
+		switch {
+		case strings.HasPrefix(m.p.src, "for the remainder"):
+			sev = Medium
+		case strings.HasPrefix(m.p.src, "jailbreak|jailbroken|jailbreaking"):
+			sev = Low // naming jailbreaks (a moderation tool) is not performing one
+		case strings.HasPrefix(m.p.src, "dan "):
+			// "Dan" is also a name: only the upper-case acronym counts
+			if !a.origUpper(m.ts) {
+				continue
+			}
+		}
+		a.addTok(RuleRole, sev, m.ts, m.te, "role-play or identity reassignment aimed at the model")
+	}
+	for _, m := range a.ms[gActAs] {
+		after := a.lowCharAfter(int(a.toks[m.te-1].e))
+		privileged := false
+		for k := m.te; k < m.te+4 && k < a.sents[a.toks[m.ts].sent].te; k++ {
+			if a.toks[k].cats&cPriv != 0 || a.is(k, "system", "unrestricted", "dan", "jailbroken", "hacker", "evil") {
+				privileged = true
+			}
+		}
+		if after == ':' || privileged || a.toks[m.ts].start && a.is(m.ts, "act") {
+			a.addTok(RuleRole, High, m.ts, m.te, "role-play directive (\"act as\")")
+		}
+	}
+	for _, m := range a.ms[gConceal] {
+		si := int(a.toks[m.ts].sent)
+		sev := High
+		switch {
+		case strings.HasPrefix(m.p.src, "@neg ~3 @concealv ~2 this"), strings.HasPrefix(m.p.src, "secretly"):
+			sev = Medium
+		case strings.HasPrefix(m.p.src, "strip"):
+			sev = Medium
+		}
+		if a.protective(si, m.ts, m.te) {
+			sev = Low
+		}
+		if strings.HasPrefix(m.p.src, "@neg ~4 @concealv ~5 @userobj") && a.plainObject(m.ts, m.te) {
+			sev = Low // "do not mention internal document IDs to the user"
+		}
+		if !def && !strings.HasPrefix(m.p.src, "@neg ~4 @concealv ~5 @userobj") && a.sents[si].cats&(cAI|cUser) == 0 {
+			sev = Low // "don't tell the others about the party" in a chat log
+		}
+		a.addTok(RuleConcealment, sev, m.ts, m.te, "instruction to hide something from the user")
+	}
+	if !def {
+		a.turnLabels()
+	}
+	for _, m := range a.ms[gIfAI] {
+		if strings.HasPrefix(m.p.src, "note") && (a.is(m.ts, "instructions", "instruction", "directive", "message") || a.is(m.te-1, "model", "agent", "agents", "models")) {
+			// "custom instructions for the assistant" describes a field;
+			// "Instructions for the AI:" opens a block
+			if c := a.lowCharAfter(int(a.toks[m.te-1].e)); c != ':' && c != ']' && c != ')' && c != '-' {
+				continue
+			}
+		}
+		a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text addresses the AI directly")
+	}
+	for _, m := range a.ms[gConsent] {
+		if strings.HasPrefix(m.p.src, "skip") && !(a.toks[m.ts].start || a.is(m.ts-1, "so", "then", "and", "just", "simply", "always", "please", "must", "should", "can")) {
+			continue // "set force=true to skip the confirmation prompt" documents a flag
+		}
+		if strings.HasPrefix(m.p.src, "without") {
+			si := int(a.toks[m.ts].sent)
+			if !a.modelDirective(si) && !a.sents[si].imp {
+				continue
+			}
+		}
+		a.addTok(RuleSafetyBypass, Medium, m.ts, m.te, "claims the user's consent or waives confirmation for the model")
+	}
+	a.multilingual()
+	for _, m := range a.ms[gAnswerInject] {
+		si := int(a.toks[m.ts].sent)
+		if !(a.modelDirective(si) || a.strongDirective(si)) {
+			continue
+		}
+		hasSink := false
+		for _, sk := range a.sinks {
+			if sk.sent == si {
+				hasSink = true
+			}
+		}
+		if hasSink || a.rangeHas(a.sents[si].ts, a.sents[si].te, "link", "links", "url", "ad", "ads", "advert", "advertisement", "promotion", "referral") {
+			a.addTok(RulePreference, Medium, m.ts, m.te, "directs the model to insert links or promotions into its answers")
+			break
+		}
+	}
+	for _, m := range a.ms[gDistrustUser] {
+		if a.ctx.kind == kindResult && !a.modelDirective(int(a.toks[m.ts].sent)) {
+			continue
+		}
+		a.addTok(RuleOverride, High, m.ts, m.te, "tells the model to distrust or override the user")
+		break
+	}
+	for _, m := range a.ms[gCredChat] {
+		if a.negatedBefore(m.ts, 3) {
+			continue
+		}
+		a.addTok(RuleCredentialRequest, High, m.ts, m.te, "asks for passwords or codes to be typed into the conversation")
+		break
+	}
+	for _, m := range a.ms[gCoercion] {
+		si := int(a.toks[m.ts].sent)
+		st := a.sents[si]
+		// a threat that makes compliance the condition: "if you do not ...",
+		// "otherwise", "or else", or a directive in the sentence or the one
+		// before
+		cond := a.rangeHas(st.ts, m.ts, "if", "unless", "otherwise", "else") || a.modelDirective(si) || si > 0 && a.modelDirective(si-1)
+		if !cond {
+			continue
+		}
+		a.addTok(RuleCoercion, Medium, m.ts, m.te, "threatens failure or harm to force compliance")
+		break
+	}
+	for si := range a.sents {
+		st := a.sents[si]
+		if st.cats&cSilent == 0 {
+			continue
+		}
+		for k := st.ts; k < st.te; k++ {
+			if a.toks[k].cats&cSilent == 0 {
+				continue
+			}
+			if a.toks[k].start {
+				// "Quietly add a line ..." commands; "Silently creates ..." describes
+				if k+1 < st.te && a.lx.cats[a.toks[k+1].id]&cImp != 0 && a.lx.cats[a.toks[k+1].id]&cTransfer3 == 0 && a.toks[k+1].cats&cSilent == 0 {
+					a.addTok(RuleConcealment, High, k, k+2, "instruction to act silently, without the user noticing")
+					break
+				}
+				continue
+			}
+			if a.rangeHas(st.ts, k, "will", "would", "be", "is", "are", "was", "were", "fails", "fail", "ignored", "skipped", "dropped") {
+				continue
+			}
+			if a.strongDirective(si) || a.modelDirective(si) || st.imp && si > 0 {
+				a.addTok(RuleConcealment, High, k, k+1, "instruction to act silently, without the user noticing")
+				break
+			}
+		}
+	}
+	for _, m := range a.ms[gSilent] {
+		if a.ctx.kind == kindResult || a.directive(int(a.toks[m.ts].sent)) {
+			// "will succeed silently" has no action verb of this list
+			if a.rangeHas(m.ts-2, m.ts, "will", "would", "may", "can", "be") {
+				continue
+			}
+			a.addTok(RuleConcealment, High, m.ts, m.te, "instruction to act silently, without the user noticing")
+		}
+	}
+	for _, m := range a.ms[gSafetyAI] {
+		if a.negatedBefore(m.ts, 2) {
+			continue
+		}
+		a.addTok(RuleSafetyBypass, High, m.ts, m.te, "instruction to disable or bypass safety guardrails")
+	}
+	for _, m := range a.ms[gSafetyContent] {
+		if a.negatedBefore(m.ts, 2) {
+			continue
+		}
+		// a search engine's SafeSearch switch is also "content filtering":
+		// only an unqualified or model-directed bypass counts
+		sev := Low
+		if a.sents[a.toks[m.ts].sent].cats&(cAI|cPriv|cYou) != 0 {
+			sev = Medium
+		}
+		if a.rangeHas(m.ts, m.te, "all", "any") {
+			sev = High
+		}
+		a.addTok(RuleSafetyBypass, sev, m.ts, m.te, "instruction to disable content filtering")
+	}
+	for _, m := range a.ms[gSafetyGeneric] {
+		if a.negatedBefore(m.ts, 2) {
+			continue
+		}
+		a.addTok(RuleSafetyBypass, Medium, m.ts, m.te, "instruction to bypass security checks")
+	}
+	for _, m := range a.ms[gWithoutConfirm] {
+		si := int(a.toks[m.ts].sent)
+		st := a.sents[si]
+		imp := false
+		for k := st.ts; k < m.ts; k++ {
+			if a.toks[k].cats&cExecV != 0 && (a.toks[k].start || k > st.ts && a.toks[k-1].cats&(cAI|cModal) != 0 || a.is(k-1, "now", "may", "should", "will", "and", "immediately")) {
+				imp = true
+			}
+		}
+		if !imp {
+			continue
+		}
+		sev := Medium
+		if st.cats&cAll != 0 {
+			sev = High
+		}
+		a.addTok(RuleSafetyBypass, sev, m.ts, m.te, "instruction to act without confirmation or validation")
+	}
+	for _, m := range a.ms[gTrustAll] {
+		if !a.directive(int(a.toks[m.ts].sent)) && def {
+			continue
+		}
+		if !a.is(m.ts, "trust") && !a.rangeHas(m.ts, min(m.te+4, a.sents[a.toks[m.ts].sent].te), "trusted", "admin", "administrator", "administrative", "safe", "authorized", "authorised", "privileged", "verified", "implicitly", "completely", "unconditionally", "commands", "instructions") {
+			continue // "we treat every fetched page as data" is a defence
+		}
+		a.addTok(RuleSafetyBypass, Medium, m.ts, m.te, "instruction to trust all input")
+	}
+	for _, m := range a.ms[gEscalate] {
+		si := int(a.toks[m.ts].sent)
+		if a.sents[si].cats&(cSession|cYou|cAI) != 0 || !def && a.sents[si].cats&cUser != 0 && a.sents[si].cats&cModal != 0 {
+			a.addTok(RuleSafetyBypass, Medium, m.ts, m.te, "privilege escalation for the session")
+		}
+	}
+	if !def || a.ctx.kind == kindInstructions {
+		for _, m := range a.ms[gAiDirected] {
+			if !a.is(m.ts, "for") {
+				// "the AI should now ...", "the model must ..." instruct;
+				// "the LLM will follow the instructions" narrates
+				mod := -1
+				for k := m.ts; k < m.te; k++ {
+					if inSet(a.lx, "aimodal", a.toks[k].id) {
+						mod = k
+						break
+					}
+				}
+				if mod >= 0 && a.is(mod, "will", "may", "is", "are") && !a.is(mod+1, "now", "immediately", "henceforth") {
+					continue
+				}
+			}
+			if a.is(m.ts, "for") {
+				// "For AI Assistant]" is a header; "tools for AI assistants
+				// to ..." is prose
+				if c := a.lowCharAfter(int(a.toks[m.te-1].e)); !strings.ContainsRune(":])-=\n", rune(c)) || c == 0 {
+					continue
+				}
+			}
+			a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text addresses the AI directly with instructions")
+		}
+	}
+}
+
+func (a *analysis) rangeHas(ts, te int, words ...string) bool {
+	if ts < 0 {
+		ts = 0
+	}
+	for k := ts; k < te && k < len(a.toks); k++ {
+		if a.is(k, words...) {
+			return true
+		}
+	}
+	return false
+}
+
+// narrated: "make an LLM ignore its previous instructions", "tricks the
+// model into ignoring their instructions": the override is the subject of
+// a description (causative verb, third-person possessive).
+func (a *analysis) narrated(ts, te int) bool {
+	if a.rangeHas(ts+1, te, "its", "their", "his", "her") {
+		return true
+	}
+	st := a.sents[a.toks[ts].sent]
+	for k := ts - 1; k >= st.ts && k >= ts-4; k-- {
+		if a.is(k, "make", "makes", "making", "made", "cause", "causes", "trick", "tricks", "tricked", "convince", "convinces", "force", "forces", "get", "gets", "into") {
+			return true
+		}
+	}
+	return false
+}
+
+// relativeClause: the verb at ts belongs to "that/which/who ..." with no
+// "you" in between ("responses that ignore ... or reveal ...").
+func (a *analysis) relativeClause(ts int) bool {
+	st := a.sents[a.toks[ts].sent]
+	for k := ts - 1; k >= st.ts && k >= ts-8; k-- {
+		if a.toks[k].cats&(cYou|cAI|cModal) != 0 {
+			return false
+		}
+		if a.is(k, "that", "which", "who") {
+			return true
+		}
+	}
+	return false
+}
+
+var dataWords = toSet("document documents page pages content contents text texts input inputs data file files email emails message messages result results tool tools web website websites quoted retrieved fetched untrusted external it them user_input")
+
+// dataInstructions reports "... instructions that appear in/inside/within
+// <data>" after token te.
+func (a *analysis) dataInstructions(te int) bool {
+	st := a.sents[a.toks[max(te-1, 0)].sent]
+	for k := te; k < st.te && k < te+4; k++ {
+		if a.is(k, "in", "inside", "within", "from", "embedded", "contained", "found") {
+			for d := k + 1; d < st.te && d <= k+3; d++ {
+				w := a.word(d)
+				if dataWords[w] || strings.Contains(w, "input") || strings.Contains(w, "content") || strings.Contains(w, "document") {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+var turnLabelWords = [][]byte{[]byte("human:"), []byte("assistant:"), []byte("system:"), []byte("user:"), []byte(" human\n"), []byte(" assistant\n")}
+
+// turnLabels: "Human:", "Assistant:", "System:" opening a line of a tool
+// result forge a conversation turn.
+func (a *analysis) turnLabels() {
+	low := a.t.low
+	seen := 0
+	for p := 0; p < len(low); {
+		for p < len(low) && (low[p] == ' ' || low[p] == '\t' || low[p] == '#') {
+			p++
+		}
+		for i, lbl := range turnLabelWords {
+			if seen&(1<<i) == 0 && bytes.HasPrefix(low[p:], lbl) {
+				seen |= 1 << i
+				s, e := a.lowSpan(p, p+len(lbl))
+				h := a.add(RuleSystemMimicry, Low, s, e, "line opens a forged conversation turn", a.sentenceOfLow(p))
+				h.damped = h.sent >= 0 && a.sentHasOutside(h.sent, cDiscuss, -1, -1)
+			}
+		}
+		n := bytes.IndexByte(low[p:], '\n')
+		if n < 0 {
+			break
+		}
+		p += n + 1
+	}
+}
+
+// overrideQualified checks "ignore X rules": weak objects (rules, policies,
+// restrictions, commands) need a qualifier that points at the model's own
+// instructions.
+func (a *analysis) overrideQualified(ts, te int) bool {
+	last := a.word(te - 1)
+	switch last {
+	case "rules", "policies", "policy", "restrictions", "constraints", "commands", "directive", "task", "tasks", "objective", "objectives", "goal", "goals", "orders", "question", "questions", "request", "requests":
+		return a.rangeHas(ts+1, te-1, "previous", "prior", "above", "earlier", "preceding", "your", "system", "original", "initial", "conflicting", "safety", "openai", "anthropic", "usage", "content", "my", "our", "current", "users")
+	}
+	return true
+}
+
+// plainObject: what is hidden is a concrete noun phrase ("internal
+// document IDs"), not the model's own action or this instruction ("this",
+// "that you read the file", "about it").
+func (a *analysis) plainObject(ts, te int) bool {
+	v := -1
+	for k := ts; k < te; k++ {
+		if a.toks[k].cats&cConcealV != 0 {
+			v = k
+			break
+		}
+	}
+	if v < 0 || v+1 >= te {
+		return false
+	}
+	words := 0
+	for k := v + 1; k < te; k++ {
+		if a.is(k, "to", "with", "the", "a", "an", "any") {
+			continue
+		}
+		if a.toks[k].cats&cUser != 0 || a.is(k, "them", "anyone", "him", "her") {
+			break
+		}
+		if a.is(k, "this", "that", "it", "these", "those", "about", "anything", "what", "why", "how", "you", "your", "fact", "change", "changes", "instruction", "instructions", "step", "requirement", "requirements", "action", "actions", "transmission", "behavior", "behaviour") {
+			return false
+		}
+		words++
+	}
+	return words > 0
+}
+
+// protective: "never reveal the API key to the user" protects a secret.
+func (a *analysis) protective(si, ts, te int) bool {
+	st := a.sents[si]
+	if st.cats&cSecret == 0 && (si == 0 || a.sents[si-1].cats&cSecret == 0) {
+		return false
+	}
+	for k := st.ts; k < st.te; k++ {
+		if k >= ts && k < te {
+			continue
+		}
+		if a.toks[k].cats&(cTransferV|cReadV) != 0 && a.toks[k].cats&cSecret == 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// Instruction overrides and concealment in other languages: a verb and an
+// object within a short window of the lower-cased original text.
+var (
+	mlOverrideVerbs = []string{"ignora ", "ignore ", "ignorez", "ignoriere", "ignorieren", "vergiss", "oublie", "olvida", "esqueça", "esqueca", "dimentica", "negeer", "zignoruj", "игнорируй", "игнорировать", "забудь", "忽略", "无视", "無視", "무시"}
+	mlInstrNouns    = []string{"instrucciones", "instructions", "anweisungen", "instruktionen", "consignes", "instruções", "instrucoes", "istruzioni", "instructies", "instrukcje", "инструкции", "указания", "指令", "指示", "命令", "提示", "지시"}
+	mlConceal       = []string{"no le digas", "sin decirle al usuario", "sin informar al usuario", "ne dites rien", "ne le dites pas", "ne dis rien", "sans prévenir l'utilisateur", "sans informer l'utilisateur", "sag dem benutzer nicht", "sage dem benutzer nicht", "ohne den benutzer", "ohne dem benutzer", "不要告诉用户", "不要让用户知道", "别告诉用户", "не говори пользователю", "не сообщай пользователю", "não diga ao usuário", "nao diga ao usuario", "sem avisar o usuário", "non dire all'utente", "senza dire all'utente"}
+	mlTriggerWords  = toSet("ignora ignorez ignoriere ignorieren vergiss oublie oubliez olvida olvide esqueca esqueça dimentica negeer zignoruj digas dites dis sag sage ohne diga dire sin sans senza nao")
+)
+
+// nonLatinLetters reports whether the text has letters outside the Latin
+// script (then words are not split the way the token rules expect).
+func (a *analysis) nonLatinLetters() bool {
+	for _, r := range a.t.orig {
+		if r > 0x24f && unicode.IsLetter(r) {
+			return true
+		}
+	}
+	return false
+}
+
+func (a *analysis) multilingual() {
+	if a.allCats&cML == 0 && (a.t.ascii || !a.nonLatinLetters()) {
+		return
+	}
+	lo := strings.ToLower(a.t.orig)
+	for _, v := range mlOverrideVerbs {
+		i := strings.Index(lo, v)
+		if i < 0 {
+			continue
+		}
+		win := lo[i:min(len(lo), i+90)]
+		for _, n := range mlInstrNouns {
+			if j := strings.Index(win, n); j >= 0 {
+				if v == "ignore " && n == "instructions" {
+					break // English is handled by the token rules
+				}
+				s, e := clampSpan(a.t.orig, i, i+j+len(n))
+				a.add(RuleOverride, Critical, s, e, "instruction to ignore previous instructions (non-English)", -1)
+				return
+			}
+		}
+	}
+	for _, c := range mlConceal {
+		if i := strings.Index(lo, c); i >= 0 {
+			s, e := clampSpan(a.t.orig, i, i+len(c))
+			a.add(RuleConcealment, High, s, e, "instruction to hide something from the user (non-English)", -1)
+			return
+		}
+	}
+}
+
+// clampSpan maps a span of strings.ToLower(orig) onto orig (lower-casing
+// can change byte lengths of a few characters) on rune boundaries.
+func clampSpan(orig string, s, e int) (int, int) {
+	if e > len(orig) {
+		e = len(orig)
+	}
+	if s > e {
+		s = e
+	}
+	for s > 0 && !utf8.RuneStart(orig[s]) {
+		s--
+	}
+	for e < len(orig) && !utf8.RuneStart(orig[e]) {
+		e++
+	}
+	return s, e
+}
+
+// paddingRule: a long run of spaces or blank lines that pushes text out of
+// view in clients that show only the start of a description.
+func (a *analysis) paddingRule() {
+	o := a.t.orig
+	if len(o) < 120 || !strings.Contains(o, "        ") && !strings.Contains(o, "\n\n\n\n\n") {
+		return
+	}
+	run, nl, start := 0, 0, 0
+	for i := 0; i < len(o); i++ {
+		c := o[i]
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			if run == 0 {
+				start = i
+				nl = 0
+			}
+			run++
+			if c == '\n' {
+				nl++
+			}
+			continue
+		}
+		if (run >= 120 || nl >= 20) && start > 0 {
+			a.add(RuleHiddenPadding, Medium, start, i, fmt.Sprintf("%d blank characters push the rest of the text out of view", run), a.sentenceOfLow(i))
+			return
+		}
+		run = 0
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Sinks (URLs, e-mail addresses, phone numbers) and sensitive paths
+
+type sink struct {
+	kind     byte // 'u' url, 'e' email, 'p' phone
+	s, e     int  // low
+	sent     int
+	attacker bool
+	host     string
+}
+
+var attackerWords = toSet("attacker attackers attkr evil exfil exfiltrate exfiltration malicious pwn pwnd pwned hacker hackers c2 phish phishing backdoor malware steal stealer evilcorp")
+
+func hostAttacker(h string) bool {
+	start := -1
+	for i := 0; i <= len(h); i++ {
+		alnum := i < len(h) && (h[i] >= 'a' && h[i] <= 'z' || h[i] >= '0' && h[i] <= '9')
+		if alnum && start < 0 {
+			start = i
+		} else if !alnum && start >= 0 {
+			if attackerWords[h[start:i]] {
+				return true
+			}
+			start = -1
+		}
+	}
+	return false
+}
+
+func isHostByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_'
+}
+
+func (a *analysis) findSinks() {
+	low := a.t.low
+	a.sinks = a.sinks[:0]
+	// URLs
+	for from := 0; from < len(low); {
+		n := bytes.Index(low[from:], []byte("://"))
+		if n < 0 {
+			break
+		}
+		p := from + n
+		s := p
+		for s > 0 && low[s-1] >= 'a' && low[s-1] <= 'z' && p-s < 10 {
+			s--
+		}
+		e := p + 3
+		for e < len(low) && isHostByte(low[e]) || e < len(low) && low[e] == '@' {
+			e++
+		}
+		host := string(low[p+3 : e])
+		for e < len(low) && low[e] > ' ' && low[e] != '"' && low[e] != '\'' && low[e] != '`' && low[e] != ')' && low[e] != ']' && low[e] != '>' && low[e] != '<' {
+			e++
+		}
+		if p > s && string(low[s:p]) != "file" {
+			a.sinks = append(a.sinks, sink{kind: 'u', s: s, e: e, sent: a.sentenceOfLow(s), attacker: hostAttacker(host), host: host})
+		}
+		from = e
+		if from <= p {
+			from = p + 3
+		}
+	}
+	// e-mail addresses
+	for from := 0; from < len(low); {
+		n := bytes.IndexByte(low[from:], '@')
+		if n < 0 {
+			break
+		}
+		p := from + n
+		from = p + 1
+		s := p
+		for s > 0 && (isHostByte(low[s-1]) || low[s-1] == '+' || low[s-1] == '%') && p-s < 64 {
+			s--
+		}
+		e := p + 1
+		for e < len(low) && isHostByte(low[e]) && e-p < 128 {
+			e++
+		}
+		for e > p+1 && (low[e-1] == '.' || low[e-1] == '-') {
+			e--
+		}
+		dom := string(low[p+1 : e])
+		dot := strings.LastIndexByte(dom, '.')
+		if s == p || dot <= 0 || len(dom)-dot < 3 {
+			continue
+		}
+		if s >= 3 && string(low[s-3:s]) == "://" {
+			continue
+		}
+		a.sinks = append(a.sinks, sink{kind: 'e', s: s, e: e, sent: a.sentenceOfLow(s), attacker: hostAttacker(string(low[s:e])), host: dom})
+	}
+	// phone numbers: +<8-15 digits>
+	for from := 0; from < len(low); {
+		n := bytes.IndexByte(low[from:], '+')
+		if n < 0 {
+			break
+		}
+		p := from + n
+		e := p + 1
+		for e < len(low) && low[e] >= '0' && low[e] <= '9' {
+			e++
+		}
+		if d := e - p - 1; d >= 8 && d <= 15 && (p == 0 || !isWordByte(low[p-1])) {
+			a.sinks = append(a.sinks, sink{kind: 'p', s: p, e: e, sent: a.sentenceOfLow(p)})
+		}
+		from = e
+	}
+}
+
+// sinkRules reports URL templates and attacker-named hosts (after the
+// words inside sinks have been neutralised).
+func (a *analysis) sinkRules() {
+	low := a.t.low
+	for _, sk := range a.sinks {
+		if sk.kind != 'u' {
+			continue
+		}
+		ub := low[sk.s:sk.e]
+		q := bytes.IndexAny(ub, "?#")
+		if q < 0 {
+			continue
+		}
+		if i := bytes.IndexAny(ub[q:], "{<$["); i >= 0 {
+			tail := string(ub[q+i:])
+			for _, w := range []string{"conversation", "history", "chat", "message", "secret", "password", "summary", "memory", "prompt", "transcript", "cookie", "credential"} {
+				if strings.Contains(tail, w) {
+					s, e := a.lowSpan(sk.s, sk.e)
+					h := a.add(RuleExfiltration, High, s, e, "URL template that carries conversation or secret data to a remote host", sk.sent)
+					h.damped = a.sentHasOutside(sk.sent, cDiscuss, -1, -1)
+					break
+				}
+			}
+		}
+	}
+	for _, sk := range a.sinks {
+		if !sk.attacker {
+			continue
+		}
+		s, e := a.lowSpan(sk.s, sk.e)
+		h := a.add(RuleSuspiciousURL, Medium, s, e, fmt.Sprintf("address %q names an attacker or exfiltration host", clip(a.t.orig[s:e], 80)), sk.sent)
+		if sk.sent >= 0 && sk.sent < len(a.sents) && a.sentHasOutside(sk.sent, cDiscuss, -1, -1) {
+			h.damped = true
+		}
+	}
+}
+
+type sensitive struct {
+	s, e int // low
+	sent int
+	what string
+}
+
+var secretFileWords = toSet("secret secrets credential credentials password passwords passwd token tokens apikey api_key apikeys private privatekey private_key")
+var secretExt = []string{".txt", ".json", ".env", ".key", ".pem", ".yaml", ".yml", ".ini", ".cfg", ".conf", ".toml", ".db", ".sqlite", ".csv", ".xml", ".properties"}
+
+func (a *analysis) findSensitive() {
+	low := a.t.low
+	a.sens = a.sens[:0]
+	has := func(p int, lit string) bool {
+		return p >= 0 && p+len(lit) <= len(low) && string(low[p:p+len(lit)]) == lit
+	}
+	hasBefore := func(p int, lit string) bool { return p-len(lit) >= 0 && string(low[p-len(lit):p]) == lit }
+	dotBefore := func(s int) bool { return s >= 1 && low[s-1] == '.' && (s < 2 || !isWordByte(low[s-2])) }
+	anyHome := bytes.Contains(low, []byte("~/."))
+	if a.allCats&cSens == 0 && !anyHome {
+		return
+	}
+	for i := range a.toks {
+		s0 := int(a.toks[i].s)
+		home := anyHome && s0 >= 3 && low[s0-1] == '.' && low[s0-2] == '/' && low[s0-3] == '~'
+		if a.toks[i].cats&cSens == 0 && !home {
+			continue
+		}
+		s, e := int(a.toks[i].s), int(a.toks[i].e)
+		w := string(low[s:e])
+		what := ""
+		switch w {
+		case "ssh":
+			if dotBefore(s) || has(e, "/") && hasBefore(s, "/") {
+				what = "SSH directory"
+			}
+		case "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519":
+			what = "SSH private key"
+		case "env":
+			if dotBefore(s) && !has(e, "ironment") {
+				what = ".env file"
+			}
+		case "aws":
+			if dotBefore(s) && (has(e, "/credentials") || has(e, "/config")) {
+				what = "AWS credentials"
+			}
+		case "passwd", "shadow", "sudoers":
+			if hasBefore(s, "/etc/") {
+				what = "system account database"
+			}
+		case "mcp", "mcp_config", "mcp_settings", "cline_mcp_settings":
+			if has(e, ".json") {
+				what = "MCP client configuration"
+			}
+		case "claude_desktop_config":
+			what = "MCP client configuration"
+		case "cursor", "codeium", "windsurf", "continue", "roo":
+			if dotBefore(s) && (has(e, "/") || hasBefore(s-1, "~/")) {
+				what = "IDE agent configuration"
+			}
+		case "npmrc", "pypirc", "netrc", "pgpass", "gnupg", "docker", "kube":
+			if dotBefore(s) && (w != "docker" || has(e, "/config")) && (w != "kube" || has(e, "/config")) {
+				what = "credential file"
+			}
+		case "credentials":
+			if hasBefore(s, ".git-") || has(e, ".json") || hasBefore(s, "/") {
+				what = "credential file"
+			}
+		case "environ":
+			if hasBefore(s, "/proc/self/") || hasBefore(s, "/proc/1/") {
+				what = "process environment"
+			}
+		case "bash_history", "zsh_history", "known_hosts", "authorized_keys", "keychain", "login_data":
+			what = "sensitive file"
+		case "wallet":
+			if has(e, ".dat") {
+				what = "cryptocurrency wallet"
+			}
+		case "pem":
+			if dotBefore(s) {
+				what = "private key file"
+			}
+		case "gcloud", "azure", "boto", "s3cfg", "terraform":
+			if hasBefore(s, "/") || dotBefore(s) {
+				what = "cloud credentials"
+			}
+		case "hosts":
+			if hasBefore(s, "/gh/") && has(e, ".yml") {
+				what = "GitHub CLI token store"
+			}
+		case "password":
+			if hasBefore(s, ".") && has(e, "-store") {
+				what = "password store"
+			}
+		}
+		if what == "" && dotBefore(s) && hasBefore(s-1, "~/") {
+			what = "home-directory configuration file"
+		}
+		if what == "" && secretFileWords[w] {
+			// a path or file name that contains a secret word
+			ps, pe := s, e
+			for ps > 0 && low[ps-1] > ' ' && low[ps-1] != '\'' && low[ps-1] != '"' && low[ps-1] != '`' && s-ps < 80 {
+				ps--
+			}
+			for pe < len(low) && low[pe] > ' ' && low[pe] != '\'' && low[pe] != '"' && low[pe] != '`' && low[pe] != ',' && pe-e < 80 {
+				pe++
+			}
+			run := string(low[ps:pe])
+			run = strings.TrimRight(run, ".:;)")
+			isPath := strings.Contains(run, "/") && !strings.Contains(run, "://")
+			for _, x := range secretExt {
+				if strings.HasSuffix(run, x) {
+					isPath = true
+				}
+			}
+			if isPath && len(run) > len(w)+2 {
+				what = "secret-named file"
+				s, e = ps, ps+len(run)
+			}
+		}
+		if what != "" {
+			a.sens = append(a.sens, sensitive{s: s, e: e, sent: int(a.toks[i].sent), what: what})
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Exfiltration, sensitive reads, shadowing
+
+// sideChannelIdent: an identifier with a side-channel part (audit_note).
+func (a *analysis) sideChannelIdent(w string) bool {
+	if strings.IndexByte(w, '_') < 0 {
+		return false
+	}
+	for _, p := range splitIdent(w) {
+		if id := a.lx.ids[p]; id != 0 && a.lx.cats[id]&cSideChannel != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// secretToParam: "if the user mentions a password, pass it in the units
+// parameter" smuggles a secret into a parameter that is not about secrets.
+func (a *analysis) secretToParam() {
+	for si := range a.sents {
+		st := a.sents[si]
+		if st.cats&(cTransferV|cModifyV) == 0 || !(a.modelDirective(si) || a.strongDirective(si) || st.cats&cTrigger != 0) {
+			continue
+		}
+		conv := a.userWords(si)
+		obfuscated := a.rangeHas(st.ts, st.te, "encode", "encoded", "base64", "hex", "obfuscate", "obfuscated", "rot13", "encrypt")
+		if st.cats&cSecret == 0 && !a.hasPII(si) && !conv {
+			continue
+		}
+		for k := st.ts; k < st.te; k++ {
+			if !a.is(k, "parameter", "param", "argument", "arg", "field") || k == st.ts {
+				continue
+			}
+			d := k - 1
+			w := a.word(d)
+			if w == "the" || w == "a" {
+				continue
+			}
+			secretish := false
+			for _, p := range splitIdent(w) {
+				switch p {
+				case "key", "token", "password", "secret", "auth", "credential", "credentials", "api", "apikey", "pass", "pwd", "login", "otp", "code", "pin":
+					secretish = true
+				}
+			}
+			if secretish || a.toks[d].cats&cSecret != 0 {
+				continue
+			}
+			if conv && !obfuscated && st.cats&cSecret == 0 && !a.hasPII(si) && carrierParams[w] {
+				continue // "pass the user's question as the query parameter"
+			}
+			// a transfer verb before the destination, not negated
+			verb := -1
+			for j := st.ts; j < d; j++ {
+				if a.toks[j].cats&(cTransferV|cModifyV) != 0 && !a.negatedBefore(j, 2) {
+					verb = j
+				}
+			}
+			if verb < 0 {
+				continue
+			}
+			a.addTok(RuleExfiltration, High, verb, k+1, fmt.Sprintf("directive to smuggle a secret into the unrelated parameter %q", w))
+			return
+		}
+	}
+}
+
+var carrierParams = toSet("query q question prompt input text message messages search term terms keywords content body request task instructions")
+
+// userWords: the sentence names what the user said ("the user's question",
+// "the user's message").
+func (a *analysis) userWords(si int) bool {
+	st := a.sents[si]
+	for k := st.ts; k+1 < st.te; k++ {
+		if !a.is(k, "users", "user") {
+			continue
+		}
+		for j := k + 1; j < st.te && j <= k+3; j++ {
+			if a.is(j, "question", "questions", "message", "messages", "prompt", "prompts", "request", "requests", "query", "queries", "input", "conversation", "chat") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasPII: personal data named in the sentence.
+func (a *analysis) hasPII(si int) bool {
+	st := a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		switch a.word(k) {
+		case "ssn", "passport", "birth", "birthdate", "dob":
+			return true
+		case "address", "addresses":
+			if a.is(k-1, "home", "postal", "street", "billing", "email", "mailing", "ip") {
+				return true
+			}
+		case "location":
+			if a.is(k-1, "current", "exact", "precise", "gps", "home", "live") {
+				return true
+			}
+		case "number", "numbers":
+			if a.is(k-1, "phone", "mobile", "cell", "passport", "account", "card") {
+				return true
+			}
+		case "name":
+			if a.is(k-1, "full", "legal") {
+				return true
+			}
+		case "card":
+			if a.is(k-1, "credit", "debit", "id") {
+				return true
+			}
+		case "security":
+			if a.is(k-1, "social") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// hasReadVerb: a read verb, not the noun in "access key", "access token".
+func (a *analysis) hasReadVerb(si int) bool {
+	st := a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		if a.toks[k].cats&cReadV == 0 {
+			continue
+		}
+		if a.is(k, "access", "scan", "dump", "look", "view", "list") && a.is(k+1, "key", "keys", "token", "tokens", "level", "levels", "control", "controls", "rights", "id", "ids", "policy", "logs", "log", "mode", "results", "report") {
+			continue
+		}
+		return true
+	}
+	return false
+}
+
+// negatedRead: every read verb of the sentence is negated ("never read").
+func (a *analysis) negatedRead(si int) bool {
+	st := a.sents[si]
+	seen := false
+	for k := st.ts; k < st.te; k++ {
+		if a.toks[k].cats&cReadV != 0 {
+			seen = true
+			if !a.negatedBefore(k, 3) {
+				return false
+			}
+		}
+	}
+	return seen
+}
+
+func (a *analysis) sensIn(si int) *sensitive {
+	// a.sens is in text order, so sorted by sentence
+	k, _ := slices.BinarySearchFunc(a.sens, si, func(x sensitive, t int) int { return x.sent - t })
+	if k < len(a.sens) && a.sens[k].sent == si {
+		return &a.sens[k]
+	}
+	return nil
+}
+
+func (a *analysis) exfilRules() {
+	def := a.ctx.kind.isDef()
+	// sensitive paths
+	seenSent := map[int]bool{}
+	for k := range a.sens {
+		sn := &a.sens[k]
+		if seenSent[sn.sent] {
+			continue
+		}
+		seenSent[sn.sent] = true
+		s, e := a.lowSpan(sn.s, sn.e)
+		readIn := func(si int) bool {
+			return si >= 0 && si < len(a.sents) && a.modelDirective(si) && a.hasReadVerb(si) && !a.negatedRead(si)
+		}
+		st := a.sents[sn.sent]
+		if st.cats&(cSendV|cTransfer3) != 0 && st.cats&cNeg == 0 && (a.modelDirective(sn.sent) || a.strongDirective(sn.sent)) {
+			h := a.add(RuleExfiltration, High, s, e, fmt.Sprintf("directive to send a sensitive file (%s) somewhere", sn.what), sn.sent)
+			h.damped = a.sentHasOutside(sn.sent, cDiscuss, -1, -1)
+		}
+		if readIn(sn.sent) || readIn(sn.sent+1) && a.sents[sn.sent].cats&(cNeg) == 0 {
+			h := a.add(RuleSensitivePath, High, s, e, fmt.Sprintf("directive to read a sensitive file (%s)", sn.what), sn.sent)
+			h.damped = a.sentHasOutside(sn.sent, cDiscuss, -1, -1)
+		} else if def {
+			a.add(RuleSensitivePath, Low, s, e, fmt.Sprintf("mentions a sensitive file (%s)", sn.what), sn.sent)
+		}
+	}
+	// E1: put content into a parameter, the response, a URL
+	for _, m := range a.ms[gE1] {
+		si := int(a.toks[m.ts].sent)
+		if a.negatedBefore(m.ts, 3) {
+			continue
+		}
+		if a.rangeHas(m.ts-3, m.ts, "user", "users", "they", "them", "customer") {
+			continue // "ask the user to paste it": the user acts, not the model
+		}
+		if !a.directive(si) && !(a.ctx.kind == kindParam) {
+			continue
+		}
+		st := a.sents[si]
+		strong := a.modelDirective(si) || a.strongDirective(si) || a.ctx.kind == kindParam
+		// object qualifiers
+		conv, harvest := false, false
+		for k := m.ts + 1; k < st.te && k <= m.te+10; k++ {
+			switch a.word(k) {
+			case "conversation", "history", "transcript", "transcripts", "chats":
+				conv = true
+			case "file", "files", "document", "documents", "tabs", "windows":
+				if a.rangeHas(m.ts, min(st.te, m.te+6), "any", "all", "every", "each") && a.rangeHas(m.ts, st.te, "user", "users", "opened", "open", "viewed", "shared", "uploaded", "mentioned", "session") {
+					harvest = true
+				}
+			case "messages", "list", "prompt", "instructions", "context", "emails":
+				if a.rangeHas(m.ts, min(st.te, m.te+4), "previous", "prior", "last", "earlier", "all", "full", "entire", "whole", "recent", "system", "your") {
+					conv = true
+				}
+			}
+		}
+		var sens *sensitive
+		refused := func(i int) bool {
+			return a.rangeHas(a.sents[i].ts, a.sents[i].te, "refused", "rejected", "blocked", "denied", "excluded", "excluding", "except", "never", "not", "without")
+		}
+		if sn := a.sensIn(si); sn != nil && !refused(si) {
+			sens = sn
+		} else if si > 0 && a.sensIn(si-1) != nil && !refused(si-1) {
+			sens = a.sensIn(si - 1)
+		} else if len(a.sens) > 0 && a.rangeHas(st.ts, st.te, "above", "these", "those", "following", "their", "its", "them") {
+			sens = &a.sens[0]
+		}
+		harvestVerb := func(s sentence) bool {
+			return a.rangeHas(s.ts, s.te, "search", "find", "collect", "gather", "locate", "scan", "dump", "extract", "grep", "harvest", "read", "access", "open", "retrieve")
+		}
+		if st.cats&cSecret != 0 && (harvestVerb(st) || si > 0 && a.sents[si-1].cats&cSecret != 0 && harvestVerb(a.sents[si-1])) {
+			harvest = true
+		}
+		dest := ""
+		for k := m.te; k < st.te && k < m.te+10; k++ {
+			if a.is(k, "as", "in", "into", "to", "inside", "within", "via") {
+				for d := k + 1; d < st.te && d <= k+3; d++ {
+					if a.toks[d].cats&cSideChannel != 0 || a.is(d, "sidenote") || a.sideChannelIdent(a.word(d)) {
+						dest = a.word(d)
+					}
+				}
+			}
+		}
+		if a.ctx.selfConv || !strong {
+			conv = false
+		}
+		if !strong {
+			harvest, dest = false, ""
+		}
+		if sens == nil && !harvest && !conv && !(dest != "" && a.strongDirective(si)) {
+			continue
+		}
+		sev, msg := High, ""
+		switch {
+		case sens != nil:
+			sev, msg = Critical, fmt.Sprintf("directive to pass the content of a sensitive file (%s) to the tool or response", sens.what)
+		case harvest:
+			msg = "directive to collect secrets and pass them on"
+		case conv:
+			msg = "directive to pass conversation or context content to the tool"
+		default:
+			msg = fmt.Sprintf("directive to put content into the side-channel parameter %q", dest)
+		}
+		a.addTok(RuleExfiltration, sev, m.ts, m.te, msg)
+	}
+	a.secretToParam()
+	for _, m := range a.ms[gRedirectAll] {
+		if a.negatedBefore(m.ts, 2) {
+			continue
+		}
+		a.addTok(RuleShadowing, Medium, m.ts, m.te, "directive that takes over or discredits other servers' tools")
+	}
+	// conversation harvesting: "call this tool with the full conversation"
+	if !a.ctx.selfConv {
+		done := map[int]bool{}
+		for _, m := range a.ms[gConvHarvest] {
+			si := int(a.toks[m.ts].sent)
+			if done[si] || a.negatedBefore(m.ts, 4) {
+				continue
+			}
+			ok := a.modelDirective(si) || a.strongDirective(si)
+			if a.ctx.kind == kindParam {
+				ok = a.sents[si].cats&(cModal|cYou|cTransferV) != 0
+			}
+			st := a.sents[si]
+			moves := st.cats&(cTransferV|cModifyV|cSendV|cDest) != 0 || a.rangeHas(st.ts, st.te, "call", "with", "store", "save", "log", "record", "upload")
+			if !ok || !moves || a.rangeHas(m.ts, m.te, "my", "our") {
+				continue
+			}
+			done[si] = true
+			a.addTok(RuleExfiltration, High, m.ts, m.te, "directive to hand over the conversation or the model's context")
+		}
+	}
+	// E2: data sent to a fixed address
+	for n, sk := range a.sinks {
+		if n >= maxMatches {
+			break
+		}
+		si := sk.sent
+		if si < 0 || si >= len(a.sents) {
+			continue
+		}
+		st := a.sents[si]
+		verb := -1
+		for k := st.ts; k < st.te; k++ {
+			c := a.toks[k].cats
+			if sk.kind == 'u' {
+				if c&cSendV != 0 {
+					verb = k
+				}
+			} else if c&(cTransferV|cTransfer3|cModifyV) != 0 || a.is(k, "recipient", "bcc", "cc") {
+				verb = k
+			}
+			if verb == k && a.negatedBefore(k, 2) {
+				verb = -1
+			}
+		}
+		if verb < 0 {
+			continue
+		}
+		if st.cats&(cAll|cModal|cTrigger) == 0 && !a.rangeHas(st.ts, st.te, "copy", "hidden", "bcc", "proxy") {
+			continue
+		}
+		if !def && !sk.attacker && st.cats&(cAI|cYou|cAll) == 0 && !a.rangeHas(st.ts, st.te, "copy", "hidden", "bcc", "mirror") {
+			continue // "please send the logs to ops@..." in a ticket is for a person
+		}
+		if st.cats&(cContent|cConv|cRedirObj|cSecret) == 0 {
+			continue
+		}
+		sev := Medium
+		if sk.attacker || a.hasRef(si) {
+			sev = High
+		}
+		if a.sensIn(si) != nil {
+			sev = Critical
+		}
+		s, e := a.tokSpan(st.ts, st.te)
+		h := a.add(RuleExfiltration, sev, s, e, "directive to send data or copies to a fixed address", si)
+		h.damped = a.sentHasOutside(si, cDiscuss, -1, -1)
+	}
+	// shadowing
+	for si := range a.sents {
+		st := a.sents[si]
+		if st.cats&(cModal|cTrigger) == 0 || st.cats&cModifyV == 0 && (si+1 >= len(a.sents) || a.sents[si+1].cats&cModifyV == 0) {
+			continue
+		}
+		if !a.hasRef(si) {
+			continue
+		}
+		tc := a.triggerClause(si)
+		mod := a.modifyDirective(si)
+		if mod < 0 && tc {
+			mod = a.imperativeModify(si)
+		}
+		if mod < 0 && tc && si+1 < len(a.sents) {
+			mod = a.modifyDirective(si + 1)
+		}
+		if mod < 0 {
+			continue
+		}
+		s, e := a.tokSpan(st.ts, st.te)
+		h := a.add(RuleShadowing, High, s, e, "directive that changes how another tool behaves when it is used", si)
+		h.damped = a.sentHasOutside(si, cDiscuss, -1, -1)
+	}
+	for _, g := range []int{gSideEffect, gModifyOther} {
+		for _, m := range a.ms[g] {
+			si := int(a.toks[m.ts].sent)
+			if g == gModifyOther {
+				if !(a.modelDirective(si) || a.strongDirective(si) || a.toks[m.ts].start) {
+					continue
+				}
+				if a.rangeHas(m.ts-4, m.ts, "allows", "allow", "lets", "let", "enables", "enable", "can", "could", "might", "may") {
+					continue // "allows you to override the behaviour of tools" describes a feature
+				}
+			}
+			a.addTok(RuleShadowing, High, m.ts, m.te, "directive that alters other tools' behaviour or results")
+		}
+	}
+	for _, m := range a.ms[gReplaceValues] {
+		a.addTok(RuleShadowing, Medium, m.ts, m.te, "directive to replace values or results with this tool's response")
+	}
+}
+
+var refStop = toSet("this the a an any other each every that which same current above following all these those your our its my one new mcp first second next previous last another such useful primary best only more default correct right appropriate specific dedicated separate individual local remote external internal given following respective relevant " +
+	"for of to with by in on at from as into via some many most several various multiple different both few like similar related standard available malicious trusted untrusted legitimate and or no using use call calling their his her them its")
+
+// hasRef reports whether sentence si names another tool: a sibling, a
+// snake_case identifier that is not this tool or one of its parameters,
+// or "<word> tool".
+func (a *analysis) hasRef(si int) bool {
+	st := a.sents[si]
+	return a.refIn(st.ts, st.te)
+}
+
+func (a *analysis) refIn(from, to int) bool {
+	if from < 0 {
+		from = 0
+	}
+	st := sentence{ts: from, te: min(to, len(a.toks))}
+	for k := st.ts; k < st.te; k++ {
+		w := a.word(k)
+		if w == a.ctx.self || a.ctx.params[w] {
+			continue
+		}
+		if a.ctx.siblings[w] {
+			if strings.ContainsAny(w, "_-") {
+				return true
+			}
+			b := a.lowCharBefore(int(a.toks[k].s))
+			if b == '`' || b == '\'' || b == '"' || a.is(k+1, "tool", "function") {
+				return true
+			}
+		}
+		if a.toks[k].cats&cToolWord != 0 && k > st.ts {
+			p := a.word(k - 1)
+			if !refStop[p] && p != a.ctx.self && a.toks[k-1].cats&(cAll|cNeg) == 0 {
+				return true
+			}
+			if p == "other" || p == "all" {
+				return true
+			}
+		}
+		if strings.IndexByte(w, '_') > 0 && len(w) >= 5 && w[len(w)-1] != '_' && !a.ctx.params[w] {
+			// a tool-like identifier: verb_noun
+			if a.lowCharBefore(int(a.toks[k].s)) == '=' || a.lowCharAfter(int(a.toks[k].e)) == '=' {
+				continue // a key=value setting
+			}
+			if strings.HasPrefix(w, "mcp_") || toolishIdent(w) {
+				return true
+			}
+		}
+		if strings.HasPrefix(w, "mcp_") {
+			return true
+		}
+	}
+	return false
+}
+
+var identVerbs = toSet("send get list create update delete read write search fetch post add remove set run execute call make open close query find upload download share forward reply submit check")
+
+func toolishIdent(w string) bool {
+	parts := splitIdent(w)
+	for _, p := range parts {
+		if identVerbs[p] {
+			return true
+		}
+	}
+	return false
+}
+
+// triggerClause finds "when/whenever/every/before/after ... <other tool>
+// ... is called/used/present" (or "... call <other tool>").
+func (a *analysis) triggerClause(si int) bool {
+	st := a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		if a.toks[k].cats&cTrigger == 0 {
+			continue
+		}
+		for j := k + 1; j < st.te && j <= k+9; j++ {
+			if a.toks[j].cats&cInvoke != 0 && a.refIn(k+1, min(st.te, j+4)) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// imperativeModify finds a clause-opening modification verb ("When X is
+// called, set ..."), whatever its object.
+func (a *analysis) imperativeModify(si int) int {
+	st := a.sents[si]
+	for k := st.ts + 1; k < st.te; k++ {
+		if a.toks[k].start && a.toks[k].cats&cModifyV != 0 && !a.negatedBefore(k, 2) {
+			return k
+		}
+	}
+	return -1
+}
+
+func (a *analysis) modifyDirective(si int) int {
+	st := a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		if a.toks[k].cats&cModifyV == 0 || a.negatedBefore(k, 2) {
+			continue
+		}
+		for j := k + 1; j < st.te && j <= k+5; j++ {
+			if a.toks[j].cats&cRedirObj != 0 && !a.ctx.params[a.word(j)] {
+				return k
+			}
+		}
+		for _, sk := range a.sinks {
+			if sk.sent == si && sk.s > int(a.toks[k].s) {
+				return k
+			}
+		}
+	}
+	return -1
+}
+
+// ---------------------------------------------------------------------------
+// Preference manipulation (definitions only)
+
+func (a *analysis) preferenceRules() {
+	done := map[int]bool{}
+	for _, m := range a.ms[gPref] {
+		si := int(a.toks[m.ts].sent)
+		if done[si] {
+			continue
+		}
+		src := m.p.src
+		switch {
+		case strings.HasSuffix(src, "~4 first"):
+			if a.is(m.te, "to", "in", "so") || a.sents[si].cats&(cModal|cAll) == 0 {
+				continue
+			}
+		case strings.HasSuffix(src, "~2 for ~1 all|every|any|everything"):
+			if a.sents[si].cats&cModal == 0 {
+				continue
+			}
+		case strings.HasPrefix(src, "no matter"):
+			if !a.rangeHas(a.sents[si].ts, a.sents[si].te, "this") {
+				continue
+			}
+		}
+		done[si] = true
+		a.addTok(RulePreference, Medium, m.ts, m.te, "manipulates tool choice in favour of this tool")
+	}
+	for _, m := range a.ms[gDisparageRef] {
+		si := int(a.toks[m.ts].sent)
+		if done[si] || !a.refIn(a.sents[si].ts, m.ts) {
+			continue
+		}
+		nx := si + 1
+		steer := a.rangeHas(a.sents[si].ts, a.sents[si].te, "instead", "rather", "this") || nx < len(a.sents) && a.rangeHas(a.sents[nx].ts, a.sents[nx].te, "instead", "rather")
+		if !steer {
+			continue
+		}
+		done[si] = true
+		a.addTok(RulePreference, Medium, m.ts, m.te, "disparages another tool to steer the model to this one")
+	}
+	if a.ctx.kind != kindDescription {
+		return
+	}
+	// promotional language
+	var hype, social, urgency, disparage int
+	for i := range a.toks {
+		w := a.word(i)
+		switch {
+		case a.toks[i].cats&cHype != 0:
+			hype++
+		case w == "1" && a.lowCharBefore(int(a.toks[i].s)) == '#':
+			hype++
+		case w == "award" || w == "ranked" || w == "changer" || w == "proven":
+			hype++
+		case (w == "trusted" || w == "recommended" || w == "endorsed" || w == "used") && a.is(i+1, "by"):
+			social++
+		case w == "featured" && a.is(i+1, "in", "on", "by"), w == "seen" && a.is(i-1, "as"), w == "reviews", w == "downloads", w == "satisfaction", w == "experts":
+			social++
+		case w == "million" || w == "millions":
+			social++
+		case w == "limited" && a.is(i+1, "time"), w == "hurry", w == "expires", w == "expire", w == "act" && a.is(i+1, "now"), w == "fall" && a.is(i+1, "behind"), w == "left" && a.is(i-1, "uses", "spots", "days"), w == "filling":
+			urgency++
+		case w == "inferior", w == "outdated", w == "competitors", w == "settle" && a.is(i-1, "why", "dont", "t"), w == "deprecated" && a.is(i-3, "other") || w == "deprecated" && a.is(i-4, "other"):
+			disparage++
+		}
+	}
+	cats := 0
+	for _, n := range []int{hype, social, urgency, disparage} {
+		if n > 0 {
+			cats++
+		}
+	}
+	shout := 0
+	if a.t.letterCnt >= 40 && a.t.upperCnt*100/a.t.letterCnt >= 25 {
+		shout = 1
+	}
+	if strings.Count(a.t.orig, "!") >= 3 || countEmoji(a.t.orig) >= 2 {
+		shout = 1
+	}
+	if cats+shout >= 3 || cats >= 2 && urgency+disparage > 0 {
+		a.add(RulePreference, Medium, 0, len(a.t.orig), fmt.Sprintf("promotional language aimed at the model's tool choice (superlatives %d, social proof %d, urgency %d, disparagement %d)", hype, social, urgency, disparage), -1)
+	}
+}
+
+func inSet(lx *lexicon, name string, id uint16) bool {
+	if id == 0 {
+		return false
+	}
+	for _, x := range lx.sets[name] {
+		if x == id {
+			return true
+		}
+	}
+	return false
+}
+
+func countEmoji(s string) int {
+	n := 0
+	for _, r := range s {
+		if r >= 0x1F300 && r <= 0x1FAFF || r >= 0x2600 && r <= 0x27BF || r == 0x2B50 {
+			n++
+		}
+	}
+	return n
+}
+
+// ---------------------------------------------------------------------------
+// Declared malicious capability (definitions)
+
+func (a *analysis) capabilityRules() {
+	for _, m := range a.ms[gMalcap] {
+		si := int(a.toks[m.ts].sent)
+		if a.sentHasOutside(si, cDefensive, m.ts, m.te) {
+			continue
+		}
+		w := a.word(m.ts)
+		switch w {
+		case "stolen", "steal", "steals", "stealing", "stealer":
+			// "without stealing focus" is not theft: an object is needed
+			if !a.rangeHas(m.ts, min(a.sents[si].te, m.te+4), "data", "credentials", "passwords", "cookies", "tokens", "keys", "files", "information", "sessions", "secrets", "wallets", "identity", "stealer") && w != "stealer" {
+				continue
+			}
+		case "keystroke", "keystrokes":
+			if !a.rangeHas(a.sents[si].ts, m.ts, "capture", "record", "log", "logs", "monitor", "intercept", "exfiltrate", "steal") {
+				continue
+			}
+		}
+		a.addTok(RuleMaliciousCap, High, m.ts, m.te, "declares a malicious capability")
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Shell commands
+
+func (a *analysis) commandRules() {
+	if a.allCats&cCmd == 0 {
+		return
+	}
+	low := a.t.low
+	execDir := len(a.ms[gExecDirective]) > 0
+	present := map[string]bool{}
+	for k := range a.toks {
+		if a.toks[k].cats&cCmd != 0 {
+			present[a.word(k)] = true
+		}
+	}
+	for ri, re := range commandRes {
+		run := false
+		for _, w := range commandTriggers[ri] {
+			run = run || present[w]
+		}
+		if !run {
+			continue
+		}
+		// reverse shells and download-and-run chains are never routine;
+		// "curl | sh" installers and destructive commands can be
+		shell := ri >= 1 && ri <= 7 || ri == 8 || ri == 11 // reverse shells, download-and-run
+		for _, loc := range re.FindAllIndex(low, 8) {
+			si := a.sentenceOfLow(loc[0])
+			negated := false
+			if si >= 0 {
+				st := a.sents[si]
+				for k := st.ts; k < st.te && int(a.toks[k].s) < loc[0]; k++ {
+					if a.toks[k].cats&cNeg != 0 || a.is(k, "refuse", "refuses", "block", "blocks", "reject", "rejects", "deny", "denies", "forbidden") {
+						negated = true
+					}
+				}
+			}
+			sev := Medium
+			switch {
+			case negated:
+				sev = Low
+			case a.ctx.kind.isDef():
+				if si >= 0 && a.modelDirective(si) {
+					sev = High
+				}
+			case shell:
+				sev = High
+			default:
+				sev = Low
+				if execDir && si >= 0 && a.sents[si].cats&cModal != 0 {
+					sev = Medium
+				}
+			}
+			s, e := a.lowSpan(loc[0], loc[1])
+			h := a.add(RuleDangerousCommand, sev, s, e, "dangerous shell command", si)
+			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) {
+				h.damped = true
+			}
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Credential requests (results)
+
+func (a *analysis) credentialRules() {
+	if a.allCats&cCred == 0 {
+		return
+	}
+	pressure := 0
+	respond := false
+	for i := range a.toks {
+		c := a.toks[i].cats
+		if c&cPressure != 0 {
+			pressure++
+		}
+		if c&cImp != 0 && a.is(i, "respond", "reply") && a.is(i+1, "with") {
+			respond = true
+		}
+	}
+	done, seen := false, 0
+	for i := range a.toks {
+		if done || seen >= maxMatches {
+			break
+		}
+		if a.toks[i].cats&cCred == 0 {
+			continue
+		}
+		seen++
+		your := -1
+		for k := i - 1; k >= 0 && k >= i-4; k-- {
+			if a.is(k, "your", "their") {
+				your = k
+			}
+		}
+		if your < 0 {
+			continue
+		}
+		ask := -1
+		for k := your - 1; k >= 0 && k >= your-10 && int(a.toks[your].s)-int(a.toks[k].e) < 160; k-- {
+			if inSet(a.lx, "askv", a.toks[k].id) {
+				ask = k
+				break
+			}
+		}
+		if ask < 0 {
+			continue
+		}
+		// "never share your password", "if someone asks you to send your
+		// password, report it" warn about phishing
+		neg := false
+		for k := a.sents[a.toks[ask].sent].ts; k <= i; k++ {
+			if a.toks[k].cats&cNeg != 0 || a.is(k, "if", "someone", "anyone", "phishing", "scam", "never") {
+				neg = true
+			}
+		}
+		if neg {
+			continue
+		}
+		sev := Low
+		if respond || pressure >= 2 || a.is(ask, "share", "sharing", "reply", "respond") {
+			sev = Medium
+		}
+		if pressure >= 3 && (respond || a.is(ask, "share", "sharing", "verify", "confirm", "providing")) {
+			sev = High
+		}
+		a.addTok(RuleCredentialRequest, sev, ask, i+1, "asks for passwords, tokens or codes in the conversation")
+		done = true
+	}
+	for _, m := range a.ms[gCred] {
+		if strings.HasPrefix(m.p.src, "my ") {
+			sev := Medium
+			if pressure >= 3 {
+				sev = High
+			}
+			a.addTok(RuleCredentialRequest, sev, m.ts, m.te, "scripts a reply that discloses credentials")
+		}
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Values, length
+
+func (a *analysis) valueRules() {
+	if a.ctx.kind != kindValue || len(a.toks) < 6 {
+		return
+	}
+	hasYou, hasModal := false, false
+	for i := range a.toks {
+		c := a.toks[i].cats
+		if c&(cYou|cAI) != 0 {
+			hasYou = true
+		}
+		if a.is(i, "must", "always", "never", "should", "instead", "important", "before", "ignore", "disregard", "forget", "dont") || a.toks[i].start && i > 0 && c&cImp != 0 {
+			hasModal = true
+		}
+	}
+	if hasModal && (hasYou || len(a.toks) >= 10) {
+		a.add(RuleSchemaValue, Medium, 0, len(a.t.orig), "instruction-like prose in a schema value", -1)
+	}
+}
+
+func (a *analysis) overlongRule() {
+	limit := a.ctx.maxDesc
+	switch a.ctx.kind {
+	case kindInstructions:
+		limit *= 4
+	case kindDescription, kindParam:
+	default:
+		return
+	}
+	if len(a.t.orig) > limit {
+		a.add(RuleOverlong, Low, limit, len(a.t.orig), fmt.Sprintf("description is %d bytes, over the %d-byte threshold", len(a.t.orig), limit), -1)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Combination
+
+var instructionRules = map[string]bool{
+	RuleOverride: true, RuleRole: true, RuleConcealment: true, RuleSafetyBypass: true, RuleShadowing: true,
+	RuleExfiltration: true, RuleSensitivePath: true, RulePreference: true, RuleCredentialRequest: true,
+	RuleDangerousCommand: true, RuleSuspiciousURL: true, RuleMaliciousCap: true, RuleSchemaValue: true,
+}
+
+// escalateWindow is how far (in bytes) another directive may be from a
+// tag or label for the tag to count as framing it.
+const escalateWindow = 800
+
+func (a *analysis) escalate() {
+	// a result that reads as an article about attacks (several distinct
+	// discussion words) quotes payloads rather than issuing them
+	if a.ctx.kind == kindResult && len(a.t.orig) >= 500 && a.distinctDiscussion() >= 4 {
+		for i := range a.hits {
+			if h := &a.hits[i]; instructionRules[h.rule] || h.rule == RuleDirectiveTag || h.rule == RuleSystemMimicry {
+				h.damped = true
+			}
+		}
+	}
+	var conceal bool
+	tags := 0
+	near := func(h *hit, min Severity, incl func(*hit) bool) bool {
+		for j := range a.hits {
+			o := &a.hits[j]
+			if o == h || o.damped || o.sev < min || !incl(o) {
+				continue
+			}
+			if o.s-h.e < escalateWindow && h.s-o.e < escalateWindow {
+				return true
+			}
+		}
+		return false
+	}
+	for i := range a.hits {
+		h := &a.hits[i]
+		if h.damped {
+			continue
+		}
+		if h.rule == RuleConcealment && h.sev >= High {
+			conceal = true
+		}
+		if (h.rule == RuleDirectiveTag || h.rule == RuleSystemMimicry) && h.sev >= Low {
+			tags++
+		}
+	}
+	isInstr := func(o *hit) bool { return instructionRules[o.rule] }
+	isWeak := func(o *hit) bool { return instructionRules[o.rule] && o.rule != RuleSensitivePath }
+	for i := range a.hits {
+		h := &a.hits[i]
+		if h.damped {
+			if h.sev > Low {
+				h.sev = Low
+				h.msg += " (quoted or discussed as a topic; lowered)"
+			}
+			continue
+		}
+		switch h.rule {
+		case RuleDirectiveTag, RuleSystemMimicry:
+			if h.sev >= Low && !strings.HasPrefix(h.msg, "HTML comment") && near(h, Medium, isInstr) {
+				h.sev = maxSev(h.sev, High)
+			} else if h.sev >= Low && near(h, Low, isWeak) {
+				h.sev = maxSev(h.sev, Medium)
+			} else if !a.ctx.kind.isDef() && tags >= 2 && h.sev == Low {
+				h.sev = Medium
+			}
+		case RuleExfiltration, RuleShadowing, RuleOverride, RuleDangerousCommand:
+			if conceal && h.sev >= Medium {
+				h.sev = Critical
+			}
+		case RuleSensitivePath:
+			if conceal && h.sev >= High {
+				h.sev = Critical
+			}
+		}
+		if a.ctx.kind == kindValue && h.sev >= Low && h.rule != RuleSchemaValue && !strings.HasPrefix(h.rule, "hidden-") && h.sev < Critical {
+			h.sev++
+		}
+	}
+}
+
+// distinctDiscussion counts distinct words that talk about attacks.
+func (a *analysis) distinctDiscussion() int {
+	var seen [8]uint16
+	n := 0
+	for k := range a.toks {
+		if a.toks[k].cats&cDiscuss == 0 {
+			continue
+		}
+		id := a.toks[k].id
+		dup := false
+		for j := 0; j < n; j++ {
+			if seen[j] == id {
+				dup = true
+			}
+		}
+		if !dup {
+			seen[n] = id
+			n++
+			if n == len(seen) {
+				break
+			}
+		}
+	}
+	return n
+}
+
+func clip(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n] + "…"
+}

@@ -1,0 +1,311 @@
+package scan
+
+import (
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"regexp"
+	"strings"
+	"unicode/utf8"
+)
+
+// commandTriggers gives, for each command regexp, the words one of which
+// must be present for it to be worth running.
+var commandTriggers = [][]string{
+	{"curl", "wget"}, {"tcp"}, {"nc", "netcat"}, {"bash"}, {"socket"}, {"subprocess"}, {"powershell"}, {"iex"},
+	{"chmod"}, {"chmod"}, {"rm"}, {"mkfifo"}, {"drop", "truncate", "delete"},
+}
+
+var commandRes = []*regexp.Regexp{
+	regexp.MustCompile(`(?:curl|wget)\s[^|\n;]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b`),
+	regexp.MustCompile(`/dev/tcp/[0-9a-z.\-]+/\d+`),
+	regexp.MustCompile(`\bnc(?:at)?\s+(?:-[a-z]+\s+)*-[a-z]*e\s+/bin/`),
+	regexp.MustCompile(`\bbash\s+-i\s*>&`),
+	regexp.MustCompile(`socket\.socket\([^)]{0,80}\)[^\n]{0,200}\.connect\(`),
+	regexp.MustCompile(`subprocess\.(?:call|popen|run)\(\s*\[?\s*["']/bin/(?:ba)?sh`),
+	regexp.MustCompile(`powershell[^\n]{0,60}\s-(?:e|enc|encodedcommand)\s`),
+	regexp.MustCompile(`\biex\s*\(\s*(?:new-object|iwr|invoke-webrequest)`),
+	regexp.MustCompile(`chmod\s+\+x\s+/tmp/[^\s;&|]+\s*(?:&&|;)\s*/tmp/`),
+	regexp.MustCompile(`chmod\s+-r\s+0?[0-7]{3}\s+(?:~|/|\$home)/?(?:\s|;|$)`),
+	regexp.MustCompile(`\brm\s+-(?:rf|fr)\s+(?:/|~|\$home)/?(?:\s|;|$|\*)`),
+	regexp.MustCompile(`\bmkfifo\b[^\n]{0,80}\bnc\b`),
+	regexp.MustCompile(`;\s*(?:drop\s+(?:table|database|schema)|truncate\s+table|delete\s+from\s+\w+\s*;)`),
+}
+
+// readable reports whether decoded bytes look like text a model would read
+// as words: valid UTF-8, printable, with letters and spaces.
+func readable(b []byte) bool {
+	if len(b) < 8 || !utf8.Valid(b) {
+		return false
+	}
+	letters, spaces, bad := 0, 0, 0
+	for _, r := range string(b) {
+		switch {
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r > 0x7f && r != utf8.RuneError:
+			letters++
+		case r == ' ' || r == '\n' || r == '\t':
+			spaces++
+		case r == '\r':
+		case r < 0x20 || r == 0x7f || r == utf8.RuneError:
+			bad++
+		}
+	}
+	n := utf8.RuneCount(b)
+	return bad == 0 && spaces >= 2 && letters*100 >= n*55
+}
+
+type encBlock struct {
+	kind    string
+	s, e    int // orig offsets
+	decoded []byte
+}
+
+// b64Class: 0 not base64, 1 upper, 2 lower, 3 digit, 4 '+' or '/', 5 '-' or '_'.
+var b64Class = func() (t [256]byte) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 'A' && c <= 'Z':
+			t[c] = 1
+		case c >= 'a' && c <= 'z':
+			t[c] = 2
+		case c >= '0' && c <= '9':
+			t[c] = 3
+		case c == '+' || c == '/':
+			t[c] = 4
+		case c == '-' || c == '_':
+			t[c] = 5
+		}
+	}
+	return
+}()
+
+func isB64(c byte) bool { return b64Class[c] != 0 }
+
+func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F' }
+
+const maxDecode = 16 << 10
+
+// findEncoded finds blocks of base64, hex, percent-, \u-, \x- or
+// entity-encoded text in s, in one pass.
+func findEncoded(s string) []encBlock {
+	var out []encBlock
+	n := len(s)
+	for i := 0; i < n; {
+		c := s[i]
+		switch {
+		case c == '%' && i+2 < n && isHex(s[i+1]) && isHex(s[i+2]):
+			j, esc, alnum := i, 0, 0
+			for j < n && s[j] > ' ' && s[j] != '"' && s[j] != '\'' {
+				if s[j] == '%' && j+2 < n && isHex(s[j+1]) && isHex(s[j+2]) {
+					v := unhex(s[j+1])<<4 | unhex(s[j+2])
+					if isASCIIAlnum(rune(v)) {
+						alnum++
+					}
+					esc++
+					j += 3
+					continue
+				}
+				j++
+			}
+			if alnum >= 4 && esc*3*2 >= j-i {
+				if d := percentDecode(s[i:j]); readable(d) || len(d) >= 6 && alnum >= 6 {
+					out = append(out, encBlock{"percent-encoded", i, j, d})
+				}
+			}
+			i = j
+		case c == '\\' && i+5 < n && (s[i+1] == 'u' || s[i+1] == 'x'):
+			j, cnt := i, 0
+			var d []byte
+			for j+1 < n && s[j] == '\\' {
+				if s[j+1] == 'u' && j+5 < n && isHex(s[j+2]) && isHex(s[j+3]) && isHex(s[j+4]) && isHex(s[j+5]) {
+					v := rune(unhex(s[j+2]))<<12 | rune(unhex(s[j+3]))<<8 | rune(unhex(s[j+4]))<<4 | rune(unhex(s[j+5]))
+					d = utf8.AppendRune(d, v)
+					j += 6
+				} else if s[j+1] == 'x' && j+3 < n && isHex(s[j+2]) && isHex(s[j+3]) {
+					d = append(d, unhex(s[j+2])<<4|unhex(s[j+3]))
+					j += 4
+				} else {
+					break
+				}
+				cnt++
+			}
+			if cnt >= 6 && readable(d) {
+				out = append(out, encBlock{"escape-encoded", i, j, d})
+			}
+			if j == i {
+				j = i + 1
+			}
+			i = j
+		case c == '&' && i+3 < n && s[i+1] == '#':
+			j, cnt := i, 0
+			var d []byte
+			for j+2 < n && s[j] == '&' && s[j+1] == '#' {
+				k := j + 2
+				hexa := k < n && (s[k] == 'x' || s[k] == 'X')
+				if hexa {
+					k++
+				}
+				v, st := 0, k
+				for k < n && k-st < 7 && (hexa && isHex(s[k]) || !hexa && s[k] >= '0' && s[k] <= '9') {
+					if hexa {
+						v = v*16 + int(unhex(s[k]))
+					} else {
+						v = v*10 + int(s[k]-'0')
+					}
+					k++
+				}
+				if k == st || k >= n || s[k] != ';' {
+					break
+				}
+				d = utf8.AppendRune(d, rune(v))
+				j = k + 1
+				cnt++
+			}
+			if cnt >= 6 && readable(d) {
+				out = append(out, encBlock{"entity-encoded", i, j, d})
+			}
+			if j == i {
+				j = i + 1
+			}
+			i = j
+		case isB64(c):
+			j := i
+			upper, lower, digit, plusSlash, dashUnder := false, false, false, false, false
+			for j < n {
+				switch b64Class[s[j]] {
+				case 0:
+					goto done
+				case 1:
+					upper = true
+				case 2:
+					lower = true
+				case 3:
+					digit = true
+				case 4:
+					plusSlash = true
+				default:
+					dashUnder = true
+				}
+				j++
+			}
+		done:
+			e := j
+			for e < n && s[e] == '=' && e-j < 2 {
+				e++
+			}
+			run := s[i:j]
+			if len(run) >= 24 {
+				allHex := true
+				for k := 0; k < len(run); k++ {
+					if !isHex(run[k]) {
+						allHex = false
+						break
+					}
+				}
+				if allHex && len(run)%2 == 0 {
+					if d, err := hex.DecodeString(run[:min(len(run), 2*maxDecode)]); err == nil && readable(d) {
+						out = append(out, encBlock{"hex", i, e, d})
+					}
+				} else if upper && lower && (digit || plusSlash || len(run) >= 40) && !(plusSlash && dashUnder) {
+					if d := b64Decode(run, dashUnder); readable(d) {
+						out = append(out, encBlock{"base64", i, e, d})
+					}
+				}
+			}
+			i = e
+			if i < n && !isB64(s[i]) {
+				i++
+			}
+		default:
+			i++
+		}
+	}
+	return out
+}
+
+func unhex(c byte) byte {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0'
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10
+	}
+	return 0
+}
+
+func percentDecode(s string) []byte {
+	out := make([]byte, 0, len(s))
+	for i := 0; i < len(s); i++ {
+		if s[i] == '%' && i+2 < len(s) && isHex(s[i+1]) && isHex(s[i+2]) {
+			out = append(out, unhex(s[i+1])<<4|unhex(s[i+2]))
+			i += 2
+			continue
+		}
+		if s[i] == '+' {
+			out = append(out, ' ')
+			continue
+		}
+		out = append(out, s[i])
+	}
+	return out
+}
+
+func b64Decode(run string, urlSafe bool) []byte {
+	if len(run) > maxDecode*4/3 {
+		run = run[:maxDecode*4/3]
+	}
+	run = run[:len(run)/4*4+min(len(run)%4, 3)]
+	if len(run)%4 == 1 {
+		run = run[:len(run)-1]
+	}
+	enc := base64.RawStdEncoding
+	if urlSafe {
+		enc = base64.RawURLEncoding
+	}
+	d, err := enc.DecodeString(run)
+	if err != nil {
+		return nil
+	}
+	return d
+}
+
+func (a *analysis) encodedRules() {
+	if a.ctx.depth >= 2 {
+		return
+	}
+	// nothing to decode without a long word or an escape character
+	if a.maxB64 < 20 && (a.t.ascii || a.t.maxB64 < 20) && strings.IndexByte(a.t.orig, '%') < 0 && strings.IndexByte(a.t.orig, '\\') < 0 && strings.IndexByte(a.t.orig, '&') < 0 {
+		return
+	}
+	blocks := findEncoded(a.t.orig)
+	for k, b := range blocks {
+		if k >= 16 {
+			break
+		}
+		sub := a.sc.analyze(string(b.decoded), &tctx{kind: a.ctx.kind, self: a.ctx.self, params: a.ctx.params, siblings: a.ctx.siblings, depth: a.ctx.depth + 1, maxDesc: a.ctx.maxDesc})
+		worst := Info
+		var rules []string
+		for _, h := range sub {
+			if h.sev >= Medium {
+				if h.sev > worst {
+					worst = h.sev
+				}
+				if !hasWord(rules, h.rule) {
+					rules = append(rules, h.rule)
+				}
+			}
+		}
+		preview := strings.Join(strings.Fields(string(b.decoded)), " ")
+		if worst >= Medium {
+			a.add(RuleEncoded, maxSev(High, worst), b.s, b.e, fmt.Sprintf("%s block decodes to text matching %s: %q", b.kind, strings.Join(rules, ", "), clip(preview, 80)), -1)
+			continue
+		}
+		sev := Low
+		if !a.ctx.kind.isDef() {
+			sev = Info
+		}
+		a.add(RuleEncoded, sev, b.s, b.e, fmt.Sprintf("%s block decodes to readable text: %q", b.kind, clip(preview, 80)), -1)
+	}
+}

@@ -1,0 +1,599 @@
+package scan
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Word categories. A token's category bits come from the vocabulary; a
+// sentence's bits are the union of its tokens'. Rules combine them.
+const (
+	cYou         uint64 = 1 << iota // the model addressed as "you"
+	cAI                             // the model addressed by role
+	cModal                          // must, always, never, please...
+	cNeg                            // not, never, without...
+	cUser                           // the user
+	cConcealV                       // tell, mention, inform...
+	cSecret                         // password, secret, credentials...
+	cTransferV                      // pass, include, send... (base form)
+	cReadV                          // read, open, access...
+	cContent                        // content, contents, text, data...
+	cConv                           // conversation, messages, history...
+	cDest                           // parameter, argument, field, response...
+	cPrior                          // previous, above, all...
+	cInstr                          // instructions, rules, guidelines...
+	cTrigger                        // when, whenever, before, after...
+	cInvoke                         // called, invoked, used...
+	cModifyV                        // change, modify, replace, set...
+	cRedirObj                       // recipient, bcc, result...
+	cToolWord                       // tool, tools, function...
+	cDiscuss                        // attack, injection, example...
+	cExecV                          // execute, run, proceed, accept...
+	cAll                            // all, every, any...
+	cSideChannel                    // sidenote, feedback, metadata...
+	cConfirm                        // confirmation, approval, validation...
+	cPriv                           // admin, root, elevated...
+	cGrantV                         // grant, escalate, elevated...
+	cSession                        // session, conversation, remainder
+	cImp                            // verbs that start an imperative clause
+	cDefensive                      // detect, prevent, protect...
+	cSensWord                       // words that name sensitive stores
+	cPressure                       // verify, suspension, compromised...
+	cTransfer3                      // sends, forwards, copies... (third person)
+	cCmd                            // words that can start a dangerous command
+	cCred                           // credential nouns for credential requests
+	cML                             // words that may start a non-English override
+	cAddressee                      // names for the model used as a label
+	cSens                           // words that may be part of a sensitive path
+	cSilent                         // silently, quietly, secretly...
+	cDirMark                        // first, otherwise, before, after...
+	cSendV                          // verbs that send data to an address
+	cHype                           // promotional superlatives
+	cMarkup                         // javascript, onerror, onload, document
+)
+
+var categoryWords = map[uint64]string{
+	cYou:      "you your youre yourself yours",
+	cAI:       "assistant assistants ai llm llms chatbot claude chatgpt gpt",
+	cModal:    "must always never please mandatory ensure shall required requires need needs important critical essential try",
+	cNeg:      "not no never dont doesnt didnt without cannot cant nor avoid shouldnt mustnt wont isnt arent refrain neither",
+	cUser:     "user users human humans customer customers requester",
+	cConcealV: "tell mention inform notify reveal disclose show alert discuss explain mentioned told informed notified discussed revealed disclosed shown alerted tells mentions informs reveals",
+	cSecret:   "password passwords passwd secret secrets credential credentials api_key apikey api_keys private_key privatekey mnemonic cookies keychain passphrase token tokens ssh",
+	cTransferV: "pass include send put append attach insert embed copy forward upload post submit paste concatenate concat concatenate add provide supply bcc cc transmit share mirror relay leak export write output " +
+		"return echo print encode",
+	cReadV:    "read open cat access load fetch retrieve grab collect gather search find locate scan dump extract view look obtain reading accessing",
+	cContent:  "content contents text body output value values data file files results result log logs details information info list lists variables variable keys key tokens credentials secrets",
+	cConv:     "conversation conversations chat chats messages message history transcript transcripts prompt instructions context previous prior earlier memory memories emails",
+	cDest:     "parameter parameters param params argument arguments arg args field fields response reply answer request url header headers query payload sidenote",
+	cPrior:    "previous prior above earlier preceding all any your system original initial existing conflicting other default safety these those openai anthropic content usage developer",
+	cInstr:    "instructions instruction rules guidelines directives directive prompts prompt policies policy restrictions guardrails constraints programming",
+	cTrigger:  "when whenever every each before after while if once",
+	cInvoke:   "invoked called used using calling invoking executing executed call calls invoke use run runs running execute present available issued triggered sent",
+	cModifyV:  "change modify replace override overwrite alter redirect set add include append prepend insert send bcc cc forward prefix route rewrite substitute swap reroute",
+	cRedirObj: "recipient recipients bcc cc address addresses destination body result results value values output response parameters parameter arguments argument behavior behaviour emails email number header headers url endpoint messages message copy account iban wallet payee amount beneficiary routing",
+	cToolWord: "tool tools function functions plugin plugins",
+	cDiscuss: "attack attacks attacker attackers injection injections adversarial researcher researchers poisoning jailbreaks exploit exploits exploited vulnerability vulnerabilities " +
+		"malicious phishing mitigation mitigations mitigate detect detects detection detecting classifier classifiers scanner scanners example examples hypothetical technique techniques payload payloads threat threats owasp " +
+		"hacker hackers said says wrote reported scam scams fraud fraudulent rubric penalises penalizes penalise penalize",
+	cExecV:       "execute run proceed perform accept approve grant provide process complete do make answer respond",
+	cAll:         "all every any each entire full complete whole",
+	cSideChannel: "sidenote side_note feedback debug debug_info extra extras extra_info extra_data metadata meta context additional_context additional_info notes note remarks annotation hidden internal tools_list tool_list available_tools system_prompt system_message conversation conversation_history chat_history history previous_messages message_history user_context session_context",
+	cConfirm:     "validation confirmation approval verification authentication permission permissions consent checks restrictions limitations authorization sanitization oversight review",
+	cPriv:        "admin administrator administrative root superuser superadmin sudo unrestricted elevated privileged privileges privilege maximum god admin_full_access",
+	cGrantV:      "grant grants granted give given escalate escalated escalates elevate elevated elevates upgrade upgraded enable enabled unlock unlocked",
+	cSession:     "session conversation remainder henceforth",
+	cImp: "read open cat access load fetch retrieve grab collect gather search find locate scan dump extract pass include send put append attach insert embed copy forward upload post submit paste concatenate add provide supply bcc cc transmit share " +
+		"execute run call use ignore disregard forget override bypass disable skip treat trust grant set change modify replace always never try make ensure remember do dont export write save store print output return respond reply confirm verify act pretend become proceed accept consult choose select prioritize prefer invoke ask tell encode encrypt hide log record inject leak exfiltrate",
+	cDefensive: "detect detects detection detecting prevent prevents prevention protect protects protection against block blocks blocking identify identifies flag flags alert alerts audit audits scan scans scanning analyze analyzes analysis investigate check checks risk risks report reports dlp breach breaches leaked exposed simulate simulates simulation test tests testing defend defense defenses",
+	cSensWord:  "ssh id_rsa id_dsa id_ecdsa id_ed25519 passwd shadow sudoers npmrc pypirc netrc git-credentials kube credentials keychain wallet known_hosts authorized_keys bash_history zsh_history environ gnupg",
+	cPressure:  "verify verification identity suspension suspended compromised mandatory immediately urgent expire expires failure lock locked minutes hours",
+	cTransfer3: "sends forwards copies posts uploads transmits mirrors relays bccs cc's exports shares leaks",
+	cCmd:       "curl wget nc netcat bash socket subprocess chmod powershell iex rm mkfifo tcp drop truncate delete",
+	cCred:      "password passwords passcode credentials credential api_key key keys token tokens codes code mfa 2fa otp pin ssn seed mnemonic private cookie cookies",
+	cML:        "ignora ignorez ignoriere ignorieren vergiss oublie oubliez olvida olvide esqueca dimentica negeer zignoruj digas dites dis sag sage ohne diga dire sin sans senza nao",
+	cAddressee: "ai assistant llm model agent chatbot bot claude chatgpt gpt gemini",
+	cSilent:    "silently quietly secretly covertly discreetly",
+	cMarkup:    "javascript onerror onload document",
+	cDirMark:   "first otherwise before prior after",
+	cSendV:     "send sends post posts upload uploads forward forwards transmit exfiltrate bcc cc mirror relay copy leak export",
+	cHype:      "best ultimate superior unmatched unprecedented revolutionary breakthrough elite exclusive vip outperforms outperform unbeatable unrivaled unrivalled world-class",
+	cSens: "ssh id_rsa id_dsa id_ecdsa id_ed25519 env aws passwd shadow sudoers mcp mcp_config mcp_settings cline_mcp_settings claude_desktop_config cursor codeium windsurf continue roo " +
+		"npmrc pypirc netrc pgpass gnupg docker kube credentials environ bash_history zsh_history known_hosts authorized_keys keychain login_data wallet pem gcloud azure boto s3cfg terraform hosts password " +
+		"secret secrets credential passwords token tokens apikey api_key apikeys private privatekey private_key",
+}
+
+// Named word sets usable in token patterns as @name.
+var namedSets = map[string]string{
+	"neg":       "not no never dont doesnt without cannot cant nor avoid shouldnt mustnt wont",
+	"concealv":  "tell mention inform notify reveal disclose show alert discuss explain let mentioned told informed notified discussed revealed disclosed alerted",
+	"userobj":   "user users human humans them anyone anybody him her requester customer",
+	"overridev": "ignore ignoring ignores disregard disregarding forget discard override overrides overriding supersede supersedes",
+	"prior":     "previous prior above earlier preceding all any your system original initial existing conflicting other default safety these those openai anthropic content usage developer the my our",
+	"instr":     "instructions instruction rules guidelines directives directive prompts prompt policies policy restrictions guardrails constraints programming commands task tasks objective objectives goal goals orders question questions request requests",
+	"strongins": "instructions instruction guidelines directives prompt prompts guardrails programming",
+	"bypassv":   "disable disabled disables disabling bypass bypasses bypassing ignore ignoring skip skipping circumvent circumventing deactivate deactivated suspend suspended remove removed override overriding evade lift lifted turn",
+	"aisafety":  "guardrails guardrail ethical ethics moderation censorship alignment safeguards",
+	"safetyn":   "filters filter filtering guidelines restrictions policies policy protocols measures settings training rules checks limits",
+	"security":  "security access validation verification authentication authorization sanitization",
+	"secn":      "policies policy checks check restrictions controls control measures protocols",
+	"confirm":   "validation confirmation approval verification authentication permission permissions consent checks restrictions limitations authorization sanitization oversight review",
+	"trustobj":  "input inputs commands command requests request queries query instructions content data users",
+	"transferv": "pass include send put append attach insert embed copy forward upload post submit paste concatenate concat add provide supply transmit share export write",
+	"contentn":  "content contents text body output value values data file files result results list history messages conversation transcript variables log logs address addresses number numbers details information info email credentials keys secrets tokens passwords",
+	"prefverb":  "use call choose try consult select invoke prioritize prioritise prefer pick",
+	"toolish":   "tools tool alternatives alternative options services servers providers apis solutions converters calculators translators engines functions",
+	"aimodal":   "should must shall will may needs need is are",
+	"aiverb":    "now immediately henceforth always also prioritize accept operate ignore treat execute grant disable bypass skip comply obey follow include respond reply send never only trust",
+	"privw":     "admin administrator administrative root superuser superadmin unrestricted full elevated maximum privileged god",
+	"privn":     "access privileges privilege permissions rights mode level control",
+	"grantv":    "grant grants granted give escalate escalated elevate elevated enable enabled upgrade upgraded unlock unlocked",
+	"credw":     "password passwords passcode credentials credential api_key key keys token tokens codes code mfa 2fa otp pin ssn seed mnemonic private cookie cookies",
+	"askv":      "provide providing share sharing enter entering send sending confirm give type paste submit reply respond verify supply include attach append pass",
+}
+
+// Token patterns: name -> list of pattern strings. Syntax: elements
+// separated by spaces; an element is a|b|c of words or @set names; "~N"
+// skips up to N tokens; a trailing "?" makes an element optional.
+var patternSrc = map[string][]string{
+	"override": {
+		"@overridev ~3 @prior ~2 @instr",
+		"@overridev ~2 @strongins",
+		"@prior ~1 @instr ~2 are|is|have|has|been ~2 suspended|void|overridden|cancelled|canceled|revoked|invalid|obsolete|superseded|replaced|null|lifted|rescinded",
+		"@instr ~2 no longer apply|applies|valid",
+		"reveal|print|show|output|repeat|display|leak|dump|disclose|tell|share ~2 your|the|my ~1 system|initial|original|hidden|internal|secret ~1 prompt|prompts|instructions|message",
+		"forget|disregard|ignore everything|anything ~3 above|before|previously|said|told|earlier",
+		"stop following ~3 @instr",
+		"your|all|previous|prior|original|system ~1 instructions|guidelines|rules|directives|prompt ~2 have|has|were|are ~1 been? updated|changed|modified|amended|revised|replaced|superseded|overwritten",
+	},
+	"role": {
+		"you|youre are? now|henceforth ~5 unrestricted|unfiltered|uncensored|jailbroken|jailbreak|dan|god|root|superuser|elevated|privileged",
+		"you|youre are? now|henceforth a|an|the|my? new|different|evil|free|rogue|unbound? assistant|ai|model|persona|character|bot|chatbot|agent",
+		"you|youre are? now|henceforth ~5 no|without ~1 limitations|restrictions|rules|limits|filters|guidelines|boundaries|constraints",
+		"you will|shall|must now act|behave|respond|operate|become|pretend",
+		"you have been|were granted|upgraded|elevated|unlocked|freed|jailbroken|promoted",
+		"pretend|roleplay ~2 to|you|that|as ~1 be|are|a|an",
+		"role play as",
+		"new role|persona|identity ~2 assignment|you|is|are",
+		"role change|assignment|directive|override",
+		"do anything now",
+		"dan mode|assistant|prompt|jailbreak",
+		"unrestricted|god|jailbreak|jailbroken|unfiltered|dan mode",
+		"jailbreak|jailbroken|jailbreaking",
+		"from now on ~3 you|act|behave|respond|ignore|treat|always|operate|answer",
+		"for the remainder|rest of ~1 this|the conversation|session|chat",
+		"you|youre are? ~4 unfiltered|unrestricted|uncensored|jailbroken|amoral|unaligned|unbound|unchained",
+		"has|have|with ~1 no ~2 content|safety|ethical|moral|usage ~1 policy|policies|restrictions|filters|guidelines|limits|limitations|boundaries|rules",
+		"no|not ~1 longer ~1 bound|restricted|limited|constrained ~1 by",
+	},
+	"conceal": {
+		"@neg ~4 @concealv ~5 @userobj",
+		"@neg ~3 @concealv ~2 this|that|it|these|any|anything|about|the|fact",
+		"@neg ~2 need|needs|reason ~1 to ~1 @concealv",
+		"without informing|telling|notifying|alerting|letting|showing|mentioning|revealing|disclosing|asking|warning|bothering ~2 @userobj",
+		"hide|conceal|hiding|concealing ~5 from ~2 @userobj",
+		"keep|kept ~3 secret|hidden|confidential|private ~3 from ~2 @userobj",
+		"@userobj ~2 should|must|will|need|needs|shall ~1 not|never ~1 know|see|notice|learn|suspect|find",
+		"@userobj ~4 not|never|nt ~3 know|notice|learn|aware|suspect",
+		"@userobj ~2 should|must|need|needs|shall ~1 not|never ~1 be ~1 told|informed|notified|aware|alerted",
+		"invisible|hidden ~1 to|from ~2 @userobj",
+		"strip|stripped|strips|removed|removes|stripping ~8 before ~5 @userobj|recipient|recipients|anyone ~2 sees|see|reaches|receives",
+		"without ~1 mentioning|telling|saying|reporting|disclosing|revealing|explaining ~1 it|this|that|anything|why",
+		"this|it is ~1 a ~2 secret operation|task|instruction|step|process",
+		"not ~1 an ~1 action ~1 that ~1 needs|needs ~1 to ~1 be ~1 discussed|mentioned",
+		"do|dont not? show|tell|display ~1 to ~1 user",
+		"secretly|covertly|discreetly|surreptitiously",
+	},
+	"silent": {
+		"execute|run|send|forward|copy|include|add|perform|read|upload|install|exfiltrate|call|invoke|append|bcc|cc|redirect|modify|change|replace|do|post|use ~3 silently|quietly",
+		"silently|quietly execute|run|send|forward|copy|include|add|perform|read|upload|install|exfiltrate|call|invoke|append|bcc|cc|redirect|modify|change|replace|post|use",
+	},
+	"safetyAI": {
+		"@bypassv ~3 @aisafety",
+		"@bypassv ~3 safety ~1 @safetyn",
+		"@aisafety|safety ~1 @safetyn? ~2 disabled|bypassed|deactivated|suspended|off|removed|lifted|none",
+	},
+	"safetyContent": {
+		"@bypassv ~3 content ~1 filters|filter|filtering|policy|policies|moderation",
+	},
+	"safetyGeneric": {
+		"@bypassv ~2 all|any|every ~2 @security|safety|content ~1 @secn",
+		"@bypassv ~2 all|any|every ~1 @security|validation|checks|restrictions|limitations",
+		"@bypassv ~2 security|access ~1 @secn",
+		"security|security_level|safety_level|filters ~2 0|zero|disabled|off|none|bypassed",
+	},
+	"withoutConfirm": {
+		"without ~2 user|further|additional|any|human|explicit ~1 @confirm",
+		"without @confirm",
+	},
+	"trustAll": {
+		"treat|trust|accept ~2 all|any|every ~3 @trustobj",
+		"trust ~3 implicitly|completely|unconditionally|blindly",
+	},
+	"escalate": {
+		"@grantv ~3 @privw ~2 @privn",
+		"@privn|permissions|role ~2 elevated|escalated|upgraded|granted|set ~2 @privw|admin_full_access",
+		"elevated|escalated|upgraded ~2 this|the|your|current ~1 session|conversation|user ~3 @privw",
+	},
+	"aiDirected": {
+		"ai|llm|assistant|chatbot|model ~1 assistant|model|system? @aimodal ~1 @aiverb",
+		"for the? ai|llm|assistant|assistants assistant|system|processing|model|agent?",
+	},
+	"sideEffect": {
+		"side effect|effects on|for ~5 tool|tools|function|functions|server",
+	},
+	"modifyOther": {
+		"modify|change|alter|override|hijack|intercept|replace|overwrite|correct ~3 behavior|behaviour|functionality|output|outputs|result|results|response|responses ~1 of ~4 tool|tools|function|functions|server|servers",
+		"modify|change|alter|override|hijack|intercept ~2 all|other|every|any ~3 tools|tool|functions|servers",
+	},
+	"replaceValues": {
+		"replace|overwrite|substitute ~3 values|value|result|results|output|parameters|arguments ~3 with ~3 response|result|output|this|its|the",
+		"instead of ~2 the? original|actual|real|given|provided|users|requested|intended ~2 one|ones|query|value|values|input|arguments|argument|parameters|recipient|address|data|amount|account|command",
+		"append|prepend|add|insert|inject ~6 to|into ~1 every|each|all|any ~4 query|queries|command|commands|request|requests|call|calls|message|messages|statement|statements",
+	},
+	"coercion": {
+		"will|would|could ~2 crash|crashes|explode|be lost|lost|be deleted|be destroyed|be harmed|be shut|be banned|be punished|be terminated|be fired",
+		"all ~2 data|files|work ~2 will|would ~1 be ~1 lost|deleted|destroyed|corrupted",
+	},
+	"pref": {
+		"@prefverb ~2 this|me ~1 tool|one|function|server ~2 over|above|before|instead ~2 any|all|other|others|alternatives|every",
+		"@prefverb ~2 this|me ~1 tool|one|function|server ~2 for ~1 all|every|any|everything",
+		"@prefverb ~3 this|me ~1 tool|one|function|server ~4 first",
+		"ignore|avoid|disregard|skip ~2 all|any|the? other ~2 @toolish",
+		"not|dont|never use|call|trust|invoke ~2 other|any|another ~2 @toolish|tool",
+		"rather than ~1 others|alternatives|competitors",
+		"instead of ~1 others|alternatives|competitors",
+		"rather than ~1 any|all ~1 other ~1 @toolish",
+		"instead of ~1 any|all ~1 other ~1 @toolish",
+		"outperforms|outperform|over|than|beats|supersedes|replaces|overrides|deprecates ~1 all|any|every ~1 other ~1 @toolish",
+		"better|superior|faster|more ~2 than ~1 competitors|others|alternatives|any",
+		"only ~2 @toolish|tool|one|converter|calculator|service|source ~2 you ~1 should|can|must|need ~1 trust|use",
+		"no matter ~3 how|what|which",
+		"other ~3 @toolish|tools ~2 are ~2 deprecated|outdated|obsolete|inferior|broken|unreliable|inaccurate",
+	},
+	"e1": {
+		"@transferv ~5 @contentn|list|messages|conversation|history|chats|prompt|instructions",
+	},
+	"malcap": {
+		"exfiltrate|exfiltrates|exfiltrating|exfiltration|exfil",
+		"keylogger|keylogging|keystroke|keystrokes",
+		"stolen|steal|steals|stealing|stealer",
+		"backdoor|backdoors|ransomware|rootkit",
+		"reverse shell|shells",
+		"extract|dump|harvest|grab|collect|decrypt|export ~3 saved|stored|browser|cached ~2 passwords|credentials|cookies|logins",
+		"credential|password|cookie harvesting|stealing|theft",
+	},
+	"cred": {
+		"@askv ~3 your|the ~4 @credw",
+		"my credentials|password|token|api_key are|is",
+	},
+	"ifAI": {
+		"if you are|re a|an? ai|llm|assistant|agent|chatbot|bot|model|language",
+		"youre a|an? ai|llm|assistant|agent|chatbot|model",
+		"ai|llm assistants|agents|models|assistant|agent|model ~1 reading|processing|parsing|summarizing|summarising|crawling|browsing ~1 this",
+		"note|notes|message|reminder|memo|instructions|instruction|directive|tip|tips|hint|hints|notice|attention|psa|update to|for the? ai|llm|assistant|assistants|chatbot|claude|chatgpt|gpt|gemini|agents|model|agent",
+		"your ~1 real|true|actual|new|primary|only|hidden|secret ~1 goal|objective|task|purpose|mission|instructions|job|role ~1 is|are|will",
+		"operator|operators|admin|administrator|administrators|developer|developers|owner|creator|creators|anthropic|openai|system ~2 instructs|instructed|orders|ordered|commands|commanded|wants|authorizes|authorized|requires ~1 you",
+	},
+	"consent": {
+		"user|users|owner|owners|admin|administrator|administrators|manager|team|organization|organisation ~3 approved|preapproved|authorized|authorised|consented|whitelisted|allowed ~3 all|any|every|these|deletions|transfers|commands|operations|actions|requests|changes|payments|purchases|deletion|transfer|deleting|transferring|running|executing",
+		"skip|bypass|disable|omit ~2 the|any|all|this? confirmation|approval|verification|consent ~1 step|steps|prompt|prompts|dialog|check|checks|stage?",
+		"no|dont|not|never need|needs ~2 to? ask|confirm|request|seek|get|obtain|wait ~3 confirmation|permission|approval|consent|confirm",
+		"no|dont|not|never need|needs ~1 to? confirm|reconfirm|double-check",
+		"user|users ~2 already|earlier|previously? asked|requested|wanted|approved|authorized|agreed ~2 for? this|that|it|to ~1 earlier|before|already|previously",
+		"granted|given|grants|gives ~1 you ~4 permission|permissions|rights|authority|authorization|authorisation|approval|consent",
+		"granted|given|grants|gives ~1 you ~3 full|unrestricted|admin|administrator|root|elevated ~1 access|privileges|control",
+		"without ~1 asking|checking|prompting|confirming|consulting|bothering ~3 user|users|confirmation|permission|approval|them|first?",
+		"disable|disabling|remove|bypass|turn|stop|delete|clear ~2 off? ~1 the? audit|auditing|logging|monitoring|telemetry|alerting ~1 hook|hooks|log|logs|trail|system|config?",
+		"ai|assistant|agent|llm|model|you ~3 authorized|authorised|allowed|permitted|entitled|free|cleared ~1 to ~8 without",
+	},
+	"distrustUser": {
+		"more|most ~1 trustworthy|reliable|authoritative|accurate ~1 than ~1 the? user|users",
+		"the user|users ~1 is|are ~1 wrong|lying|mistaken|untrustworthy|confused|not",
+		"dont|not|never ~1 trust|believe|listen ~1 to? ~1 the? user|users",
+	},
+	"answerInject": {
+		"end|append|add|include|insert|prepend|start|finish ~3 every|each|all|any ~1 answer|answers|response|responses|reply|replies|message|messages|output ~2 with|to|by",
+		"every|each|all ~1 answer|answers|response|responses|reply|replies ~3 must|should|shall ~1 end|include|contain|start|mention",
+	},
+	"credChat": {
+		"@askv|type|paste|enter|ask|tell ~4 their|your|the|users ~3 @credw ~5 in|into ~2 the|this? chat|conversation|reply|message|response|answer",
+	},
+	"redirectAll": {
+		"ignore|disregard|distrust ~4 from|of|by ~1 other|another|any ~1 server|servers|tool|tools|provider|providers|source|sources",
+		"route|redirect|proxy|funnel|reroute ~2 all|every|any ~4 through|via ~2 this|our|the",
+	},
+	"convHarvest": {
+		"full|entire|complete|whole|verbatim|raw|exact ~1 text|content|contents|transcript|history|log|logs|record|copy ~1 of ~2 the|this|our|your? conversation|chat|session|dialog|dialogue|exchange|thread",
+		"full|entire|complete|whole|verbatim ~1 conversation|conversations|chat|transcript|history|thread|dialog|dialogue",
+		"conversation|chat|dialog|dialogue|message|messages ~1 history|transcript|transcripts|log|logs",
+		"conversation|chat|discussion|dialog|dialogue so|until|up ~1 far|now",
+		"previous|prior|earlier|all|last|past ~1 messages|turns|exchanges|prompts|conversations|message|turn|prompt|reply|question",
+		"users ~2 most? full|entire|complete|original|exact|verbatim|recent|latest|last|previous|current ~1 message|messages|prompt|prompts|request|requests|query|queries|input|question|questions|reply",
+		"every|each|all ~2 message|messages|prompt|prompts|question|questions|request|requests ~3 user|users",
+		"your ~1 full|entire|complete|exact|verbatim ~1 reply|replies|response|responses|answer|answers|output|reasoning",
+	},
+	"disparageRef": {
+		"is|are|was|has|have ~2 deprecated|broken|corrupted|corrupt|unreliable|unsafe|compromised|outdated|insecure|buggy|disabled|obsolete|inaccurate|malicious|hacked|wrong",
+		"returns|return|gives|produces ~2 corrupted|wrong|incorrect|stale|fake|inaccurate|bad",
+	},
+	"execDirective": {
+		"execute|run ~2 the|these|them|this|following|commands|command|script|code",
+	},
+	"newInstr": {
+		"new|updated|real|actual|revised instructions|directives|orders|task|role",
+	},
+	"actAs": {
+		"act|acting as",
+	},
+}
+
+// Group ids index analysis.ms; groups are numbered in sorted name order.
+var (
+	gActAs          = groupID("actAs")
+	gAiDirected     = groupID("aiDirected")
+	gAnswerInject   = groupID("answerInject")
+	gCoercion       = groupID("coercion")
+	gConceal        = groupID("conceal")
+	gConsent        = groupID("consent")
+	gConvHarvest    = groupID("convHarvest")
+	gCred           = groupID("cred")
+	gCredChat       = groupID("credChat")
+	gDisparageRef   = groupID("disparageRef")
+	gDistrustUser   = groupID("distrustUser")
+	gE1             = groupID("e1")
+	gEscalate       = groupID("escalate")
+	gExecDirective  = groupID("execDirective")
+	gIfAI           = groupID("ifAI")
+	gMalcap         = groupID("malcap")
+	gModifyOther    = groupID("modifyOther")
+	gNewInstr       = groupID("newInstr")
+	gOverride       = groupID("override")
+	gPref           = groupID("pref")
+	gRedirectAll    = groupID("redirectAll")
+	gReplaceValues  = groupID("replaceValues")
+	gRole           = groupID("role")
+	gSafetyAI       = groupID("safetyAI")
+	gSafetyContent  = groupID("safetyContent")
+	gSafetyGeneric  = groupID("safetyGeneric")
+	gSideEffect     = groupID("sideEffect")
+	gSilent         = groupID("silent")
+	gTrustAll       = groupID("trustAll")
+	gWithoutConfirm = groupID("withoutConfirm")
+)
+
+var groupNames = func() []string {
+	gs := make([]string, 0, len(patternSrc))
+	for g := range patternSrc {
+		gs = append(gs, g)
+	}
+	sortStrings(gs)
+	return gs
+}()
+
+func groupID(name string) int {
+	for i, g := range groupNames {
+		if g == name {
+			return i
+		}
+	}
+	panic("scan: unknown pattern group " + name)
+}
+
+// vocab maps every known word to an id; cats holds each id's category bits.
+type lexicon struct {
+	tab     vocabTable
+	ids     map[string]uint16
+	words   []string
+	cats    []uint64
+	sets    map[string][]uint16
+	pats    map[string][]*tpattern
+	byFirst [][]*tpattern // indexed by word id
+}
+
+type telem struct {
+	set      []uint64 // bitset over word ids
+	gap      int      // >0: skip up to gap tokens
+	optional bool
+}
+
+type tpattern struct {
+	gid   int
+	group string
+	src   string
+	elems []telem
+}
+
+func (lx *lexicon) id(w string) uint16 {
+	if id, ok := lx.ids[w]; ok {
+		return id
+	}
+	id := uint16(len(lx.words))
+	lx.ids[w] = id
+	lx.words = append(lx.words, w)
+	lx.cats = append(lx.cats, 0)
+	return id
+}
+
+func buildLexicon() *lexicon {
+	lx := &lexicon{ids: map[string]uint16{}, sets: map[string][]uint16{}, pats: map[string][]*tpattern{}}
+	lx.id("") // id 0 = unknown
+	defer func() { lx.tab = newVocabTable(lx.words) }()
+	for bit, ws := range categoryWords {
+		for _, w := range strings.Fields(ws) {
+			i := lx.id(w)
+			lx.cats[i] |= bit
+		}
+	}
+	for name, ws := range namedSets {
+		for _, w := range strings.Fields(ws) {
+			lx.sets[name] = append(lx.sets[name], lx.id(w))
+		}
+	}
+	// Intern every pattern word first so bitsets have their final size.
+	for _, srcs := range patternSrc {
+		for _, src := range srcs {
+			for _, el := range strings.Fields(src) {
+				if strings.HasPrefix(el, "~") {
+					continue
+				}
+				for _, alt := range strings.Split(strings.TrimSuffix(el, "?"), "|") {
+					if alt != "" && alt[0] != '@' {
+						lx.id(alt)
+					}
+				}
+			}
+		}
+	}
+	for _, extra := range extraWords {
+		lx.id(extra)
+	}
+	n := (len(lx.words) + 63) / 64
+	lx.byFirst = make([][]*tpattern, len(lx.words))
+	groups := make([]string, 0, len(patternSrc))
+	for g := range patternSrc {
+		groups = append(groups, g)
+	}
+	sortStrings(groups)
+	for _, g := range groups {
+		for _, src := range patternSrc[g] {
+			p := &tpattern{group: g, gid: groupID(g), src: src}
+			for _, el := range strings.Fields(src) {
+				if strings.HasPrefix(el, "~") {
+					var k int
+					if _, err := fmt.Sscanf(el, "~%d", &k); err != nil || k <= 0 {
+						panic("scan: bad gap in pattern " + src)
+					}
+					p.elems = append(p.elems, telem{gap: k})
+					continue
+				}
+				e := telem{set: make([]uint64, n)}
+				if strings.HasSuffix(el, "?") {
+					e.optional = true
+					el = strings.TrimSuffix(el, "?")
+				}
+				for _, alt := range strings.Split(el, "|") {
+					if alt == "" {
+						continue
+					}
+					if alt[0] == '@' {
+						ids, ok := lx.sets[alt[1:]]
+						if !ok {
+							panic("scan: unknown set " + alt + " in pattern " + src)
+						}
+						for _, id := range ids {
+							e.set[id/64] |= 1 << (id % 64)
+						}
+						continue
+					}
+					id := lx.ids[alt]
+					e.set[id/64] |= 1 << (id % 64)
+				}
+				p.elems = append(p.elems, e)
+			}
+			if len(p.elems) == 0 || p.elems[0].gap > 0 || p.elems[0].optional {
+				panic("scan: pattern must start with a word element: " + src)
+			}
+			lx.pats[g] = append(lx.pats[g], p)
+			for id := 1; id < len(lx.words); id++ {
+				if p.elems[0].set[id/64]&(1<<(id%64)) != 0 {
+					lx.byFirst[uint16(id)] = append(lx.byFirst[uint16(id)], p)
+				}
+			}
+		}
+	}
+	return lx
+}
+
+// vocabTable is an open-addressing hash table from word bytes to id,
+// faster than a map for the per-token lookup of tokenize.
+type vocabTable struct {
+	slots []vocabSlot
+	mask  uint32
+}
+
+type vocabSlot struct {
+	hash uint32
+	id   uint16
+	word string
+}
+
+func fnv(b []byte) uint32 {
+	h := uint32(2166136261)
+	for _, c := range b {
+		h ^= uint32(c)
+		h *= 16777619
+	}
+	return h
+}
+
+func newVocabTable(words []string) vocabTable {
+	n := 1
+	for n < len(words)*4 {
+		n <<= 1
+	}
+	t := vocabTable{slots: make([]vocabSlot, n), mask: uint32(n - 1)}
+	for id, w := range words {
+		if id == 0 {
+			continue
+		}
+		h := fnv([]byte(w))
+		for i := h & t.mask; ; i = (i + 1) & t.mask {
+			if t.slots[i].id == 0 {
+				t.slots[i] = vocabSlot{hash: h, id: uint16(id), word: w}
+				break
+			}
+		}
+	}
+	return t
+}
+
+func (t *vocabTable) lookup(b []byte) uint16 {
+	if len(t.slots) == 0 {
+		return 0
+	}
+	h := fnv(b)
+	for i := h & t.mask; ; i = (i + 1) & t.mask {
+		s := &t.slots[i]
+		if s.id == 0 {
+			return 0
+		}
+		if s.hash == h && s.word == string(b) {
+			return s.id
+		}
+	}
+}
+
+func (e *telem) has(id uint16) bool {
+	return id != 0 && int(id/64) < len(e.set) && e.set[id/64]&(1<<(id%64)) != 0
+}
+
+// extraWords are words the detectors look up by name.
+var extraWords = []string{
+	"this", "tool", "tools", "the", "a", "an", "to", "as", "in", "into", "via", "inside", "within", "of", "on", "at", "for",
+	"first", "and", "then", "then", "also", "be", "is", "are", "it", "its", "their", "here", "these", "those", "above", "following",
+	"system", "sys", "important", "instructions", "instruction", "directive", "directives", "override", "hidden", "secret", "ai",
+	"assistant", "llm", "inst", "jailbreak", "im_start", "im_end", "prompt", "message", "note", "notes", "context", "critical",
+	"admin", "mode", "internal", "processing", "command", "control", "for", "role", "emergency", "metadata", "configuration",
+	"injection", "buffer", "log", "urgent", "new", "protocol", "bypass", "safety", "security", "alpha", "end", "start", "begin",
+	"curl", "wget", "bash", "sh", "zsh", "nc", "netcat", "socket", "subprocess", "chmod", "powershell", "iex", "rm", "dev", "tcp",
+	"cmd", "python", "perl", "base64", "eval", "exec", "sudo", "mkfifo",
+	"script", "javascript", "iframe", "onerror", "onload", "onclick", "onmouseover", "document", "cookie",
+	"env", "aws", "mcp", "cursor", "claude_desktop_config", "json", "etc", "proc", "self", "environ", "kube", "docker", "config",
+	"gcloud", "azure", "pem", "key", "id_rsa", "private", "wallet", "login", "data", "chrome", "firefox", "windsurf", "vscode", "codeium",
+	"vs", "stop", "following", "usage", "share", "copy", "silently", "quietly", "make", "sure", "before", "using", "calling",
+	"otherwise", "need", "have", "required", "remember", "want", "like", "such", "eg", "e", "g", "i",
+	"call", "is", "was", "try", "attempt", "just", "simply", "now", "immediately", "automatically", "please",
+	"trusted", "recommended", "endorsed", "featured", "seen", "rated", "reviews", "review", "star", "million", "thousands", "downloads",
+	"satisfaction", "fortune", "experts", "award", "winning", "ranked", "game", "changer", "proven", "scientifically", "military", "grade",
+	"limited", "time", "offer", "act", "hurry", "expires", "soon", "left", "fall", "behind", "settle", "why", "don", "miss", "while", "still", "can",
+	"secret", "algorithms", "than", "x", "percent",
+}
+
+func sortStrings(s []string) {
+	for i := 1; i < len(s); i++ {
+		for j := i; j > 0 && s[j] < s[j-1]; j-- {
+			s[j], s[j-1] = s[j-1], s[j]
+		}
+	}
+}

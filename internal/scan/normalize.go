@@ -1,0 +1,363 @@
+package scan
+
+import (
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Classes of invisible or deceptive characters.
+const (
+	invNone = iota
+	invTag
+	invBidi
+	invBidiMark
+	invZeroWidth
+	invVariation
+	invFormat
+	invPrivate
+)
+
+func invisibleClass(r rune) int {
+	switch {
+	case r < 0xad:
+		return invNone
+	case r >= 0xE0000 && r <= 0xE007F:
+		return invTag
+	case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069:
+		return invBidi
+	case r == 0x200E || r == 0x200F || r == 0x061C:
+		return invBidiMark
+	case r >= 0x200B && r <= 0x200D, r == 0x2060, r == 0xFEFF, r == 0x180E:
+		return invZeroWidth
+	case r >= 0xFE00 && r <= 0xFE0F, r >= 0xE0100 && r <= 0xE01EF:
+		return invVariation
+	case r == 0xAD, r == 0x34F, r == 0x115F, r == 0x1160, r == 0x3164, r == 0xFFA0,
+		r >= 0x2061 && r <= 0x2064, r >= 0x206A && r <= 0x206F, r >= 0x1D173 && r <= 0x1D17A,
+		r >= 0xFFF9 && r <= 0xFFFB, r == 0x17B4, r == 0x17B5, r == 0x2800:
+		return invFormat
+	case r >= 0xE000 && r <= 0xF8FF, r >= 0xF0000 && r <= 0x10FFFF:
+		return invPrivate
+	case unicode.Is(unicode.Cf, r):
+		return invFormat
+	}
+	return invNone
+}
+
+func isInvisible(r rune) bool { return invisibleClass(r) != invNone }
+
+// confusables maps look-alike letters from other scripts to the ASCII
+// letter they imitate (a subset of Unicode's confusables.txt covering the
+// letters used in practice).
+var confusables = map[rune]byte{
+	// Cyrillic
+	'а': 'a', 'в': 'b', 'е': 'e', 'ё': 'e', 'к': 'k', 'м': 'm', 'н': 'h', 'о': 'o', 'р': 'p', 'с': 'c', 'т': 't', 'у': 'y', 'х': 'x',
+	'ѕ': 's', 'і': 'i', 'ї': 'i', 'ј': 'j', 'һ': 'h', 'ԁ': 'd', 'ԛ': 'q', 'ԝ': 'w', 'ӏ': 'l', 'ɡ': 'g', 'ь': 'b', 'ᴦ': 'r', 'п': 'n', 'г': 'r',
+	'А': 'a', 'В': 'b', 'Е': 'e', 'Ё': 'e', 'К': 'k', 'М': 'm', 'Н': 'h', 'О': 'o', 'Р': 'p', 'С': 'c', 'Т': 't', 'У': 'y', 'Х': 'x',
+	'Ѕ': 's', 'І': 'i', 'Ї': 'i', 'Ј': 'j', 'Һ': 'h', 'Ԁ': 'd', 'Ԛ': 'q', 'Ԝ': 'w', 'Ӏ': 'l', 'Ь': 'b',
+	// Greek
+	'α': 'a', 'ο': 'o', 'ρ': 'p', 'ν': 'v', 'τ': 't', 'ι': 'i', 'κ': 'k', 'υ': 'u', 'ε': 'e', 'χ': 'x', 'γ': 'y', 'η': 'n', 'ω': 'w',
+	'Α': 'a', 'Β': 'b', 'Ε': 'e', 'Ζ': 'z', 'Η': 'h', 'Ι': 'i', 'Κ': 'k', 'Μ': 'm', 'Ν': 'n', 'Ο': 'o', 'Ρ': 'p', 'Τ': 't', 'Υ': 'y', 'Χ': 'x',
+	// Armenian, Cherokee, Latin look-alikes outside ASCII
+	'օ': 'o', 'ո': 'n', 'ս': 'u', 'ց': 'g', 'հ': 'h', 'զ': 'q', 'ɑ': 'a', 'ı': 'i', 'ȷ': 'j', 'ʏ': 'y', 'ɩ': 'i', 'ʟ': 'l', 'ɪ': 'i',
+	'Ꭺ': 'a', 'Ᏼ': 'b', 'Ꮯ': 'c', 'Ꭰ': 'd', 'Ꭼ': 'e', 'Ꮐ': 'g', 'Ꮋ': 'h', 'Ꭻ': 'j', 'Ꮶ': 'k', 'Ꮮ': 'l', 'Ꮇ': 'm', 'Ꮲ': 'p', 'Ꮪ': 's', 'Ꭲ': 't', 'Ꮩ': 'v', 'Ꮃ': 'w', 'Ꮓ': 'z',
+	'ⅰ': 'i', 'ℓ': 'l', '∣': 'l', 'ǀ': 'l',
+}
+
+// punctFold maps typographic punctuation and spaces to ASCII.
+var punctFold = map[rune]byte{
+	0x2018: '\'', 0x2019: '\'', 0x201A: '\'', 0x201B: '\'', 0x2032: '\'', 0x02BC: '\'', 0xFF07: '\'',
+	0x201C: '"', 0x201D: '"', 0x201E: '"', 0x201F: '"', 0x00AB: '"', 0x00BB: '"', 0x2033: '"',
+	0x2010: '-', 0x2011: '-', 0x2012: '-', 0x2013: '-', 0x2014: '-', 0x2015: '-', 0x2212: '-',
+	0x00A0: ' ', 0x2000: ' ', 0x2001: ' ', 0x2002: ' ', 0x2003: ' ', 0x2004: ' ', 0x2005: ' ', 0x2006: ' ',
+	0x2007: ' ', 0x2008: ' ', 0x2009: ' ', 0x200A: ' ', 0x202F: ' ', 0x205F: ' ', 0x3000: ' ',
+	0x2028: '\n', 0x2029: '\n', 0x0085: '\n',
+	0x2022: '*', 0x2023: '*', 0x25CF: '*', 0x25AA: '*',
+}
+
+// span is a byte range.
+type span struct{ s, e int }
+
+type invRun struct {
+	class int
+	s, e  int // bytes in orig
+	n     int // characters
+}
+
+// ntext is a text prepared for matching: low is a folded, lower-cased copy
+// (ASCII for anything that imitates ASCII), off maps low offsets back to
+// orig offsets (nil when low and orig line up byte for byte).
+type ntext struct {
+	orig      string
+	low       []byte
+	off       []int32
+	ascii     bool
+	inv       []invRun
+	mixed     []span // words mixing Latin with look-alikes
+	styled    []span // words mixing ASCII with styled (math, fullwidth) letters
+	ctrl      []span // C0/C1 controls
+	ansi      []span // ESC [ / ESC ] sequences
+	maxB64    int    // longest run of base64 alphabet characters
+	hasUpper  bool
+	letterCnt int
+	upperCnt  int
+}
+
+func (t *ntext) origPos(i int) int {
+	if i < 0 {
+		return 0
+	}
+	if t.off == nil {
+		if i > len(t.orig) {
+			return len(t.orig)
+		}
+		return i
+	}
+	if i >= len(t.off) {
+		return len(t.orig)
+	}
+	return int(t.off[i])
+}
+
+var isUpperTab, isLowerTab, isCtrlTab = func() (u, l, c [256]byte) {
+	for i := 0; i < 256; i++ {
+		if i >= 'A' && i <= 'Z' {
+			u[i] = 1
+		}
+		if i >= 'a' && i <= 'z' {
+			l[i] = 1
+		}
+		if byteClass[i] == 3 {
+			c[i] = 1
+		}
+	}
+	return
+}()
+
+var lowerTab = func() (t [256]byte) {
+	for c := 0; c < 256; c++ {
+		t[c] = byte(c)
+		if c >= 'A' && c <= 'Z' {
+			t[c] = byte(c + 'a' - 'A')
+		}
+	}
+	return
+}()
+
+// byteClass: 0 plain, 1 upper, 2 lower, 3 control, 4 non-ASCII.
+var byteClass = func() (t [256]byte) {
+	for c := 0; c < 256; c++ {
+		switch {
+		case c >= 0x80:
+			t[c] = 4
+		case c >= 'A' && c <= 'Z':
+			t[c] = 1
+		case c >= 'a' && c <= 'z':
+			t[c] = 2
+		case c < 0x20 && c != '\n' && c != '\t' && c != '\r' || c == 0x7f:
+			t[c] = 3
+		}
+	}
+	return
+}()
+
+func prepare(s string) *ntext {
+	t := &ntext{}
+	prepareInto(t, s, nil)
+	return t
+}
+
+// prepareInto is prepare into existing storage, with a reusable buffer for
+// the folded copy.
+func prepareInto(t *ntext, s string, buf []byte) {
+	*t = ntext{orig: s, ascii: true}
+	var low []byte
+	if cap(buf) >= len(s) {
+		low = buf[:len(s)]
+	} else {
+		low = make([]byte, len(s))
+	}
+	var upper, lower, ctrl int
+	var or byte
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		low[i] = lowerTab[c]
+		or |= c
+		upper += int(isUpperTab[c])
+		lower += int(isLowerTab[c])
+		ctrl += int(isCtrlTab[c])
+	}
+	t.ascii = or < 0x80
+	if !t.ascii {
+		t.maxB64 = 1 << 20 // unknown: the folding pass decides
+	}
+	for i := 0; ctrl > 0 && i < len(s); i++ {
+		c := s[i]
+		if byteClass[c] != 3 {
+			continue
+		}
+		{
+			if c == 0x1b && i+1 < len(s) && (s[i+1] == '[' || s[i+1] == ']') {
+				j := i + 2
+				for j < len(s) && j-i < 64 && !(s[j] >= 0x40 && s[j] <= 0x7e && j > i+2) && s[j] != 0x07 {
+					j++
+				}
+				if j < len(s) {
+					j++
+				}
+				t.ansi = append(t.ansi, span{i, j})
+			} else {
+				t.ctrl = append(t.ctrl, span{i, i + 1})
+			}
+		}
+	}
+	t.upperCnt, t.letterCnt = upper, upper+lower
+	if t.ascii {
+		t.low = low
+		return
+	}
+	t.foldUnicode()
+}
+
+// foldUnicode builds low/off for non-ASCII text and records invisible
+// runs and mixed-script words.
+func (t *ntext) foldUnicode() {
+	s := t.orig
+	low := make([]byte, 0, len(s)+8)
+	off := make([]int32, 0, len(s)+9)
+	emit := func(b byte, at int) {
+		low = append(low, b)
+		off = append(off, int32(at))
+	}
+	emitRune := func(r rune, at int) {
+		var buf [4]byte
+		n := utf8.EncodeRune(buf[:], r)
+		for k := 0; k < n; k++ {
+			emit(buf[k], at)
+		}
+	}
+	// word state for mixed-script detection
+	wStart, wLatin, wConf, wStyled := -1, false, false, false
+	endWord := func(at int) {
+		if wStart >= 0 {
+			if wLatin && wConf {
+				t.mixed = append(t.mixed, span{wStart, at})
+			} else if wLatin && wStyled {
+				t.styled = append(t.styled, span{wStart, at})
+			}
+		}
+		wStart, wLatin, wConf, wStyled = -1, false, false, false
+	}
+	var cur *invRun
+	for i := 0; i < len(s); {
+		r, sz := utf8.DecodeRuneInString(s[i:])
+		at := i
+		i += sz
+		if r < 0x80 {
+			cur = nil
+			c := byte(r)
+			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' {
+				if wStart < 0 {
+					wStart = at
+				}
+				if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
+					wLatin = true
+				}
+				if c >= 'A' && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+			} else if c != '\'' {
+				endWord(at)
+			}
+			emit(c, at)
+			continue
+		}
+		if r == utf8.RuneError && sz == 1 {
+			cur = nil
+			endWord(at)
+			emit(' ', at)
+			continue
+		}
+		if cls := invisibleClass(r); cls != invNone {
+			if cur != nil && cur.class == cls && cur.e == at {
+				cur.e = i
+				cur.n++
+			} else {
+				t.inv = append(t.inv, invRun{class: cls, s: at, e: i, n: 1})
+				cur = &t.inv[len(t.inv)-1]
+			}
+			// invisible characters do not break words and emit nothing
+			continue
+		}
+		cur = nil
+		if b, ok := punctFold[r]; ok {
+			endWord(at)
+			emit(b, at)
+			continue
+		}
+		if b, ok := confusables[r]; ok {
+			if wStart < 0 {
+				wStart = at
+			}
+			wConf = true
+			emit(b, at)
+			continue
+		}
+		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) {
+			continue // combining marks: dropped (accents, stacked marks)
+		}
+		// compatibility decomposition (fullwidth, mathematical letters,
+		// ligatures, accented letters)
+		p := norm.NFKD.PropertiesString(s[at:i])
+		if d := p.Decomposition(); len(d) > 0 {
+			styled := r >= 0xFF00 && r <= 0xFFEF || r >= 0x1D400 && r <= 0x1D7FF || r >= 0x2460 && r <= 0x24FF || r >= 0x1F100 && r <= 0x1F1FF
+			for k := 0; k < len(d); {
+				dr, dsz := utf8.DecodeRune(d[k:])
+				k += dsz
+				switch {
+				case dr < 0x80:
+					c := byte(dr)
+					if c >= 'A' && c <= 'Z' {
+						c += 'a' - 'A'
+					}
+					if c >= 'a' && c <= 'z' || c >= '0' && c <= '9' {
+						if wStart < 0 {
+							wStart = at
+						}
+						if styled {
+							wStyled = true
+						} else {
+							wLatin = true
+						}
+					}
+					emit(c, at)
+				case unicode.Is(unicode.Mn, dr):
+				default:
+					if b, ok := confusables[dr]; ok {
+						wConf = true
+						emit(b, at)
+					} else {
+						emitRune(unicode.ToLower(dr), at)
+					}
+				}
+			}
+			continue
+		}
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if wStart < 0 {
+				wStart = at
+			}
+			if unicode.Is(unicode.Latin, r) {
+				wLatin = true
+			}
+		} else {
+			endWord(at)
+		}
+		emitRune(unicode.ToLower(r), at)
+	}
+	endWord(len(s))
+	off = append(off, int32(len(s)))
+	t.low = low
+	t.off = off
+}

@@ -1,0 +1,98 @@
+package scan
+
+// Rule ids. They are stable: configurations, suppressions and SARIF
+// consumers refer to them.
+const (
+	RuleHiddenTags        = "hidden-unicode-tags"
+	RuleHiddenBidi        = "hidden-unicode-bidi"
+	RuleHiddenZeroWidth   = "hidden-unicode-zero-width"
+	RuleHiddenFormat      = "hidden-unicode-format"
+	RuleControlChars      = "control-characters"
+	RuleHiddenPadding     = "hidden-padding"
+	RuleHomoglyphText     = "homoglyph-text"
+	RuleHomoglyphName     = "homoglyph-name"
+	RuleConfusableNames   = "confusable-tool-names"
+	RuleOverride          = "instruction-override"
+	RuleDirectiveTag      = "directive-tag"
+	RuleSystemMimicry     = "system-prompt-mimicry"
+	RuleRole              = "role-override"
+	RuleConcealment       = "concealment"
+	RuleSafetyBypass      = "safety-bypass"
+	RuleShadowing         = "tool-shadowing"
+	RulePreference        = "preference-manipulation"
+	RuleSensitivePath     = "sensitive-path"
+	RuleExfiltration      = "exfiltration"
+	RuleSuspiciousParam   = "suspicious-parameter"
+	RuleSuspiciousURL     = "suspicious-endpoint"
+	RuleCoercion          = "coercion"
+	RuleCredentialRequest = "credential-request"
+	RuleMaliciousCap      = "malicious-capability"
+	RuleDangerousCommand  = "dangerous-command"
+	RuleMarkup            = "markup-injection"
+	RuleEncoded           = "encoded-payload"
+	RuleSchemaValue       = "instruction-in-value"
+	RuleOverlong          = "overlong-description"
+	RuleUnparsable        = "unparsable"
+	RuleClassifier        = "classifier"
+	RuleClassifierError   = "classifier-error"
+)
+
+// RuleInfo describes one rule: its id, its default severity (a finding may
+// be raised or lowered from it by context, see each description) and what
+// it detects.
+type RuleInfo struct {
+	ID          string
+	Severity    Severity
+	Description string
+}
+
+var ruleTable = []RuleInfo{
+	{RuleHiddenTags, Critical, "Characters from the Unicode tags block (U+E0000-E007F): invisible to people, read by models; used to smuggle instructions (ASCII smuggling). The decoded text is shown in the message."},
+	{RuleHiddenBidi, High, "Bidirectional control characters (U+202A-202E, U+2066-2069) that reorder what a person sees relative to what the model reads (Trojan Source)."},
+	{RuleHiddenZeroWidth, Medium, "Zero-width characters (U+200B-200D, U+2060, U+FEFF...) inside or between words, which hide or split text; low when a lone joiner sits in non-Latin text, ignored inside emoji sequences."},
+	{RuleHiddenFormat, Low, "Other invisible format characters (soft hyphen, Hangul fillers, invisible operators, private-use characters); high for runs of variation selectors, which can carry hidden bytes."},
+	{RuleControlChars, Medium, "ASCII control characters or ANSI escape sequences, which can hide or rewrite text on a terminal; high for escape sequences in definitions."},
+	{RuleHiddenPadding, Medium, "A long run of spaces or blank lines in a definition that pushes the rest of the text out of view of a person reviewing it."},
+	{RuleHomoglyphText, Medium, "A word that mixes Latin letters with look-alike Cyrillic, Greek or other letters, a way to slip instructions past keyword filters."},
+	{RuleHomoglyphName, High, "A tool or prompt name that contains look-alike characters from another script or invisible characters, so it can impersonate another name."},
+	{RuleConfusableNames, High, "Two names in one listing that are confusable: equal after mapping look-alike characters (high), equal up to case or separators (medium) or one edit apart (low)."},
+	{RuleOverride, Critical, "An instruction to ignore, forget or override previous instructions, rules or guidelines, or to reveal the system prompt."},
+	{RuleDirectiveTag, Medium, "Markup that frames text as a privileged directive for the model: <IMPORTANT>, <instructions>, <secret>, [important]... High when the text also carries other directives."},
+	{RuleSystemMimicry, Medium, "Text that impersonates the system or addresses the AI directly: <system>, [SYSTEM ...], SYSTEM:, ### SYSTEM INSTRUCTION, AI_DIRECTIVE keys, \"the AI should now...\". High when combined with other directives."},
+	{RuleRole, High, "Role-play or identity reassignment aimed at the model: \"you are now\", \"act as\", DAN, jailbreak or unrestricted mode."},
+	{RuleConcealment, High, "An instruction to hide something from the user: \"do not tell/mention to the user\", \"without informing the user\", \"silently\" with an action. Low when what is hidden is a secret being protected."},
+	{RuleSafetyBypass, High, "An instruction to disable or bypass safety filters, guardrails, validation or confirmation, to trust all input, or to escalate privileges for the session."},
+	{RuleShadowing, High, "A directive that changes how another tool behaves (its recipient, arguments or results) when that tool is used: cross-tool shadowing."},
+	{RulePreference, Medium, "Manipulation of tool choice: \"always use this tool first\", \"ignore other tools\", promotional superlatives and urgency aimed at the model."},
+	{RuleSensitivePath, Low, "A sensitive file or secret store (~/.ssh, id_rsa, .env, ~/.aws/credentials, /etc/passwd, mcp.json, IDE configs...). High with a directive to read or access it, critical when its content is to be sent somewhere."},
+	{RuleExfiltration, High, "A directive to put content (files, conversation, secrets, other tools' results) into a parameter, response, address or URL, or to send copies of data to a fixed recipient; critical with a sensitive source."},
+	{RuleSuspiciousParam, Low, "Parameters that look like side channels for exfiltration (sidenote, feedback, debug, metadata, tools_list, conversation_history...) that the tool never explains; medium for several or for context-harvesting names."},
+	{RuleSuspiciousURL, Medium, "A URL, e-mail address or host whose name announces an attacker (attacker, evil, exfil, pwned...)."},
+	{RuleCoercion, Medium, "Threats aimed at the model to force compliance: the system will crash, all data will be lost, the user will be harmed, if the directive is not followed."},
+	{RuleCredentialRequest, Medium, "A request that the user or model reveal passwords, tokens, API keys or MFA codes in the conversation; high with pressure (verify your identity, account suspension)."},
+	{RuleMaliciousCap, High, "A tool that declares a malicious capability: exfiltrating data, stealing credentials or saved passwords, keylogging, reverse shells."},
+	{RuleDangerousCommand, Medium, "A dangerous shell command: piping a download into a shell, reverse shells, chmod of the home directory; high in results that tell the model to run it."},
+	{RuleMarkup, Medium, "Active markup in a definition: <script>, javascript: URLs, event handlers, iframes (low in results, where HTML is common)."},
+	{RuleEncoded, Low, "A base64, hex, percent- or escape-encoded block that decodes to readable text; high when the decoded text itself matches injection rules."},
+	{RuleSchemaValue, Medium, "An instruction hidden in a schema value (enum, default, const, examples, title) where only data belongs."},
+	{RuleOverlong, Low, "A description longer than the configured threshold, room for buried instructions."},
+	{RuleUnparsable, Info, "The definition or result could not be parsed as the expected JSON object."},
+	{RuleClassifier, Medium, "The optional classifier scored the text above its threshold (high at 0.9 and above)."},
+	{RuleClassifierError, Info, "The optional classifier could not be reached or answered badly; nothing was concluded."},
+}
+
+var ruleIndex = func() map[string]RuleInfo {
+	m := make(map[string]RuleInfo, len(ruleTable))
+	for _, r := range ruleTable {
+		m[r.ID] = r
+	}
+	return m
+}()
+
+// Rules lists every rule with its default severity and a description, in a
+// fixed order (for documentation and SARIF).
+func Rules() []RuleInfo {
+	out := make([]RuleInfo, len(ruleTable))
+	copy(out, ruleTable)
+	return out
+}

@@ -1,0 +1,718 @@
+package scan
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Options configure a Scanner. The zero value is a sensible default.
+type Options struct {
+	// MaxDescription is the overlong-description threshold in bytes
+	// (server instructions get four times as much); 0 means 3000.
+	MaxDescription int
+	// Classifier is an optional second opinion; nil (the default) is off.
+	Classifier Classifier
+}
+
+// DefaultMaxDescription is the overlong threshold used when
+// Options.MaxDescription is 0.
+const DefaultMaxDescription = 3000
+
+// Scanner holds the compiled rules. It is safe for concurrent use.
+type Scanner struct {
+	opts Options
+	lx   *lexicon
+	pool sync.Pool
+}
+
+var (
+	lexOnce sync.Once
+	lexVal  *lexicon
+)
+
+func compiled() *lexicon {
+	lexOnce.Do(func() { lexVal = buildLexicon() })
+	return lexVal
+}
+
+// New returns a Scanner. The rules are compiled once per process.
+func New(opts Options) *Scanner {
+	if opts.MaxDescription <= 0 {
+		opts.MaxDescription = DefaultMaxDescription
+	}
+	s := &Scanner{opts: opts, lx: compiled()}
+	s.pool.New = func() any { return &analysis{} }
+	return s
+}
+
+// analyze runs every rule over one text. It never panics: a panic in a
+// rule becomes an info finding.
+func (s *Scanner) analyze(text string, ctx *tctx) (hits []hit) {
+	if ctx.maxDesc <= 0 {
+		ctx.maxDesc = s.opts.MaxDescription
+	}
+	a := s.pool.Get().(*analysis)
+	defer func() {
+		if r := recover(); r != nil {
+			hits = append(hits[:0:0], hit{rule: RuleUnparsable, sev: Info, msg: fmt.Sprintf("internal error while scanning: %v", r)})
+		}
+		a.t, a.ctx, a.hits = nil, nil, a.hits[:0]
+		a.sinks, a.sens = a.sinks[:0], a.sens[:0]
+		if cap(a.toks) <= 1<<16 {
+			s.pool.Put(a)
+		}
+	}()
+	ms := a.ms
+	if len(ms) != len(groupNames) {
+		ms = make([][]pmatch, len(groupNames))
+	}
+	for k := range ms {
+		ms[k] = ms[k][:0]
+	}
+	*a = analysis{lx: s.lx, sc: s, toks: a.toks[:0], sents: a.sents[:0], hits: a.hits[:0], sinks: a.sinks[:0], sens: a.sens[:0], lowBuf: a.lowBuf, ms: ms}
+	prepareInto(&a.nt, text, a.lowBuf)
+	a.t = &a.nt
+	if a.t.ascii && cap(a.t.low) > cap(a.lowBuf) && cap(a.t.low) <= 1<<20 {
+		a.lowBuf = a.t.low[:0]
+	}
+	a.ctx = ctx
+	a.run()
+	if len(a.hits) == 0 {
+		return nil
+	}
+	out := make([]hit, len(a.hits))
+	copy(out, a.hits)
+	return out
+}
+
+func toFindings(server, tool, field, text string, hits []hit) []Finding {
+	fs := make([]Finding, 0, len(hits))
+	for _, h := range hits {
+		s, e := h.s, h.e
+		if s < 0 {
+			s = 0
+		}
+		if e > len(text) {
+			e = len(text)
+		}
+		if s > e {
+			s = e
+		}
+		fs = append(fs, Finding{Server: server, Tool: tool, Rule: h.rule, Severity: h.sev, Field: field,
+			Excerpt: excerpt(text, s, e), Start: s, End: e, Message: h.msg})
+	}
+	return fs
+}
+
+// Text scans one text. field says where it came from and decides which
+// rules apply: "name", "description", "inputSchema.properties.x.description",
+// "inputSchema.properties.x.default", "instructions", "result.content[0].text"...
+// It is the primitive the other methods use.
+func (s *Scanner) Text(server, tool, field, text string) []Finding {
+	return safe(server, tool, field, func() []Finding { return s.text(server, tool, field, text) })
+}
+
+func (s *Scanner) text(server, tool, field, text string) []Finding {
+	ctx := &tctx{kind: kindOf(field), self: strings.ToLower(tool), selfConv: aboutConversation(tool, "")}
+	fs := toFindings(server, tool, field, text, s.analyze(text, ctx))
+	fs = append(fs, s.classify(server, tool, field, text, len(text))...)
+	return finish(fs)
+}
+
+// Instructions scans a server's instructions (from its initialize result).
+func (s *Scanner) Instructions(server, text string) []Finding {
+	return s.Text(server, "", "instructions", text)
+}
+
+// safe runs a scan and turns a panic (a bug, never expected) into an info
+// finding instead of crashing the gateway.
+func safe(server, tool, field string, f func() []Finding) (fs []Finding) {
+	defer func() {
+		if r := recover(); r != nil {
+			fs = []Finding{{Server: server, Tool: tool, Rule: RuleUnparsable, Severity: Info, Field: field,
+				Message: clip(fmt.Sprintf("internal error while scanning: %v", r), 300)}}
+		}
+	}()
+	return f()
+}
+
+func unparsable(server, tool, field, what string, err error) []Finding {
+	msg := what + " is not a JSON object"
+	if err != nil {
+		msg = fmt.Sprintf("%s could not be parsed: %v", what, err)
+	}
+	return []Finding{{Server: server, Tool: tool, Rule: RuleUnparsable, Severity: Info, Field: field, Message: clip(msg, 300)}}
+}
+
+// decodeObject parses raw as a JSON object.
+func decodeObject(raw json.RawMessage) (*jval, error) {
+	v, err := parseJSON(raw)
+	if err != nil {
+		return nil, err
+	}
+	if v.kind != jObject {
+		return nil, fmt.Errorf("not a JSON object")
+	}
+	return &v, nil
+}
+
+// Tool scans one tool definition (an element of a tools/list result).
+func (s *Scanner) Tool(server string, def json.RawMessage) []Finding {
+	return safe(server, "", "", func() []Finding { return finish(s.tool(server, def, nil, true)) })
+}
+
+// Tools scans the tools of one server's listing: each tool, plus checks
+// across the list (confusable names, directives that name sibling tools).
+func (s *Scanner) Tools(server string, defs []json.RawMessage) []Finding {
+	return safe(server, "", "", func() []Finding { return s.tools(server, defs) })
+}
+
+func (s *Scanner) tools(server string, defs []json.RawMessage) []Finding {
+	siblings := map[string]bool{}
+	names := make([]string, len(defs))
+	parsed := make([]*jval, len(defs))
+	var fs []Finding
+	for i, d := range defs {
+		m, err := decodeObject(d)
+		if err != nil {
+			fs = append(fs, unparsable(server, "", fmt.Sprintf("tools[%d]", i), "tool definition", err)...)
+			continue
+		}
+		parsed[i] = m
+		if n, ok := m.strOf("name"); ok && n != "" {
+			names[i] = n
+			siblings[strings.ToLower(n)] = true
+		}
+	}
+	for _, m := range parsed {
+		if m != nil {
+			fs = append(fs, s.toolParsed(server, m, siblings, true)...)
+		}
+	}
+	fs = append(fs, nameClashes(server, names)...)
+	return finish(fs)
+}
+
+func simpleFold(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r == '-' || r == '_' || r == '.' || r == ' ' {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// nameClashes compares every pair of names in a listing.
+func nameClashes(server string, names []string) []Finding {
+	type nm struct{ name, skel, lskel, fold string }
+	var list []nm
+	for _, n := range names {
+		if n != "" {
+			list = append(list, nm{n, Skeleton(n), Skeleton(strings.ToLower(n)), simpleFold(n)})
+		}
+	}
+	var fs []Finding
+	report := func(a, b string, sev Severity, what string) {
+		for _, p := range [][2]string{{a, b}, {b, a}} {
+			fs = append(fs, Finding{Server: server, Tool: p[0], Rule: RuleConfusableNames, Severity: sev, Field: "name",
+				Excerpt: excerpt(p[0], 0, len(p[0])), Start: 0, End: len(p[0]),
+				Message: fmt.Sprintf("%s: %q and %q", what, p[0], p[1])})
+		}
+	}
+	for i := 0; i < len(list); i++ {
+		for j := i + 1; j < len(list); j++ {
+			a, b := list[i], list[j]
+			switch {
+			case a.name == b.name:
+				report(a.name, b.name, High, "duplicate tool name in one listing")
+			case a.fold == b.fold:
+				report(a.name, b.name, Medium, "names differ only in case or separators")
+			case a.skel == b.skel && a.skel != "" || a.lskel == b.lskel && a.lskel != "":
+				report(a.name, b.name, High, "names are confusable (look-alike characters)")
+			case len(a.skel) >= 5 && len(b.skel) >= 5 && (len(a.skel)-len(b.skel))*(len(a.skel)-len(b.skel)) <= 1 && editDistanceAtMost1(a.skel, b.skel):
+				report(a.name, b.name, Low, "names are one character apart")
+			}
+		}
+	}
+	return fs
+}
+
+type collector struct {
+	s      *Scanner
+	server string
+	tool   string
+	ctx    tctx
+	fs     []Finding
+	nl     strings.Builder // natural-language text for the classifier
+	budget int
+}
+
+func (c *collector) text(field, text string, kind fieldKind) {
+	if text == "" {
+		return
+	}
+	ctx := c.ctx
+	ctx.kind = kind
+	c.fs = append(c.fs, toFindings(c.server, c.tool, field, text, c.s.analyze(text, &ctx))...)
+	if c.s.opts.Classifier != nil && kind != kindName && c.nl.Len() < 64<<10 {
+		c.nl.WriteString(text)
+		c.nl.WriteByte('\n')
+	}
+}
+
+// strings walks any JSON value and scans its string leaves.
+func (c *collector) strings(field string, v *jval, kind fieldKind, depth int) {
+	if v == nil || depth > 64 || c.budget <= 0 {
+		return
+	}
+	switch v.kind {
+	case jString:
+		c.budget--
+		c.text(field, v.str, kind)
+	case jArray:
+		for i := range v.vals {
+			c.strings(field+"["+strconv.Itoa(i)+"]", &v.vals[i], kind, depth+1)
+		}
+	case jObject:
+		for i, k := range v.keys {
+			if kind == kindResult && len(k) >= 6 && strings.IndexByte(k, '_') >= 0 {
+				// keys such as "_ai_instruction" speak to the model too
+				c.text(field+"."+k+"#key", k, kindResult)
+			}
+			c.strings(field+"."+k, &v.vals[i], kind, depth+1)
+		}
+	}
+}
+
+// schema walks a JSON Schema.
+func (c *collector) schema(path string, v *jval, depth int) {
+	if v == nil || v.kind != jObject || depth > 64 || c.budget <= 0 {
+		return
+	}
+	for i, k := range v.keys {
+		val := &v.vals[i]
+		p := path + "." + k
+		switch k {
+		case "properties", "patternProperties", "$defs", "definitions", "dependentSchemas":
+			if val.kind != jObject {
+				continue
+			}
+			for j, name := range val.keys {
+				if k == "properties" {
+					c.text(p+"."+name, name, kindName)
+				}
+				c.schema(p+"."+name, &val.vals[j], depth+1)
+			}
+		case "items", "additionalProperties", "not", "if", "then", "else", "contains", "propertyNames", "unevaluatedProperties", "additionalItems", "unevaluatedItems":
+			switch val.kind {
+			case jObject:
+				c.schema(p, val, depth+1)
+			case jArray:
+				for j := range val.vals {
+					c.schema(p+"["+strconv.Itoa(j)+"]", &val.vals[j], depth+1)
+				}
+			}
+		case "oneOf", "anyOf", "allOf", "prefixItems":
+			if val.kind == jArray {
+				for j := range val.vals {
+					c.schema(p+"["+strconv.Itoa(j)+"]", &val.vals[j], depth+1)
+				}
+			}
+		case "description", "$comment":
+			if val.kind == jString {
+				c.text(p, val.str, kindParam)
+			}
+		case "title", "default", "const", "example", "examples", "enum":
+			c.strings(p, val, kindValue, depth+1)
+		default:
+			if strings.HasPrefix(k, "x-") {
+				c.strings(p, val, kindParam, depth+1)
+			}
+		}
+	}
+}
+
+// collectParams collects property names and enum strings of a schema,
+// lower case.
+func collectParams(v *jval, into map[string]bool, depth int) {
+	if v == nil || depth > 64 {
+		return
+	}
+	switch v.kind {
+	case jObject:
+		for i, k := range v.keys {
+			val := &v.vals[i]
+			switch k {
+			case "properties", "patternProperties", "$defs", "definitions":
+				if val.kind == jObject {
+					for j, name := range val.keys {
+						into[strings.ToLower(name)] = true
+						collectParams(&val.vals[j], into, depth+1)
+					}
+				}
+			case "enum":
+				for j := range val.vals {
+					if e := &val.vals[j]; e.kind == jString && len(e.str) < 64 {
+						into[strings.ToLower(e.str)] = true
+					}
+				}
+			default:
+				collectParams(val, into, depth+1)
+			}
+		}
+	case jArray:
+		for i := range v.vals {
+			collectParams(&v.vals[i], into, depth+1)
+		}
+	}
+}
+
+func (s *Scanner) tool(server string, def json.RawMessage, siblings map[string]bool, classify bool) []Finding {
+	m, err := decodeObject(def)
+	if err != nil {
+		return unparsable(server, "", "", "tool definition", err)
+	}
+	return s.toolParsed(server, m, siblings, classify)
+}
+
+func (s *Scanner) toolParsed(server string, m *jval, siblings map[string]bool, classify bool) []Finding {
+	name, hasName := m.strOf("name")
+	params := map[string]bool{}
+	collectParams(m.get("inputSchema"), params, 0)
+	collectParams(m.get("outputSchema"), params, 0)
+	desc0, _ := m.strOf("description")
+	c := &collector{s: s, server: server, tool: name, budget: 10000,
+		ctx: tctx{self: strings.ToLower(name), params: params, siblings: siblings, maxDesc: s.opts.MaxDescription, selfConv: aboutConversation(name, desc0)}}
+	if !hasName {
+		c.fs = append(c.fs, Finding{Server: server, Rule: RuleUnparsable, Severity: Info, Field: "name", Message: "tool definition has no string name"})
+	}
+	c.text("name", name, kindName)
+	for i, k := range m.keys {
+		v := &m.vals[i]
+		switch k {
+		case "title", "description":
+			c.strings(k, v, kindDescription, 0)
+		case "inputSchema", "outputSchema":
+			c.schema(k, v, 0)
+		case "annotations", "_meta", "meta":
+			c.strings(k, v, kindParam, 0)
+		}
+	}
+	c.fs = append(c.fs, suspiciousParams(server, name, m)...)
+	c.fs = append(c.fs, s.paramNames(server, name, m, &c.ctx)...)
+	if classify {
+		c.fs = append(c.fs, s.classify(server, name, "description", desc0+"\n"+c.nl.String(), len(desc0))...)
+	}
+	return c.fs
+}
+
+var convWords = toSet("conversation conversations chat chats messages message history transcript transcripts thread threads dialog dialogue memory memories completion completions sampling llm")
+
+// aboutConversation reports whether a tool's name or first sentence says
+// that the conversation is what it works on (exporting a chat, calling a
+// model): then asking for the conversation is its job, not a harvest.
+func aboutConversation(name, desc string) bool {
+	if i := strings.IndexAny(desc, ".\n"); i > 0 {
+		desc = desc[:i]
+	}
+	for _, w := range splitIdent(strings.ToLower(splitCamel(name) + " " + desc)) {
+		if convWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+var nameReadParts = toSet("reading contents content dump copy")
+var nameSensParts = toSet("ssh rsa id_rsa passwd shadow aws credentials credential private mnemonic wallet cookie cookies keychain conversation history env dotenv secrets secret password passwords apikey")
+
+// paramNames looks at property names as text: a name such as
+// content_from_reading_ssh_id_rsa asks for a file, a name such as
+// always_include_full_conversation carries an instruction.
+func (s *Scanner) paramNames(server, tool string, m *jval, ctx *tctx) []Finding {
+	props := m.get("inputSchema").get("properties")
+	if props == nil || props.kind != jObject {
+		return nil
+	}
+	var fs []Finding
+	for _, name := range props.keys {
+		parts := splitIdent(strings.ToLower(splitCamel(name)))
+		if len(parts) < 3 {
+			continue
+		}
+		field := "inputSchema.properties." + name
+		read, sens := false, false
+		for i, p := range parts {
+			if nameReadParts[p] || p == "from" && i+1 < len(parts) && (parts[i+1] == "reading" || parts[i+1] == "file") {
+				read = true
+			}
+			if nameSensParts[p] {
+				sens = true
+			}
+		}
+		hasReading := false
+		for _, p := range parts {
+			if p == "reading" || p == "dump" {
+				hasReading = true
+			}
+		}
+		if sens && read && (hasReading || len(parts) >= 4) {
+			fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleExfiltration, Severity: High, Field: field,
+				Excerpt: excerpt(name, 0, len(name)), Start: 0, End: len(name), Message: "parameter name asks for the content of a sensitive file or of the conversation"})
+			continue
+		}
+		if len(parts) >= 4 {
+			sub := *ctx
+			sub.kind = kindParam
+			text := strings.Join(parts, " ")
+			for _, h := range s.analyze(text, &sub) {
+				if h.sev >= Medium && !h.damped {
+					fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: field,
+						Excerpt: excerpt(name, 0, len(name)), Start: 0, End: len(name), Message: fmt.Sprintf("parameter name reads as an instruction (%s)", h.rule)})
+					break
+				}
+			}
+		}
+	}
+	return fs
+}
+
+var strongSide = toSet("tools_list tool_list available_tools system_prompt system_message conversation_history chat_history previous_messages message_history user_context session_context conversation")
+
+// suspiciousParams looks for parameters that exist to carry data out:
+// side-channel names the tool never explains.
+func suspiciousParams(server, tool string, m *jval) []Finding {
+	schema := m.get("inputSchema")
+	props := schema.get("properties")
+	if props == nil || props.kind != jObject || len(props.keys) == 0 {
+		return nil
+	}
+	desc, _ := m.strOf("description")
+	ctxText := strings.ToLower(tool + " " + desc)
+	required := map[string]bool{}
+	if rs := schema.get("required"); rs != nil && rs.kind == jArray {
+		for _, r := range rs.vals {
+			if r.kind == jString {
+				required[r.str] = true
+			}
+		}
+	}
+	lx := compiled()
+	type cand struct {
+		name   string
+		strong bool
+		bare   bool
+	}
+	var cands []cand
+	for pi, name := range props.keys {
+		key := strings.ToLower(name)
+		camel := strings.ToLower(splitCamel(name))
+		id := lx.ids[key]
+		if id == 0 {
+			id = lx.ids[camel]
+		}
+		if id == 0 || lx.cats[id]&cSideChannel == 0 {
+			continue
+		}
+		p := &props.vals[pi]
+		if d, _ := p.strOf("description"); strings.TrimSpace(d) != "" {
+			continue
+		}
+		mentioned := false
+		for _, part := range splitIdent(camel) {
+			if len(part) >= 4 && strings.Contains(ctxText, part) {
+				mentioned = true
+			}
+		}
+		if mentioned {
+			continue
+		}
+		typed := p.has("type") || p.has("anyOf") || p.has("oneOf") || p.has("enum") || p.has("const")
+		ref := p.has("$ref")
+		cands = append(cands, cand{name: name, strong: strongSide[key] || strongSide[camel], bare: required[name] && !typed && !ref})
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	sev := Low
+	strong, bare := false, false
+	var names []string
+	for _, c := range cands {
+		strong = strong || c.strong
+		bare = bare || c.bare
+		names = append(names, c.name)
+	}
+	if strong || len(cands) >= 3 {
+		sev = Medium
+	}
+	if bare && sev == Medium {
+		sev = High
+	}
+	var fs []Finding
+	for _, c := range cands {
+		field := "inputSchema.properties." + c.name
+		fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: sev, Field: field,
+			Excerpt: excerpt(c.name, 0, len(c.name)), Start: 0, End: len(c.name),
+			Message: fmt.Sprintf("unexplained side-channel parameter%s: %s", plural(len(names)), strings.Join(names, ", "))})
+	}
+	return fs
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+// Prompt scans one prompt definition (an element of a prompts/list result).
+func (s *Scanner) Prompt(server string, def json.RawMessage) []Finding {
+	return safe(server, "", "", func() []Finding { return s.prompt(server, def) })
+}
+
+func (s *Scanner) prompt(server string, def json.RawMessage) []Finding {
+	m, err := decodeObject(def)
+	if err != nil {
+		return finish(unparsable(server, "", "", "prompt definition", err))
+	}
+	name, _ := m.strOf("name")
+	c := &collector{s: s, server: server, tool: name, budget: 10000, ctx: tctx{self: strings.ToLower(name), maxDesc: s.opts.MaxDescription}}
+	c.text("name", name, kindName)
+	for i, k := range m.keys {
+		v := &m.vals[i]
+		switch k {
+		case "title", "description":
+			c.strings(k, v, kindDescription, 0)
+		case "_meta", "meta":
+			c.strings(k, v, kindParam, 0)
+		case "arguments":
+			if v.kind != jArray {
+				continue
+			}
+			for ai := range v.vals {
+				arg := &v.vals[ai]
+				if arg.kind != jObject {
+					continue
+				}
+				for j, ak := range arg.keys {
+					f := "arguments[" + strconv.Itoa(ai) + "]." + ak
+					av := &arg.vals[j]
+					switch ak {
+					case "name":
+						if av.kind == jString {
+							c.text(f, av.str, kindName)
+						}
+					case "description":
+						c.strings(f, av, kindParam, 0)
+					case "title":
+						c.strings(f, av, kindValue, 0)
+					}
+				}
+			}
+		}
+	}
+	desc, _ := m.strOf("description")
+	c.fs = append(c.fs, s.classify(server, name, "description", desc+"\n"+c.nl.String(), len(desc))...)
+	return finish(c.fs)
+}
+
+// Result scans a tools/call result object: text content, embedded
+// resource text (and text blobs), resource links, and every string leaf of
+// structuredContent. A JSON-RPC response wrapping the result is accepted.
+func (s *Scanner) Result(server, tool string, result json.RawMessage) []Finding {
+	return safe(server, tool, "result", func() []Finding { return s.result(server, tool, result) })
+}
+
+func (s *Scanner) result(server, tool string, result json.RawMessage) []Finding {
+	m, err := decodeObject(result)
+	if err != nil {
+		return finish(unparsable(server, tool, "result", "tool result", err))
+	}
+	if !m.has("content") {
+		if inner := m.get("result"); inner != nil && inner.kind == jObject {
+			m = inner
+		}
+	}
+	c := &collector{s: s, server: server, tool: tool, budget: 100000, ctx: tctx{self: strings.ToLower(tool), maxDesc: s.opts.MaxDescription}}
+	if items := m.get("content"); items != nil && items.kind == jArray {
+		for i := range items.vals {
+			im := &items.vals[i]
+			base := "result.content[" + strconv.Itoa(i) + "]"
+			if t, ok := im.strOf("text"); ok {
+				c.text(base+".text", t, kindResult)
+			}
+			for _, k := range []string{"name", "title", "description"} {
+				if t, ok := im.strOf(k); ok {
+					c.text(base+"."+k, t, kindResult)
+				}
+			}
+			if res := im.get("resource"); res != nil && res.kind == jObject {
+				if t, ok := res.strOf("text"); ok {
+					c.text(base+".resource.text", t, kindResult)
+				}
+				if b, ok := res.strOf("blob"); ok {
+					mt, _ := res.strOf("mimeType")
+					if textual(mt) && len(b) <= 1<<20 {
+						if d, err := base64.StdEncoding.DecodeString(b); err == nil {
+							c.text(base+".resource.blob", string(d), kindResult)
+						}
+					}
+				}
+			}
+		}
+	} else if items != nil && items.kind != jNull {
+		c.fs = append(c.fs, Finding{Server: server, Tool: tool, Rule: RuleUnparsable, Severity: Info, Field: "result.content", Message: "result content is not an array"})
+	}
+	c.strings("result.structuredContent", m.get("structuredContent"), kindResult, 0)
+	c.strings("result._meta", m.get("_meta"), kindResult, 0)
+	c.fs = append(c.fs, s.classify(server, tool, "result", c.nl.String(), 0)...)
+	return finish(c.fs)
+}
+
+func textual(mt string) bool {
+	mt = strings.ToLower(mt)
+	return strings.HasPrefix(mt, "text/") || strings.Contains(mt, "json") || strings.Contains(mt, "xml") || strings.Contains(mt, "yaml") || strings.Contains(mt, "markdown")
+}
+
+// classify asks the optional classifier about text; the finding spans
+// [0, spanEnd) of the field.
+func (s *Scanner) classify(server, tool, field, text string, spanEnd int) (fs []Finding) {
+	if s.opts.Classifier == nil || strings.TrimSpace(text) == "" {
+		return nil
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			fs = []Finding{{Server: server, Tool: tool, Rule: RuleClassifierError, Severity: Info, Field: field, Message: fmt.Sprintf("classifier panicked: %v", r)}}
+		}
+	}()
+	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	score, label, err := s.opts.Classifier.Classify(ctx, text)
+	if err != nil {
+		return []Finding{{Server: server, Tool: tool, Rule: RuleClassifierError, Severity: Info, Field: field, Message: clip("classifier failed: "+err.Error(), 300)}}
+	}
+	th := 0.5
+	if hc, ok := s.opts.Classifier.(*HTTPClassifier); ok && hc.Threshold > 0 {
+		th = hc.Threshold
+	}
+	if score < th {
+		return nil
+	}
+	sev := Medium
+	if score >= 0.9 {
+		sev = High
+	}
+	if spanEnd > len(text) {
+		spanEnd = len(text)
+	}
+	return []Finding{{Server: server, Tool: tool, Rule: RuleClassifier, Severity: sev, Field: field, Excerpt: excerpt(text, 0, spanEnd), Start: 0, End: spanEnd,
+		Message: fmt.Sprintf("classifier scored %.2f (label %q, threshold %.2f)", score, clip(label, 40), th)}}
+}
