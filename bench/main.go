@@ -61,6 +61,7 @@ type options struct {
 	auth         bool
 	policy       bool
 	messageBytes int
+	scanResults  string
 	keep         bool
 	logLevel     string
 	audit        string
@@ -125,6 +126,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.Float64Var(&o.redoForeign, "redo-foreign", 15, "repeat a measurement during which other processes used more than this % of all CPUs (0: never)")
 	fs.IntVar(&o.redoMax, "redo-max", 12, "at most this many repeated measurements per run (bounds the run time)")
 	fs.DurationVar(&o.hold, "hold", 0, "keep the processes running this long after measuring, for inspection (pprof, /proc)")
+	fs.StringVar(&o.scanResults, "scan-results", "", "set the gateway's scan.results (annotate, redact, block, off; default: the gateway's default, annotate)")
 	fs.IntVar(&o.messageBytes, "message-bytes", 0, "echo a message of this many bytes (e.g. 65536: results the gateway scans at that size)")
 	fs.BoolVar(&o.policy, "policy", false, "run the gateway with policy.default deny and 100 tool rules (argument allowlist and a CEL condition on echo, checked with the input schema)")
 	fs.BoolVar(&o.auth, "auth", false, "run the gateway with auth.mode embedded and a scope on every tool; sessions carry a client_credentials token (no session churn)")
@@ -350,6 +352,10 @@ func startEnv(o *options, dir string) (*env, error) {
 		authYAML, toolsYAML = e.auth.yaml(gwAddr)
 	}
 	policyDefault := "allow"
+	scanYAML := ""
+	if o.scanResults != "" {
+		scanYAML = "scan:\n  results: " + o.scanResults + "\n"
+	}
 	if o.policy {
 		if o.auth {
 			return e, fmt.Errorf("-policy and -auth are measured separately")
@@ -364,9 +370,9 @@ listen: %s
     url: %s
 %spolicy:
   default: %s
-%sstore:
+%s%sstore:
   path: %s
-`, gwAddr, authYAML, e.upURL, toolsYAML, policyDefault, auditYAML, filepath.Join(dir, "mcpwarden.db"))
+`, gwAddr, authYAML, e.upURL, toolsYAML, policyDefault, scanYAML, auditYAML, filepath.Join(dir, "mcpwarden.db"))
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return e, err
 	}

@@ -126,6 +126,16 @@ func (st *scanState) scanResult(server, tool string, result json.RawMessage) ([]
 	if st.results == "off" || len(result) == 0 {
 		return nil, result, false
 	}
+	if st.results != "redact" {
+		// Annotate and block need the findings only: the scanner reads
+		// the result itself (text, structured content, embedded resource
+		// text; binary content skipped).
+		fs := st.sc.Result(server, tool, result)
+		if len(fs) == 0 {
+			return nil, result, false
+		}
+		return fs, result, st.results == "block" && scan.Max(fs) >= st.min
+	}
 	var v any
 	if err := json.Unmarshal(result, &v); err != nil {
 		return nil, result, false

@@ -93,3 +93,24 @@ func TestScanResultPolicies(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkScanResult is the output scan of a typical small result and of
+// a 64 KiB one, as applied to every tools/call (scan.results: annotate).
+func BenchmarkScanResult(b *testing.B) {
+	st := newScanState(&config.Config{Scan: config.Scan{Definitions: "withhold", Results: "annotate", MinSeverity: "high"}})
+	small := json.RawMessage(`{"content":[{"type":"text","text":"hello from mcpwarden-bench: the quick brown fox jumps over the lazy dog"}]}`)
+	para := "The quarterly report shows revenue grew in every region, with the largest gains in the north. Costs were flat; the team shipped two releases and closed most of the open issues. "
+	text := strings.Repeat(para, 65536/len(para)+1)[:65536]
+	large, _ := json.Marshal(map[string]any{"content": []map[string]any{{"type": "text", "text": text}}})
+	for _, c := range []struct {
+		name string
+		res  json.RawMessage
+	}{{"small", small}, {"64KiB", large}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				st.scanResult("s", "echo", c.res)
+			}
+		})
+	}
+}
