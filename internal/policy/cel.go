@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/mcpwarden/mcpwarden/internal/jsonval"
 	"time"
 
 	"github.com/google/cel-go/cel"
@@ -82,7 +83,7 @@ func ArgsOf(raw json.RawMessage) (map[string]any, error) {
 	if len(raw) == 0 || string(raw) == "null" {
 		return map[string]any{}, nil
 	}
-	v, err := decodeJSON(raw)
+	v, err := jsonval.Decode(raw)
 	if err != nil {
 		return nil, err
 	}

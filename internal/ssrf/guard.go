@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/mcpwarden/mcpwarden/internal/jsonval"
 	"net/url"
 	"strings"
 
@@ -42,8 +43,8 @@ func (g *Guard) Check(ctx context.Context, c *guard.Call) guard.Decision {
 	if c.Method != "tools/call" || c.Listing || len(c.Arguments) == 0 {
 		return guard.Allowed
 	}
-	var args any
-	if err := json.Unmarshal(c.Arguments, &args); err != nil {
+	args, err := jsonval.Decode(c.Arguments)
+	if err != nil {
 		return guard.Allowed // the parser refuses bad JSON before this
 	}
 	formats := schemaFormats(c.Definition)

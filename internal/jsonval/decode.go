@@ -1,4 +1,9 @@
-package policy
+// Package jsonval decodes JSON documents into the values encoding/json gives
+// for `any` (map[string]any, []any, float64 or json.Number, string, bool,
+// nil), faster for the arguments and results the gateway inspects on every
+// call. Its output is always encoding/json's (the fuzz tests compare them):
+// a faster decoder must not become a parser differential.
+package jsonval
 
 import (
 	"encoding/json"
@@ -9,13 +14,19 @@ import (
 
 var errSyntax = errors.New("invalid JSON")
 
-// decodeJSON decodes a JSON document into the values encoding/json gives
-// for `any` (map[string]any, []any, float64, string, bool, nil), faster
-// for the small argument objects of tool calls. Strings with escapes and
-// anything unusual go through encoding/json, so the result is always the
-// same as json.Unmarshal's (FuzzArgsOf compares them).
-func decodeJSON(b []byte) (any, error) {
-	d := decoder{b: b}
+// Decode is json.Unmarshal into an `any`: numbers are float64. Strings with
+// escapes and anything unusual go through encoding/json.
+func Decode(b []byte) (any, error) { return decode(b, false) }
+
+// DecodeNumbers is a json.Decoder with UseNumber: numbers are json.Number
+// (what JSON Schema validation needs, without losing precision).
+func DecodeNumbers(b []byte) (any, error) { return decode(b, true) }
+
+// ErrSyntax is returned for a document that is not valid JSON.
+var ErrSyntax = errSyntax
+
+func decode(b []byte, useNumber bool) (any, error) {
+	d := decoder{b: b, useNumber: useNumber}
 	d.ws()
 	v, err := d.value(0)
 	if err != nil {
@@ -29,8 +40,9 @@ func decodeJSON(b []byte) (any, error) {
 }
 
 type decoder struct {
-	b []byte
-	i int
+	b         []byte
+	i         int
+	useNumber bool
 }
 
 func (d *decoder) ws() {
@@ -188,6 +200,9 @@ func (d *decoder) num() (any, error) {
 	s := d.b[start:d.i]
 	if len(s) == 0 || !json.Valid(s) {
 		return nil, errSyntax
+	}
+	if d.useNumber {
+		return json.Number(s), nil
 	}
 	f, err := strconv.ParseFloat(string(s), 64)
 	if err != nil {
