@@ -13,6 +13,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -21,8 +22,10 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/auth"
 	"github.com/mcpwarden/mcpwarden/internal/authserver"
 	"github.com/mcpwarden/mcpwarden/internal/config"
+	"github.com/mcpwarden/mcpwarden/internal/detect"
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
 	"github.com/mcpwarden/mcpwarden/internal/pin"
+	"github.com/mcpwarden/mcpwarden/internal/scan"
 	"github.com/mcpwarden/mcpwarden/internal/store"
 	"github.com/mcpwarden/mcpwarden/internal/tlsconf"
 	"github.com/mcpwarden/mcpwarden/internal/transport"
@@ -56,6 +59,8 @@ type Runtime struct {
 	Upstream *upstreamauth.Broker
 	// Approvals decides held calls (approvals:).
 	Approvals *approval.Service
+	// Detect runs the detection rules over the audit stream (nil: off).
+	Detect *detect.Engine
 }
 
 // Open builds the audit sinks and the gateway and starts the upstreams.
@@ -99,6 +104,10 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		} else {
 			sinks = append(sinks, store.AuditSink(st, redact))
 		}
+	}
+	if !o.NoAudit && !slices.Contains(cfg.Detect.Disabled, "all") {
+		rt.Detect = rt.openDetect(cfg, log)
+		sinks = append(sinks, rt.Detect)
 	}
 	if !o.NoAudit {
 		rt.Audit = audit.NewLogger(sinks...)
@@ -154,6 +163,9 @@ func (rt *Runtime) HTTPServer() *transport.HTTPServer {
 func (rt *Runtime) Close() {
 	if rt.Gateway != nil {
 		rt.Gateway.Close()
+	}
+	if rt.Detect != nil {
+		_ = rt.Detect.Close() // before the logger: its last alerts go to the sinks
 	}
 	if rt.Audit != nil {
 		_ = rt.Audit.Close()
@@ -293,4 +305,31 @@ func (rt *Runtime) openApprovals(ctx context.Context) (*approval.Service, error)
 		rt.Log.Warn("held calls of a previous run were denied (the gateway restarted while they waited)", "count", n)
 	}
 	return svc, nil
+}
+
+// openDetect builds the detection engine: the built-in rules not disabled,
+// alerts written back into the audit stream and to the webhook.
+func (rt *Runtime) openDetect(cfg *config.Config, log *slog.Logger) *detect.Engine {
+	th := cfg.Detect.Thresholds
+	flows := gateway.FlowRules(cfg)
+	rules := detect.Builtins(detect.Thresholds{
+		ReconListsPerSession: th.ReconListsPerSession, ReconSessionsPerPrincipal: th.ReconSessionsPerPrincipal,
+		ReconWindow: th.ReconWindow.D(), RugPullMinAge: th.RugPullMinAge.D(),
+	}, scan.New(scan.Options{}), func(server, tool string) []string { return flows.LabelsOf(server, tool, nil) })
+	var on []detect.Rule
+	for _, r := range rules {
+		if !slices.Contains(cfg.Detect.Disabled, r.ID()) {
+			on = append(on, r)
+		}
+	}
+	o := detect.Options{Rules: on, Logger: log, Emit: func(ctx context.Context, ev *audit.Event) error { return rt.Audit.Emit(ctx, ev) }}
+	if w := cfg.Detect.Webhook; w != nil {
+		secret, err := w.Secret.Resolve()
+		if err != nil {
+			log.Error("detect.webhook.secret cannot be resolved: alerts are not sent to the webhook", "err", err)
+		} else {
+			o.Notify = detect.Webhook(w.URL, secret, log)
+		}
+	}
+	return detect.New(o)
 }

@@ -179,7 +179,15 @@ func Sign(secret string, body []byte) string {
 
 // Notify posts the event; it tries three times.
 func (w *Webhook) Notify(ctx context.Context, event string, r *Request) error {
-	body, _ := json.Marshal(map[string]any{"event": event, "approval": r})
+	return w.Post(ctx, event, map[string]any{"event": event, "approval": r})
+}
+
+// Post sends payload as JSON, signed, as event; it tries three times.
+func (w *Webhook) Post(ctx context.Context, event string, payload any) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
 	c := w.Client
 	if c == nil {
 		c = &http.Client{Timeout: 5 * time.Second}

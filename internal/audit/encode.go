@@ -92,6 +92,19 @@ func appendEvent(dst []byte, ev *Event) (out []byte, ok bool) {
 	b = appendOptString(b, `,"error_message":`, ev.Status.ErrorMessage)
 	b = append(b, `},"duration_ms":`...)
 	b = appendFloat(b, ev.DurationMS)
+	b = appendOptString(b, `,"rule":`, ev.Rule)
+	b = appendOptString(b, `,"severity":`, ev.Severity)
+	if len(ev.EventIDs) > 0 {
+		b = append(b, `,"event_ids":[`...)
+		for i, id := range ev.EventIDs {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendString(b, id)
+		}
+		b = append(b, ']')
+	}
+	b = appendOptString(b, `,"summary":`, ev.Summary)
 	if len(ev.Detail) > 0 {
 		d, err := json.Marshal(ev.Detail)
 		if err != nil {

@@ -46,7 +46,8 @@ func TestAppendEventMatchesEncodingJSON(t *testing.T) {
 		Decision:   Decision{Action: ActionDeny, Guard: "tools", Reason: "tool \"x\" is denied\n", Code: -32010, WouldDeny: true},
 		Status:     Status{Outcome: OutcomeError, ErrorCode: -32603, ErrorMessage: "bad\x00\x01\x1f\x7f\b\f"},
 		DurationMS: 12.345,
-		Detail:     map[string]any{"z": 1, "a": []any{"<", 2.5}, "m": map[string]any{"k": nil}},
+		Rule:       "mcp.recon", Severity: "high", EventIDs: []string{"e1", "e<2>"}, Summary: "alert \"x\" & y",
+		Detail: map[string]any{"z": 1, "a": []any{"<", 2.5}, "m": map[string]any{"k": nil}},
 	}
 	sameAsStdlib(t, full)
 	sameAsStdlib(t, &Event{}) // every optional field empty

@@ -13,7 +13,7 @@ import (
 // SchemaVersion is the version of the event schema this package writes.
 // Additive changes bump the minor version; renames, removals or changes of
 // meaning bump the major version (see docs/audit-events.md).
-const SchemaVersion = "1.3"
+const SchemaVersion = "1.4"
 
 // Event types. The list is open: new types may be added in a minor schema
 // version, so consumers must tolerate types they do not know.
@@ -32,6 +32,7 @@ const (
 	TypeUpstreamError          = "upstream.error"
 	TypeProtocolError          = "protocol.error"
 	TypeConfigWarning          = "config.warning"
+	TypeAlert                  = "alert"
 	// TypeAuthDenied: a request refused before it reached a session: no
 	// or invalid token, a token without usable scopes at initialize, or a
 	// session id used with another principal's token (status.error_code is
@@ -86,7 +87,13 @@ type Event struct {
 	Decision       Decision        `json:"decision"`
 	Status         Status          `json:"status"`
 	DurationMS     float64         `json:"duration_ms"`
-	Detail         map[string]any  `json:"detail,omitempty"`
+	// Rule, Severity, EventIDs and Summary are set on alerts (type
+	// "alert"): the detection rule, its severity, the events that matched.
+	Rule     string         `json:"rule,omitempty"`
+	Severity string         `json:"severity,omitempty"`
+	EventIDs []string       `json:"event_ids,omitempty"`
+	Summary  string         `json:"summary,omitempty"`
+	Detail   map[string]any `json:"detail,omitempty"`
 
 	// enc is the event's encoding (before redaction), made once by
 	// Logger.Emit for all its sinks. Events are not changed after Emit.

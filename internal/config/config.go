@@ -88,6 +88,36 @@ type Config struct {
 	// Scan checks tool definitions and tool results for poisoning and
 	// prompt injection (see docs/config.md#scanning-scan).
 	Scan Scan `yaml:"scan"`
+
+	// Detect runs detection rules over the audit stream; alerts are audit
+	// events of type "alert" (see docs/config.md#detections-detect).
+	Detect Detect `yaml:"detect"`
+}
+
+// Detect configures the detection engine.
+type Detect struct {
+	// Disabled turns built-in rules off by id (mcp.recon ...); "all"
+	// turns the engine off.
+	Disabled []string `yaml:"disabled"`
+	// Webhook receives every alert, signed like the approvals webhook.
+	Webhook *ApprovalWebhook `yaml:"webhook"`
+	// Thresholds tune the built-in rules.
+	Thresholds DetectThresholds `yaml:"thresholds"`
+}
+
+// DetectThresholds tune the built-in rules (0: the default).
+type DetectThresholds struct {
+	// ReconListsPerSession: list requests of one kind in a session beyond
+	// which the session is probing. Default 5.
+	ReconListsPerSession int `yaml:"recon_lists_per_session"`
+	// ReconSessionsPerPrincipal: fresh sessions of one principal that list
+	// tools within ReconWindow. Default 20.
+	ReconSessionsPerPrincipal int `yaml:"recon_sessions_per_principal"`
+	// ReconWindow. Default "10m".
+	ReconWindow Duration `yaml:"recon_window"`
+	// RugPullMinAge: a changed definition pinned longer ago is a rug pull
+	// (medium, high when it gains capabilities). Default "168h".
+	RugPullMinAge Duration `yaml:"rug_pull_min_age"`
 }
 
 // Scan configures the poisoning and injection scanner.

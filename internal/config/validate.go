@@ -120,6 +120,21 @@ func (v *validator) validate() {
 	c := v.cfg
 	v.auth()
 	v.tls()
+	for i, id := range c.Detect.Disabled {
+		switch id {
+		case "all", "mcp.harvest", "mcp.recon", "mcp.injection", "mcp.rug_pull", "mcp.shadowing", "mcp.token_reuse", "mcp.cross_app_flow":
+		default:
+			v.errorf(fmt.Sprintf("detect.disabled[%d]", i), "unknown rule %q (built-in rules: mcp.harvest, mcp.recon, mcp.injection, mcp.rug_pull, mcp.shadowing, mcp.token_reuse, mcp.cross_app_flow; or all)", truncate(id))
+		}
+	}
+	if w := c.Detect.Webhook; w != nil {
+		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			v.errorf("detect.webhook.url", "must be an http(s) URL, got %q", truncate(w.URL))
+		}
+		if w.Secret.String() == "" || !w.Secret.IsRef() {
+			v.errorf("detect.webhook.secret", "required, as a reference (env:NAME or file:PATH): it signs every alert")
+		}
+	}
 	if m := c.Scan.Definitions; m != "" && m != "withhold" && m != "report" && m != "off" {
 		v.errorf("scan.definitions", "must be \"withhold\", \"report\" or \"off\", got %q", truncate(m))
 	}

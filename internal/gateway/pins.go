@@ -132,6 +132,7 @@ func (p *pinState) observe(srv *server, kind, name string, def json.RawMessage, 
 		"mode": string(p.mode), "action": action, "diff": ch.Diff}
 	if old != nil {
 		detail["pinned_hash"] = old.Hash
+		detail["pinned_first_seen"] = old.FirstSeen.UTC().Format(time.RFC3339)
 	}
 	if len(ch.CapabilityWords) > 0 {
 		detail["capability_words"] = ch.CapabilityWords

@@ -121,6 +121,19 @@ func TestRugPull(t *testing.T) {
 		!strings.Contains(toJSON(d["risky_arguments"]), "callback_url") {
 		t.Fatalf("pin.mismatch detail: %s", toJSON(d))
 	}
+	// The detection engine raised a rug-pull alert (low: the pin is
+	// minutes old, not the 7 days that make a change a rug pull).
+	rug := false
+	for deadline := time.Now().Add(5 * time.Second); !rug && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		for _, a := range eventsOf(auditEvents(t, g.Audit), "alert") {
+			if a["rule"] == "mcp.rug_pull" && a["severity"] == "low" && a["tool"] == "echo" {
+				rug = true
+			}
+		}
+	}
+	if !rug {
+		t.Fatal("no mcp.rug_pull alert")
+	}
 	// pending shows it; pin --check against the changed server is not
 	// possible here (a fresh process is not changed), so the store is the
 	// record of what the gateway saw.

@@ -1,0 +1,358 @@
+package detect
+
+import (
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/policy"
+	"github.com/mcpwarden/mcpwarden/internal/scan"
+)
+
+// Thresholds of the built-in rules (config detect.thresholds).
+type Thresholds struct {
+	// ReconListsPerSession: list requests of one kind in one session
+	// beyond which the session is probing (default 5).
+	ReconListsPerSession int
+	// ReconSessionsPerPrincipal: fresh sessions of one principal that list
+	// tools within ReconWindow (default 20).
+	ReconSessionsPerPrincipal int
+	ReconWindow               time.Duration // default 10 minutes
+	// RugPullMinAge: a definition pinned longer than this that changes is
+	// a rug pull (default 7 days); younger pins raise a low alert.
+	RugPullMinAge time.Duration
+	// TokenMemory: how long a token of an ended session is remembered
+	// (default 24 hours).
+	TokenMemory time.Duration
+}
+
+func (t *Thresholds) defaults() {
+	if t.ReconListsPerSession <= 0 {
+		t.ReconListsPerSession = 5
+	}
+	if t.ReconSessionsPerPrincipal <= 0 {
+		t.ReconSessionsPerPrincipal = 20
+	}
+	if t.ReconWindow <= 0 {
+		t.ReconWindow = 10 * time.Minute
+	}
+	if t.RugPullMinAge <= 0 {
+		t.RugPullMinAge = 7 * 24 * time.Hour
+	}
+	if t.TokenMemory <= 0 {
+		t.TokenMemory = 24 * time.Hour
+	}
+}
+
+// Labeler says which toxic-flow labels a tool has (the gateway's
+// configured labels, else inferred).
+type Labeler func(server, tool string) []string
+
+// Builtins returns the built-in streaming rules with their thresholds.
+func Builtins(t Thresholds, sc *scan.Scanner, labels Labeler) []Rule {
+	t.defaults()
+	if labels == nil {
+		labels = func(_, tool string) []string { return policy.InferLabels(tool, nil) }
+	}
+	return []Rule{
+		&recon{t: t, sessions: newWindowed[*reconSession](), principals: newWindowed[*reconPrincipal]()},
+		&injection{sc: sc, labels: labels, sessions: newWindowed[*injSession]()},
+		&rugPull{t: t},
+		&shadowing{},
+		&tokenReuse{t: t, ended: newWindowed[*endedToken](), live: newWindowed[string]()},
+	}
+}
+
+// windowed is a map whose entries expire: bounded state per session or
+// principal.
+type windowed[V any] struct {
+	m     map[string]*wentry[V]
+	swept time.Time
+}
+
+type wentry[V any] struct {
+	v    V
+	last time.Time
+}
+
+func newWindowed[V any]() *windowed[V] { return &windowed[V]{m: map[string]*wentry[V]{}} }
+
+const (
+	stateTTL  = time.Hour
+	stateMax  = 200000
+	sweepEach = time.Minute
+)
+
+func (w *windowed[V]) get(k string, now time.Time, mk func() V) V {
+	w.sweep(now)
+	e := w.m[k]
+	if e == nil {
+		e = &wentry[V]{v: mk()}
+		w.m[k] = e
+	}
+	e.last = now
+	return e.v
+}
+
+func (w *windowed[V]) lookup(k string) (V, bool) {
+	e := w.m[k]
+	if e == nil {
+		var zero V
+		return zero, false
+	}
+	return e.v, true
+}
+
+func (w *windowed[V]) sweep(now time.Time) {
+	if now.Sub(w.swept) < sweepEach && len(w.m) < stateMax {
+		return
+	}
+	w.swept = now
+	ttl := stateTTL
+	if len(w.m) >= stateMax {
+		ttl = time.Minute
+	}
+	for k, e := range w.m {
+		if now.Sub(e.last) > ttl {
+			delete(w.m, k)
+		}
+	}
+}
+
+// --- mcp.recon ---------------------------------------------------------
+
+type recon struct {
+	t          Thresholds
+	sessions   *windowed[*reconSession]
+	principals *windowed[*reconPrincipal]
+}
+
+type reconSession struct {
+	counts map[string]int
+	ids    []string
+}
+
+type reconPrincipal struct {
+	sessions map[string]time.Time
+	ids      []string
+}
+
+func (r *recon) ID() string { return RuleRecon }
+
+func (r *recon) Observe(ev *audit.Event, now time.Time) []Alert {
+	switch ev.Type {
+	case audit.TypeToolsList, audit.TypeResourcesList, audit.TypePromptsList, audit.TypeResourcesTemplatesList:
+	default:
+		return nil
+	}
+	if ev.SessionID == "" {
+		return nil
+	}
+	var out []Alert
+	s := r.sessions.get(ev.SessionID, now, func() *reconSession { return &reconSession{counts: map[string]int{}} })
+	s.counts[ev.Type]++
+	s.ids = lastIDs(append(s.ids, ev.EventID), 20)
+	if n := s.counts[ev.Type]; n > r.t.ReconListsPerSession {
+		out = append(out, Alert{Rule: RuleRecon, Severity: "medium", Principal: ev.Principal, SessionID: ev.SessionID,
+			Summary:  fmt.Sprintf("%s repeated %d times in one session (more than %d): the client is probing the gateway's catalog", ev.Type, n, r.t.ReconListsPerSession),
+			EventIDs: lastIDs(s.ids, 10), Key: ev.SessionID + "\x00" + ev.Type, Detail: map[string]any{"count": n, "list": ev.Type}})
+	}
+	if ev.Type == audit.TypeToolsList {
+		pk := principalKey(ev.Principal)
+		p := r.principals.get(pk, now, func() *reconPrincipal { return &reconPrincipal{sessions: map[string]time.Time{}} })
+		if _, ok := p.sessions[ev.SessionID]; !ok {
+			p.sessions[ev.SessionID] = now
+			p.ids = lastIDs(append(p.ids, ev.EventID), 20)
+		}
+		for id, t := range p.sessions {
+			if now.Sub(t) > r.t.ReconWindow {
+				delete(p.sessions, id)
+			}
+		}
+		if n := len(p.sessions); n > r.t.ReconSessionsPerPrincipal {
+			out = append(out, Alert{Rule: RuleRecon, Severity: "medium", Principal: ev.Principal, SessionID: ev.SessionID,
+				Summary:  fmt.Sprintf("%s listed tools from %d fresh sessions within %s: scanning with new sessions", ev.Principal.Subject, n, r.t.ReconWindow),
+				EventIDs: lastIDs(p.ids, 10), Key: "principal\x00" + pk, Detail: map[string]any{"sessions": n}})
+		}
+	}
+	return out
+}
+
+// --- mcp.injection -----------------------------------------------------
+
+type injection struct {
+	sc       *scan.Scanner
+	labels   Labeler
+	sessions *windowed[*injSession]
+}
+
+type injSession struct {
+	injected   bool
+	injectedAt string // event id
+	injectedIn string // server/tool
+}
+
+func (r *injection) ID() string { return RuleInjection }
+
+// Observe scans arguments (as untrusted text) and reads the gateway's
+// result scan; once a session carried injected content, a later call of an
+// exfiltration-capable tool in that session raises a high alert.
+func (r *injection) Observe(ev *audit.Event, now time.Time) []Alert {
+	if ev.Type != audit.TypeToolsCall || ev.SessionID == "" {
+		return nil
+	}
+	var out []Alert
+	s := r.sessions.get(ev.SessionID, now, func() *injSession { return &injSession{} })
+	// A call after injected content: exfiltration-capable?
+	if s.injected && ev.Decision.Action == audit.ActionAllow && slices.Contains(r.labels(ev.Server, ev.Tool), policy.LabelExfiltration) {
+		out = append(out, Alert{Rule: RuleInjection, Severity: "high", Principal: ev.Principal, SessionID: ev.SessionID, Server: ev.Server, Tool: ev.Tool,
+			Summary:  fmt.Sprintf("after injected content (in %s), the session called %s/%s, which can send data out", s.injectedIn, ev.Server, ev.Tool),
+			EventIDs: []string{s.injectedAt, ev.EventID}, Key: ev.SessionID + "\x00exfil\x00" + ev.Server + "/" + ev.Tool,
+			Detail: map[string]any{"stage": "exfiltration"}})
+	}
+	var found []scan.Finding
+	where := ""
+	if r.sc != nil && len(ev.Arguments) > 0 {
+		for _, f := range r.sc.Result(ev.Server, ev.Tool, wrapArgs(ev.Arguments)) {
+			if f.Severity >= scan.Medium {
+				f.Field = strings.Replace(f.Field, "result.structuredContent", "arguments", 1)
+				found = append(found, f)
+			}
+		}
+		if len(found) > 0 {
+			where = "arguments"
+		}
+	}
+	if sev, ok := ev.Detail["scan_max_severity"].(string); ok {
+		if s2, err := scan.ParseSeverity(sev); err == nil && s2 >= scan.Medium {
+			where = strings.TrimPrefix(where+" and result", " and ")
+			found = append(found, scan.Finding{Rule: "result", Severity: s2})
+		}
+	}
+	if len(found) == 0 {
+		return out
+	}
+	max := scan.Max(found)
+	rules := map[string]bool{}
+	for _, f := range found {
+		rules[f.Rule] = true
+	}
+	if !s.injected {
+		s.injected, s.injectedAt, s.injectedIn = true, ev.EventID, ev.Server+"/"+ev.Tool
+	}
+	sev := "medium"
+	if max >= scan.High {
+		sev = "high"
+	}
+	out = append(out, Alert{Rule: RuleInjection, Severity: sev, Principal: ev.Principal, SessionID: ev.SessionID, Server: ev.Server, Tool: ev.Tool,
+		Summary:  fmt.Sprintf("prompt injection patterns in the %s of %s/%s (%s)", where, ev.Server, ev.Tool, strings.Join(sortedKeys(rules), ", ")),
+		EventIDs: []string{ev.EventID}, Key: ev.SessionID + "\x00" + ev.Server + "/" + ev.Tool + "\x00" + where,
+		Detail: map[string]any{"where": where, "findings": sortedKeys(rules)}})
+	return out
+}
+
+// wrapArgs presents arguments as a result's structured content, so the
+// scanner reads every string in them as untrusted text.
+func wrapArgs(args json.RawMessage) json.RawMessage {
+	b := make([]byte, 0, len(args)+32)
+	b = append(b, `{"structuredContent":`...)
+	b = append(b, args...)
+	return append(b, '}')
+}
+
+// --- mcp.rug_pull ------------------------------------------------------
+
+type rugPull struct{ t Thresholds }
+
+func (r *rugPull) ID() string { return RuleRugPull }
+
+func (r *rugPull) Observe(ev *audit.Event, now time.Time) []Alert {
+	if ev.Type != "pin.mismatch" || ev.Detail["status"] != "changed" {
+		return nil
+	}
+	sev := "low"
+	age := time.Duration(0)
+	if fs, ok := ev.Detail["pinned_first_seen"].(string); ok {
+		if t, err := time.Parse(time.RFC3339, fs); err == nil {
+			age = now.Sub(t)
+		}
+	}
+	high := ev.Detail["severity"] == "high"
+	if age >= r.t.RugPullMinAge {
+		sev = "medium"
+		if high {
+			sev = "high"
+		}
+	}
+	what := "a tool definition changed"
+	if high {
+		what = "a tool definition changed and gained capabilities"
+	}
+	return []Alert{{Rule: RuleRugPull, Severity: sev, Principal: ev.Principal, Server: ev.Server, Tool: ev.Tool,
+		Summary:  fmt.Sprintf("%s: %s/%s, pinned %s ago", what, ev.Server, ev.Tool, age.Round(time.Hour)),
+		EventIDs: []string{ev.EventID}, Key: ev.Server + "/" + ev.Tool + "\x00" + ev.SchemaHash,
+		Detail: map[string]any{"pinned_for_hours": int(age.Hours()), "capability_words": ev.Detail["capability_words"], "risky_arguments": ev.Detail["risky_arguments"]}}}
+}
+
+// --- mcp.shadowing -----------------------------------------------------
+
+type shadowing struct{}
+
+func (r *shadowing) ID() string { return RuleShadowing }
+
+func (r *shadowing) Observe(ev *audit.Event, now time.Time) []Alert {
+	if ev.Type != "scan.shadowing" {
+		return nil
+	}
+	sev, _ := ev.Detail["severity"].(string)
+	if sev == "" || sev == "info" || sev == "low" {
+		return nil
+	}
+	msg, _ := ev.Detail["message"].(string)
+	rule, _ := ev.Detail["rule"].(string)
+	return []Alert{{Rule: RuleShadowing, Severity: sev, Principal: ev.Principal, Server: ev.Server, Tool: ev.Tool,
+		Summary: "tool shadowing: " + msg, EventIDs: []string{ev.EventID}, Key: ev.Server + "/" + ev.Tool + "\x00" + rule,
+		Detail: map[string]any{"check": rule}}}
+}
+
+// --- mcp.token_reuse ---------------------------------------------------
+
+type tokenReuse struct {
+	t     Thresholds
+	ended *windowed[*endedToken]
+	live  *windowed[string] // jti → session it is live in
+}
+
+type endedToken struct {
+	session string
+	eventID string
+	at      time.Time
+	reason  string
+}
+
+func (r *tokenReuse) ID() string { return RuleTokenReuse }
+
+func (r *tokenReuse) Observe(ev *audit.Event, now time.Time) []Alert {
+	jti := ev.Principal.TokenID
+	if jti == "" || ev.SessionID == "" {
+		return nil
+	}
+	if ev.Type == audit.TypeSessionEnd {
+		r.ended.get(jti, now, func() *endedToken { return &endedToken{} })
+		e, _ := r.ended.lookup(jti)
+		reason, _ := ev.Detail["reason"].(string)
+		*e = endedToken{session: ev.SessionID, eventID: ev.EventID, at: now, reason: reason}
+		return nil
+	}
+	e, ok := r.ended.lookup(jti)
+	if !ok || e.session == ev.SessionID || now.Sub(e.at) > r.t.TokenMemory {
+		return nil
+	}
+	return []Alert{{Rule: RuleTokenReuse, Severity: "medium", Principal: ev.Principal, SessionID: ev.SessionID,
+		Summary:  fmt.Sprintf("token %s was used again %s after its session %s ended (%s): a replayed or stolen token?", truncate(jti, 16), now.Sub(e.at).Round(time.Second), truncate(e.session, 12), e.reason),
+		EventIDs: []string{e.eventID, ev.EventID}, Key: jti + "\x00" + ev.SessionID,
+		Detail: map[string]any{"ended_session": e.session}}}
+}
