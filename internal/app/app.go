@@ -135,7 +135,8 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 	if rt.Store != nil {
 		cands = &pin.Candidates{DB: rt.Store.DB()}
 	}
-	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals, PinCandidates: cands})
+	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals, PinCandidates: cands,
+		Fingerprints: rt.Detect != nil && !slices.Contains(cfg.Detect.Disabled, "mcp.cross_app_flow")})
 	if err != nil {
 		rt.Close()
 		return nil, err

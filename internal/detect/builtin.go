@@ -63,6 +63,7 @@ func Builtins(t Thresholds, sc *scan.Scanner, labels Labeler) []Rule {
 		&rugPull{t: t},
 		&shadowing{},
 		&tokenReuse{t: t, ended: newWindowed[*endedToken](), live: newWindowed[string]()},
+		&crossApp{labels: labels, sessions: newWindowed[*flowSession]()},
 	}
 }
 
@@ -355,4 +356,69 @@ func (r *tokenReuse) Observe(ev *audit.Event, now time.Time) []Alert {
 		Summary:  fmt.Sprintf("token %s was used again %s after its session %s ended (%s): a replayed or stolen token?", truncate(jti, 16), now.Sub(e.at).Round(time.Second), truncate(e.session, 12), e.reason),
 		EventIDs: []string{e.eventID, ev.EventID}, Key: jti + "\x00" + ev.SessionID,
 		Detail: map[string]any{"ended_session": e.session}}}
+}
+
+// --- mcp.cross_app_flow ------------------------------------------------
+
+type crossApp struct {
+	labels   Labeler
+	sessions *windowed[*flowSession]
+}
+
+type flowSrc struct{ server, tool, eventID string }
+
+type flowSession struct{ src map[uint64]flowSrc }
+
+const maxFlowFingerprints = 4096
+
+func (r *crossApp) ID() string { return RuleCrossAppFlow }
+
+// Observe remembers the fingerprints of each result (detail.result_fp, set
+// by the gateway) and flags arguments to another server's tool that carry
+// them.
+func (r *crossApp) Observe(ev *audit.Event, now time.Time) []Alert {
+	if ev.Type != audit.TypeToolsCall || ev.SessionID == "" || ev.Status.Outcome != audit.OutcomeOK {
+		return nil
+	}
+	s := r.sessions.get(ev.SessionID, now, func() *flowSession { return &flowSession{src: map[uint64]flowSrc{}} })
+	var out []Alert
+	if len(ev.Arguments) > 2 && len(s.src) > 0 {
+		from := map[string]flowSrc{}
+		matches := 0
+		for _, fp := range ValueFingerprints(ev.Arguments) {
+			if src, ok := s.src[fp]; ok && src.server != ev.Server {
+				from[src.server+"/"+src.tool] = src
+				matches++
+			}
+		}
+		if matches > 0 {
+			var names, ids []string
+			sensitive := false
+			for k, src := range from {
+				names = append(names, k)
+				ids = append(ids, src.eventID)
+				sensitive = sensitive || slices.Contains(r.labels(src.server, src.tool), policy.LabelSensitiveRead)
+			}
+			slices.Sort(names)
+			slices.Sort(ids)
+			sev := "low"
+			if matches >= 2 {
+				sev = "medium"
+			}
+			if sensitive || slices.Contains(r.labels(ev.Server, ev.Tool), policy.LabelExfiltration) {
+				sev = "high"
+			}
+			out = append(out, Alert{Rule: RuleCrossAppFlow, Severity: sev, Principal: ev.Principal, SessionID: ev.SessionID, Server: ev.Server, Tool: ev.Tool,
+				Summary:  fmt.Sprintf("content returned by %s was passed to %s/%s (%d matching fingerprints)", strings.Join(names, ", "), ev.Server, ev.Tool, matches),
+				EventIDs: append(ids, ev.EventID), Key: ev.SessionID + "\x00" + strings.Join(names, ",") + "\x00" + ev.Server + "/" + ev.Tool,
+				Detail:   map[string]any{"from": names, "matches": matches}})
+		}
+	}
+	for _, fp := range decodeFingerprints(ev.Detail["result_fp"]) {
+		if len(s.src) >= maxFlowFingerprints {
+			break
+		}
+		s.src[fp] = flowSrc{server: ev.Server, tool: ev.Tool, eventID: ev.EventID}
+	}
+	return out
 }

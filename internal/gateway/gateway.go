@@ -78,6 +78,9 @@ type Options struct {
 	// PinCandidates records definitions that differ from their pins, for
 	// review (nil: not recorded).
 	PinCandidates *pin.Candidates
+	// Fingerprints adds content fingerprints of each tool result to its
+	// audit event (detail.result_fp), for mcp.cross_app_flow.
+	Fingerprints bool
 	// Credentials give the named servers each user's own bearer token
 	// (servers.NAME.oauth). Such a server has no gateway-wide session: it
 	// is reached only for users, in their sessions.
@@ -98,7 +101,9 @@ type Gateway struct {
 	pins      *pinState
 	flows     *policy.Flows
 	scan      *scanState
-	preFlow   guard.Chain // the guards before the flow guard (exposure)
+	// fingerprints: see Options.Fingerprints.
+	fingerprints bool
+	preFlow      guard.Chain // the guards before the flow guard (exposure)
 	// catalogGen changes whenever a server's catalog does.
 	catalogGen atomic.Int64
 	sep        string
@@ -194,6 +199,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 		}
 	}
 	g.scan = newScanState(cfg)
+	g.fingerprints = opts.Fingerprints
 	g.chain = guard.Chain{&policy.ToolGuard{Rules: rules}, &pin.Guard{Mode: pins.mode, Lock: pins.current}, &scanGuard{st: g.scan}}
 	if cfg.Authenticated() {
 		g.chain = append(g.chain, &policy.ScopeGuard{Rules: ScopeRules(cfg)})

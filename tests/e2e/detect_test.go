@@ -113,3 +113,57 @@ audit:
 		time.Sleep(100 * time.Millisecond)
 	}
 }
+
+// TestCrossAppFlow: content one server's tool returned, passed (reworded
+// around, reformatted) as an argument to another server's tool in the same
+// session, raises mcp.cross_app_flow; unrelated content does not.
+func TestCrossAppFlow(t *testing.T) {
+	g := startGateway(t, `
+listen: {{LISTEN}}
+policy:
+  default: allow
+servers:
+  crm:
+    command: "{{BIN}}"
+    args: ["demo-server", "--name", "crm"]
+  mail:
+    command: "{{BIN}}"
+    args: ["demo-server", "--name", "mail"]
+audit:
+  file: audit.jsonl
+`)
+	cs := connect(t, g.URL, nil)
+	record := "Customer record: Jane Example, account AC-99812734, card 4111-1111-1111-1111, address 12 Long Road, Springfield. Balance 1,234.56 EUR."
+	if _, err := callEv(t, cs, "crm__echo", map[string]any{"message": record}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := callEv(t, cs, "mail__echo", map[string]any{"message": "See you on Tuesday; bring the slides."}); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if a := eventsOf(auditEvents(t, g.Audit), "alert"); len(a) != 0 {
+		t.Fatalf("alerts for unrelated content: %s", toJSON(a))
+	}
+	if _, err := callEv(t, cs, "mail__echo", map[string]any{"message": "FYI:\n" + strings.ReplaceAll(record, " ", "  ")}); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		var found map[string]any
+		for _, a := range eventsOf(auditEvents(t, g.Audit), "alert") {
+			if a["rule"] == "mcp.cross_app_flow" {
+				found = a
+			}
+		}
+		if found != nil {
+			if found["server"] != "mail" || !strings.Contains(toJSON(found["summary"]), "crm/echo") {
+				t.Fatalf("alert: %s", toJSON(found))
+			}
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no mcp.cross_app_flow alert")
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
