@@ -411,7 +411,7 @@ func (r *crossApp) Observe(ev *audit.Event, now time.Time) []Alert {
 			out = append(out, Alert{Rule: RuleCrossAppFlow, Severity: sev, Principal: ev.Principal, SessionID: ev.SessionID, Server: ev.Server, Tool: ev.Tool,
 				Summary:  fmt.Sprintf("content returned by %s was passed to %s/%s (%d matching fingerprints)", strings.Join(names, ", "), ev.Server, ev.Tool, matches),
 				EventIDs: append(ids, ev.EventID), Key: ev.SessionID + "\x00" + strings.Join(names, ",") + "\x00" + ev.Server + "/" + ev.Tool,
-				Detail:   map[string]any{"from": names, "matches": matches}})
+				Detail: map[string]any{"from": names, "matches": matches}})
 		}
 	}
 	for _, fp := range decodeFingerprints(ev.Detail["result_fp"]) {
