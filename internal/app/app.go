@@ -316,6 +316,7 @@ func (rt *Runtime) openDetect(cfg *config.Config, log *slog.Logger) *detect.Engi
 	rules := detect.Builtins(detect.Thresholds{
 		ReconListsPerSession: th.ReconListsPerSession, ReconSessionsPerPrincipal: th.ReconSessionsPerPrincipal,
 		ReconWindow: th.ReconWindow.D(), RugPullMinAge: th.RugPullMinAge.D(),
+		HarvestWindow: th.HarvestWindow.D(), HarvestIdenticalFloor: th.HarvestIdenticalFloor, HarvestTotalFloor: th.HarvestTotalFloor,
 	}, scan.New(scan.Options{}), func(server, tool string) []string { return flows.LabelsOf(server, tool, nil) })
 	var on []detect.Rule
 	for _, r := range rules {

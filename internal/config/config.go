@@ -118,6 +118,14 @@ type DetectThresholds struct {
 	// RugPullMinAge: a changed definition pinned longer ago is a rug pull
 	// (medium, high when it gains capabilities). Default "168h".
 	RugPullMinAge Duration `yaml:"rug_pull_min_age"`
+	// HarvestWindow: the window an identity's calls are counted in.
+	// Default "5m".
+	HarvestWindow Duration `yaml:"harvest_window"`
+	// HarvestIdenticalFloor, HarvestTotalFloor: limits for identities
+	// without history (default 100 near-identical calls, 500 calls); with
+	// history the limit is 4 times the identity's own baseline.
+	HarvestIdenticalFloor int `yaml:"harvest_identical_floor"`
+	HarvestTotalFloor     int `yaml:"harvest_total_floor"`
 }
 
 // Scan configures the poisoning and injection scanner.

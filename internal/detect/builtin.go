@@ -27,6 +27,20 @@ type Thresholds struct {
 	// TokenMemory: how long a token of an ended session is remembered
 	// (default 24 hours).
 	TokenMemory time.Duration
+	// HarvestWindow: the window calls are counted in (default 5 minutes).
+	HarvestWindow time.Duration
+	// HarvestIdenticalFloor, HarvestTotalFloor: limits for an identity
+	// without HarvestHistoryWindows windows of history (default 100
+	// near-identical calls, 500 calls).
+	HarvestIdenticalFloor, HarvestTotalFloor int
+	// HarvestHistoryWindows: windows of history before the baseline counts
+	// (default 3).
+	HarvestHistoryWindows int
+	// HarvestFactor: with history, the limit is this times the baseline
+	// (default 4), never below HarvestIdenticalMin / HarvestTotalMin
+	// (default 30 / 100).
+	HarvestFactor                        float64
+	HarvestIdenticalMin, HarvestTotalMin int
 }
 
 func (t *Thresholds) defaults() {
@@ -44,6 +58,27 @@ func (t *Thresholds) defaults() {
 	}
 	if t.TokenMemory <= 0 {
 		t.TokenMemory = 24 * time.Hour
+	}
+	if t.HarvestWindow <= 0 {
+		t.HarvestWindow = 5 * time.Minute
+	}
+	if t.HarvestIdenticalFloor <= 0 {
+		t.HarvestIdenticalFloor = 100
+	}
+	if t.HarvestTotalFloor <= 0 {
+		t.HarvestTotalFloor = 500
+	}
+	if t.HarvestHistoryWindows <= 0 {
+		t.HarvestHistoryWindows = 3
+	}
+	if t.HarvestFactor <= 0 {
+		t.HarvestFactor = 4
+	}
+	if t.HarvestIdenticalMin <= 0 {
+		t.HarvestIdenticalMin = 30
+	}
+	if t.HarvestTotalMin <= 0 {
+		t.HarvestTotalMin = 100
 	}
 }
 
@@ -64,6 +99,7 @@ func Builtins(t Thresholds, sc *scan.Scanner, labels Labeler) []Rule {
 		&shadowing{},
 		&tokenReuse{t: t, ended: newWindowed[*endedToken](), live: newWindowed[string]()},
 		&crossApp{labels: labels, sessions: newWindowed[*flowSession]()},
+		&harvest{t: t, principals: newWindowed[*harvestState]()},
 	}
 }
 
@@ -421,4 +457,115 @@ func (r *crossApp) Observe(ev *audit.Event, now time.Time) []Alert {
 		s.src[fp] = flowSrc{server: ev.Server, tool: ev.Tool, eventID: ev.EventID}
 	}
 	return out
+}
+
+// --- mcp.harvest -------------------------------------------------------
+
+// harvest counts each identity's calls per window, in total and per
+// near-identical call (same tool, arguments equal once digits are taken
+// out: get_customer {"id": 1..500} is one call shape), against the
+// identity's own baseline (the moving average of its earlier windows),
+// with absolute floors for identities that have no history yet.
+type harvest struct {
+	t          Thresholds
+	principals *windowed[*harvestState]
+}
+
+type harvestState struct {
+	start    time.Time
+	total    int
+	shapes   map[string]int
+	ids      []string
+	windows  int     // complete windows seen
+	baseTot  float64 // moving average of totals
+	baseMax  float64 // moving average of the largest shape count
+	reported map[string]bool
+}
+
+func (r *harvest) ID() string { return RuleHarvest }
+
+func (r *harvest) Observe(ev *audit.Event, now time.Time) []Alert {
+	if ev.Type != audit.TypeToolsCall || ev.Decision.Action != audit.ActionAllow {
+		return nil
+	}
+	pk := principalKey(ev.Principal)
+	s := r.principals.get(pk, now, func() *harvestState {
+		return &harvestState{start: now, shapes: map[string]int{}, reported: map[string]bool{}}
+	})
+	if now.Sub(s.start) >= r.t.HarvestWindow {
+		// Close the window(s): fold into the baseline (idle windows count
+		// as zero).
+		n := int(now.Sub(s.start) / r.t.HarvestWindow)
+		maxShape := 0
+		for _, c := range s.shapes {
+			maxShape = max(maxShape, c)
+		}
+		for i := 0; i < min(n, 12); i++ {
+			tot, mx := float64(s.total), float64(maxShape)
+			if i > 0 {
+				tot, mx = 0, 0
+			}
+			if s.windows == 0 {
+				s.baseTot, s.baseMax = tot, mx
+			} else {
+				s.baseTot = 0.7*s.baseTot + 0.3*tot
+				s.baseMax = 0.7*s.baseMax + 0.3*mx
+			}
+			s.windows++
+		}
+		s.start = s.start.Add(time.Duration(n) * r.t.HarvestWindow)
+		s.total, s.shapes, s.ids, s.reported = 0, map[string]int{}, nil, map[string]bool{}
+	}
+	s.total++
+	shape := ev.Server + "/" + ev.Tool + " " + shapeOf(ev.Arguments)
+	if len(s.shapes) < 1000 || s.shapes[shape] > 0 {
+		s.shapes[shape]++
+	}
+	s.ids = lastIDs(append(s.ids, ev.EventID), 10)
+	history := s.windows >= r.t.HarvestHistoryWindows
+	shapeLimit, totalLimit := float64(r.t.HarvestIdenticalFloor), float64(r.t.HarvestTotalFloor)
+	if history {
+		shapeLimit = max(float64(r.t.HarvestIdenticalMin), r.t.HarvestFactor*s.baseMax)
+		totalLimit = max(float64(r.t.HarvestTotalMin), r.t.HarvestFactor*s.baseTot)
+	}
+	var out []Alert
+	basis := "no history yet: absolute floor"
+	if history {
+		basis = fmt.Sprintf("%.0f× its baseline of %d windows", r.t.HarvestFactor, s.windows)
+	}
+	if c := s.shapes[shape]; float64(c) > shapeLimit && !s.reported["shape"] {
+		s.reported["shape"] = true
+		out = append(out, Alert{Rule: RuleHarvest, Severity: "high", Principal: ev.Principal, SessionID: ev.SessionID, Server: ev.Server, Tool: ev.Tool,
+			Summary:  fmt.Sprintf("%s made %d near-identical calls of %s/%s within %s (limit %.0f, %s): harvesting?", ev.Principal.Subject, c, ev.Server, ev.Tool, r.t.HarvestWindow, shapeLimit, basis),
+			EventIDs: lastIDs(s.ids, 10), Key: pk + "\x00shape\x00" + s.start.String(), Detail: map[string]any{"count": c, "limit": shapeLimit, "shape": truncate(shape, 200)}})
+	}
+	if float64(s.total) > totalLimit && !s.reported["total"] {
+		s.reported["total"] = true
+		out = append(out, Alert{Rule: RuleHarvest, Severity: "medium", Principal: ev.Principal, SessionID: ev.SessionID,
+			Summary:  fmt.Sprintf("%s made %d calls within %s (limit %.0f, %s)", ev.Principal.Subject, s.total, r.t.HarvestWindow, totalLimit, basis),
+			EventIDs: lastIDs(s.ids, 10), Key: pk + "\x00total\x00" + s.start.String(), Detail: map[string]any{"count": s.total, "limit": totalLimit}})
+	}
+	return out
+}
+
+// shapeOf is the arguments with every run of digits replaced by '#': calls
+// that differ only in ids, page numbers or dates have one shape.
+func shapeOf(args json.RawMessage) string {
+	b := make([]byte, 0, min(len(args), 512))
+	digit := false
+	for _, c := range args {
+		if len(b) >= 512 {
+			break
+		}
+		if c >= '0' && c <= '9' {
+			if !digit {
+				b = append(b, '#')
+			}
+			digit = true
+			continue
+		}
+		digit = false
+		b = append(b, c)
+	}
+	return string(b)
 }

@@ -211,3 +211,46 @@ func TestCrossAppFlow(t *testing.T) {
 		t.Fatalf("benign: %v", got)
 	}
 }
+
+func TestHarvest(t *testing.T) {
+	newRule := func() Rule {
+		for _, r := range Builtins(Thresholds{}, nil, nil) {
+			if r.ID() == RuleHarvest {
+				return r
+			}
+		}
+		t.Fatal("no harvest rule")
+		return nil
+	}
+	t0 := time.Date(2026, 11, 28, 10, 0, 0, 0, time.UTC)
+	feed := func(r Rule, at time.Time, n int, tool, argsFmt string) []string {
+		var out []string
+		for i := 0; i < n; i++ {
+			ev := call("s1", "crm", tool, fmt.Sprintf(argsFmt, i))
+			ev.EventID = fmt.Sprintf("e%d", i)
+			for _, a := range r.Observe(ev, at.Add(time.Duration(i)*100*time.Millisecond)) {
+				out = append(out, a.Rule+":"+a.Severity)
+			}
+		}
+		return out
+	}
+	// An identity with no history enumerates 150 customers by id.
+	if got := feed(newRule(), t0, 150, "get_customer", `{"id":%d}`); len(got) != 1 || got[0] != "mcp.harvest:high" {
+		t.Fatalf("harvest: %v", got)
+	}
+	// Benign twin: an agent paging through 500 records, 50 a page.
+	if got := feed(newRule(), t0, 10, "list_customers", `{"page":%d,"per_page":50}`); len(got) != 0 {
+		t.Fatalf("paging: %v", got)
+	}
+	// With history: a bot that steadily makes 60 calls of one shape per
+	// window is not flagged at 60, and is at 400.
+	r := newRule()
+	for w := 0; w < 4; w++ {
+		if got := feed(r, t0.Add(time.Duration(w)*5*time.Minute), 60, "get_status", `{"id":%d}`); len(got) != 0 {
+			t.Fatalf("steady bot, window %d: %v", w, got)
+		}
+	}
+	if got := feed(r, t0.Add(20*time.Minute), 400, "get_status", `{"id":%d}`); len(got) == 0 || got[0] != "mcp.harvest:high" {
+		t.Fatalf("bot far above its baseline: %v", got)
+	}
+}
