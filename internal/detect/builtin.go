@@ -157,6 +157,15 @@ func (w *windowed[V]) sweep(now time.Time) {
 			delete(w.m, k)
 		}
 	}
+	// Still full (a flood of fresh sessions): drop entries until a tenth
+	// is free. Memory stays bounded; the flood itself is what mcp.recon
+	// reports.
+	for k := range w.m {
+		if len(w.m) < stateMax*9/10 {
+			break
+		}
+		delete(w.m, k)
+	}
 }
 
 // --- mcp.recon ---------------------------------------------------------

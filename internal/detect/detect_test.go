@@ -254,3 +254,20 @@ func TestHarvest(t *testing.T) {
 		t.Fatalf("bot far above its baseline: %v", got)
 	}
 }
+
+// TestStateBounded: a flood of sessions does not grow the rules' state
+// beyond its bound.
+func TestStateBounded(t *testing.T) {
+	w := newWindowed[int]()
+	now := time.Now()
+	for i := 0; i < stateMax+50000; i++ {
+		w.get(fmt.Sprint(i), now, func() int { return i })
+	}
+	if len(w.m) > stateMax {
+		t.Fatalf("%d entries, bound %d", len(w.m), stateMax)
+	}
+	w.get("late", now.Add(2*time.Hour), func() int { return 0 })
+	if len(w.m) != 1 {
+		t.Fatalf("after the TTL: %d entries", len(w.m))
+	}
+}
