@@ -105,8 +105,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 			sinks = append(sinks, store.AuditSink(st, redact))
 		}
 	}
+	var scheduled []detect.ScheduledRule
 	if !o.NoAudit && !slices.Contains(cfg.Detect.Disabled, "all") {
-		rt.Detect = rt.openDetect(cfg, log)
+		var err error
+		if rt.Detect, scheduled, err = rt.openDetect(cfg, log); err != nil {
+			rt.Close()
+			return nil, err
+		}
 		sinks = append(sinks, rt.Detect)
 	}
 	if !o.NoAudit {
@@ -142,6 +147,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		return nil, err
 	}
 	rt.Gateway = gw
+	if len(scheduled) > 0 {
+		if rt.Store == nil {
+			rt.Close()
+			return nil, fmt.Errorf("detect.rules: scheduled rules (sql) read the store, and the store is off")
+		}
+		rt.Detect.RunScheduled(context.Background(), rt.Store.DB(), scheduled)
+	}
 	if rt.Upstream != nil {
 		rt.Upstream.OnAuthorized = gw.ListChanged
 	}
@@ -310,7 +322,7 @@ func (rt *Runtime) openApprovals(ctx context.Context) (*approval.Service, error)
 
 // openDetect builds the detection engine: the built-in rules not disabled,
 // alerts written back into the audit stream and to the webhook.
-func (rt *Runtime) openDetect(cfg *config.Config, log *slog.Logger) *detect.Engine {
+func (rt *Runtime) openDetect(cfg *config.Config, log *slog.Logger) (*detect.Engine, []detect.ScheduledRule, error) {
 	th := cfg.Detect.Thresholds
 	flows := gateway.FlowRules(cfg)
 	rules := detect.Builtins(detect.Thresholds{
@@ -324,6 +336,11 @@ func (rt *Runtime) openDetect(cfg *config.Config, log *slog.Logger) *detect.Engi
 			on = append(on, r)
 		}
 	}
+	user, scheduled, err := detect.LoadRuleFiles(cfg.Detect.Rules, "")
+	if err != nil {
+		return nil, nil, err
+	}
+	on = append(on, user...)
 	o := detect.Options{Rules: on, Logger: log, Emit: func(ctx context.Context, ev *audit.Event) error { return rt.Audit.Emit(ctx, ev) }}
 	if w := cfg.Detect.Webhook; w != nil {
 		secret, err := w.Secret.Resolve()
@@ -333,5 +350,5 @@ func (rt *Runtime) openDetect(cfg *config.Config, log *slog.Logger) *detect.Engi
 			o.Notify = detect.Webhook(w.URL, secret, log)
 		}
 	}
-	return detect.New(o)
+	return detect.New(o), scheduled, nil
 }

@@ -99,6 +99,9 @@ type Detect struct {
 	// Disabled turns built-in rules off by id (mcp.recon ...); "all"
 	// turns the engine off.
 	Disabled []string `yaml:"disabled"`
+	// Rules are files (globs, relative to the configuration file) of user
+	// rules: streaming, correlation and scheduled (docs/config.md).
+	Rules []string `yaml:"rules"`
 	// Webhook receives every alert, signed like the approvals webhook.
 	Webhook *ApprovalWebhook `yaml:"webhook"`
 	// Thresholds tune the built-in rules.
@@ -802,6 +805,9 @@ func (c *Config) applyDefaults(baseDir string) {
 	}
 	if c.Scan.MinSeverity == "" {
 		c.Scan.MinSeverity = "high"
+	}
+	for i, r := range c.Detect.Rules {
+		c.Detect.Rules[i] = relTo(baseDir, r)
 	}
 	if c.Pin == nil {
 		c.Pin = &Pin{Mode: PinOff}

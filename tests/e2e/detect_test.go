@@ -4,6 +4,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -165,5 +168,85 @@ audit:
 			t.Fatal("no mcp.cross_app_flow alert")
 		}
 		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestUserRules: a correlation rule from a rules file fires in a running
+// gateway (echo, then add, in one session) and not for add alone in
+// another session; `mcpwarden rules test` runs the file's tests and
+// replays the recorded audit file; a bad rule stops the gateway from
+// starting with a message naming it.
+func TestUserRules(t *testing.T) {
+	dir := t.TempDir()
+	rules := filepath.Join(dir, "rules.yaml")
+	if err := os.WriteFile(rules, []byte(`
+rules:
+  - id: team.echo_then_add
+    severity: high
+    summary: echo, then add, in one session
+    key: session
+    window: 5m
+    sequence:
+      - 'event.type == "tools/call" && event.tool == "echo"'
+      - 'event.type == "tools/call" && event.tool == "add"'
+tests:
+  - name: in order
+    events: [{type: tools/call, session_id: a, tool: echo}, {type: tools/call, session_id: a, tool: add}]
+    expect: [team.echo_then_add]
+  - name: add alone
+    events: [{type: tools/call, session_id: b, tool: add}]
+    expect: []
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg := `
+listen: {{LISTEN}}
+policy:
+  default: allow
+detect:
+  rules: [` + rules + `]
+servers:
+  demo:
+    command: "{{BIN}}"
+    args: ["demo-server", "--name", "demo"]
+audit:
+  file: audit.jsonl
+`
+	g := startGateway(t, cfg)
+	other := connect(t, g.URL, nil)
+	if _, err := callEv(t, other, "demo__add", map[string]any{"a": 1, "b": 2}); err != nil {
+		t.Fatal(err)
+	}
+	cs := connect(t, g.URL, nil)
+	if _, err := callEv(t, cs, "demo__echo", map[string]any{"message": "x"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := callEv(t, cs, "demo__add", map[string]any{"a": 1, "b": 2}); err != nil {
+		t.Fatal(err)
+	}
+	var found []map[string]any
+	for deadline := time.Now().Add(10 * time.Second); len(found) == 0 && time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		for _, a := range eventsOf(auditEvents(t, g.Audit), "alert") {
+			if a["rule"] == "team.echo_then_add" {
+				found = append(found, a)
+			}
+		}
+	}
+	if len(found) != 1 || len(found[0]["event_ids"].([]any)) != 2 {
+		t.Fatalf("correlation alerts: %s", toJSON(found))
+	}
+	out, err := exec.Command(binPath, "rules", "test", rules, "--events", g.Audit).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "PASS in order") || !strings.Contains(string(out), "PASS add alone") || !strings.Contains(string(out), "team.echo_then_add") {
+		t.Fatalf("rules test: %v\n%s", err, out)
+	}
+	bad := filepath.Join(dir, "bad.yaml")
+	_ = os.WriteFile(bad, []byte("rules: [{id: team.broken, severity: high, when: 'event.tool =='}]\n"), 0o600)
+	if out, err := exec.Command(binPath, "rules", "test", bad).CombinedOutput(); err == nil || !strings.Contains(string(out), "team.broken") {
+		t.Fatalf("bad rule file: %v\n%s", err, out)
+	}
+	badCfg := filepath.Join(dir, "bad-config.yaml")
+	_ = os.WriteFile(badCfg, []byte(strings.NewReplacer("{{LISTEN}}", "127.0.0.1:0", "{{BIN}}", binPath, rules, bad).Replace(cfg)), 0o600)
+	if out, err := exec.Command(binPath, "serve", "--config", badCfg).CombinedOutput(); err == nil || !strings.Contains(string(out), "team.broken") {
+		t.Fatalf("a gateway with a bad rule: %v\n%s", err, out)
 	}
 }
