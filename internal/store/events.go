@@ -251,3 +251,53 @@ func decodeEvent(id string, timeNS int64, data []byte) *audit.Event {
 	ev.Detail["store_decode_error"] = err.Error()
 	return ev
 }
+
+// QueryRaw runs one read-only SELECT (an analyst's query) and returns the
+// column names and rows. The statement runs on a connection with
+// query_only set, so it cannot change the store whatever it says.
+func (s *Store) QueryRaw(ctx context.Context, query string, limit int) ([]string, [][]any, error) {
+	q := strings.TrimSpace(query)
+	up := strings.ToUpper(q)
+	if !(strings.HasPrefix(up, "SELECT") || strings.HasPrefix(up, "WITH")) || strings.Contains(strings.TrimRight(q, "; \n\t"), ";") {
+		return nil, nil, fmt.Errorf("store: --sql takes one SELECT statement")
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "PRAGMA query_only = ON"); err != nil {
+		return nil, nil, err
+	}
+	defer conn.ExecContext(context.Background(), "PRAGMA query_only = OFF") //nolint:errcheck
+	rows, err := conn.QueryContext(ctx, strings.TrimRight(q, "; \n\t"))
+	if err != nil {
+		return nil, nil, fmt.Errorf("store: query: %w", err)
+	}
+	defer rows.Close()
+	cols, err := rows.Columns()
+	if err != nil {
+		return nil, nil, err
+	}
+	var out [][]any
+	for rows.Next() {
+		if limit > 0 && len(out) >= limit {
+			break
+		}
+		vals := make([]any, len(cols))
+		ptrs := make([]any, len(cols))
+		for i := range vals {
+			ptrs[i] = &vals[i]
+		}
+		if err := rows.Scan(ptrs...); err != nil {
+			return nil, nil, fmt.Errorf("store: query: %w", err)
+		}
+		for i, v := range vals {
+			if b, ok := v.([]byte); ok {
+				vals[i] = string(b)
+			}
+		}
+		out = append(out, vals)
+	}
+	return cols, out, rows.Err()
+}

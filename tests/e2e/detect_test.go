@@ -101,6 +101,31 @@ audit:
 			t.Fatalf("an alert about another session (the benign one?): %s", toJSON(a))
 		}
 	}
+	// The store answers an analyst: alerts by type, raw SQL read-only.
+	cfgPath := filepath.Join(g.Dir, "mcpwarden.yaml")
+	var q []byte
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(200 * time.Millisecond) {
+		q, _ = exec.Command(binPath, "events", "query", "--config", cfgPath, "--type", "alert", "--since", "1h", "--format", "json").Output()
+		if strings.Contains(string(q), `"rule":"mcp.recon"`) {
+			break
+		}
+	}
+	if !strings.Contains(string(q), `"rule":"mcp.recon"`) || !strings.Contains(string(q), `"event_ids"`) {
+		t.Fatalf("events query --type alert:\n%s", q)
+	}
+	q, err := exec.Command(binPath, "events", "query", "--config", cfgPath, "--sql",
+		"SELECT json_extract(data, '$.rule') AS rule, count(*) AS n FROM audit_events WHERE type = 'alert' GROUP BY 1", "--format", "json").CombinedOutput()
+	if err != nil || !strings.Contains(string(q), `"rule": "mcp.injection"`) {
+		t.Fatalf("events query --sql: %v\n%s", err, q)
+	}
+	for _, bad := range []string{"DELETE FROM audit_events", "SELECT 1; DELETE FROM audit_events"} {
+		if out, err := exec.Command(binPath, "events", "query", "--config", cfgPath, "--sql", bad).CombinedOutput(); err == nil {
+			t.Fatalf("--sql %q was accepted: %s", bad, out)
+		}
+	}
+	if out, err := exec.Command(binPath, "events", "query", "--config", cfgPath, "--session", attackerSession, "--type", "tools/list").Output(); err != nil || strings.Count(string(out), "tools/list") != 7 {
+		t.Fatalf("events query --session: %v\n%s", err, out)
+	}
 	deadline = time.Now().Add(10 * time.Second)
 	for {
 		mu.Lock()
