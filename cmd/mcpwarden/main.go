@@ -24,6 +24,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/config"
 	"github.com/mcpwarden/mcpwarden/internal/demo"
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
+	"github.com/mcpwarden/mcpwarden/internal/secrets"
 	"github.com/mcpwarden/mcpwarden/internal/transport"
 )
 
@@ -75,18 +76,7 @@ func newRoot() *cobra.Command {
 				return err
 			}
 			// What serve would refuse at startup, checked here too.
-			var problems []string
-			for _, name := range cfg.ServerNames() {
-				sc, _ := cfg.Servers.Get(name)
-				for kind, m := range map[string]config.OrderedMap[config.Value]{"env": sc.Env, "headers": sc.Headers} {
-					for _, k := range m.Keys {
-						if _, rerr := m.Values[k].Resolve(); rerr != nil {
-							problems = append(problems, fmt.Sprintf("servers.%s.%s.%s: %v", name, kind, k, rerr))
-						}
-					}
-				}
-			}
-			problems = append(problems, startupProblems(cfg)...)
+			problems := startupProblems(cfg)
 			if !config.IsLoopbackListen(cfg.Listen) && !cfg.Authenticated() {
 				problems = append(problems, fmt.Sprintf("listen: %s is not a loopback address; serve refuses it unless requests are authenticated (auth:, or tls.principals with client certificates)", cfg.Listen))
 			}
@@ -206,7 +196,28 @@ func runServe(parent context.Context, cfgPath, logLevel string) error {
 		return err
 	}
 	defer rt.Close()
+	defer onHUP(rt)()
 	return rt.Serve(ctx, ln)
+}
+
+// onHUP refreshes the secrets on SIGHUP (sessions stay up); the returned
+// function stops listening.
+func onHUP(rt *app.Runtime) func() {
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	done := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-hup:
+				rt.Log.Info("SIGHUP: refreshing secrets")
+				rt.RefreshSecrets()
+			case <-done:
+				return
+			}
+		}
+	}()
+	return func() { signal.Stop(hup); close(done) }
 }
 
 func runStdio(parent context.Context, cfgPath, logLevel string) error {
@@ -217,6 +228,7 @@ func runStdio(parent context.Context, cfgPath, logLevel string) error {
 		return err
 	}
 	defer rt.Close()
+	defer onHUP(rt)()
 	return transport.ServeStdio(ctx, rt.Gateway, os.Stdin, os.Stdout, transport.StdioOptions{MaxMessageBytes: int(rt.Cfg.MaxBodyBytes), Logger: rt.Log})
 }
 
@@ -225,12 +237,14 @@ func runStdio(parent context.Context, cfgPath, logLevel string) error {
 // read (keys, certificates).
 func startupProblems(cfg *config.Config) []string {
 	var out []string
-	ref := func(path string, v config.Value) {
-		if v.String() == "" {
-			return
-		}
-		if _, err := v.Resolve(); err != nil {
-			out = append(out, fmt.Sprintf("%s: %v", path, err))
+	// Every reference, vault: ones read from Vault.
+	m, err := secrets.New(cfg, nil)
+	if err != nil {
+		return []string{err.Error()}
+	}
+	for _, r := range cfg.References() {
+		if _, err := m.ResolveRef(r.Value); err != nil {
+			out = append(out, fmt.Sprintf("%s: %v", r.Path, err))
 		}
 	}
 	file := func(path, f string) {
@@ -242,16 +256,10 @@ func startupProblems(cfg *config.Config) []string {
 		}
 	}
 	if a := cfg.Auth; a != nil {
-		for _, u := range a.Users.Keys {
-			ref("auth.users."+u, a.Users.Values[u])
-		}
 		for _, id := range a.Clients.Keys {
 			if c := a.Clients.Values[id]; c != nil {
 				file("auth.clients."+id+".jwks_file", c.JWKSFile)
 			}
-		}
-		if a.Introspection != nil {
-			ref("auth.introspection.client_secret", a.Introspection.ClientSecret)
 		}
 	}
 	if t := cfg.TLS; t != nil {
@@ -265,9 +273,6 @@ func startupProblems(cfg *config.Config) []string {
 			file("servers."+name+".tls.ca_file", t.CAFile)
 			file("servers."+name+".tls.cert_file", t.CertFile)
 			file("servers."+name+".tls.key_file", t.KeyFile)
-		}
-		if o := sc.OAuth; o != nil {
-			ref("servers."+name+".oauth.client_secret", o.ClientSecret)
 		}
 	}
 	return out

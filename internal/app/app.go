@@ -26,6 +26,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
 	"github.com/mcpwarden/mcpwarden/internal/pin"
 	"github.com/mcpwarden/mcpwarden/internal/scan"
+	"github.com/mcpwarden/mcpwarden/internal/secrets"
 	"github.com/mcpwarden/mcpwarden/internal/store"
 	"github.com/mcpwarden/mcpwarden/internal/tlsconf"
 	"github.com/mcpwarden/mcpwarden/internal/transport"
@@ -61,13 +62,26 @@ type Runtime struct {
 	Approvals *approval.Service
 	// Detect runs the detection rules over the audit stream (nil: off).
 	Detect *detect.Engine
+	// Secrets resolves references, cached and refreshed.
+	Secrets *secrets.Manager
+
+	hup         chan struct{}
+	stopSecrets context.CancelFunc
 }
 
 // Open builds the audit sinks and the gateway and starts the upstreams.
 func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) (*Runtime, error) {
 	rt := &Runtime{Cfg: cfg, Log: log}
-	// Secrets referenced by the configuration never reach an audit sink.
-	redact := audit.WithRedactor(audit.NewRedactor(SecretValues(cfg)))
+	// Secrets referenced by the configuration never reach an audit sink,
+	// nor do credentials of well-known shapes.
+	red, err := newRedaction(cfg)
+	if err != nil {
+		return nil, err
+	}
+	if err := rt.openSecrets(ctx, cfg, red); err != nil {
+		return nil, err
+	}
+	redact := audit.WithRedactor(red.redact)
 	var sinks []audit.Sink
 	if f := cfg.Audit.File; f != "" && !o.NoAudit {
 		var sink audit.Sink
@@ -77,6 +91,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		} else {
 			var err error
 			if sink, err = audit.OpenFileSink(f, redact); err != nil {
+				rt.Close()
 				return nil, fmt.Errorf("audit.file: %w", err)
 			}
 		}
@@ -107,7 +122,6 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 	}
 	var scheduled []detect.ScheduledRule
 	if !o.NoAudit && !slices.Contains(cfg.Detect.Disabled, "all") {
-		var err error
 		if rt.Detect, scheduled, err = rt.openDetect(cfg, log); err != nil {
 			rt.Close()
 			return nil, err
@@ -174,6 +188,9 @@ func (rt *Runtime) HTTPServer() *transport.HTTPServer {
 
 // Close stops the gateway, then flushes the audit sinks and the store.
 func (rt *Runtime) Close() {
+	if rt.stopSecrets != nil {
+		rt.stopSecrets()
+	}
 	if rt.Gateway != nil {
 		rt.Gateway.Close()
 	}
@@ -189,26 +206,15 @@ func (rt *Runtime) Close() {
 }
 
 // SecretValues resolves the values the configuration holds as references
-// (env:, file:), so they can be redacted. Values that cannot be resolved
-// are skipped here; the gateway reports them when it uses them.
+// (env:, file:, vault:), so they can be redacted. Values that cannot be
+// resolved are skipped here; the gateway reports them when it uses them.
 func SecretValues(cfg *config.Config) []string {
 	var out []string
-	for _, name := range cfg.ServerNames() {
-		sc, _ := cfg.Servers.Get(name)
-		for _, m := range []config.OrderedMap[config.Value]{sc.Env, sc.Headers} {
-			for _, k := range m.Keys {
-				v := m.Values[k]
-				if !v.IsRef() {
-					continue
-				}
-				if s, err := v.Resolve(); err == nil && s != "" {
-					out = append(out, s)
-					// A bearer credential may also appear without its scheme.
-					if _, tok, ok := strings.Cut(s, " "); ok && len(tok) >= audit.MinSecretLen {
-						out = append(out, tok)
-					}
-				}
-			}
+	for _, s := range referenceValues(cfg) {
+		out = append(out, s)
+		// A bearer credential may also appear without its scheme.
+		if _, tok, ok := strings.Cut(s, " "); ok && len(tok) >= audit.MinSecretLen {
+			out = append(out, tok)
 		}
 	}
 	return out

@@ -63,6 +63,10 @@ type Config struct {
 	// Store configures the SQLite state store.
 	Store Store `yaml:"store"`
 
+	// Secrets configures how references are resolved and refreshed, and
+	// the Vault server of vault: references.
+	Secrets Secrets `yaml:"secrets"`
+
 	// Auth makes the gateway an OAuth 2.1 protected resource: every HTTP
 	// request needs a bearer token, and tool rules may require scopes.
 	// Absent: no authentication (then the listener must be loopback).
@@ -491,6 +495,47 @@ type Audit struct {
 	File string `yaml:"file"`
 	// Store also records audit events in the state store. Default true.
 	Store *bool `yaml:"store"`
+	// RedactShapes names the credential formats masked wherever they
+	// appear in an event (arguments, results, details): aws_access_key,
+	// github_token, jwt, private_key ... (internal/secretshape). Absent:
+	// all of them; [none]: the pass is off.
+	RedactShapes []string `yaml:"redact_shapes"`
+}
+
+// Secrets configures reference resolution (docs/config.md#secrets).
+type Secrets struct {
+	// Refresh re-resolves every reference this often (Vault, files,
+	// environment) and on SIGHUP; a changed value is used from the next
+	// request on, without dropping sessions. Default "5m".
+	Refresh Duration `yaml:"refresh"`
+	// Vault is the HashiCorp Vault / OpenBao server of vault: references.
+	Vault *Vault `yaml:"vault"`
+}
+
+// Vault is a HashiCorp Vault or OpenBao server (KV v1 or v2).
+type Vault struct {
+	// Address such as "https://vault.example:8200". Plain http only to a
+	// loopback address.
+	Address string `yaml:"address"`
+	// Namespace (Vault Enterprise / OpenBao namespaces). Optional.
+	Namespace string `yaml:"namespace"`
+	// CAFile verifies the server's certificate. Optional.
+	CAFile string `yaml:"ca_file"`
+	// Auth is how the gateway logs in.
+	Auth VaultAuth `yaml:"auth"`
+}
+
+// VaultAuth is token or AppRole login.
+type VaultAuth struct {
+	// Method: "token" or "approle". Default "token".
+	Method string `yaml:"method"`
+	// Token (method token): a reference (env:VAULT_TOKEN or file:).
+	Token Value `yaml:"token"`
+	// RoleID and SecretID (method approle): references.
+	RoleID   Value `yaml:"role_id"`
+	SecretID Value `yaml:"secret_id"`
+	// Mount of the AppRole auth method. Default "approle".
+	Mount string `yaml:"mount"`
 }
 
 // Store configures the SQLite state store.
@@ -783,6 +828,23 @@ func (c *Config) applyDefaults(baseDir string) {
 	}
 	if c.SessionIdleTimeout == 0 {
 		c.SessionIdleTimeout = Duration(30 * time.Minute)
+	}
+	if c.Secrets.Refresh == 0 {
+		c.Secrets.Refresh = Duration(DefaultSecretsRefresh)
+	}
+	if vc := c.Secrets.Vault; vc != nil {
+		if vc.Auth.Method == "" {
+			vc.Auth.Method = VaultAuthToken
+		}
+		if vc.Auth.Mount == "" {
+			vc.Auth.Mount = "approle"
+		}
+		if vc.CAFile != "" && !filepath.IsAbs(vc.CAFile) {
+			vc.CAFile = filepath.Join(baseDir, vc.CAFile)
+		}
+		vc.Auth.Token = vc.Auth.Token.WithBaseDir(baseDir)
+		vc.Auth.RoleID = vc.Auth.RoleID.WithBaseDir(baseDir)
+		vc.Auth.SecretID = vc.Auth.SecretID.WithBaseDir(baseDir)
 	}
 	if c.Policy.Default == "" {
 		c.Policy.Default = PolicyAllow

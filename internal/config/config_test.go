@@ -307,7 +307,7 @@ func TestErrors(t *testing.T) {
 		{"headers on command server", srv + "    headers: {X-A: b}\n",
 			[]string{`t.yaml:4: servers.ev.headers: only valid for url servers`}},
 		{"literal secret header", "servers:\n  docs:\n    url: http://a/\n    headers:\n      Authorization: Bearer abc123\n",
-			[]string{`t.yaml:5: servers.docs.headers.Authorization: secrets must be references (env:NAME or file:PATH), not literals`}},
+			[]string{`t.yaml:5: servers.docs.headers.Authorization: secrets must be references (env:NAME, file:PATH or vault:PATH#FIELD), not literals`}},
 		{"literal secret header by substring", "servers:\n  docs:\n    url: http://a/\n    headers: {X-Api-KEY: abc123}\n",
 			[]string{`t.yaml:4: servers.docs.headers.X-Api-KEY: secrets must be references`}},
 		{"reserved header", "servers:\n  docs:\n    url: http://a/\n    headers: {Mcp-Session-Id: x}\n",
@@ -470,10 +470,52 @@ policy: {default: perhaps}
 	}
 }
 
-func TestWarnings(t *testing.T) {
-	_, w := mustParse(t, "servers:\n  a:\n    command: x\n    env: {API_KEY: abc}\npolicy: {default: deny}\n")
-	if len(w) != 1 || !strings.Contains(w[0], "t.yaml:4: servers.a.env.API_KEY: looks like a secret") || strings.Contains(w[0], "abc") {
-		t.Errorf("warnings = %q", w)
+func TestLiteralSecrets(t *testing.T) {
+	ghp := "ghp_" + strings.Repeat("a1B2", 9)
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"env literal under a secret name", "servers:\n  a:\n    command: x\n    env: {API_KEY: abc}\n",
+			"t.yaml:4: servers.a.env.API_KEY: looks like a secret written as a literal"},
+		{"token shape in args", "servers:\n  a:\n    command: x\n    args: [--token, " + ghp + "]\n",
+			"t.yaml:4: servers.a.args[1]: a literal secret (it has the shape of a github token)"},
+		{"token shape in a harmless header", "servers:\n  a:\n    url: https://h.example/mcp\n    headers: {X-Thing: " + ghp + "}\n",
+			"t.yaml:4: servers.a.headers.X-Thing: a literal secret"},
+		{"vault reference without secrets.vault", "servers:\n  a:\n    command: x\n    env: {GITHUB_TOKEN: \"vault:secret/data/mcp/github#token\"}\n",
+			"t.yaml:4: servers.a.env.GITHUB_TOKEN: vault: references need secrets.vault"},
+		{"bad vault reference", "servers:\n  a:\n    command: x\n    env: {GITHUB_TOKEN: \"vault:secret/data/mcp/github\"}\n",
+			"vault:PATH#FIELD needs a secret path and a field"},
+		{"vault token literal", "secrets:\n  vault: {address: \"http://127.0.0.1:8200\", auth: {token: hvs.abc}}\nservers:\n  a: {command: x}\n",
+			"t.yaml:2: secrets.vault.auth.token: must be a reference"},
+		{"vault over plain http to another host", "secrets:\n  vault: {address: \"http://vault.example:8200\", auth: {token: \"env:VT\"}}\nservers:\n  a: {command: x}\n",
+			"secrets.vault.address: plain http is allowed only to a loopback address"},
+		{"approle without secret id", "secrets:\n  vault: {address: \"https://vault.example\", auth: {method: approle, role_id: r1}}\nservers:\n  a: {command: x}\n",
+			"secrets.vault.auth.secret_id: required for auth.method approle"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := Parse([]byte(tc.yaml), "t.yaml", t.TempDir())
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error = %v, want %q", err, tc.want)
+			}
+			if strings.Contains(err.Error(), ghp) || strings.Contains(err.Error(), "hvs.abc") {
+				t.Fatalf("the error repeats the secret: %v", err)
+			}
+		})
+	}
+	// Benign twins: references everywhere, and a vault configuration.
+	ok := "secrets:\n  refresh: 1m\n  vault: {address: \"https://vault.example:8200\", auth: {method: approle, role_id: r1, secret_id: \"env:SID\"}}\n" +
+		"servers:\n  a:\n    command: x\n    args: [--verbose]\n    env: {GITHUB_TOKEN: \"vault:secret/data/mcp/github#token\", MODE: fast}\n"
+	c, _, err := Parse([]byte(ok), "t.yaml", t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	refs := c.References()
+	if len(refs) != 2 || refs[1].Path != "secrets.vault.auth.secret_id" || refs[0].Path != "servers.a.env.GITHUB_TOKEN" {
+		t.Fatalf("References = %+v", refs)
+	}
+	if p, f, err := refs[0].Value.VaultPath(); p != "secret/data/mcp/github" || f != "token" || err != nil {
+		t.Fatalf("VaultPath = %q %q %v", p, f, err)
+	}
+	if _, err := refs[0].Value.ResolveDirect(); err == nil || !strings.Contains(err.Error(), "secrets.vault") {
+		t.Fatalf("a vault: reference resolved without a Resolver: %v", err)
 	}
 }
 

@@ -120,6 +120,7 @@ func (v *validator) validate() {
 	c := v.cfg
 	v.auth()
 	v.tls()
+	v.secrets()
 	for i, id := range c.Detect.Disabled {
 		switch id {
 		case "all", "mcp.harvest", "mcp.recon", "mcp.injection", "mcp.rug_pull", "mcp.shadowing", "mcp.token_reuse", "mcp.cross_app_flow":
@@ -365,7 +366,7 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 			continue
 		}
 		if val := s.Env.Values[k]; !val.IsRef() && !val.IsZero() && looksSecret(k) {
-			v.warnf(kp, "looks like a secret written as a literal; prefer env:NAME or file:PATH")
+			v.errorf(kp, "looks like a secret written as a literal: write it as a reference (env:NAME, file:PATH or vault:PATH#FIELD)")
 		}
 	}
 
@@ -391,7 +392,7 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 			continue
 		}
 		if looksSecret(k) {
-			v.errorf(kp, "secrets must be references (env:NAME or file:PATH), not literals")
+			v.errorf(kp, "secrets must be references (env:NAME, file:PATH or vault:PATH#FIELD), not literals")
 			continue
 		}
 		if strings.ContainsAny(val.String(), "\r\n\x00") {

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -16,13 +17,18 @@ import (
 // Value is a string setting that is either a literal or a reference to a
 // secret kept outside the configuration file:
 //
-//	env:NAME   the environment variable NAME, read when Resolve is called
-//	file:PATH  the contents of the file PATH with one trailing newline
-//	           removed; a relative PATH is relative to the directory of the
-//	           configuration file
+//	env:NAME          the environment variable NAME
+//	file:PATH         the contents of the file PATH with one trailing
+//	                  newline removed; a relative PATH is relative to the
+//	                  directory of the configuration file
+//	vault:PATH#FIELD  the field FIELD of the secret at PATH of a HashiCorp
+//	                  Vault / OpenBao server (secrets.vault); for KV v2 the
+//	                  PATH includes the data/ segment: secret/data/mcp/github
 //
-// Any value that begins with "env:" or "file:" is a reference; there is no
-// way to write such a literal. The zero Value is the empty literal.
+// Any value that begins with "env:", "file:" or "vault:" is a reference;
+// there is no way to write such a literal. The zero Value is the empty
+// literal. While a [Resolver] is installed (the gateway installs one that
+// caches and refreshes, internal/secrets), Resolve asks it.
 //
 // A Value never holds a resolved secret: String returns the reference as
 // written, and Resolve's errors name the reference but never contain what it
@@ -35,6 +41,8 @@ type Value struct {
 const (
 	envPrefix  = "env:"
 	filePrefix = "file:"
+	// VaultPrefix starts a Vault reference.
+	VaultPrefix = "vault:"
 	// maxSecretFile bounds how much of a file: reference is read.
 	maxSecretFile = 1 << 20
 )
@@ -66,8 +74,45 @@ func (v Value) check() error {
 		if strings.ContainsRune(p, 0) {
 			return errors.New("invalid reference: file path contains a NUL byte")
 		}
+	case strings.HasPrefix(v.raw, VaultPrefix):
+		if _, _, err := v.VaultPath(); err != nil {
+			return err
+		}
 	}
 	return nil
+}
+
+// VaultPath splits a vault:PATH#FIELD reference.
+func (v Value) VaultPath() (path, field string, err error) {
+	rest, ok := strings.CutPrefix(v.raw, VaultPrefix)
+	if !ok {
+		return "", "", fmt.Errorf("%q is not a vault: reference", truncate(v.raw))
+	}
+	path, field, ok = strings.Cut(rest, "#")
+	path = strings.Trim(path, "/")
+	if !ok || path == "" || field == "" || strings.ContainsAny(rest, "\x00?\n\r ") || strings.Contains(path, "..") {
+		return "", "", fmt.Errorf("invalid reference %q: vault:PATH#FIELD needs a secret path and a field, such as vault:secret/data/mcp/github#token", truncate(v.raw))
+	}
+	return path, field, nil
+}
+
+// Resolver resolves references (caching them, reading vault:). Installed
+// with [SetResolver]; ResolveRef is called only for references.
+type Resolver interface {
+	ResolveRef(v Value) (string, error)
+}
+
+type resolverBox struct{ r Resolver }
+
+var resolver atomic.Pointer[resolverBox]
+
+// SetResolver installs r for every Value's Resolve (nil uninstalls it).
+func SetResolver(r Resolver) {
+	if r == nil {
+		resolver.Store(nil)
+		return
+	}
+	resolver.Store(&resolverBox{r})
 }
 
 // UnmarshalYAMLNode implements NodeUnmarshaler.
@@ -84,10 +129,13 @@ func (v *Value) UnmarshalYAMLNode(n *yaml.Node) error {
 	return nil
 }
 
-// IsRef reports whether v is an env: or file: reference.
+// IsRef reports whether v is an env:, file: or vault: reference.
 func (v Value) IsRef() bool {
-	return strings.HasPrefix(v.raw, envPrefix) || strings.HasPrefix(v.raw, filePrefix)
+	return strings.HasPrefix(v.raw, envPrefix) || strings.HasPrefix(v.raw, filePrefix) || v.IsVault()
 }
+
+// IsVault reports whether v is a vault: reference.
+func (v Value) IsVault() bool { return strings.HasPrefix(v.raw, VaultPrefix) }
 
 // String returns the value as written in the configuration: the reference
 // for env:/file: values (never the secret), the text for literals.
@@ -118,9 +166,23 @@ func (v Value) FilePath() string {
 // Resolve returns the value: the literal itself, the environment variable of
 // an env: reference (an unset variable is an error, an empty one is not), or
 // the contents of the file of a file: reference with one trailing newline
-// removed. Errors name the reference, never the value.
+// removed, or the Vault secret's field. With a [Resolver] installed,
+// references are resolved by it (cached, refreshed). Errors name the
+// reference, never the value.
 func (v Value) Resolve() (string, error) {
+	if b := resolver.Load(); b != nil && v.IsRef() {
+		return b.r.ResolveRef(v)
+	}
+	return v.ResolveDirect()
+}
+
+// ResolveDirect resolves v without the installed Resolver: env: and file:
+// are read now; a vault: reference is an error (only a Resolver reads
+// Vault).
+func (v Value) ResolveDirect() (string, error) {
 	switch {
+	case v.IsVault():
+		return "", fmt.Errorf("%s: vault: references need secrets.vault in the configuration", v.raw)
 	case strings.HasPrefix(v.raw, envPrefix):
 		name := v.raw[len(envPrefix):]
 		s, ok := os.LookupEnv(name)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -121,18 +122,29 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 		if cmd == config.SelfCommand {
 			cmd = selfPath(opts.SelfPath)
 		}
-		env := map[string]string{}
-		for _, k := range sc.Env.Keys {
-			v, err := sc.Env.Values[k].Resolve()
-			if err != nil {
-				return nil, fmt.Errorf("env.%s: %w", k, err)
+		// The environment is resolved at each start, so a rotated secret
+		// reaches the next process; resolved once now to fail early.
+		envOf := func() ([]string, error) {
+			env := map[string]string{}
+			for _, k := range sc.Env.Keys {
+				v, err := sc.Env.Values[k].Resolve()
+				if err != nil {
+					return nil, fmt.Errorf("env.%s: %w", k, err)
+				}
+				env[k] = v
 			}
-			env[k] = v
-			if sc.Env.Values[k].IsRef() {
-				g.secrets = append(g.secrets, v)
+			return upstream.EnvList(env, sc.Env.Keys), nil
+		}
+		if _, err := envOf(); err != nil {
+			return nil, err
+		}
+		for _, k := range sc.Env.Keys {
+			if v := sc.Env.Values[k]; v.IsRef() {
+				s, _ := v.Resolve()
+				g.secrets = append(g.secrets, s)
 			}
 		}
-		s.dialer = &upstream.StdioDialer{Command: cmd, Args: sc.Args, Env: upstream.EnvList(env, sc.Env.Keys), Dir: sc.Dir, Opts: uopts}
+		s.dialer = &upstream.StdioDialer{Command: cmd, Args: sc.Args, EnvFunc: envOf, Dir: sc.Dir, Opts: uopts}
 	default:
 		h := http.Header{}
 		for _, k := range sc.Headers.Keys {
@@ -145,16 +157,30 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 				g.secrets = append(g.secrets, v)
 			}
 		}
+		// References are read (from the resolver's cache) for each
+		// request, so a rotated credential is used without a new session.
+		var hf func() http.Header
+		if slices.ContainsFunc(sc.Headers.Keys, func(k string) bool { return sc.Headers.Values[k].IsRef() }) {
+			hf = func() http.Header {
+				h := http.Header{}
+				for _, k := range sc.Headers.Keys {
+					if v, err := sc.Headers.Values[k].Resolve(); err == nil {
+						h.Set(k, v)
+					}
+				}
+				return h
+			}
+		}
 		tc, err := tlsconf.Upstream(sc.TLS)
 		if err != nil {
 			return nil, err
 		}
 		uopts.TLS = tc
 		if sc.Transport == config.TransportSSE {
-			s.dialer = &upstream.SSEDialer{URL: sc.URL, Headers: h, Opts: uopts}
+			s.dialer = &upstream.SSEDialer{URL: sc.URL, Headers: h, HeaderFunc: hf, Opts: uopts}
 		} else {
 			cr := opts.Credentials[sc.Name]
-			s.dialer = &upstream.StreamableDialer{URL: sc.URL, Headers: h, Opts: uopts, Credentials: cr}
+			s.dialer = &upstream.StreamableDialer{URL: sc.URL, Headers: h, HeaderFunc: hf, Opts: uopts, Credentials: cr}
 			s.perUser = cr != nil
 		}
 	}

@@ -20,7 +20,10 @@ import (
 type SSEDialer struct {
 	URL     string
 	Headers http.Header
-	Opts    Options
+	// HeaderFunc, if set, gives the headers for each request instead of
+	// Headers.
+	HeaderFunc func() http.Header
+	Opts       Options
 
 	clientOnce sync.Once
 	client     *http.Client
@@ -50,7 +53,7 @@ func (d *SSEDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
 		cancel()
 		return nil, err
 	}
-	for k, vs := range d.Headers {
+	for k, vs := range headersOf(d.HeaderFunc, d.Headers) {
 		for _, v := range vs {
 			req.Header.Add(k, v)
 		}
@@ -209,7 +212,7 @@ func (c *sseConn) post(m *Outgoing) error {
 	if err != nil {
 		return err
 	}
-	for k, vs := range c.d.Headers {
+	for k, vs := range headersOf(c.d.HeaderFunc, c.d.Headers) {
 		for _, v := range vs {
 			req.Header.Add(k, v)
 		}

@@ -24,9 +24,12 @@ type StdioDialer struct {
 	Args    []string
 	// Env is the complete environment of the child (the caller decides
 	// what to pass through; secrets resolved already).
-	Env  []string
-	Dir  string
-	Opts Options
+	Env []string
+	// EnvFunc, if set, gives the environment at each Dial instead of Env
+	// (a rotated secret reaches the next process started).
+	EnvFunc func() ([]string, error)
+	Dir     string
+	Opts    Options
 }
 
 // Kind implements Dialer.
@@ -36,6 +39,13 @@ func (d *StdioDialer) Kind() string { return "stdio" }
 func (d *StdioDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
 	cmd := exec.Command(d.Command, d.Args...)
 	cmd.Env = d.Env
+	if d.EnvFunc != nil {
+		env, err := d.EnvFunc()
+		if err != nil {
+			return nil, err
+		}
+		cmd.Env = env
+	}
 	cmd.Dir = d.Dir
 	// Own process group, so the whole tree (npx → node) is stopped together.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}

@@ -21,6 +21,9 @@ type StreamableDialer struct {
 	URL string
 	// Headers are sent on every request (credentials resolved already).
 	Headers http.Header
+	// HeaderFunc, if set, gives the headers for each request instead of
+	// Headers (a rotated credential is used from the next request on).
+	HeaderFunc func() http.Header
 	// Credentials, if set, give each session its owner's bearer token
 	// (overriding an Authorization header in Headers).
 	Credentials Credentials
@@ -97,7 +100,7 @@ func (c *streamConn) newRequest(ctx context.Context, method string, body []byte)
 	if err != nil {
 		return nil, err
 	}
-	for k, vs := range c.d.Headers {
+	for k, vs := range headersOf(c.d.HeaderFunc, c.d.Headers) {
 		for _, v := range vs {
 			req.Header.Add(k, v)
 		}
@@ -466,4 +469,12 @@ func (v valuesOf) Value(key any) any {
 		return x
 	}
 	return v.values.Value(key)
+}
+
+// headersOf returns f() when f is set, else h.
+func headersOf(f func() http.Header, h http.Header) http.Header {
+	if f != nil {
+		return f()
+	}
+	return h
 }
