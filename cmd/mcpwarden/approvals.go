@@ -7,6 +7,7 @@ import (
 	"os/user"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -109,6 +110,94 @@ func approvalsCmd(cfgPath *string) *cobra.Command {
 		c.Flags().StringVar(&reason, "reason", "", "why (recorded with the decision)")
 		return c
 	}
-	ac.AddCommand(list, decide(true), decide(false))
+	ac.AddCommand(list, decide(true), decide(false), holdsCmd(cfgPath), releasePrincipalCmd(cfgPath))
 	return ac
+}
+
+// openHolds opens the principal holds in the store of the configuration.
+func openHolds(cfgPath string) (*approval.Holds, func(), error) {
+	cfg, _, err := loadConfig(cfgPath)
+	if err != nil {
+		return nil, nil, err
+	}
+	st, err := store.Open(cfg.Store.Path)
+	if err != nil {
+		return nil, nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
+	}
+	return &approval.Holds{DB: st.DB()}, func() { st.Close() }, nil
+}
+
+// holdsCmd lists principals held by detections (detect.actions
+// hold_principal).
+func holdsCmd(cfgPath *string) *cobra.Command {
+	var format string
+	var all bool
+	c := &cobra.Command{
+		Use:   "holds",
+		Short: "List principals held by detections (hold_principal); --all for released and expired ones too",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			hs, done, err := openHolds(*cfgPath)
+			if err != nil {
+				return err
+			}
+			defer done()
+			list, err := hs.List(cmd.Context(), all)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			if format == "json" {
+				if list == nil {
+					list = []*approval.Hold{}
+				}
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(list)
+			}
+			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "ID\tSUBJECT\tISSUER\tRULE\tSINCE\tUNTIL\tRELEASED")
+			for _, h := range list {
+				rel := ""
+				if h.ReleasedAt != nil {
+					rel = h.ReleasedAt.Format(time.RFC3339) + " by " + h.Releaser
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", h.ID, h.Subject, h.Issuer, h.Rule,
+					h.CreatedAt.Format(time.RFC3339), h.Until.Format(time.RFC3339), rel)
+			}
+			return tw.Flush()
+		},
+	}
+	c.Flags().StringVar(&format, "format", "table", "output: table or json")
+	c.Flags().BoolVar(&all, "all", false, "also released and expired holds")
+	return c
+}
+
+// releasePrincipalCmd ends the holds of a principal before their time.
+func releasePrincipalCmd(cfgPath *string) *cobra.Command {
+	var issuer, reason string
+	c := &cobra.Command{
+		Use:   "release-principal SUBJECT",
+		Short: "Release a principal held by a detection (hold_principal): its calls pass without approval again",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			hs, done, err := openHolds(*cfgPath)
+			if err != nil {
+				return err
+			}
+			defer done()
+			rel, err := hs.Release(cmd.Context(), issuer, args[0], reviewer(), reason)
+			if err != nil {
+				return err
+			}
+			for _, h := range rel {
+				fmt.Fprintf(cmd.OutOrStdout(), "%s: released %s (issuer %q, held by %s until %s) by %s\n", h.ID, h.Subject, h.Issuer, h.Rule,
+					h.Until.Format(time.RFC3339), reviewer())
+			}
+			return nil
+		},
+	}
+	c.Flags().StringVar(&issuer, "issuer", "", "release only the holds of the subject at this token issuer (default: every issuer)")
+	c.Flags().StringVar(&reason, "reason", "", "why (recorded with the release)")
+	return c
 }

@@ -154,13 +154,21 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 	if rt.Store != nil {
 		cands = &pin.Candidates{DB: rt.Store.DB()}
 	}
+	holds, err := rt.openHolds(ctx)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
 	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals, PinCandidates: cands,
-		Fingerprints: rt.Detect != nil && !slices.Contains(cfg.Detect.Disabled, "mcp.cross_app_flow")})
+		Fingerprints: rt.Detect != nil && !slices.Contains(cfg.Detect.Disabled, "mcp.cross_app_flow"), Holds: holds})
 	if err != nil {
 		rt.Close()
 		return nil, err
 	}
 	rt.Gateway = gw
+	if rt.Detect != nil {
+		rt.Detect.SetActions(gw)
+	}
 	if len(scheduled) > 0 {
 		if rt.Store == nil {
 			rt.Close()
@@ -347,7 +355,11 @@ func (rt *Runtime) openDetect(cfg *config.Config, log *slog.Logger) (*detect.Eng
 		return nil, nil, err
 	}
 	on = append(on, user...)
-	o := detect.Options{Rules: on, Logger: log, Emit: func(ctx context.Context, ev *audit.Event) error { return rt.Audit.Emit(ctx, ev) }}
+	o := detect.Options{Rules: on, Logger: log, Emit: func(ctx context.Context, ev *audit.Event) error { return rt.Audit.Emit(ctx, ev) },
+		HoldFor: cfg.Detect.HoldFor.D(), RuleActions: map[string]string{}}
+	for _, id := range cfg.Detect.Actions.Keys {
+		o.RuleActions[id] = cfg.Detect.Actions.Values[id]
+	}
 	if w := cfg.Detect.Webhook; w != nil {
 		secret, err := w.Secret.Resolve()
 		if err != nil {
@@ -357,4 +369,25 @@ func (rt *Runtime) openDetect(cfg *config.Config, log *slog.Logger) (*detect.Eng
 		}
 	}
 	return detect.New(o), scheduled, nil
+}
+
+// openHolds sets up the principal holds of detections (detect.actions
+// hold_principal): in the store when it is on, so they survive a restart;
+// the holds in force are loaded. nil when detection is off.
+func (rt *Runtime) openHolds(ctx context.Context) (*approval.Holds, error) {
+	if rt.Detect == nil {
+		return nil, nil
+	}
+	h := &approval.Holds{}
+	if rt.Store != nil {
+		h.DB = rt.Store.DB()
+	}
+	n, err := h.Load(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("detect: principal holds: %w", err)
+	}
+	if n > 0 {
+		rt.Log.Warn("principals held by detections of a previous run are still held", "count", n)
+	}
+	return h, nil
 }

@@ -30,6 +30,11 @@ const (
 	Restart  = "restart"
 )
 
+// ImpactDetection is the impact of a call held because a detection holds
+// its principal (detect-hold guard): the principal may not approve it,
+// whatever approvals.allow_self_approval says.
+const ImpactDetection = "detection"
+
 // Request is a held call.
 type Request struct {
 	ID            string          `json:"id"`
@@ -297,6 +302,9 @@ func (s *Service) Review(ctx context.Context, id string, approve bool, reviewer,
 	decision := Denied
 	if approve {
 		decision = Approved
+		if reviewer == r.Principal.Subject && r.Impact == ImpactDetection {
+			return fmt.Errorf("%s cannot approve their own call held by a detection", reviewer)
+		}
 		if !s.AllowSelfApproval && reviewer == r.Principal.Subject {
 			return fmt.Errorf("%s cannot approve their own held call (approvals.allow_self_approval is off)", reviewer)
 		}

@@ -110,7 +110,22 @@ type Detect struct {
 	Webhook *ApprovalWebhook `yaml:"webhook"`
 	// Thresholds tune the built-in rules.
 	Thresholds DetectThresholds `yaml:"thresholds"`
+	// Actions make a built-in rule's alerts act, by rule id:
+	// end_session (the alert's session ends), hold_principal (the alert's
+	// principal's calls are held for approval, or denied without
+	// approvals, for HoldFor) or none (alerts only, the default). User
+	// rules set action: in their rules file.
+	Actions OrderedMap[string] `yaml:"actions"`
+	// HoldFor is how long hold_principal holds a principal. Default "1h".
+	HoldFor Duration `yaml:"hold_for"`
 }
+
+// Detection actions (detect.actions, and action: of a user rule).
+const (
+	DetectActionNone          = "none"
+	DetectActionEndSession    = "end_session"
+	DetectActionHoldPrincipal = "hold_principal"
+)
 
 // DetectThresholds tune the built-in rules (0: the default).
 type DetectThresholds struct {

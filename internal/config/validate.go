@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"path"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -128,6 +129,7 @@ func (v *validator) validate() {
 			v.errorf(fmt.Sprintf("detect.disabled[%d]", i), "unknown rule %q (built-in rules: mcp.harvest, mcp.recon, mcp.injection, mcp.rug_pull, mcp.shadowing, mcp.token_reuse, mcp.cross_app_flow; or all)", truncate(id))
 		}
 	}
+	v.detectActions()
 	if w := c.Detect.Webhook; w != nil {
 		if u, err := url.Parse(w.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			v.errorf("detect.webhook.url", "must be an http(s) URL, got %q", truncate(w.URL))
@@ -529,4 +531,27 @@ func validAllowHost(h string) bool {
 		}
 	}
 	return true
+}
+
+// detectActions checks detect.actions and detect.hold_for.
+func (v *validator) detectActions() {
+	d := v.cfg.Detect
+	for _, id := range d.Actions.Keys {
+		p := joinPath("detect.actions", id)
+		switch id {
+		case "mcp.harvest", "mcp.recon", "mcp.injection", "mcp.rug_pull", "mcp.shadowing", "mcp.token_reuse", "mcp.cross_app_flow":
+		default:
+			v.errorf(p, "unknown rule %q (built-in rules: mcp.harvest, mcp.recon, mcp.injection, mcp.rug_pull, mcp.shadowing, mcp.token_reuse, mcp.cross_app_flow; a user rule sets action: in its rules file)", truncate(id))
+			continue
+		}
+		switch a := d.Actions.Values[id]; a {
+		case DetectActionNone, DetectActionEndSession, DetectActionHoldPrincipal:
+			if a != DetectActionNone && (slices.Contains(d.Disabled, id) || slices.Contains(d.Disabled, "all")) {
+				v.warnf(p, "rule %s is disabled, so its action never runs", id)
+			}
+		default:
+			v.errorf(p, "must be end_session, hold_principal or none, got %q", truncate(a))
+		}
+	}
+	v.positiveDuration("detect.hold_for", d.HoldFor)
 }

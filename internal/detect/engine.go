@@ -74,6 +74,12 @@ type Options struct {
 	// Buffer bounds the events waiting to be examined. Default 65536.
 	Buffer int
 	Logger *slog.Logger
+	// RuleActions gives rules an action, by rule id (end_session,
+	// hold_principal, none); user rules may carry their own (action:).
+	// Actions are carried out through the Actions set with SetActions.
+	RuleActions map[string]string
+	// HoldFor is how long hold_principal holds a principal. Default 1h.
+	HoldFor time.Duration
 }
 
 // Engine runs the rules over the audit stream. It is an audit.Sink.
@@ -89,6 +95,9 @@ type Engine struct {
 	mu     sync.Mutex
 	recent map[string]time.Time // rule + key → last alert
 	once   sync.Once
+
+	actionOf map[string]string // rule id → action
+	actor    atomic.Pointer[Actions]
 }
 
 // New starts an engine.
@@ -102,7 +111,18 @@ func New(o Options) *Engine {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	e := &Engine{o: o, in: make(chan *audit.Event, o.Buffer), done: make(chan struct{}), recent: map[string]time.Time{}}
+	if o.HoldFor <= 0 {
+		o.HoldFor = time.Hour
+	}
+	e := &Engine{o: o, in: make(chan *audit.Event, o.Buffer), done: make(chan struct{}), recent: map[string]time.Time{}, actionOf: map[string]string{}}
+	for _, r := range o.Rules {
+		if ar, ok := r.(actionRule); ok && ar.Action() != "" {
+			e.actionOf[r.ID()] = ar.Action()
+		}
+	}
+	for id, a := range o.RuleActions {
+		e.actionOf[id] = a
+	}
 	go e.run()
 	return e
 }
@@ -201,7 +221,10 @@ func (e *Engine) raise(a Alert, now time.Time) {
 	e.mu.Unlock()
 	ev := &audit.Event{Type: audit.TypeAlert, Principal: a.Principal, SessionID: a.SessionID, Server: a.Server, Tool: a.Tool,
 		Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK},
-		Rule: a.Rule, Severity: a.Severity, EventIDs: a.EventIDs, Summary: a.Summary, Detail: a.Detail}
+		Rule: a.Rule, Severity: a.Severity, EventIDs: a.EventIDs, Summary: a.Summary, Detail: a.Detail, EventID: audit.NewEventID()}
+	// The action runs before the alert is written, so the alert records
+	// what was done (detail.action, detail.action_result).
+	e.act(ev, now)
 	if e.o.Emit != nil {
 		if err := e.o.Emit(context.Background(), ev); err != nil {
 			e.o.Logger.Error("detect: alert not written", "rule", a.Rule, "err", err)

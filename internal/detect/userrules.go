@@ -60,6 +60,10 @@ type UserRule struct {
 	Sequence []string `yaml:"sequence"` // correlation
 	Every    string   `yaml:"every"`    // scheduled
 	SQL      string   `yaml:"sql"`      // scheduled: a SELECT over the store (:since is the window start in ns)
+	// Action: what an alert of this rule does besides being recorded:
+	// end_session, hold_principal or none (default). Not for scheduled
+	// rules (their alerts name no session or principal).
+	Action string `yaml:"action"`
 }
 
 // RuleTest replays events against the file's rules.
@@ -181,6 +185,12 @@ func (rf *RuleFile) Compile(path string) ([]Rule, []ScheduledRule, error) {
 		case "info", "low", "medium", "high", "critical":
 		default:
 			return nil, nil, fmt.Errorf("%s: severity must be info, low, medium, high or critical, got %q", where, u.Severity)
+		}
+		if !ValidAction(u.Action) {
+			return nil, nil, fmt.Errorf("%s: action must be end_session, hold_principal or none, got %q", where, u.Action)
+		}
+		if u.SQL != "" && u.Action != "" && u.Action != ActionNone {
+			return nil, nil, fmt.Errorf("%s: action: a scheduled rule's alerts name no session or principal to act on", where)
 		}
 		kinds := 0
 		for _, set := range []bool{u.When != "", len(u.Sequence) > 0, u.SQL != ""} {

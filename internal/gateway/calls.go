@@ -391,6 +391,9 @@ func (s *Session) hold(ctx context.Context, gc *guard.Call, d guard.Decision, co
 	p := gc.Principal
 	req := &approval.Request{ID: approval.NewID(), CorrelationID: correlation, SessionID: s.id, Server: gc.Server, Tool: gc.Name, Arguments: gc.Arguments,
 		Principal: approval.Principal{Subject: p.Subject, ClientID: p.ClientID, Issuer: p.Issuer}, Impact: impactOf(d.Reason), Reason: d.Reason}
+	if d.Guard == approval.HoldGuardName {
+		req.Impact = approval.ImpactDetection // never approved by the held principal itself
+	}
 	hctx, stop := context.WithCancel(ctx)
 	defer stop()
 	setTaskStatus(ctx, fmt.Sprintf("held for approval %s (%s); decide with: mcpwarden approvals approve|deny %s", req.ID, d.Reason, req.ID))
@@ -410,7 +413,7 @@ func (s *Session) hold(ctx context.Context, gc *guard.Call, d guard.Decision, co
 			}
 		}()
 	}
-	if s.g.approvals.AllowSelfApproval && s.canElicit() && reply != nil {
+	if s.g.approvals.AllowSelfApproval && req.Impact != approval.ImpactDetection && s.canElicit() && reply != nil {
 		// The policy lets the requester decide: ask them in their client.
 		go s.askApproval(hctx, reply, req, gc)
 	}

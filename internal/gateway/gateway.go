@@ -27,6 +27,7 @@ import (
 	"sort"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/approval"
 	"github.com/mcpwarden/mcpwarden/internal/audit"
@@ -81,6 +82,10 @@ type Options struct {
 	// Fingerprints adds content fingerprints of each tool result to its
 	// audit event (detail.result_fp), for mcp.cross_app_flow.
 	Fingerprints bool
+	// Holds are the principals held by detections (detect.actions
+	// hold_principal); the detect-hold guard, last in the chain, holds
+	// their calls. nil: none.
+	Holds *approval.Holds
 	// Credentials give the named servers each user's own bearer token
 	// (servers.NAME.oauth). Such a server has no gateway-wide session: it
 	// is reached only for users, in their sessions.
@@ -98,6 +103,7 @@ type Gateway struct {
 	argRules  policy.ArgRules
 	modes     map[string]string
 	approvals *approval.Service
+	holds     *approval.Holds
 	pins      *pinState
 	flows     *policy.Flows
 	scan      *scanState
@@ -220,6 +226,15 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	g.chain = append(g.chain, &policy.ImpactGuard{Rules: impacts, Infer: cfg.Approvals != nil && cfg.Approvals.Infer != nil && *cfg.Approvals.Infer})
 	g.approvals = opts.Approvals
 	g.chain = append(g.chain, opts.Guards...)
+	if opts.Holds != nil {
+		// Last: a held call that is approved runs, so every other guard
+		// must have allowed it first.
+		g.holds = opts.Holds
+		g.holds.OnRelease = g.released
+		g.chain = append(g.chain, &approval.HoldGuard{Lookup: func(ctx context.Context, issuer, subject string) (approval.Hold, bool) {
+			return g.holds.Active(ctx, issuer, subject, time.Now())
+		}})
+	}
 	return g, nil
 }
 
@@ -303,6 +318,9 @@ func ScopeRules(cfg *config.Config) policy.ScopeRules {
 // the gateway: it is retried in the background and its calls fail clearly.
 func (g *Gateway) Start(ctx context.Context) {
 	go g.pins.watch(g.ctx)
+	if g.holds != nil && g.holds.DB != nil {
+		go g.watchHolds(g.ctx)
+	}
 	var wg sync.WaitGroup
 	for _, s := range g.servers {
 		wg.Add(1)

@@ -45,6 +45,7 @@ type Session struct {
 	tasks      map[string]*task // task-augmented tool calls (tasks.go)
 	tainted    string           // toxic flows: the tool whose untrusted content arrived
 	expo       *exposureCache   // toxic flows: labelled tools this session could use
+	onClose    []func()         // told when the session ends (the transport forgets it)
 }
 
 type serverReq struct {
@@ -142,21 +143,53 @@ func (s *Session) deliver(sink Sink, msg []byte) {
 
 // Close ends the session and its per-client upstream sessions.
 func (s *Session) Close(reason string) {
+	s.end(reason)
+}
+
+// OnClose registers f to be called once when the session ends, whoever
+// ends it (the client, the transport, a detection). On a session already
+// ended f is called at once.
+func (s *Session) OnClose(f func()) {
 	s.mu.Lock()
 	if s.closed {
 		s.mu.Unlock()
+		f()
 		return
+	}
+	s.onClose = append(s.onClose, f)
+	s.mu.Unlock()
+}
+
+// sessionEnded is the cause with which a session's calls in flight are
+// cancelled when it ends.
+type sessionEnded struct{ reason string }
+
+func (e *sessionEnded) Error() string { return "session closed: " + e.reason }
+
+// end ends the session; false if it had ended already.
+func (s *Session) end(reason string) bool {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return false
 	}
 	s.closed = true
 	ups := s.ups
 	s.ups = map[string]*upSession{}
 	for _, c := range s.inflight {
-		c(fmt.Errorf("session closed: %s", reason))
+		c(&sessionEnded{reason: reason})
 	}
 	for _, t := range s.tasks {
-		t.cancel(fmt.Errorf("session closed: %s", reason))
+		t.cancel(&sessionEnded{reason: reason})
 	}
+	hooks := s.onClose
+	s.onClose = nil
 	s.mu.Unlock()
+	defer func() {
+		for _, f := range hooks {
+			f()
+		}
+	}()
 	s.g.removeSession(s)
 	for _, us := range ups {
 		go us.close()
@@ -165,6 +198,7 @@ func (s *Session) Close(reason string) {
 	ev.DurationMS = msSince(s.started)
 	ev.Detail = map[string]any{"reason": reason}
 	_ = s.g.emit(context.Background(), ev)
+	return true
 }
 
 func msSince(t time.Time) float64 {
@@ -332,15 +366,21 @@ func (s *Session) upstreams() []*upSession {
 // response to send. Messages related to the request (progress, logging,
 // server-to-client requests) go to reply while it runs.
 func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply Sink) (resp []byte) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
 	defer func() {
 		if r := recover(); r != nil {
 			s.g.log.Error("panic handling request", "session", s.id, "method", m.Method, "panic", r)
 			resp = jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInternalError, "internal error handling %s", m.Method))
 		}
+		// The session ended while the request ran (a detection ended it):
+		// the client is told so, whatever the cancelled call returned.
+		var se *sessionEnded
+		if errors.As(context.Cause(ctx), &se) {
+			resp = jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeCancelled, "the session ended while the request ran (%s); initialize a new session", se.reason))
+		}
 	}()
 	s.touch()
-	ctx, cancel := context.WithCancelCause(ctx)
-	defer cancel(nil)
 	key := string(m.ID)
 	s.mu.Lock()
 	if s.closed {

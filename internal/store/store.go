@@ -235,6 +235,21 @@ var migrations = []string{
 		seen_ns    INTEGER NOT NULL,
 		PRIMARY KEY (server, kind, name, hash)
 	);`,
+	// 6: principals held by a detection (package approval, holds.go).
+	`CREATE TABLE principal_holds (
+		id          TEXT PRIMARY KEY,
+		issuer      TEXT NOT NULL,
+		subject     TEXT NOT NULL,
+		rule        TEXT NOT NULL,    -- the detection rule whose alert held the principal
+		reason      TEXT NOT NULL,
+		alert_id    TEXT NOT NULL,    -- the alert's event id
+		created_ns  INTEGER NOT NULL,
+		until_ns    INTEGER NOT NULL,
+		released_ns INTEGER,
+		releaser    TEXT,
+		release_reason TEXT
+	);
+	CREATE INDEX principal_holds_active ON principal_holds(subject, released_ns, until_ns);`,
 }
 
 // DB is the database, for packages that keep their own tables in the store

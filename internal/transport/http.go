@@ -401,6 +401,7 @@ func (h *HTTPServer) initialize(w http.ResponseWriter, r *http.Request, m *jsonr
 	h.mu.Lock()
 	h.sessions[gs.ID()] = hs
 	h.mu.Unlock()
+	gs.OnClose(func() { h.ended(hs) })
 	w.Header().Set("Mcp-Session-Id", gs.ID())
 	w.Header().Set("Content-Type", "application/json")
 	_, _ = w.Write(resp)
@@ -467,3 +468,26 @@ func (h *HTTPServer) get(w http.ResponseWriter, r *http.Request) {
 
 // newID returns the prefix of event ids for a new stream.
 func streamIDFor(n int64) string { return strconv.FormatInt(n, 36) }
+
+// ended forgets a session the gateway ended (a detection's end_session; a
+// DELETE or an expiry end it here first): its id then answers 404, its
+// standalone stream closes, and its requests in flight get their
+// responses (an error) before its other streams close.
+func (h *HTTPServer) ended(hs *httpSession) {
+	h.mu.Lock()
+	if h.sessions[hs.gs.ID()] == hs {
+		delete(h.sessions, hs.gs.ID())
+	}
+	h.mu.Unlock()
+	if hs.closing.Swap(true) {
+		return
+	}
+	hs.standalone.close()
+	go func() {
+		deadline := time.Now().Add(10 * time.Second)
+		for hs.busy() && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		hs.close("")
+	}()
+}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
@@ -120,6 +121,8 @@ type httpSession struct {
 	owner  string
 	ctx    context.Context
 	cancel context.CancelFunc
+	// closing is set once the session is being closed.
+	closing atomic.Bool
 
 	mu         sync.Mutex
 	streams    map[string]*stream
@@ -185,7 +188,15 @@ func (hs *httpSession) idle(timeout time.Duration) bool {
 	return v == 0 && n == 0 && time.Since(last) > timeout
 }
 
+// busy reports whether a request is being handled or answered.
+func (hs *httpSession) busy() bool {
+	hs.mu.Lock()
+	defer hs.mu.Unlock()
+	return hs.inflight > 0
+}
+
 func (hs *httpSession) close(reason string) {
+	hs.closing.Store(true)
 	hs.cancel()
 	hs.mu.Lock()
 	streams := make([]*stream, 0, len(hs.streams))
@@ -240,13 +251,18 @@ func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrp
 	hs.mu.Lock()
 	hs.inflight++
 	hs.mu.Unlock()
+	// A request counts as in flight until its response is written (or
+	// kept for resumption), so a session the gateway ends is closed only
+	// after its requests were answered.
+	defer func() {
+		hs.mu.Lock()
+		hs.inflight--
+		hs.lastDone = time.Now()
+		hs.mu.Unlock()
+	}()
 	ctx, rstate := hs.requestContext(r)
 	resp := hs.gs.HandleRequest(ctx, m, st)
 	hs.h.afterRequest(r, rstate)
-	hs.mu.Lock()
-	hs.inflight--
-	hs.lastDone = time.Now()
-	hs.mu.Unlock()
 	if timer != nil {
 		timer.Stop()
 	}
