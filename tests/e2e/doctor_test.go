@@ -91,10 +91,10 @@ store: {path: gateway2.db}
 		}
 	}
 	for check, want := range map[string]string{
-		"listen":        "not a loopback address",
-		"secrets":       "servers.gone.headers.Authorization",
-		"audit":         "no-such-dir/audit.jsonl",
-		"upstreams":     "servers.gone",
+		"listen":    "not a loopback address",
+		"secrets":   "servers.gone.headers.Authorization",
+		"audit":     "no-such-dir/audit.jsonl",
+		"upstreams": "servers.gone",
 	} {
 		if !strings.Contains(failed[check], want) {
 			t.Errorf("no failure %q naming %q in %v", check, want, failed)
