@@ -217,6 +217,11 @@ func runStdio(parent context.Context, cfgPath, logLevel string) error {
 		return err
 	}
 	defer rt.Close()
+	stopAdmin, err := rt.ServeAdmin(nil) // metrics in stdio mode too
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 	return transport.ServeStdio(ctx, rt.Gateway, os.Stdin, os.Stdout, transport.StdioOptions{MaxMessageBytes: int(rt.Cfg.MaxBodyBytes), Logger: rt.Log})
 }
 
@@ -268,6 +273,14 @@ func startupProblems(cfg *config.Config) []string {
 		}
 		if o := sc.OAuth; o != nil {
 			ref("servers."+name+".oauth.client_secret", o.ClientSecret)
+		}
+	}
+	if ad := cfg.Admin; ad != nil {
+		ref("admin.token", ad.Token)
+	}
+	if t := cfg.Telemetry; t != nil && t.OTLP != nil {
+		for _, k := range t.OTLP.Headers.Keys {
+			ref("telemetry.otlp.headers."+k, t.OTLP.Headers.Values[k])
 		}
 	}
 	return out
