@@ -229,6 +229,11 @@ func runStdio(parent context.Context, cfgPath, logLevel string) error {
 	}
 	defer rt.Close()
 	defer onHUP(rt)()
+	stopAdmin, err := rt.ServeAdmin(nil) // metrics in stdio mode too
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 	return transport.ServeStdio(ctx, rt.Gateway, os.Stdin, os.Stdout, transport.StdioOptions{MaxMessageBytes: int(rt.Cfg.MaxBodyBytes), Logger: rt.Log})
 }
 

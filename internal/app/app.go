@@ -28,6 +28,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/scan"
 	"github.com/mcpwarden/mcpwarden/internal/secrets"
 	"github.com/mcpwarden/mcpwarden/internal/store"
+	"github.com/mcpwarden/mcpwarden/internal/telemetry"
 	"github.com/mcpwarden/mcpwarden/internal/tlsconf"
 	"github.com/mcpwarden/mcpwarden/internal/transport"
 	"github.com/mcpwarden/mcpwarden/internal/upstreamauth"
@@ -67,6 +68,10 @@ type Runtime struct {
 
 	hup         chan struct{}
 	stopSecrets context.CancelFunc
+	// Metrics are served on the admin listener (admin:; nil: off).
+	Metrics *telemetry.Metrics
+	// Tracing exports spans (telemetry.otlp; nil: off).
+	Tracing *telemetry.Tracing
 }
 
 // Open builds the audit sinks and the gateway and starts the upstreams.
@@ -128,6 +133,12 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		}
 		sinks = append(sinks, rt.Detect)
 	}
+	tsinks, err := rt.openTelemetry(cfg, log, o, redact)
+	if err != nil {
+		rt.Close()
+		return nil, err
+	}
+	sinks = append(sinks, tsinks...)
 	if !o.NoAudit {
 		rt.Audit = audit.NewLogger(sinks...)
 	}
@@ -159,7 +170,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		rt.Close()
 		return nil, err
 	}
-	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals, PinCandidates: cands,
+	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals, PinCandidates: cands, Tracing: rt.Tracing,
 		Fingerprints: rt.Detect != nil && !slices.Contains(cfg.Detect.Disabled, "mcp.cross_app_flow"), Holds: holds})
 	if err != nil {
 		rt.Close()
@@ -168,6 +179,13 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 	rt.Gateway = gw
 	if rt.Detect != nil {
 		rt.Detect.SetActions(gw)
+	}
+	if rt.Metrics != nil {
+		src := telemetry.Sources{Audit: rt.Audit.Stats, Sessions: gw.SessionCount}
+		if rt.Detect != nil {
+			src.Detect = rt.Detect.Stats
+		}
+		rt.Metrics.SetSources(src)
 	}
 	if len(scheduled) > 0 {
 		if rt.Store == nil {
@@ -208,6 +226,11 @@ func (rt *Runtime) Close() {
 	if rt.Audit != nil {
 		_ = rt.Audit.Close()
 	}
+	if rt.Tracing != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = rt.Tracing.Shutdown(ctx) // the spans still buffered
+		cancel()
+	}
 	if rt.Store != nil {
 		_ = rt.Store.Close()
 	}
@@ -223,6 +246,19 @@ func SecretValues(cfg *config.Config) []string {
 		// A bearer credential may also appear without its scheme.
 		if _, tok, ok := strings.Cut(s, " "); ok && len(tok) >= audit.MinSecretLen {
 			out = append(out, tok)
+		}
+	}
+	if t := cfg.Telemetry; t != nil {
+		for _, s := range telemetry.HeaderValues(t.OTLP) {
+			out = append(out, s)
+			if _, tok, ok := strings.Cut(s, " "); ok && len(tok) >= audit.MinSecretLen {
+				out = append(out, tok)
+			}
+		}
+	}
+	if ad := cfg.Admin; ad != nil && ad.Token.IsRef() {
+		if s, err := ad.Token.Resolve(); err == nil && s != "" {
+			out = append(out, s)
 		}
 	}
 	return out
@@ -245,7 +281,7 @@ func (rt *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 		scheme = "https"
 	}
 	rt.Log.Info("mcpwarden serving", "url", scheme+"://"+ln.Addr().String()+rt.Cfg.Path, "servers", rt.Gateway.Servers())
-	errc := make(chan error, 2)
+	errc := make(chan error, 3)
 	go func() { errc <- srv.Serve(ln) }()
 	if ad := rt.Cfg.Approvals; ad != nil && ad.Admin != nil && rt.Approvals != nil {
 		token, err := ad.Admin.Token.Resolve()
@@ -261,6 +297,11 @@ func (rt *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 		defer asrv.Close()
 		rt.Log.Info("approvals admin API", "url", "http://"+aln.Addr().String()+"/v1/approvals")
 	}
+	stopAdmin, err := rt.ServeAdmin(errc)
+	if err != nil {
+		return err
+	}
+	defer stopAdmin()
 	select {
 	case err := <-errc:
 		if !errors.Is(err, http.ErrServerClosed) {
@@ -272,6 +313,64 @@ func (rt *Runtime) Serve(ctx context.Context, ln net.Listener) error {
 	defer cancel()
 	_ = srv.Shutdown(sctx)
 	return nil
+}
+
+// openTelemetry builds the metrics (admin:) and the OTel pipelines
+// (telemetry.otlp), returning the audit sinks they add.
+func (rt *Runtime) openTelemetry(cfg *config.Config, log *slog.Logger, o Options, redact audit.SinkOption) ([]audit.Sink, error) {
+	var sinks []audit.Sink
+	if cfg.Admin != nil {
+		rt.Metrics = telemetry.NewMetrics()
+		sinks = append(sinks, rt.Metrics.Sink())
+	}
+	t := cfg.Telemetry
+	if t == nil || t.OTLP == nil {
+		return sinks, nil
+	}
+	var err error
+	if rt.Tracing, err = telemetry.NewTracing(t, gateway.Version); err != nil {
+		return nil, err
+	}
+	if t.OTLP.Logs != config.OTLPLogsOff && !o.NoAudit {
+		ls, err := telemetry.NewLogSink(t, gateway.Version, telemetry.LogOptions{All: t.OTLP.Logs == config.OTLPLogsAll,
+			Redactor: audit.ApplySinkOptions(redact).Redactor, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("telemetry.otlp: %w", err)
+		}
+		sinks = append(sinks, ls)
+	}
+	return sinks, nil
+}
+
+// ServeAdmin serves the admin listener (admin:), if configured: GET
+// /metrics and /healthz. Serve errors go to errc; stop closes it.
+func (rt *Runtime) ServeAdmin(errc chan<- error) (stop func(), err error) {
+	ad := rt.Cfg.Admin
+	if ad == nil || rt.Metrics == nil {
+		return func() {}, nil
+	}
+	token := ""
+	if ad.Token.String() != "" {
+		if token, err = ad.Token.Resolve(); err != nil {
+			return nil, fmt.Errorf("admin.token: %w", err)
+		}
+		if token == "" {
+			return nil, fmt.Errorf("admin.token: %s resolves to an empty token", ad.Token.String())
+		}
+	}
+	ln, err := net.Listen("tcp", ad.Listen)
+	if err != nil {
+		return nil, fmt.Errorf("admin.listen: %w", err)
+	}
+	srv := &http.Server{Handler: telemetry.AdminHandler(rt.Metrics, token), ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog: slog.NewLogLogger(rt.Log.Handler(), slog.LevelWarn)}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) && errc != nil {
+			errc <- fmt.Errorf("admin.listen: %w", err)
+		}
+	}()
+	rt.Log.Info("admin endpoint", "url", "http://"+ln.Addr().String()+"/metrics")
+	return func() { _ = srv.Close() }, nil
 }
 
 // routes mounts the embedded authorization server, if any, next to the

@@ -31,6 +31,8 @@ func appendEvent(dst []byte, ev *Event) (out []byte, ok bool) {
 	b = append(b, `","type":`...)
 	b = appendString(b, ev.Type)
 	b = appendOptString(b, `,"correlation_id":`, ev.CorrelationID)
+	b = appendOptString(b, `,"trace_id":`, ev.TraceID)
+	b = appendOptString(b, `,"span_id":`, ev.SpanID)
 	b = appendOptString(b, `,"session_id":`, ev.SessionID)
 	b = append(b, `,"principal":{"subject":`...)
 	b = appendString(b, ev.Principal.Subject)

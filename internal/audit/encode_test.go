@@ -36,7 +36,7 @@ func TestAppendEventMatchesEncodingJSON(t *testing.T) {
 	base := time.Date(2026, 11, 28, 9, 1, 2, 345678900, time.UTC)
 	full := &Event{
 		SchemaVersion: SchemaVersion, EventID: NewEventID(), Time: base, Type: TypeToolsCall,
-		CorrelationID: "c-1", SessionID: "s-1",
+		CorrelationID: "c-1", TraceID: "4bf92f3577b34da6a3ce929d0e0e4736", SpanID: "00f067aa0ba902b7", SessionID: "s-1",
 		Principal: Principal{Subject: "alice", ClientID: "ide"},
 		Client:    &ClientInfo{Name: "claude <code>", Version: "1.0", ProtocolVersion: "2025-11-25"},
 		Transport: TransportStreamableHTTP, RemoteAddr: "127.0.0.1:5555",

@@ -13,7 +13,7 @@ import (
 // SchemaVersion is the version of the event schema this package writes.
 // Additive changes bump the minor version; renames, removals or changes of
 // meaning bump the major version (see docs/audit-events.md).
-const SchemaVersion = "1.4"
+const SchemaVersion = "1.5"
 
 // Event types. The list is open: new types may be added in a minor schema
 // version, so consumers must tolerate types they do not know.
@@ -67,11 +67,15 @@ const (
 // Event is one audit record. Its JSON encoding is the wire/storage format
 // documented in docs/audit-events.md.
 type Event struct {
-	SchemaVersion  string          `json:"schema_version"`
-	EventID        string          `json:"event_id"` // UUIDv7 (time-ordered), set by Logger if empty
-	Time           time.Time       `json:"time"`     // UTC, RFC3339Nano; set by Logger if zero
-	Type           string          `json:"type"`
-	CorrelationID  string          `json:"correlation_id,omitempty"`
+	SchemaVersion string    `json:"schema_version"`
+	EventID       string    `json:"event_id"` // UUIDv7 (time-ordered), set by Logger if empty
+	Time          time.Time `json:"time"`     // UTC, RFC3339Nano; set by Logger if zero
+	Type          string    `json:"type"`
+	CorrelationID string    `json:"correlation_id,omitempty"`
+	// TraceID and SpanID (since 1.5; telemetry.otlp set): the W3C trace id
+	// (32 hex) and the id of the gateway's span (16 hex) of the request.
+	TraceID        string          `json:"trace_id,omitempty"`
+	SpanID         string          `json:"span_id,omitempty"`
 	SessionID      string          `json:"session_id,omitempty"`
 	Principal      Principal       `json:"principal"`
 	Client         *ClientInfo     `json:"client,omitempty"`

@@ -96,7 +96,62 @@ type Config struct {
 	// Detect runs detection rules over the audit stream; alerts are audit
 	// events of type "alert" (see docs/config.md#detections-detect).
 	Detect Detect `yaml:"detect"`
+
+	// Admin serves GET /metrics (Prometheus) and /healthz on a listener of
+	// its own (see docs/config.md#admin-listener-admin). Absent: no
+	// metrics endpoint.
+	Admin *Admin `yaml:"admin"`
+
+	// Telemetry exports OpenTelemetry traces and alert logs over OTLP/HTTP
+	// (see docs/config.md#telemetry-telemetry). Absent: off.
+	Telemetry *Telemetry `yaml:"telemetry"`
 }
+
+// Admin is the admin listener (metrics and health).
+type Admin struct {
+	// Listen is host:port (not the MCP listener's, nor approvals.admin's).
+	Listen string `yaml:"listen"`
+	// Token, a reference, is required as a bearer token on every request
+	// (Authorization: Bearer). Optional on a loopback listen address,
+	// required on any other.
+	Token Value `yaml:"token"`
+}
+
+// Telemetry configures OpenTelemetry export.
+type Telemetry struct {
+	// OTLP is the collector traces and logs are sent to (OTLP/HTTP,
+	// protobuf). Absent: no traces, no OTel logs.
+	OTLP *OTLP `yaml:"otlp"`
+	// ServiceName is the service.name resource attribute. Default
+	// "mcpwarden".
+	ServiceName string `yaml:"service_name"`
+	// SampleRatio samples this fraction of new traces (0 to 1, default 1);
+	// a request that arrives with a trace context follows its parent's
+	// sampling decision.
+	SampleRatio *float64 `yaml:"sample_ratio"`
+}
+
+// OTLP is an OTLP/HTTP collector endpoint.
+type OTLP struct {
+	// Endpoint is the base URL ("http://127.0.0.1:4318"); traces go to
+	// /v1/traces and logs to /v1/logs under it.
+	Endpoint string `yaml:"endpoint"`
+	// Headers are sent with every export (credentials as references).
+	Headers OrderedMap[Value] `yaml:"headers"`
+	// Insecure allows a plain http endpoint that is not a loopback
+	// address (the export is then unencrypted).
+	Insecure bool `yaml:"insecure"`
+	// Logs: "alerts" (default): alerts are exported as OTel log records;
+	// "all": every audit event is; "off".
+	Logs string `yaml:"logs"`
+}
+
+// Telemetry log modes.
+const (
+	OTLPLogsAlerts = "alerts"
+	OTLPLogsAll    = "all"
+	OTLPLogsOff    = "off"
+)
 
 // Detect configures the detection engine.
 type Detect struct {
@@ -989,6 +1044,26 @@ func (c *Config) applyDefaults(baseDir string) {
 		}
 		if a.Admin != nil {
 			a.Admin.Token = a.Admin.Token.WithBaseDir(baseDir)
+		}
+	}
+	if c.Admin != nil {
+		c.Admin.Token = c.Admin.Token.WithBaseDir(baseDir)
+	}
+	if t := c.Telemetry; t != nil {
+		if t.ServiceName == "" {
+			t.ServiceName = "mcpwarden"
+		}
+		if t.SampleRatio == nil {
+			one := 1.0
+			t.SampleRatio = &one
+		}
+		if o := t.OTLP; o != nil {
+			if o.Logs == "" {
+				o.Logs = OTLPLogsAlerts
+			}
+			for _, k := range o.Headers.Keys {
+				o.Headers.Values[k] = o.Headers.Values[k].WithBaseDir(baseDir)
+			}
 		}
 	}
 	c.applyAuthDefaults()

@@ -189,6 +189,7 @@ func (v *validator) validate() {
 			}
 		}
 	}
+	v.telemetry()
 	if v.nonEmpty("listen", c.Listen, " (omit it for the default "+DefaultListen+")") && c.Listen != "" {
 		if err := checkListen(c.Listen); err != nil {
 			v.errorf("listen", "%s", err)
@@ -554,4 +555,89 @@ func (v *validator) detectActions() {
 		}
 	}
 	v.positiveDuration("detect.hold_for", d.HoldFor)
+}
+
+// telemetry checks admin: and telemetry:.
+func (v *validator) telemetry() {
+	c := v.cfg
+	if ad := c.Admin; ad != nil {
+		switch err := checkListen(ad.Listen); {
+		case ad.Listen == "":
+			v.errorf("admin.listen", "required: the host:port of the metrics endpoint, such as 127.0.0.1:9464")
+		case err != nil:
+			v.errorf("admin.listen", "%s", err)
+		case ad.Listen == c.Listen || (c.Listen == "" && ad.Listen == DefaultListen):
+			v.errorf("admin.listen", "must differ from listen (the admin endpoint has a listener of its own)")
+		case c.Approvals != nil && c.Approvals.Admin != nil && ad.Listen == c.Approvals.Admin.Listen:
+			v.errorf("admin.listen", "must differ from approvals.admin.listen")
+		}
+		switch {
+		case ad.Token.String() != "" && !ad.Token.IsRef():
+			v.errorf("admin.token", "must be a reference (env:NAME or file:PATH), not a literal")
+		case ad.Token.String() == "" && ad.Listen != "" && !IsLoopbackListen(ad.Listen):
+			v.errorf("admin.token", "required when admin.listen is not a loopback address (%s): metrics are not served beyond this machine without a token", truncate(ad.Listen))
+		}
+	}
+	t := c.Telemetry
+	if t == nil {
+		return
+	}
+	if r := t.SampleRatio; r != nil && (*r < 0 || *r > 1) {
+		v.errorf("telemetry.sample_ratio", "must be between 0 and 1, got %g", *r)
+	}
+	if t.ServiceName != "" && (len(t.ServiceName) > 255 || strings.ContainsAny(t.ServiceName, "\r\n\x00")) {
+		v.errorf("telemetry.service_name", "must be at most 255 characters without line breaks")
+	}
+	o := t.OTLP
+	if o == nil {
+		return
+	}
+	u, err := url.Parse(o.Endpoint)
+	switch {
+	case o.Endpoint == "":
+		v.errorf("telemetry.otlp.endpoint", "required: the collector's OTLP/HTTP base URL, such as http://127.0.0.1:4318")
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" || u.User != nil:
+		v.errorf("telemetry.otlp.endpoint", "must be an http(s) base URL without query, fragment or credentials, such as http://127.0.0.1:4318, got %q", truncate(o.Endpoint))
+	case u.Scheme == "http" && !o.Insecure && !isLoopbackHost(u.Hostname()):
+		v.errorf("telemetry.otlp.insecure", "telemetry.otlp.endpoint %q is plain http to a host that is not a loopback address: use https, or set insecure: true to send traces and alerts unencrypted", truncate(o.Endpoint))
+	}
+	switch o.Logs {
+	case "", OTLPLogsAlerts, OTLPLogsAll, OTLPLogsOff:
+	default:
+		v.errorf("telemetry.otlp.logs", "must be %q, %q or %q, got %q", OTLPLogsAlerts, OTLPLogsAll, OTLPLogsOff, truncate(o.Logs))
+	}
+	seen := map[string]string{}
+	for _, k := range o.Headers.Keys {
+		kp := joinPath("telemetry.otlp.headers", k)
+		lk := strings.ToLower(k)
+		if !headerNameRE.MatchString(k) {
+			v.errorf(kp, "invalid HTTP header name")
+			continue
+		}
+		if reservedHeaders[lk] {
+			v.errorf(kp, "header is managed by the exporter and cannot be set")
+			continue
+		}
+		if first, dup := seen[lk]; dup {
+			v.errorf(kp, "duplicate header (same as %q; header names are case-insensitive)", first)
+			continue
+		}
+		seen[lk] = k
+		val := o.Headers.Values[k]
+		if val.IsRef() {
+			continue
+		}
+		if looksSecret(k) {
+			v.errorf(kp, "secrets must be references (env:NAME or file:PATH), not literals")
+			continue
+		}
+		if strings.ContainsAny(val.String(), "\r\n\x00") {
+			v.errorf(kp, "header value must not contain line breaks or NUL")
+		}
+	}
+}
+
+// isLoopbackHost reports whether host (no port) is localhost or a loopback IP.
+func isLoopbackHost(host string) bool {
+	return IsLoopbackListen(net.JoinHostPort(host, "0"))
 }

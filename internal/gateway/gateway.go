@@ -37,6 +37,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/pin"
 	"github.com/mcpwarden/mcpwarden/internal/policy"
 	"github.com/mcpwarden/mcpwarden/internal/ssrf"
+	"github.com/mcpwarden/mcpwarden/internal/telemetry"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
 
@@ -86,6 +87,9 @@ type Options struct {
 	// hold_principal); the detect-hold guard, last in the chain, holds
 	// their calls. nil: none.
 	Holds *approval.Holds
+	// Tracing makes the spans of requests and stamps audit events with
+	// their trace ids (nil: off).
+	Tracing *telemetry.Tracing
 	// Credentials give the named servers each user's own bearer token
 	// (servers.NAME.oauth). Such a server has no gateway-wide session: it
 	// is reached only for users, in their sessions.
@@ -109,6 +113,7 @@ type Gateway struct {
 	scan      *scanState
 	// fingerprints: see Options.Fingerprints.
 	fingerprints bool
+	tracing      *telemetry.Tracing
 	preFlow      guard.Chain // the guards before the flow guard (exposure)
 	// catalogGen changes whenever a server's catalog does.
 	catalogGen atomic.Int64
@@ -206,6 +211,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	}
 	g.scan = newScanState(cfg)
 	g.fingerprints = opts.Fingerprints
+	g.tracing = opts.Tracing
 	g.chain = guard.Chain{&policy.ToolGuard{Rules: rules}, &pin.Guard{Mode: pins.mode, Lock: pins.current}, &scanGuard{st: g.scan}}
 	if cfg.Authenticated() {
 		g.chain = append(g.chain, &policy.ScopeGuard{Rules: ScopeRules(cfg)})
@@ -387,6 +393,7 @@ func (g *Gateway) emit(ctx context.Context, ev *audit.Event) error {
 	if g.audit == nil {
 		return nil
 	}
+	g.tracing.Stamp(ctx, ev) // telemetry: trace_id, span_id
 	if err := g.audit.Emit(ctx, ev); err != nil {
 		g.auditFailed.Store(true)
 		g.log.Error("audit write failed", "type", ev.Type, "err", err)
@@ -487,7 +494,9 @@ type ClientMeta struct {
 
 // Initialize handles a client's initialize request and creates its session.
 // out is where messages not related to a request go (the standalone stream).
-func (g *Gateway) Initialize(ctx context.Context, m *jsonrpc.Message, meta ClientMeta, out Sink) (*Session, []byte) {
+func (g *Gateway) Initialize(ctx context.Context, m *jsonrpc.Message, meta ClientMeta, out Sink) (_ *Session, resp []byte) {
+	ctx, endSpan := g.tracing.StartServer(ctx, m.Method, "", m.ID, m.Params) // telemetry: the server span
+	defer func() { endSpan(resp) }()
 	var p struct {
 		ProtocolVersion string          `json:"protocolVersion"`
 		Capabilities    json.RawMessage `json:"capabilities"`

@@ -381,6 +381,8 @@ func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply S
 		}
 	}()
 	s.touch()
+	ctx, endSpan := s.g.tracing.StartServer(ctx, m.Method, s.id, m.ID, m.Params) // telemetry: the server span
+	defer func() { endSpan(resp) }()
 	key := string(m.ID)
 	s.mu.Lock()
 	if s.closed {
@@ -521,7 +523,7 @@ func (s *Session) forwardMsg(ctx context.Context, srv *server, m *jsonrpc.Messag
 	return r, jerr
 }
 
-func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message, params json.RawMessage, reply Sink, correlation string) (*jsonrpc.Message, *upSession, *jsonrpc.Error) {
+func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message, params json.RawMessage, reply Sink, correlation string) (r *jsonrpc.Message, us *upSession, jerr *jsonrpc.Error) {
 	us, err := s.upstreamFor(ctx, srv)
 	if err != nil {
 		if re, ok := upstream.AsRPCError(err); ok {
@@ -544,6 +546,12 @@ func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message
 		if meta, err = jsonrpc.SetField(meta, MetaCorrelationKey, correlation); err != nil {
 			return nil, us, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "bad _meta: %v", err)
 		}
+	}
+	// telemetry: the client span, its trace context in _meta (SEP-414) and headers.
+	ob := s.g.tracing.StartClient(ctx, srv.name, m.Method, correlation)
+	defer func() { ob.End(traceFailure(r, jerr)) }()
+	if meta, err = ob.Meta(meta); err != nil {
+		return nil, us, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "bad _meta: %v", err)
 	}
 	if meta != nil {
 		if params, err = jsonrpc.SetField(params, "_meta", meta); err != nil {
@@ -569,7 +577,7 @@ func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message
 	// gives up, or the time is up.
 	cctx, ccancel := context.WithTimeout(ctx, srv.timeout)
 	defer ccancel()
-	if err := us.conn.Send(cctx, &upstream.Outgoing{Body: body, ID: id, Method: m.Method, RequestID: correlation}); err != nil {
+	if err := us.conn.Send(cctx, &upstream.Outgoing{Body: body, ID: id, Method: m.Method, RequestID: correlation, Headers: ob.Header()}); err != nil {
 		if r := ready(call.resp); r != nil {
 			return r, us, nil
 		}

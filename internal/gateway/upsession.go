@@ -106,7 +106,9 @@ func (us *upSession) request(ctx context.Context, method string, params any, met
 	us.mu.Unlock()
 	defer us.forget(call)
 	body := jsonrpc.NewRequest(id, method, params)
-	if err := us.conn.Send(ctx, &upstream.Outgoing{Body: body, ID: id, Method: method, RequestID: requestID}); err != nil {
+	ob := us.srv.g.tracing.StartClient(ctx, us.srv.name, method, requestID) // telemetry: a client span under a client's request
+	defer ob.End("")
+	if err := us.conn.Send(ctx, &upstream.Outgoing{Body: body, ID: id, Method: method, RequestID: requestID, Headers: ob.Header()}); err != nil {
 		return nil, err
 	}
 	select {

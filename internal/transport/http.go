@@ -29,6 +29,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/telemetry"
 )
 
 // HTTPOptions configure the Streamable HTTP endpoint.
@@ -389,7 +390,7 @@ func (h *HTTPServer) initialize(w http.ResponseWriter, r *http.Request, m *jsonr
 		meta.Principal = p
 		hs.owner = p.Key()
 	}
-	gs, resp := h.gw.Initialize(r.Context(), m, meta, hs.standaloneSink())
+	gs, resp := h.gw.Initialize(telemetry.WithHTTPHeaders(r.Context(), r.Header), m, meta, hs.standaloneSink())
 	if gs == nil {
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusBadRequest)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/telemetry"
 )
 
 // primingDelay is how long the priming event waits to share a write with
@@ -261,6 +262,7 @@ func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrp
 		hs.mu.Unlock()
 	}()
 	ctx, rstate := hs.requestContext(r)
+	ctx = telemetry.WithHTTPHeaders(ctx, r.Header) // telemetry: a client's traceparent
 	resp := hs.gs.HandleRequest(ctx, m, st)
 	hs.h.afterRequest(r, rstate)
 	if timer != nil {

@@ -221,6 +221,9 @@ func (c *sseConn) post(m *Outgoing) error {
 	if m.RequestID != "" {
 		req.Header.Set("X-Request-ID", m.RequestID)
 	}
+	for k, v := range m.Headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return err

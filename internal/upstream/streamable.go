@@ -182,6 +182,9 @@ func (c *streamConn) post(ctx context.Context, m *Outgoing) error {
 	if m.RequestID != "" {
 		req.Header.Set("X-Request-ID", m.RequestID)
 	}
+	for k, v := range m.Headers {
+		req.Header.Set(k, v)
+	}
 	resp, err := c.client.Do(req)
 	if err != nil {
 		return err

@@ -67,6 +67,9 @@ type Outgoing struct {
 	Method string
 	// RequestID goes out as X-Request-ID on HTTP (the call's correlation id).
 	RequestID string
+	// Headers go out with the message on HTTP (W3C trace context:
+	// traceparent, tracestate, baggage); stdio has no headers.
+	Headers map[string]string
 }
 
 // Dialer opens connections to one configured upstream.
