@@ -92,6 +92,9 @@ type Config struct {
 	// Detect runs detection rules over the audit stream; alerts are audit
 	// events of type "alert" (see docs/config.md#detections-detect).
 	Detect Detect `yaml:"detect"`
+
+	// Limits are rate limits and quotas (docs/config.md#rate-limits-limits).
+	Limits Limits `yaml:"limits"`
 }
 
 // Detect configures the detection engine.
@@ -421,6 +424,11 @@ type ToolRule struct {
 	// exfiltration, sensitive_read. Absent: inferred from the name and
 	// annotations. An explicit empty list ([]) means no label.
 	Labels []string `yaml:"labels"`
+
+	// Category puts matching tools in a rate-limit category
+	// (limits.categories): outbound_http, db_write, file_write or a name
+	// of your own. Absent: outbound_http for a tool labelled exfiltration.
+	Category string `yaml:"category"`
 }
 
 // ToxicFlows keeps tools that take in untrusted content apart from tools
