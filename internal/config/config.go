@@ -105,6 +105,8 @@ type Config struct {
 	// Telemetry exports OpenTelemetry traces and alert logs over OTLP/HTTP
 	// (see docs/config.md#telemetry-telemetry). Absent: off.
 	Telemetry *Telemetry `yaml:"telemetry"`
+	// Limits are rate limits and quotas (docs/config.md#rate-limits-limits).
+	Limits Limits `yaml:"limits"`
 }
 
 // Admin is the admin listener (metrics and health).
@@ -495,6 +497,11 @@ type ToolRule struct {
 	// exfiltration, sensitive_read. Absent: inferred from the name and
 	// annotations. An explicit empty list ([]) means no label.
 	Labels []string `yaml:"labels"`
+
+	// Category puts matching tools in a rate-limit category
+	// (limits.categories): outbound_http, db_write, file_write or a name
+	// of your own. Absent: outbound_http for a tool labelled exfiltration.
+	Category string `yaml:"category"`
 }
 
 // ToxicFlows keeps tools that take in untrusted content apart from tools

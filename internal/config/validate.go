@@ -122,6 +122,7 @@ func (v *validator) validate() {
 	v.auth()
 	v.tls()
 	v.secrets()
+	v.limits()
 	for i, id := range c.Detect.Disabled {
 		switch id {
 		case "all", "mcp.harvest", "mcp.recon", "mcp.injection", "mcp.rug_pull", "mcp.shadowing", "mcp.token_reuse", "mcp.cross_app_flow":
@@ -434,9 +435,10 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 			continue
 		}
 		if r := s.Tools.Values[pat]; r != nil {
-			if r.Allow == nil && len(r.Scopes) == 0 && r.When == "" && r.Arguments == nil && r.Impact == "" && r.Labels == nil {
-				v.errorf(tp, "rule sets nothing; add allow, scopes, when, arguments, impact or labels")
+			if r.Allow == nil && len(r.Scopes) == 0 && r.When == "" && r.Arguments == nil && r.Impact == "" && r.Labels == nil && r.Category == "" {
+				v.errorf(tp, "rule sets nothing; add allow, scopes, when, arguments, impact, labels or category")
 			}
+			v.toolCategory(tp+".category", r.Category)
 			if r.When != "" {
 				if _, err := policy.Compile(r.When); err != nil {
 					v.errorf(tp+".when", "%s", oneLine(err.Error()))

@@ -12,6 +12,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/detect"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/ratelimit"
 	"github.com/mcpwarden/mcpwarden/internal/scan"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
@@ -21,6 +22,10 @@ import (
 // returned; if it cannot be written the result is withheld (fail closed).
 func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []byte {
 	start := time.Now()
+	// What guards hold for the call (an in-flight slot) is released when
+	// it returns, whatever the outcome.
+	ctx, endScope := guard.WithCallScope(ctx)
+	defer endScope()
 	g := s.g
 	correlation := audit.NewCorrelationID()
 	ev := s.event(ctx, m.Method)
@@ -50,6 +55,13 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		data := map[string]any{"guard": d.Guard, "correlation_id": correlation}
 		if len(d.Scopes) > 0 {
 			data["scope"] = strings.Join(d.Scopes, " ")
+		}
+		if d.RetryAfter > 0 { // a rate limit: when to retry
+			data["retry_after_seconds"] = ratelimit.Seconds(d.RetryAfter)
+			if ev.Detail == nil {
+				ev.Detail = map[string]any{}
+			}
+			ev.Detail["retry_after_seconds"] = ratelimit.Seconds(d.RetryAfter)
 		}
 		e := jsonrpc.Errorf(d.Code, "%s", d.Reason).WithData(data)
 		return finish(jsonrpc.NewError(m.ID, e), d, audit.Status{Outcome: audit.OutcomeDenied, ErrorCode: d.Code, ErrorMessage: d.Reason})

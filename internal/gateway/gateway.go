@@ -36,6 +36,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
 	"github.com/mcpwarden/mcpwarden/internal/pin"
 	"github.com/mcpwarden/mcpwarden/internal/policy"
+	"github.com/mcpwarden/mcpwarden/internal/ratelimit"
 	"github.com/mcpwarden/mcpwarden/internal/ssrf"
 	"github.com/mcpwarden/mcpwarden/internal/telemetry"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
@@ -132,6 +133,9 @@ type Gateway struct {
 	auditFailed atomic.Bool
 	ctx         context.Context
 	cancel      context.CancelFunc
+
+	// limits is the rate-limit guard (limits.go); nil when none is set.
+	limits *ratelimit.Limiter
 }
 
 // New builds a gateway from a validated configuration. It starts nothing.
@@ -231,6 +235,10 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	g.chain = append(g.chain, &policy.FlowGuard{Flows: g.flows})
 	g.chain = append(g.chain, &policy.ImpactGuard{Rules: impacts, Infer: cfg.Approvals != nil && cfg.Approvals.Infer != nil && *cfg.Approvals.Infer})
 	g.approvals = opts.Approvals
+	// Rate limits first: a flood is refused before any guard works for it.
+	if g.limits = newLimiter(cfg, g.flows); g.limits != nil {
+		g.chain = append(guard.Chain{g.limits}, g.chain...)
+	}
 	g.chain = append(g.chain, opts.Guards...)
 	if opts.Holds != nil {
 		// Last: a held call that is approved runs, so every other guard
@@ -523,6 +531,9 @@ func (g *Gateway) Initialize(ctx context.Context, m *jsonrpc.Message, meta Clien
 	s.protocol = version
 	s.clientName, s.clientVersion = p.ClientInfo.Name, p.ClientInfo.Version
 	s.clientCaps = p.Capabilities
+	if resp := g.admitSession(ctx, s, m.ID); resp != nil {
+		return nil, resp // sessions_per_client
+	}
 	g.mu.Lock()
 	g.sessions[s.id] = s
 	g.mu.Unlock()
@@ -554,6 +565,7 @@ func (g *Gateway) removeSession(s *Session) {
 	g.mu.Lock()
 	delete(g.sessions, s.id)
 	g.mu.Unlock()
+	s.releaseLimits()
 }
 
 // allSessions returns the open client sessions in a stable order.

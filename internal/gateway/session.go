@@ -46,6 +46,8 @@ type Session struct {
 	tainted    string           // toxic flows: the tool whose untrusted content arrived
 	expo       *exposureCache   // toxic flows: labelled tools this session could use
 	onClose    []func()         // told when the session ends (the transport forgets it)
+	// releaseSlot gives back the session's sessions_per_client slot.
+	releaseSlot func()
 }
 
 type serverReq struct {
@@ -93,7 +95,8 @@ func (s *Session) SetOut(out Sink) {
 }
 
 func (s *Session) guardSession() guard.Session {
-	return guard.Session{ID: s.id, ClientName: s.clientName, ClientVersion: s.clientVersion, ProtocolVersion: s.protocol, Transport: s.meta.Transport}
+	return guard.Session{ID: s.id, ClientName: s.clientName, ClientVersion: s.clientVersion, ProtocolVersion: s.protocol, Transport: s.meta.Transport,
+		ClientAddr: clientAddr(s.meta.RemoteAddr)}
 }
 
 // principal is the principal of the current request: the one the

@@ -119,6 +119,10 @@ type Session struct {
 	// Tainted names the tool whose untrusted content the session received
 	// ("server/tool"), "" if none; filled for toxic-flow dynamic mode.
 	Tainted string
+	// ClientAddr is the client's network address without the port (the
+	// TCP peer of an HTTP session; "" for stdio). Rate limits key
+	// anonymous callers by it.
+	ClientAddr string
 }
 
 // Call is one parsed call as guards see it. Guards must not modify it.
@@ -160,6 +164,9 @@ type Decision struct {
 	// Scopes, on a refusal for insufficient scope, are the scopes the
 	// client should ask for (step-up).
 	Scopes []string
+	// RetryAfter, on a refusal by a rate limit, is when the call may
+	// succeed again (sent as data.retry_after_seconds).
+	RetryAfter time.Duration
 }
 
 // Allowed is the decision that lets a call through.

@@ -58,6 +58,11 @@ const (
 	// CodeCancelled: the request (or the task it started) was cancelled
 	// before it completed; what tasks/result of a cancelled task returns.
 	CodeCancelled = -32018
+	// CodeRateLimited: a rate limit or quota (limits) refused the request;
+	// the message names the limit ("rate_limited: calls_per_minute: ...")
+	// and data.retry_after_seconds says when to retry. At session creation
+	// over HTTP it is the body of a 429 with Retry-After.
+	CodeRateLimited = -32019
 )
 
 // Kind is what a message is.

@@ -393,7 +393,12 @@ func (h *HTTPServer) initialize(w http.ResponseWriter, r *http.Request, m *jsonr
 	gs, resp := h.gw.Initialize(telemetry.WithHTTPHeaders(r.Context(), r.Header), m, meta, hs.standaloneSink())
 	if gs == nil {
 		w.Header().Set("Content-Type", "application/json")
-		w.WriteHeader(http.StatusBadRequest)
+		status := http.StatusBadRequest
+		if secs, ok := rateLimited(resp); ok { // limits.sessions_per_client
+			status = http.StatusTooManyRequests
+			w.Header().Set("Retry-After", strconv.Itoa(secs))
+		}
+		w.WriteHeader(status)
 		_, _ = w.Write(resp)
 		return
 	}
@@ -491,4 +496,21 @@ func (h *HTTPServer) ended(hs *httpSession) {
 		}
 		hs.close("")
 	}()
+}
+
+// rateLimited reports whether resp is a rate-limit refusal
+// (jsonrpc.CodeRateLimited) and its data.retry_after_seconds.
+func rateLimited(resp []byte) (int, bool) {
+	var e struct {
+		Error *struct {
+			Code int `json:"code"`
+			Data struct {
+				RetryAfter int `json:"retry_after_seconds"`
+			} `json:"data"`
+		} `json:"error"`
+	}
+	if json.Unmarshal(resp, &e) != nil || e.Error == nil || e.Error.Code != jsonrpc.CodeRateLimited {
+		return 0, false
+	}
+	return max(1, e.Error.Data.RetryAfter), true
 }
