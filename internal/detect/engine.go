@@ -89,6 +89,7 @@ type Engine struct {
 	done    chan struct{}
 	closed  atomic.Bool
 	dropped atomic.Int64
+	closeMu sync.RWMutex // Write (read) vs Close (write)
 	alerts  atomic.Int64
 	seen    atomic.Int64
 
@@ -134,6 +135,9 @@ func (e *Engine) Name() string { return "detect" }
 // the queue is full the event is counted as dropped (the durable sinks
 // have it; detection misses it) and the count is reported.
 func (e *Engine) Write(_ context.Context, events ...*audit.Event) error {
+	// The read lock keeps Close from closing the queue under a send.
+	e.closeMu.RLock()
+	defer e.closeMu.RUnlock()
 	if e.closed.Load() {
 		return nil
 	}
@@ -155,8 +159,10 @@ func (e *Engine) Write(_ context.Context, events ...*audit.Event) error {
 // Close stops the engine after the queued events were examined.
 func (e *Engine) Close() error {
 	e.once.Do(func() {
+		e.closeMu.Lock()
 		e.closed.Store(true)
 		close(e.in)
+		e.closeMu.Unlock()
 		<-e.done
 	})
 	return nil
