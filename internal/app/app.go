@@ -61,6 +61,8 @@ type Runtime struct {
 	Approvals *approval.Service
 	// Detect runs the detection rules over the audit stream (nil: off).
 	Detect *detect.Engine
+	// Retention deletes the oldest audit events (store.retention; nil: off).
+	Retention *store.Retainer
 }
 
 // Open builds the audit sinks and the gateway and starts the upstreams.
@@ -116,6 +118,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 	}
 	if !o.NoAudit {
 		rt.Audit = audit.NewLogger(sinks...)
+	}
+	if r := cfg.Store.Retention; r != nil && auditStore && rt.Store != nil && rt.Audit != nil {
+		// Every pass that deletes records it through the audit logger.
+		rt.Retention = rt.Store.StartRetention(store.Retention{MaxAge: r.MaxAge.D(), AlertsMaxAge: r.AlertsMaxAge.D(), MaxSize: r.MaxSize.Bytes()},
+			r.Interval.D(), rt.Audit.Emit, log)
 	}
 	for _, w := range o.Warnings {
 		_ = rt.Audit.Emit(ctx, &audit.Event{Type: audit.TypeConfigWarning, Principal: audit.Principal{Subject: "mcpwarden"},
@@ -174,6 +181,7 @@ func (rt *Runtime) HTTPServer() *transport.HTTPServer {
 
 // Close stops the gateway, then flushes the audit sinks and the store.
 func (rt *Runtime) Close() {
+	rt.Retention.Stop() // before the logger: its last event goes to the sinks
 	if rt.Gateway != nil {
 		rt.Gateway.Close()
 	}
