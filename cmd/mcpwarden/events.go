@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -9,6 +10,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mcpwarden/mcpwarden/internal/gateway"
+	"github.com/mcpwarden/mcpwarden/internal/ocsf"
 	"github.com/mcpwarden/mcpwarden/internal/store"
 )
 
@@ -24,10 +27,22 @@ func eventsCmd(cfgPath *string) *cobra.Command {
   mcpwarden events query --config mcpwarden.yaml --since 1h --principal alice
   mcpwarden events query --config mcpwarden.yaml --type alert --format json
   mcpwarden events query --config mcpwarden.yaml --sql "SELECT tool, count(*) FROM audit_events GROUP BY 1"
+  mcpwarden events query --config mcpwarden.yaml --since 24h --format ocsf > events.ocsf.jsonl
 
 --sql takes one SELECT over the table audit_events (event_id, time_ns, type,
 session_id, correlation_id, principal_subject, server, tool, decision_action,
-data: the event as JSON, readable with json_extract) and runs read-only.`,
+data: the event as JSON, readable with json_extract) and runs read-only.
+Identity-provider events loaded with "mcpwarden import idp-log" are in the
+table idp_events (source, id, time_ns, event_type, subject, alternate_id,
+client_id, ip, session_id, outcome, data) and join on the subject:
+
+  SELECT a.event_id, a.tool, i.event_type, i.ip FROM audit_events a
+    JOIN idp_events i ON i.subject = a.principal_subject OR i.alternate_id = a.principal_subject
+
+Formats: table; json (events: one JSON object per line; --sql: an array of
+rows); jsonl (events exactly as stored, one per line, for shipping to a
+SIEM; --sql: one row object per line); ocsf (events mapped to OCSF 1.8,
+one per line; see docs/ocsf.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, _, err := loadConfig(*cfgPath)
@@ -40,13 +55,31 @@ data: the event as JSON, readable with json_extract) and runs read-only.`,
 			}
 			defer st.Close()
 			out := cmd.OutOrStdout()
-			if format != "table" && format != "json" {
-				return fmt.Errorf("--format must be table or json, got %q", format)
+			switch format {
+			case "table", "json", "jsonl", "ocsf":
+			default:
+				return fmt.Errorf("--format must be table, json, jsonl or ocsf, got %q", format)
 			}
 			if rawSQL != "" {
+				if format == "ocsf" {
+					return fmt.Errorf("--format ocsf maps audit events: select them with the filters (--since, --type, ...), not --sql, whose rows are not events")
+				}
 				cols, rows, err := st.QueryRaw(cmd.Context(), rawSQL, limit)
 				if err != nil {
 					return err
+				}
+				if format == "jsonl" {
+					enc := json.NewEncoder(out)
+					for _, r := range rows {
+						m := make(map[string]any, len(cols))
+						for i, c := range cols {
+							m[c] = r[i]
+						}
+						if err := enc.Encode(m); err != nil {
+							return err
+						}
+					}
+					return nil
 				}
 				if format == "json" {
 					objs := make([]map[string]any, 0, len(rows))
@@ -85,9 +118,28 @@ data: the event as JSON, readable with json_extract) and runs read-only.`,
 					f.Since = time.Now().Add(-d)
 				}
 			}
+			if format == "jsonl" {
+				w := bufio.NewWriter(out)
+				if err := st.EachEventData(cmd.Context(), f, func(data []byte) error {
+					w.Write(data)
+					return w.WriteByte('\n')
+				}); err != nil {
+					return err
+				}
+				return w.Flush()
+			}
 			evs, err := st.QueryEvents(cmd.Context(), f)
 			if err != nil {
 				return err
+			}
+			if format == "ocsf" {
+				enc := json.NewEncoder(out)
+				for _, ev := range evs {
+					if err := enc.Encode(ocsf.FromAudit(ev, ocsf.Options{ProductVersion: gateway.Version})); err != nil {
+						return err
+					}
+				}
+				return nil
 			}
 			if format == "json" {
 				enc := json.NewEncoder(out)
@@ -122,8 +174,8 @@ data: the event as JSON, readable with json_extract) and runs read-only.`,
 	query.Flags().StringVar(&typ, "type", "", "only this event type (tools/call, alert, ...)")
 	query.Flags().StringVar(&tool, "tool", "", "only this tool (upstream name)")
 	query.Flags().StringVar(&server, "server", "", "only this server")
-	query.Flags().StringVar(&rawSQL, "sql", "", "one read-only SELECT over audit_events instead of the filters")
-	query.Flags().StringVar(&format, "format", "table", "table or json (JSON lines of events; an array of rows with --sql)")
+	query.Flags().StringVar(&rawSQL, "sql", "", "one read-only SELECT over audit_events (and idp_events) instead of the filters")
+	query.Flags().StringVar(&format, "format", "table", "table, json (JSON lines of events; an array of rows with --sql), jsonl (events as stored; rows one per line with --sql) or ocsf (events as OCSF JSON lines)")
 	query.Flags().IntVar(&limit, "limit", 0, "at most this many events or rows (0: all)")
 	ec.AddCommand(query)
 	return ec

@@ -72,6 +72,8 @@ type Runtime struct {
 	Metrics *telemetry.Metrics
 	// Tracing exports spans (telemetry.otlp; nil: off).
 	Tracing *telemetry.Tracing
+	// Retention deletes the oldest audit events (store.retention; nil: off).
+	Retention *store.Retainer
 }
 
 // Open builds the audit sinks and the gateway and starts the upstreams.
@@ -141,6 +143,11 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 	sinks = append(sinks, tsinks...)
 	if !o.NoAudit {
 		rt.Audit = audit.NewLogger(sinks...)
+	}
+	if r := cfg.Store.Retention; r != nil && auditStore && rt.Store != nil && rt.Audit != nil {
+		// Every pass that deletes records it through the audit logger.
+		rt.Retention = rt.Store.StartRetention(store.Retention{MaxAge: r.MaxAge.D(), AlertsMaxAge: r.AlertsMaxAge.D(), MaxSize: r.MaxSize.Bytes()},
+			r.Interval.D(), rt.Audit.Emit, log)
 	}
 	for _, w := range o.Warnings {
 		_ = rt.Audit.Emit(ctx, &audit.Event{Type: audit.TypeConfigWarning, Principal: audit.Principal{Subject: "mcpwarden"},
@@ -217,6 +224,7 @@ func (rt *Runtime) Close() {
 	if rt.stopSecrets != nil {
 		rt.stopSecrets()
 	}
+	rt.Retention.Stop() // before the logger: its last event goes to the sinks
 	if rt.Gateway != nil {
 		rt.Gateway.Close()
 	}

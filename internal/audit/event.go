@@ -38,6 +38,10 @@ const (
 	// session id used with another principal's token (status.error_code is
 	// the HTTP status).
 	TypeAuthDenied = "auth.denied"
+	// TypeAuditRetention: store retention deleted the oldest events (or
+	// imported IdP events) by age or size; detail says how many, why and
+	// the oldest event kept.
+	TypeAuditRetention = "audit.retention"
 )
 
 // Decision actions.

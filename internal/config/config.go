@@ -621,6 +621,26 @@ type Store struct {
 	// the configuration file's directory. ":memory:" keeps state in
 	// memory only. Default "mcpwarden.db" next to the configuration file.
 	Path string `yaml:"path"`
+	// Retention bounds the audit events kept in the store by age and
+	// size. Absent: events are kept forever.
+	Retention *Retention `yaml:"retention"`
+}
+
+// Retention bounds the audit trail in the store (see
+// docs/config.md#retention-storeretention). Deletion always takes the oldest
+// events first, and every pass that deletes records an audit.retention event.
+type Retention struct {
+	// MaxAge deletes events older than this. Zero: no age limit.
+	MaxAge Duration `yaml:"max_age"`
+	// AlertsMaxAge keeps alerts (type "alert") this long instead; at least
+	// MaxAge, which it requires. Default: MaxAge.
+	AlertsMaxAge Duration `yaml:"alerts_max_age"`
+	// MaxSize deletes the oldest events while the database's used pages
+	// exceed this many bytes. Zero: no size limit.
+	MaxSize ByteSize `yaml:"max_size"`
+	// Interval is the time between retention passes. Default "5m"; at
+	// least "1s".
+	Interval Duration `yaml:"interval"`
 }
 
 // Auth configures client authentication (see docs/config.md#auth).
@@ -958,6 +978,14 @@ func (c *Config) applyDefaults(baseDir string) {
 		c.Pin.Lockfile = DefaultLockfile
 	}
 	c.Pin.Lockfile = relTo(baseDir, c.Pin.Lockfile)
+	if r := c.Store.Retention; r != nil {
+		if r.AlertsMaxAge == 0 {
+			r.AlertsMaxAge = r.MaxAge
+		}
+		if r.Interval == 0 {
+			r.Interval = Duration(5 * time.Minute)
+		}
+	}
 	switch {
 	case c.Store.Path == "":
 		c.Store.Path = relTo(baseDir, DefaultStoreFile)

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 )
 
 var (
@@ -282,6 +283,41 @@ func (v *validator) validate() {
 		v.errorf("audit.store", "audit events need a destination: with store: false, set audit.file (a path, or \"-\" for standard output)")
 	}
 	v.nonEmpty("store.path", c.Store.Path, " (omit it for the default "+DefaultStoreFile+" next to the configuration file)")
+	v.retention()
+}
+
+// retention checks store.retention. Deletion takes only the oldest end of
+// the trail, so alerts may outlive other events but not the reverse, and
+// only where events age out at all.
+func (v *validator) retention() {
+	r := v.cfg.Store.Retention
+	if r == nil {
+		return
+	}
+	v.positiveDuration("store.retention.max_age", r.MaxAge)
+	v.positiveDuration("store.retention.alerts_max_age", r.AlertsMaxAge)
+	if v.has("store.retention.max_size") && r.MaxSize <= 0 {
+		v.errorf("store.retention.max_size", "must be greater than 0, got %d", r.MaxSize)
+	} else if r.MaxSize > 0 && r.MaxSize < 1<<20 {
+		v.errorf("store.retention.max_size", "must be at least 1MiB, got %s (the schema and indexes alone take tens of KiB)", r.MaxSize)
+	}
+	if v.has("store.retention.interval") && r.Interval < Duration(time.Second) {
+		v.errorf("store.retention.interval", "must be at least 1s, got %s", r.Interval)
+	}
+	if r.AlertsMaxAge > 0 {
+		switch {
+		case r.MaxAge <= 0:
+			v.errorf("store.retention.alerts_max_age", "requires store.retention.max_age (alerts are kept longer than other events, never shorter)")
+		case r.AlertsMaxAge < r.MaxAge:
+			v.errorf("store.retention.alerts_max_age", "must be at least store.retention.max_age (%s), got %s: deletion takes the oldest events first, so alerts cannot go before the events around them", r.MaxAge, r.AlertsMaxAge)
+		}
+	}
+	if r.MaxAge == 0 && r.MaxSize == 0 && !v.has("store.retention.max_age") && !v.has("store.retention.max_size") {
+		v.errorf("store.retention", "set max_age, max_size or both (or remove store.retention to keep events forever)")
+	}
+	if s := v.cfg.Audit.Store; s != nil && !*s {
+		v.warnf("store.retention", "audit.store is false: no audit events are stored, so retention does not run")
+	}
 }
 
 func (v *validator) policyMode(p, s string) {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -11,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/dustin/go-humanize"
 	"gopkg.in/yaml.v3"
 )
 
@@ -231,5 +233,39 @@ func (d *Duration) UnmarshalYAMLNode(n *yaml.Node) error {
 		return err
 	}
 	*d = Duration(v)
+	return nil
+}
+
+// ByteSize is a size in bytes, written in the file as a number of bytes
+// (1048576) or a string with a unit: "500MB", "1GiB", "64 KiB" (SI units
+// are powers of 1000, IEC units powers of 1024, as
+// github.com/dustin/go-humanize parses them).
+type ByteSize int64
+
+// Bytes returns the size in bytes.
+func (b ByteSize) Bytes() int64 { return int64(b) }
+
+// String formats b with an IEC unit ("1.0 GiB").
+func (b ByteSize) String() string { return humanize.IBytes(uint64(max(b, 0))) }
+
+// UnmarshalYAMLNode implements NodeUnmarshaler.
+func (b *ByteSize) UnmarshalYAMLNode(n *yaml.Node) error {
+	if n.Kind == yaml.ScalarNode && n.Tag == "!!int" {
+		u, err := scalarUint(n, 63)
+		if err != nil {
+			return err
+		}
+		*b = ByteSize(u)
+		return nil
+	}
+	s, err := scalarString(n)
+	if err != nil {
+		return fmt.Errorf(`expected a size such as "500MB" or "1GiB", got %s`, describe(n))
+	}
+	u, err := humanize.ParseBytes(s)
+	if err != nil || u > math.MaxInt64 {
+		return fmt.Errorf(`invalid size %q: expected a number with a unit such as "500MB", "1GiB" or "64KiB"`, truncate(s))
+	}
+	*b = ByteSize(u)
 	return nil
 }

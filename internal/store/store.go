@@ -86,11 +86,47 @@ func Open(path string) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.initAutoVacuum(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+// initAutoVacuum puts a new, empty database file in auto_vacuum=INCREMENTAL
+// mode, so that retention can hand the pages of deleted events back to the
+// filesystem in bounded steps (PRAGMA incremental_vacuum) instead of a full
+// VACUUM that would hold the write lock for as long as it takes to copy the
+// whole file. The mode can only be chosen before the first table exists (the
+// VACUUM of an empty database applies it at once); an older database keeps
+// its mode, and its free pages are reused by new events instead.
+func (s *Store) initAutoVacuum(ctx context.Context) error {
+	if s.memory {
+		return nil
+	}
+	conn, err := s.db.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: open %s: %w", s.path, err)
+	}
+	defer conn.Close()
+	var tables int
+	if err := conn.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&tables); err != nil {
+		return fmt.Errorf("store: open %s: %w", s.path, err)
+	}
+	if tables > 0 {
+		return nil
+	}
+	if _, err := conn.ExecContext(ctx, "PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
+		return fmt.Errorf("store: open %s: auto_vacuum: %w", s.path, err)
+	}
+	// VACUUM fails only if another process is creating the same file at
+	// this moment; its mode then stands.
+	_, _ = conn.ExecContext(ctx, "VACUUM")
+	return nil
 }
 
 func (s *Store) checkPragmas(ctx context.Context) error {
@@ -250,6 +286,27 @@ var migrations = []string{
 		release_reason TEXT
 	);
 	CREATE INDEX principal_holds_active ON principal_holds(subject, released_ns, until_ns);`,
+	// 7: identity-provider events imported for investigation (mcpwarden
+	// import idp-log), to join with audit_events on the subject.
+	`CREATE TABLE idp_events (
+		source       TEXT NOT NULL,    -- okta | keycloak | keycloak-admin | auth0
+		id           TEXT NOT NULL,    -- the record's id in its source (or a hash of the record)
+		time_ns      INTEGER NOT NULL, -- event time, Unix nanoseconds UTC
+		event_type   TEXT NOT NULL,
+		subject      TEXT,             -- the user's id at the IdP (a token's sub)
+		alternate_id TEXT,             -- login or email
+		client_id    TEXT,
+		ip           TEXT,
+		session_id   TEXT,             -- the IdP's session
+		outcome      TEXT,             -- success | failure | other values of the source, lower case
+		data         TEXT NOT NULL,    -- the record as exported, JSON
+		imported_ns  INTEGER NOT NULL,
+		PRIMARY KEY (source, id)
+	);
+	CREATE INDEX idp_events_time      ON idp_events(time_ns);
+	CREATE INDEX idp_events_subject   ON idp_events(subject, time_ns);
+	CREATE INDEX idp_events_alternate ON idp_events(alternate_id, time_ns);
+	CREATE INDEX idp_events_session   ON idp_events(session_id, time_ns);`,
 }
 
 // DB is the database, for packages that keep their own tables in the store
