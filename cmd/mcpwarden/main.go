@@ -134,6 +134,7 @@ func newRoot() *cobra.Command {
 		},
 	}
 	root.AddCommand(serve, stdio, check, demoCmd, version, policyCmd(&cfgPath), explainCmd(&cfgPath), initCmd(), approvalsCmd(&cfgPath), pinCmd(&cfgPath), scanCmd(&cfgPath), rulesCmd(), eventsCmd(&cfgPath))
+	root.AddCommand(sandboxCmds()...)
 	return root
 }
 

@@ -13,7 +13,7 @@ import (
 // SchemaVersion is the version of the event schema this package writes.
 // Additive changes bump the minor version; renames, removals or changes of
 // meaning bump the major version (see docs/audit-events.md).
-const SchemaVersion = "1.4"
+const SchemaVersion = "1.5"
 
 // Event types. The list is open: new types may be added in a minor schema
 // version, so consumers must tolerate types they do not know.
@@ -38,6 +38,15 @@ const (
 	// session id used with another principal's token (status.error_code is
 	// the HTTP status).
 	TypeAuthDenied = "auth.denied"
+	// TypeSandboxStart: a sandboxed stdio server is being started (or
+	// could not be: status.outcome "error"); detail says how.
+	TypeSandboxStart = "sandbox.start"
+	// TypeEgressConnect: a sandboxed server's connection through the
+	// egress proxy, allowed or refused (decision).
+	TypeEgressConnect = "egress.connect"
+	// TypeUpstreamStderr: one line a sandboxed server wrote to stderr
+	// (rate-bounded, truncated).
+	TypeUpstreamStderr = "upstream.stderr"
 )
 
 // Decision actions.
