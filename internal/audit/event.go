@@ -42,6 +42,15 @@ const (
 	// imported IdP events) by age or size; detail says how many, why and
 	// the oldest event kept.
 	TypeAuditRetention = "audit.retention"
+	// TypeSandboxStart: a sandboxed stdio server is being started (or
+	// could not be: status.outcome "error"); detail says how.
+	TypeSandboxStart = "sandbox.start"
+	// TypeEgressConnect: a sandboxed server's connection through the
+	// egress proxy, allowed or refused (decision).
+	TypeEgressConnect = "egress.connect"
+	// TypeUpstreamStderr: one line a sandboxed server wrote to stderr
+	// (rate-bounded, truncated).
+	TypeUpstreamStderr = "upstream.stderr"
 )
 
 // Decision actions.

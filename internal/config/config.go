@@ -17,6 +17,10 @@ import (
 // Config is the whole configuration file. Keys are exactly the yaml names
 // below; anything else is an error.
 type Config struct {
+	// ConfigFile is the configuration file's absolute path (set by the
+	// loader; not a configuration key).
+	ConfigFile string `yaml:"-"`
+
 	// Listen is the host:port the gateway's HTTP endpoint binds to.
 	// Default "127.0.0.1:8931". Binding to a non-loopback address requires
 	// auth (checked by the server, see IsLoopbackListen).
@@ -468,6 +472,22 @@ type Server struct {
 	// URL (Streamable HTTP) servers with per-client sessions only; needs
 	// an external auth.issuer.
 	TokenExchange *TokenExchange `yaml:"token_exchange"`
+
+	// Sandbox confines a command server (docs/config.md#sandbox-and-egress):
+	// "bwrap", "landlock", "runsc" or "none". Absent: "none", for
+	// configurations written before sandboxing (mcpwarden init writes
+	// "bwrap"). Command servers only.
+	Sandbox string `yaml:"sandbox"`
+
+	// FS grants paths to a sandboxed server: read (read-only) and write
+	// (read-write); relative to the configuration file's directory.
+	// Nothing else of the host's files is visible but system directories.
+	FS *SandboxFS `yaml:"fs"`
+
+	// Egress lists the destinations a sandboxed server may reach through
+	// the gateway's egress proxy: "host:port", "host" (port 443 only) or
+	// "*.example.com[:port]". Empty or absent: no network at all.
+	Egress []string `yaml:"egress"`
 }
 
 // ToolRule decides about the tools a pattern matches. A rule must set
@@ -847,6 +867,9 @@ func Parse(data []byte, name string, baseDir string) (cfg *Config, warnings []st
 		return nil, v.warnings, err
 	}
 	c.applyDefaults(baseDir)
+	if v.sandboxGrants(name, baseDir); d.err() != nil {
+		return nil, v.warnings, d.err()
+	}
 	return &c, v.warnings, nil
 }
 

@@ -513,6 +513,7 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 			}
 		}
 	}
+	v.sandbox(p, s, stdio)
 	v.upstreamTLS(p, s)
 	v.upstreamOAuth(p, s)
 	v.tokenExchange(p, s)

@@ -122,6 +122,9 @@ type Gateway struct {
 	servers    []*server
 	byName     map[string]*server
 	secrets    []string
+	// sandboxes: sandboxed servers and the egress proxy (sandbox.go).
+	sandboxes *sandboxes
+	sbxOnce   sync.Once
 
 	mu       sync.Mutex
 	sessions map[string]*Session
@@ -369,6 +372,7 @@ func (g *Gateway) Close() {
 		go func() { defer wg.Done(); s.close() }()
 	}
 	wg.Wait()
+	g.sandboxes.close()
 }
 
 // Server returns the names of the configured servers in order.

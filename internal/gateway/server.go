@@ -108,6 +108,9 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 				}
 			}
 			g.log.Debug("upstream stderr", "server", sc.Name, "line", line)
+			if sc.Sandboxed() {
+				g.sbx().stderr(sc.Name, line)
+			}
 		},
 		OnInvalid: func(err error) {
 			ev := systemEvent(audit.TypeProtocolError, sc.Name)
@@ -144,7 +147,13 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 				g.secrets = append(g.secrets, s)
 			}
 		}
-		s.dialer = &upstream.StdioDialer{Command: cmd, Args: sc.Args, EnvFunc: envOf, Dir: sc.Dir, Opts: uopts}
+		sd := &upstream.StdioDialer{Command: cmd, Args: sc.Args, EnvFunc: envOf, Dir: sc.Dir, Opts: uopts}
+		if sc.Sandboxed() {
+			if err := g.setupSandbox(sc, sd, opts.SelfPath); err != nil {
+				return nil, err
+			}
+		}
+		s.dialer = sd
 	default:
 		h := http.Header{}
 		for _, k := range sc.Headers.Keys {

@@ -512,6 +512,11 @@ func (s *Session) forward(ctx context.Context, srv *server, m *jsonrpc.Message, 
 }
 
 func (s *Session) forwardMsg(ctx context.Context, srv *server, m *jsonrpc.Message, params json.RawMessage, reply Sink, correlation string) (*jsonrpc.Message, *jsonrpc.Error) {
+	if srv.cfg != nil && srv.cfg.Sandboxed() {
+		// Egress connections and stderr lines are attributed to the call
+		// when it is the only one in flight (sandbox.go).
+		defer s.g.sbx().enter(srv.name, s.id, correlation)()
+	}
 	r, us, jerr := s.forwardTo(ctx, srv, m, params, reply, correlation)
 	// A request the upstream never received (its session had expired: HTTP
 	// 404 on this very request, or the connection was already closed) is

@@ -30,6 +30,10 @@ type StdioDialer struct {
 	EnvFunc func() ([]string, error)
 	Dir     string
 	Opts    Options
+	// Wrap, if set, rewrites the command before it starts (a sandbox,
+	// see package sandbox); the function it returns runs after the
+	// process has exited.
+	Wrap func(cmd *exec.Cmd) (func(), error)
 }
 
 // Kind implements Dialer.
@@ -47,6 +51,13 @@ func (d *StdioDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
 		cmd.Env = env
 	}
 	cmd.Dir = d.Dir
+	var after func()
+	if d.Wrap != nil {
+		var err error
+		if after, err = d.Wrap(cmd); err != nil {
+			return nil, fmt.Errorf("start %s: %w", d.Command, err)
+		}
+	}
 	// Own process group, so the whole tree (npx → node) is stopped together.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGTERM}
 	stdin, err := cmd.StdinPipe()
@@ -62,9 +73,12 @@ func (d *StdioDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
 		return nil, err
 	}
 	if err := cmd.Start(); err != nil {
+		if after != nil {
+			after()
+		}
 		return nil, fmt.Errorf("start %s: %w", d.Command, err)
 	}
-	c := &stdioConn{
+	c := &stdioConn{after: after,
 		cmd: cmd, stdin: stdin, h: h, done: make(chan struct{}), wsem: make(chan struct{}, 1),
 		pending: map[string]struct{}{}, opts: &d.Opts, readDone: make(chan struct{}),
 		info: fmt.Sprintf("stdio pid %d (%s)", cmd.Process.Pid, d.Command),
@@ -77,6 +91,7 @@ func (d *StdioDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
 
 type stdioConn struct {
 	cmd   *exec.Cmd
+	after func() // Wrap's clean-up, after exit
 	stdin io.WriteCloser
 	h     Handler
 	opts  *Options
@@ -233,6 +248,9 @@ func (c *stdioConn) readStderr(r io.Reader) {
 
 func (c *stdioConn) wait() {
 	err := c.cmd.Wait()
+	if c.after != nil {
+		c.after()
+	}
 	// Give the stdout reader a moment to deliver what the process wrote.
 	select {
 	case <-c.readDone:
