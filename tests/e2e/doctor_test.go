@@ -36,6 +36,7 @@ servers:
   ev:
     command: "@self"
     args: [demo-server]
+    sandbox: bwrap
     env: {DEMO_TOKEN: "env:TEST_DOCTOR_TOKEN"}
 pin: {mode: strict}
 policy: {default: allow}
@@ -52,7 +53,7 @@ store: {path: gateway.db}
 	if code != 0 || strings.Contains(out, "FAIL") {
 		t.Fatalf("doctor on a sound configuration: exit %d\n%s", code, out)
 	}
-	for _, want := range []string{"PASS  sandbox", "PASS  secrets", "1 reference(s) resolve", "PASS  upstream ev", "every server matches"} {
+	for _, want := range []string{"PASS  sandbox bwrap", "sandbox: bwrap, no network", "PASS  secrets", "1 reference(s) resolve", "PASS  upstream ev", "every server matches"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("doctor output lacks %q:\n%s", want, out)
 		}
