@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"sync"
 	"sync/atomic"
@@ -95,23 +96,32 @@ func (p *pinState) observe(srv *server, kind, name string, def json.RawMessage, 
 	if st == pin.Pinned {
 		return
 	}
-	key := srv.name + "\x00" + kind + "\x00" + name + "\x00" + hash
-	if _, dup := p.seen.LoadOrStore(key, true); dup {
-		return
-	}
-	now := time.Now()
+	// Trust on first use before the once-only report below: a listing that
+	// runs at the same time must find the pin in place, not a duplicate
+	// report and an unpinned (withheld) definition.
 	if st == pin.Unpinned && p.mode == pin.ModeTOFU {
-		if err := p.trust(srv, kind, name, def, now); err == nil {
+		added, err := p.trust(srv, kind, name, def, time.Now())
+		switch {
+		case err == nil && added:
 			ev := systemEvent(TypePinTrusted, srv.name)
 			ev.Tool = name
 			ev.SchemaHash = hash
 			ev.Detail = map[string]any{"kind": kind, "name": name, "hash": hash, "mode": string(p.mode)}
 			_ = p.g.emit(context.Background(), ev)
 			return
-		} else {
+		case err == nil:
+			return // pinned meanwhile with this hash
+		case errors.Is(err, errPinnedOther):
+			st, old = p.current().Check(srv.name, kind, name, hash)
+		default:
 			p.g.log.Error("pin: trust on first use failed", "server", srv.name, "kind", kind, "name", name, "err", err)
 		}
 	}
+	key := srv.name + "\x00" + kind + "\x00" + name + "\x00" + hash
+	if _, dup := p.seen.LoadOrStore(key, true); dup {
+		return
+	}
+	now := time.Now()
 	var pinned json.RawMessage
 	if old != nil {
 		pinned = old.Definition
@@ -166,30 +176,38 @@ func (p *pinState) observe(srv *server, kind, name string, def json.RawMessage, 
 	}
 }
 
-// trust pins a first sighting (tofu) and writes the lockfile.
-func (p *pinState) trust(srv *server, kind, name string, def json.RawMessage, now time.Time) error {
+// errPinnedOther: a first sighting was pinned meanwhile with another
+// definition.
+var errPinnedOther = errors.New("pinned meanwhile with another definition")
+
+// trust pins a first sighting (tofu) and writes the lockfile. added is
+// false when the same definition was pinned meanwhile.
+func (p *pinState) trust(srv *server, kind, name string, def json.RawMessage, now time.Time) (added bool, err error) {
 	np, err := pin.NewPin(kind, def, "tofu", now)
 	if err != nil {
-		return err
+		return false, err
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	l := p.current().Clone()
-	if l.Get(srv.name, kind, name) != nil {
-		return nil
+	if cur := l.Get(srv.name, kind, name); cur != nil {
+		if cur.Hash == np.Hash {
+			return false, nil
+		}
+		return false, errPinnedOther
 	}
 	l.Set(srv.name, kind, name, np)
 	if sp := l.Servers[srv.name]; sp != nil && sp.Identity == (pin.Identity{}) {
 		sp.Identity = srv.identity()
 	}
 	if err := l.Save(p.path); err != nil {
-		return err
+		return false, err
 	}
 	if fi, err := os.Stat(p.path); err == nil {
 		p.stampMod, p.stampSize = fi.ModTime(), fi.Size()
 	}
 	p.lock.Store(l)
-	return nil
+	return true, nil
 }
 
 // watch reloads the lockfile when it changes (mcpwarden pin approve, a
