@@ -13,7 +13,7 @@ import (
 // SchemaVersion is the version of the event schema this package writes.
 // Additive changes bump the minor version; renames, removals or changes of
 // meaning bump the major version (see docs/audit-events.md).
-const SchemaVersion = "1.4"
+const SchemaVersion = "1.5"
 
 // Event types. The list is open: new types may be added in a minor schema
 // version, so consumers must tolerate types they do not know.
@@ -38,6 +38,13 @@ const (
 	// session id used with another principal's token (status.error_code is
 	// the HTTP status).
 	TypeAuthDenied = "auth.denied"
+	// TypeGap (since 1.5): a sink could not write some events (the store
+	// was down, its buffer was full) or a line of the file was torn by a
+	// failed write or a crash. detail says which sink, how many events
+	// (count), which (first/last event id and time) and why; the gap is
+	// the gateway's own record of the loss, never silent. See
+	// docs/audit-events.md.
+	TypeGap = "audit.gap"
 )
 
 // Decision actions.
@@ -94,6 +101,10 @@ type Event struct {
 	EventIDs []string       `json:"event_ids,omitempty"`
 	Summary  string         `json:"summary,omitempty"`
 	Detail   map[string]any `json:"detail,omitempty"`
+	// Chain (since 1.5) links the record to the previous record of the
+	// same stream; each sink sets it on the bytes it writes (see [Chain]).
+	// It is ignored when an event is emitted.
+	Chain *Chain `json:"chain,omitempty"`
 
 	// enc is the event's encoding (before redaction), made once by
 	// Logger.Emit for all its sinks. Events are not changed after Emit.
