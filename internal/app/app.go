@@ -119,10 +119,17 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		if len(sinks) > 0 {
 			// The JSONL file is the record written before each response; the
 			// store indexes it, written behind in batches so a call does not
-			// wait for SQLite. Its failures are logged, never silent.
+			// wait for SQLite. Its failures are logged, never silent, and
+			// what it loses is recorded by a gap event in the store and in
+			// the file.
+			file := sinks[0]
 			sinks = append(sinks, store.AuditSinkBehind(st, func(err error) {
-				log.Error("audit store write failed; the event is in audit.file", "err", err)
-			}, redact))
+				log.Error("audit store (write-behind; every event is in audit.file)", "err", err)
+			}, redact, audit.WithGapHandler(func(ev *audit.Event) {
+				if err := file.Write(context.Background(), ev); err != nil {
+					log.Error("audit: the store's gap event could not be written to audit.file", "event_id", ev.EventID, "err", err)
+				}
+			})))
 		} else {
 			sinks = append(sinks, store.AuditSink(st, redact))
 		}

@@ -37,6 +37,18 @@
 // known secret values (for example upstream credentials) from the serialized
 // event before it reaches a sink.
 //
+// # Tamper evidence
+//
+// Each sink's output is a hash chain: a sink appends a [Chain] field
+// (seq, and the SHA-256 of the previous record's bytes as written) to the
+// encoded event, without re-encoding it, and continues the chain when it
+// reopens its stream. [VerifyJSONL] and [Verifier] report removed,
+// reordered, edited and duplicated records. A loss the gateway causes
+// itself (a failed or torn write, a store that was down) is recorded as an
+// event of type [TypeGap] with the count, never silently. The chain has no
+// key and cannot show a truncated tail: the reference is a copy kept
+// elsewhere.
+//
 // The event schema and its versioning rule are documented in
 // docs/audit-events.md; [SchemaVersion] is the version this package writes.
 package audit

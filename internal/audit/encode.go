@@ -115,6 +115,13 @@ func appendEvent(dst []byte, ev *Event) (out []byte, ok bool) {
 		b = append(b, `,"detail":`...)
 		b = append(b, d...)
 	}
+	if c := ev.Chain; c != nil {
+		b = append(b, `,"chain":{"seq":`...)
+		b = strconv.AppendUint(b, c.Seq, 10)
+		b = append(b, `,"prev":`...)
+		b = appendString(b, c.Prev)
+		b = append(b, '}')
+	}
 	return append(b, '}'), true
 }
 

@@ -51,6 +51,13 @@ const (
 	// TypeUpstreamStderr: one line a sandboxed server wrote to stderr
 	// (rate-bounded, truncated).
 	TypeUpstreamStderr = "upstream.stderr"
+	// TypeGap (since 1.5): a sink could not write some events (the store
+	// was down, its buffer was full) or a line of the file was torn by a
+	// failed write or a crash. detail says which sink, how many events
+	// (count), which (first/last event id and time) and why; the gap is
+	// the gateway's own record of the loss, never silent. See
+	// docs/audit-events.md.
+	TypeGap = "audit.gap"
 )
 
 // Decision actions.
@@ -111,6 +118,10 @@ type Event struct {
 	EventIDs []string       `json:"event_ids,omitempty"`
 	Summary  string         `json:"summary,omitempty"`
 	Detail   map[string]any `json:"detail,omitempty"`
+	// Chain (since 1.5) links the record to the previous record of the
+	// same stream; each sink sets it on the bytes it writes (see [Chain]).
+	// It is ignored when an event is emitted.
+	Chain *Chain `json:"chain,omitempty"`
 
 	// enc is the event's encoding (before redaction), made once by
 	// Logger.Emit for all its sinks. Events are not changed after Emit.

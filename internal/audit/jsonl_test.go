@@ -143,12 +143,15 @@ func TestJSONLSinkRecoversFromTornWrite(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(w.buf.String(), "\n"), "\n")
-	if len(lines) != 2 {
-		t.Fatalf("want torn line + good line, got %d lines", len(lines))
+	if len(lines) != 3 {
+		t.Fatalf("want torn line + gap event + good line, got %d lines", len(lines))
 	}
-	var back Event
-	if err := json.Unmarshal([]byte(lines[1]), &back); err != nil || back.EventID != ev.EventID {
-		t.Fatalf("line after torn write is damaged: %v %q", err, lines[1])
+	var gap, back Event
+	if err := json.Unmarshal([]byte(lines[1]), &gap); err != nil || gap.Type != TypeGap || gap.Detail["torn_line"] != true || gap.Detail["count"] != float64(1) {
+		t.Fatalf("the torn write is not recorded: %v %q", err, lines[1])
+	}
+	if err := json.Unmarshal([]byte(lines[2]), &back); err != nil || back.EventID != ev.EventID {
+		t.Fatalf("line after torn write is damaged: %v %q", err, lines[2])
 	}
 }
 

@@ -108,8 +108,8 @@ func writeSink(ctx context.Context, s Sink, ev *Event) (err error) {
 	return nil
 }
 
-// Close waits for in-flight Emit calls, then closes every sink and returns
-// their joined errors. Emit after Close returns ErrClosed. Close is
+// Close waits for in-flight Emit calls, then closes every sink, the last
+// given first, and returns their joined errors. Emit after Close returns ErrClosed. Close is
 // idempotent; closing a nil Logger is a no-op.
 func (l *Logger) Close() error {
 	if l == nil {
@@ -122,8 +122,11 @@ func (l *Logger) Close() error {
 	}
 	l.closed = true
 	var errs []error
-	for _, s := range l.sinks {
-		if err := closeSink(s); err != nil {
+	// Last sink first: a later sink may still hand an event to an earlier
+	// one while it closes (the write-behind store's gap event goes into
+	// the JSONL file).
+	for i := len(l.sinks) - 1; i >= 0; i-- {
+		if err := closeSink(l.sinks[i]); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -149,7 +152,8 @@ func closeSink(s Sink) (err error) {
 //   - replaces Arguments that are not valid JSON with a JSON string holding
 //     the original bytes and sets Detail["arguments_invalid_json"]=true, so
 //     malformed input is recorded rather than failing the write;
-//   - replaces a NaN or infinite DurationMS (unencodable in JSON) with 0.
+//   - replaces a NaN or infinite DurationMS (unencodable in JSON) with 0;
+//   - clears Chain (each sink chains the bytes it writes).
 //
 // It is idempotent.
 func Normalize(ev *Event) {
@@ -179,4 +183,7 @@ func Normalize(ev *Event) {
 	if math.IsNaN(ev.DurationMS) || math.IsInf(ev.DurationMS, 0) {
 		ev.DurationMS = 0
 	}
+	// The chain belongs to the stream a sink writes, not to the event: a
+	// replayed event must not carry its old stream position.
+	ev.Chain = nil
 }

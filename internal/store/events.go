@@ -79,8 +79,10 @@ const insertSQL = `INSERT INTO audit_events
 	(event_id, time_ns, type, session_id, correlation_id, principal_subject, server, tool, decision_action, data)
 	VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 
-// insertTx inserts rows in one transaction: all or nothing.
-func (s *Store) insertTx(ctx context.Context, rows []eventRow) error {
+// insertTx inserts rows in one transaction: all or nothing. data, if
+// non-nil, holds what to store in the data column for each row (the row's
+// data with its chain added); otherwise the row's data is stored as is.
+func (s *Store) insertTx(ctx context.Context, rows []eventRow, data []string) error {
 	tx, err := s.db.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
@@ -98,8 +100,14 @@ func (s *Store) insertTx(ctx context.Context, rows []eventRow) error {
 	defer stmt.Close()
 	for i := range rows {
 		r := &rows[i]
+		var d string
+		if data != nil {
+			d = data[i]
+		} else {
+			d = string(r.data)
+		}
 		if _, err := stmt.ExecContext(ctx, r.id, r.timeNS, r.typ, nullable(r.session), nullable(r.corr),
-			nullable(r.subject), nullable(r.server), nullable(r.tool), nullable(r.action), string(r.data)); err != nil {
+			nullable(r.subject), nullable(r.server), nullable(r.tool), nullable(r.action), d); err != nil {
 			return fmt.Errorf("store: insert event %s: %w", r.id, err)
 		}
 	}
@@ -112,7 +120,8 @@ func (s *Store) insertTx(ctx context.Context, rows []eventRow) error {
 
 // InsertEvents normalizes (see audit.Normalize) and stores events in one
 // transaction: either all are committed or none is. An event whose
-// event_id is already stored fails the call.
+// event_id is already stored fails the call. The rows are not chained
+// (for imports and tests): the gateway writes through [AuditSink].
 func (s *Store) InsertEvents(ctx context.Context, events []*audit.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -125,7 +134,7 @@ func (s *Store) InsertEvents(ctx context.Context, events []*audit.Event) error {
 		}
 		rows = append(rows, r)
 	}
-	return s.insertTx(ctx, rows)
+	return s.insertTx(ctx, rows, nil)
 }
 
 // Filter selects audit events. Zero fields do not filter.

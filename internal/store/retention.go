@@ -77,6 +77,10 @@ type PruneResult struct {
 	// pass deleted (the end of the removed prefix).
 	LastDeletedID   string
 	LastDeletedTime time.Time
+	// ThroughSeq is the highest chain seq among the deleted audit events:
+	// `audit verify --store` reads seq numbers up to it that are missing
+	// as removed by retention, not by tampering.
+	ThroughSeq uint64
 	// OldestKept is the time of the oldest audit event left (zero: none).
 	OldestKept time.Time
 	// UsedBytes is the database's used size after the pass: page_count
@@ -119,6 +123,9 @@ func (p PruneResult) Event(r Retention) *audit.Event {
 	}
 	if !p.OldestKept.IsZero() {
 		d["oldest_kept_time"] = p.OldestKept.UTC().Format(time.RFC3339Nano)
+	}
+	if p.ThroughSeq > 0 {
+		d["through_seq"] = p.ThroughSeq
 	}
 	if p.LastDeletedID != "" {
 		d["last_deleted_event_id"] = p.LastDeletedID
@@ -253,7 +260,11 @@ func (s *Store) pruneAge(ctx context.Context, r Retention, res *PruneResult, bud
 		}
 		*budget-- // a scan counts, deleting or not
 		if hi >= 0 {
-			n, err := s.deleteRange(ctx, `DELETE FROM audit_events WHERE rowid > ? AND rowid <= ? AND time_ns < ? AND (type != 'alert' OR time_ns < ?)`,
+			const which = `rowid > ? AND rowid <= ? AND time_ns < ? AND (type != 'alert' OR time_ns < ?)`
+			if err := s.noteThroughSeq(ctx, res, `SELECT max(json_extract(data, '$.chain.seq')) FROM audit_events WHERE `+which, cursor, hi, cutoff, alertCutoff); err != nil {
+				return err
+			}
+			n, err := s.deleteRange(ctx, `DELETE FROM audit_events WHERE `+which,
 				cursor, hi, cutoff, alertCutoff)
 			if err != nil {
 				return err
@@ -268,6 +279,19 @@ func (s *Store) pruneAge(ctx context.Context, r Retention, res *PruneResult, bud
 		if err := pause(ctx, r.Pause); err != nil {
 			return err
 		}
+	}
+	return nil
+}
+
+// noteThroughSeq raises res.ThroughSeq to the highest chain seq q finds
+// among the rows about to be deleted.
+func (s *Store) noteThroughSeq(ctx context.Context, res *PruneResult, q string, args ...any) error {
+	var seq sql.NullInt64
+	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&seq); err != nil {
+		return fmt.Errorf("store: retention: %w", err)
+	}
+	if seq.Valid && uint64(seq.Int64) > res.ThroughSeq {
+		res.ThroughSeq = uint64(seq.Int64)
 	}
 	return nil
 }
@@ -317,6 +341,9 @@ func (s *Store) pruneSize(ctx context.Context, r Retention, res *PruneResult, bu
 			}
 			if err != nil {
 				return fmt.Errorf("store: retention: %w", err)
+			}
+			if err := s.noteThroughSeq(ctx, res, `SELECT max(json_extract(data, '$.chain.seq')) FROM audit_events WHERE rowid <= ?`, hi); err != nil {
+				return err
 			}
 			n, err := s.deleteRange(ctx, `DELETE FROM audit_events WHERE rowid <= ?`, hi)
 			if err != nil {

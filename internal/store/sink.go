@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"sync"
 	"sync/atomic"
@@ -22,6 +24,18 @@ const (
 	// a linger's worth of calls at several thousand calls per second, after
 	// which Write waits (back-pressure).
 	queueDepth = 4096
+	// BehindBuffer is how many events a write-behind sink keeps while the
+	// store refuses writes (it retries them with backoff). Events beyond
+	// it are dropped, counted, and recorded in a gap event.
+	BehindBuffer = 1 << 15
+	// retryMin and retryMax bound the backoff between attempts while the
+	// store refuses writes.
+	retryMin = 50 * time.Millisecond
+	retryMax = 2 * time.Second
+	// closeBudget is how long Close keeps retrying a failing store before
+	// it gives up on the events still buffered (counted in a gap event,
+	// which goes to the gap handler: the JSONL file).
+	closeBudget = 5 * time.Second
 )
 
 type writeReq struct {
@@ -36,6 +50,7 @@ type writeReq struct {
 type auditSink struct {
 	st     *Store
 	redact audit.Redactor
+	onGap  func(*audit.Event)
 	queue  chan *writeReq
 
 	mu      sync.RWMutex // guards closed and sends on queue
@@ -44,14 +59,25 @@ type auditSink struct {
 	once    sync.Once
 
 	// async: Write returns once the events are queued (write-behind);
-	// failures go to onError and are counted in failed.
+	// failures are retried, then counted and recorded (see runBehind).
 	async   bool
 	onError func(error)
-	failed  atomic.Int64
 
-	// statistics, for tests and benchmarks
+	// The writer goroutine's state: the chain head of the table, and for
+	// write-behind the events not yet committed and the events given up.
+	head       audit.ChainHead
+	headLoaded bool
+	scratch    []byte
+	pending    []eventRow
+	gap        audit.Gap
+	maxPending int
+	closeWait  time.Duration
+
 	commits atomic.Int64 // transactions committed (or attempted)
 	written atomic.Int64 // events committed
+	failed  atomic.Int64 // transactions that failed
+	dropped atomic.Int64 // events given up (write-behind), each in a gap event
+	queued  atomic.Int64 // events accepted by Write and not yet committed or dropped
 }
 
 // AuditSink returns an audit.Sink that stores events in s with group
@@ -64,35 +90,73 @@ type auditSink struct {
 // transaction, so one bad Write (e.g. a duplicate event_id) cannot fail
 // its neighbours.
 //
+// Each stored row's data carries the chain field (see audit.Chain): the
+// sink continues the chain from the table's last row (by rowid) on its
+// first commit, and assigns seq numbers at commit, so a failed transaction
+// leaves no hole. Only one sink may write a store's audit table at a time.
+//
 // Options: audit.WithRedactor scrubs the serialized event (and the indexed
 // columns derived from it) before storage. Close drains queued writes and
 // stops the writer; it does not close s.
 func AuditSink(s *Store, opts ...audit.SinkOption) audit.Sink {
+	return newAuditSink(s, false, nil, opts...).start()
+}
+
+func newAuditSink(s *Store, async bool, onError func(error), opts ...audit.SinkOption) *auditSink {
 	o := audit.ApplySinkOptions(opts...)
 	k := &auditSink{
-		st:      s,
-		redact:  o.Redactor,
-		queue:   make(chan *writeReq, queueDepth),
-		stopped: make(chan struct{}),
+		st:         s,
+		redact:     o.Redactor,
+		onGap:      o.OnGap,
+		queue:      make(chan *writeReq, queueDepth),
+		stopped:    make(chan struct{}),
+		async:      async,
+		onError:    onError,
+		maxPending: BehindBuffer,
+		closeWait:  closeBudget,
 	}
-	go k.run()
+	return k
+}
+
+func (k *auditSink) start() *auditSink {
+	if k.async {
+		go k.runBehind()
+	} else {
+		go k.run()
+	}
 	return k
 }
 
 // AuditSinkBehind is AuditSink in write-behind mode: Write returns once its
 // events are queued, and they are committed in batches by the writer. It is
 // for a store that indexes a log another, synchronous sink already holds
-// (the JSONL file): the call does not wait for SQLite. A failed commit is
-// reported to onError (never silently); Close still drains the queue. When
-// the queue is full, Write waits (back-pressure), bounded by ctx.
+// (the JSONL file): the call does not wait for SQLite.
+//
+// No event is lost silently. While the store refuses writes (locked,
+// read-only, disk full, gone) the sink keeps up to BehindBuffer events and
+// retries with backoff (50 ms doubling to 2 s), reporting failures to
+// onError. An event the store rejects while it accepts others (e.g. a
+// duplicate event_id), and events beyond the buffer, are given up: counted
+// in Stats().Dropped and recorded in a gap event (type audit.gap) written
+// into the store as soon as it accepts writes again and handed to the gap
+// handler (audit.WithGapHandler: the application writes it into the JSONL
+// file too). Close retries for up to 5 s, then gives up on what is left
+// the same way. When the queue is full, Write waits (back-pressure),
+// bounded by ctx.
 func AuditSinkBehind(s *Store, onError func(error), opts ...audit.SinkOption) audit.Sink {
-	k := AuditSink(s, opts...).(*auditSink)
-	k.async, k.onError = true, onError
-	return k
+	return newAuditSink(s, true, onError, opts...).start()
 }
 
-// Failed is the number of events a write-behind sink could not commit.
-func (k *auditSink) Failed() int64 { return k.failed.Load() }
+// Stats implements audit.StatsSink.
+func (k *auditSink) Stats() audit.SinkStats {
+	return audit.SinkStats{
+		Sink:    k.Name(),
+		Written: uint64(k.written.Load()),
+		Failed:  uint64(k.failed.Load()),
+		Dropped: uint64(k.dropped.Load()),
+		Queued:  int(k.queued.Load()),
+	}
+}
 
 func (k *auditSink) Name() string { return "store" }
 
@@ -127,9 +191,11 @@ func (k *auditSink) Write(ctx context.Context, events ...*audit.Event) error {
 		k.mu.RUnlock()
 		return audit.ErrClosed
 	}
+	k.queued.Add(int64(len(events)))
 	select {
 	case k.queue <- req:
 	case <-ctx.Done():
+		k.queued.Add(-int64(len(events)))
 		k.mu.RUnlock()
 		return fmt.Errorf("store: audit write not queued: %w", ctx.Err())
 	}
@@ -153,36 +219,21 @@ func (k *auditSink) Close() error {
 	return nil
 }
 
+// run is the writer of a synchronous sink: group commit, each Write
+// waiting for its own result.
 func (k *auditSink) run() {
 	defer close(k.stopped)
 	batch := make([]*writeReq, 0, 64)
-	var linger *time.Timer
 	for req := range k.queue {
-		k.prepare(req)
 		batch = append(batch[:0], req)
 		n := len(req.rows)
-		if k.async {
-			// Write-behind: nobody waits, so sleep through the linger and
-			// then take whatever came meanwhile. The writer does not wake
-			// for each event (a goroutine wake-up per call is a measurable
-			// share of a call's cost), and one transaction costs about as
-			// much as one event, so batches are as large as the linger
-			// allows.
-			if linger == nil {
-				linger = time.NewTimer(behindLinger)
-			} else {
-				linger.Reset(behindLinger)
-			}
-			<-linger.C
-		}
 	collect:
-		for n < k.maxBatch() {
+		for n < MaxBatchEvents {
 			select {
 			case r, ok := <-k.queue:
 				if !ok {
 					break collect // closed: commit this batch, loop ends next
 				}
-				k.prepare(r)
 				batch = append(batch, r)
 				n += len(r.rows)
 			default:
@@ -190,52 +241,12 @@ func (k *auditSink) run() {
 			}
 		}
 		k.commit(batch, n)
+		k.queued.Add(-int64(n))
 		clear(batch) // drop references to committed requests
 	}
 }
 
-// maxBatch bounds a transaction: MaxBatchEvents for a synchronous sink
-// (its callers wait for the commit), more for write-behind.
-func (k *auditSink) maxBatch() int {
-	if k.async {
-		return 4 * MaxBatchEvents
-	}
-	return MaxBatchEvents
-}
-
-// prepare turns a write-behind request's events into rows. An event that
-// cannot be serialized is reported (and counted) rather than dropped quietly.
-func (k *auditSink) prepare(req *writeReq) {
-	for _, ev := range req.events {
-		r, err := prepareRow(ev, k.redact)
-		if err != nil {
-			k.failed.Add(1)
-			if k.onError != nil {
-				k.onError(err)
-			}
-			continue
-		}
-		req.rows = append(req.rows, r)
-	}
-	req.events = nil
-}
-
 func (k *auditSink) commit(batch []*writeReq, n int) {
-	k.commitBatch(batch, n)
-	if !k.async {
-		return
-	}
-	for _, r := range batch {
-		if err := <-r.done; err != nil {
-			k.failed.Add(int64(len(r.rows)))
-			if k.onError != nil {
-				k.onError(err)
-			}
-		}
-	}
-}
-
-func (k *auditSink) commitBatch(batch []*writeReq, n int) {
 	if len(batch) == 1 {
 		batch[0].done <- k.tx(batch[0].rows)
 		return
@@ -256,21 +267,57 @@ func (k *auditSink) commitBatch(batch []*writeReq, n int) {
 	}
 }
 
-// tx commits rows in one transaction. It never panics: a panic in the
-// driver becomes the error of the Writes in the batch, instead of leaving
-// them blocked forever.
+// tx commits rows in one transaction, each row's data chained to the one
+// before (the chain head advances only when the transaction commits). It
+// never panics: a panic in the driver becomes the error of the Writes in
+// the batch, instead of leaving them blocked forever.
 func (k *auditSink) tx(rows []eventRow) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("store: audit commit panicked: %v", p)
 		}
+		if err != nil {
+			k.failed.Add(1)
+		}
 	}()
 	k.commits.Add(1)
 	// Background: one caller's cancellation must not abort a commit that
 	// carries other callers' events. The busy timeout bounds the wait.
-	if err := k.st.insertTx(context.Background(), rows); err != nil {
+	ctx := context.Background()
+	if !k.headLoaded {
+		h, err := k.st.chainHead(ctx)
+		if err != nil {
+			return err
+		}
+		k.head, k.headLoaded = h, true
+	}
+	head := k.head
+	data := make([]string, len(rows))
+	for i := range rows {
+		k.scratch, head = head.Append(k.scratch[:0], rows[i].data)
+		data[i] = string(k.scratch)
+	}
+	if cap(k.scratch) > 1<<20 {
+		k.scratch = nil // do not pin a huge buffer
+	}
+	if err := k.st.insertTx(ctx, rows, data); err != nil {
 		return err
 	}
+	k.head = head
 	k.written.Add(int64(len(rows)))
 	return nil
+}
+
+// chainHead reads the chain head of the audit table: its last row by
+// rowid (the order rows were inserted in).
+func (s *Store) chainHead(ctx context.Context) (audit.ChainHead, error) {
+	var data string
+	err := s.db.QueryRowContext(ctx, "SELECT data FROM audit_events ORDER BY rowid DESC LIMIT 1").Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return audit.ChainHead{}, nil
+	}
+	if err != nil {
+		return audit.ChainHead{}, fmt.Errorf("store: read the audit chain head: %w", err)
+	}
+	return audit.HeadOf([]byte(data)), nil
 }

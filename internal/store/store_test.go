@@ -521,13 +521,22 @@ func TestAuditSinkBehind(t *testing.T) {
 	if err != nil || n != 500 {
 		t.Fatalf("after close: %d events, %v", n, err)
 	}
-	// A failing store is reported, not silent.
+	// A failing store is reported, not silent: at shutdown the events it
+	// could not take are counted in a gap event handed to the gap handler.
 	s2 := openFile(t)
-	k2 := AuditSinkBehind(s2, func(error) { errs.Add(1) })
+	var gaps []*audit.Event
+	k2 := newAuditSink(s2, true, func(error) { errs.Add(1) }, audit.WithGapHandler(func(ev *audit.Event) { gaps = append(gaps, ev) }))
+	k2.closeWait = 200 * time.Millisecond
+	k2.start()
 	s2.Close()
-	_ = k2.Write(ctx, &audit.Event{Type: "lost"})
+	lost := &audit.Event{Type: "lost"}
+	_ = k2.Write(ctx, lost)
 	_ = k2.Close()
-	if errs.Load() == 0 || k2.(*auditSink).Failed() != 1 {
-		t.Fatalf("write-behind failure not reported: errs=%d failed=%d", errs.Load(), k2.(*auditSink).Failed())
+	st := k2.Stats()
+	if errs.Load() == 0 || st.Dropped != 1 || st.Failed == 0 || st.Queued != 0 {
+		t.Fatalf("write-behind failure not reported: errs=%d stats=%+v", errs.Load(), st)
+	}
+	if len(gaps) != 1 || gaps[0].Type != audit.TypeGap || gaps[0].Detail["count"] != uint64(1) || gaps[0].Detail["first_event_id"] != lost.EventID {
+		t.Fatalf("gap events: %+v", gaps)
 	}
 }
