@@ -123,7 +123,7 @@ func newRoot() *cobra.Command {
 			fmt.Fprintln(cmd.OutOrStdout(), "mcpwarden", gateway.Version)
 		},
 	}
-	root.AddCommand(serve, stdio, check, demoCmd, version, policyCmd(&cfgPath), explainCmd(&cfgPath), initCmd(), approvalsCmd(&cfgPath), pinCmd(&cfgPath), scanCmd(&cfgPath), rulesCmd(), eventsCmd(&cfgPath))
+	root.AddCommand(serve, stdio, check, demoCmd, version, policyCmd(&cfgPath), explainCmd(&cfgPath), initCmd(), approvalsCmd(&cfgPath), pinCmd(&cfgPath), scanCmd(&cfgPath), rulesCmd(), eventsCmd(&cfgPath), vetCmd(&cfgPath))
 	return root
 }
 

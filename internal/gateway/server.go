@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -144,7 +145,15 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 				g.secrets = append(g.secrets, s)
 			}
 		}
-		s.dialer = &upstream.StdioDialer{Command: cmd, Args: sc.Args, EnvFunc: envOf, Dir: sc.Dir, Opts: uopts}
+		// Supply chain: a pinned npm package runs from the verified cache.
+		cmd, args, checkPkg, err := g.packageLaunch(sc, cmd, opts)
+		if err != nil {
+			return nil, err
+		}
+		s.dialer = &upstream.StdioDialer{Command: cmd, Args: args, EnvFunc: envOf, Dir: sc.Dir, Opts: uopts}
+		if checkPkg != nil {
+			s.dialer = &checkedDialer{Dialer: s.dialer, check: checkPkg}
+		}
 	default:
 		h := http.Header{}
 		for _, k := range sc.Headers.Keys {
@@ -205,9 +214,11 @@ func (s *server) connect(ctx context.Context) error {
 	defer cancel()
 	us, err := dialSession(ctx, s, nil, s.gatewayInitParams())
 	if err != nil {
-		ev := systemEvent(audit.TypeUpstreamError, s.name)
-		ev.Status = audit.Status{Outcome: audit.OutcomeUnavailable, ErrorMessage: err.Error()}
-		_ = s.g.emit(ctx, ev)
+		if pr := (*packageRefused)(nil); !errors.As(err, &pr) { // a refused package was audited with its reason
+			ev := systemEvent(audit.TypeUpstreamError, s.name)
+			ev.Status = audit.Status{Outcome: audit.OutcomeUnavailable, ErrorMessage: err.Error()}
+			_ = s.g.emit(ctx, ev)
+		}
 		return err
 	}
 	s.mu.Lock()
