@@ -125,7 +125,7 @@ func newRoot() *cobra.Command {
 	}
 	root.AddCommand(serve, stdio, check, demoCmd, version, policyCmd(&cfgPath), explainCmd(&cfgPath), initCmd(), approvalsCmd(&cfgPath), pinCmd(&cfgPath), scanCmd(&cfgPath), rulesCmd(), eventsCmd(&cfgPath), doctorCmd(&cfgPath), importCmd(&cfgPath))
 	root.AddCommand(sandboxCmds()...)
-	root.AddCommand(auditCmd(&cfgPath))
+	root.AddCommand(auditCmd(&cfgPath), vetCmd(&cfgPath))
 	return root
 }
 

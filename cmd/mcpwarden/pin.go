@@ -189,7 +189,7 @@ func indent(s string) string {
 }
 
 func pinCmd(cfgPath *string) *cobra.Command {
-	var check bool
+	var check, updatePackages bool
 	pc := &cobra.Command{
 		Use:   "pin",
 		Short: "Pin what every configured server lists now (tools, prompts, resource templates, instructions) in the lockfile",
@@ -197,7 +197,14 @@ func pinCmd(cfgPath *string) *cobra.Command {
 hashes it (SHA-256) and writes the lockfile (pin.lockfile, default mcpwarden.lock
 next to the configuration). Unchanged definitions keep their pins and first-seen
 times. With --check nothing is written: differences are printed and the exit
-status is 1 when the servers no longer match the lockfile (for CI).`,
+status is 1 when the servers no longer match the lockfile (for CI).
+
+A server launched with npx (command: npx, args: [-y, PACKAGE[@VERSION], ...])
+has its package pinned first: the exact version the registry resolves, its
+dist.integrity, and a hash of the tree npm installs (with --ignore-scripts)
+into the package cache; the gateway then runs that tree with node and checks
+the hash before every start. A pinned package is kept until the config asks
+for another one or --update-packages is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, _, err := loadConfig(*cfgPath)
@@ -210,7 +217,10 @@ status is 1 when the servers no longer match the lockfile (for CI).`,
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 2*time.Minute)
 			defer cancel()
-			snaps, err := snapshot(ctx, cfg, cmd.ErrOrStderr())
+			// Packages first (supply chain): the servers are then listed
+			// as they will run, from the pinned packages.
+			pl := planPackages(ctx, cfg, old, check, updatePackages, reviewer(), time.Now())
+			snaps, err := snapshotWith(ctx, pl.listed(cfg), cmd.ErrOrStderr(), pl.pins, "")
 			if err != nil {
 				return err
 			}
@@ -218,15 +228,20 @@ status is 1 when the servers no longer match the lockfile (for CI).`,
 			if err != nil {
 				return err
 			}
+			l.Packages = nil
+			if len(pl.pins) > 0 {
+				l.Packages = pl.pins
+			}
+			report = append(pl.report, report...)
 			out := cmd.OutOrStdout()
-			failed := 0
+			failed := pl.failed
 			for _, s := range snaps {
 				if s.Err != nil {
 					failed++
 				}
 			}
 			if check {
-				d := drift(old, l)
+				d := append(pl.diffs, drift(old, l)...)
 				for _, line := range d {
 					fmt.Fprintln(out, line)
 				}
@@ -262,12 +277,13 @@ status is 1 when the servers no longer match the lockfile (for CI).`,
 			}
 			fmt.Fprintf(out, "wrote %s\n", cfg.Pin.Lockfile)
 			if failed > 0 {
-				return exitError{code: 1, msg: fmt.Sprintf("%d server(s) could not be listed", failed)}
+				return exitError{code: 1, msg: fmt.Sprintf("%d server(s) could not be listed or their package pinned", failed)}
 			}
 			return nil
 		},
 	}
 	pc.Flags().BoolVar(&check, "check", false, "compare with the lockfile, write nothing; exit 1 on any difference")
+	pc.Flags().BoolVar(&updatePackages, "update-packages", false, "resolve the package of every npx server again (the newest version its spec allows) instead of keeping the pinned one")
 
 	openCands := func() (*config.Config, *pin.Candidates, func(), error) {
 		cfg, _, err := loadConfig(*cfgPath)

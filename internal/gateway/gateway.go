@@ -95,6 +95,11 @@ type Options struct {
 	// (servers.NAME.oauth). Such a server has no gateway-wide session: it
 	// is reached only for users, in their sessions.
 	Credentials map[string]upstream.Credentials
+	// Packages, when not nil, replace the lockfile's package pins (by
+	// server), and PackageCache the package cache directory (default next
+	// to the store): mcpwarden pin and vet resolve packages before listing.
+	Packages     map[string]*pin.Package
+	PackageCache string
 }
 
 // Gateway aggregates upstream servers into one MCP server.

@@ -197,12 +197,15 @@ func (x *sandboxes) stderr(server, line string) {
 // the host (they must exist; resolved, they must not expose the gateway's
 // files or the user's secrets), opens its egress endpoint, and makes the
 // dialer wrap each start.
-func (g *Gateway) setupSandbox(sc *config.Server, d *upstream.StdioDialer, self string) error {
+func (g *Gateway) setupSandbox(sc *config.Server, d *upstream.StdioDialer, self string, extraRead ...string) error {
 	x := g.sbx()
 	read, write, err := hostGrants(g.cfg, sc)
 	if err != nil {
 		return err
 	}
+	// Paths the gateway itself provides (a pinned package's cache), read
+	// only.
+	read = append(read, extraRead...)
 	rules, err := egress.ParseRules(sc.Egress)
 	if err != nil {
 		return fmt.Errorf("egress%w", err)

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -147,13 +148,26 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 				g.secrets = append(g.secrets, s)
 			}
 		}
-		sd := &upstream.StdioDialer{Command: cmd, Args: sc.Args, EnvFunc: envOf, Dir: sc.Dir, Opts: uopts}
+		// Supply chain: a pinned npm package runs from the verified cache
+		// (readable inside a sandbox, like the command itself).
+		cmd, args, checkPkg, pkgDir, err := g.packageLaunch(sc, cmd, opts)
+		if err != nil {
+			return nil, err
+		}
+		sd := &upstream.StdioDialer{Command: cmd, Args: args, EnvFunc: envOf, Dir: sc.Dir, Opts: uopts}
 		if sc.Sandboxed() {
-			if err := g.setupSandbox(sc, sd, opts.SelfPath); err != nil {
+			var extra []string
+			if pkgDir != "" {
+				extra = append(extra, pkgDir)
+			}
+			if err := g.setupSandbox(sc, sd, opts.SelfPath, extra...); err != nil {
 				return nil, err
 			}
 		}
 		s.dialer = sd
+		if checkPkg != nil {
+			s.dialer = &checkedDialer{Dialer: s.dialer, check: checkPkg}
+		}
 	default:
 		h := http.Header{}
 		for _, k := range sc.Headers.Keys {
@@ -214,9 +228,11 @@ func (s *server) connect(ctx context.Context) error {
 	defer cancel()
 	us, err := dialSession(ctx, s, nil, s.gatewayInitParams())
 	if err != nil {
-		ev := systemEvent(audit.TypeUpstreamError, s.name)
-		ev.Status = audit.Status{Outcome: audit.OutcomeUnavailable, ErrorMessage: err.Error()}
-		_ = s.g.emit(ctx, ev)
+		if pr := (*packageRefused)(nil); !errors.As(err, &pr) { // a refused package was audited with its reason
+			ev := systemEvent(audit.TypeUpstreamError, s.name)
+			ev.Status = audit.Status{Outcome: audit.OutcomeUnavailable, ErrorMessage: err.Error()}
+			_ = s.g.emit(ctx, ev)
+		}
 		return err
 	}
 	s.mu.Lock()

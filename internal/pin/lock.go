@@ -21,7 +21,39 @@ const LockVersion = 1
 type Lock struct {
 	Version int                    `json:"version"`
 	Servers map[string]*ServerPins `json:"servers"`
+	// Packages are the package pins of stdio servers launched from a
+	// registry (npx), by server name: exactly what runs (see Package).
+	// Absent in lockfiles written before package pinning.
+	Packages map[string]*Package `json:"packages,omitempty"`
 }
+
+// Package pins the package a stdio server runs: the exact version, the
+// registry's integrity hash of its tarball, and a hash of the whole
+// installed tree (the package and its dependencies, as installed without
+// install scripts), which the gateway checks before every start.
+type Package struct {
+	// Ecosystem is the registry kind: "npm".
+	Ecosystem string `json:"ecosystem"`
+	Name      string `json:"name"`
+	Version   string `json:"version"`
+	// Integrity is the registry's dist.integrity of the version (SRI,
+	// sha512-...), checked against what the installer recorded.
+	Integrity string `json:"integrity"`
+	// Tree is "sha256:HEX" over the installed node_modules (paths, the
+	// executable bit, symlink targets and file contents).
+	Tree string `json:"tree"`
+	// Bin is the script run with node, relative to the package directory.
+	Bin      string    `json:"bin"`
+	PinnedAt time.Time `json:"pinned_at"`
+	PinnedBy string    `json:"pinned_by,omitempty"`
+	// Dependencies are the installer's lock entries of the dependencies
+	// (npm package-lock "packages" without the root and without resolved
+	// URLs), so a missing cache is reinstalled exactly (npm ci).
+	Dependencies json.RawMessage `json:"dependencies,omitempty"`
+}
+
+// Key names the package for messages: npm:NAME@VERSION.
+func (p *Package) Key() string { return p.Ecosystem + ":" + p.Name + "@" + p.Version }
 
 // ServerPins are one server's pins.
 type ServerPins struct {
@@ -75,6 +107,20 @@ func LoadLock(path string) (l *Lock, exists bool, err error) {
 	if l.Servers == nil {
 		l.Servers = map[string]*ServerPins{}
 	}
+	for name, p := range l.Packages {
+		switch {
+		case p == nil:
+			return nil, true, fmt.Errorf("pin: %s: packages.%s has no entry", path, name)
+		case p.Ecosystem != "npm":
+			return nil, true, fmt.Errorf("pin: %s: packages.%s.ecosystem: %q is not supported (npm)", path, name, p.Ecosystem)
+		case p.Name == "" || p.Version == "" || p.Bin == "":
+			return nil, true, fmt.Errorf("pin: %s: packages.%s: name, version and bin are required", path, name)
+		case p.Integrity == "":
+			return nil, true, fmt.Errorf("pin: %s: packages.%s.integrity: missing", path, name)
+		case len(p.Tree) != len("sha256:")+64:
+			return nil, true, fmt.Errorf("pin: %s: packages.%s.tree: missing or malformed hash", path, name)
+		}
+	}
 	for name, sp := range l.Servers {
 		if sp == nil {
 			return nil, true, fmt.Errorf("pin: %s: server %q has no entry", path, name)
@@ -127,6 +173,12 @@ func (l *Lock) Clone() *Lock {
 		n := &ServerPins{Identity: sp.Identity, Instructions: sp.Instructions,
 			Tools: cloneMap(sp.Tools), Prompts: cloneMap(sp.Prompts), Templates: cloneMap(sp.Templates)}
 		c.Servers[name] = n
+	}
+	if l.Packages != nil {
+		c.Packages = make(map[string]*Package, len(l.Packages))
+		for name, p := range l.Packages {
+			c.Packages[name] = p
+		}
 	}
 	return c
 }
