@@ -68,6 +68,7 @@ type Runtime struct {
 
 	hup         chan struct{}
 	stopSecrets context.CancelFunc
+	alertHook   *detect.WebhookSink // detect.webhook (nil: none)
 	// Metrics are served on the admin listener (admin:; nil: off).
 	Metrics *telemetry.Metrics
 	// Tracing exports spans (telemetry.otlp; nil: off).
@@ -195,7 +196,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		rt.Detect.SetActions(gw)
 	}
 	if rt.Metrics != nil {
-		src := telemetry.Sources{Audit: rt.Audit.Stats, Sessions: gw.SessionCount}
+		src := telemetry.Sources{Audit: rt.sinkStats, Sessions: gw.SessionCount}
 		if rt.Detect != nil {
 			src.Detect = rt.Detect.Stats
 		}
@@ -237,6 +238,9 @@ func (rt *Runtime) Close() {
 	}
 	if rt.Detect != nil {
 		_ = rt.Detect.Close() // before the logger: its last alerts go to the sinks
+	}
+	if rt.alertHook != nil {
+		rt.alertHook.Close()
 	}
 	if rt.Audit != nil {
 		_ = rt.Audit.Close()
@@ -479,7 +483,8 @@ func (rt *Runtime) openDetect(cfg *config.Config, log *slog.Logger) (*detect.Eng
 		if err != nil {
 			log.Error("detect.webhook.secret cannot be resolved: alerts are not sent to the webhook", "err", err)
 		} else {
-			o.Notify = detect.Webhook(w.URL, secret, log)
+			rt.alertHook = detect.NewWebhookSink(w.URL, secret, log)
+			o.Notify = rt.alertHook.Notify
 		}
 	}
 	return detect.New(o), scheduled, nil
@@ -504,4 +509,13 @@ func (rt *Runtime) openHolds(ctx context.Context) (*approval.Holds, error) {
 		rt.Log.Warn("principals held by detections of a previous run are still held", "count", n)
 	}
 	return h, nil
+}
+
+// sinkStats are the audit sinks' counters and the alert webhook's.
+func (rt *Runtime) sinkStats() []audit.SinkStats {
+	out := rt.Audit.Stats()
+	if rt.alertHook != nil {
+		out = append(out, rt.alertHook.Stats())
+	}
+	return out
 }

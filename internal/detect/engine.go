@@ -21,7 +21,6 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/mcpwarden/mcpwarden/internal/approval"
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 )
 
@@ -270,21 +269,4 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return strings.ToValidUTF8(s[:n], "") + "..."
-}
-
-// Webhook returns a Notify that posts each alert, signed with HMAC-SHA256
-// under secret (header X-Mcpwarden-Signature: sha256=<hex>, event
-// "alert"), three tries, in the background: a slow receiver never slows
-// detection; failures are logged.
-func Webhook(url, secret string, log *slog.Logger) func(*audit.Event) {
-	w := &approval.Webhook{URL: url, Secret: secret}
-	return func(ev *audit.Event) {
-		go func() {
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-			defer cancel()
-			if err := w.Post(ctx, "alert", map[string]any{"event": "alert", "alert": ev}); err != nil {
-				log.Error("detect: alert webhook failed", "rule", ev.Rule, "err", err)
-			}
-		}()
-	}
 }
