@@ -185,8 +185,16 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		rt.Close()
 		return nil, err
 	}
+	var corrKey []byte
+	if rt.Store != nil {
+		// Correlation ids of 2026-07-28 clients stay stable across restarts.
+		if corrKey, err = rt.Store.GatewayKey(ctx, "correlation"); err != nil {
+			rt.Close()
+			return nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
+		}
+	}
 	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals, PinCandidates: cands, Tracing: rt.Tracing,
-		Fingerprints: rt.Detect != nil && !slices.Contains(cfg.Detect.Disabled, "mcp.cross_app_flow"), Holds: holds})
+		Fingerprints: rt.Detect != nil && !slices.Contains(cfg.Detect.Disabled, "mcp.cross_app_flow"), Holds: holds, CorrelationKey: corrKey})
 	if err != nil {
 		rt.Close()
 		return nil, err
@@ -224,6 +232,7 @@ func (rt *Runtime) HTTPServer() *transport.HTTPServer {
 		LoopbackOnly: config.IsLoopbackListen(cfg.Listen), IdleTimeout: cfg.SessionIdleTimeout.D(),
 		Logger: rt.Log, Audit: rt.Audit, Auth: rt.Auth, KnownScopes: cfg.AllScopes(),
 		Routes: rt.routes, CertPrincipals: certPrincipals(cfg), OnRevoke: rt.revoked,
+		InputTTL: cfg.Protocol.InputTTLOrDefault(),
 	})
 }
 

@@ -111,6 +111,10 @@ type Config struct {
 	Telemetry *Telemetry `yaml:"telemetry"`
 	// Limits are rate limits and quotas (docs/config.md#rate-limits-limits).
 	Limits Limits `yaml:"limits"`
+
+	// Protocol configures how MCP revisions are served
+	// (docs/config.md#protocol-revisions-protocol).
+	Protocol Protocol `yaml:"protocol"`
 }
 
 // Admin is the admin listener (metrics and health).

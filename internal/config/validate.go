@@ -126,9 +126,9 @@ func (v *validator) validate() {
 	v.limits()
 	for i, id := range c.Detect.Disabled {
 		switch id {
-		case "all", "mcp.harvest", "mcp.recon", "mcp.injection", "mcp.rug_pull", "mcp.shadowing", "mcp.token_reuse", "mcp.cross_app_flow":
+		case "all", "mcp.harvest", "mcp.recon", "mcp.injection", "mcp.rug_pull", "mcp.shadowing", "mcp.token_reuse", "mcp.cross_app_flow", "mcp.header_mismatch":
 		default:
-			v.errorf(fmt.Sprintf("detect.disabled[%d]", i), "unknown rule %q (built-in rules: mcp.harvest, mcp.recon, mcp.injection, mcp.rug_pull, mcp.shadowing, mcp.token_reuse, mcp.cross_app_flow; or all)", truncate(id))
+			v.errorf(fmt.Sprintf("detect.disabled[%d]", i), "unknown rule %q (built-in rules: mcp.harvest, mcp.recon, mcp.injection, mcp.rug_pull, mcp.shadowing, mcp.token_reuse, mcp.cross_app_flow, mcp.header_mismatch; or all)", truncate(id))
 		}
 	}
 	v.detectActions()
@@ -224,6 +224,7 @@ func (v *validator) validate() {
 		v.errorf("max_body_bytes", "must be greater than 0, got %d", c.MaxBodyBytes)
 	}
 	v.positiveDuration("session_idle_timeout", c.SessionIdleTimeout)
+	v.positiveDuration("protocol.input_ttl", c.Protocol.InputTTL)
 
 	if c.Servers.Len() == 0 {
 		v.errorf("servers", "at least one server is required")
@@ -579,9 +580,9 @@ func (v *validator) detectActions() {
 	for _, id := range d.Actions.Keys {
 		p := joinPath("detect.actions", id)
 		switch id {
-		case "mcp.harvest", "mcp.recon", "mcp.injection", "mcp.rug_pull", "mcp.shadowing", "mcp.token_reuse", "mcp.cross_app_flow":
+		case "mcp.harvest", "mcp.recon", "mcp.injection", "mcp.rug_pull", "mcp.shadowing", "mcp.token_reuse", "mcp.cross_app_flow", "mcp.header_mismatch":
 		default:
-			v.errorf(p, "unknown rule %q (built-in rules: mcp.harvest, mcp.recon, mcp.injection, mcp.rug_pull, mcp.shadowing, mcp.token_reuse, mcp.cross_app_flow; a user rule sets action: in its rules file)", truncate(id))
+			v.errorf(p, "unknown rule %q (built-in rules: mcp.harvest, mcp.recon, mcp.injection, mcp.rug_pull, mcp.shadowing, mcp.token_reuse, mcp.cross_app_flow, mcp.header_mismatch; a user rule sets action: in its rules file)", truncate(id))
 			continue
 		}
 		switch a := d.Actions.Values[id]; a {

@@ -100,6 +100,7 @@ func Builtins(t Thresholds, sc *scan.Scanner, labels Labeler) []Rule {
 		&tokenReuse{t: t, ended: newWindowed[*endedToken](), live: newWindowed[string]()},
 		&crossApp{labels: labels, sessions: newWindowed[*flowSession]()},
 		&harvest{t: t, principals: newWindowed[*harvestState]()},
+		&headerMismatch{},
 	}
 }
 
@@ -577,4 +578,36 @@ func shapeOf(args json.RawMessage) string {
 		b = append(b, c)
 	}
 	return string(b)
+}
+
+// --- mcp.header_mismatch -------------------------------------------------
+
+// headerMismatch: a 2026-07-28 request whose mirrored headers (Mcp-Name,
+// Mcp-Method, MCP-Protocol-Version) contradict its body was refused
+// (protocol.error by transport-headers with detail.mismatch). Such a
+// request is crafted: a proxy routing on the header would see one tool
+// while the body calls another (header smuggling). High when the body's
+// tool would have been refused (detail.body_denied), medium otherwise.
+type headerMismatch struct{}
+
+func (r *headerMismatch) ID() string { return RuleHeaderMismatch }
+
+func (r *headerMismatch) Observe(ev *audit.Event, now time.Time) []Alert {
+	if ev.Type != audit.TypeProtocolError || ev.Decision.Guard != "transport-headers" {
+		return nil
+	}
+	if m, _ := ev.Detail["mismatch"].(bool); !m {
+		return nil
+	}
+	header, _ := ev.Detail["header"].(string)
+	hv, _ := ev.Detail["header_value"].(string)
+	bv, _ := ev.Detail["body_value"].(string)
+	sev := "medium"
+	if d, _ := ev.Detail["body_denied"].(bool); d {
+		sev = "high"
+	}
+	return []Alert{{Rule: RuleHeaderMismatch, Severity: sev, Principal: ev.Principal, SessionID: ev.SessionID, Server: ev.Server, Tool: ev.Tool,
+		Summary:  fmt.Sprintf("header smuggling: %s says %q but the body says %q (refused)", header, truncate(hv, 80), truncate(bv, 80)),
+		EventIDs: []string{ev.EventID}, Key: ev.Principal.Subject + "\x00" + header + "\x00" + hv + "\x00" + bv,
+		Detail: map[string]any{"header": header, "header_value": hv, "body_value": bv}}}
 }

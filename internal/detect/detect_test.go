@@ -271,3 +271,28 @@ func TestStateBounded(t *testing.T) {
 		t.Fatalf("after the TTL: %d entries", len(w.m))
 	}
 }
+
+// A 2026-07-28 request whose Mcp-Name names an allowed tool over a body
+// calling a denied one raises a high alert; a mismatch over an allowed
+// body a medium one. Benign twins: an unsupported version or a missing
+// _meta (refused by the same checks, but nothing contradicts the body),
+// and other protocol errors, raise nothing.
+func TestHeaderMismatch(t *testing.T) {
+	mk := func(header string, denied bool) *audit.Event {
+		return &audit.Event{Type: audit.TypeProtocolError, SessionID: "st-abc", Principal: alice, Server: "up", Tool: "delete",
+			Decision: audit.Decision{Action: audit.ActionDeny, Guard: "transport-headers", Code: -32020},
+			Detail:   map[string]any{"header": header, "header_value": "up__echo", "body_value": "up__delete", "mismatch": true, "body_denied": denied}}
+	}
+	if got := run(t, []*audit.Event{mk("Mcp-Name", true)}).rules(); len(got) != 1 || got[0] != "mcp.header_mismatch:high" {
+		t.Fatalf("smuggled denied tool: %v", got)
+	}
+	if got := run(t, []*audit.Event{mk("Mcp-Method", false)}).rules(); len(got) != 1 || got[0] != "mcp.header_mismatch:medium" {
+		t.Fatalf("method mismatch: %v", got)
+	}
+	unsupported := &audit.Event{Type: audit.TypeProtocolError, Principal: alice, Decision: audit.Decision{Action: audit.ActionDeny, Guard: "transport-headers", Code: -32022},
+		Detail: map[string]any{"method": "tools/call"}}
+	other := &audit.Event{Type: audit.TypeProtocolError, Principal: alice, Decision: audit.Decision{Action: audit.ActionDeny, Guard: "transport", Reason: "body larger than max_body_bytes"}}
+	if got := run(t, []*audit.Event{unsupported, other}).rules(); len(got) != 0 {
+		t.Fatalf("benign: %v", got)
+	}
+}

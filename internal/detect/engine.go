@@ -26,13 +26,14 @@ import (
 
 // Built-in rule ids (the contract).
 const (
-	RuleHarvest      = "mcp.harvest"
-	RuleRecon        = "mcp.recon"
-	RuleInjection    = "mcp.injection"
-	RuleRugPull      = "mcp.rug_pull"
-	RuleShadowing    = "mcp.shadowing"
-	RuleTokenReuse   = "mcp.token_reuse"
-	RuleCrossAppFlow = "mcp.cross_app_flow"
+	RuleHarvest        = "mcp.harvest"
+	RuleRecon          = "mcp.recon"
+	RuleInjection      = "mcp.injection"
+	RuleRugPull        = "mcp.rug_pull"
+	RuleShadowing      = "mcp.shadowing"
+	RuleTokenReuse     = "mcp.token_reuse"
+	RuleCrossAppFlow   = "mcp.cross_app_flow"
+	RuleHeaderMismatch = "mcp.header_mismatch"
 )
 
 // Alert is what a rule raises.

@@ -156,6 +156,13 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 	}
 	var d guard.Decision
 	d, wouldDeny = g.decide(ctx, gc)
+	if ok, _ := ctx.Value(recheckKey{}).(*bool); ok != nil && (d.Action == guard.Allow || (d.Action == guard.Hold && d.Guard != approval.HoldGuardName)) {
+		// An MRTR retry of a call already running upstream (stateless.go):
+		// the guards still allow it (a hold was already being decided).
+		*ok = true
+		ev.Detail = map[string]any{"mrtr_retry": true}
+		return finish(jsonrpc.NewResult(m.ID, map[string]any{}), d, audit.Status{Outcome: audit.OutcomeOK})
+	}
 	if d.Action == guard.Hold && g.approvals != nil {
 		d = s.hold(ctx, gc, d, correlation, reply, jsonrpc.Field(jsonrpc.Field(params, "_meta"), "progressToken"))
 	}
@@ -425,7 +432,7 @@ func (s *Session) hold(ctx context.Context, gc *guard.Call, d guard.Decision, co
 			}
 		}()
 	}
-	if s.g.approvals.AllowSelfApproval && req.Impact != approval.ImpactDetection && s.canElicit() && reply != nil {
+	if s.g.approvals.AllowSelfApproval && req.Impact != approval.ImpactDetection && s.canElicit(ctx) && reply != nil {
 		// The policy lets the requester decide: ask them in their client.
 		go s.askApproval(hctx, reply, req, gc)
 	}

@@ -100,6 +100,10 @@ type Options struct {
 	// to the store): mcpwarden pin and vet resolve packages before listing.
 	Packages     map[string]*pin.Package
 	PackageCache string
+	// CorrelationKey (32 bytes, kept in the store) keys the correlation
+	// ids of 2026-07-28 clients, so they are stable across restarts; nil:
+	// a random key per process.
+	CorrelationKey []byte
 }
 
 // Gateway aggregates upstream servers into one MCP server.
@@ -144,6 +148,11 @@ type Gateway struct {
 
 	// limits is the rate-limit guard (limits.go); nil when none is set.
 	limits *ratelimit.Limiter
+
+	// Virtual sessions of 2026-07-28 clients (stateless.go).
+	correlationKey []byte
+	virt           *virtualSessions
+	virtOnce       sync.Once
 }
 
 // New builds a gateway from a validated configuration. It starts nothing.
@@ -243,6 +252,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	g.chain = append(g.chain, &policy.FlowGuard{Flows: g.flows})
 	g.chain = append(g.chain, &policy.ImpactGuard{Rules: impacts, Infer: cfg.Approvals != nil && cfg.Approvals.Infer != nil && *cfg.Approvals.Infer})
 	g.approvals = opts.Approvals
+	g.correlationKey = opts.CorrelationKey
 	// Rate limits first: a flood is refused before any guard works for it.
 	if g.limits = newLimiter(cfg, g.flows); g.limits != nil {
 		g.chain = append(guard.Chain{g.limits}, g.chain...)

@@ -16,6 +16,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/protocol"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
 
@@ -81,6 +82,16 @@ func (s *Session) ID() string { return s.id }
 
 // ProtocolVersion is the negotiated MCP revision.
 func (s *Session) ProtocolVersion() string { return s.protocol }
+
+// upstreamProtocol is the revision a per-client upstream session is
+// initialized at: the client's, or the newest session revision for a
+// 2026-07-28 client (which has no session of its own).
+func (s *Session) upstreamProtocol() string {
+	if s.protocol == protocol.Modern {
+		return protocol.LatestLegacy
+	}
+	return s.protocol
+}
 
 // LastActive is when the session last received a message.
 func (s *Session) LastActive() time.Time { return time.Unix(0, s.lastActive.Load()) }
@@ -239,7 +250,7 @@ func (s *Session) upstreamFor(ctx context.Context, srv *server) (*upSession, err
 		s.mu.Unlock()
 
 		// The client's own initialize, at the version it agreed with the gateway.
-		params, perr := jsonrpc.SetField(s.initParams, "protocolVersion", s.protocol)
+		params, perr := jsonrpc.SetField(s.initParams, "protocolVersion", s.upstreamProtocol())
 		if perr != nil {
 			params = s.initParams
 		}
@@ -652,9 +663,10 @@ func (s *Session) ask(ctx context.Context, reply Sink, method string, params any
 	}
 }
 
-// canElicit reports whether the client declared form elicitation.
-func (s *Session) canElicit() bool {
-	el := jsonrpc.Field(s.clientCaps, "elicitation")
+// canElicit reports whether the client declared form elicitation (for a
+// 2026-07-28 client: in this request's _meta).
+func (s *Session) canElicit(ctx context.Context) bool {
+	el := jsonrpc.Field(s.clientCapsFor(ctx), "elicitation")
 	if el == nil || string(el) == "null" {
 		return false
 	}

@@ -307,6 +307,12 @@ var migrations = []string{
 	CREATE INDEX idp_events_subject   ON idp_events(subject, time_ns);
 	CREATE INDEX idp_events_alternate ON idp_events(alternate_id, time_ns);
 	CREATE INDEX idp_events_session   ON idp_events(session_id, time_ns);`,
+	// 8: the gateway's own keys (the correlation key of 2026-07-28 clients).
+	`CREATE TABLE gateway_keys (
+		name       TEXT PRIMARY KEY,
+		key        BLOB NOT NULL,
+		created_ns INTEGER NOT NULL
+	);`,
 }
 
 // DB is the database, for packages that keep their own tables in the store

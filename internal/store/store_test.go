@@ -540,3 +540,31 @@ func TestAuditSinkBehind(t *testing.T) {
 		t.Fatalf("gap events: %+v", gaps)
 	}
 }
+
+// The correlation key is created once and the same after a reopen.
+func TestGatewayKey(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "k.db")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k1, err := s.GatewayKey(ctx, "correlation")
+	if err != nil || len(k1) != 32 {
+		t.Fatalf("%x %v", k1, err)
+	}
+	other, _ := s.GatewayKey(ctx, "other")
+	if string(other) == string(k1) {
+		t.Fatal("two names share a key")
+	}
+	_ = s.Close()
+	s, err = Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	k2, err := s.GatewayKey(ctx, "correlation")
+	if err != nil || string(k2) != string(k1) {
+		t.Fatalf("key changed across reopen: %v", err)
+	}
+}

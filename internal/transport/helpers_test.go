@@ -80,6 +80,12 @@ func quietLogger() *slog.Logger {
 // the YAML of the servers mapping; "" means the demo server alone.
 func startGateway(t testing.TB, opts HTTPOptions, servers string) *gwEnv {
 	t.Helper()
+	return startGatewayWith(t, opts, servers, gateway.Options{})
+}
+
+// startGatewayWith is startGateway with gateway options (extra guards).
+func startGatewayWith(t testing.TB, opts HTTPOptions, servers string, gopts gateway.Options) *gwEnv {
+	t.Helper()
 	if servers == "" {
 		up := httptest.NewServer(demo.HTTPHandler(demo.Options{}))
 		t.Cleanup(up.Close)
@@ -93,7 +99,8 @@ func startGateway(t testing.TB, opts HTTPOptions, servers string) *gwEnv {
 	buf := &syncBuf{}
 	al := audit.NewLogger(audit.NewJSONLSink(buf))
 	t.Cleanup(func() { _ = al.Close() })
-	gw, err := gateway.New(cfg, gateway.Options{Logger: quietLogger(), Audit: al})
+	gopts.Logger, gopts.Audit = quietLogger(), al
+	gw, err := gateway.New(cfg, gopts)
 	if err != nil {
 		t.Fatal(err)
 	}

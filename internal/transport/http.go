@@ -29,6 +29,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/gateway"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/protocol"
 	"github.com/mcpwarden/mcpwarden/internal/telemetry"
 )
 
@@ -59,6 +60,9 @@ type HTTPOptions struct {
 	CertPrincipals map[string][]string
 	// OnRevoke is told when a token is revoked here (one-shot scope).
 	OnRevoke func(*auth.Identity)
+	// InputTTL is how long a call of a 2026-07-28 client waits for the
+	// client's input (protocol.input_ttl; default 10m).
+	InputTTL time.Duration
 	// Routes mounts further handlers (the embedded authorization server)
 	// next to the endpoint; on loopback they get the Host check too.
 	Routes func(handle func(pattern string, h http.Handler))
@@ -72,6 +76,7 @@ type HTTPServer struct {
 
 	mu       sync.Mutex
 	sessions map[string]*httpSession
+	modern   *modernState // 2026-07-28 requests (modern.go)
 	done     chan struct{}
 	once     sync.Once
 }
@@ -96,7 +101,7 @@ func NewHTTPServer(gw *gateway.Gateway, opts HTTPOptions) *HTTPServer {
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
 	}
-	h := &HTTPServer{gw: gw, opts: opts, log: opts.Logger, sessions: map[string]*httpSession{}, done: make(chan struct{})}
+	h := &HTTPServer{gw: gw, opts: opts, log: opts.Logger, sessions: map[string]*httpSession{}, modern: newModernState(), done: make(chan struct{})}
 	go h.reap()
 	return h
 }
@@ -344,6 +349,12 @@ func (h *HTTPServer) post(w http.ResponseWriter, r *http.Request) {
 		httpError(w, http.StatusBadRequest, nil, perr.Code, perr.Message)
 		return
 	}
+	if protocol.IsModern(r.Header.Get(protocol.HeaderProtocolVersion), m) {
+		// 2026-07-28: stateless, decided per POST before any session
+		// lookup (an Mcp-Session-Id is ignored, never echoed).
+		h.modernPost(w, r, m)
+		return
+	}
 	sid := r.Header.Get("Mcp-Session-Id")
 	if m.Kind == jsonrpc.KindRequest && m.Method == "initialize" {
 		if sid != "" && h.session(sid) != nil {
@@ -415,6 +426,10 @@ func (h *HTTPServer) initialize(w http.ResponseWriter, r *http.Request, m *jsonr
 
 func (h *HTTPServer) delete(w http.ResponseWriter, r *http.Request) {
 	sid := r.Header.Get("Mcp-Session-Id")
+	if sid == "" && modernVersionHeader(r) {
+		methodNotAllowedModern(w)
+		return
+	}
 	if sid == "" {
 		httpError(w, http.StatusBadRequest, nil, jsonrpc.CodeInvalidRequest, "Bad Request: Mcp-Session-Id header is required")
 		return
@@ -440,6 +455,10 @@ func (h *HTTPServer) delete(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *HTTPServer) get(w http.ResponseWriter, r *http.Request) {
+	if r.Header.Get("Mcp-Session-Id") == "" && modernVersionHeader(r) {
+		methodNotAllowedModern(w)
+		return
+	}
 	if !acceptsAny(r, "text/event-stream") {
 		httpError(w, http.StatusNotAcceptable, nil, jsonrpc.CodeInvalidRequest, "Not Acceptable: Accept must include text/event-stream")
 		return

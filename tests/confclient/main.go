@@ -104,7 +104,8 @@ audit:
 	go func() { _ = rt.Serve(ctx, ln) }()
 
 	c := mcp.NewClient(&mcp.Implementation{Name: "mcpwarden-confclient", Version: "1"}, nil)
-	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: "http://" + ln.Addr().String() + "/mcp"}, nil)
+	// The 2025-11-25 conformance line: a session client.
+	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: "http://" + ln.Addr().String() + "/mcp"}, &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"})
 	if err != nil {
 		return fmt.Errorf("connect to the gateway: %w", err)
 	}

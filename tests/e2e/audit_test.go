@@ -156,7 +156,7 @@ audit:
 	c := mcp.NewClient(&mcp.Implementation{Name: "x", Version: "1"}, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	if _, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: g.URL}, nil); err == nil || !strings.Contains(err.Error(), "audit") {
+	if _, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: g.URL}, legacySession); err == nil || !strings.Contains(err.Error(), "audit") {
 		t.Fatalf("session opened although its audit event could not be written: %v", err)
 	}
 	if calls.Load() != 0 {

@@ -139,7 +139,7 @@ func connectWithToken(t testing.TB, endpoint, tok string) *mcp.ClientSession {
 	defer cancel()
 	c := mcp.NewClient(&mcp.Implementation{Name: "e2e-auth-client", Version: "1.0"}, nil)
 	hc := &http.Client{Transport: bearer{tok: tok, base: http.DefaultTransport}}
-	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: hc}, nil)
+	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: hc}, legacySession)
 	if err != nil {
 		t.Fatalf("connect %s: %v", endpoint, err)
 	}

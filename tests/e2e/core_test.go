@@ -189,7 +189,7 @@ func TestServerToClientAndNotifications(t *testing.T) {
 			c.AddRoots(&mcp.Root{URI: "file:///srv/project", Name: "project"})
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: g.URL}, nil)
+			cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: g.URL}, legacySession)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -29,7 +29,7 @@ func TestNoConnectionLeakAcrossSessions(t *testing.T) {
 	ctx := context.Background()
 	cycle := func() {
 		c := mcp.NewClient(&mcp.Implementation{Name: "leak", Version: "1"}, nil)
-		cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: g.URL}, nil)
+		cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: g.URL}, legacySession)
 		if err != nil {
 			t.Fatal(err)
 		}

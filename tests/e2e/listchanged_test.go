@@ -26,7 +26,7 @@ func TestToolListChanged(t *testing.T) {
 			})
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
-			cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: g.URL}, nil)
+			cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: g.URL}, legacySession)
 			if err != nil {
 				t.Fatal(err)
 			}

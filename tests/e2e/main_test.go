@@ -223,13 +223,20 @@ func demoHTTP(t testing.TB, o demo.Options, sse bool) *httptest.Server {
 	return srv
 }
 
+// legacySession pins a Go SDK client to MCP 2025-11-25 (initialize and a
+// session). The Go SDK v1.8 client otherwise tries 2026-07-28 first, which
+// the gateway serves statelessly (protocol_client_test.go); the tests
+// written for sessions (session events, logging/setLevel, subscribe, one
+// taint per session ...) keep testing sessions.
+var legacySession = &mcp.ClientSessionOptions{ProtocolVersion: "2025-11-25"}
+
 // connect opens a Go SDK client session to url.
 func connect(t testing.TB, url string, opts *mcp.ClientOptions) *mcp.ClientSession {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c := mcp.NewClient(&mcp.Implementation{Name: "e2e-go-client", Version: "1.0"}, opts)
-	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url}, nil)
+	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url}, legacySession)
 	if err != nil {
 		t.Fatalf("connect %s: %v", url, err)
 	}

@@ -235,7 +235,7 @@ store:
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		c := mcp.NewClient(&mcp.Implementation{Name: "mtls-client", Version: "1"}, nil)
-		cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: ci}, nil)
+		cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: ci}, legacySession)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -285,7 +285,7 @@ store:
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		c := mcp.NewClient(&mcp.Implementation{Name: "mtls-client", Version: "1"}, nil)
-		cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: ci}, nil)
+		cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: endpoint, HTTPClient: ci}, legacySession)
 		if err != nil {
 			t.Fatal(err)
 		}

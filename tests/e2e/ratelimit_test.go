@@ -95,7 +95,7 @@ func connectFrom(t *testing.T, url, ip string) *mcp.ClientSession {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	c := mcp.NewClient(&mcp.Implementation{Name: "e2e-limits", Version: "1.0"}, nil)
-	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: fromAddr(ip)}, nil)
+	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: url, HTTPClient: fromAddr(ip)}, legacySession)
 	if err != nil {
 		t.Fatalf("connect from %s: %v", ip, err)
 	}

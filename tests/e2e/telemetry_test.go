@@ -241,7 +241,7 @@ audit:
 	defer cancel()
 	c := mcp.NewClient(&mcp.Implementation{Name: "traced-client", Version: "1.0"}, nil)
 	cs, err := c.Connect(ctx, &mcp.StreamableClientTransport{Endpoint: g.URL,
-		HTTPClient: &http.Client{Transport: headerTransport{"00-" + clientTrace + "-" + clientSpan + "-01"}}}, nil)
+		HTTPClient: &http.Client{Transport: headerTransport{"00-" + clientTrace + "-" + clientSpan + "-01"}}}, legacySession)
 	if err != nil {
 		t.Fatal(err)
 	}
