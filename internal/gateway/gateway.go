@@ -139,6 +139,14 @@ type Gateway struct {
 
 	// limits is the rate-limit guard (limits.go); nil when none is set.
 	limits *ratelimit.Limiter
+
+	// sealer seals the requestState of modern upstreams for modern
+	// clients (upinput.go); set on first use.
+	sealer     StateSealer
+	sealerOnce sync.Once
+	// resourceSubs are session clients' resource subscriptions on modern
+	// upstreams (uplisten.go): key → cancel.
+	resourceSubs sync.Map
 }
 
 // New builds a gateway from a validated configuration. It starts nothing.
