@@ -436,6 +436,13 @@ type Server struct {
 	// "shared" for command servers, "per-client" for url servers.
 	Sessions string `yaml:"sessions"`
 
+	// Protocol is the MCP revision the gateway speaks to the server:
+	// "2025-11-25" (sessions: initialize, Mcp-Session-Id), "2026-07-28"
+	// (stateless: server/discover, per-request _meta; never falls back) or
+	// "auto" (default: server/discover first, the session revision when
+	// the server does not speak 2026-07-28). Not for transport "sse".
+	Protocol string `yaml:"protocol"`
+
 	// Tools are rules for the server's tools, keyed by the upstream tool
 	// name (without prefix) or a glob pattern in path.Match syntax (*, ?,
 	// [...], \ escapes; * does not match "/"), checked when loading.
@@ -780,6 +787,11 @@ const (
 	SessionsShared    = "shared"
 	SessionsPerClient = "per-client"
 
+	// Values of servers.NAME.protocol.
+	ProtocolAuto   = "auto"
+	ProtocolLegacy = "2025-11-25"
+	ProtocolModern = "2026-07-28"
+
 	PolicyAllow = "allow"
 	PolicyDeny  = "deny"
 
@@ -1037,6 +1049,9 @@ func (c *Config) applyDefaults(baseDir string) {
 		}
 		for _, k := range s.Headers.Keys {
 			s.Headers.Values[k] = s.Headers.Values[k].WithBaseDir(baseDir)
+		}
+		if s.Protocol == "" {
+			s.Protocol = ProtocolAuto
 		}
 		if s.IsStdio() {
 			if s.Transport == "" {

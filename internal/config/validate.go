@@ -28,6 +28,7 @@ var reservedHeaders = map[string]bool{
 	"connection": true, "keep-alive": true, "proxy-connection": true, "upgrade": true,
 	"te": true, "trailer": true, "accept": true,
 	"mcp-session-id": true, "mcp-protocol-version": true, "last-event-id": true,
+	"mcp-method": true, "mcp-name": true, // computed from each message (2026-07-28)
 }
 
 // looksSecret reports whether a header or variable name suggests that its
@@ -419,7 +420,7 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 			v.errorf(kp, "invalid HTTP header name")
 			continue
 		}
-		if reservedHeaders[lk] {
+		if reservedHeaders[lk] || strings.HasPrefix(lk, "mcp-param-") {
 			v.errorf(kp, "header is managed by the gateway and cannot be set")
 			continue
 		}
@@ -452,6 +453,17 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 			v.errorf(p+".prefix", "invalid prefix %q: use letters, digits, _ and -, starting with a letter or digit (or \"\" for none)", truncate(px))
 		case sep != "" && strings.Contains(px, sep):
 			v.errorf(p+".prefix", "prefix must not contain the namespace separator %q", sep)
+		}
+	}
+
+	if v.has(p + ".protocol") {
+		switch s.Protocol {
+		case ProtocolAuto, ProtocolLegacy, ProtocolModern:
+			if s.Transport == TransportSSE && s.Protocol != ProtocolAuto && s.Protocol != ProtocolLegacy {
+				v.errorf(p+".protocol", "%q cannot be spoken over transport %q (the HTTP+SSE transport predates it; use streamable-http)", s.Protocol, TransportSSE)
+			}
+		default:
+			v.errorf(p+".protocol", "must be %q, %q or %q, got %q", ProtocolAuto, ProtocolLegacy, ProtocolModern, truncate(s.Protocol))
 		}
 	}
 
@@ -654,7 +666,7 @@ func (v *validator) telemetry() {
 			v.errorf(kp, "invalid HTTP header name")
 			continue
 		}
-		if reservedHeaders[lk] {
+		if reservedHeaders[lk] || strings.HasPrefix(lk, "mcp-param-") {
 			v.errorf(kp, "header is managed by the exporter and cannot be set")
 			continue
 		}

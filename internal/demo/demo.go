@@ -170,27 +170,34 @@ func NewServer(o Options) *mcp.Server {
 		}
 		return text(fmt.Sprintf("done %d steps", in.Steps)), nil, nil
 	})
+	// ask_model, ask_user and list_roots ask the client the 2026-07-28 way
+	// (an InputRequiredResult, then the retry carries the answer); the
+	// SDK turns that into a server-to-client request for a 2025-11-25
+	// client, so they work in both revisions.
 	mcp.AddTool(s, &mcp.Tool{Name: "ask_model", Description: "Ask the client's model (sampling)."}, func(ctx context.Context, r *mcp.CallToolRequest, in askIn) (*mcp.CallToolResult, any, error) {
-		res, err := r.Session.CreateMessage(ctx, &mcp.CreateMessageParams{MaxTokens: 50, Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: in.Question}}}})
-		if err != nil {
-			return nil, nil, err
+		switch res := r.Params.InputResponses["model"].(type) {
+		case *mcp.CreateMessageWithToolsResult:
+			for _, c := range res.Content {
+				if tc, ok := c.(*mcp.TextContent); ok {
+					return text("model said: " + tc.Text), nil, nil
+				}
+			}
+			return text("model answered"), nil, nil
 		}
-		if tc, ok := res.Content.(*mcp.TextContent); ok {
-			return text("model said: " + tc.Text), nil, nil
-		}
-		return text("model answered"), nil, nil
+		return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{"model": &mcp.CreateMessageParams{MaxTokens: 50,
+			Messages: []*mcp.SamplingMessage{{Role: "user", Content: &mcp.TextContent{Text: in.Question}}}}}}, nil, nil
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "ask_user", Description: "Ask the user (elicitation)."}, func(ctx context.Context, r *mcp.CallToolRequest, in askIn) (*mcp.CallToolResult, any, error) {
-		res, err := r.Session.Elicit(ctx, &mcp.ElicitParams{Message: in.Question, RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"answer": map[string]any{"type": "string"}}}})
-		if err != nil {
-			return nil, nil, err
+		if res, ok := r.Params.InputResponses["user"].(*mcp.ElicitResult); ok {
+			return text(fmt.Sprintf("user %s: %v", res.Action, res.Content["answer"])), nil, nil
 		}
-		return text(fmt.Sprintf("user %s: %v", res.Action, res.Content["answer"])), nil, nil
+		return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{"user": &mcp.ElicitParams{Mode: "form", Message: in.Question,
+			RequestedSchema: map[string]any{"type": "object", "properties": map[string]any{"answer": map[string]any{"type": "string"}}}}}}, nil, nil
 	})
 	mcp.AddTool(s, &mcp.Tool{Name: "list_roots", Description: "List the client's roots."}, func(ctx context.Context, r *mcp.CallToolRequest, in empty) (*mcp.CallToolResult, any, error) {
-		res, err := r.Session.ListRoots(ctx, nil)
-		if err != nil {
-			return nil, nil, err
+		res, ok := r.Params.InputResponses["roots"].(*mcp.ListRootsResult)
+		if !ok {
+			return &mcp.CallToolResult{InputRequests: mcp.InputRequestMap{"roots": &mcp.ListRootsParams{}}}, nil, nil
 		}
 		var uris []string
 		for _, root := range res.Roots {

@@ -189,7 +189,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		return finish(jsonrpc.NewResult(m.ID, map[string]any{"content": []map[string]any{{"type": "text",
 			"text": "mcpwarden is connected to " + srv.name + " for you; list the tools again to see its tools."}}}), d, audit.Status{Outcome: audit.OutcomeOK})
 	}
-	r, jerr := s.forwardMsg(ctx, srv, m, params, reply, correlation)
+	r, jerr := s.forwardCall(ctx, srv, m, params, reply, correlation, ev)
 	if jerr != nil {
 		st := audit.Status{Outcome: audit.OutcomeError, ErrorCode: jerr.Code, ErrorMessage: jerr.Message}
 		switch jerr.Code {

@@ -153,6 +153,13 @@ type Gateway struct {
 	correlationKey []byte
 	virt           *virtualSessions
 	virtOnce       sync.Once
+	// sealer seals the requestState of modern upstreams for modern
+	// clients (upinput.go); set on first use.
+	sealer     StateSealer
+	sealerOnce sync.Once
+	// resourceSubs are session clients' resource subscriptions on modern
+	// upstreams (uplisten.go): key → cancel.
+	resourceSubs sync.Map
 }
 
 // New builds a gateway from a validated configuration. It starts nothing.

@@ -52,6 +52,13 @@ type server struct {
 	// while listedGen < changeGen.
 	changeGen atomic.Int64
 	listedGen atomic.Int64
+
+	// The revision the server speaks, as probed (upmodern.go): eraMu
+	// guards era ("" unknown, eraLegacy, eraModern) and discovered (the
+	// last server/discover result of a modern server).
+	eraMu      sync.Mutex
+	era        string
+	discovered *initResult
 }
 
 // stale reports whether the server said its lists changed after the
@@ -255,6 +262,10 @@ func (s *server) connect(ctx context.Context) error {
 	_ = s.g.emit(ctx, ev)
 	// Fill the catalog so names can be routed and hashed before any listing.
 	go s.refreshCatalog(context.Background())
+	if us.modern {
+		// A modern server tells of changes on subscriptions/listen only.
+		go s.listen(us)
+	}
 	return nil
 }
 

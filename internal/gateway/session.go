@@ -45,6 +45,7 @@ type Session struct {
 	listCalls  map[string]int
 	tasks      map[string]*task // task-augmented tool calls (tasks.go)
 	tainted    string           // toxic flows: the tool whose untrusted content arrived
+	logLevel   string           // from logging/setLevel, for modern upstreams (upmodern.go)
 	expo       *exposureCache   // toxic flows: labelled tools this session could use
 	onClose    []func()         // told when the session ends (the transport forgets it)
 	// releaseSlot gives back the session's sessions_per_client slot.
@@ -350,6 +351,9 @@ func (s *Session) HandleNotification(ctx context.Context, m *jsonrpc.Message) {
 	// roots/list_changed and notifications this version does not know go
 	// to every upstream session this client uses.
 	for _, us := range s.upstreams() {
+		if us.modern {
+			continue // 2026-07-28 has no such notifications (roots/list_changed is gone)
+		}
 		_ = us.conn.Send(ctx, &upstream.Outgoing{Body: m.Raw, Method: m.Method})
 	}
 }
@@ -441,15 +445,19 @@ func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply S
 		if d, _ := s.g.decide(ctx, &guard.Call{Method: "resources/read", Server: srv.name, URI: uri, Session: s.guardSession(), Principal: s.principal(ctx)}); d.Action != guard.Allow {
 			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeDenied, "%s", d.Reason).WithData(map[string]any{"guard": d.Guard}))
 		}
+		if r := s.subscribeResource(ctx, srv, m); r != nil {
+			return r // a modern upstream: subscriptions/listen (uplisten.go)
+		}
 		return s.passthrough(ctx, srv, m, m.Params, reply)
 	case "completion/complete":
 		return s.complete(ctx, m, reply)
 	case "logging/setLevel":
+		s.setLogLevel(m.Params) // modern upstreams get it per request
 		for _, srv := range s.g.servers {
 			if !srv.has("logging") {
 				continue
 			}
-			if us, err := s.upstreamFor(ctx, srv); err == nil {
+			if us, err := s.upstreamFor(ctx, srv); err == nil && !us.modern {
 				rctx, cancel := context.WithTimeout(ctx, srv.timeout)
 				_, _ = us.request(rctx, m.Method, m.Params, nil, "")
 				cancel()
@@ -572,6 +580,11 @@ func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message
 	if meta, err = ob.Meta(meta); err != nil {
 		return nil, us, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "bad _meta: %v", err)
 	}
+	if us.modern { // 2026-07-28: the client's version, capabilities and info per request
+		if meta, err = s.upstreamMeta(meta); err != nil {
+			return nil, us, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "bad _meta: %v", err)
+		}
+	}
 	if meta != nil {
 		if params, err = jsonrpc.SetField(params, "_meta", meta); err != nil {
 			return nil, us, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "bad params: %v", err)
@@ -596,7 +609,7 @@ func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message
 	// gives up, or the time is up.
 	cctx, ccancel := context.WithTimeout(ctx, srv.timeout)
 	defer ccancel()
-	if err := us.conn.Send(cctx, &upstream.Outgoing{Body: body, ID: id, Method: m.Method, RequestID: correlation, Headers: ob.Header()}); err != nil {
+	if err := us.conn.Send(cctx, &upstream.Outgoing{Body: body, ID: id, Method: m.Method, RequestID: correlation, Headers: ob.Header(), Definition: us.outgoingDef(m.Method, params)}); err != nil {
 		if r := ready(call.resp); r != nil {
 			return r, us, nil
 		}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/protocol"
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
 
@@ -22,6 +23,10 @@ type upSession struct {
 	owner   *Session // per-client mode; nil for the gateway's own session
 	init    *initResult
 	started time.Time
+	// modern: the upstream speaks 2026-07-28 (no session; _meta per
+	// request; see upmodern.go).
+	modern  bool
+	listens map[string]*listenState // subscriptions/listen of a modern upstream by id (uplisten.go); guarded by mu
 
 	nextID atomic.Int64
 
@@ -44,17 +49,29 @@ type upCall struct {
 
 // dialSession connects and runs the initialize handshake. For a client's
 // own upstream session, params are the client's initialize params.
+// A server that speaks 2026-07-28 (servers.NAME.protocol, or probed with
+// server/discover) gets no initialize: the discover result stands in for
+// its initialize result (upmodern.go).
 func dialSession(ctx context.Context, s *server, owner *Session, params json.RawMessage) (*upSession, error) {
 	us := &upSession{srv: s, owner: owner, calls: map[string]*upCall{}, progress: map[string]*upCall{}, started: time.Now()}
 	dctx := ctx
 	if owner != nil {
 		dctx = upstream.WithOwner(ctx, owner.meta.Principal)
 	}
-	conn, err := s.dialer.Dial(dctx, us.handle)
+	done, err := us.dialModern(ctx, dctx)
 	if err != nil {
-		return nil, fmt.Errorf("connect %s: %w", s.name, err)
+		return nil, err
 	}
-	us.conn = conn
+	if done {
+		return us, nil
+	}
+	conn := us.conn
+	if conn == nil {
+		if conn, err = s.dialer.Dial(dctx, us.handle); err != nil {
+			return nil, fmt.Errorf("connect %s: %w", s.name, err)
+		}
+		us.conn = conn
+	}
 	resp, err := us.request(ctx, "initialize", params, nil, "")
 	if err != nil {
 		_ = conn.Close()
@@ -101,6 +118,13 @@ func (us *upSession) alive() bool {
 func (us *upSession) request(ctx context.Context, method string, params any, meta map[string]any, requestID string) (*jsonrpc.Message, error) {
 	id := us.newID()
 	call := &upCall{resp: make(chan *jsonrpc.Message, 1), upID: id, method: method}
+	if us.modern {
+		p, err := us.modernParams(params)
+		if err != nil {
+			return nil, err
+		}
+		params = p
+	}
 	us.mu.Lock()
 	us.calls[string(id)] = call
 	us.mu.Unlock()
@@ -245,6 +269,9 @@ func (us *upSession) relatedCall(related json.RawMessage) *upCall {
 
 func (us *upSession) handleNotification(m *jsonrpc.Message, related json.RawMessage) {
 	g := us.srv.g
+	if us.modern && us.listenNotification(m) {
+		return // on the subscriptions/listen stream (uplisten.go)
+	}
 	switch m.Method {
 	case "notifications/progress":
 		tok := jsonrpc.Field(m.Params, "progressToken")
@@ -322,6 +349,12 @@ func (us *upSession) sessionsFor() []*Session {
 func (us *upSession) handleServerRequest(m *jsonrpc.Message, related json.RawMessage) {
 	if m.Method == "ping" {
 		us.reply(jsonrpc.NewResult(m.ID, map[string]any{}))
+		return
+	}
+	if us.modern {
+		// 2026-07-28 servers ask through InputRequiredResult only.
+		us.reply(jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeMethodNotFound,
+			"mcpwarden: %s is not a request a %s server may send (return inputRequests instead)", m.Method, protocol.Modern)))
 		return
 	}
 	var target *Session

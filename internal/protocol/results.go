@@ -144,14 +144,8 @@ func ErrorStatus(code int) int {
 	return http.StatusOK
 }
 
-// InputRequest is one entry of an InputRequiredResult's inputRequests.
-type InputRequest struct {
-	Method string          `json:"method"`
-	Params json.RawMessage `json:"params,omitempty"`
-}
-
-// InputRequired encodes an InputRequiredResult response.
-func InputRequired(id json.RawMessage, requests map[string]InputRequest, state string) []byte {
+// InputRequiredResponse encodes an InputRequiredResult response.
+func InputRequiredResponse(id json.RawMessage, requests map[string]InputRequest, state string) []byte {
 	res := map[string]any{"resultType": ResultInputRequired, "inputRequests": requests}
 	if state != "" {
 		res["requestState"] = state

@@ -503,7 +503,7 @@ func (h *HTTPServer) finishModern(wr *modernWriter, j *modernJob, m *jsonrpc.Mes
 					for i, q := range reqs {
 						ir["mcpw-url-"+strconv.Itoa(i+1)] = q
 					}
-					wr.final(protocol.InputRequired(m.ID, ir, state), http.StatusOK)
+					wr.final(protocol.InputRequiredResponse(m.ID, ir, state), http.StatusOK)
 					return
 				}
 			}
@@ -589,7 +589,7 @@ func (h *HTTPServer) park(wr *modernWriter, j *modernJob, m *jsonrpc.Message, as
 		}
 		reqs[a.key] = protocol.InputRequest{Method: a.method, Params: params}
 	}
-	wr.final(protocol.InputRequired(m.ID, reqs, state), http.StatusOK)
+	wr.final(protocol.InputRequiredResponse(m.ID, reqs, state), http.StatusOK)
 }
 
 // takeParked removes a parked call (single use).

@@ -8,10 +8,12 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/protocol"
 )
 
 // StreamableDialer connects to a Streamable HTTP server (MCP 2025-03-26 and
@@ -28,6 +30,13 @@ type StreamableDialer struct {
 	// (overriding an Authorization header in Headers).
 	Credentials Credentials
 	Opts        Options
+	// Protocol is the MCP revision spoken: "" for the session revisions
+	// (initialize, Mcp-Session-Id, the GET stream, resumption), or
+	// protocol.Modern (2026-07-28: stateless; each message carries
+	// MCP-Protocol-Version, Mcp-Method, Mcp-Name and Mcp-Param-* computed
+	// from its body; no session id, no GET stream, no DELETE, no
+	// Last-Event-ID resumption; closing a request's stream cancels it).
+	Protocol string
 
 	clientOnce sync.Once
 	client     *http.Client
@@ -48,10 +57,21 @@ func (d *StreamableDialer) httpClient() *http.Client {
 // Kind implements Dialer.
 func (d *StreamableDialer) Kind() string { return "streamable-http" }
 
-// Dial returns a connection; nothing is sent until the first message.
+// Dial returns a connection in the dialer's Protocol; nothing is sent
+// until the first message.
 func (d *StreamableDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
+	return d.DialProtocol(ctx, h, d.Protocol)
+}
+
+// DialProtocol returns a connection speaking revision p ("" or
+// protocol.Modern), whatever the dialer's Protocol: the gateway probes an
+// upstream in the modern revision and falls back to a session.
+func (d *StreamableDialer) DialProtocol(ctx context.Context, h Handler, p string) (Conn, error) {
+	if p != "" && p != protocol.Modern {
+		return nil, fmt.Errorf("streamable-http: protocol %q is not one a connection can be dialed in", p)
+	}
 	bg, cancel := context.WithCancel(context.Background())
-	return &streamConn{d: d, h: h, client: d.httpClient(), done: make(chan struct{}), bg: bg, cancel: cancel, owner: OwnerFrom(ctx)}, nil
+	return &streamConn{d: d, h: h, client: d.httpClient(), done: make(chan struct{}), bg: bg, cancel: cancel, owner: OwnerFrom(ctx), modern: p == protocol.Modern}, nil
 }
 
 type streamConn struct {
@@ -60,7 +80,8 @@ type streamConn struct {
 	client *http.Client
 	bg     context.Context
 	cancel context.CancelFunc
-	owner  any // for Credentials
+	owner  any  // for Credentials
+	modern bool // 2026-07-28: stateless, headers per message
 
 	mu         sync.Mutex
 	sessionID  string
@@ -74,6 +95,9 @@ type streamConn struct {
 func (c *streamConn) Info() string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if c.modern {
+		return fmt.Sprintf("streamable-http %s (%s, stateless)", c.d.URL, protocol.Modern)
+	}
 	return fmt.Sprintf("streamable-http %s session %q", c.d.URL, c.sessionID)
 }
 
@@ -115,6 +139,17 @@ func (c *streamConn) newRequest(ctx context.Context, method string, body []byte)
 			req.Header.Set("Authorization", "Bearer "+tok)
 		}
 	}
+	if c.modern {
+		// Set per message from its body (post); nothing the
+		// configuration or a client says stands in for them.
+		for k := range req.Header {
+			if strings.HasPrefix(strings.ToLower(k), "mcp-") {
+				req.Header.Del(k)
+			}
+		}
+		req.Header.Set(protocol.HeaderProtocolVersion, protocol.Modern)
+		return req, nil
+	}
 	c.mu.Lock()
 	if c.sessionID != "" {
 		req.Header.Set("Mcp-Session-Id", c.sessionID)
@@ -134,6 +169,12 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 	case <-c.done:
 		return ErrClosed
 	default:
+	}
+	if c.modern && m.ID == nil {
+		// 2026-07-28 over HTTP has no client-to-server notifications
+		// (cancellation is closing the request's stream) and no
+		// server-to-client requests to respond to.
+		return nil
 	}
 	if m.ID == nil {
 		err := c.post(ctx, m)
@@ -184,6 +225,17 @@ func (c *streamConn) post(ctx context.Context, m *Outgoing) error {
 	}
 	for k, v := range m.Headers {
 		req.Header.Set(k, v)
+	}
+	if c.modern {
+		// Recomputed from the body being sent: the upstream's own tool
+		// name and arguments.
+		h, err := protocol.OutgoingHeaders(m.Body, m.Definition)
+		if err != nil {
+			return err
+		}
+		for k, vs := range h {
+			req.Header[k] = vs
+		}
 	}
 	resp, err := c.client.Do(req)
 	if err != nil {
@@ -280,7 +332,9 @@ func (c *streamConn) readStream(ctx context.Context, body io.ReadCloser, m *Outg
 			return nil
 		}
 		body.Close()
-		if lastID == "" || attempt >= 5 {
+		if lastID == "" || attempt >= 5 || c.modern {
+			// 2026-07-28 has no resumption: a broken stream loses the
+			// request (the caller may issue it again as a new one).
 			if err == nil || errors.Is(err, io.EOF) {
 				err = errors.New("stream ended before the response")
 			}
@@ -342,6 +396,9 @@ func (c *streamConn) consume(body io.Reader, m *Outgoing, lastID *string, retry 
 
 // startGET opens the standalone stream for server-initiated messages.
 func (c *streamConn) startGET() {
+	if c.modern {
+		return // no standalone stream: subscriptions/listen instead
+	}
 	c.mu.Lock()
 	if c.getStarted {
 		c.mu.Unlock()

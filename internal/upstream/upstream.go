@@ -70,6 +70,10 @@ type Outgoing struct {
 	// Headers go out with the message on HTTP (W3C trace context:
 	// traceparent, tracestate, baggage); stdio has no headers.
 	Headers map[string]string
+	// Definition is the upstream's own definition of the tool a
+	// tools/call calls, for its x-mcp-header arguments (2026-07-28 over
+	// HTTP: Mcp-Param-* headers); nil otherwise.
+	Definition json.RawMessage
 }
 
 // Dialer opens connections to one configured upstream.
