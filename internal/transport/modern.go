@@ -243,6 +243,13 @@ type ask struct {
 }
 
 func (h *HTTPServer) startJob(r *http.Request, m *jsonrpc.Message, gs *gateway.Session, rm protocol.RequestMeta, wr *modernWriter) *modernJob {
+	return h.startJobStrip(r, m, gs, rm, wr, "inputResponses", "requestState")
+}
+
+// startJobStrip is startJob removing the named params (none: a retry whose
+// requestState a 2026-07-28 upstream issued travels on to the gateway,
+// which unwraps it for that upstream).
+func (h *HTTPServer) startJobStrip(r *http.Request, m *jsonrpc.Message, gs *gateway.Session, rm protocol.RequestMeta, wr *modernWriter, strip ...string) *modernJob {
 	ctx := context.WithoutCancel(r.Context())
 	var rst *guard.RequestState
 	if _, ok := guard.PrincipalFrom(ctx); ok {
@@ -254,7 +261,7 @@ func (h *HTTPServer) startJob(r *http.Request, m *jsonrpc.Message, gs *gateway.S
 	ctx = telemetry.WithHTTPHeaders(ctx, r.Header)
 	ctx = gateway.WithRequestMeta(ctx, rm)
 	ctx, stop := context.WithCancelCause(ctx)
-	fwd := protocol.StripRequestMeta(m, "inputResponses", "requestState")
+	fwd := protocol.StripRequestMeta(m, strip...)
 	// Clients that share a correlation (same principal, credential and
 	// clientInfo) share the virtual session, and their request ids may
 	// collide: the call runs under an id of the gateway's; the response
@@ -616,7 +623,14 @@ func (h *HTTPServer) takeParked(handle string) *parkedCall {
 func (h *HTTPServer) resume(w http.ResponseWriter, r *http.Request, m *jsonrpc.Message, gs *gateway.Session, rm protocol.RequestMeta, state string) {
 	p, _ := guard.PrincipalFrom(r.Context())
 	var st parkState
-	if err := h.modern.sealer.Open(state, h.binding(gs, p, m), &st); err != nil {
+	if err := h.modern.sealer.Open(state, h.binding(gs, p, m), &st); errors.Is(err, protocol.ErrStateInvalid) {
+		// Not a call parked here: the state of a 2026-07-28 upstream,
+		// wrapped by the gateway (it checks it, bound to this principal,
+		// session, server and call, and refuses anything else).
+		wr := newModernWriter(w, r)
+		h.startJobStrip(r, m, gs, rm, wr).serve(wr, r, m)
+		return
+	} else if err != nil {
 		h.log.Info("requestState refused", "session", gs.ID(), "err", err)
 		writeJSON(w, http.StatusBadRequest, jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "requestState is invalid or expired")))
 		return
