@@ -2,11 +2,8 @@ package detect
 
 import (
 	"encoding/json"
-	"hash/fnv"
-	"slices"
 	"strconv"
 	"unicode"
-	"unicode/utf8"
 
 	"github.com/mcpwarden/mcpwarden/internal/jsonval"
 )
@@ -27,47 +24,9 @@ const (
 // Fingerprints returns the fingerprints of text: the smallest hashes of its
 // word shingles and of its distinctive tokens, at most 64, sorted.
 func Fingerprints(text string) []uint64 {
-	if len(text) > maxFPBytes {
-		text = text[:maxFPBytes]
-	}
-	var words []string
-	var set []uint64
-	start := -1
-	flush := func(end int) {
-		if start < 0 {
-			return
-		}
-		w := text[start:end]
-		start = -1
-		words = append(words, w)
-		if len(w) >= minTokenLen && distinctive(w) {
-			set = append(set, hashWords([]string{"\x00tok", w}))
-		}
-	}
-	for i, r := range text {
-		if unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_' || r == '-' || r == '.' || r == '@' || r == '/' || r == '+' || r == '=' {
-			if start < 0 {
-				start = i
-			}
-			continue
-		}
-		flush(i)
-	}
-	flush(len(text))
-	// Shingles are sampled by value (h mod 2), the same way for every
-	// text: a run of content two texts share keeps some of its samples in
-	// both, however large either text is.
-	for i := 0; i+shingleWords <= len(words); i++ {
-		if h := hashWords(words[i : i+shingleWords]); h%2 == 0 {
-			set = append(set, h)
-		}
-	}
-	slices.Sort(set)
-	set = slices.Compact(set)
-	if len(set) > maxFingerprint {
-		set = set[:maxFingerprint]
-	}
-	return set
+	var set fpSet
+	fingerprintInto(&set, text)
+	return set.list()
 }
 
 // distinctive: a token that mixes letters and digits (an account number,
@@ -90,19 +49,6 @@ func distinctive(w string) bool {
 	return (digits > 0 && letters > 0) || (upper > 0 && lower > 0 && len(w) >= 12) || (letters == 0 && digits >= 16)
 }
 
-func hashWords(ws []string) uint64 {
-	h := fnv.New64a()
-	var buf [utf8.UTFMax]byte
-	for _, w := range ws {
-		for _, r := range w {
-			n := utf8.EncodeRune(buf[:], unicode.ToLower(r))
-			h.Write(buf[:n])
-		}
-		h.Write([]byte{0})
-	}
-	return h.Sum64()
-}
-
 // ValueFingerprints fingerprints every string in a JSON document (a
 // result or arguments), as one text per string.
 func ValueFingerprints(doc json.RawMessage) []uint64 {
@@ -110,7 +56,9 @@ func ValueFingerprints(doc json.RawMessage) []uint64 {
 	if err != nil {
 		return nil
 	}
-	var set []uint64
+	// One set for every string: the smallest hashes of the union are the
+	// smallest of each string's smallest.
+	var set fpSet
 	var walk func(v any, depth int)
 	walk = func(v any, depth int) {
 		if depth > 32 {
@@ -118,7 +66,7 @@ func ValueFingerprints(doc json.RawMessage) []uint64 {
 		}
 		switch t := v.(type) {
 		case string:
-			set = append(set, Fingerprints(t)...)
+			fingerprintInto(&set, t)
 		case []any:
 			for _, x := range t {
 				walk(x, depth+1)
@@ -134,12 +82,7 @@ func ValueFingerprints(doc json.RawMessage) []uint64 {
 		}
 	}
 	walk(v, 0)
-	slices.Sort(set)
-	set = slices.Compact(set)
-	if len(set) > maxFingerprint {
-		set = set[:maxFingerprint]
-	}
-	return set
+	return set.list()
 }
 
 // EncodeFingerprints is the compact form carried in an audit event

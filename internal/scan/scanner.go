@@ -57,16 +57,14 @@ func (s *Scanner) analyze(text string, ctx *tctx) (hits []hit) {
 	if ctx.maxDesc <= 0 {
 		ctx.maxDesc = s.opts.MaxDescription
 	}
-	a := s.pool.Get().(*analysis)
+	a := s.getAnalysis(len(text))
 	defer func() {
 		if r := recover(); r != nil {
 			hits = append(hits[:0:0], hit{rule: RuleUnparsable, sev: Info, msg: fmt.Sprintf("internal error while scanning: %v", r)})
 		}
 		a.t, a.ctx, a.hits = nil, nil, a.hits[:0]
 		a.sinks, a.sens = a.sinks[:0], a.sens[:0]
-		if cap(a.toks) <= 1<<16 {
-			s.pool.Put(a)
-		}
+		s.putAnalysis(a)
 	}()
 	ms := a.ms
 	if len(ms) != len(groupNames) {
