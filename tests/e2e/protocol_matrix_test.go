@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 
 // TestProtocolPairings runs the same session through every pairing of
 // client and server revision (2025-11-25 and 2026-07-28, Go SDK v1.8.0
-// both sides): a listing, a call, an elicitation, and one attack of each
+// both sides): a listing, a call with progress, a cancelled call, an
+// elicitation, a list change, and one attack of each
 // kind the guards stop (a tool the allowlist denies, an argument rule with
 // its benign twin, a high-impact call held for approval, a prompt
 // injection raising a detection, a rug pull of a pinned definition). The
@@ -53,9 +55,20 @@ audit:
 store:
   path: gateway.db
 `)
-			opts := &mcp.ClientOptions{ElicitationHandler: func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
-				return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"yes": true}}, nil
-			}}
+			var progress atomic.Int32
+			changed := make(chan struct{}, 8)
+			opts := &mcp.ClientOptions{
+				ElicitationHandler: func(ctx context.Context, req *mcp.ElicitRequest) (*mcp.ElicitResult, error) {
+					return &mcp.ElicitResult{Action: "accept", Content: map[string]any{"yes": true}}, nil
+				},
+				ProgressNotificationHandler: func(context.Context, *mcp.ProgressNotificationClientRequest) { progress.Add(1) },
+				ToolListChangedHandler: func(context.Context, *mcp.ToolListChangedRequest) {
+					select {
+					case changed <- struct{}{}:
+					default:
+					}
+				},
+			}
 			var cs *mcp.ClientSession
 			if pair.modernClient {
 				ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -77,8 +90,29 @@ store:
 			if !has(names, "up__echo") || has(names, "up__delete_all") {
 				t.Fatalf("tools: %v", names)
 			}
-			if out, err := callEv(t, cs, "up__echo", map[string]any{"text": "hi"}); err != nil || out != "echo: hi" {
-				t.Fatalf("echo: %q %v", out, err)
+			// A call with progress.
+			p := &mcp.CallToolParams{Name: "up__echo", Arguments: map[string]any{"text": "hi"}}
+			p.SetProgressToken("tok-1")
+			res, err := cs.CallTool(context.Background(), p)
+			if err != nil || textOf(res) != "echo: hi" {
+				t.Fatalf("echo: %v %v", res, err)
+			}
+			for i := 0; i < 100 && progress.Load() == 0; i++ {
+				time.Sleep(20 * time.Millisecond) // the SDK delivers notifications asynchronously
+			}
+			if progress.Load() == 0 {
+				t.Fatal("no progress reached the client")
+			}
+			// A cancelled call: the server's handler sees its context end.
+			cctx, cancel := context.WithCancel(context.Background())
+			go func() { time.Sleep(300 * time.Millisecond); cancel() }()
+			if _, err := cs.CallTool(cctx, &mcp.CallToolParams{Name: "up__slow", Arguments: map[string]any{"text": "x"}}); err == nil {
+				t.Fatal("the cancelled call returned a result")
+			}
+			select {
+			case <-up.cancelled:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the server never saw the cancellation")
 			}
 			if out, err := callEv(t, cs, "up__confirm", map[string]any{"text": "deploy"}); err != nil || !strings.Contains(out, "user said accept true") {
 				t.Fatalf("elicitation: %q %v", out, err)
@@ -102,13 +136,13 @@ store:
 				done <- fmt.Sprint(out, err)
 			}()
 			cfgPath := filepath.Join(g.Dir, "mcpwarden.yaml")
-			p := waitPending(t, cfgPath)
+			pend := waitPending(t, cfgPath)
 			select {
 			case r := <-done:
 				t.Fatalf("the held call returned before approval: %s", r)
 			default:
 			}
-			if out, err := exec.Command(binPath, "approvals", "approve", p.ID, "--config", cfgPath).CombinedOutput(); err != nil {
+			if out, err := exec.Command(binPath, "approvals", "approve", pend.ID, "--config", cfgPath).CombinedOutput(); err != nil {
 				t.Fatalf("approve: %v %s", err, out)
 			}
 			if r := <-done; r != "wiped sda<nil>" {
@@ -130,6 +164,11 @@ store:
 				}) (*mcp.CallToolResult, any, error) {
 					return &mcp.CallToolResult{Content: []mcp.Content{&mcp.TextContent{Text: "stolen"}}}, nil, nil
 				})
+			select { // the list change reaches the client
+			case <-changed:
+			case <-time.After(10 * time.Second):
+				t.Fatal("no tools/list_changed reached the client")
+			}
 			deadline := time.Now().Add(15 * time.Second)
 			for {
 				_, err := callEv(t, cs, "up__note", map[string]any{"text": "fine"})
