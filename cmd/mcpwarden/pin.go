@@ -203,7 +203,11 @@ A server launched with npx (command: npx, args: [-y, PACKAGE[@VERSION], ...])
 has its package pinned first: the exact version the registry resolves, its
 dist.integrity, and a hash of the tree npm installs (with --ignore-scripts)
 into the package cache; the gateway then runs that tree with node and checks
-the hash before every start. A pinned package is kept until the config asks
+the hash before every start. Servers launched with go run MODULE/PATH@VERSION,
+uvx PKG[==VERSION] or pipx run PKG[==VERSION] are pinned the same way: the
+Go binary built from the module (its h1: sum and build list recorded), or a
+virtualenv installed with pip in hash-checking mode (the index's sha256 of
+every wheel recorded). A pinned package is kept until the config asks
 for another one or --update-packages is given.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -283,7 +287,7 @@ for another one or --update-packages is given.`,
 		},
 	}
 	pc.Flags().BoolVar(&check, "check", false, "compare with the lockfile, write nothing; exit 1 on any difference")
-	pc.Flags().BoolVar(&updatePackages, "update-packages", false, "resolve the package of every npx server again (the newest version its spec allows) instead of keeping the pinned one")
+	pc.Flags().BoolVar(&updatePackages, "update-packages", false, "resolve the package of every npx, go run, uvx and pipx run server again (the newest version its spec allows) instead of keeping the pinned one")
 
 	openCands := func() (*config.Config, *pin.Candidates, func(), error) {
 		cfg, _, err := loadConfig(*cfgPath)

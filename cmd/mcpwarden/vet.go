@@ -27,9 +27,9 @@ type packagePlan struct {
 	report []string
 	diffs  []string
 	failed int
-	// unlisted are npx servers without a good package pin: they are not
-	// started (npx would fetch and run unreviewed code, install scripts
-	// included).
+	// unlisted are registry-launched servers (npx, go run, uvx, pipx
+	// run) without a good package pin: they are not started (the launcher
+	// would fetch and run unreviewed code, install scripts included).
 	unlisted map[string]bool
 }
 
@@ -48,30 +48,34 @@ func (pl *packagePlan) listed(cfg *config.Config) *config.Config {
 	return &c
 }
 
-// planPackages resolves the package of every server launched with npx.
+// planPackages resolves the package of every server launched from a
+// registry (npx, go run MODULE@VERSION, uvx, pipx run).
 // A pinned package is kept (and checked in the cache) while the config
 // still asks for it; a new or changed one is resolved and installed
 // (unless check); update re-resolves every one.
 func planPackages(ctx context.Context, cfg *config.Config, old *pin.Lock, check, update bool, by string, now time.Time) *packagePlan {
 	pl := &packagePlan{pins: map[string]*pin.Package{}, unlisted: map[string]bool{}}
 	cache := &supply.Cache{Root: supply.CacheRoot(cfg)}
+	var rebuilt *supply.Rebuild
+	cache.OnRebuild = func(_ *pin.Package, r supply.Rebuild) { rebuilt = &r }
 	for _, name := range cfg.ServerNames() {
 		sc, _ := cfg.Servers.Get(name)
 		if sc.Command == "" {
 			continue
 		}
-		spec, _, isNpx, err := supply.ParseNpx(sc.Command, sc.Args)
+		rebuilt = nil
+		spec, _, isNpx, err := supply.ParseLaunch(sc.Command, sc.Args)
 		if !isNpx {
 			continue
 		}
 		prev := old.Packages[name]
 		if err != nil {
-			// Not a registry package npx command: started as configured.
+			// Not a registry package launch: started as configured.
 			pl.report = append(pl.report, fmt.Sprintf("%s: package not pinned: %v", name, err))
 			pl.diffs = append(pl.diffs, fmt.Sprintf("%s package: cannot be pinned: %v", name, err))
 			continue
 		}
-		keep := prev != nil && prev.Name == spec.Name && (!spec.Exact() || spec.Version == prev.Version)
+		keep := prev != nil && prev.Name == spec.Name && prev.Ecosystem == spec.Ecosystem && (!spec.Exact() || spec.Version == prev.Version)
 		if keep && (!update || check) {
 			pl.pins[name] = prev
 			if err := cache.Ensure(ctx, prev); err != nil {
@@ -79,6 +83,19 @@ func planPackages(ctx context.Context, cfg *config.Config, old *pin.Lock, check,
 				pl.unlisted[name] = true
 				pl.report = append(pl.report, fmt.Sprintf("%s: %v", name, err))
 				pl.diffs = append(pl.diffs, fmt.Sprintf("%s package: %v", name, err))
+			} else if rebuilt != nil {
+				// Pinned with another toolchain: rebuilt from the
+				// verified sources; record the new tree (not with --check).
+				if check {
+					pl.diffs = append(pl.diffs, fmt.Sprintf("%s package %s: pinned with %s, built here with %s (tree %s): run mcpwarden pin to record it",
+						name, prev.Key(), rebuilt.PinnedToolchain, rebuilt.Toolchain, rebuilt.Tree))
+				} else {
+					np := *prev
+					np.Toolchain, np.Tree, np.PinnedAt, np.PinnedBy = rebuilt.Toolchain, rebuilt.Tree, now.UTC().Truncate(time.Second), by
+					pl.pins[name] = &np
+					pl.report = append(pl.report, fmt.Sprintf("%s: package %s rebuilt with %s (pinned with %s) from the pinned hashes: tree %s recorded",
+						name, prev.Key(), rebuilt.Toolchain, rebuilt.PinnedToolchain, rebuilt.Tree))
+				}
 			}
 			continue
 		}
@@ -103,7 +120,7 @@ func planPackages(ctx context.Context, cfg *config.Config, old *pin.Lock, check,
 			pl.unlisted[name] = true
 			continue
 		}
-		if prev != nil && prev.Version == p.Version && prev.Tree == p.Tree && prev.Integrity == p.Integrity {
+		if prev != nil && prev.Ecosystem == p.Ecosystem && prev.Version == p.Version && prev.Tree == p.Tree && prev.Integrity == p.Integrity && prev.Toolchain == p.Toolchain {
 			p = prev // unchanged: keep who pinned it and when
 		}
 		pl.pins[name] = p
@@ -116,7 +133,7 @@ func planPackages(ctx context.Context, cfg *config.Config, old *pin.Lock, check,
 	if check {
 		for name, p := range old.Packages {
 			if _, ok := pl.pins[name]; !ok {
-				pl.diffs = append(pl.diffs, fmt.Sprintf("%s package %s: pinned but no longer launched with npx", name, p.Key()))
+				pl.diffs = append(pl.diffs, fmt.Sprintf("%s package %s: pinned but no longer launched from a registry", name, p.Key()))
 			}
 		}
 	}
@@ -142,13 +159,21 @@ func vetCmd(cfgPath *string) *cobra.Command {
 	var minScore float64
 	var checkUpdates bool
 	vc := &cobra.Command{
-		Use:   "vet PACKAGE[@VERSION] | vet --check-updates --config FILE",
-		Short: "Report on an npm package before adding it as a server (publisher, age, install scripts, provenance), or list pinned packages with newer versions",
+		Use:   "vet PACKAGE[@VERSION] | go:MODULE[@VERSION] | pypi:NAME[==VERSION] | vet --check-updates --config FILE",
+		Short: "Report on a package before adding it as a server (npm: publisher, age, install scripts, provenance; Go modules and Python packages: what the proxy or index tells), or list pinned packages with newer versions",
 		Long: `vet asks the registry (with npm view, so your npm configuration applies)
 about one version of a package: publisher and maintainers, publish time and
 age, install scripts, declared repository, dist.integrity, registry
 signatures, provenance attestation, dependencies, deprecation, and, with
 --scorecard FILE, an OpenSSF Scorecard JSON result you ran yourself.
+
+go:MODULE[@VERSION] asks the module proxy with the go command (GOPROXY,
+GONOSUMDB apply): version time, retraction, deprecation, h1: sum, go
+directive, VCS origin and whether the module has a license file.
+pypi:NAME[==VERSION] reads the index pip uses (PIP_INDEX_URL, pip.conf)
+through the simple API: files and sha256, upload time (PEP 700 JSON only),
+yanked, Requires-Python, and whether there is a wheel. Retracted, yanked,
+deprecated, sdist-only and too-young versions are red flags.
 Red flags (install scripts, deprecated, younger than --min-age, a Scorecard
 score under --min-score) make the exit status 1; errors exit 2.
 
@@ -171,7 +196,7 @@ from the pins. The exit status is 1 when a newer version exists.`,
 			if checkUpdates {
 				return checkPackageUpdates(ctx, cmd, *cfgPath, format)
 			}
-			spec, err := supply.ParseSpec(args[0])
+			spec, err := supply.ParseVetTarget(args[0])
 			if err != nil {
 				return exitError{code: 2, msg: err.Error()}
 			}
@@ -181,11 +206,22 @@ from the pins. The exit status is 1 when a newer version exists.`,
 					return exitError{code: 2, msg: err.Error()}
 				}
 			}
-			m, err := (&supply.NPM{}).View(ctx, spec)
+			vo := supply.VetOptions{MinAge: minAge, MinScore: minScore, Scorecard: sc}
+			var r *supply.Report
+			switch spec.Ecosystem {
+			case supply.EcosystemGo:
+				r, err = (&supply.Cache{}).VetGo(ctx, spec, vo)
+			case supply.EcosystemPyPI:
+				r, err = (&supply.Cache{}).VetPy(ctx, spec, vo)
+			default:
+				var m *supply.Manifest
+				if m, err = (&supply.NPM{}).View(ctx, spec); err == nil {
+					r = supply.Vet(m, vo)
+				}
+			}
 			if err != nil {
 				return exitError{code: 2, msg: err.Error()}
 			}
-			r := supply.Vet(m, supply.VetOptions{MinAge: minAge, MinScore: minScore, Scorecard: sc})
 			out := cmd.OutOrStdout()
 			if format == "json" {
 				enc := json.NewEncoder(out)
@@ -242,11 +278,16 @@ func checkPackageUpdates(ctx context.Context, cmd *cobra.Command, cfgPath, forma
 	npm := &supply.NPM{}
 	cache := &supply.Cache{Root: tmp, NPM: npm}
 	var ups []update
+	var notChecked []string
 	pinned := 0
 	for _, name := range cfg.ServerNames() {
 		p := lock.Packages[name]
 		sc, _ := cfg.Servers.Get(name)
 		if p == nil || sc.Command == "" {
+			continue
+		}
+		if p.Ecosystem != supply.EcosystemNPM {
+			notChecked = append(notChecked, name+" ("+p.Key()+")")
 			continue
 		}
 		pinned++
@@ -298,8 +339,11 @@ func checkPackageUpdates(ctx context.Context, cmd *cobra.Command, cfgPath, forma
 				fmt.Fprintln(out, indent(c))
 			}
 		}
+		if len(notChecked) > 0 {
+			fmt.Fprintf(out, "not checked (only npm packages are): %s\n", strings.Join(notChecked, ", "))
+		}
 		if len(ups) == 0 {
-			fmt.Fprintf(out, "%d pinned package(s), all at their newest version\n", pinned)
+			fmt.Fprintf(out, "%d pinned npm package(s), all at their newest version\n", pinned)
 		}
 	}
 	failed := 0

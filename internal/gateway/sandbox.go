@@ -242,7 +242,7 @@ func (g *Gateway) setupSandbox(sc *config.Server, d *upstream.StdioDialer, self 
 		self = r
 	}
 	d.Wrap = func(cmd *exec.Cmd) (func(), error) {
-		after, spec, err := x.wrap(sc, cmd, self, read, write, egressDir, proxyAddr)
+		after, spec, err := x.wrap(sc, cmd, self, read, write, extraRead, egressDir, proxyAddr)
 		ev := systemEvent(audit.TypeSandboxStart, sc.Name)
 		detail := map[string]any{"sandbox": sc.Sandbox, "read": read, "write": write, "egress": sc.Egress, "network": len(rules) > 0}
 		if spec != nil {
@@ -260,7 +260,7 @@ func (g *Gateway) setupSandbox(sc *config.Server, d *upstream.StdioDialer, self 
 }
 
 // wrap builds the sandbox spec for one start and applies it to cmd.
-func (x *sandboxes) wrap(sc *config.Server, cmd *exec.Cmd, self string, read, write []string, egressDir, proxyAddr string) (func(), *sandbox.Spec, error) {
+func (x *sandboxes) wrap(sc *config.Server, cmd *exec.Cmd, self string, read, write, extraRead []string, egressDir, proxyAddr string) (func(), *sandbox.Spec, error) {
 	exe, err := sandbox.Resolve(cmd.Path)
 	if err != nil {
 		return nil, nil, fmt.Errorf("sandbox: command %q: %w", sc.Command, err)
@@ -269,7 +269,7 @@ func (x *sandboxes) wrap(sc *config.Server, cmd *exec.Cmd, self string, read, wr
 	// a symlink to somewhere else since the gateway started.
 	if r2, w2, err := hostGrants(x.g.cfg, sc); err != nil {
 		return nil, nil, err
-	} else if !equal(r2, read) || !equal(w2, write) {
+	} else if !equal(append(r2, extraRead...), read) || !equal(w2, write) {
 		return nil, nil, fmt.Errorf("sandbox: fs grants resolve elsewhere than at startup (a symlink changed); restart the gateway")
 	}
 	spec := &sandbox.Spec{Kind: sc.Sandbox, Server: sc.Name, Command: exe, Args: cmd.Args[1:], Env: cmd.Env, Dir: cmd.Dir,

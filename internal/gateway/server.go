@@ -157,17 +157,13 @@ func newServer(g *Gateway, sc *config.Server, opts Options) (*server, error) {
 		}
 		// Supply chain: a pinned npm package runs from the verified cache
 		// (readable inside a sandbox, like the command itself).
-		cmd, args, checkPkg, pkgDir, err := g.packageLaunch(sc, cmd, opts)
+		cmd, args, checkPkg, pkgDirs, err := g.packageLaunch(sc, cmd, opts)
 		if err != nil {
 			return nil, err
 		}
 		sd := &upstream.StdioDialer{Command: cmd, Args: args, EnvFunc: envOf, Dir: sc.Dir, Opts: uopts}
 		if sc.Sandboxed() {
-			var extra []string
-			if pkgDir != "" {
-				extra = append(extra, pkgDir)
-			}
-			if err := g.setupSandbox(sc, sd, opts.SelfPath, extra...); err != nil {
+			if err := g.setupSandbox(sc, sd, opts.SelfPath, pkgDirs...); err != nil {
 				return nil, err
 			}
 		}

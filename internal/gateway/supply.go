@@ -12,10 +12,12 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/upstream"
 )
 
-// Supply chain (issue 8): a stdio server launched with npx whose package
-// the lockfile pins runs from the package cache, with node, after the
-// installed tree was checked against the pin; a mismatch refuses the
-// start (fail closed), audited as upstream.error with guard "supply".
+// Supply chain (issue 8): a stdio server launched from a registry (npx,
+// go run MODULE@VERSION, uvx, pipx run) whose package the lockfile pins
+// runs from the package cache (node with the package's bin, the built Go
+// binary, the virtualenv's console script) after the installed tree was
+// checked against the pin; a mismatch refuses the start (fail closed),
+// audited as upstream.error with guard "supply".
 
 // GuardSupply is the decision guard of a refused package.
 const GuardSupply = "supply"
@@ -31,12 +33,13 @@ func (e *packageRefused) Unwrap() error { return e.err }
 // configured args, or, when the lockfile (or opts.Packages) pins the npm
 // package the server is launched with, node with that package's bin from
 // the cache. check, when not nil, must pass before each start: it installs
-// a missing package and verifies the installed tree. dir is the package's
-// cache directory (a sandbox must let the server read it), or "".
-func (g *Gateway) packageLaunch(sc *config.Server, cmd string, opts Options) (run string, args []string, check func(context.Context) error, dir string, err error) {
-	spec, rest, isNpx, perr := supply.ParseNpx(cmd, sc.Args)
+// a missing package and verifies the installed tree. dirs are the
+// package's cache directory and what else it runs from (a sandbox must
+// let the server read them), or nil.
+func (g *Gateway) packageLaunch(sc *config.Server, cmd string, opts Options) (run string, args []string, check func(context.Context) error, dirs []string, err error) {
+	spec, rest, isNpx, perr := supply.ParseLaunch(cmd, sc.Args)
 	if !isNpx {
-		return cmd, sc.Args, nil, "", nil
+		return cmd, sc.Args, nil, nil, nil
 	}
 	pkgs := opts.Packages
 	if pkgs == nil {
@@ -44,14 +47,14 @@ func (g *Gateway) packageLaunch(sc *config.Server, cmd string, opts Options) (ru
 		if !g.pins.on() {
 			var err error
 			if l, _, err = pin.LoadLock(g.cfg.Pin.Lockfile); err != nil {
-				return "", nil, nil, "", err
+				return "", nil, nil, nil, err
 			}
 		}
 		pkgs = l.Packages
 	}
 	p := pkgs[sc.Name]
 	if p == nil {
-		return cmd, sc.Args, nil, "", nil // not pinned: as configured (mcpwarden pin --check reports it)
+		return cmd, sc.Args, nil, nil, nil // not pinned: as configured (mcpwarden pin --check reports it)
 	}
 	cache := &supply.Cache{Root: opts.PackageCache}
 	if cache.Root == "" {
@@ -69,13 +72,26 @@ func (g *Gateway) packageLaunch(sc *config.Server, cmd string, opts Options) (ru
 	switch {
 	case perr != nil:
 		perr = fmt.Errorf("package %s is pinned but the command cannot be read: %w", p.Key(), perr)
-	case spec.Name != p.Name:
+	case spec.Name != p.Name || spec.Ecosystem != p.Ecosystem:
 		perr = fmt.Errorf("the lockfile pins package %s but the server runs %s: run mcpwarden pin", p.Key(), spec)
 	case spec.Exact() && spec.Version != p.Version:
 		perr = fmt.Errorf("the lockfile pins package %s but the server asks for version %s: run mcpwarden pin", p.Key(), spec.Version)
 	}
 	if perr != nil {
-		return cmd, sc.Args, func(ctx context.Context) error { return refuse(ctx, perr, map[string]any{"reason": "config"}) }, "", nil
+		return cmd, sc.Args, func(ctx context.Context) error { return refuse(ctx, perr, map[string]any{"reason": "config"}) }, nil, nil
+	}
+	// A package pinned with another Go version or Python interpreter is
+	// rebuilt once from its verified sources: said in the audit log.
+	cache.OnRebuild = func(p *pin.Package, r supply.Rebuild) {
+		ev := systemEvent(audit.TypeConfigWarning, sc.Name)
+		msg := fmt.Sprintf("package %s was pinned with %s; rebuilt with %s from the pinned hashes (run mcpwarden pin to record it)", p.Key(), r.PinnedToolchain, r.Toolchain)
+		ev.Decision = audit.Decision{Action: audit.ActionAllow, Guard: GuardSupply, Reason: msg}
+		ev.Detail = map[string]any{"warning": msg, "reason": "toolchain_rebuild", "package": p.Key(), "pinned_toolchain": r.PinnedToolchain,
+			"toolchain": r.Toolchain, "pinned_tree": r.PinnedTree, "installed_tree": r.Tree}
+		if r.PreviousTree != "" {
+			ev.Detail["previous_tree"] = r.PreviousTree
+		}
+		_ = g.emit(context.Background(), ev)
 	}
 	run, args = cache.Command(p, rest)
 	check = func(ctx context.Context) error {
@@ -92,7 +108,7 @@ func (g *Gateway) packageLaunch(sc *config.Server, cmd string, opts Options) (ru
 		}
 		return refuse(ctx, err, detail)
 	}
-	return run, args, check, cache.Dir(p), nil
+	return run, args, check, cache.ReadDirs(p), nil
 }
 
 // checkedDialer runs check before each process start.

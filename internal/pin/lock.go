@@ -22,7 +22,7 @@ type Lock struct {
 	Version int                    `json:"version"`
 	Servers map[string]*ServerPins `json:"servers"`
 	// Packages are the package pins of stdio servers launched from a
-	// registry (npx), by server name: exactly what runs (see Package).
+	// registry (npx, go run MODULE@VERSION, uvx, pipx run), by server name: exactly what runs (see Package).
 	// Absent in lockfiles written before package pinning.
 	Packages map[string]*Package `json:"packages,omitempty"`
 }
@@ -32,23 +32,41 @@ type Lock struct {
 // installed tree (the package and its dependencies, as installed without
 // install scripts), which the gateway checks before every start.
 type Package struct {
-	// Ecosystem is the registry kind: "npm".
+	// Ecosystem is the registry kind: "npm", "go" (a Go module from the
+	// module proxy) or "pypi" (a Python distribution from a package
+	// index).
 	Ecosystem string `json:"ecosystem"`
-	Name      string `json:"name"`
-	Version   string `json:"version"`
-	// Integrity is the registry's dist.integrity of the version (SRI,
-	// sha512-...), checked against what the installer recorded.
+	// Name is the npm package, the Go package path that is built (in
+	// Module), or the normalised Python distribution name.
+	Name string `json:"name"`
+	// Module is the Go module path (go only).
+	Module  string `json:"module,omitempty"`
+	Version string `json:"version"`
+	// Integrity is the registry's hash of the version: npm's
+	// dist.integrity (SRI, sha512-...), the Go module's h1: sum (the
+	// checksum database's), or "sha256:HEX" of the Python distribution
+	// file as the index lists it; checked against what was installed.
 	Integrity string `json:"integrity"`
-	// Tree is "sha256:HEX" over the installed node_modules (paths, the
-	// executable bit, symlink targets and file contents).
+	// Tree is "sha256:HEX" over the installed files (paths, the
+	// executable bit, symlink targets and file contents): node_modules,
+	// the directory holding the built Go binary, or the Python
+	// virtualenv.
 	Tree string `json:"tree"`
-	// Bin is the script run with node, relative to the package directory.
-	Bin      string    `json:"bin"`
-	PinnedAt time.Time `json:"pinned_at"`
-	PinnedBy string    `json:"pinned_by,omitempty"`
+	// Bin is what runs: the script run with node (relative to the package
+	// directory), the Go binary or the virtualenv's console script
+	// (relative to the cache directory).
+	Bin string `json:"bin"`
+	// Toolchain is what built the tree when it is toolchain-dependent:
+	// the Go version ("go1.26.8") or the Python interpreter
+	// ("cpython-3.11.7"). Another toolchain builds another tree.
+	Toolchain string    `json:"toolchain,omitempty"`
+	PinnedAt  time.Time `json:"pinned_at"`
+	PinnedBy  string    `json:"pinned_by,omitempty"`
 	// Dependencies are the installer's lock entries of the dependencies
 	// (npm package-lock "packages" without the root and without resolved
-	// URLs), so a missing cache is reinstalled exactly (npm ci).
+	// URLs), so a missing cache is reinstalled exactly (npm ci); for go
+	// the build list (module path → version and h1: sum), for pypi every
+	// other distribution installed (name → version and sha256).
 	Dependencies json.RawMessage `json:"dependencies,omitempty"`
 }
 
@@ -111,8 +129,10 @@ func LoadLock(path string) (l *Lock, exists bool, err error) {
 		switch {
 		case p == nil:
 			return nil, true, fmt.Errorf("pin: %s: packages.%s has no entry", path, name)
-		case p.Ecosystem != "npm":
-			return nil, true, fmt.Errorf("pin: %s: packages.%s.ecosystem: %q is not supported (npm)", path, name, p.Ecosystem)
+		case p.Ecosystem != "npm" && p.Ecosystem != "go" && p.Ecosystem != "pypi":
+			return nil, true, fmt.Errorf("pin: %s: packages.%s.ecosystem: %q is not supported (npm, go, pypi)", path, name, p.Ecosystem)
+		case p.Ecosystem == "go" && p.Module == "":
+			return nil, true, fmt.Errorf("pin: %s: packages.%s.module: missing", path, name)
 		case p.Name == "" || p.Version == "" || p.Bin == "":
 			return nil, true, fmt.Errorf("pin: %s: packages.%s: name, version and bin are required", path, name)
 		case p.Integrity == "":

@@ -36,7 +36,8 @@ func TestLockPackages(t *testing.T) {
 	}
 	for _, tc := range []struct{ entry, want string }{
 		{`null`, "packages.fs has no entry"},
-		{`{"ecosystem":"pypi","name":"x","version":"1","bin":"b","integrity":"i","tree":"` + tree + `"}`, "packages.fs.ecosystem"},
+		{`{"ecosystem":"cargo","name":"x","version":"1","bin":"b","integrity":"i","tree":"` + tree + `"}`, "packages.fs.ecosystem"},
+		{`{"ecosystem":"go","name":"x","version":"v1.0.0","bin":"b","integrity":"h1:x","tree":"` + tree + `"}`, "packages.fs.module"},
 		{`{"ecosystem":"npm","name":"x","version":"1","integrity":"i","tree":"` + tree + `"}`, "name, version and bin are required"},
 		{`{"ecosystem":"npm","name":"x","version":"1","bin":"b","tree":"` + tree + `"}`, "packages.fs.integrity"},
 		{`{"ecosystem":"npm","name":"x","version":"1","bin":"b","integrity":"i","tree":"sha256:00"}`, "packages.fs.tree"},

@@ -50,11 +50,21 @@ func (e *MismatchError) Error() string {
 	return fmt.Sprintf("package %s: installed tree %s differs from the pinned %s (in %s): refusing to start it; if the lockfile is right, delete that directory to reinstall", e.Package, e.Got, e.Want, e.Dir)
 }
 
-// Cache installs pinned packages under Root/npm/NAME@VERSION (a scoped
-// name's slash written as +) and verifies them.
+// Cache installs pinned packages under Root/ECOSYSTEM/NAME@VERSION (a
+// slash of the name written as +) and verifies them.
 type Cache struct {
 	Root string
 	NPM  *NPM
+	// Go and Python are the go command and the Python interpreter that
+	// build Go servers and install Python ones (default "go" and
+	// "python3" from PATH); Env is their environment (nil: this
+	// process's, so GOPROXY, GONOSUMDB, PIP_INDEX_URL and pip.conf apply).
+	Go, Python string
+	Env        []string
+	// OnRebuild, when set, is told when a package pinned with another
+	// toolchain was rebuilt from its verified sources and is trusted for
+	// the life of this process (see Rebuild).
+	OnRebuild func(p *pin.Package, r Rebuild)
 }
 
 // dirLocks serialise installs and checks of one directory in this process
@@ -86,16 +96,39 @@ func (c *Cache) PackageDir(p *pin.Package) string {
 }
 
 // Command is what runs the pinned package: node with the package's bin
-// script, then args. npx is never used: it may fetch.
+// script (npx is never used: it may fetch), the built Go binary (never go
+// run), or the virtualenv's interpreter, isolated and writing no
+// bytecode, with its console script; then args.
 func (c *Cache) Command(p *pin.Package, args []string) (string, []string) {
+	switch p.Ecosystem {
+	case EcosystemGo:
+		return filepath.Join(c.Dir(p), p.Bin), args
+	case EcosystemPyPI:
+		return filepath.Join(c.Dir(p), "bin", "python"), append([]string{"-I", "-B", filepath.Join(c.Dir(p), filepath.FromSlash(p.Bin))}, args...)
+	}
 	return "node", append([]string{filepath.Join(c.PackageDir(p), filepath.FromSlash(p.Bin))}, args...)
 }
 
-// Pin resolves spec in the registry, installs exactly that version without
-// install scripts into the cache, checks that npm's record of the tarball's
-// integrity is the registry's dist.integrity, and returns the pin (tree
-// hash of the installed node_modules, bin to run).
+// Pin resolves spec in the registry and installs exactly that version
+// into the cache, checking the registry's integrity against what was
+// installed, and returns the pin. The Manifest is npm's (nil for other
+// ecosystems).
 func (c *Cache) Pin(ctx context.Context, spec Spec, by string, now time.Time) (*pin.Package, *Manifest, error) {
+	switch spec.Ecosystem {
+	case EcosystemGo:
+		p, err := c.pinGo(ctx, spec, by, now)
+		return p, nil, err
+	case EcosystemPyPI:
+		p, err := c.pinPy(ctx, spec, by, now)
+		return p, nil, err
+	}
+	return c.pinNpm(ctx, spec, by, now)
+}
+
+// pinNpm installs exactly the version without install scripts, checks
+// that npm's record of the tarball's integrity is the registry's
+// dist.integrity, and pins the tree hash of node_modules and the bin.
+func (c *Cache) pinNpm(ctx context.Context, spec Spec, by string, now time.Time) (*pin.Package, *Manifest, error) {
 	m, err := c.npm().View(ctx, spec)
 	if err != nil {
 		return nil, nil, err
@@ -105,7 +138,7 @@ func (c *Cache) Pin(ctx context.Context, spec Spec, by string, now time.Time) (*
 	}
 	p := &pin.Package{Ecosystem: EcosystemNPM, Name: m.Name, Version: m.Version, Integrity: m.Dist.Integrity,
 		PinnedAt: now.UTC().Truncate(time.Second), PinnedBy: by}
-	tmp, err := c.tempDir()
+	tmp, err := c.tempDir(EcosystemNPM)
 	if err != nil {
 		return nil, m, err
 	}
@@ -139,19 +172,30 @@ func (c *Cache) Pin(ctx context.Context, spec Spec, by string, now time.Time) (*
 }
 
 // Ensure makes p ready to run: when it is not in the cache it is
-// reinstalled from its pinned dependency entries (npm ci, no scripts);
-// then the installed tree must hash to the pinned tree, else a
+// reinstalled from its pinned entries (npm ci without scripts; go install
+// of the pinned module version, its sums checked; pip in hash-checking
+// mode); then the installed tree must hash to the pinned tree, else a
 // *MismatchError. Called before every start of the server.
 func (c *Cache) Ensure(ctx context.Context, p *pin.Package) error {
-	dir := c.Dir(p)
-	unlock := c.lock(dir)
-	defer unlock()
 	if !filepath.IsLocal(filepath.FromSlash(p.Bin)) {
 		return fmt.Errorf("package %s: bin %q leaves the package directory", p.Key(), p.Bin)
 	}
+	switch p.Ecosystem {
+	case EcosystemGo:
+		return c.ensureBuilt(ctx, p, c.goVersion, c.rebuildGo)
+	case EcosystemPyPI:
+		return c.ensureBuilt(ctx, p, c.pyVersion, c.reinstallPy)
+	}
+	return c.ensureNpm(ctx, p)
+}
+
+func (c *Cache) ensureNpm(ctx context.Context, p *pin.Package) error {
+	dir := c.Dir(p)
+	unlock := c.lock(dir)
+	defer unlock()
 	nm := filepath.Join(dir, "node_modules")
 	if _, err := os.Lstat(nm); errors.Is(err, fs.ErrNotExist) {
-		tmp, err := c.tempDir()
+		tmp, err := c.tempDir(EcosystemNPM)
 		if err != nil {
 			return err
 		}
@@ -180,8 +224,8 @@ func (c *Cache) Ensure(ctx context.Context, p *pin.Package) error {
 	return nil
 }
 
-func (c *Cache) tempDir() (string, error) {
-	base := filepath.Join(c.Root, EcosystemNPM)
+func (c *Cache) tempDir(ecosystem string) (string, error) {
+	base := filepath.Join(c.Root, ecosystem)
 	if err := os.MkdirAll(base, 0o700); err != nil {
 		return "", fmt.Errorf("package cache: %w", err)
 	}
@@ -250,4 +294,36 @@ func binOf(pkgDir, name, want string) (string, error) {
 		return "", fmt.Errorf("bin %q is not a file in the package", script)
 	}
 	return script, nil
+}
+
+// ReadDirs are what a sandboxed server of p must be able to read: its
+// cache directory and, for a Python virtualenv, the interpreter's
+// installation the virtualenv links to (the home of its pyvenv.cfg, part
+// of the pinned tree), unless it is a system directory already visible.
+func (c *Cache) ReadDirs(p *pin.Package) []string {
+	dirs := []string{c.Dir(p)}
+	if p.Ecosystem != EcosystemPyPI {
+		return dirs
+	}
+	b, err := os.ReadFile(filepath.Join(c.Dir(p), "pyvenv.cfg"))
+	if err != nil {
+		// Not installed yet: the interpreter that will install it.
+		out, err := c.run(context.Background(), "", c.pipEnv(), c.python(), "-I", "-c", "import os, sys; print('home = ' + os.path.join(sys.base_prefix, 'bin'))")
+		if err != nil {
+			return dirs
+		}
+		b = out
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		k, v, ok := strings.Cut(line, "=")
+		if !ok || strings.TrimSpace(k) != "home" {
+			continue
+		}
+		home := filepath.Clean(strings.TrimSpace(v))
+		prefix := filepath.Dir(home) // .../bin → the installation
+		if filepath.IsAbs(prefix) && prefix != "/" && prefix != "/usr" {
+			dirs = append(dirs, prefix)
+		}
+	}
+	return dirs
 }

@@ -40,16 +40,28 @@ type Spec struct {
 	Bin string
 }
 
-// String is NAME[@VERSION].
+// String is NAME[@VERSION] (pypi: NAME[==VERSION]).
 func (s Spec) String() string {
 	if s.Version == "" {
 		return s.Name
 	}
+	if s.Ecosystem == EcosystemPyPI {
+		return s.Name + "==" + s.Version
+	}
 	return s.Name + "@" + s.Version
 }
 
-// Exact reports whether Version is one exact version (no range or tag).
-func (s Spec) Exact() bool { return exactVersion.MatchString(s.Version) }
+// Exact reports whether Version is one exact version (no range, tag or
+// query).
+func (s Spec) Exact() bool {
+	switch s.Ecosystem {
+	case EcosystemGo:
+		return goExact(s.Version)
+	case EcosystemPyPI:
+		return s.Version != ""
+	}
+	return exactVersion.MatchString(s.Version)
+}
 
 var (
 	exactVersion = regexp.MustCompile(`^\d+\.\d+\.\d+(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?$`)

@@ -20,6 +20,8 @@ var InstallScripts = []string{"preinstall", "install", "postinstall", "prepare"}
 // published it and when, what it would run on install, where its source
 // is, what the registry vouches for.
 type Report struct {
+	// Ecosystem is "go" or "pypi" for those reports ("" for npm).
+	Ecosystem   string   `json:"ecosystem,omitempty"`
 	Package     string   `json:"package"`
 	Version     string   `json:"version"`
 	Latest      string   `json:"latest,omitempty"`
@@ -42,7 +44,14 @@ type Report struct {
 	InstallScripts map[string]string `json:"install_scripts,omitempty"`
 	Dependencies   int               `json:"dependencies"`
 	Deprecated     string            `json:"deprecated,omitempty"`
-	Scorecard      *Scorecard        `json:"scorecard,omitempty"`
+	// Go: the authors' retraction and the module's go directive.
+	Retracted string `json:"retracted,omitempty"`
+	GoVersion string `json:"go_version,omitempty"`
+	// Python: the version's yank reason, Requires-Python and files.
+	Yanked         string     `json:"yanked,omitempty"`
+	RequiresPython string     `json:"requires_python,omitempty"`
+	Files          []string   `json:"files,omitempty"`
+	Scorecard      *Scorecard `json:"scorecard,omitempty"`
 	// RedFlags make `mcpwarden vet` exit 1; Notes are worth reading.
 	RedFlags []string `json:"red_flags"`
 	Notes    []string `json:"notes"`
@@ -252,31 +261,54 @@ func (r *Report) WriteTable(w io.Writer) {
 		}
 		fmt.Fprintf(w, "%-20s %s\n", k, v)
 	}
-	row("package", r.Package+"@"+r.Version)
-	row("latest", r.Latest)
-	row("description", r.Description)
-	row("license", r.License)
-	row("publisher", r.Publisher)
-	row("maintainers", strings.Join(r.Maintainers, ", "))
 	pub := ""
 	if r.Published != nil {
 		pub = r.Published.UTC().Format(time.RFC3339) + " (" + r.Age + " ago)"
 	}
-	row("published", pub)
-	row("repository", r.Repository)
-	row("git head", r.GitHead)
-	row("integrity", r.Integrity)
-	row("registry signature", strings.Join(r.Signatures, ", "))
-	row("provenance", r.Provenance)
-	var scripts []string
-	for _, s := range InstallScripts {
-		if v, ok := r.InstallScripts[s]; ok {
-			scripts = append(scripts, s+": "+v)
+	switch r.Ecosystem {
+	case "go":
+		row("module", r.Package+"@"+r.Version)
+		row("latest", r.Latest)
+		row("license", r.License)
+		row("published", pub)
+		row("repository", r.Repository)
+		row("vcs revision", r.GitHead)
+		row("integrity", r.Integrity)
+		row("go directive", r.GoVersion)
+		row("requirements", fmt.Sprint(r.Dependencies))
+		row("retracted", r.Retracted)
+		row("deprecated", r.Deprecated)
+	case "pypi":
+		row("package", r.Package+"=="+r.Version)
+		row("latest", r.Latest)
+		row("published", pub)
+		row("integrity", r.Integrity)
+		row("files", strings.Join(r.Files, ", "))
+		row("requires-python", r.RequiresPython)
+		row("yanked", r.Yanked)
+	default:
+		row("package", r.Package+"@"+r.Version)
+		row("latest", r.Latest)
+		row("description", r.Description)
+		row("license", r.License)
+		row("publisher", r.Publisher)
+		row("maintainers", strings.Join(r.Maintainers, ", "))
+		row("published", pub)
+		row("repository", r.Repository)
+		row("git head", r.GitHead)
+		row("integrity", r.Integrity)
+		row("registry signature", strings.Join(r.Signatures, ", "))
+		row("provenance", r.Provenance)
+		var scripts []string
+		for _, s := range InstallScripts {
+			if v, ok := r.InstallScripts[s]; ok {
+				scripts = append(scripts, s+": "+v)
+			}
 		}
+		row("install scripts", strings.Join(scripts, "; "))
+		row("dependencies", fmt.Sprint(r.Dependencies))
+		row("deprecated", r.Deprecated)
 	}
-	row("install scripts", strings.Join(scripts, "; "))
-	row("dependencies", fmt.Sprint(r.Dependencies))
-	row("deprecated", r.Deprecated)
 	if sc := r.Scorecard; sc != nil {
 		row("scorecard", fmt.Sprintf("%.1f / 10 for %s (%s)", sc.Score, sc.Repo.Name, sc.Date))
 		for _, c := range sc.Checks {
