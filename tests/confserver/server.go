@@ -2,7 +2,8 @@
 // provides the fixtures the official MCP conformance suite
 // (@modelcontextprotocol/conformance 0.1.16, "server" scenarios) expects from
 // a server under test: the test_* tools, the test:// resources and the test_*
-// prompts, plus completion, logging, subscriptions and ping.
+// prompts, plus completion, logging, subscriptions and ping; and those of
+// its 0.2 line for protocol 2026-07-28 (inputrequired.go).
 //
 // It is a test fixture: it lets mcpwarden run the conformance suite against a
 // known-good server directly and again through the gateway, and compare.
@@ -91,7 +92,13 @@ func mustBase64(s string) []byte {
 
 // New returns a server with every conformance fixture registered. One server
 // may back any number of sessions and transports at once.
-func New() *mcp.Server {
+func New() *mcp.Server { return NewForVersions() }
+
+// NewForVersions is New with the protocol revisions the server accepts
+// limited to versions (none: every revision the SDK supports). With only
+// "2026-07-28" and a stateless Streamable HTTP handler it is a
+// 2026-07-28-only server (cmd/confserver --stateless).
+func NewForVersions(versions ...string) *mcp.Server {
 	s := mcp.NewServer(&mcp.Implementation{
 		Name:    ImplementationName,
 		Title:   "mcpwarden conformance fixture server",
@@ -110,12 +117,14 @@ func New() *mcp.Server {
 		CompletionHandler: complete,
 		// Subscriptions are bookkept by the SDK (it answers {}); nothing here
 		// ever changes, so there is nothing else to do.
-		SubscribeHandler:   func(context.Context, *mcp.SubscribeRequest) error { return nil },
-		UnsubscribeHandler: func(context.Context, *mcp.UnsubscribeRequest) error { return nil },
+		SubscribeHandler:          func(context.Context, *mcp.SubscribeRequest) error { return nil },
+		UnsubscribeHandler:        func(context.Context, *mcp.UnsubscribeRequest) error { return nil },
+		SupportedProtocolVersions: versions,
 	})
 	addTools(s)
 	addResources(s)
 	addPrompts(s)
+	addInputRequiredFixtures(s)
 	return s
 }
 

@@ -466,8 +466,8 @@ func checkPrompts(t *testing.T, cs *mcp.ClientSession) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(list.Prompts) != 4 {
-		t.Errorf("%d prompts, want 4", len(list.Prompts))
+	if len(list.Prompts) != 5 { // the four of the 0.1 line and test_input_required_result_prompt
+		t.Errorf("%d prompts, want 5", len(list.Prompts))
 	}
 	for _, p := range list.Prompts {
 		if p.Description == "" {

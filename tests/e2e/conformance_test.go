@@ -121,10 +121,11 @@ store:
 
 var listeningOn = regexp.MustCompile(`listening on (127\.0\.0\.1:\d+)`)
 
-// startConfServerHTTP runs our Go SDK conformance fixture server on 127.0.0.1.
-func startConfServerHTTP(t *testing.T) string {
+// startConfServerHTTP runs our Go SDK conformance fixture server on 127.0.0.1
+// (extra flags: e.g. --stateless).
+func startConfServerHTTP(t *testing.T, extra ...string) string {
 	t.Helper()
-	cmd := exec.Command(confServerPath, "--http", "127.0.0.1:0")
+	cmd := exec.Command(confServerPath, append([]string{"--http", "127.0.0.1:0"}, extra...)...)
 	stderr, err := cmd.StderrPipe()
 	if err != nil {
 		t.Fatal(err)

