@@ -136,14 +136,17 @@ func (g *Gateway) Stateless(ctx context.Context, sm StatelessMeta, id json.RawMe
 	s.protocol = protocol.Modern
 	s.clientName, s.clientVersion = sm.Meta.ClientName, sm.Meta.ClientVersion
 	s.clientCaps = sm.Meta.Caps
-	// A per-client upstream session of a legacy server is opened with
-	// this client's own capabilities and clientInfo at the newest session
-	// revision.
+	// A per-client upstream session of a legacy server is opened with this
+	// client's clientInfo at the newest session revision, declaring every
+	// capability the gateway can bridge (the client declares its own per
+	// request, and may declare more later than in its first request): an
+	// upstream ask the calling request did not declare ends that call with
+	// -32021 for the client (transport, modern.go).
 	ci := sm.Meta.ClientInfo
 	if ci == nil {
 		ci, _ = json.Marshal(map[string]string{"name": "mcpwarden-stateless-client", "version": "0"})
 	}
-	s.initParams, _ = json.Marshal(map[string]any{"protocolVersion": protocol.LatestLegacy, "capabilities": sm.Meta.Caps, "clientInfo": ci})
+	s.initParams, _ = json.Marshal(map[string]any{"protocolVersion": protocol.LatestLegacy, "capabilities": bridgeableCaps, "clientInfo": ci})
 	v := &virtual{s: s, fan: fan, group: g.CredentialGroup(sm.Principal, sm.Cred)}
 
 	vs.mu.Lock()
@@ -384,3 +387,7 @@ func (g *Gateway) RefuseHeaders(ctx context.Context, r HeaderRefusal) {
 	}
 	_ = g.emit(ctx, ev)
 }
+
+// bridgeableCaps are the client capabilities the gateway can fulfil for a
+// 2026-07-28 client through InputRequiredResult rounds.
+var bridgeableCaps = map[string]any{"elicitation": map[string]any{"form": map[string]any{}, "url": map[string]any{}}, "sampling": map[string]any{}, "roots": map[string]any{}}

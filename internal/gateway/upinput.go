@@ -246,12 +246,13 @@ func callDigest(method string, params json.RawMessage) string {
 }
 
 // wrapState passes an upstream's InputRequiredResult to a modern client
-// with its requestState sealed and bound to this call.
+// with its requestState sealed and bound to this call. An upstream that
+// sent no requestState gets one of the gateway's all the same (holding
+// none), so the client's retry is known for a retry of this call and its
+// inputResponses reach the upstream; the upstream's own retry then carries
+// no requestState, as it issued none.
 // params are the call's as forwarded (the upstream's tool name).
 func (g *Gateway) wrapState(s *Session, srv *server, m *jsonrpc.Message, params json.RawMessage, r *jsonrpc.Message, ir *protocol.InputRequired, principal string) (*jsonrpc.Message, *jsonrpc.Error) {
-	if ir.State == nil {
-		return r, nil
-	}
 	tok := g.stateSealer().Seal(sealedUpState{Kind: "up", Server: srv.name, Method: m.Method, Digest: callDigest(m.Method, params),
 		Principal: principal, Session: s.id, State: ir.State}, inputStateTTL)
 	res, err := jsonrpc.SetField(r.Result, "requestState", tok)
@@ -278,6 +279,9 @@ func (g *Gateway) unwrapState(s *Session, srv *server, method string, params jso
 	}
 	if st.Server != srv.name || st.Method != method || st.Principal != principal || st.Session != s.id || st.Digest != callDigest(method, params) {
 		return nil, errStateInvalid
+	}
+	if len(st.State) == 0 || string(st.State) == "null" {
+		return jsonrpc.DeleteField(params, "requestState") // the upstream issued none
 	}
 	return jsonrpc.SetField(params, "requestState", st.State)
 }

@@ -231,6 +231,9 @@ type modernJob struct {
 	token json.RawMessage // the attached request's progress token
 	asks  []ask
 	askCh chan struct{}
+	// missing is the capability an upstream asked for that this request
+	// did not declare: the call ends with -32021 for the client.
+	missing string
 }
 
 // ask is a server-to-client request of the upstream (or the gateway's own
@@ -297,8 +300,14 @@ func (j *modernJob) Send(msg []byte) error {
 		j.mu.Unlock()
 		if !canAsk(j.orig.Method, m.Method, m.Params, caps) {
 			// "Servers MUST NOT send an inputRequests that the client has
-			// not declared support for": answered at once as a client
-			// without the capability would.
+			// not declared support for": the upstream is answered as a
+			// client without the capability would be, and the client's
+			// call ends with -32021 naming what it would need.
+			j.mu.Lock()
+			if j.missing == "" {
+				j.missing = capabilityOf(m.Method)
+			}
+			j.mu.Unlock()
 			j.answer(m.ID, nil, jsonrpc.Errorf(jsonrpc.CodeMethodNotFound, "the client did not declare support for %s in this request", m.Method))
 			return nil
 		}
@@ -488,8 +497,32 @@ func (j *modernJob) serve(wr *modernWriter, r *http.Request, m *jsonrpc.Message)
 	}
 }
 
+// capabilityOf names the client capability a server-to-client request
+// needs.
+func capabilityOf(method string) string {
+	switch method {
+	case "elicitation/create":
+		return "elicitation"
+	case "sampling/createMessage":
+		return "sampling"
+	case "roots/list":
+		return "roots"
+	}
+	return method
+}
+
 // finishModern writes a call's final response for a modern client.
 func (h *HTTPServer) finishModern(wr *modernWriter, j *modernJob, m *jsonrpc.Message, resp []byte) {
+	j.mu.Lock()
+	missing := j.missing
+	j.mu.Unlock()
+	if missing != "" && jsonrpc.Field(resp, "error") != nil {
+		// The upstream could not complete without a capability this
+		// request did not declare (2026-07-28 MissingRequiredClientCapability).
+		e := jsonrpc.Errorf(protocol.CodeMissingClientCapability, "the server needs the client capability %q, which this request did not declare", missing)
+		e.Data, _ = json.Marshal(map[string]any{"requiredCapabilities": map[string]any{missing: map[string]any{}}})
+		resp = jsonrpc.NewError(j.orig.ID, e)
+	}
 	if !bytes.Equal(m.ID, j.orig.ID) {
 		if rm, perr := jsonrpc.Parse(resp, jsonrpc.DefaultLimits); perr == nil {
 			if b, err := jsonrpc.Rewrite(rm, m.ID, nil); err == nil {
