@@ -160,6 +160,9 @@ type Gateway struct {
 	// resourceSubs are session clients' resource subscriptions on modern
 	// upstreams (uplisten.go): key → cancel.
 	resourceSubs sync.Map
+	// listenSubs are modern clients' listen resource subscriptions
+	// (listensubs.go), counted by the streams holding them.
+	listenSubs listenSubs
 }
 
 // New builds a gateway from a validated configuration. It starts nothing.

@@ -24,7 +24,8 @@ import (
 type listenState struct {
 	id     string // the listen request's id = the subscriptionId
 	acked  bool
-	target *Session // resources/updated go to this client
+	target *Session      // resources/updated go to this client
+	ackc   chan struct{} // closed on the acknowledgment, when set
 }
 
 var errNothingToListen = errors.New("the server reports no list changes")
@@ -136,6 +137,9 @@ func (us *upSession) listenNotification(m *jsonrpc.Message) bool {
 	case !mine:
 		srv.g.log.Debug("notification for another subscription dropped", "server", srv.name, "subscription", string(sub))
 	case first:
+		if ls.ackc != nil {
+			close(ls.ackc)
+		}
 	case !acked:
 		// "MUST send notifications/subscriptions/acknowledged as the first message"
 		srv.g.log.Warn("notification before the subscription was acknowledged dropped", "server", srv.name, "method", m.Method)

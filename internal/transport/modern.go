@@ -825,9 +825,10 @@ func (wr *modernWriter) close() {
 func (h *HTTPServer) listen(w http.ResponseWriter, r *http.Request, m *jsonrpc.Message, gs *gateway.Session) {
 	var p struct {
 		Notifications struct {
-			Tools     bool `json:"toolsListChanged"`
-			Prompts   bool `json:"promptsListChanged"`
-			Resources bool `json:"resourcesListChanged"`
+			Tools     bool     `json:"toolsListChanged"`
+			Prompts   bool     `json:"promptsListChanged"`
+			Resources bool     `json:"resourcesListChanged"`
+			URIs      []string `json:"resourceSubscriptions"`
 		} `json:"notifications"`
 	}
 	_ = json.Unmarshal(m.Params, &p)
@@ -845,12 +846,32 @@ func (h *HTTPServer) listen(w http.ResponseWriter, r *http.Request, m *jsonrpc.M
 			honored[k.field] = true
 		}
 	}
+	// Resource subscriptions: only the URIs the guards let this
+	// principal read, subscribed upstream (gateway/listensubs.go); the
+	// acknowledgment lists them, and this stream hears only them.
+	uris := map[string]bool{}
+	if len(p.Notifications.URIs) > 0 {
+		granted, release := gs.SubscribeResources(r.Context(), p.Notifications.URIs)
+		defer release()
+		for _, u := range granted {
+			uris[u] = true
+		}
+		if len(granted) > 0 {
+			honored["resourceSubscriptions"] = granted
+			kinds["notifications/resources/updated"] = true
+		}
+	}
 	subMeta := map[string]any{protocol.MetaSubscriptionID: m.ID}
 	ch := make(chan []byte, 64)
 	remove := gs.AddListener(gateway.SinkFunc(func(b []byte) error {
 		method, _ := jsonrpc.StringField(b, "method")
 		if !kinds[method] || jsonrpc.Field(b, "id") != nil {
 			return nil
+		}
+		if method == "notifications/resources/updated" {
+			if u, _ := jsonrpc.StringField(jsonrpc.Field(b, "params"), "uri"); !uris[u] {
+				return nil // another stream's, or nobody's
+			}
 		}
 		params, err := jsonrpc.SetField(jsonrpc.Field(b, "params"), "_meta", subMeta)
 		if err != nil {
