@@ -38,36 +38,37 @@ import (
 )
 
 type options struct {
-	mcpw         string
-	rounds       int
-	sessions     []int
-	targets      []string
-	duration     time.Duration
-	calls        int64
-	warmup       time.Duration
-	warmCalls    int
-	protocol     string
-	churn        int64
-	churnWorkers int
-	churnTimeout time.Duration
-	churnCall    bool
-	soak         time.Duration
-	keepAlive    time.Duration
-	out          string
-	outSet       bool
-	md           string
-	profile      string
-	inproc       bool
-	auth         bool
-	policy       bool
-	messageBytes int
-	scanResults  string
-	keep         bool
-	logLevel     string
-	audit        string
-	hold         time.Duration
-	redoForeign  float64
-	redoMax      int
+	mcpw             string
+	rounds           int
+	sessions         []int
+	targets          []string
+	duration         time.Duration
+	calls            int64
+	warmup           time.Duration
+	warmCalls        int
+	protocol         string
+	upstreamProtocol string
+	churn            int64
+	churnWorkers     int
+	churnTimeout     time.Duration
+	churnCall        bool
+	soak             time.Duration
+	keepAlive        time.Duration
+	out              string
+	outSet           bool
+	md               string
+	profile          string
+	inproc           bool
+	auth             bool
+	policy           bool
+	messageBytes     int
+	scanResults      string
+	keep             bool
+	logLevel         string
+	audit            string
+	hold             time.Duration
+	redoForeign      float64
+	redoMax          int
 }
 
 func main() {
@@ -111,6 +112,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.warmup, "warmup", 2*time.Second, "warm-up per target before the rounds (8 sessions)")
 	fs.IntVar(&o.warmCalls, "warm-calls", 20, "calls per session before each measurement")
 	fs.StringVar(&o.protocol, "protocol", "2025-11-25", "MCP protocol version the SDK client asks for (same for every target)")
+	fs.StringVar(&o.upstreamProtocol, "upstream-protocol", "same", "revision the gateway speaks to the upstream: same (the client's, as the direct and proxy paths do), auto (the gateway's default: the demo upstream then answers 2026-07-28, a bridged call), or a revision")
 	fs.Int64Var(&o.churn, "churn", 100000, "session open/close cycles on the gateway for the RSS series (0: skip)")
 	fs.IntVar(&o.churnWorkers, "churn-workers", 8, "concurrent workers for the session churn")
 	fs.DurationVar(&o.churnTimeout, "churn-timeout", 120*time.Second, "time bound of the session churn")
@@ -363,16 +365,21 @@ func startEnv(o *options, dir string) (*env, error) {
 		policyDefault = "deny"
 		toolsYAML = policyToolsYAML(100)
 	}
+	upProto := o.upstreamProtocol
+	if upProto == "same" {
+		upProto = o.protocol
+	}
 	yaml := fmt.Sprintf(`# written by mcpwarden bench
 listen: %s
 %sservers:
   demo:
     url: %s
+    protocol: "%s"
 %spolicy:
   default: %s
 %s%sstore:
   path: %s
-`, gwAddr, authYAML, e.upURL, toolsYAML, policyDefault, scanYAML, auditYAML, filepath.Join(dir, "mcpwarden.db"))
+`, gwAddr, authYAML, e.upURL, upProto, toolsYAML, policyDefault, scanYAML, auditYAML, filepath.Join(dir, "mcpwarden.db"))
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return e, err
 	}
