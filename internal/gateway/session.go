@@ -1,6 +1,7 @@
 package gateway
 
 import (
+	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -227,17 +228,18 @@ func (s *Session) upstreamFor(ctx context.Context, srv *server) (*upSession, err
 	if srv.shared {
 		return srv.sharedSession(ctx)
 	}
+	key, caps := s.upstreamKey(ctx, srv)
 	for {
 		s.mu.Lock()
 		if s.closed {
 			s.mu.Unlock()
 			return nil, errNoSession
 		}
-		if us := s.ups[srv.name]; us != nil && us.alive() {
+		if us := s.ups[key]; us != nil && us.alive() {
 			s.mu.Unlock()
 			return us, nil
 		}
-		if ch, ok := s.dialing[srv.name]; ok {
+		if ch, ok := s.dialing[key]; ok {
 			s.mu.Unlock()
 			select {
 			case <-ch:
@@ -247,7 +249,7 @@ func (s *Session) upstreamFor(ctx context.Context, srv *server) (*upSession, err
 			}
 		}
 		ch := make(chan struct{})
-		s.dialing[srv.name] = ch
+		s.dialing[key] = ch
 		s.mu.Unlock()
 
 		// The client's own initialize, at the version it agreed with the gateway.
@@ -255,11 +257,16 @@ func (s *Session) upstreamFor(ctx context.Context, srv *server) (*upSession, err
 		if perr != nil {
 			params = s.initParams
 		}
+		if caps != nil {
+			if p, err := jsonrpc.SetField(params, "capabilities", caps); err == nil {
+				params = p
+			}
+		}
 		dctx, cancel := context.WithTimeout(ctx, srv.connectTimeout)
 		us, err := dialSession(dctx, srv, s, params)
 		cancel()
 		s.mu.Lock()
-		delete(s.dialing, srv.name)
+		delete(s.dialing, key)
 		close(ch)
 		if err == nil {
 			if s.closed {
@@ -267,7 +274,7 @@ func (s *Session) upstreamFor(ctx context.Context, srv *server) (*upSession, err
 				us.close()
 				return nil, errNoSession
 			}
-			s.ups[srv.name] = us
+			s.ups[key] = us
 		}
 		s.mu.Unlock()
 		if err != nil {
@@ -275,6 +282,46 @@ func (s *Session) upstreamFor(ctx context.Context, srv *server) (*upSession, err
 		}
 		return us, nil
 	}
+}
+
+// maxCapSets bounds the upstream sessions one 2026-07-28 client opens to a
+// server for distinct capability sets; beyond it, the session that
+// declares every capability the gateway can bridge is used.
+const maxCapSets = 4
+
+// upstreamKey names this client's upstream session of srv. A session
+// client has one per server. A 2026-07-28 client declares its
+// capabilities per request, while a 2025-11-25 server learns them once, at
+// initialize: such a client gets one upstream session per distinct
+// capability set (caps, to initialize it with), so the server asks only
+// for what the calling request declared.
+func (s *Session) upstreamKey(ctx context.Context, srv *server) (string, json.RawMessage) {
+	if s.protocol != protocol.Modern {
+		return srv.name, nil
+	}
+	rm, ok := requestMeta(ctx)
+	if !ok || len(rm.Caps) == 0 {
+		return srv.name, nil
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, rm.Caps) != nil {
+		return srv.name, nil
+	}
+	key := srv.name + "\x00" + buf.String()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.ups[key]; !ok {
+		n := 0
+		for k := range s.ups {
+			if strings.HasPrefix(k, srv.name+"\x00") {
+				n++
+			}
+		}
+		if n >= maxCapSets {
+			return srv.name, nil
+		}
+	}
+	return key, json.RawMessage(buf.Bytes())
 }
 
 func (s *Session) registerServerRequest(us *upSession, upID json.RawMessage, _ Sink) json.RawMessage {
