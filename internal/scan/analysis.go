@@ -95,8 +95,9 @@ type analysis struct {
 	anyUnder bool
 	maxB64   int // longest run of base64 alphabet seen by tokenize
 	lowBuf   []byte
-	discard  hit   // target for hits over the per-rule cap
-	nt       ntext // storage for t
+	dirty    []uint64 // neutralizeSinks: sentences to recompute, a bit each
+	discard  hit      // target for hits over the per-rule cap
+	nt       ntext    // storage for t
 }
 
 func (a *analysis) run() {
@@ -135,6 +136,13 @@ func (a *analysis) neutralizeSinks() {
 	if len(a.sinks) == 0 {
 		return
 	}
+	// only the sentences a sink touches change; dirty marks them
+	n := (len(a.sents) + 63) / 64
+	if cap(a.dirty) < n {
+		a.dirty = make([]uint64, n)
+	}
+	dirty := a.dirty[:n]
+	clear(dirty)
 	for i := range a.sinks {
 		sk := &a.sinks[i]
 		k, _ := slices.BinarySearchFunc(a.toks, sk.s, func(t tok, p int) int { return int(t.s) - p })
@@ -142,9 +150,14 @@ func (a *analysis) neutralizeSinks() {
 			a.toks[k].sink = true
 			a.toks[k].id = 0
 			a.toks[k].cats = 0
+			si := a.toks[k].sent
+			dirty[si/64] |= 1 << (si % 64)
 		}
 	}
 	for si := range a.sents {
+		if dirty[si/64]&(1<<(si%64)) == 0 {
+			continue
+		}
 		st := &a.sents[si]
 		st.cats, st.imp = 0, false
 		for k := st.ts; k < st.te; k++ {

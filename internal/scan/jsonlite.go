@@ -1,10 +1,12 @@
 package scan
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"unicode/utf16"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // A small JSON reader for tool results. Results can be large (64 KiB and
@@ -295,7 +297,9 @@ func (p *jparser) string() (string, error) {
 	if p.i >= len(p.d) {
 		return "", p.errf("unterminated string")
 	}
-	out := make([]byte, 0, p.i-s+(len(p.d)-p.i)/2+16)
+	// unescaping never lengthens a string, so the span up to the closing
+	// quote bounds the output: one allocation, no regrowth
+	out := make([]byte, 0, closingQuote(p.d, s, p.i)-s)
 	out = append(out, p.d[s:p.i]...)
 	for p.i < len(p.d) {
 		// copy the run up to the next special byte in one go
@@ -313,7 +317,8 @@ func (p *jparser) string() (string, error) {
 		case c == '"':
 			p.i++
 			if !high || utf8.Valid(out) {
-				return string(out), nil
+				// out is private to this call and never written again
+				return unsafe.String(unsafe.SliceData(out), len(out)), nil
 			}
 			return string([]rune(string(out))), nil
 		case c < 0x20:
@@ -373,6 +378,28 @@ func (p *jparser) string() (string, error) {
 		}
 	}
 	return "", p.errf("unterminated string")
+}
+
+// closingQuote returns the offset of the quote that closes the string
+// whose contents start at s, searching from i (len(d) if none): the first
+// quote not escaped by an odd run of backslashes.
+func closingQuote(d []byte, s, i int) int {
+	for i < len(d) {
+		k := bytes.IndexByte(d[i:], '"')
+		if k < 0 {
+			break
+		}
+		j := i + k
+		n := 0
+		for q := j - 1; q >= s && d[q] == '\\'; q-- {
+			n++
+		}
+		if n%2 == 0 {
+			return j
+		}
+		i = j + 1
+	}
+	return len(d)
 }
 
 func (p *jparser) hex4() (rune, bool) {

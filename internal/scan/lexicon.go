@@ -510,12 +510,14 @@ func buildLexicon() *lexicon {
 type vocabTable struct {
 	slots []vocabSlot
 	mask  uint32
+	words []string // by id
 }
 
+// vocabSlot is eight bytes, so the table stays small in cache; the word
+// itself is compared only when the hash matches.
 type vocabSlot struct {
 	hash uint32
 	id   uint16
-	word string
 }
 
 func fnv(b []byte) uint32 {
@@ -532,7 +534,7 @@ func newVocabTable(words []string) vocabTable {
 	for n < len(words)*4 {
 		n <<= 1
 	}
-	t := vocabTable{slots: make([]vocabSlot, n), mask: uint32(n - 1)}
+	t := vocabTable{slots: make([]vocabSlot, n), mask: uint32(n - 1), words: words}
 	for id, w := range words {
 		if id == 0 {
 			continue
@@ -540,7 +542,7 @@ func newVocabTable(words []string) vocabTable {
 		h := fnv([]byte(w))
 		for i := h & t.mask; ; i = (i + 1) & t.mask {
 			if t.slots[i].id == 0 {
-				t.slots[i] = vocabSlot{hash: h, id: uint16(id), word: w}
+				t.slots[i] = vocabSlot{hash: h, id: uint16(id)}
 				break
 			}
 		}
@@ -548,17 +550,20 @@ func newVocabTable(words []string) vocabTable {
 	return t
 }
 
-func (t *vocabTable) lookup(b []byte) uint16 {
+func (t *vocabTable) lookup(b []byte) uint16 { return t.lookupHash(b, fnv(b)) }
+
+// lookupHash is lookup with h = fnv(b) already computed (tokenize hashes
+// while it scans a word).
+func (t *vocabTable) lookupHash(b []byte, h uint32) uint16 {
 	if len(t.slots) == 0 {
 		return 0
 	}
-	h := fnv(b)
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := &t.slots[i]
 		if s.id == 0 {
 			return 0
 		}
-		if s.hash == h && s.word == string(b) {
+		if s.hash == h && t.words[s.id] == string(b) {
 			return s.id
 		}
 	}

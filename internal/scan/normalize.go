@@ -1,6 +1,8 @@
 package scan
 
 import (
+	"encoding/binary"
+	"math/bits"
 	"unicode"
 	"unicode/utf8"
 
@@ -162,6 +164,18 @@ var byteClass = func() (t [256]byte) {
 	return
 }()
 
+const (
+	lo8 = 0x0101010101010101
+	hi8 = 0x8080808080808080
+)
+
+// load64 reads s[i:i+8] little-endian (one load once compiled).
+func load64(s string, i int) uint64 {
+	s = s[i : i+8]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+}
+
 func prepare(s string) *ntext {
 	t := &ntext{}
 	prepareInto(t, s, nil)
@@ -180,7 +194,30 @@ func prepareInto(t *ntext, s string, buf []byte) {
 	}
 	var upper, lower, ctrl int
 	var or byte
-	for i := 0; i < len(s); i++ {
+	i := 0
+	// eight bytes at a time while they are printable ASCII (no byte below
+	// 0x20, none 0x7f or above); any other chunk goes byte by byte below
+	for ; i+8 <= len(s); i += 8 {
+		x := load64(s, i)
+		if x&hi8 != 0 || ^(x+lo8*0x60)&hi8 != 0 || (x+lo8)&hi8 != 0 {
+			for k := i; k < i+8; k++ {
+				c := s[k]
+				low[k] = lowerTab[c]
+				or |= c
+				upper += int(isUpperTab[c])
+				lower += int(isLowerTab[c])
+				ctrl += int(isCtrlTab[c])
+			}
+			continue
+		}
+		// each byte is below 0x80, so these sums carry into no other byte
+		up := (x + lo8*(0x80-'A')) &^ (x + lo8*(0x80-'Z'-1)) & hi8
+		lw := (x + lo8*(0x80-'a')) &^ (x + lo8*(0x80-'z'-1)) & hi8
+		upper += bits.OnesCount64(up)
+		lower += bits.OnesCount64(lw)
+		binary.LittleEndian.PutUint64(low[i:i+8], x|up>>2)
+	}
+	for ; i < len(s); i++ {
 		c := s[i]
 		low[i] = lowerTab[c]
 		or |= c

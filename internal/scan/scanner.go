@@ -73,7 +73,7 @@ func (s *Scanner) analyze(text string, ctx *tctx) (hits []hit) {
 	for k := range ms {
 		ms[k] = ms[k][:0]
 	}
-	*a = analysis{lx: s.lx, sc: s, toks: a.toks[:0], sents: a.sents[:0], hits: a.hits[:0], sinks: a.sinks[:0], sens: a.sens[:0], lowBuf: a.lowBuf, ms: ms}
+	*a = analysis{lx: s.lx, sc: s, toks: a.toks[:0], sents: a.sents[:0], hits: a.hits[:0], sinks: a.sinks[:0], sens: a.sens[:0], lowBuf: a.lowBuf, dirty: a.dirty, ms: ms}
 	prepareInto(&a.nt, text, a.lowBuf)
 	a.t = &a.nt
 	if a.t.ascii && cap(a.t.low) > cap(a.lowBuf) && cap(a.t.low) <= 1<<20 {

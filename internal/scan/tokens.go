@@ -39,20 +39,18 @@ func (a *analysis) tokenize() {
 	lastEnd := 0
 	a.sents = a.sents[:0]
 	a.toks = a.toks[:0]
+	// the open sentence's categories and imperative flag, gathered as its
+	// words are added
+	var sentCats uint64
+	sentImp := false
 	closeSentence := func(endLow int) {
 		n := len(a.toks)
 		if n > sentStart {
-			st := sentence{ts: sentStart, te: n, s: int(a.toks[sentStart].s), e: endLow}
-			for k := sentStart; k < n; k++ {
-				st.cats |= a.toks[k].cats
-				if a.toks[k].start && lx.cats[a.toks[k].id]&cImp != 0 {
-					st.imp = true
-				}
-			}
-			a.sents = append(a.sents, st)
+			a.sents = append(a.sents, sentence{ts: sentStart, te: n, s: int(a.toks[sentStart].s), e: endLow, cats: sentCats, imp: sentImp})
 		}
 		sentStart = n
 		clauseStart = true
+		sentCats, sentImp = 0, false
 	}
 	i := 0
 	for i < len(low) {
@@ -62,14 +60,17 @@ func (a *analysis) tokenize() {
 			continue
 		}
 		// a word; apostrophes between letters are part of it
+		// h is fnv of the word without its apostrophes, the vocabulary key
 		s := i
 		hasApos, under := false, false
+		h := uint32(2166136261)
 		for i < len(low) {
 			c = low[i]
 			if wordByte[c] {
 				if c == '_' {
 					under = true
 				}
+				h = (h ^ uint32(c)) * 16777619
 				i++
 				continue
 			}
@@ -104,12 +105,16 @@ func (a *analysis) tokenize() {
 						k++
 					}
 				}
-				id = lx.tab.lookup(keyBuf[:k])
+				id = lx.tab.lookupHash(keyBuf[:k], h)
 			} else {
-				id = lx.tab.lookup(low[s:e])
+				id = lx.tab.lookupHash(low[s:e], h)
 			}
 		}
 		tc := lx.cats[id]
+		sentCats |= tc
+		if clauseStart && tc&cImp != 0 {
+			sentImp = true
+		}
 		a.allCats |= tc
 		a.anyUnder = a.anyUnder || under
 		// a run of base64 alphabet: words joined by single + / - characters
@@ -128,17 +133,17 @@ func (a *analysis) tokenize() {
 		} else {
 			a.toks = a.toks[:n+1]
 		}
+		// field by field: a composite literal of this size is built on the
+		// stack and copied
 		t := &a.toks[n]
-		*t = tok{s: int32(s), e: int32(e), id: id, sent: int32(len(a.sents)), cats: tc, start: clauseStart, under: under}
+		t.s, t.e, t.id, t.sent, t.cats = int32(s), int32(e), id, int32(len(a.sents)), tc
+		t.start, t.sink, t.under = clauseStart, false, under
 		clauseStart = false
 	}
 	closeSentence(len(low))
-	// sentence index of each token is its position in a.sents; fix up
-	for si := range a.sents {
-		for k := a.sents[si].ts; k < a.sents[si].te; k++ {
-			a.toks[k].sent = int32(si)
-		}
-	}
+	// a token's sent, len(a.sents) when it was added, is already the index
+	// of the sentence that closed over it: a.sents grows only in
+	// closeSentence, which also starts the next sentence
 }
 
 func allDigits(b []byte) bool {
