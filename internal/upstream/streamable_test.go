@@ -292,10 +292,13 @@ func TestStreamableSessionExpired(t *testing.T) {
 		if string(r.related) != id {
 			t.Errorf("synthesized response %s related to %q", id, r.related)
 		}
-		// 11's own POST got 404: the upstream never received it, so it may
-		// be sent again. 10 was running when the session went: never.
-		if got, want := NotDelivered(r.msg.Error), id == "11"; got != want {
-			t.Errorf("response %s: NotDelivered = %v, want %v", id, got, want)
+		// 10 was running when the session went: it must never be marked
+		// safe to send again. 11 is marked so when its own POST met the 404;
+		// when another request of the session met it first (the standalone
+		// GET stream, under load) 11 was in flight and stays unmarked,
+		// which is the safe side.
+		if id == "10" && NotDelivered(r.msg.Error) {
+			t.Errorf("response 10: NotDelivered = true for a call that was running")
 		}
 	}
 	waitClosed(t, "Done after 404", conn.Done())
