@@ -104,17 +104,18 @@ func (hs *Holds) Add(ctx context.Context, h Hold) (Hold, error) {
 	if cur := hs.m[k]; cur != nil && cur.Until.After(h.Until) && cur.Until.After(time.Now()) {
 		h.Until = cur.Until
 	}
+	// In force in this process first: a store that cannot record the hold
+	// must not leave the principal free (fail closed); the error says the
+	// hold will not survive a restart.
+	hc := h
+	hs.m[k] = &hc
 	hs.mu.Unlock()
 	if hs.DB != nil {
 		if _, err := hs.DB.ExecContext(ctx, `INSERT INTO principal_holds (id, issuer, subject, rule, reason, alert_id, created_ns, until_ns)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, h.ID, h.Issuer, h.Subject, h.Rule, h.Reason, h.AlertID, h.CreatedAt.UnixNano(), h.Until.UnixNano()); err != nil {
-			return h, fmt.Errorf("the hold could not be recorded: %w", err)
+			return h, fmt.Errorf("the hold is in force but could not be recorded in the store (it will not survive a restart): %w", err)
 		}
 	}
-	hs.mu.Lock()
-	hc := h
-	hs.m[k] = &hc
-	hs.mu.Unlock()
 	return h, nil
 }
 
@@ -140,8 +141,15 @@ func (hs *Holds) Active(ctx context.Context, issuer, subject string, now time.Ti
 	if hs.DB != nil {
 		released, err := hs.releasedIn(ctx, issuer, subject, now)
 		if err == nil && released {
+			// Only a release recorded in the store lifts the hold; a hold
+			// the store never recorded (its write failed) stays in force.
 			hs.Sync(ctx)
-			return Hold{}, false
+			hs.mu.Lock()
+			still := hs.m[k] == cur
+			hs.mu.Unlock()
+			if !still {
+				return Hold{}, false
+			}
 		}
 		// A store that cannot be read keeps the hold (fail closed).
 	}

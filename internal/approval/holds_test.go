@@ -170,3 +170,29 @@ func TestDetectionHoldNotSelfApproved(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A store that refuses to record a hold does not leave the principal free:
+// the hold is in force in this process (the error says it will not survive
+// a restart); the benign twin, another principal, is not held.
+func TestHoldStoreWriteFailsClosed(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(filepath.Join(t.TempDir(), "g.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if _, err := st.DB().Exec(`CREATE TRIGGER refuse_holds BEFORE INSERT ON principal_holds BEGIN SELECT RAISE(ABORT, 'disk full'); END`); err != nil {
+		t.Fatal(err)
+	}
+	hs := &Holds{DB: st.DB()}
+	now := time.Now()
+	if _, err := hs.Add(ctx, Hold{Subject: "mallory", Rule: "mcp.recon", Until: now.Add(time.Hour)}); err == nil || !strings.Contains(err.Error(), "in force") {
+		t.Fatalf("Add with a refusing store: %v", err)
+	}
+	if _, ok := hs.Active(ctx, "", "mallory", now); !ok {
+		t.Fatal("the hold the store could not record was lifted")
+	}
+	if _, ok := hs.Active(ctx, "", "alice", now); ok {
+		t.Fatal("a principal never held is held")
+	}
+}
