@@ -66,13 +66,18 @@ var errStateInvalid = errors.New("requestState is invalid or expired")
 func (s *Session) forwardCall(ctx context.Context, srv *server, m *jsonrpc.Message, params json.RawMessage, reply Sink, correlation string, ev *audit.Event) (*jsonrpc.Message, *jsonrpc.Error) {
 	modernClient := s.protocol == protocol.Modern
 	if modernClient && jsonrpc.Field(params, "requestState") != nil {
-		if era, _ := srv.cachedEra(); era == eraModern {
-			p, err := s.g.unwrapState(s, srv, m.Method, params, s.principal(ctx).Key())
-			if err != nil {
-				return nil, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "%v", err)
-			}
-			params = p
+		// The transport resumes the calls it parked; a requestState that
+		// reaches here must be one the gateway sealed for a 2026-07-28
+		// upstream of this call. Anything else (forged, or aimed at a
+		// 2025-11-25 server, which issues none) is refused, never passed on.
+		if era, _ := srv.cachedEra(); era != eraModern {
+			return nil, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "%v", errStateInvalid)
 		}
+		p, err := s.g.unwrapState(s, srv, m.Method, params, s.principal(ctx).Key())
+		if err != nil {
+			return nil, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "%v", err)
+		}
+		params = p
 	}
 	var methods []string
 	shed, round := 0, 1

@@ -118,6 +118,16 @@ store:
 				t.Fatalf("elicitation: %q %v", out, err)
 			}
 
+			// A requestState the gateway never issued (forged) is refused,
+			// whatever the server's revision; the genuine round trip above
+			// is its benign twin.
+			if pair.modernClient {
+				_, err := cs.CallTool(context.Background(), &mcp.CallToolParams{Name: "up__echo", Arguments: map[string]any{"text": "x"}, RequestState: "forged-state"})
+				if err == nil || !strings.Contains(err.Error(), "requestState") {
+					t.Fatalf("a forged requestState: %v", err)
+				}
+			}
+
 			// Allowlist: refused, never run upstream.
 			if _, err := callEv(t, cs, "up__delete_all", map[string]any{"text": "x"}); err == nil || up.deletes.Load() != 0 {
 				t.Fatalf("denied tool: %v (ran %d times)", err, up.deletes.Load())
