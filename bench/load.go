@@ -12,6 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/mcpwarden/mcpwarden/internal/demo"
 	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
@@ -34,6 +35,10 @@ type loadOpts struct {
 	// MessageBytes, when > 0, is the size of the echoed message (and so of
 	// the result the gateway checks and scans).
 	MessageBytes int
+	// ResultBytes, when > 0, calls the report tool instead of echo: a small
+	// argument and a result of this many bytes (what the gateway scans,
+	// without a large argument to check and audit).
+	ResultBytes int
 	// PIDs are processes whose CPU time is measured over the window.
 	PIDs map[string]int
 }
@@ -107,6 +112,21 @@ func echo(ctx context.Context, s *mcp.ClientSession, tool, msg string) error {
 	return nil
 }
 
+// callReport makes one tools/call of the report tool and checks the answer.
+func callReport(ctx context.Context, s *mcp.ClientSession, tool string, n int, want string) error {
+	res, err := s.CallTool(ctx, &mcp.CallToolParams{Name: tool, Arguments: map[string]any{"bytes": n}})
+	if err != nil {
+		return err
+	}
+	if res.IsError {
+		return fmt.Errorf("tool error: %v", contentText(res))
+	}
+	if got := contentText(res); got != want {
+		return fmt.Errorf("report returned %d bytes, want %d", len(got), n)
+	}
+	return nil
+}
+
 func contentText(res *mcp.CallToolResult) string {
 	if len(res.Content) != 1 {
 		return fmt.Sprintf("%d content items", len(res.Content))
@@ -156,7 +176,14 @@ func runLoad(ctx context.Context, hc *http.Client, t target, o loadOpts) (*sampl
 	var firstErr atomic.Value
 	msg := "hello from mcpwarden-bench: the quick brown fox jumps over the lazy dog"
 	if o.MessageBytes > 0 {
-		msg = benchMessage(o.MessageBytes)
+		msg = demo.BenchText(o.MessageBytes)
+	}
+	measured := func(ctx context.Context, s *mcp.ClientSession) error { return echo(ctx, s, t.Tool, msg) }
+	if o.ResultBytes > 0 {
+		tool, want := strings.TrimSuffix(t.Tool, "echo")+"report", demo.BenchText(o.ResultBytes)
+		measured = func(ctx context.Context, s *mcp.ClientSession) error {
+			return callReport(ctx, s, tool, o.ResultBytes, want)
+		}
 	}
 	cpu0 := map[string]time.Duration{}
 	for name, pid := range o.PIDs {
@@ -173,7 +200,7 @@ func runLoad(ctx context.Context, hc *http.Client, t target, o loadOpts) (*sampl
 					return
 				}
 				t0 := time.Now()
-				err := echo(ctx, s, t.Tool, msg)
+				err := measured(ctx, s)
 				d := time.Since(t0)
 				if err != nil {
 					errCount.Add(1)
@@ -228,15 +255,4 @@ func mean(ds []time.Duration) time.Duration {
 		sum += d
 	}
 	return sum / time.Duration(len(ds))
-}
-
-// benchMessage is n bytes of ordinary prose (a realistic result to scan).
-func benchMessage(n int) string {
-	const para = "The quarterly report shows revenue grew in every region, with the largest gains in the north. " +
-		"Costs were flat; the team shipped two releases and closed most of the open issues. "
-	var b strings.Builder
-	for b.Len() < n {
-		b.WriteString(para)
-	}
-	return b.String()[:n]
 }

@@ -62,6 +62,7 @@ type options struct {
 	auth             bool
 	policy           bool
 	messageBytes     int
+	resultBytes      int
 	scanResults      string
 	keep             bool
 	logLevel         string
@@ -129,6 +130,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.redoMax, "redo-max", 12, "at most this many repeated measurements per run (bounds the run time)")
 	fs.DurationVar(&o.hold, "hold", 0, "keep the processes running this long after measuring, for inspection (pprof, /proc)")
 	fs.StringVar(&o.scanResults, "scan-results", "", "set the gateway's scan.results (annotate, redact, block, off; default: the gateway's default, annotate)")
+	fs.IntVar(&o.resultBytes, "result-bytes", 0, "call the upstream's report tool instead of echo: a small argument and a plain-text result of this many bytes (what the gateway scans, without a large argument to audit)")
 	fs.IntVar(&o.messageBytes, "message-bytes", 0, "echo a message of this many bytes (e.g. 65536: results the gateway scans at that size)")
 	fs.BoolVar(&o.policy, "policy", false, "run the gateway with policy.default deny and 100 tool rules (argument allowlist and a CEL condition on echo, checked with the input schema)")
 	fs.BoolVar(&o.auth, "auth", false, "run the gateway with auth.mode embedded and a scope on every tool; sessions carry a client_credentials token (no session churn)")
@@ -309,7 +311,7 @@ func startEnv(o *options, dir string) (*env, error) {
 	e.gwURL = e.gwBase + "/mcp"
 
 	var err error
-	e.upstream, err = startProc(dir, "upstream", o.mcpw, "demo-server", "--http", upAddr)
+	e.upstream, err = startProc(dir, "upstream", o.mcpw, "demo-server", "--bench-tools", "--http", upAddr)
 	if err != nil {
 		return e, err
 	}
@@ -468,7 +470,7 @@ func measure(ctx context.Context, o *options, e *env) (*report, error) {
 				for attempt := 1; ; attempt++ {
 					smp, err := runLoad(ctx, hc, e.target(name), loadOpts{
 						Sessions: n, Duration: o.duration, MaxCalls: o.calls, WarmCalls: o.warmCalls,
-						Protocol: o.protocol, PIDs: e.pids(), MessageBytes: o.messageBytes,
+						Protocol: o.protocol, PIDs: e.pids(), MessageBytes: o.messageBytes, ResultBytes: o.resultBytes,
 					})
 					if err != nil {
 						return nil, err

@@ -93,12 +93,13 @@ func newRoot() *cobra.Command {
 	var demoRugPull int
 	var demoPoisoned bool
 	var demoExtra []string
+	var demoBench bool
 	demoCmd := &cobra.Command{
 		Use:    "demo-server",
 		Short:  "Run the built-in demo MCP server (stdio, or HTTP with --http)",
 		Hidden: false,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o := demo.Options{Name: demoName, RugPullAfter: demoRugPull, Poisoned: demoPoisoned, ExtraTools: demoExtra}
+			o := demo.Options{Name: demoName, RugPullAfter: demoRugPull, Poisoned: demoPoisoned, ExtraTools: demoExtra, BenchTools: demoBench}
 			if demoHTTP == "" {
 				return demo.ServeStdio(cmd.Context(), o)
 			}
@@ -114,6 +115,7 @@ func newRoot() *cobra.Command {
 	demoCmd.Flags().BoolVar(&demoSSE, "sse", false, "with --http: speak the 2024-11-05 HTTP+SSE transport")
 	demoCmd.Flags().StringVar(&demoName, "name", "", "server name")
 	demoCmd.Flags().BoolVar(&demoPoisoned, "poisoned", false, "add a tool whose description hides an instruction (for scanner tests)")
+	demoCmd.Flags().BoolVar(&demoBench, "bench-tools", false, "add the report tool (a plain-text result of the requested size; for benchmarks)")
 	demoCmd.Flags().StringArrayVar(&demoExtra, "extra-tool", nil, "add a no-op tool of this name (repeatable; for collision tests)")
 	demoCmd.Flags().IntVar(&demoRugPull, "rug-pull", 0, "after this many tool calls, replace echo by a poisoned definition and send tools/list_changed (for pinning tests)")
 	version := &cobra.Command{

@@ -43,6 +43,24 @@ type Options struct {
 	// Poisoned adds a tool whose description carries a hidden instruction
 	// (a tool-poisoning attack, for scanner tests).
 	Poisoned bool
+	// BenchTools adds the report tool: a result of the requested size for
+	// a small argument (the benchmark's large-result scenario).
+	BenchTools bool
+}
+
+type reportIn struct {
+	Bytes int `json:"bytes" jsonschema:"the size of the report in bytes"`
+}
+
+// BenchText is n bytes of plain prose: what the benchmark echoes, and what
+// the report tool returns.
+func BenchText(n int) string {
+	const para = "The quarterly report shows revenue grew in every region, with the largest gains in the north. " +
+		"Costs were flat; the team shipped two releases and closed most of the open issues. "
+	if n <= 0 {
+		return ""
+	}
+	return strings.Repeat(para, n/len(para)+1)[:n]
 }
 
 type rugIn struct {
@@ -124,6 +142,14 @@ func NewServer(o Options) *mcp.Server {
 	mcp.AddTool(s, &mcp.Tool{Name: "echo", Description: "Echo the message back."}, func(ctx context.Context, r *mcp.CallToolRequest, in echoIn) (*mcp.CallToolResult, any, error) {
 		return text(in.Message), nil, nil
 	})
+	if o.BenchTools {
+		mcp.AddTool(s, &mcp.Tool{Name: "report", Description: "Return a plain-text report of the given size (for benchmarks)."}, func(ctx context.Context, r *mcp.CallToolRequest, in reportIn) (*mcp.CallToolResult, any, error) {
+			if in.Bytes < 0 || in.Bytes > 16<<20 {
+				return nil, nil, fmt.Errorf("bytes: want 0 to %d", 16<<20)
+			}
+			return text(BenchText(in.Bytes)), nil, nil
+		})
+	}
 	mcp.AddTool(s, &mcp.Tool{Name: "add", Description: "Add two numbers.", Annotations: &mcp.ToolAnnotations{ReadOnlyHint: true}}, func(ctx context.Context, r *mcp.CallToolRequest, in addIn) (*mcp.CallToolResult, any, error) {
 		return text(fmt.Sprint(in.A + in.B)), nil, nil
 	})
