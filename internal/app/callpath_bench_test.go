@@ -10,7 +10,6 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
-	"strings"
 	"testing"
 
 	"github.com/mcpwarden/mcpwarden/internal/config"
@@ -29,7 +28,7 @@ type callPath struct {
 
 func newCallPath(tb testing.TB, scanResults string) *callPath {
 	tb.Helper()
-	up := httptest.NewServer(demo.HTTPHandler(demo.Options{Name: "demo"}))
+	up := httptest.NewServer(demo.HTTPHandler(demo.Options{Name: "demo", BenchTools: true}))
 	tb.Cleanup(up.Close)
 	dir := tb.TempDir()
 	scan := ""
@@ -92,22 +91,23 @@ func (c *callPath) post(tb testing.TB, body []byte, out *bytes.Buffer) *http.Res
 	return resp
 }
 
-// benchMessage is the bench's echoed text (bench/load.go): prose, no
-// injection, no credentials.
-func benchMessage(n int) string {
-	const para = "The quarterly report shows revenue grew in every region, with the largest gains in the north. " +
-		"Costs were flat; the team shipped two releases and closed most of the open issues. "
-	return strings.Repeat(para, n/len(para)+1)[:n]
-}
-
-func benchCallPath(b *testing.B, msgBytes int, scanResults string) {
+// benchCallPath measures calls of echo with a message of msgBytes (the
+// bench's text, demo.BenchText), or, with resultBytes > 0, calls of the
+// report tool: a small argument and a result of that size.
+func benchCallPath(b *testing.B, msgBytes, resultBytes int, scanResults string) {
 	c := newCallPath(b, scanResults)
 	msg := "hello from mcpwarden-bench: the quick brown fox jumps over the lazy dog"
 	if msgBytes > 0 {
-		msg = benchMessage(msgBytes)
+		msg = demo.BenchText(msgBytes)
 	}
 	body := func(id int) []byte {
 		return []byte(`{"jsonrpc":"2.0","id":` + strconv.Itoa(id) + `,"method":"tools/call","params":{"name":"demo__echo","arguments":{"message":"` + msg + `"}}}`)
+	}
+	if resultBytes > 0 {
+		msg = demo.BenchText(resultBytes)
+		body = func(id int) []byte {
+			return []byte(`{"jsonrpc":"2.0","id":` + strconv.Itoa(id) + `,"method":"tools/call","params":{"name":"demo__report","arguments":{"bytes":` + strconv.Itoa(resultBytes) + `}}}`)
+		}
 	}
 	var out bytes.Buffer
 	want := []byte(msg[len(msg)-40:])
@@ -138,13 +138,22 @@ func benchCallPath(b *testing.B, msgBytes int, scanResults string) {
 // for results up to 64 KiB).
 func BenchmarkCallPath64KiB(b *testing.B) {
 	for _, mode := range []string{"off", "annotate"} {
-		b.Run("scan="+mode, func(b *testing.B) { benchCallPath(b, 64<<10, mode) })
+		b.Run("scan="+mode, func(b *testing.B) { benchCallPath(b, 64<<10, 0, mode) })
+	}
+}
+
+// BenchmarkCallPathResult64KiB is one tools/call of the report tool: a
+// small argument and a 64 KiB result (what the gateway scans and
+// fingerprints, without a large argument to audit).
+func BenchmarkCallPathResult64KiB(b *testing.B) {
+	for _, mode := range []string{"off", "annotate"} {
+		b.Run("scan="+mode, func(b *testing.B) { benchCallPath(b, 0, 64<<10, mode) })
 	}
 }
 
 // BenchmarkCallPathSmall is the same with the bench's 71-byte message.
 func BenchmarkCallPathSmall(b *testing.B) {
 	for _, mode := range []string{"off", "annotate"} {
-		b.Run("scan="+mode, func(b *testing.B) { benchCallPath(b, 0, mode) })
+		b.Run("scan="+mode, func(b *testing.B) { benchCallPath(b, 0, 0, mode) })
 	}
 }

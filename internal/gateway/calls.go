@@ -229,6 +229,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 	}
 	var scanned []byte
 	if m.Method == "tools/call" && r.Error == nil {
+		fp := startFingerprints(g.fingerprints, r.Result)
 		resp, fs, blocked := s.applyResultScan(srv, gc, m.ID, r, correlation)
 		if len(fs) > 0 {
 			if ev.Detail == nil {
@@ -248,7 +249,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		if g.fingerprints && !blocked {
 			// For the detection of data moving between servers: hashes
 			// of the result's content, not the content.
-			if fp := detect.ValueFingerprints(r.Result); len(fp) > 0 {
+			if fp := fp(); len(fp) > 0 {
 				if ev.Detail == nil {
 					ev.Detail = map[string]any{}
 				}
@@ -264,6 +265,35 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		}
 	}
 	return finish(out, d, st)
+}
+
+// parallelFingerprintBytes: from this result size on, the result's content
+// fingerprints are computed on another goroutine while the result is
+// scanned, so the two passes over a large result overlap (the call waits
+// for both before its audit event is written and its answer sent).
+const parallelFingerprintBytes = 16 << 10
+
+// startFingerprints starts fingerprinting a result (when enabled) and
+// returns the function that waits for them. A panic in the fingerprinting
+// leaves the result without fingerprints rather than ending the process.
+func startFingerprints(enabled bool, result json.RawMessage) func() []uint64 {
+	if !enabled {
+		return func() []uint64 { return nil }
+	}
+	safe := func() (fp []uint64) {
+		defer func() {
+			if recover() != nil {
+				fp = nil
+			}
+		}()
+		return detect.ValueFingerprints(result)
+	}
+	if len(result) < parallelFingerprintBytes {
+		return safe
+	}
+	done := make(chan []uint64, 1)
+	go func() { done <- safe() }()
+	return func() []uint64 { return <-done }
 }
 
 // routeURI finds the server for a resource URI: the one that listed it,

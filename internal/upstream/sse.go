@@ -8,6 +8,7 @@ import (
 	"io"
 	"math"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
@@ -24,29 +25,50 @@ type sseEvent struct {
 
 // sseReader reads events from a text/event-stream body (WHATWG HTML, 9.2).
 type sseReader struct {
-	br  *bufio.Reader
-	max int
+	br   *bufio.Reader
+	max  int
+	line *[]byte // a line longer than br's buffer, from linePool; returned after use
+}
+
+// linePool holds the buffers long lines are assembled in (a 64 KiB result
+// is one data line), shared by every stream: a reader lives for one POST.
+var linePool = sync.Pool{New: func() any { return new([]byte) }}
+
+// release returns the long-line buffer, once the line read into it is no
+// longer used.
+func (s *sseReader) release() {
+	if s.line != nil {
+		if cap(*s.line) <= 1<<20 {
+			*s.line = (*s.line)[:0]
+			linePool.Put(s.line)
+		}
+		s.line = nil
+	}
 }
 
 func newSSEReader(r io.Reader, max int) *sseReader {
-	return &sseReader{br: bufio.NewReaderSize(r, 4<<10), max: max}
+	return &sseReader{br: bufio.NewReaderSize(r, 16<<10), max: max}
 }
 
 var errEventTooLarge = errors.New("SSE event too large")
 
 // Next returns the next event with data or an id. Comments are skipped.
+// The event's data is its own allocation (the caller keeps it); lines are
+// read into a buffer the reader reuses.
 func (s *sseReader) Next() (*sseEvent, error) {
 	ev := &sseEvent{}
-	var data bytes.Buffer
+	var data []byte
 	hasData := false
+	defer s.release()
 	for {
+		s.release() // the previous line was used up
 		line, err := s.readLine()
 		if err != nil {
 			return nil, err
 		}
 		if len(line) == 0 {
 			if hasData || ev.HasID {
-				ev.Data = bytes.TrimSuffix(data.Bytes(), []byte("\n"))
+				ev.Data = bytes.TrimSuffix(data, []byte("\n"))
 				return ev, nil
 			}
 			ev = &sseEvent{}
@@ -62,11 +84,15 @@ func (s *sseReader) Next() (*sseEvent, error) {
 		}
 		switch string(field) {
 		case "data":
-			if data.Len()+len(value) > s.max {
+			if len(data)+len(value) > s.max {
 				return nil, errEventTooLarge
 			}
-			data.Write(value)
-			data.WriteByte('\n')
+			if data == nil {
+				// Most events are one data line: sized for it exactly.
+				data = make([]byte, 0, len(value)+1)
+			}
+			data = append(data, value...)
+			data = append(data, '\n')
 			hasData = true
 		case "id":
 			if bytes.IndexByte(value, 0) < 0 {
@@ -84,25 +110,35 @@ func (s *sseReader) Next() (*sseEvent, error) {
 	}
 }
 
+// readLine returns the next line without its end (CR, LF or CRLF trimmed
+// as before). The slice is valid until the next call or release.
 func (s *sseReader) readLine() ([]byte, error) {
-	var line []byte
-	for {
-		chunk, err := s.br.ReadSlice('\n')
+	chunk, err := s.br.ReadSlice('\n')
+	if len(chunk) > s.max+64 {
+		return nil, errEventTooLarge
+	}
+	if err == nil {
+		// The whole line was in the buffer: no copy.
+		return bytes.TrimRight(chunk, "\r\n"), nil
+	}
+	s.line = linePool.Get().(*[]byte)
+	line := append((*s.line)[:0], chunk...)
+	for errors.Is(err, bufio.ErrBufferFull) {
+		chunk, err = s.br.ReadSlice('\n')
 		if len(line)+len(chunk) > s.max+64 {
+			*s.line = line
 			return nil, errEventTooLarge
 		}
 		line = append(line, chunk...)
-		if errors.Is(err, bufio.ErrBufferFull) {
-			continue
-		}
-		if err != nil {
-			if err == io.EOF && len(line) > 0 {
-				return bytes.TrimRight(line, "\r\n"), nil
-			}
-			return nil, err
-		}
-		return bytes.TrimRight(line, "\r\n"), nil
 	}
+	*s.line = line
+	if err != nil {
+		if err == io.EOF && len(line) > 0 {
+			return bytes.TrimRight(line, "\r\n"), nil
+		}
+		return nil, err
+	}
+	return bytes.TrimRight(line, "\r\n"), nil
 }
 
 // httpStatusError is an HTTP error status from an upstream.

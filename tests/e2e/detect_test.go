@@ -175,22 +175,46 @@ audit:
 	if _, err := callEv(t, cs, "mail__echo", map[string]any{"message": "FYI:\n" + strings.ReplaceAll(record, " ", "  ")}); err != nil {
 		t.Fatal(err)
 	}
+	found := waitCrossAppAlerts(t, g.Audit, 1)
+	if found["server"] != "mail" || !strings.Contains(toJSON(found["summary"]), "crm/echo") {
+		t.Fatalf("alert: %s", toJSON(found))
+	}
+
+	// A large result (fingerprinted while it is scanned) that is then
+	// sent on whole, re-wrapped, to the other server (in another session:
+	// alerts of one flow are not repeated within a session).
+	cs = connect(t, g.URL, nil)
+	other := "Supplier contract: Northwind Traders, IBAN DE89370400440532013000, reference NW-77120455, renewal due 2027-03-01."
+	large := strings.Repeat("The quarterly report shows revenue grew in every region. ", 300) + other + strings.Repeat(" Costs were flat; the team shipped two releases.", 300)
+	if _, err := callEv(t, cs, "crm__echo", map[string]any{"message": large}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := callEv(t, cs, "mail__echo", map[string]any{"message": "Forwarding:\n" + strings.ReplaceAll(large, ". ", ".\n")}); err != nil {
+		t.Fatal(err)
+	}
+	found = waitCrossAppAlerts(t, g.Audit, 2)
+	if found["server"] != "mail" || !strings.Contains(toJSON(found["summary"]), "crm/echo") {
+		t.Fatalf("alert: %s", toJSON(found))
+	}
+}
+
+// waitCrossAppAlerts waits for the n-th mcp.cross_app_flow alert and
+// returns the last one.
+func waitCrossAppAlerts(t *testing.T, auditFile string, n int) map[string]any {
+	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for {
-		var found map[string]any
-		for _, a := range eventsOf(auditEvents(t, g.Audit), "alert") {
+		var found []map[string]any
+		for _, a := range eventsOf(auditEvents(t, auditFile), "alert") {
 			if a["rule"] == "mcp.cross_app_flow" {
-				found = a
+				found = append(found, a)
 			}
 		}
-		if found != nil {
-			if found["server"] != "mail" || !strings.Contains(toJSON(found["summary"]), "crm/echo") {
-				t.Fatalf("alert: %s", toJSON(found))
-			}
-			return
+		if len(found) >= n {
+			return found[len(found)-1]
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("no mcp.cross_app_flow alert")
+			t.Fatalf("%d mcp.cross_app_flow alert(s), want %d", len(found), n)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
