@@ -76,6 +76,9 @@ func ContainsBase64(raw json.RawMessage) bool {
 		i += q + 1
 		start := i
 		escaped := false
+		if k := bytes.IndexByte(raw[i:], '"'); k >= 0 && bytes.IndexByte(raw[i:i+k], '\\') < 0 {
+			i += k // no escape before the next quote: it closes the string
+		}
 		for i < n {
 			c := raw[i]
 			if c == '"' {
@@ -181,6 +184,30 @@ func stringHasBase64(s []byte) bool {
 	if len(s) < minBase64Run {
 		return false
 	}
+	// Only a maximal run of characters of either alphabet can hold a
+	// standard or a URL-safe run (every other byte ends both), so runs
+	// shorter than the minimum, the words of ordinary text, are skipped
+	// without the per-alphabet bookkeeping.
+	for i := 0; i < len(s); {
+		if charClass[s[i]]&(cStdRun|cURLRun) == 0 {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && charClass[s[j]]&(cStdRun|cURLRun) != 0 {
+			j++
+		}
+		if j-i >= minBase64Run && runHasBase64(s[i:j]) {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+// runHasBase64 looks for an encoded standard or URL-safe run within a run
+// of characters of either alphabet.
+func runHasBase64(s []byte) bool {
 	stdStart, urlStart := notFound, notFound
 	for i := 0; i <= len(s); i++ {
 		var cls uint8

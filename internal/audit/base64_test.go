@@ -1,8 +1,10 @@
 package audit
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"github.com/mcpwarden/mcpwarden/internal/demo"
 	"math/rand"
 	"strconv"
 	"strings"
@@ -188,6 +190,9 @@ func FuzzContainsBase64(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		got := ContainsBase64(raw) // must not panic on anything
+		if a, b := stringHasBase64(raw), stringHasBase64Ref(raw); a != b {
+			t.Fatalf("stringHasBase64(%q) = %v, the per-byte definition = %v", raw, a, b)
+		}
 		// On valid JSON the byte scanner must agree with a full decode.
 		if want, ok := reference(raw); ok && got != want {
 			t.Fatalf("ContainsBase64(%q) = %v, reference = %v", raw, got, want)
@@ -212,6 +217,7 @@ func BenchmarkContainsBase64(b *testing.B) {
 		{"base64-blob", blob},
 		{"large-text-" + strconv.Itoa(len(largeRaw)) + "B", largeRaw},
 		{"escaped-code", escaped},
+		{"prose-64KiB", quote(demo.BenchText(64 << 10))},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {
@@ -222,4 +228,16 @@ func BenchmarkContainsBase64(b *testing.B) {
 			}
 		})
 	}
+}
+
+// stringHasBase64Ref is the per-byte definition stringHasBase64 skips
+// ahead of: both alphabets' runs followed over the whole string.
+func stringHasBase64Ref(s []byte) bool {
+	if bytes.IndexByte(s, ';') >= 0 && isDataBase64URI(s) {
+		return true
+	}
+	if len(s) < minBase64Run {
+		return false
+	}
+	return runHasBase64(s)
 }
