@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 	"os/user"
 	"strings"
@@ -57,12 +58,7 @@ func approvalsCmd(cfgPath *string) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if format == "json" {
-				if reqs == nil {
-					reqs = []*approval.Request{}
-				}
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(reqs)
+				return writeJSONList(out, reqs)
 			}
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSERVER\tTOOL\tPRINCIPAL\tIMPACT\tREQUESTED\tEXPIRES\tDECISION\tARGUMENTS")
@@ -148,12 +144,7 @@ func holdsCmd(cfgPath *string) *cobra.Command {
 			}
 			out := cmd.OutOrStdout()
 			if format == "json" {
-				if list == nil {
-					list = []*approval.Hold{}
-				}
-				enc := json.NewEncoder(out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(list)
+				return writeJSONList(out, list)
 			}
 			tw := tabwriter.NewWriter(out, 2, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSUBJECT\tISSUER\tRULE\tSINCE\tUNTIL\tRELEASED")
@@ -200,4 +191,14 @@ func releasePrincipalCmd(cfgPath *string) *cobra.Command {
 	c.Flags().StringVar(&issuer, "issuer", "", "release only the holds of the subject at this token issuer (default: every issuer)")
 	c.Flags().StringVar(&reason, "reason", "", "why (recorded with the release)")
 	return c
+}
+
+// writeJSONList writes a list as indented JSON, an empty one as [].
+func writeJSONList[T any](out io.Writer, list []T) error {
+	if list == nil {
+		list = []T{}
+	}
+	enc := json.NewEncoder(out)
+	enc.SetIndent("", "  ")
+	return enc.Encode(list)
 }

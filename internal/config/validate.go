@@ -412,35 +412,7 @@ func (v *validator) server(p, name string, s *Server, sep string) {
 		}
 	}
 
-	seenHeader := map[string]string{}
-	for _, k := range s.Headers.Keys {
-		kp := joinPath(p+".headers", k)
-		lk := strings.ToLower(k)
-		if !headerNameRE.MatchString(k) {
-			v.errorf(kp, "invalid HTTP header name")
-			continue
-		}
-		if reservedHeaders[lk] || strings.HasPrefix(lk, "mcp-param-") {
-			v.errorf(kp, "header is managed by the gateway and cannot be set")
-			continue
-		}
-		if first, dup := seenHeader[lk]; dup {
-			v.errorf(kp, "duplicate header (same as %q; header names are case-insensitive)", first)
-			continue
-		}
-		seenHeader[lk] = k
-		val := s.Headers.Values[k]
-		if val.IsRef() {
-			continue
-		}
-		if looksSecret(k) {
-			v.errorf(kp, "secrets must be references (env:NAME, file:PATH or vault:PATH#FIELD), not literals")
-			continue
-		}
-		if strings.ContainsAny(val.String(), "\r\n\x00") {
-			v.errorf(kp, "header value must not contain line breaks or NUL")
-		}
-	}
+	v.headers(p+".headers", s.Headers, "the gateway", "env:NAME, file:PATH or vault:PATH#FIELD")
 
 	v.positiveDuration(p+".timeout", s.Timeout)
 	v.positiveDuration(p+".connect_timeout", s.ConnectTimeout)
@@ -658,16 +630,28 @@ func (v *validator) telemetry() {
 	default:
 		v.errorf("telemetry.otlp.logs", "must be %q, %q or %q, got %q", OTLPLogsAlerts, OTLPLogsAll, OTLPLogsOff, truncate(o.Logs))
 	}
+	v.headers("telemetry.otlp.headers", o.Headers, "the exporter", "env:NAME or file:PATH")
+}
+
+// isLoopbackHost reports whether host (no port) is localhost or a loopback IP.
+func isLoopbackHost(host string) bool {
+	return IsLoopbackListen(net.JoinHostPort(host, "0"))
+}
+
+// headers checks a map of HTTP headers to send: valid names, none the
+// sender (manager) sets itself, no duplicate by case, secret-looking
+// values only as references (refs names the forms), no line breaks.
+func (v *validator) headers(p string, h OrderedMap[Value], manager, refs string) {
 	seen := map[string]string{}
-	for _, k := range o.Headers.Keys {
-		kp := joinPath("telemetry.otlp.headers", k)
+	for _, k := range h.Keys {
+		kp := joinPath(p, k)
 		lk := strings.ToLower(k)
 		if !headerNameRE.MatchString(k) {
 			v.errorf(kp, "invalid HTTP header name")
 			continue
 		}
 		if reservedHeaders[lk] || strings.HasPrefix(lk, "mcp-param-") {
-			v.errorf(kp, "header is managed by the exporter and cannot be set")
+			v.errorf(kp, "header is managed by %s and cannot be set", manager)
 			continue
 		}
 		if first, dup := seen[lk]; dup {
@@ -675,21 +659,16 @@ func (v *validator) telemetry() {
 			continue
 		}
 		seen[lk] = k
-		val := o.Headers.Values[k]
+		val := h.Values[k]
 		if val.IsRef() {
 			continue
 		}
 		if looksSecret(k) {
-			v.errorf(kp, "secrets must be references (env:NAME or file:PATH), not literals")
+			v.errorf(kp, "secrets must be references (%s), not literals", refs)
 			continue
 		}
 		if strings.ContainsAny(val.String(), "\r\n\x00") {
 			v.errorf(kp, "header value must not contain line breaks or NUL")
 		}
 	}
-}
-
-// isLoopbackHost reports whether host (no port) is localhost or a loopback IP.
-func isLoopbackHost(host string) bool {
-	return IsLoopbackListen(net.JoinHostPort(host, "0"))
 }

@@ -49,6 +49,14 @@ func startNodeHTTP(t testing.TB, script string, args ...string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return startAndAwaitListen(t, cmd, stderr, listenLine, script)
+}
+
+// startAndAwaitListen starts cmd and returns the address the first stderr
+// line matching re names (its first group); the process is killed at the
+// end of the test.
+func startAndAwaitListen(t testing.TB, cmd *exec.Cmd, stderr io.Reader, re *regexp.Regexp, what string) string {
+	t.Helper()
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -57,7 +65,7 @@ func startNodeHTTP(t testing.TB, script string, args ...string) string {
 	go func() {
 		sc := bufio.NewScanner(stderr)
 		for sc.Scan() {
-			if m := listenLine.FindStringSubmatch(sc.Text()); m != nil {
+			if m := re.FindStringSubmatch(sc.Text()); m != nil {
 				select {
 				case addr <- m[1]:
 				default:
@@ -69,7 +77,7 @@ func startNodeHTTP(t testing.TB, script string, args ...string) string {
 	case a := <-addr:
 		return a
 	case <-time.After(30 * time.Second):
-		t.Fatalf("%s did not start listening", script)
+		t.Fatalf("%s did not start listening", what)
 	}
 	return ""
 }
