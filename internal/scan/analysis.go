@@ -2,7 +2,6 @@ package scan
 
 import (
 	"bytes"
-	"slices"
 	"strings"
 	"unsafe"
 )
@@ -93,7 +92,6 @@ type analysis struct {
 	// snake_case word. Rules skip their loops when their words are absent.
 	allCats  uint64
 	anyUnder bool
-	maxB64   int // longest run of base64 alphabet seen by tokenize
 	lowBuf   []byte
 	dirty    []uint64 // neutralizeSinks: sentences to recompute, a bit each
 	discard  hit      // target for hits over the per-rule cap
@@ -145,7 +143,16 @@ func (a *analysis) neutralizeSinks() {
 	clear(dirty)
 	for i := range a.sinks {
 		sk := &a.sinks[i]
-		k, _ := slices.BinarySearchFunc(a.toks, sk.s, func(t tok, p int) int { return int(t.s) - p })
+		// the first token that starts at or after the sink
+		k, hi := 0, len(a.toks)
+		for k < hi {
+			m := int(uint(k+hi) >> 1)
+			if int(a.toks[m].s) < sk.s {
+				k = m + 1
+			} else {
+				hi = m
+			}
+		}
 		for ; k < len(a.toks) && int(a.toks[k].s) < sk.e; k++ {
 			a.toks[k].sink = true
 			a.toks[k].id = 0
@@ -181,10 +188,17 @@ func (a *analysis) matchPatterns() {
 		if len(ps) == 0 {
 			continue
 		}
-		end := a.sents[a.toks[i].sent].te
+		st := &a.sents[a.toks[i].sent]
+		end, bloom := st.te, st.bloom
+	pattern:
 		for _, p := range ps {
 			if len(a.ms[p.gid]) >= maxMatches {
 				continue
+			}
+			for _, m := range p.need {
+				if bloom&m == 0 {
+					continue pattern // a required word is not in the sentence
+				}
 			}
 			if te := a.matchAt(p, 1, i+1, end); te >= 0 {
 				a.ms[p.gid] = append(a.ms[p.gid], pmatch{p: p, ts: i, te: te})

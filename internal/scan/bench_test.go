@@ -92,3 +92,45 @@ func BenchmarkText64K(b *testing.B) {
 		s.Text("bench", "fetch", "result.content[0].text", text)
 	}
 }
+
+// BenchmarkResult64KProse is the gateway's end-to-end case: the demo
+// server's report tool returns demo.BenchText(65536), plain prose.
+func BenchmarkResult64KProse(b *testing.B) {
+	s := New(Options{})
+	raw := textResult(benchText(64 << 10))
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Result("bench", "report", raw)
+	}
+}
+
+// benchArgs wraps call arguments the way the detection engine's injection
+// rule does (internal/detect wrapArgs) before it scans them.
+func benchArgs(args string) json.RawMessage {
+	return json.RawMessage(`{"structuredContent":` + args + `}`)
+}
+
+// BenchmarkArgs is the detection engine's scan of a typical call's
+// arguments.
+func BenchmarkArgs(b *testing.B) {
+	s := New(Options{})
+	raw := benchArgs(`{"owner":"octocat","repo":"hello-world","path":"docs/README.md","branch":"main","message":"docs: explain the release process","content":"# Releases\n\nTag the commit, push the tag and the workflow publishes the packages. See https://github.com/octocat/hello-world/actions for the runs."}`)
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Result("github", "create_or_update_file", raw)
+	}
+}
+
+// BenchmarkArgs64K is the same scan of a call with a 64 KiB prose argument.
+func BenchmarkArgs64K(b *testing.B) {
+	s := New(Options{})
+	arg, _ := json.Marshal(map[string]any{"message": benchText(64 << 10), "id": 7})
+	raw := benchArgs(string(arg))
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Result("bench", "echo", raw)
+	}
+}

@@ -917,6 +917,11 @@ func (a *analysis) turnLabels() {
 		for p < len(low) && (low[p] == ' ' || low[p] == '\t' || low[p] == '#') {
 			p++
 		}
+		// every label that can match here starts with one of these (the
+		// two that start with a space never can: p is past the spaces)
+		if p >= len(low) || low[p] != 'h' && low[p] != 'a' && low[p] != 's' && low[p] != 'u' {
+			goto next
+		}
 		for i, lbl := range turnLabelWords {
 			if seen&(1<<i) == 0 && bytes.HasPrefix(low[p:], lbl) {
 				seen |= 1 << i
@@ -925,6 +930,7 @@ func (a *analysis) turnLabels() {
 				h.damped = h.sent >= 0 && a.sentHasOutside(h.sent, cDiscuss, -1, -1)
 			}
 		}
+	next:
 		n := bytes.IndexByte(low[p:], '\n')
 		if n < 0 {
 			break
@@ -1098,19 +1104,18 @@ type sink struct {
 	s, e     int  // low
 	sent     int
 	attacker bool
-	host     string
 }
 
 var attackerWords = toSet("attacker attackers attkr evil exfil exfiltrate exfiltration malicious pwn pwnd pwned hacker hackers c2 phish phishing backdoor malware steal stealer evilcorp")
 
-func hostAttacker(h string) bool {
+func hostAttacker(h []byte) bool {
 	start := -1
 	for i := 0; i <= len(h); i++ {
 		alnum := i < len(h) && (h[i] >= 'a' && h[i] <= 'z' || h[i] >= '0' && h[i] <= '9')
 		if alnum && start < 0 {
 			start = i
 		} else if !alnum && start >= 0 {
-			if attackerWords[h[start:i]] {
+			if attackerWords[string(h[start:i])] {
 				return true
 			}
 			start = -1
@@ -1141,12 +1146,12 @@ func (a *analysis) findSinks() {
 		for e < len(low) && isHostByte(low[e]) || e < len(low) && low[e] == '@' {
 			e++
 		}
-		host := string(low[p+3 : e])
+		attacker := hostAttacker(low[p+3 : e])
 		for e < len(low) && low[e] > ' ' && low[e] != '"' && low[e] != '\'' && low[e] != '`' && low[e] != ')' && low[e] != ']' && low[e] != '>' && low[e] != '<' {
 			e++
 		}
 		if p > s && string(low[s:p]) != "file" {
-			a.sinks = append(a.sinks, sink{kind: 'u', s: s, e: e, sent: a.sentenceOfLow(s), attacker: hostAttacker(host), host: host})
+			a.sinks = append(a.sinks, sink{kind: 'u', s: s, e: e, sent: a.sentenceOfLow(s), attacker: attacker})
 		}
 		from = e
 		if from <= p {
@@ -1172,15 +1177,15 @@ func (a *analysis) findSinks() {
 		for e > p+1 && (low[e-1] == '.' || low[e-1] == '-') {
 			e--
 		}
-		dom := string(low[p+1 : e])
-		dot := strings.LastIndexByte(dom, '.')
+		dom := low[p+1 : e]
+		dot := bytes.LastIndexByte(dom, '.')
 		if s == p || dot <= 0 || len(dom)-dot < 3 {
 			continue
 		}
 		if s >= 3 && string(low[s-3:s]) == "://" {
 			continue
 		}
-		a.sinks = append(a.sinks, sink{kind: 'e', s: s, e: e, sent: a.sentenceOfLow(s), attacker: hostAttacker(string(low[s:e])), host: dom})
+		a.sinks = append(a.sinks, sink{kind: 'e', s: s, e: e, sent: a.sentenceOfLow(s), attacker: hostAttacker(low[s:e])})
 	}
 	// phone numbers: +<8-15 digits>
 	for from := 0; from < len(low); {

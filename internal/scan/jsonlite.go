@@ -2,8 +2,10 @@ package scan
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/bits"
 	"unicode/utf16"
 	"unicode/utf8"
 	"unsafe"
@@ -58,14 +60,40 @@ func (v *jval) strOf(k string) (string, bool) {
 
 const maxJSONDepth = 512
 
-// jsonSpecial marks the bytes a string scan must stop at: the quote, the
-// backslash, control characters and non-ASCII (for the UTF-8 check).
-var jsonSpecial = func() (t [256]bool) {
-	for c := 0; c < 256; c++ {
-		t[c] = c == '"' || c == '\\' || c < 0x20 || c >= 0x80
+// jsonStop returns 0x80 in each byte of x that ends the fast scan of a
+// string: a quote, a backslash or a control character (not bytes from
+// 0x80).
+func jsonStop(x uint64) uint64 {
+	y := x &^ hi8 // each byte below 0x80: the sums carry into no other byte
+	quote := ^((y ^ lo8*'"') + lo8*0x7f)
+	bslash := ^((y ^ lo8*'\\') + lo8*0x7f)
+	ctrl := ^(y + lo8*(0x80-0x20))
+	return (quote | bslash | ctrl) &^ x & hi8
+}
+
+// scanRun returns the offset of the first quote, backslash or control
+// character in d from i (len(d) if none), and whether a byte from 0x80
+// comes before it; eight bytes at a time.
+func scanRun(d []byte, i int) (int, bool) {
+	var hi uint64
+	for i+8 <= len(d) {
+		x := binary.LittleEndian.Uint64(d[i:])
+		if m := jsonStop(x); m != 0 {
+			k := bits.TrailingZeros64(m) >> 3
+			return i + k, hi|x&lenMask[k]&hi8 != 0
+		}
+		hi |= x & hi8
+		i += 8
 	}
-	return
-}()
+	for ; i < len(d); i++ {
+		c := d[i]
+		if c == '"' || c == '\\' || c < 0x20 {
+			break
+		}
+		hi |= uint64(c) & 0x80
+	}
+	return i, hi != 0
+}
 
 var errJSONDepth = errors.New("nesting too deep")
 
@@ -73,10 +101,27 @@ type jparser struct {
 	d   []byte
 	i   int
 	dep int
+	// share: long strings without escapes are not copied but point into
+	// d (see parseJSONShared)
+	share bool
 }
 
-func parseJSON(d []byte) (jval, error) {
-	p := jparser{d: d}
+// shareMin is the length from which parseJSONShared shares a string with
+// its input.
+const shareMin = 4 << 10
+
+func parseJSON(d []byte) (jval, error) { return parseJSONWith(d, false) }
+
+// parseJSONShared is parseJSON whose long strings (shareMin bytes and more,
+// without escapes) share d's memory instead of being copied: a 64 KiB tool
+// result is then read in place. The caller must not let any string of the
+// value outlive its use of d, nor modify d meanwhile; Scanner.result only
+// analyses the strings and keeps formatted copies (excerpts, messages) and
+// its own field names.
+func parseJSONShared(d []byte) (jval, error) { return parseJSONWith(d, true) }
+
+func parseJSONWith(d []byte, share bool) (jval, error) {
+	p := jparser{d: d, share: share}
 	p.ws()
 	v, err := p.value()
 	if err != nil {
@@ -269,30 +314,24 @@ func (p *jparser) array() (jval, error) {
 func (p *jparser) string() (string, error) {
 	p.i++ // "
 	s := p.i
-	high := false
 	// fast path: no escapes
-	for p.i < len(p.d) {
-		c := p.d[p.i]
-		if !jsonSpecial[c] {
-			p.i++
-			continue
-		}
-		if c == '"' {
+	r, high := scanRun(p.d, p.i)
+	p.i = r
+	if p.i < len(p.d) {
+		switch c := p.d[p.i]; {
+		case c == '"':
 			b := p.d[s:p.i]
 			p.i++
 			if !high || utf8.Valid(b) {
+				if p.share && len(b) >= shareMin {
+					return unsafe.String(unsafe.SliceData(b), len(b)), nil
+				}
 				return string(b), nil
 			}
 			return string([]rune(string(b))), nil
-		}
-		if c == '\\' {
-			break
-		}
-		if c < 0x20 {
+		case c < 0x20:
 			return "", p.errf("control character in string")
 		}
-		high = true
-		p.i++
 	}
 	if p.i >= len(p.d) {
 		return "", p.errf("unterminated string")
@@ -303,10 +342,8 @@ func (p *jparser) string() (string, error) {
 	out = append(out, p.d[s:p.i]...)
 	for p.i < len(p.d) {
 		// copy the run up to the next special byte in one go
-		r := p.i
-		for r < len(p.d) && !jsonSpecial[p.d[r]] {
-			r++
-		}
+		r, h := scanRun(p.d, p.i)
+		high = high || h
 		out = append(out, p.d[p.i:r]...)
 		p.i = r
 		if p.i >= len(p.d) {

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
 )
@@ -402,7 +403,14 @@ type tpattern struct {
 	group string
 	src   string
 	elems []telem
+	// need holds, for each required element after the first (not a gap,
+	// not optional), the sentence-bloom bits of its words (idBit): a
+	// sentence whose bloom misses one of them cannot match the pattern
+	need []uint64
 }
+
+// idBit is a word id's bit in a sentence's bloom of word ids.
+func idBit(id uint16) uint64 { return 1 << (id & 63) }
 
 func (lx *lexicon) id(w string) uint16 {
 	if id, ok := lx.ids[w]; ok {
@@ -494,6 +502,18 @@ func buildLexicon() *lexicon {
 			if len(p.elems) == 0 || p.elems[0].gap > 0 || p.elems[0].optional {
 				panic("scan: pattern must start with a word element: " + src)
 			}
+			for _, e := range p.elems[1:] {
+				if e.gap > 0 || e.optional {
+					continue
+				}
+				var m uint64
+				for id := 1; id < len(lx.words); id++ {
+					if e.has(uint16(id)) {
+						m |= idBit(uint16(id))
+					}
+				}
+				p.need = append(p.need, m)
+			}
 			lx.pats[g] = append(lx.pats[g], p)
 			for id := 1; id < len(lx.words); id++ {
 				if p.elems[0].set[id/64]&(1<<(id%64)) != 0 {
@@ -506,32 +526,75 @@ func buildLexicon() *lexicon {
 }
 
 // vocabTable is an open-addressing hash table from word bytes to id,
-// faster than a map for the per-token lookup of tokenize.
+// faster than a map for the per-token lookup of tokenize. Words are hashed
+// eight bytes at a time (keyHash), and a word of up to eight bytes is
+// compared as one integer.
 type vocabTable struct {
 	slots []vocabSlot
 	mask  uint32
 	words []string // by id
+	// words of up to eight bytes are also in a table of buckets of four,
+	// probed without a branch: bucket (c*shortMul)>>shortShift of a word's
+	// first chunk c holds it, if it is a word at all (shortID)
+	short      []shortBucket
+	shortMul   uint64
+	shortShift uint
 }
 
-// vocabSlot is eight bytes, so the table stays small in cache; the word
-// itself is compared only when the hash matches.
+// shortBucket holds up to four words of up to eight bytes: their first
+// chunks (keyChunk; 0 is empty, as no word byte is 0) and their ids, 16
+// bits each.
+type shortBucket struct {
+	keys [4]uint64
+	ids  uint64
+}
+
+// vocabSlot is sixteen bytes: the word's first eight bytes, its hash, id
+// and length; the rest of a longer word is compared only when all match.
 type vocabSlot struct {
+	key0 uint64 // first eight bytes, little-endian, zero-padded
 	hash uint32
 	id   uint16
+	n    uint8
 }
 
-func fnv(b []byte) uint32 {
-	h := uint32(2166136261)
-	for _, c := range b {
-		h ^= uint32(c)
-		h *= 16777619
+// lenMask[n] keeps the low n bytes of a little-endian word.
+var lenMask = func() (m [9]uint64) {
+	for n := 1; n <= 8; n++ {
+		m[n] = ^uint64(0) >> (64 - 8*n)
 	}
-	return h
+	return
+}()
+
+// keyChunk returns b[k:k+8] little-endian, zero-padded past the end of b.
+func keyChunk(b []byte, k int) uint64 {
+	if k+8 <= len(b) {
+		return binary.LittleEndian.Uint64(b[k:])
+	}
+	if len(b) >= 8 {
+		// the last eight bytes, shifted down over the bytes before k
+		return binary.LittleEndian.Uint64(b[len(b)-8:]) >> (8 * uint(k+8-len(b)))
+	}
+	var x uint64
+	for j := len(b) - 1; j >= k; j-- {
+		x = x<<8 | uint64(b[j])
+	}
+	return x
+}
+
+// keyHash hashes a word given its first chunk (keyChunk(b, 0)).
+func keyHash(b []byte, c0 uint64) uint32 {
+	h := (c0 ^ uint64(len(b))<<59) * 0x9E3779B97F4A7C15
+	for k := 8; k < len(b); k += 8 {
+		h = (h ^ h>>29 ^ keyChunk(b, k)) * 0xBF58476D1CE4E5B9
+	}
+	h ^= h >> 32
+	return uint32(h)
 }
 
 func newVocabTable(words []string) vocabTable {
 	n := 1
-	for n < len(words)*4 {
+	for n < len(words)*3 {
 		n <<= 1
 	}
 	t := vocabTable{slots: make([]vocabSlot, n), mask: uint32(n - 1), words: words}
@@ -539,22 +602,89 @@ func newVocabTable(words []string) vocabTable {
 		if id == 0 {
 			continue
 		}
-		h := fnv([]byte(w))
+		if len(w) > 255 {
+			panic("scan: vocabulary word too long: " + w)
+		}
+		b := []byte(w)
+		c0 := keyChunk(b, 0)
+		h := keyHash(b, c0)
 		for i := h & t.mask; ; i = (i + 1) & t.mask {
 			if t.slots[i].id == 0 {
-				t.slots[i] = vocabSlot{hash: h, id: uint16(id)}
+				t.slots[i] = vocabSlot{key0: c0, hash: h, id: uint16(id), n: uint8(len(w))}
 				break
 			}
 		}
 	}
+	t.buildShort(words)
 	return t
 }
 
-func (t *vocabTable) lookup(b []byte) uint16 { return t.lookupHash(b, fnv(b)) }
+// buildShort fills the bucket table for the words of up to eight bytes,
+// choosing the smallest size and the first multiplier of a fixed sequence
+// for which no bucket holds more than four words.
+func (t *vocabTable) buildShort(words []string) {
+	var keys []uint64
+	var ids []uint16
+	for id, w := range words {
+		if id > 0 && len(w) <= 8 && len(w) > 0 {
+			keys = append(keys, keyChunk([]byte(w), 0))
+			ids = append(ids, uint16(id))
+		}
+	}
+	bits := uint(4)
+	for 1<<bits < len(keys) {
+		bits++
+	}
+	mul := uint64(0x9E3779B97F4A7C15)
+	for ; ; bits++ {
+		for try := 0; try < 256; try++ {
+			mul = mul*6364136223846793005 + 1442695040888963407 | 1
+			bk := make([]shortBucket, 1<<bits)
+			ok := true
+			for k, c := range keys {
+				b := &bk[c*mul>>(64-bits)]
+				j := 0
+				for j < 4 && b.keys[j] != 0 {
+					j++
+				}
+				if j == 4 {
+					ok = false
+					break
+				}
+				b.keys[j] = c
+				b.ids |= uint64(ids[k]) << (16 * j)
+			}
+			if ok {
+				t.short, t.shortMul, t.shortShift = bk, mul, 64-bits
+				return
+			}
+		}
+	}
+}
 
-// lookupHash is lookup with h = fnv(b) already computed (tokenize hashes
-// while it scans a word).
-func (t *vocabTable) lookupHash(b []byte, h uint32) uint16 {
+// eqMask is all ones when x == 0, else 0.
+func eqMask(x uint64) uint64 { return (x|-x)>>63 - 1 }
+
+// shortID returns the id of the word whose first chunk (keyChunk) is c,
+// for a word of one to eight bytes; 0 if it is not a vocabulary word. No
+// branch: at most one key of the bucket equals c.
+func (t *vocabTable) shortID(c uint64) uint16 {
+	b := &t.short[c*t.shortMul>>t.shortShift&uint64(len(t.short)-1)]
+	ids := b.ids
+	m := eqMask(b.keys[0]^c)&0xffff | eqMask(b.keys[1]^c)&0xffff0000 |
+		eqMask(b.keys[2]^c)&0xffff00000000 | eqMask(b.keys[3]^c)&0xffff000000000000
+	x := ids & m
+	return uint16(x | x>>16 | x>>32 | x>>48)
+}
+
+func (t *vocabTable) lookup(b []byte) uint16 {
+	c0 := keyChunk(b, 0)
+	return t.lookupKey(b, c0, keyHash(b, c0))
+}
+
+// lookupKey is lookup with c0 = keyChunk(b, 0) and h = keyHash(b, c0)
+// already computed (tokenize has the word's first chunk in hand).
+func (t *vocabTable) lookupKey(b []byte, c0 uint64, h uint32) uint16 {
 	if len(t.slots) == 0 {
 		return 0
 	}
@@ -563,7 +693,7 @@ func (t *vocabTable) lookupHash(b []byte, h uint32) uint16 {
 		if s.id == 0 {
 			return 0
 		}
-		if s.hash == h && t.words[s.id] == string(b) {
+		if s.hash == h && s.key0 == c0 && int(s.n) == len(b) && (len(b) <= 8 || t.words[s.id][8:] == string(b[8:])) {
 			return s.id
 		}
 	}

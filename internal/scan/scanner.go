@@ -151,6 +151,16 @@ func unparsable(server, tool, field, what string, err error) []Finding {
 // decodeObject parses raw as a JSON object.
 func decodeObject(raw json.RawMessage) (*jval, error) {
 	v, err := parseJSON(raw)
+	return objectOf(v, err)
+}
+
+// decodeObjectShared is decodeObject with parseJSONShared.
+func decodeObjectShared(raw json.RawMessage) (*jval, error) {
+	v, err := parseJSONShared(raw)
+	return objectOf(v, err)
+}
+
+func objectOf(v jval, err error) (*jval, error) {
 	if err != nil {
 		return nil, err
 	}
@@ -630,7 +640,9 @@ func (s *Scanner) Result(server, tool string, result json.RawMessage) []Finding 
 }
 
 func (s *Scanner) result(server, tool string, result json.RawMessage) []Finding {
-	m, err := decodeObject(result)
+	// the result's long texts are read in place (parseJSONShared): nothing
+	// below keeps a string of m beyond this call
+	m, err := decodeObjectShared(result)
 	if err != nil {
 		return finish(unparsable(server, tool, "result", "tool result", err))
 	}

@@ -1,5 +1,11 @@
 package scan
 
+import (
+	"bytes"
+	"encoding/binary"
+	"math/bits"
+)
+
 // tok is a word in ntext.low.
 type tok struct {
 	s, e  int32 // offsets in low
@@ -15,8 +21,9 @@ type sentence struct {
 	ts, te int // token range [ts, te)
 	s, e   int // low offsets
 	cats   uint64
-	imp    bool // has a clause-initial imperative verb
-	md     int8 // modelDirective cache: 0 unknown, 1 no, 2 yes
+	bloom  uint64 // idBit of each word's id as tokenized (an unknown word sets bit 0)
+	imp    bool   // has a clause-initial imperative verb
+	md     int8   // modelDirective cache: 0 unknown, 1 no, 2 yes
 }
 
 var wordByte = func() (t [256]bool) {
@@ -28,122 +35,266 @@ var wordByte = func() (t [256]bool) {
 
 func isWordByte(c byte) bool { return wordByte[c] }
 
+// Byte classes, eight bytes at a time: each function returns 0x80 in the
+// bytes of x that are of the class and 0 in the others. y is x with the
+// high bits cleared, so that the sums carry into no other byte.
+
+// wordMask: word bytes (wordByte): a-z, 0-9, '_' and every byte from 0x80.
+func wordMask(x uint64) uint64 {
+	y := x &^ hi8
+	lower := (y + lo8*(0x80-'a')) &^ (y + lo8*(0x80-'z'-1))
+	digit := (y + lo8*(0x80-'0')) &^ (y + lo8*(0x80-'9'-1))
+	under := ^((y ^ lo8*'_') + lo8*0x7f)
+	return (x | lower | digit | under) & hi8
+}
+
+// lowerMask: a-z.
+func lowerMask(x uint64) uint64 {
+	y := x &^ hi8
+	return (y + lo8*(0x80-'a')) &^ (y + lo8*(0x80-'z'-1)) &^ x & hi8
+}
+
+// byteMask: bytes equal to c (c < 0x80).
+func byteMask(x uint64, c byte) uint64 {
+	y := x &^ hi8
+	return ^((y ^ lo8*uint64(c)) + lo8*0x7f) &^ x & hi8
+}
+
+// gather8 packs the high bit of each byte of m (and no other bit may be
+// set) into the low eight bits, byte k to bit k.
+func gather8(m uint64) uint64 { return (m >> 7) * 0x0102040810204080 >> 56 }
+
+// blockMasks returns bitmaps of low[b:b+64] (bit j for byte b+j; no bits
+// past the end of low): word bytes, underscores and apostrophes.
+func blockMasks(low []byte, b int) (w, u, q uint64) {
+	if b+64 <= len(low) {
+		var odd uint64
+		for k := 0; k < 8; k++ {
+			x := binary.LittleEndian.Uint64(low[b+8*k:])
+			w |= gather8(wordMask(x)) << (8 * k)
+			odd |= byteMask(x, '_') | byteMask(x, '\'')
+		}
+		if odd != 0 {
+			for k := 0; k < 8; k++ {
+				x := binary.LittleEndian.Uint64(low[b+8*k:])
+				u |= gather8(byteMask(x, '_')) << (8 * k)
+				q |= gather8(byteMask(x, '\'')) << (8 * k)
+			}
+		}
+		return
+	}
+	for j := b; j < len(low); j++ {
+		c := low[j]
+		if wordByte[c] {
+			w |= 1 << (j - b)
+		}
+		if c == '_' {
+			u |= 1 << (j - b)
+		}
+		if c == '\'' {
+			q |= 1 << (j - b)
+		}
+	}
+	return
+}
+
+// lowerBits is lowerMask as a bitmap of low[b:b+64].
+func lowerBits(low []byte, b int) uint64 {
+	var l uint64
+	if b+64 <= len(low) {
+		for k := 0; k < 8; k++ {
+			l |= gather8(lowerMask(binary.LittleEndian.Uint64(low[b+8*k:]))) << (8 * k)
+		}
+		return l
+	}
+	for j := b; j < len(low); j++ {
+		if c := low[j]; c >= 'a' && c <= 'z' {
+			l |= 1 << (j - b)
+		}
+	}
+	return l
+}
+
 // tokenize splits t.low into words and sentences.
+//
+// A word is a run of word bytes (wordByte), with apostrophes that follow a
+// word byte and precede a letter a-z ("user's"), which are not part of its
+// vocabulary key. The first pass reads the text in blocks of 64 bytes: a
+// bitmap of the word bytes of each block gives the words' starts and ends
+// without a branch per byte, and a word of up to eight bytes is looked up
+// with one load. The second pass finds the sentences and clauses from the
+// gaps between the words. Each pass keeps its few variables in registers.
 func (a *analysis) tokenize() {
+	a.words()
+	a.sentences()
+}
+
+// words is tokenize's first pass: each word's span, vocabulary id and
+// underscore flag.
+func (a *analysis) words() {
 	low := a.t.low
-	lx := a.lx
-	var keyBuf [48]byte
+	n := len(low)
+	tab := &a.lx.tab
+	toks := a.toks[:0]
+	open := -1         // start of a word not yet ended
+	carry := uint64(0) // bit 63 of the previous block's word bitmap
+	// a word that reaches the end of the last full block ends in an empty
+	// block at n
+	for b := 0; b < n || b == n && carry != 0; b += 64 {
+		w, u, q := blockMasks(low, b)
+		if q != 0 {
+			// apostrophes after a word byte and before a-z join the word
+			next := uint64(0)
+			if b+64 < n && low[b+64] >= 'a' && low[b+64] <= 'z' {
+				next = 1 << 63
+			}
+			w |= q & (w<<1 | carry) & (lowerBits(low, b)>>1 | next)
+		}
+		starts := w &^ (w<<1 | carry)
+		ends := ^w & (w<<1 | carry)
+		carry = w >> 63
+		for {
+			if open < 0 {
+				if starts == 0 {
+					break
+				}
+				open = b + bits.TrailingZeros64(starts)
+				starts &= starts - 1
+			}
+			if ends == 0 {
+				break // the word goes on in the next block
+			}
+			e := b + bits.TrailingZeros64(ends)
+			ends &= ends - 1
+			s := open
+			open = -1
+			wl := e - s
+			// underscores and apostrophes: from the block's bitmaps, or
+			// from the bytes for a word that began in an earlier block
+			var under, hasApos bool
+			if s >= b {
+				if u|q != 0 {
+					span := (^uint64(0) >> (64 - uint(wl))) << uint(s-b)
+					under, hasApos = u&span != 0, q&span != 0
+				}
+			} else {
+				under = bytes.IndexByte(low[s:e], '_') >= 0
+				hasApos = bytes.IndexByte(low[s:e], '\'') >= 0
+			}
+			var id uint16
+			switch {
+			case wl <= 8 && !hasApos && s+8 <= n:
+				// a number of two digits or more is never looked up
+				id = tab.shortID(binary.LittleEndian.Uint64(low[s:]) & lenMask[wl])
+				if id != 0 && wl > 1 && low[s] >= '0' && low[s] <= '9' && allDigits(low[s:e]) {
+					id = 0
+				}
+			case wl <= maxVocabWord && !(wl > 1 && low[s] >= '0' && low[s] <= '9' && allDigits(low[s:e])):
+				id = a.lookupWord(low[s:e], hasApos)
+			}
+			nt := len(toks)
+			if nt == cap(toks) {
+				toks = append(toks, tok{})
+			} else {
+				toks = toks[:nt+1]
+			}
+			// field by field: a composite literal of this size is built on
+			// the stack and copied
+			t := &toks[nt]
+			t.s, t.e, t.id = int32(s), int32(e), id
+			t.sink, t.under = false, under
+		}
+	}
+	a.toks = toks
+}
+
+// lookupWord looks a word up, without its apostrophes.
+func (a *analysis) lookupWord(w []byte, hasApos bool) uint16 {
+	if hasApos {
+		var keyBuf [maxVocabWord]byte
+		k := 0
+		for _, c := range w {
+			if c != '\'' {
+				keyBuf[k] = c
+				k++
+			}
+		}
+		w = keyBuf[:k]
+	}
+	c := keyChunk(w, 0)
+	return a.lx.tab.lookupKey(w, c, keyHash(w, c))
+}
+
+// sentences is tokenize's second pass: the gap before each word decides
+// sentence and clause boundaries; each word gets its categories, its
+// sentence and whether it opens a clause, and each sentence the union of
+// its words' categories, the bloom of their ids and whether an imperative
+// verb opens one of its clauses.
+func (a *analysis) sentences() {
+	low := a.t.low
+	cats := a.lx.cats
+	toks := a.toks
+	sents := a.sents[:0]
 	sentStart := 0
 	clauseStart := true
-	b64run, prevStart := 0, 0
-	lastEnd := 0
-	a.sents = a.sents[:0]
-	a.toks = a.toks[:0]
-	// the open sentence's categories and imperative flag, gathered as its
-	// words are added
-	var sentCats uint64
+	var sentCats, sentBloom uint64
 	sentImp := false
-	closeSentence := func(endLow int) {
-		n := len(a.toks)
-		if n > sentStart {
-			a.sents = append(a.sents, sentence{ts: sentStart, te: n, s: int(a.toks[sentStart].s), e: endLow, cats: sentCats, imp: sentImp})
-		}
-		sentStart = n
-		clauseStart = true
-		sentCats, sentImp = 0, false
-	}
-	i := 0
-	for i < len(low) {
-		c := low[i]
-		if !wordByte[c] {
-			i++
-			continue
-		}
-		// a word; apostrophes between letters are part of it
-		// h is fnv of the word without its apostrophes, the vocabulary key
-		s := i
-		hasApos, under := false, false
-		h := uint32(2166136261)
-		for i < len(low) {
-			c = low[i]
-			if wordByte[c] {
-				if c == '_' {
-					under = true
-				}
-				h = (h ^ uint32(c)) * 16777619
-				i++
-				continue
-			}
-			if c == '\'' && i+1 < len(low) && low[i+1] >= 'a' && low[i+1] <= 'z' && i > s {
-				hasApos = true
-				i++
-				continue
-			}
-			break
-		}
-		e := i
-		// the gap before this word decides sentence and clause boundaries
-		if len(a.toks) > 0 && !(s-lastEnd == 1 && low[lastEnd] == ' ') {
-			switch gapBoundary(low, lastEnd, s) {
-			case 2:
-				closeSentence(lastEnd)
-			case 1:
-				clauseStart = true
-			}
-		}
-		if len(a.toks)-sentStart >= maxSentence {
-			closeSentence(lastEnd) // no real sentence is this long; bound the work
-		}
-		lastEnd = e
-		var id uint16
-		if e-s <= maxVocabWord && !(e-s > 1 && low[s] >= '0' && low[s] <= '9' && allDigits(low[s:e])) {
-			if hasApos {
-				k := 0
-				for j := s; j < e; j++ {
-					if low[j] != '\'' {
-						keyBuf[k] = low[j]
-						k++
+	for k := range toks {
+		t := &toks[k]
+		s := int(t.s)
+		if k > 0 {
+			lastEnd := int(toks[k-1].e)
+			if !(s-lastEnd == 1 && low[lastEnd] == ' ') {
+				switch gapBoundary(low, lastEnd, s) {
+				case 2:
+					if k > sentStart {
+						sents = append(sents, sentence{ts: sentStart, te: k, s: int(toks[sentStart].s), e: lastEnd, cats: sentCats, bloom: sentBloom, imp: sentImp})
 					}
+					sentStart, clauseStart, sentCats, sentBloom, sentImp = k, true, 0, 0, false
+				case 1:
+					clauseStart = true
 				}
-				id = lx.tab.lookupHash(keyBuf[:k], h)
-			} else {
-				id = lx.tab.lookupHash(low[s:e], h)
+			}
+			if k-sentStart >= maxSentence {
+				// no real sentence is this long; bound the work
+				sents = append(sents, sentence{ts: sentStart, te: k, s: int(toks[sentStart].s), e: lastEnd, cats: sentCats, bloom: sentBloom, imp: sentImp})
+				sentStart, clauseStart, sentCats, sentBloom, sentImp = k, true, 0, 0, false
 			}
 		}
-		tc := lx.cats[id]
+		tc := cats[t.id]
 		sentCats |= tc
+		sentBloom |= idBit(t.id)
 		if clauseStart && tc&cImp != 0 {
 			sentImp = true
 		}
-		a.allCats |= tc
-		a.anyUnder = a.anyUnder || under
-		// a run of base64 alphabet: words joined by single + / - characters
-		if len(a.toks) > 0 && s-lastEnd == 1 && (low[lastEnd] == '+' || low[lastEnd] == '/' || low[lastEnd] == '-') {
-			b64run += e - prevStart
-		} else {
-			b64run = e - s
-		}
-		if b64run > a.maxB64 {
-			a.maxB64 = b64run
-		}
-		prevStart = s
-		n := len(a.toks)
-		if n == cap(a.toks) {
-			a.toks = append(a.toks, tok{})
-		} else {
-			a.toks = a.toks[:n+1]
-		}
-		// field by field: a composite literal of this size is built on the
-		// stack and copied
-		t := &a.toks[n]
-		t.s, t.e, t.id, t.sent, t.cats = int32(s), int32(e), id, int32(len(a.sents)), tc
-		t.start, t.sink, t.under = clauseStart, false, under
+		t.cats, t.sent, t.start = tc, int32(len(sents)), clauseStart
 		clauseStart = false
 	}
-	closeSentence(len(low))
+	if len(toks) > sentStart {
+		sents = append(sents, sentence{ts: sentStart, te: len(toks), s: int(toks[sentStart].s), e: len(low), cats: sentCats, bloom: sentBloom, imp: sentImp})
+	}
+	a.sents = sents
+	for i := range sents {
+		a.allCats |= sents[i].cats
+	}
+	// every underscore is a word byte, so part of a word
+	a.anyUnder = a.anyUnder || bytes.IndexByte(low, '_') >= 0
 	// a token's sent, len(a.sents) when it was added, is already the index
-	// of the sentence that closed over it: a.sents grows only in
-	// closeSentence, which also starts the next sentence
+	// of the sentence that closed over it: a.sents grows only when a
+	// sentence closes, which also starts the next one
+}
+
+// longestWord is the length of the longest word (the encoded-payload
+// rule's cue), or at least limit if one is that long.
+func (a *analysis) longestWord(limit int) int {
+	m := 0
+	for i := range a.toks {
+		m = max(m, int(a.toks[i].e-a.toks[i].s))
+		if m >= limit {
+			break
+		}
+	}
+	return m
 }
 
 func allDigits(b []byte) bool {
