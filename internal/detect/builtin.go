@@ -420,7 +420,7 @@ const maxFlowFingerprints = 4096
 func (r *crossApp) ID() string { return RuleCrossAppFlow }
 
 // Observe remembers the fingerprints of each result (detail.result_fp, set
-// by the gateway) and flags arguments to another server's tool that carry
+// by the gateway, when of this version: detail.result_fp_v) and flags arguments to another server's tool that carry
 // them.
 func (r *crossApp) Observe(ev *audit.Event, now time.Time) []Alert {
 	if ev.Type != audit.TypeToolsCall || ev.SessionID == "" || ev.Status.Outcome != audit.OutcomeOK {
@@ -460,7 +460,7 @@ func (r *crossApp) Observe(ev *audit.Event, now time.Time) []Alert {
 				Detail: map[string]any{"from": names, "matches": matches}})
 		}
 	}
-	for _, fp := range decodeFingerprints(ev.Detail["result_fp"]) {
+	for _, fp := range resultFingerprints(ev.Detail) {
 		if len(s.src) >= maxFlowFingerprints {
 			break
 		}

@@ -184,7 +184,7 @@ func result(session, server, tool, args, text string) *audit.Event {
 	ev := call(session, server, tool, args)
 	ev.Status = audit.Status{Outcome: audit.OutcomeOK}
 	res, _ := json.Marshal(map[string]any{"content": []map[string]any{{"type": "text", "text": text}}})
-	ev.Detail = map[string]any{"result_fp": EncodeFingerprints(ValueFingerprints(res))}
+	ev.Detail = map[string]any{"result_fp": EncodeFingerprints(ValueFingerprints(res)), "result_fp_v": FingerprintVersion}
 	return ev
 }
 
@@ -209,6 +209,30 @@ func TestCrossAppFlow(t *testing.T) {
 	elsewhere := result("s2", "mail", "send_email", `{"body":"Customer record: Jane Example, account AC-99812734, card 4111-1111-1111-1111"}`, "sent")
 	if got := run(t, []*audit.Event{read, other, same, elsewhere}).rules(); len(got) != 0 {
 		t.Fatalf("benign: %v", got)
+	}
+}
+
+// TestCrossAppFlowFingerprintVersion: fingerprints recorded by another
+// version of their definition (detail.result_fp without result_fp_v, as
+// before version 2) are ignored, without error; those of this version
+// match, also as read back from JSON (a number).
+func TestCrossAppFlowFingerprintVersion(t *testing.T) {
+	const record = "Customer record: Jane Example, account AC-99812734, card 4111-1111-1111-1111, address 12 Long Road, Springfield."
+	moved := result("s1", "mail", "send_email", `{"body":"FYI: `+record+`"}`, "sent")
+	old := result("s1", "crm", "get_customer", `{"id":"42"}`, record)
+	delete(old.Detail, "result_fp_v")
+	other := result("s1", "crm", "get_customer", `{"id":"42"}`, record)
+	other.Detail["result_fp_v"] = 1
+	if got := run(t, []*audit.Event{old, other, moved}).rules(); len(got) != 0 {
+		t.Fatalf("fingerprints of another version: %v", got)
+	}
+	var read audit.Event
+	b, _ := json.Marshal(result("s1", "crm", "get_customer", `{"id":"42"}`, record))
+	if err := json.Unmarshal(b, &read); err != nil {
+		t.Fatal(err)
+	}
+	if got := run(t, []*audit.Event{&read, moved}).rules(); len(got) != 1 || got[0] != "mcp.cross_app_flow:high" {
+		t.Fatalf("fingerprints read back from JSON: %v", got)
 	}
 }
 

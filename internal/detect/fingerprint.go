@@ -4,8 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"unicode"
-
-	"github.com/mcpwarden/mcpwarden/internal/jsonval"
+	"unsafe"
 )
 
 // Content fingerprints let the engine see data move from one server's tool
@@ -24,9 +23,12 @@ const (
 // Fingerprints returns the fingerprints of text: the smallest hashes of its
 // word shingles and of its distinctive tokens, at most 64, sorted.
 func Fingerprints(text string) []uint64 {
-	var set fpSet
-	fingerprintInto(&set, text)
-	return set.list()
+	var t fpText
+	t.set.reset()
+	// read only: the bytes of text are not copied
+	t.add(unsafe.Slice(unsafe.StringData(text), len(text)))
+	t.done()
+	return t.set.list()
 }
 
 // distinctive: a token that mixes letters and digits (an account number,
@@ -50,39 +52,10 @@ func distinctive(w string) bool {
 }
 
 // ValueFingerprints fingerprints every string in a JSON document (a
-// result or arguments), as one text per string.
+// result or arguments), as one text per string, in one pass over the
+// document's bytes (fpjson.go). A document that is not JSON has none.
 func ValueFingerprints(doc json.RawMessage) []uint64 {
-	v, err := jsonval.Decode(doc)
-	if err != nil {
-		return nil
-	}
-	// One set for every string: the smallest hashes of the union are the
-	// smallest of each string's smallest.
-	var set fpSet
-	var walk func(v any, depth int)
-	walk = func(v any, depth int) {
-		if depth > 32 {
-			return
-		}
-		switch t := v.(type) {
-		case string:
-			fingerprintInto(&set, t)
-		case []any:
-			for _, x := range t {
-				walk(x, depth+1)
-			}
-		case map[string]any:
-			typ, _ := t["type"].(string)
-			for k, x := range t {
-				if k == "type" || k == "mimeType" || k == "_meta" || k == "blob" || (k == "data" && (typ == "image" || typ == "audio")) {
-					continue
-				}
-				walk(x, depth+1)
-			}
-		}
-	}
-	walk(v, 0)
-	return set.list()
+	return valueFingerprints(doc)
 }
 
 // EncodeFingerprints is the compact form carried in an audit event
@@ -93,6 +66,37 @@ func EncodeFingerprints(fp []uint64) []string {
 		out[i] = strconv.FormatUint(x, 16)
 	}
 	return out
+}
+
+// FingerprintVersion is the definition of the fingerprints (fpfast.go),
+// carried next to them in an audit event (detail.result_fp_v). Version 1
+// (events without result_fp_v, before 2026-11) hashed shingles with FNV-1a
+// over their bytes; fingerprints of different versions never match, so
+// the engine ignores an event's fingerprints of another version.
+const FingerprintVersion = 2
+
+// resultFingerprints reads an event's detail.result_fp back (as the
+// gateway set it, or as read from JSON), or nothing when they are of
+// another version than FingerprintVersion (or have none).
+func resultFingerprints(detail map[string]any) []uint64 {
+	v, ok := detail["result_fp"]
+	if !ok {
+		return nil
+	}
+	switch n := detail["result_fp_v"].(type) {
+	case int:
+		ok = n == FingerprintVersion
+	case float64: // read from JSON
+		ok = n == FingerprintVersion
+	case json.Number:
+		ok = string(n) == strconv.Itoa(FingerprintVersion)
+	default:
+		ok = false
+	}
+	if !ok {
+		return nil
+	}
+	return decodeFingerprints(v)
 }
 
 // decodeFingerprints reads detail.result_fp back (as the gateway set it,

@@ -254,6 +254,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 					ev.Detail = map[string]any{}
 				}
 				ev.Detail["result_fp"] = detect.EncodeFingerprints(fp)
+				ev.Detail["result_fp_v"] = detect.FingerprintVersion
 			}
 		}
 	}
