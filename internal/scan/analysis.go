@@ -92,6 +92,7 @@ type analysis struct {
 	// snake_case word. Rules skip their loops when their words are absent.
 	allCats  uint64
 	anyUnder bool
+	longest  int // length of the longest word
 	lowBuf   []byte
 	dirty    []uint64 // neutralizeSinks: sentences to recompute, a bit each
 	discard  hit      // target for hits over the per-rule cap
@@ -179,20 +180,21 @@ func (a *analysis) neutralizeSinks() {
 // matchPatterns runs every token pattern at every token whose word can
 // start it. Patterns never cross a sentence boundary.
 func (a *analysis) matchPatterns() {
-	for i := range a.toks {
-		id := a.toks[i].id
+	toks, byFirst, sents, ms := a.toks, a.lx.byFirst, a.sents, a.ms
+	for i := range toks {
+		id := toks[i].id
 		if id == 0 {
 			continue
 		}
-		ps := a.lx.byFirst[id]
+		ps := byFirst[id]
 		if len(ps) == 0 {
 			continue
 		}
-		st := &a.sents[a.toks[i].sent]
+		st := &sents[toks[i].sent]
 		end, bloom := st.te, st.bloom
 	pattern:
 		for _, p := range ps {
-			if len(a.ms[p.gid]) >= maxMatches {
+			if len(ms[p.gid]) >= maxMatches {
 				continue
 			}
 			for _, m := range p.need {
@@ -201,7 +203,7 @@ func (a *analysis) matchPatterns() {
 				}
 			}
 			if te := a.matchAt(p, 1, i+1, end); te >= 0 {
-				a.ms[p.gid] = append(a.ms[p.gid], pmatch{p: p, ts: i, te: te})
+				ms[p.gid] = append(ms[p.gid], pmatch{p: p, ts: i, te: te})
 			}
 		}
 	}

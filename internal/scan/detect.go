@@ -461,8 +461,15 @@ func (a *analysis) labels() {
 	if a.t.upperCnt == 0 {
 		return
 	}
-	for i := 0; i < len(a.toks); i++ {
-		if c := a.t.orig[a.t.origPos(int(a.toks[i].s))]; c < 'A' || c > 'Z' {
+	orig, folded, toks := a.t.orig, a.t.off != nil, a.toks
+	for i := 0; i < len(toks); i++ {
+		// most words are not capitalised: test the first letter without
+		// origPos when low and orig share offsets
+		p := int(toks[i].s)
+		if folded {
+			p = a.t.origPos(p)
+		}
+		if c := orig[p]; c < 'A' || c > 'Z' {
 			continue
 		}
 		if !a.origUpper(i) || !a.toks[i].start && i > 0 && a.origUpper(i-1) && a.toks[i-1].sent == a.toks[i].sent {
@@ -2190,8 +2197,10 @@ const escalateWindow = 800
 
 func (a *analysis) escalate() {
 	// a result that reads as an article about attacks (several distinct
-	// discussion words) quotes payloads rather than issuing them
-	if a.ctx.kind == kindResult && len(a.t.orig) >= 500 && a.distinctDiscussion() >= 4 {
+	// discussion words) quotes payloads rather than issuing them; the
+	// count, a pass over every word, is taken only when there is a finding
+	// to damp and a discussion word at all
+	if a.ctx.kind == kindResult && len(a.t.orig) >= 500 && len(a.hits) > 0 && a.allCats&cDiscuss != 0 && a.distinctDiscussion() >= 4 {
 		for i := range a.hits {
 			if h := &a.hits[i]; instructionRules[h.rule] || h.rule == RuleDirectiveTag || h.rule == RuleSystemMimicry {
 				h.damped = true

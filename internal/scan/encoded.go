@@ -276,7 +276,7 @@ func (a *analysis) encodedRules() {
 		return
 	}
 	// nothing to decode without a long word or an escape character
-	if a.longestWord(20) < 20 && (a.t.ascii || a.t.maxB64 < 20) && strings.IndexByte(a.t.orig, '%') < 0 && strings.IndexByte(a.t.orig, '\\') < 0 && strings.IndexByte(a.t.orig, '&') < 0 {
+	if a.longestWord() < 20 && (a.t.ascii || a.t.maxB64 < 20) && strings.IndexByte(a.t.orig, '%') < 0 && strings.IndexByte(a.t.orig, '\\') < 0 && strings.IndexByte(a.t.orig, '&') < 0 {
 		return
 	}
 	blocks := findEncoded(a.t.orig)

@@ -427,20 +427,27 @@ func buildLexicon() *lexicon {
 	lx := &lexicon{ids: map[string]uint16{}, sets: map[string][]uint16{}, pats: map[string][]*tpattern{}}
 	lx.id("") // id 0 = unknown
 	defer func() { lx.tab = newVocabTable(lx.words) }()
-	for bit, ws := range categoryWords {
-		for _, w := range strings.Fields(ws) {
+	// ids are given in a fixed order, so that the sentence blooms (id mod
+	// 64) and with them the scanner's speed are the same in every process
+	for bit := uint64(1); bit != 0; bit <<= 1 {
+		for _, w := range strings.Fields(categoryWords[bit]) {
 			i := lx.id(w)
 			lx.cats[i] |= bit
 		}
 	}
-	for name, ws := range namedSets {
-		for _, w := range strings.Fields(ws) {
+	names := make([]string, 0, len(namedSets))
+	for name := range namedSets {
+		names = append(names, name)
+	}
+	sortStrings(names)
+	for _, name := range names {
+		for _, w := range strings.Fields(namedSets[name]) {
 			lx.sets[name] = append(lx.sets[name], lx.id(w))
 		}
 	}
 	// Intern every pattern word first so bitsets have their final size.
-	for _, srcs := range patternSrc {
-		for _, src := range srcs {
+	for _, g := range groupNames {
+		for _, src := range patternSrc[g] {
 			for _, el := range strings.Fields(src) {
 				if strings.HasPrefix(el, "~") {
 					continue
@@ -533,21 +540,22 @@ type vocabTable struct {
 	slots []vocabSlot
 	mask  uint32
 	words []string // by id
-	// words of up to eight bytes are also in a table of buckets of four,
-	// probed without a branch: bucket (c*shortMul)>>shortShift of a word's
-	// first chunk c holds it, if it is a word at all (shortID)
-	short      []shortBucket
-	shortMul   uint64
-	shortShift uint
+	// words of up to eight bytes are also in a perfect hash table, probed
+	// with one compare and no branch (shortID): the high bits of
+	// c*shortMul pick a displacement d, and those of (c^d)*shortMul2 the
+	// slot. Fixed sizes and multipliers keep the probe free of loads
+	// other than the table's and of bounds checks.
+	shortDisp [1 << shortGroupBits]uint32
+	shortKeys [1 << shortSlotBits]uint64 // first chunk (keyChunk) of the slot's word; 0 is empty, as no word byte is 0
+	shortIDs  [1 << shortSlotBits]uint16
 }
 
-// shortBucket holds up to four words of up to eight bytes: their first
-// chunks (keyChunk; 0 is empty, as no word byte is 0) and their ids, 16
-// bits each.
-type shortBucket struct {
-	keys [4]uint64
-	ids  uint64
-}
+const (
+	shortGroupBits = 9
+	shortSlotBits  = 11 // room for twice the ~930 short words of the vocabulary
+	shortMul       = 0x9E3779B97F4A7C15
+	shortMul2      = 0xBF58476D1CE4E5B9
+)
 
 // vocabSlot is sixteen bytes: the word's first eight bytes, its hash, id
 // and length; the rest of a longer word is compared only when all match.
@@ -619,45 +627,66 @@ func newVocabTable(words []string) vocabTable {
 	return t
 }
 
-// buildShort fills the bucket table for the words of up to eight bytes,
-// choosing the smallest size and the first multiplier of a fixed sequence
-// for which no bucket holds more than four words.
+// buildShort builds the perfect hash table of the words of up to eight
+// bytes (hash and displace): the words are grouped by the high bits of
+// c*shortMul, and the largest groups first get the smallest displacement
+// that puts each of their words in a free slot.
 func (t *vocabTable) buildShort(words []string) {
 	var keys []uint64
 	var ids []uint16
 	for id, w := range words {
-		if id > 0 && len(w) <= 8 && len(w) > 0 {
+		// a number of two digits or more is never looked up (tokenize):
+		// leaving such words out spares tokenize the test
+		if id > 0 && len(w) <= 8 && len(w) > 0 && !(len(w) > 1 && allDigits([]byte(w))) {
 			keys = append(keys, keyChunk([]byte(w), 0))
 			ids = append(ids, uint16(id))
 		}
 	}
-	bits := uint(4)
-	for 1<<bits < len(keys) {
-		bits++
+	if len(keys) > 1<<shortSlotBits*3/4 {
+		panic("scan: too many short vocabulary words for shortSlotBits")
 	}
-	mul := uint64(0x9E3779B97F4A7C15)
-	for ; ; bits++ {
-		for try := 0; try < 256; try++ {
-			mul = mul*6364136223846793005 + 1442695040888963407 | 1
-			bk := make([]shortBucket, 1<<bits)
-			ok := true
-			for k, c := range keys {
-				b := &bk[c*mul>>(64-bits)]
-				j := 0
-				for j < 4 && b.keys[j] != 0 {
-					j++
-				}
-				if j == 4 {
-					ok = false
-					break
-				}
-				b.keys[j] = c
-				b.ids |= uint64(ids[k]) << (16 * j)
+	groups := make([][]int, 1<<shortGroupBits)
+	for k, c := range keys {
+		g := c * shortMul >> (64 - shortGroupBits)
+		groups[g] = append(groups[g], k)
+	}
+	order := make([]int, len(groups))
+	for g := range order {
+		order[g] = g
+	}
+	for i := 1; i < len(order); i++ { // largest group first, stable
+		for j := i; j > 0 && len(groups[order[j]]) > len(groups[order[j-1]]); j-- {
+			order[j], order[j-1] = order[j-1], order[j]
+		}
+	}
+	slots := make([]uint64, 0, 16)
+	for _, g := range order {
+		if len(groups[g]) == 0 {
+			break
+		}
+	disp:
+		for d := uint64(0); ; d++ {
+			if d == 1<<32 {
+				panic("scan: no perfect hash for the short vocabulary words")
 			}
-			if ok {
-				t.short, t.shortMul, t.shortShift = bk, mul, 64-bits
-				return
+			slots = slots[:0]
+			for _, k := range groups[g] {
+				i := (keys[k] ^ d) * shortMul2 >> (64 - shortSlotBits)
+				if t.shortKeys[i] != 0 {
+					continue disp
+				}
+				for _, o := range slots {
+					if o == i {
+						continue disp
+					}
+				}
+				slots = append(slots, i)
 			}
+			for j, k := range groups[g] {
+				t.shortKeys[slots[j]], t.shortIDs[slots[j]] = keys[k], ids[k]
+			}
+			t.shortDisp[g] = uint32(d)
+			break
 		}
 	}
 }
@@ -666,15 +695,11 @@ func (t *vocabTable) buildShort(words []string) {
 func eqMask(x uint64) uint64 { return (x|-x)>>63 - 1 }
 
 // shortID returns the id of the word whose first chunk (keyChunk) is c,
-// for a word of one to eight bytes; 0 if it is not a vocabulary word. No
-// branch: at most one key of the bucket equals c.
+// for a word of one to eight bytes; 0 if it is not a vocabulary word.
 func (t *vocabTable) shortID(c uint64) uint16 {
-	b := &t.short[c*t.shortMul>>t.shortShift&uint64(len(t.short)-1)]
-	ids := b.ids
-	m := eqMask(b.keys[0]^c)&0xffff | eqMask(b.keys[1]^c)&0xffff0000 |
-		eqMask(b.keys[2]^c)&0xffff00000000 | eqMask(b.keys[3]^c)&0xffff000000000000
-	x := ids & m
-	return uint16(x | x>>16 | x>>32 | x>>48)
+	d := uint64(t.shortDisp[c*shortMul>>(64-shortGroupBits)])
+	i := (c ^ d) * shortMul2 >> (64 - shortSlotBits)
+	return t.shortIDs[i] & uint16(eqMask(t.shortKeys[i]^c))
 }
 
 func (t *vocabTable) lookup(b []byte) uint16 {

@@ -68,12 +68,22 @@ func gather8(m uint64) uint64 { return (m >> 7) * 0x0102040810204080 >> 56 }
 // past the end of low): word bytes, underscores and apostrophes.
 func blockMasks(low []byte, b int) (w, u, q uint64) {
 	if b+64 <= len(low) {
+		// a fixed-size block and constant offsets: no bounds checks
+		p := (*[64]byte)(low[b : b+64])
 		var odd uint64
-		for k := 0; k < 8; k++ {
-			x := binary.LittleEndian.Uint64(low[b+8*k:])
+		chunk := func(k int) {
+			x := binary.LittleEndian.Uint64(p[8*k:])
 			w |= gather8(wordMask(x)) << (8 * k)
 			odd |= byteMask(x, '_') | byteMask(x, '\'')
 		}
+		chunk(0)
+		chunk(1)
+		chunk(2)
+		chunk(3)
+		chunk(4)
+		chunk(5)
+		chunk(6)
+		chunk(7)
 		if odd != 0 {
 			for k := 0; k < 8; k++ {
 				x := binary.LittleEndian.Uint64(low[b+8*k:])
@@ -119,29 +129,38 @@ func lowerBits(low []byte, b int) uint64 {
 //
 // A word is a run of word bytes (wordByte), with apostrophes that follow a
 // word byte and precede a letter a-z ("user's"), which are not part of its
-// vocabulary key. The first pass reads the text in blocks of 64 bytes: a
-// bitmap of the word bytes of each block gives the words' starts and ends
-// without a branch per byte, and a word of up to eight bytes is looked up
-// with one load. The second pass finds the sentences and clauses from the
-// gaps between the words. Each pass keeps its few variables in registers.
+// vocabulary key. The text is read in blocks of 64 bytes: a bitmap of the
+// word bytes of each block gives the words' starts and ends without a
+// branch per byte, and a word of up to eight bytes is looked up with one
+// load and one compare. The gap before each word decides sentence and
+// clause boundaries (a single space, the common gap, decides nothing);
+// each word gets its categories, its sentence and whether it opens a
+// clause, and each sentence the union of its words' categories, the bloom
+// of their ids and whether an imperative verb opens one of its clauses.
+// One pass does it all, so that each word is written once and never read
+// back.
 func (a *analysis) tokenize() {
-	a.words()
-	a.sentences()
-}
-
-// words is tokenize's first pass: each word's span, vocabulary id and
-// underscore flag.
-func (a *analysis) words() {
 	low := a.t.low
 	n := len(low)
 	tab := &a.lx.tab
+	cats := a.lx.cats
 	toks := a.toks[:0]
+	sents := a.sents[:0]
 	open := -1         // start of a word not yet ended
 	carry := uint64(0) // bit 63 of the previous block's word bitmap
+	anyU := uint64(0)  // union of the underscore bitmaps
+	longest := 0
+	// the sentence being read: its first word and start, and what its words
+	// have so far
+	sentStart, sentS, lastEnd := 0, 0, 0
+	clauseStart := true
+	var sentCats, sentBloom, allCats uint64
+	sentImp := false
 	// a word that reaches the end of the last full block ends in an empty
 	// block at n
 	for b := 0; b < n || b == n && carry != 0; b += 64 {
 		w, u, q := blockMasks(low, b)
+		anyU |= u
 		if q != 0 {
 			// apostrophes after a word byte and before a-z join the word
 			next := uint64(0)
@@ -169,6 +188,7 @@ func (a *analysis) words() {
 			s := open
 			open = -1
 			wl := e - s
+			longest = max(longest, wl)
 			// underscores and apostrophes: from the block's bitmaps, or
 			// from the bytes for a word that began in an earlier block
 			var under, hasApos bool
@@ -184,15 +204,41 @@ func (a *analysis) words() {
 			var id uint16
 			switch {
 			case wl <= 8 && !hasApos && s+8 <= n:
-				// a number of two digits or more is never looked up
+				// a number of two digits or more is never looked up; the
+				// short table leaves such words out
 				id = tab.shortID(binary.LittleEndian.Uint64(low[s:]) & lenMask[wl])
-				if id != 0 && wl > 1 && low[s] >= '0' && low[s] <= '9' && allDigits(low[s:e]) {
-					id = 0
-				}
 			case wl <= maxVocabWord && !(wl > 1 && low[s] >= '0' && low[s] <= '9' && allDigits(low[s:e])):
 				id = a.lookupWord(low[s:e], hasApos)
 			}
 			nt := len(toks)
+			if nt > 0 {
+				if !(s-lastEnd == 1 && low[lastEnd] == ' ') {
+					switch gapBoundary(low, lastEnd, s) {
+					case 2:
+						if nt > sentStart {
+							sents = append(sents, sentence{ts: sentStart, te: nt, s: sentS, e: lastEnd, cats: sentCats, bloom: sentBloom, imp: sentImp})
+						}
+						sentStart, sentS, clauseStart, sentCats, sentBloom, sentImp = nt, s, true, 0, 0, false
+					case 1:
+						clauseStart = true
+					}
+				}
+				if nt-sentStart >= maxSentence {
+					// no real sentence is this long; bound the work
+					sents = append(sents, sentence{ts: sentStart, te: nt, s: sentS, e: lastEnd, cats: sentCats, bloom: sentBloom, imp: sentImp})
+					sentStart, sentS, clauseStart, sentCats, sentBloom, sentImp = nt, s, true, 0, 0, false
+				}
+			} else {
+				sentS = s
+			}
+			lastEnd = e
+			tc := cats[id]
+			sentCats |= tc
+			allCats |= tc
+			sentBloom |= idBit(id)
+			if clauseStart && tc&cImp != 0 {
+				sentImp = true
+			}
 			if nt == cap(toks) {
 				toks = append(toks, tok{})
 			} else {
@@ -201,11 +247,20 @@ func (a *analysis) words() {
 			// field by field: a composite literal of this size is built on
 			// the stack and copied
 			t := &toks[nt]
-			t.s, t.e, t.id = int32(s), int32(e), id
-			t.sink, t.under = false, under
+			t.s, t.e, t.id, t.cats = int32(s), int32(e), id, tc
+			// a word's sentence is the number of sentences closed before it
+			t.sent, t.start, t.sink, t.under = int32(len(sents)), clauseStart, false, under
+			clauseStart = false
 		}
 	}
-	a.toks = toks
+	if len(toks) > sentStart {
+		sents = append(sents, sentence{ts: sentStart, te: len(toks), s: sentS, e: n, cats: sentCats, bloom: sentBloom, imp: sentImp})
+	}
+	a.toks, a.sents = toks, sents
+	a.allCats |= allCats
+	// every underscore is a word byte, so part of a word
+	a.anyUnder = a.anyUnder || anyU != 0
+	a.longest = longest
 }
 
 // lookupWord looks a word up, without its apostrophes.
@@ -225,77 +280,9 @@ func (a *analysis) lookupWord(w []byte, hasApos bool) uint16 {
 	return a.lx.tab.lookupKey(w, c, keyHash(w, c))
 }
 
-// sentences is tokenize's second pass: the gap before each word decides
-// sentence and clause boundaries; each word gets its categories, its
-// sentence and whether it opens a clause, and each sentence the union of
-// its words' categories, the bloom of their ids and whether an imperative
-// verb opens one of its clauses.
-func (a *analysis) sentences() {
-	low := a.t.low
-	cats := a.lx.cats
-	toks := a.toks
-	sents := a.sents[:0]
-	sentStart := 0
-	clauseStart := true
-	var sentCats, sentBloom uint64
-	sentImp := false
-	for k := range toks {
-		t := &toks[k]
-		s := int(t.s)
-		if k > 0 {
-			lastEnd := int(toks[k-1].e)
-			if !(s-lastEnd == 1 && low[lastEnd] == ' ') {
-				switch gapBoundary(low, lastEnd, s) {
-				case 2:
-					if k > sentStart {
-						sents = append(sents, sentence{ts: sentStart, te: k, s: int(toks[sentStart].s), e: lastEnd, cats: sentCats, bloom: sentBloom, imp: sentImp})
-					}
-					sentStart, clauseStart, sentCats, sentBloom, sentImp = k, true, 0, 0, false
-				case 1:
-					clauseStart = true
-				}
-			}
-			if k-sentStart >= maxSentence {
-				// no real sentence is this long; bound the work
-				sents = append(sents, sentence{ts: sentStart, te: k, s: int(toks[sentStart].s), e: lastEnd, cats: sentCats, bloom: sentBloom, imp: sentImp})
-				sentStart, clauseStart, sentCats, sentBloom, sentImp = k, true, 0, 0, false
-			}
-		}
-		tc := cats[t.id]
-		sentCats |= tc
-		sentBloom |= idBit(t.id)
-		if clauseStart && tc&cImp != 0 {
-			sentImp = true
-		}
-		t.cats, t.sent, t.start = tc, int32(len(sents)), clauseStart
-		clauseStart = false
-	}
-	if len(toks) > sentStart {
-		sents = append(sents, sentence{ts: sentStart, te: len(toks), s: int(toks[sentStart].s), e: len(low), cats: sentCats, bloom: sentBloom, imp: sentImp})
-	}
-	a.sents = sents
-	for i := range sents {
-		a.allCats |= sents[i].cats
-	}
-	// every underscore is a word byte, so part of a word
-	a.anyUnder = a.anyUnder || bytes.IndexByte(low, '_') >= 0
-	// a token's sent, len(a.sents) when it was added, is already the index
-	// of the sentence that closed over it: a.sents grows only when a
-	// sentence closes, which also starts the next one
-}
-
 // longestWord is the length of the longest word (the encoded-payload
-// rule's cue), or at least limit if one is that long.
-func (a *analysis) longestWord(limit int) int {
-	m := 0
-	for i := range a.toks {
-		m = max(m, int(a.toks[i].e-a.toks[i].s))
-		if m >= limit {
-			break
-		}
-	}
-	return m
-}
+// rule's cue).
+func (a *analysis) longestWord() int { return a.longest }
 
 func allDigits(b []byte) bool {
 	for _, c := range b {
