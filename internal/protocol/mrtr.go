@@ -1,7 +1,6 @@
 package protocol
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"slices"
@@ -37,8 +36,11 @@ var InputMethods = []string{"elicitation/create", "sampling/createMessage", "roo
 // parses it. A result that says input_required but is malformed (an entry
 // without a known method, a requestState that is not a string) is an error.
 func ParseInputRequired(result json.RawMessage) (*InputRequired, bool, error) {
-	if !bytes.Contains(result, []byte(ResultInputRequired)) {
-		return nil, false, nil // the common case, without decoding
+	// The common case, a result without resultType, is settled by a walk of
+	// the top level that skips values (escapes in the key's value are
+	// decoded: the marker cannot hide behind \u escapes).
+	if rt, ok := jsonrpc.StringField(result, "resultType"); !ok || rt != ResultInputRequired {
+		return nil, false, nil
 	}
 	var r struct {
 		ResultType    string                     `json:"resultType"`

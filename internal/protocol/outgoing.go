@@ -34,8 +34,8 @@ type schemaProp struct {
 // (its inputSchema, at any depth), in a stable order. A definition without
 // any, or one that does not parse, has none.
 func ParamHeaders(def json.RawMessage) []ParamHeader {
-	if len(def) == 0 || !bytes.Contains(def, []byte("x-mcp-header")) {
-		return nil // the common case, without parsing the schema
+	if len(def) == 0 || (!bytes.Contains(def, []byte("x-mcp-header")) && !bytes.Contains(def, []byte(`\u`))) {
+		return nil // the common case, without parsing the schema (a key written with escapes is parsed)
 	}
 	var t struct {
 		InputSchema schemaProp `json:"inputSchema"`

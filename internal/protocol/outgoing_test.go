@@ -131,6 +131,10 @@ func TestInputRequiredAndRetry(t *testing.T) {
 	if _, ok, _ := ParseInputRequired(json.RawMessage(`{"content":[{"type":"text","text":"input_required"}]}`)); ok {
 		t.Error("a complete result taken for input_required")
 	}
+	// The marker written with escapes is still the marker.
+	if ir, ok, err := ParseInputRequired(json.RawMessage(`{"resultType":"\u0069nput_required","requestState":"s"}`)); !ok || err != nil || string(ir.State) != `"s"` {
+		t.Errorf("escaped resultType: %+v %v %v", ir, ok, err)
+	}
 }
 
 func TestClientCapabilitiesAndDeclares(t *testing.T) {
