@@ -302,18 +302,34 @@ func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrp
 	hs.writeFinished(w, st)
 }
 
+// finishedBufs hold the bodies writeFinished assembles; a body is written
+// before the call returns, so its buffer is free again afterwards.
+var finishedBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
 // writeFinished answers an SSE client whose response came before anything
 // else was streamed: the priming event and the response go out as one body
 // with a Content-Length, which net/http sends in a single write (no chunked
 // framing, no separate flush of the headers).
 func (hs *httpSession) writeFinished(w http.ResponseWriter, st *stream) {
 	evs, _, _, _ := st.since(0)
-	var buf bytes.Buffer
+	bp := finishedBufs.Get().(*bytes.Buffer)
+	defer func() {
+		if bp.Cap() <= 1<<20 {
+			bp.Reset()
+			finishedBufs.Put(bp)
+		}
+	}()
+	size := 64
+	for _, e := range evs {
+		size += len(e.data) + 64 + len(st.id)
+	}
+	buf := bp
+	buf.Grow(size)
 	if hs.primed {
 		buf.WriteString("id: " + st.id + "_0\ndata: \n\n")
 	}
 	for _, e := range evs {
-		writeEvent(&buf, st.id, e)
+		writeEvent(buf, st.id, e)
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
