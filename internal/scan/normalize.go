@@ -2,7 +2,6 @@ package scan
 
 import (
 	"encoding/binary"
-	"math/bits"
 	"unicode"
 	"unicode/utf8"
 
@@ -176,6 +175,13 @@ func load64(s string, i int) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
+// laneSum adds up the eight byte lanes of x.
+func laneSum(x uint64) int {
+	const m = 0x00ff00ff00ff00ff
+	x = x&m + x>>8&m // four 16-bit lanes of at most 510
+	return int(x * 0x0001000100010001 >> 48)
+}
+
 func prepare(s string) *ntext {
 	t := &ntext{}
 	prepareInto(t, s, nil)
@@ -196,26 +202,36 @@ func prepareInto(t *ntext, s string, buf []byte) {
 	var or byte
 	i := 0
 	// eight bytes at a time while they are printable ASCII (no byte below
-	// 0x20, none 0x7f or above); any other chunk goes byte by byte below
-	for ; i+8 <= len(s); i += 8 {
-		x := load64(s, i)
-		if x&hi8 != 0 || ^(x+lo8*0x60)&hi8 != 0 || (x+lo8)&hi8 != 0 {
-			for k := i; k < i+8; k++ {
-				c := s[k]
-				low[k] = lowerTab[c]
-				or |= c
-				upper += int(isUpperTab[c])
-				lower += int(isLowerTab[c])
-				ctrl += int(isCtrlTab[c])
+	// 0x20, none 0x7f or above); any other chunk goes byte by byte. The
+	// letters are counted in byte lanes (upAcc, lwAcc), summed every 255
+	// chunks, before a lane can overflow: math/bits.OnesCount64 may call a
+	// function, which made the compiler keep the loop's values in memory.
+	for i+8 <= len(s) {
+		var upAcc, lwAcc uint64
+		for end := min(len(s)-7, i+255*8); i < end; i += 8 {
+			x := load64(s, i)
+			if (x|^(x+lo8*0x60)|(x+lo8))&hi8 != 0 {
+				// a byte from 0x80, below 0x20 or 0x7f (where a byte is
+				// from 0x80 the sums may carry, but its own high bit is set)
+				for k := i; k < i+8; k++ {
+					c := s[k]
+					low[k] = lowerTab[c]
+					or |= c
+					upper += int(isUpperTab[c])
+					lower += int(isLowerTab[c])
+					ctrl += int(isCtrlTab[c])
+				}
+				continue
 			}
-			continue
+			// each byte is below 0x80, so these sums carry into no other byte
+			up := (x + lo8*(0x80-'A')) &^ (x + lo8*(0x80-'Z'-1)) & hi8
+			lw := (x + lo8*(0x80-'a')) &^ (x + lo8*(0x80-'z'-1)) & hi8
+			upAcc += up >> 7
+			lwAcc += lw >> 7
+			binary.LittleEndian.PutUint64(low[i:i+8], x|up>>2)
 		}
-		// each byte is below 0x80, so these sums carry into no other byte
-		up := (x + lo8*(0x80-'A')) &^ (x + lo8*(0x80-'Z'-1)) & hi8
-		lw := (x + lo8*(0x80-'a')) &^ (x + lo8*(0x80-'z'-1)) & hi8
-		upper += bits.OnesCount64(up)
-		lower += bits.OnesCount64(lw)
-		binary.LittleEndian.PutUint64(low[i:i+8], x|up>>2)
+		upper += laneSum(upAcc)
+		lower += laneSum(lwAcc)
 	}
 	for ; i < len(s); i++ {
 		c := s[i]
