@@ -303,17 +303,19 @@ func mustEncode(w wire) []byte {
 // nil) and params replaced (when params is not nil), keeping every other
 // top-level field, known or not, as it was.
 func Rewrite(m *Message, id json.RawMessage, params json.RawMessage) ([]byte, error) {
-	repl := make(map[string][]byte, 2)
+	var keyBuf [2]string
+	var valBuf [2][]byte
+	keys, vals := keyBuf[:0], valBuf[:0]
 	if id != nil {
-		repl["id"] = id
+		keys, vals = append(keys, "id"), append(vals, id)
 	}
 	if params != nil {
-		repl["params"] = params
+		keys, vals = append(keys, "params"), append(vals, params)
 	}
-	if len(repl) == 0 {
+	if len(keys) == 0 {
 		return m.Raw, nil
 	}
-	return splice(m.Raw, repl)
+	return spliceKV(m.Raw, keys, vals)
 }
 
 // SetField returns obj (a JSON object that passed Strict, so its keys are
@@ -329,7 +331,7 @@ func SetField(obj json.RawMessage, key string, value any) (json.RawMessage, erro
 	if v == nil {
 		v = json.RawMessage("null")
 	}
-	return splice(obj, map[string][]byte{key: v})
+	return spliceKV(obj, []string{key}, [][]byte{v})
 }
 
 // Field returns the raw value of key in obj (exact match), or nil. It scans
@@ -339,15 +341,7 @@ func Field(obj json.RawMessage, key string) json.RawMessage {
 	if len(obj) == 0 {
 		return nil
 	}
-	var out json.RawMessage
-	_ = eachMember(obj, func(k string, v []byte) bool {
-		if k == key {
-			out = v
-			return false
-		}
-		return true
-	})
-	return out
+	return field(obj, key)
 }
 
 // StringField returns the string value of key in obj, if it is a string.

@@ -2,8 +2,10 @@ package jsonrpc
 
 import (
 	"bytes"
+	"encoding/binary"
 	"fmt"
 	"hash/maphash"
+	"math/bits"
 	"strconv"
 	"strings"
 	"unicode"
@@ -42,6 +44,10 @@ const StrictDefaultMaxDepth = 64
 
 // strictMaxPath caps the length of StrictError.Path, in bytes.
 const strictMaxPath = 200
+
+// strictLongRun is the run of plain bytes after which str treats a string
+// as long (see str).
+const strictLongRun = 256
 
 // strictSmallKeys is the number of keys an object may have before its key
 // set moves from a linear scan over a stack buffer to a hash set.
@@ -280,18 +286,143 @@ var strictPlain = func() (t [256]bool) {
 	return t
 }()
 
+// SWAR (SIMD within a register) constants: a byte repeated in all eight
+// lanes of a uint64.
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+	swarLow7 = 0x7f7f7f7f7f7f7f7f
+)
+
+// strictSpecial8 returns, for the eight bytes of w (little-endian: the first
+// byte is the lowest), a mask with bit 7 of each lane set when that byte is
+// not plain (strictPlain): below 0x20, '"', '\\' or 0x80 and above. Lanes
+// are computed on their low seven bits, which cannot carry into the next
+// lane, so the mask is exact for every lane.
+func strictSpecial8(w uint64) uint64 {
+	lo := w & swarLow7
+	ctl := lo + (0x80-0x20)*swarOnes      // bit 7 set when lo >= 0x20
+	quo := (lo ^ '"'*swarOnes) + swarLow7 // bit 7 set when lo != '"'
+	bsl := (lo ^ '\\'*swarOnes) + swarLow7
+	return (w | ^(ctl & quo & bsl)) & swarHigh
+}
+
+// strictPlainRun returns the offset of the first byte in b[j:end] that is
+// not plain, or end: sixteen bytes at a time, then eight, then one.
+func strictPlainRun(b []byte, j, end int) int {
+	for ; j+16 <= end; j += 16 {
+		m0 := strictSpecial8(binary.LittleEndian.Uint64(b[j:]))
+		m1 := strictSpecial8(binary.LittleEndian.Uint64(b[j+8:]))
+		if m0|m1 != 0 {
+			if m0 != 0 {
+				return j + bits.TrailingZeros64(m0)>>3
+			}
+			return j + 8 + bits.TrailingZeros64(m1)>>3
+		}
+	}
+	if j+8 <= end {
+		if m := strictSpecial8(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+		j += 8
+	}
+	for j < end && strictPlain[b[j]] {
+		j++
+	}
+	return j
+}
+
+// strictCtlOrHigh8 returns, for the eight bytes of w (little-endian: the
+// first byte is the lowest), a mask with bit 7 of each lane set when that
+// byte is below 0x20 or 0x80 and above. Each lane is computed from its low
+// seven bits, which cannot carry into the next lane, so the mask is exact.
+func strictCtlOrHigh8(w uint64) uint64 {
+	return (w | ^((w & swarLow7) + (0x80-0x20)*swarOnes)) & swarHigh
+}
+
+// strictASCIIRun returns the offset of the first byte in b[j:end] that is a
+// control character or not ASCII, or end: 32 bytes at a time while there is
+// none, then 8, then one.
+func strictASCIIRun(b []byte, j, end int) int {
+	for ; j+32 <= end; j += 32 {
+		w0 := binary.LittleEndian.Uint64(b[j:])
+		w1 := binary.LittleEndian.Uint64(b[j+8:])
+		w2 := binary.LittleEndian.Uint64(b[j+16:])
+		w3 := binary.LittleEndian.Uint64(b[j+24:])
+		if strictCtlOrHigh8(w0)|strictCtlOrHigh8(w1)|strictCtlOrHigh8(w2)|strictCtlOrHigh8(w3) != 0 {
+			break
+		}
+	}
+	for ; j+8 <= end; j += 8 {
+		if m := strictCtlOrHigh8(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+			return j + bits.TrailingZeros64(m)>>3
+		}
+	}
+	for j < end && b[j] >= 0x20 && b[j] < utf8.RuneSelf {
+		j++
+	}
+	return j
+}
+
 // str validates the string whose opening quote is at b[i]. It returns the
 // offset just past the closing quote, the number of code points the string
 // decodes to, and whether it holds escapes.
+//
+// The bytes that need a look of their own ('"', '\\', controls, non-ASCII)
+// are found in bulk, and each is then checked exactly as a per-byte loop
+// would (a per-byte reference is kept in the tests and fuzzed against this
+// one). Short strings are scanned eight bytes at a time for all four kinds
+// at once. Once a string has shown a run of strictLongRun plain bytes, '"'
+// and '\\' are found by bytes.IndexByte (vectorised) and only controls and
+// non-ASCII by the word scan, which is cheaper per byte but costs a call per
+// escape; after an escape the string counts as short again.
 func (p *strictParser) str(i int) (int, int, bool, *StrictError) {
 	b := p.b
 	j := i + 1
 	runes := 0
 	esc := false
+	long := false
+	// In long mode, quote is the offset of the next '"' at or after j
+	// (len(b) if none) and bslash that of the next '\\' before quote
+	// (quote if none). Each is searched for again only once j has passed
+	// it, and bslash only up to quote, so every byte is searched once.
+	quote, bslash := -1, -1
 	for {
 		start := j
-		for j < len(b) && strictPlain[b[j]] {
-			j++
+		if !long {
+			// The first word inline: it holds most keys whole.
+			if j+8 <= len(b) {
+				if m := strictSpecial8(binary.LittleEndian.Uint64(b[j:])); m != 0 {
+					j += bits.TrailingZeros64(m) >> 3
+				} else {
+					end := min(len(b), j+strictLongRun)
+					j = strictPlainRun(b, j+8, end)
+					long = j == end && j < len(b)
+				}
+			} else {
+				for j < len(b) && strictPlain[b[j]] {
+					j++
+				}
+			}
+		}
+		if long {
+			if quote < j {
+				quote = len(b)
+				if k := bytes.IndexByte(b[j:], '"'); k >= 0 {
+					quote = j + k
+				}
+				bslash = -1
+			}
+			if bslash < j {
+				bslash = quote
+				if k := bytes.IndexByte(b[j:quote], '\\'); k >= 0 {
+					bslash = j + k
+				}
+			}
+			// No byte before bslash is '"' or '\\': the first one that
+			// is not plain is the first control or non-ASCII one, else
+			// bslash itself.
+			j = strictASCIIRun(b, j, bslash)
 		}
 		runes += j - start
 		if j >= len(b) {
@@ -307,15 +438,23 @@ func (p *strictParser) str(i int) (int, int, bool, *StrictError) {
 				return j, 0, false, err
 			}
 			runes++
+			// Escapes come in clusters (source code, nested JSON):
+			// back to the word scan until the next long plain run.
+			long, bslash = false, -1
 		case c < 0x20:
 			return j, 0, false, p.fail(j, fmt.Sprintf("unescaped control character 0x%02x in string", c))
 		default:
-			r, size := utf8.DecodeRune(b[j:])
-			if r == utf8.RuneError && size == 1 {
-				return j, 0, false, p.fail(j, fmt.Sprintf("invalid UTF-8 (byte 0x%02x) in string", c))
+			// A run of non-ASCII (prose in most scripts other than
+			// Latin) is decoded here rather than going back to the
+			// word scan after every code point.
+			for j < len(b) && b[j] >= utf8.RuneSelf {
+				r, size := utf8.DecodeRune(b[j:])
+				if r == utf8.RuneError && size == 1 {
+					return j, 0, false, p.fail(j, fmt.Sprintf("invalid UTF-8 (byte 0x%02x) in string", b[j]))
+				}
+				j += size
+				runes++
 			}
-			j += size
-			runes++
 		}
 	}
 }
