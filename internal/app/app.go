@@ -194,7 +194,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		}
 	}
 	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals, PinCandidates: cands, Tracing: rt.Tracing,
-		Fingerprints: rt.Detect != nil && !slices.Contains(cfg.Detect.Disabled, "mcp.cross_app_flow"), Holds: holds, CorrelationKey: corrKey})
+		Fingerprints: crossAppFingerprints(cfg, rt.Detect != nil), Holds: holds, CorrelationKey: corrKey})
 	if err != nil {
 		rt.Close()
 		return nil, err
@@ -527,4 +527,12 @@ func (rt *Runtime) sinkStats() []audit.SinkStats {
 		out = append(out, rt.alertHook.Stats())
 	}
 	return out
+}
+
+// crossAppFingerprints: results are fingerprinted only for
+// mcp.cross_app_flow, which follows content from one server to another; with
+// a single server configured (the set is fixed for the process) it cannot
+// fire, and a large result is not hashed for nothing.
+func crossAppFingerprints(cfg *config.Config, detecting bool) bool {
+	return detecting && !slices.Contains(cfg.Detect.Disabled, "mcp.cross_app_flow") && cfg.Servers.Len() > 1
 }
