@@ -63,6 +63,7 @@ type options struct {
 	policy           bool
 	messageBytes     int
 	resultBytes      int
+	gatewayEnv       string
 	scanResults      string
 	keep             bool
 	logLevel         string
@@ -130,6 +131,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.IntVar(&o.redoMax, "redo-max", 12, "at most this many repeated measurements per run (bounds the run time)")
 	fs.DurationVar(&o.hold, "hold", 0, "keep the processes running this long after measuring, for inspection (pprof, /proc)")
 	fs.StringVar(&o.scanResults, "scan-results", "", "set the gateway's scan.results (annotate, redact, block, off; default: the gateway's default, annotate)")
+	fs.StringVar(&o.gatewayEnv, "gateway-env", "", "extra environment of the gateway process only, comma-separated (e.g. GOGC=200), for diagnosis")
 	fs.IntVar(&o.resultBytes, "result-bytes", 0, "call the upstream's report tool instead of echo: a small argument and a plain-text result of this many bytes (what the gateway scans, without a large argument to audit)")
 	fs.IntVar(&o.messageBytes, "message-bytes", 0, "echo a message of this many bytes (e.g. 65536: results the gateway scans at that size)")
 	fs.BoolVar(&o.policy, "policy", false, "run the gateway with policy.default deny and 100 tool rules (argument allowlist and a CEL condition on echo, checked with the input schema)")
@@ -399,11 +401,15 @@ listen: %s
 				"--mutexprofile", filepath.Join(o.profile, "gateway.mutex.pprof"))
 		}
 		e.gw, err = startProc(dir, "gateway", self, args...)
-	case o.profile != "":
-		e.gw, err = startProcEnv(dir, "gateway", []string{"MCPWARDEN_CPUPROFILE=" + filepath.Join(o.profile, "gateway.cpu.pprof")},
-			o.mcpw, "serve", "--config", cfg, "--log-level", o.logLevel)
 	default:
-		e.gw, err = startProc(dir, "gateway", o.mcpw, "serve", "--config", cfg, "--log-level", o.logLevel)
+		var env []string
+		if o.gatewayEnv != "" {
+			env = strings.Split(o.gatewayEnv, ",")
+		}
+		if o.profile != "" {
+			env = append(env, "MCPWARDEN_CPUPROFILE="+filepath.Join(o.profile, "gateway.cpu.pprof"))
+		}
+		e.gw, err = startProcEnv(dir, "gateway", env, o.mcpw, "serve", "--config", cfg, "--log-level", o.logLevel)
 	}
 	if err != nil {
 		return e, err

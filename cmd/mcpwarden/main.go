@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/debug"
 	"runtime/pprof"
 	"strings"
 	"syscall"
@@ -171,7 +172,22 @@ func signalContext(parent context.Context) (context.Context, context.CancelFunc)
 	return signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 }
 
+// defaultGCPercent is the garbage collector's target for a running
+// gateway when GOGC is not set: twice Go's default. A gateway's live heap is
+// small while every large message it relays is garbage at once, so at 100
+// it collects every few dozen large calls; at 200 it collects half as often
+// (about a fifth less CPU per 64 KiB call in bench/) for a larger peak heap.
+// GOGC and GOMEMLIMIT in the environment take precedence.
+const defaultGCPercent = 200
+
+func setGCDefault() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(defaultGCPercent)
+	}
+}
+
 func runServe(parent context.Context, cfgPath, logLevel string) error {
+	setGCDefault()
 	ctx, stop := signalContext(parent)
 	defer stop()
 	// MCPWARDEN_CPUPROFILE=FILE profiles the gateway until it stops (for
@@ -225,6 +241,7 @@ func onHUP(rt *app.Runtime) func() {
 }
 
 func runStdio(parent context.Context, cfgPath, logLevel string) error {
+	setGCDefault()
 	ctx, stop := signalContext(parent)
 	defer stop()
 	rt, err := setup(ctx, cfgPath, logLevel, true)
