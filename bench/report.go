@@ -307,7 +307,11 @@ func passMark(ok bool) string {
 func (r *report) markdown() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "## mcpwarden end-to-end overhead (%s, %s, %d CPUs, commit %s%s)\n\n", r.Meta.Time, r.Meta.Go, r.Meta.NumCPU, r.Meta.Commit, map[bool]string{true: "+dirty", false: ""}[r.Meta.Dirty])
-	fmt.Fprintf(&b, "`%s` — tools/call `echo`, median of %d rounds × %.0fs per target and scenario, targets interleaved; gateway audit sinks: %s.\n\n", r.Meta.Command, r.Meta.Rounds, r.Meta.DurationS, r.Meta.Audit)
+	tool := "`echo`"
+	if strings.Contains(r.Meta.Command, "-result-bytes") {
+		tool = "`report` (a small argument, a result of the size asked)"
+	}
+	fmt.Fprintf(&b, "`%s` — tools/call %s, median of %d rounds × %.0fs per target and scenario, targets interleaved; gateway audit sinks: %s.\n\n", r.Meta.Command, tool, r.Meta.Rounds, r.Meta.DurationS, r.Meta.Audit)
 	b.WriteString("| sessions | target | p50 µs | p99 µs | calls/s | CPU µs/call: hop process | upstream | client |\n")
 	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range r.Summary {
