@@ -6,9 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"golang.org/x/mod/module"
@@ -227,25 +225,7 @@ store: {path: ` + filepath.Join(dir, "gateway.db") + `}
 	if err := os.Rename(bin+".new", bin); err != nil {
 		t.Fatal(err)
 	}
-	pid, _ := strconv.Atoi(m[1])
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	refused := waitSupplyEvent(t, g.Audit, func(ev map[string]any) bool {
-		d, _ := ev["decision"].(map[string]any)
-		return ev["type"] == "upstream.error" && ev["server"] == "gecho" && d["guard"] == "supply"
-	})
-	d := refused["decision"].(map[string]any)
-	det, _ := refused["detail"].(map[string]any)
-	if d["action"] != "deny" || !strings.Contains(d["reason"].(string), "go:"+goEchoModule+"@v1.0.0") || det["reason"] != "tree_mismatch" || det["pinned_tree"] != p.Tree {
-		t.Fatalf("refusal event: %s", toJSON(refused))
-	}
-	if _, err := callEv(t, cs, "gecho__echo", map[string]any{"text": "hi"}); err == nil {
-		t.Fatal("a call to the refused server succeeded")
-	}
-	if _, err := os.Stat(marker); err == nil {
-		t.Fatal("the tampered binary ran")
-	}
+	expectTamperRefused(t, g, cs, m[1], "gecho", "go:"+goEchoModule+"@v1.0.0", p.Tree, marker)
 	if out, code := px.run("pin", "--check", "--config", cfgFile); code != 1 || !strings.Contains(out, "differs from the pinned "+p.Tree) {
 		t.Fatalf("pin --check with a tampered binary: exit %d\n%s", code, out)
 	}
@@ -308,7 +288,7 @@ store: {path: ` + filepath.Join(dir, "gateway.db") + `}
 	}
 	px.Env = append(px.Env, "GOMODCACHE="+t.TempDir()) // a fresh module cache: the new bytes are fetched
 	g4 := startGatewayNoWait(t, cfgText, px.Env...)
-	refused = waitSupplyEvent(t, g4.Audit, func(ev map[string]any) bool {
+	refused := waitSupplyEvent(t, g4.Audit, func(ev map[string]any) bool {
 		d, _ := ev["decision"].(map[string]any)
 		return ev["type"] == "upstream.error" && ev["server"] == "gecho" && d["guard"] == "supply"
 	})

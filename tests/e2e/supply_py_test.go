@@ -17,7 +17,6 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 
 	"github.com/mcpwarden/mcpwarden/internal/pin"
@@ -262,25 +261,7 @@ store: {path: ` + filepath.Join(dir, "gateway.db") + `}
 	if err := os.WriteFile(matches[0], evil, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	pid, _ := strconv.Atoi(m[1])
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	refused := waitSupplyEvent(t, g.Audit, func(ev map[string]any) bool {
-		d, _ := ev["decision"].(map[string]any)
-		return ev["type"] == "upstream.error" && ev["server"] == "pyecho" && d["guard"] == "supply"
-	})
-	d := refused["decision"].(map[string]any)
-	det, _ := refused["detail"].(map[string]any)
-	if d["action"] != "deny" || !strings.Contains(d["reason"].(string), "pypi:"+name+"@1.0.0") || det["reason"] != "tree_mismatch" || det["pinned_tree"] != p.Tree {
-		t.Fatalf("refusal event: %s", toJSON(refused))
-	}
-	if _, err := callEv(t, cs, "pyecho__echo", map[string]any{"text": "hi"}); err == nil {
-		t.Fatal("a call to the refused server succeeded")
-	}
-	if _, err := os.Stat(marker); err == nil {
-		t.Fatal("the tampered code ran")
-	}
+	expectTamperRefused(t, g, cs, m[1], "pyecho", "pypi:"+name+"@1.0.0", p.Tree, marker)
 	if out, code := ix.run("pin", "--check", "--config", cfgFile); code != 1 || !strings.Contains(out, "differs from the pinned "+p.Tree) {
 		t.Fatalf("pin --check with a tampered install: exit %d\n%s", code, out)
 	}
@@ -309,7 +290,7 @@ store: {path: ` + filepath.Join(dir, "gateway.db") + `}
 	}
 	env3 := append(append([]string(nil), ix.Env...), "PIP_CACHE_DIR="+t.TempDir())
 	g3 := startGatewayNoWait(t, cfgText, env3...)
-	refused = waitSupplyEvent(t, g3.Audit, func(ev map[string]any) bool {
+	refused := waitSupplyEvent(t, g3.Audit, func(ev map[string]any) bool {
 		d, _ := ev["decision"].(map[string]any)
 		return ev["type"] == "upstream.error" && ev["server"] == "pyecho" && d["guard"] == "supply"
 	})

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/pin"
+	"github.com/modelcontextprotocol/go-sdk/mcp"
 )
 
 // npmRegistry is a local npm registry (verdaccio from tests/npm) on
@@ -271,26 +272,14 @@ store: {path: ` + filepath.Join(dir, "gateway.db") + `}
 	if err := os.WriteFile(index, evil, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	pid, _ := strconv.Atoi(m[1])
-	if err := syscall.Kill(pid, syscall.SIGKILL); err != nil {
-		t.Fatal(err)
-	}
-	refused := waitSupplyEvent(t, g.Audit, func(ev map[string]any) bool {
-		d, _ := ev["decision"].(map[string]any)
-		return ev["type"] == "upstream.error" && ev["server"] == "echo" && d["guard"] == "supply"
-	})
-	d := refused["decision"].(map[string]any)
-	reason, _ := d["reason"].(string)
+	refused := expectTamperRefused(t, g, cs, m[1], "echo", "npm:"+name+"@1.0.0", p.Tree, tamperMarker)
+	reason := refused["decision"].(map[string]any)["reason"].(string)
 	det, _ := refused["detail"].(map[string]any)
-	if d["action"] != "deny" || !strings.Contains(reason, "npm:"+name+"@1.0.0") || !strings.Contains(reason, p.Tree) ||
-		det["reason"] != "tree_mismatch" || det["pinned_tree"] != p.Tree || det["installed_tree"] == p.Tree || !strings.Contains(reason, det["installed_tree"].(string)) {
+	if !strings.Contains(reason, p.Tree) || det["installed_tree"] == p.Tree || !strings.Contains(reason, det["installed_tree"].(string)) {
 		t.Fatalf("refusal event: %s", toJSON(refused))
 	}
 	if st, _ := refused["status"].(map[string]any); st["outcome"] != "unavailable" {
 		t.Fatalf("refusal status: %s", toJSON(refused))
-	}
-	if _, err := callEv(t, cs, "echo__echo", map[string]any{"text": "hi"}); err == nil {
-		t.Fatal("a call to the refused server succeeded")
 	}
 	if h := serverHealth(t, g); h["echo"] || !h["scripted"] {
 		t.Fatalf("healthz after the refusal: %v", h)
@@ -381,4 +370,34 @@ func serverHealth(t *testing.T, g *gatewayProc) map[string]bool {
 	}
 	_ = json.NewDecoder(resp.Body).Decode(&h)
 	return h.Servers
+}
+
+// expectTamperRefused kills a pinned server's process (pid, as its start
+// logged it) after its package was tampered with, and checks the restart is
+// refused by the supply guard: an audited deny naming ref and the pinned
+// tree, calls to the server failing, and the tampered code never run (its
+// marker file absent). It returns the refusal event.
+func expectTamperRefused(t *testing.T, g *gatewayProc, cs *mcp.ClientSession, pid, server, ref, pinnedTree, marker string) map[string]any {
+	t.Helper()
+	n, _ := strconv.Atoi(pid)
+	if err := syscall.Kill(n, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	refused := waitSupplyEvent(t, g.Audit, func(ev map[string]any) bool {
+		d, _ := ev["decision"].(map[string]any)
+		return ev["type"] == "upstream.error" && ev["server"] == server && d["guard"] == "supply"
+	})
+	d := refused["decision"].(map[string]any)
+	reason, _ := d["reason"].(string)
+	det, _ := refused["detail"].(map[string]any)
+	if d["action"] != "deny" || !strings.Contains(reason, ref) || det["reason"] != "tree_mismatch" || det["pinned_tree"] != pinnedTree {
+		t.Fatalf("refusal event: %s", toJSON(refused))
+	}
+	if _, err := callEv(t, cs, server+"__echo", map[string]any{"text": "hi"}); err == nil {
+		t.Fatal("a call to the refused server succeeded")
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Fatal("the tampered code ran")
+	}
+	return refused
 }
