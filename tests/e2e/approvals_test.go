@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -286,5 +287,34 @@ store:
 	defer mu.Unlock()
 	if len(asked) != 2 || !strings.Contains(asked[0], "delete_item") || !strings.Contains(asked[0], `"id":"9"`) {
 		t.Fatalf("elicitations: %q", asked)
+	}
+}
+
+// heldThenApproved calls tool (the demo-style wipe: {"text":"sda"}) in the
+// background, checks it is held for approval as server/name and has not
+// returned, approves it with `mcpwarden approvals approve`, and checks it
+// then runs.
+func heldThenApproved(t *testing.T, g *gatewayProc, cs *mcp.ClientSession, tool, server, name string) {
+	t.Helper()
+	done := make(chan string, 1)
+	go func() {
+		out, err := callEv(t, cs, tool, map[string]any{"text": "sda"})
+		done <- fmt.Sprint(out, err)
+	}()
+	cfgPath := filepath.Join(g.Dir, "mcpwarden.yaml")
+	p := waitPending(t, cfgPath)
+	if p.Server != server || p.Tool != name {
+		t.Fatalf("pending %+v", p)
+	}
+	select {
+	case r := <-done:
+		t.Fatalf("the held call returned before approval: %s", r)
+	default:
+	}
+	if out, err := exec.Command(binPath, "approvals", "approve", p.ID, "--config", cfgPath).CombinedOutput(); err != nil {
+		t.Fatalf("approve: %v %s", err, out)
+	}
+	if r := <-done; r != "wiped sda<nil>" {
+		t.Fatalf("approved call: %s", r)
 	}
 }

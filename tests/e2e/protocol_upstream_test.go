@@ -7,8 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -318,27 +316,7 @@ func TestProtocolUpstream(t *testing.T) {
 			t.Fatalf("benign note: %q %v", out, err)
 		}
 		// Approval: held until a person approves it.
-		done := make(chan string, 1)
-		go func() {
-			out, err := callEv(t, cs, "modern__wipe", map[string]any{"text": "sda"})
-			done <- fmt.Sprint(out, err)
-		}()
-		cfgPath := filepath.Join(g.Dir, "mcpwarden.yaml")
-		p := waitPending(t, cfgPath)
-		if p.Server != "modern" || p.Tool != "wipe" {
-			t.Fatalf("pending %+v", p)
-		}
-		select {
-		case r := <-done:
-			t.Fatalf("the held call returned before approval: %s", r)
-		default:
-		}
-		if out, err := exec.Command(binPath, "approvals", "approve", p.ID, "--config", cfgPath).CombinedOutput(); err != nil {
-			t.Fatalf("approve: %v %s", err, out)
-		}
-		if r := <-done; r != "wiped sda<nil>" {
-			t.Fatalf("approved call: %s", r)
-		}
+		heldThenApproved(t, g, cs, "modern__wipe", "modern", "wipe")
 	})
 
 	t.Run("rug pull", func(t *testing.T) {
