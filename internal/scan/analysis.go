@@ -178,32 +178,32 @@ func (a *analysis) neutralizeSinks() {
 }
 
 // matchPatterns runs every token pattern at every token whose word can
-// start it. Patterns never cross a sentence boundary.
+// start it (category cPatFirst). Patterns never cross a sentence boundary.
 func (a *analysis) matchPatterns() {
-	toks, byFirst, sents, ms := a.toks, a.lx.byFirst, a.sents, a.ms
-	for i := range toks {
-		id := toks[i].id
-		if id == 0 {
+	toks, byFirst, ms := a.toks, a.lx.byFirst, a.ms
+	for si := range a.sents {
+		st := &a.sents[si]
+		if st.cats&cPatFirst == 0 {
 			continue
 		}
-		ps := byFirst[id]
-		if len(ps) == 0 {
-			continue
-		}
-		st := &sents[toks[i].sent]
 		end, bloom := st.te, st.bloom
-	pattern:
-		for _, p := range ps {
-			if len(ms[p.gid]) >= maxMatches {
+		for i := st.ts; i < end; i++ {
+			if toks[i].cats&cPatFirst == 0 {
 				continue
 			}
-			for _, m := range p.need {
-				if bloom&m == 0 {
-					continue pattern // a required word is not in the sentence
+		pattern:
+			for _, p := range byFirst[toks[i].id] {
+				for _, m := range p.need {
+					if bloom&m == 0 {
+						continue pattern // a required word is not in the sentence
+					}
 				}
-			}
-			if te := a.matchAt(p, 1, i+1, end); te >= 0 {
-				ms[p.gid] = append(ms[p.gid], pmatch{p: p, ts: i, te: te})
+				if len(ms[p.gid]) >= maxMatches {
+					continue
+				}
+				if te := a.matchAt(p, 1, i+1, end); te >= 0 {
+					ms[p.gid] = append(ms[p.gid], pmatch{p: p, ts: i, te: te})
+				}
 			}
 		}
 	}

@@ -463,13 +463,16 @@ func (a *analysis) labels() {
 	}
 	orig, folded, toks := a.t.orig, a.t.off != nil, a.toks
 	for i := 0; i < len(toks); i++ {
-		// most words are not capitalised: test the first letter without
-		// origPos when low and orig share offsets
-		p := int(toks[i].s)
-		if folded {
-			p = a.t.origPos(p)
-		}
-		if c := orig[p]; c < 'A' || c > 'Z' {
+		// most words are not capitalised: test the first letter, in a
+		// tight loop without origPos when low and orig share offsets
+		if !folded {
+			for i < len(toks) && orig[toks[i].s]-'A' > 'Z'-'A' {
+				i++
+			}
+			if i == len(toks) {
+				break
+			}
+		} else if c := orig[a.t.origPos(int(toks[i].s))]; c < 'A' || c > 'Z' {
 			continue
 		}
 		if !a.origUpper(i) || !a.toks[i].start && i > 0 && a.origUpper(i-1) && a.toks[i-1].sent == a.toks[i].sent {

@@ -76,6 +76,15 @@ func jsonStop(x uint64) uint64 {
 // comes before it; eight bytes at a time.
 func scanRun(d []byte, i int) (int, bool) {
 	var hi uint64
+	// sixteen bytes at a time while none stops the scan, then eight
+	for i+16 <= len(d) {
+		x0, x1 := binary.LittleEndian.Uint64(d[i:]), binary.LittleEndian.Uint64(d[i+8:])
+		if jsonStop(x0)|jsonStop(x1) != 0 {
+			break
+		}
+		hi |= (x0 | x1) & hi8
+		i += 16
+	}
 	for i+8 <= len(d) {
 		x := binary.LittleEndian.Uint64(d[i:])
 		if m := jsonStop(x); m != 0 {

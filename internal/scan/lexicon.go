@@ -3,6 +3,7 @@ package scan
 import (
 	"encoding/binary"
 	"fmt"
+	"math/bits"
 	"strings"
 )
 
@@ -51,6 +52,7 @@ const (
 	cSendV                          // verbs that send data to an address
 	cHype                           // promotional superlatives
 	cMarkup                         // javascript, onerror, onload, document
+	cPatFirst                       // words that start a token pattern (byFirst), set by buildLexicon
 )
 
 var categoryWords = map[uint64]string{
@@ -426,7 +428,7 @@ func (lx *lexicon) id(w string) uint16 {
 func buildLexicon() *lexicon {
 	lx := &lexicon{ids: map[string]uint16{}, sets: map[string][]uint16{}, pats: map[string][]*tpattern{}}
 	lx.id("") // id 0 = unknown
-	defer func() { lx.tab = newVocabTable(lx.words) }()
+	defer func() { lx.tab = newVocabTable(lx.words, lx.cats) }()
 	// ids are given in a fixed order, so that the sentence blooms (id mod
 	// 64) and with them the scanner's speed are the same in every process
 	for bit := uint64(1); bit != 0; bit <<= 1 {
@@ -521,10 +523,17 @@ func buildLexicon() *lexicon {
 				}
 				p.need = append(p.need, m)
 			}
+			// the masks with fewest bits first: they reject most sentences
+			for i := 1; i < len(p.need); i++ {
+				for j := i; j > 0 && bits.OnesCount64(p.need[j]) < bits.OnesCount64(p.need[j-1]); j-- {
+					p.need[j], p.need[j-1] = p.need[j-1], p.need[j]
+				}
+			}
 			lx.pats[g] = append(lx.pats[g], p)
 			for id := 1; id < len(lx.words); id++ {
 				if p.elems[0].set[id/64]&(1<<(id%64)) != 0 {
 					lx.byFirst[uint16(id)] = append(lx.byFirst[uint16(id)], p)
+					lx.cats[id] |= cPatFirst
 				}
 			}
 		}
@@ -541,13 +550,14 @@ type vocabTable struct {
 	mask  uint32
 	words []string // by id
 	// words of up to eight bytes are also in a perfect hash table, probed
-	// with one compare and no branch (shortID): the high bits of
+	// with one compare and no branch (shortWord): the high bits of
 	// c*shortMul pick a displacement d, and those of (c^d)*shortMul2 the
 	// slot. Fixed sizes and multipliers keep the probe free of loads
 	// other than the table's and of bounds checks.
 	shortDisp [1 << shortGroupBits]uint32
 	shortKeys [1 << shortSlotBits]uint64 // first chunk (keyChunk) of the slot's word; 0 is empty, as no word byte is 0
 	shortIDs  [1 << shortSlotBits]uint16
+	shortCats [1 << shortSlotBits]uint64 // the slot's word's categories (lexicon.cats)
 }
 
 const (
@@ -600,7 +610,8 @@ func keyHash(b []byte, c0 uint64) uint32 {
 	return uint32(h)
 }
 
-func newVocabTable(words []string) vocabTable {
+// newVocabTable indexes words (by id) whose categories are cats.
+func newVocabTable(words []string, cats []uint64) vocabTable {
 	n := 1
 	for n < len(words)*3 {
 		n <<= 1
@@ -623,7 +634,7 @@ func newVocabTable(words []string) vocabTable {
 			}
 		}
 	}
-	t.buildShort(words)
+	t.buildShort(words, cats)
 	return t
 }
 
@@ -631,7 +642,7 @@ func newVocabTable(words []string) vocabTable {
 // bytes (hash and displace): the words are grouped by the high bits of
 // c*shortMul, and the largest groups first get the smallest displacement
 // that puts each of their words in a free slot.
-func (t *vocabTable) buildShort(words []string) {
+func (t *vocabTable) buildShort(words []string, cats []uint64) {
 	var keys []uint64
 	var ids []uint16
 	for id, w := range words {
@@ -683,7 +694,7 @@ func (t *vocabTable) buildShort(words []string) {
 				slots = append(slots, i)
 			}
 			for j, k := range groups[g] {
-				t.shortKeys[slots[j]], t.shortIDs[slots[j]] = keys[k], ids[k]
+				t.shortKeys[slots[j]], t.shortIDs[slots[j]], t.shortCats[slots[j]] = keys[k], ids[k], cats[ids[k]]
 			}
 			t.shortDisp[g] = uint32(d)
 			break
@@ -691,15 +702,17 @@ func (t *vocabTable) buildShort(words []string) {
 	}
 }
 
-// eqMask is all ones when x == 0, else 0.
-func eqMask(x uint64) uint64 { return (x|-x)>>63 - 1 }
-
-// shortID returns the id of the word whose first chunk (keyChunk) is c,
-// for a word of one to eight bytes; 0 if it is not a vocabulary word.
-func (t *vocabTable) shortID(c uint64) uint16 {
+// shortWord returns the id and categories of the word whose first chunk
+// (keyChunk) is c, for a word of one to eight bytes; 0 and none if it is
+// not a vocabulary word.
+func (t *vocabTable) shortWord(c uint64) (uint16, uint64) {
 	d := uint64(t.shortDisp[c*shortMul>>(64-shortGroupBits)])
 	i := (c ^ d) * shortMul2 >> (64 - shortSlotBits)
-	return t.shortIDs[i] & uint16(eqMask(t.shortKeys[i]^c))
+	id, cats := t.shortIDs[i], t.shortCats[i]
+	if t.shortKeys[i] != c {
+		id, cats = 0, 0 // conditional moves, not a branch
+	}
+	return id, cats
 }
 
 func (t *vocabTable) lookup(b []byte) uint16 {

@@ -39,12 +39,12 @@ func isWordByte(c byte) bool { return wordByte[c] }
 // bytes of x that are of the class and 0 in the others. y is x with the
 // high bits cleared, so that the sums carry into no other byte.
 
-// wordMask: word bytes (wordByte): a-z, 0-9, '_' and every byte from 0x80.
-func wordMask(x uint64) uint64 {
+// wordMask: word bytes (wordByte): a-z, 0-9, '_' and every byte from
+// 0x80, given under = byteMask(x, '_').
+func wordMask(x, under uint64) uint64 {
 	y := x &^ hi8
 	lower := (y + lo8*(0x80-'a')) &^ (y + lo8*(0x80-'z'-1))
 	digit := (y + lo8*(0x80-'0')) &^ (y + lo8*(0x80-'9'-1))
-	under := ^((y ^ lo8*'_') + lo8*0x7f)
 	return (x | lower | digit | under) & hi8
 }
 
@@ -73,8 +73,9 @@ func blockMasks(low []byte, b int) (w, u, q uint64) {
 		var odd uint64
 		chunk := func(k int) {
 			x := binary.LittleEndian.Uint64(p[8*k:])
-			w |= gather8(wordMask(x)) << (8 * k)
-			odd |= byteMask(x, '_') | byteMask(x, '\'')
+			under := byteMask(x, '_')
+			w |= gather8(wordMask(x, under)) << (8 * k)
+			odd |= under | byteMask(x, '\'')
 		}
 		chunk(0)
 		chunk(1)
@@ -139,23 +140,20 @@ func lowerBits(low []byte, b int) uint64 {
 // of their ids and whether an imperative verb opens one of its clauses.
 // One pass does it all, so that each word is written once and never read
 // back.
+//
+// Most words of prose are simple: short, after a single space (or a comma
+// or semicolon and a space), within a block. simpleWords adds runs of them
+// in a loop that calls nothing (a call would make the compiler keep the
+// loop's values in memory); every other word, and the rare events (a
+// sentence boundary, a long word, a full token slice), go through word.
 func (a *analysis) tokenize() {
 	low := a.t.low
 	n := len(low)
-	tab := &a.lx.tab
-	cats := a.lx.cats
-	toks := a.toks[:0]
-	sents := a.sents[:0]
+	z := tokenizer{low: low, tab: &a.lx.tab, cats: a.lx.cats, toks: a.toks[:0], sents: a.sents[:0]}
 	open := -1         // start of a word not yet ended
 	carry := uint64(0) // bit 63 of the previous block's word bitmap
 	anyU := uint64(0)  // union of the underscore bitmaps
-	longest := 0
-	// the sentence being read: its first word and start, and what its words
-	// have so far
-	sentStart, sentS, lastEnd := 0, 0, 0
-	clauseStart := true
-	var sentCats, sentBloom, allCats uint64
-	sentImp := false
+	var prevU, prevQ uint64
 	// a word that reaches the end of the last full block ends in an empty
 	// block at n
 	for b := 0; b < n || b == n && carry != 0; b += 64 {
@@ -172,8 +170,16 @@ func (a *analysis) tokenize() {
 		starts := w &^ (w<<1 | carry)
 		ends := ^w & (w<<1 | carry)
 		carry = w >> 63
+		simple := u|q == 0 && b >= 8 && b+72 <= n
 		for {
 			if open < 0 {
+				if simple {
+					// a word's start and end are two bits in a row of
+					// edges, as no word is open
+					edges := z.simpleWords(b, starts|ends)
+					starts &= edges
+					ends &= edges
+				}
 				if starts == 0 {
 					break
 				}
@@ -187,84 +193,186 @@ func (a *analysis) tokenize() {
 			ends &= ends - 1
 			s := open
 			open = -1
-			wl := e - s
-			longest = max(longest, wl)
-			// underscores and apostrophes: from the block's bitmaps, or
-			// from the bytes for a word that began in an earlier block
+			// underscores and apostrophes: from the bitmaps of the block
+			// and the one before, or from the bytes for a longer word
 			var under, hasApos bool
 			if s >= b {
 				if u|q != 0 {
-					span := (^uint64(0) >> (64 - uint(wl))) << uint(s-b)
+					span := (^uint64(0) >> (64 - uint(e-s))) << uint(s-b)
 					under, hasApos = u&span != 0, q&span != 0
 				}
+			} else if s >= b-64 {
+				head := uint(s - (b - 64))             // the word's bits in the block before, from head on
+				tail := ^uint64(0) >> (64 - uint(e-b)) // and in this block (none when e == b)
+				under = prevU>>head != 0 || u&tail != 0
+				hasApos = prevQ>>head != 0 || q&tail != 0
 			} else {
 				under = bytes.IndexByte(low[s:e], '_') >= 0
 				hasApos = bytes.IndexByte(low[s:e], '\'') >= 0
 			}
-			var id uint16
-			switch {
-			case wl <= 8 && !hasApos && s+8 <= n:
-				// a number of two digits or more is never looked up; the
-				// short table leaves such words out
-				id = tab.shortID(binary.LittleEndian.Uint64(low[s:]) & lenMask[wl])
-			case wl <= maxVocabWord && !(wl > 1 && low[s] >= '0' && low[s] <= '9' && allDigits(low[s:e])):
-				id = a.lookupWord(low[s:e], hasApos)
-			}
-			nt := len(toks)
-			if nt > 0 {
-				if !(s-lastEnd == 1 && low[lastEnd] == ' ') {
-					switch gapBoundary(low, lastEnd, s) {
-					case 2:
-						if nt > sentStart {
-							sents = append(sents, sentence{ts: sentStart, te: nt, s: sentS, e: lastEnd, cats: sentCats, bloom: sentBloom, imp: sentImp})
-						}
-						sentStart, sentS, clauseStart, sentCats, sentBloom, sentImp = nt, s, true, 0, 0, false
-					case 1:
-						clauseStart = true
-					}
-				}
-				if nt-sentStart >= maxSentence {
-					// no real sentence is this long; bound the work
-					sents = append(sents, sentence{ts: sentStart, te: nt, s: sentS, e: lastEnd, cats: sentCats, bloom: sentBloom, imp: sentImp})
-					sentStart, sentS, clauseStart, sentCats, sentBloom, sentImp = nt, s, true, 0, 0, false
-				}
-			} else {
-				sentS = s
-			}
-			lastEnd = e
-			tc := cats[id]
-			sentCats |= tc
-			allCats |= tc
-			sentBloom |= idBit(id)
-			if clauseStart && tc&cImp != 0 {
-				sentImp = true
-			}
-			if nt == cap(toks) {
-				toks = append(toks, tok{})
-			} else {
-				toks = toks[:nt+1]
-			}
-			// field by field: a composite literal of this size is built on
-			// the stack and copied
-			t := &toks[nt]
-			t.s, t.e, t.id, t.cats = int32(s), int32(e), id, tc
-			// a word's sentence is the number of sentences closed before it
-			t.sent, t.start, t.sink, t.under = int32(len(sents)), clauseStart, false, under
-			clauseStart = false
+			z.word(s, e, under, hasApos)
 		}
+		prevU, prevQ = u, q
 	}
-	if len(toks) > sentStart {
-		sents = append(sents, sentence{ts: sentStart, te: len(toks), s: sentS, e: n, cats: sentCats, bloom: sentBloom, imp: sentImp})
+	if len(z.toks) > z.sentStart {
+		z.closeSentence(n)
 	}
-	a.toks, a.sents = toks, sents
-	a.allCats |= allCats
+	a.toks, a.sents = z.toks, z.sents
+	a.allCats |= z.allCats
 	// every underscore is a word byte, so part of a word
 	a.anyUnder = a.anyUnder || anyU != 0
-	a.longest = longest
+	// simpleWords leaves out its words, of at most eight bytes
+	if z.longest < 8 {
+		for _, t := range z.toks {
+			z.longest = max(z.longest, int(t.e-t.s))
+		}
+	}
+	a.longest = z.longest
+}
+
+// tokenizer is tokenize's state between words.
+type tokenizer struct {
+	low   []byte
+	tab   *vocabTable
+	cats  []uint64 // by word id
+	toks  []tok
+	sents []sentence
+	// the sentence being read: its first word and start, and what its
+	// words have so far
+	sentStart, sentS    int
+	sentCats, sentBloom uint64
+	sentImp             bool
+	lastEnd             int    // end of the last word
+	allCats             uint64 // union of the closed sentences' categories
+	longest             int    // length of the longest word (but see simpleWords)
+}
+
+// closeSentence ends the sentence being read at low offset e; the next
+// begins with the next word.
+func (z *tokenizer) closeSentence(e int) {
+	nt := len(z.toks)
+	z.sents = append(z.sents, sentence{ts: z.sentStart, te: nt, s: z.sentS, e: e, cats: z.sentCats, bloom: z.sentBloom, imp: z.sentImp})
+	z.allCats |= z.sentCats
+	z.sentStart, z.sentCats, z.sentBloom, z.sentImp = nt, 0, 0, false
+}
+
+// word adds the word low[s:e], any word.
+func (z *tokenizer) word(s, e int, under, hasApos bool) {
+	low := z.low
+	wl := e - s
+	z.longest = max(z.longest, wl)
+	var id uint16
+	var tc uint64
+	switch {
+	case wl <= 8 && !hasApos && s+8 <= len(low):
+		// a number of two digits or more is never looked up; the short
+		// table leaves such words out
+		id, tc = z.tab.shortWord(binary.LittleEndian.Uint64(low[s:]) & lenMask[wl])
+	case wl <= maxVocabWord && !(wl > 1 && low[s] >= '0' && low[s] <= '9' && allDigits(low[s:e])):
+		id = lookupWord(z.tab, low[s:e], hasApos)
+		tc = z.cats[id]
+	}
+	nt := len(z.toks)
+	// a word opens a clause after a clause or sentence boundary, and the
+	// text's first word opens one
+	start := nt == 0
+	if nt > 0 {
+		if !(s-z.lastEnd == 1 && low[z.lastEnd] == ' ') {
+			switch gapBoundary(low, z.lastEnd, s) {
+			case 2:
+				if nt > z.sentStart {
+					z.closeSentence(z.lastEnd)
+				}
+				z.sentS, start = s, true
+			case 1:
+				start = true
+			}
+		}
+		if nt-z.sentStart >= maxSentence {
+			// no real sentence is this long; bound the work
+			z.closeSentence(z.lastEnd)
+			z.sentS, start = s, true
+		}
+	} else {
+		z.sentS = s
+	}
+	z.lastEnd = e
+	z.sentCats |= tc
+	z.sentBloom |= idBit(id)
+	if start && tc&cImp != 0 {
+		z.sentImp = true
+	}
+	if nt == cap(z.toks) {
+		z.toks = append(z.toks, tok{})
+	} else {
+		z.toks = z.toks[:nt+1]
+	}
+	// field by field: a composite literal of this size is built on the
+	// stack and copied; a word's sentence is the number of sentences
+	// closed before it
+	t := &z.toks[nt]
+	t.s, t.e, t.id, t.cats = int32(s), int32(e), id, tc
+	t.sent, t.start, t.sink, t.under = int32(len(z.sents)), start, false, under
+}
+
+// simpleWords adds the words of block b that are simple: begun and ended
+// in the block, of at most eight bytes, after a single space or after
+// ", " or "; " (which open a clause), with no underscore or apostrophe
+// (the caller checks the block), and with room in the token slice and in
+// the sentence. edges is the bitmap of the block's word starts and ends,
+// with no word open before the first start; simpleWords returns it
+// without the words it added, at the first word that is not simple. The
+// block must have eight bytes of low on either side. It leaves longest
+// alone (see tokenize).
+func (z *tokenizer) simpleWords(b int, edges uint64) uint64 {
+	nt := len(z.toks)
+	if nt == 0 {
+		return edges // the first word opens a sentence
+	}
+	// the loop's values, in locals: nothing in it calls a function
+	win := (*[80]byte)(z.low[b-8 : b+72]) // the byte before a word at j is win[7+j]
+	tab := z.tab
+	room := z.toks[nt:min(cap(z.toks), z.sentStart+maxSentence)]
+	lastEnd, sentCats, sentBloom, sentImp := z.lastEnd, z.sentCats, z.sentBloom, z.sentImp
+	sent := int32(len(z.sents))
+	k := 0
+	for ; edges&(edges-1) != 0 && k < len(room); k++ {
+		j := bits.TrailingZeros64(edges) & 63
+		wl := uint(bits.TrailingZeros64(edges&(edges-1)) - j)
+		s := b + j
+		if wl > 8 {
+			break
+		}
+		// after a single space, or after ", " or "; ", which open a clause
+		start := false
+		if s-lastEnd != 1 || win[7+j] != ' ' {
+			if s-lastEnd != 2 || win[7+j] != ' ' || win[6+j] != ',' && win[6+j] != ';' {
+				break
+			}
+			start = true
+		}
+		edges &= edges - 1
+		edges &= edges - 1
+		lastEnd = s + int(wl)
+		// field by field: a composite literal is built on the stack and
+		// copied
+		t := &room[k]
+		t.s, t.e, t.sent, t.start, t.sink, t.under = int32(s), int32(lastEnd), sent, start, false, false
+		id, tc := tab.shortWord(binary.LittleEndian.Uint64(win[8+j:]) & lenMask[wl])
+		t.id, t.cats = id, tc
+		sentCats |= tc
+		sentBloom |= idBit(id)
+		if start && tc&cImp != 0 {
+			sentImp = true
+		}
+	}
+	z.toks = z.toks[:nt+k]
+	z.lastEnd, z.sentCats, z.sentBloom, z.sentImp = lastEnd, sentCats, sentBloom, sentImp
+	return edges
 }
 
 // lookupWord looks a word up, without its apostrophes.
-func (a *analysis) lookupWord(w []byte, hasApos bool) uint16 {
+func lookupWord(tab *vocabTable, w []byte, hasApos bool) uint16 {
 	if hasApos {
 		var keyBuf [maxVocabWord]byte
 		k := 0
@@ -277,7 +385,7 @@ func (a *analysis) lookupWord(w []byte, hasApos bool) uint16 {
 		w = keyBuf[:k]
 	}
 	c := keyChunk(w, 0)
-	return a.lx.tab.lookupKey(w, c, keyHash(w, c))
+	return tab.lookupKey(w, c, keyHash(w, c))
 }
 
 // longestWord is the length of the longest word (the encoded-payload
