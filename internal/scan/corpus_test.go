@@ -259,24 +259,8 @@ func TestCorpusEvaluation(t *testing.T) {
 // false-positive background next to mcp-servers.jsonl.
 func TestBackground(t *testing.T) {
 	s := New(Options{})
-	data, err := os.ReadFile(filepath.Join("testdata", "background.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
 	tools, toolsFlagged, results, resultsFlagged := 0, 0, 0, 0
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		var l struct {
-			Server string            `json:"server"`
-			Tool   string            `json:"tool"`
-			Tools  []json.RawMessage `json:"tools"`
-			Result json.RawMessage   `json:"result"`
-		}
-		if err := json.Unmarshal([]byte(line), &l); err != nil {
-			t.Fatal(err)
-		}
+	for _, l := range backgroundRows(t) {
 		if l.Result != nil {
 			results++
 			if fs := s.Result(l.Server, l.Tool, l.Result); Max(fs) >= FlagThreshold {
@@ -312,4 +296,34 @@ func TestBackground(t *testing.T) {
 	if toolsFlagged*50 > tools || resultsFlagged*50 > results {
 		t.Errorf("background false positives above 2%%")
 	}
+}
+
+// backgroundRow is one line of testdata/background.jsonl: a server's tool
+// listing or one tool result.
+type backgroundRow struct {
+	Server string            `json:"server"`
+	Tool   string            `json:"tool"`
+	Tools  []json.RawMessage `json:"tools"`
+	Result json.RawMessage   `json:"result"`
+}
+
+// backgroundRows reads testdata/background.jsonl (blank lines skipped).
+func backgroundRows(t testing.TB) []backgroundRow {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("testdata", "background.jsonl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rows []backgroundRow
+	for _, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == "" {
+			continue
+		}
+		var l backgroundRow
+		if err := json.Unmarshal([]byte(line), &l); err != nil {
+			t.Fatal(err)
+		}
+		rows = append(rows, l)
+	}
+	return rows
 }

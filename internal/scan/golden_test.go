@@ -190,23 +190,7 @@ func goldenCases(t testing.TB) []goldenCase {
 			add(fmt.Sprintf("servers:%s|prompt[%d]", l.Server, i), func(s *Scanner) []Finding { return s.Prompt(l.Server, d) })
 		}
 	}
-	bg, err := os.ReadFile(filepath.Join("testdata", "background.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, line := range strings.Split(string(bg), "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		var l struct {
-			Server string            `json:"server"`
-			Tool   string            `json:"tool"`
-			Tools  []json.RawMessage `json:"tools"`
-			Result json.RawMessage   `json:"result"`
-		}
-		if err := json.Unmarshal([]byte(line), &l); err != nil {
-			t.Fatal(err)
-		}
+	for i, l := range backgroundRows(t) {
 		name := fmt.Sprintf("background:%d", i)
 		if l.Result != nil {
 			add(name+"|result", func(s *Scanner) []Finding { return s.Result(l.Server, l.Tool, l.Result) })
