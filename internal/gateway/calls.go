@@ -249,7 +249,17 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 		if g.fingerprints && !blocked {
 			// For the detection of data moving between servers: hashes
 			// of the result's content, not the content.
-			if fp := fp(); len(fp) > 0 {
+			fp, fpErr := fp()
+			if fpErr != nil {
+				// Not silent: the event says this result is invisible to
+				// mcp.cross_app_flow, and the log says why.
+				if ev.Detail == nil {
+					ev.Detail = map[string]any{}
+				}
+				ev.Detail["result_fp_error"] = fpErr.Error()
+				g.log.Error("content fingerprints failed; the result is not followed by mcp.cross_app_flow", "server", srv.name, "correlation_id", correlation, "err", fpErr)
+			}
+			if len(fp) > 0 {
 				if ev.Detail == nil {
 					ev.Detail = map[string]any{}
 				}
@@ -276,25 +286,32 @@ const parallelFingerprintBytes = 16 << 10
 
 // startFingerprints starts fingerprinting a result (when enabled) and
 // returns the function that waits for them. A panic in the fingerprinting
-// leaves the result without fingerprints rather than ending the process.
-func startFingerprints(enabled bool, result json.RawMessage) func() []uint64 {
+// becomes an error (recorded with the call) rather than ending the process.
+func startFingerprints(enabled bool, result json.RawMessage) func() ([]uint64, error) {
 	if !enabled {
-		return func() []uint64 { return nil }
+		return func() ([]uint64, error) { return nil, nil }
 	}
-	safe := func() (fp []uint64) {
+	safe := func() (fp []uint64, err error) {
 		defer func() {
-			if recover() != nil {
-				fp = nil
+			if r := recover(); r != nil {
+				fp, err = nil, fmt.Errorf("fingerprinting panicked: %v", r)
 			}
 		}()
-		return detect.ValueFingerprints(result)
+		return detect.ValueFingerprints(result), nil
 	}
 	if len(result) < parallelFingerprintBytes {
 		return safe
 	}
-	done := make(chan []uint64, 1)
-	go func() { done <- safe() }()
-	return func() []uint64 { return <-done }
+	type out struct {
+		fp  []uint64
+		err error
+	}
+	done := make(chan out, 1)
+	go func() {
+		fp, err := safe()
+		done <- out{fp, err}
+	}()
+	return func() ([]uint64, error) { o := <-done; return o.fp, o.err }
 }
 
 // routeURI finds the server for a resource URI: the one that listed it,
