@@ -30,12 +30,18 @@ func newCallPath(tb testing.TB, scanResults string) *callPath {
 	tb.Helper()
 	up := httptest.NewServer(demo.HTTPHandler(demo.Options{Name: "demo", BenchTools: true}))
 	tb.Cleanup(up.Close)
+	return newCallPathTo(tb, up.URL, scanResults)
+}
+
+// newCallPathTo is newCallPath in front of the upstream at upURL.
+func newCallPathTo(tb testing.TB, upURL, scanResults string) *callPath {
+	tb.Helper()
 	dir := tb.TempDir()
 	scan := ""
 	if scanResults != "" {
 		scan = "scan:\n  results: " + scanResults + "\n"
 	}
-	yaml := "listen: 127.0.0.1:0\nservers:\n  demo:\n    url: " + up.URL + "\npolicy:\n  default: allow\n" + scan +
+	yaml := "listen: 127.0.0.1:0\nservers:\n  demo:\n    url: " + upURL + "\npolicy:\n  default: allow\n" + scan +
 		"audit:\n  file: " + filepath.Join(dir, "audit.jsonl") + "\nstore:\n  path: " + filepath.Join(dir, "mcpwarden.db") + "\n"
 	cfg, _, err := config.Parse([]byte(yaml), "bench.yaml", dir)
 	if err != nil {
@@ -53,13 +59,18 @@ func newCallPath(tb testing.TB, scanResults string) *callPath {
 	srv := httptest.NewServer(hs.Handler())
 	tb.Cleanup(func() { srv.Close(); hs.Close(); rt.Close() })
 	c := &callPath{url: srv.URL + cfg.Path, client: srv.Client()}
+	c.initialize(tb)
+	return c
+}
+
+// initialize opens the session.
+func (c *callPath) initialize(tb testing.TB) {
 	resp := c.post(tb, []byte(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"bench","version":"1"}}}`), nil)
 	c.session = resp.Header.Get("Mcp-Session-Id")
 	if c.session == "" {
 		tb.Fatal("initialize: no session id")
 	}
 	c.post(tb, []byte(`{"jsonrpc":"2.0","method":"notifications/initialized"}`), nil)
-	return c
 }
 
 func (c *callPath) post(tb testing.TB, body []byte, out *bytes.Buffer) *http.Response {
@@ -109,8 +120,14 @@ func benchCallPath(b *testing.B, msgBytes, resultBytes int, scanResults string) 
 			return []byte(`{"jsonrpc":"2.0","id":` + strconv.Itoa(id) + `,"method":"tools/call","params":{"name":"demo__report","arguments":{"bytes":` + strconv.Itoa(resultBytes) + `}}}`)
 		}
 	}
+	b.SetBytes(int64(len(msg)))
+	callLoop(b, c, body, msg[len(msg)-40:])
+}
+
+// callLoop warms c up, then measures calls with the bodies body makes,
+// each answer checked for want.
+func callLoop(b *testing.B, c *callPath, body func(id int) []byte, want string) {
 	var out bytes.Buffer
-	want := []byte(msg[len(msg)-40:])
 	for i := range 20 { // warm up: the upstream session is dialled on the first call
 		c.post(b, body(1+i), &out)
 	}
@@ -118,14 +135,13 @@ func benchCallPath(b *testing.B, msgBytes, resultBytes int, scanResults string) 
 	for i := range bodies {
 		bodies[i] = body(100 + i)
 	}
-	b.SetBytes(int64(len(msg)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	i := 0
 	for b.Loop() {
 		c.post(b, bodies[i%len(bodies)], &out)
 		i++
-		if !bytes.Contains(out.Bytes(), want) {
+		if !bytes.Contains(out.Bytes(), []byte(want)) {
 			b.Fatalf("unexpected answer: %.300s", out.Bytes())
 		}
 	}

@@ -555,10 +555,19 @@ type vocabTable struct {
 	// slot. Fixed sizes and multipliers keep the probe free of loads
 	// other than the table's and of bounds checks.
 	shortDisp [1 << shortGroupBits]uint32
-	shortKeys [1 << shortSlotBits]uint64 // first chunk (keyChunk) of the slot's word; 0 is empty, as no word byte is 0
-	shortIDs  [1 << shortSlotBits]uint16
-	shortCats [1 << shortSlotBits]uint64 // the slot's word's categories (lexicon.cats)
+	short     [1 << shortSlotBits]shortSlot
 }
+
+// shortSlot is one word of the short table in sixteen bytes, so that a
+// lookup reads one cache line: the word's first chunk (keyChunk; 0 is
+// empty, as no word byte is 0), and its categories (lexicon.cats, below
+// bit shortIDShift) with its id above them.
+type shortSlot struct {
+	key uint64
+	val uint64
+}
+
+const shortIDShift = 48
 
 const (
 	shortGroupBits = 9
@@ -656,6 +665,9 @@ func (t *vocabTable) buildShort(words []string, cats []uint64) {
 	if len(keys) > 1<<shortSlotBits*3/4 {
 		panic("scan: too many short vocabulary words for shortSlotBits")
 	}
+	if cPatFirst >= 1<<shortIDShift {
+		panic("scan: word categories do not fit below shortIDShift")
+	}
 	groups := make([][]int, 1<<shortGroupBits)
 	for k, c := range keys {
 		g := c * shortMul >> (64 - shortGroupBits)
@@ -683,7 +695,7 @@ func (t *vocabTable) buildShort(words []string, cats []uint64) {
 			slots = slots[:0]
 			for _, k := range groups[g] {
 				i := (keys[k] ^ d) * shortMul2 >> (64 - shortSlotBits)
-				if t.shortKeys[i] != 0 {
+				if t.short[i].key != 0 {
 					continue disp
 				}
 				for _, o := range slots {
@@ -694,7 +706,7 @@ func (t *vocabTable) buildShort(words []string, cats []uint64) {
 				slots = append(slots, i)
 			}
 			for j, k := range groups[g] {
-				t.shortKeys[slots[j]], t.shortIDs[slots[j]], t.shortCats[slots[j]] = keys[k], ids[k], cats[ids[k]]
+				t.short[slots[j]] = shortSlot{key: keys[k], val: cats[ids[k]] | uint64(ids[k])<<shortIDShift}
 			}
 			t.shortDisp[g] = uint32(d)
 			break
@@ -707,12 +719,12 @@ func (t *vocabTable) buildShort(words []string, cats []uint64) {
 // not a vocabulary word.
 func (t *vocabTable) shortWord(c uint64) (uint16, uint64) {
 	d := uint64(t.shortDisp[c*shortMul>>(64-shortGroupBits)])
-	i := (c ^ d) * shortMul2 >> (64 - shortSlotBits)
-	id, cats := t.shortIDs[i], t.shortCats[i]
-	if t.shortKeys[i] != c {
-		id, cats = 0, 0 // conditional moves, not a branch
+	sl := &t.short[(c^d)*shortMul2>>(64-shortSlotBits)]
+	v := sl.val
+	if sl.key != c {
+		v = 0 // a conditional move, not a branch
 	}
-	return id, cats
+	return uint16(v >> shortIDShift), v & (1<<shortIDShift - 1)
 }
 
 func (t *vocabTable) lookup(b []byte) uint16 {

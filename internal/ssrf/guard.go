@@ -7,6 +7,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/jsonval"
 	"net/url"
 	"strings"
+	"sync"
 
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 )
@@ -47,7 +48,7 @@ func (g *Guard) Check(ctx context.Context, c *guard.Call) guard.Decision {
 	if err != nil {
 		return guard.Allowed // the parser refuses bad JSON before this
 	}
-	formats := schemaFormats(c.Definition)
+	formats := cachedFormats(c.Definition)
 	var refusal error
 	walk(args, "", formats, func(path, name, format, value string) bool {
 		if err := g.check(ctx, name, format, value); err != nil {
@@ -136,6 +137,37 @@ func walk(v any, path string, formats map[string]string, visit func(path, name, 
 		return true
 	}
 	return rec(v, "args", "", "", 0)
+}
+
+// formatCache holds schemaFormats by definition bytes: a tool's definition
+// is the same on every call, and decoding it cost more than the rest of
+// the guard. The maps are never written after they are stored. When the
+// cache is full it starts over (definitions change only with tools/list).
+var formatCache struct {
+	sync.RWMutex
+	m map[string]map[string]string
+}
+
+const formatCacheMax = 4096
+
+func cachedFormats(def json.RawMessage) map[string]string {
+	if len(def) == 0 {
+		return nil
+	}
+	formatCache.RLock()
+	f, ok := formatCache.m[string(def)]
+	formatCache.RUnlock()
+	if ok {
+		return f
+	}
+	f = schemaFormats(def)
+	formatCache.Lock()
+	if formatCache.m == nil || len(formatCache.m) >= formatCacheMax {
+		formatCache.m = make(map[string]map[string]string)
+	}
+	formatCache.m[string(def)] = f
+	formatCache.Unlock()
+	return f
 }
 
 // schemaFormats reads the format (or items' format) of each top-level

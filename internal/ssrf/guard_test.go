@@ -48,3 +48,21 @@ func TestGuard(t *testing.T) {
 		})
 	}
 }
+
+// The format cache answers each definition with its own formats, and a
+// changed definition (same tool, new schema) is decoded again.
+func TestCachedFormats(t *testing.T) {
+	a := json.RawMessage(`{"name":"t","inputSchema":{"type":"object","properties":{"u":{"type":"string","format":"uri"}}}}`)
+	b := json.RawMessage(`{"name":"t","inputSchema":{"type":"object","properties":{"u":{"type":"string"},"h":{"type":"array","items":{"format":"hostname"}}}}}`)
+	for range 2 {
+		if f := cachedFormats(a); len(f) != 1 || f["u"] != "uri" {
+			t.Fatalf("a: %v", f)
+		}
+		if f := cachedFormats(b); len(f) != 1 || f["h"] != "hostname" {
+			t.Fatalf("b: %v", f)
+		}
+	}
+	if f := cachedFormats(nil); f != nil {
+		t.Fatalf("nil: %v", f)
+	}
+}

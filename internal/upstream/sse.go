@@ -25,9 +25,10 @@ type sseEvent struct {
 
 // sseReader reads events from a text/event-stream body (WHATWG HTML, 9.2).
 type sseReader struct {
-	br   *bufio.Reader
-	max  int
-	line *[]byte // a line longer than br's buffer, from linePool; returned after use
+	br     *bufio.Reader
+	max    int
+	line   *[]byte // a line longer than br's buffer, from linePool; returned after use
+	pooled bool    // br is from postReaders (newPostSSEReader): close returns it
 }
 
 // linePool holds the buffers long lines are assembled in (a 64 KiB result
@@ -48,6 +49,29 @@ func (s *sseReader) release() {
 
 func newSSEReader(r io.Reader, max int) *sseReader {
 	return &sseReader{br: bufio.NewReaderSize(r, 16<<10), max: max}
+}
+
+// postReaders holds the buffered readers of POST response streams, which
+// live as long as one request: 64 KiB, so that a large result comes in a
+// few reads, and reused rather than allocated per request.
+var postReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+
+// newPostSSEReader is newSSEReader with a pooled buffer; close returns it.
+// Nothing Next returns points into the buffer (event data is copied).
+func newPostSSEReader(r io.Reader, max int) *sseReader {
+	br := postReaders.Get().(*bufio.Reader)
+	br.Reset(r)
+	return &sseReader{br: br, max: max, pooled: true}
+}
+
+// close gives back a pooled reader's buffer; the reader is not used after.
+func (s *sseReader) close() {
+	s.release()
+	if s.pooled {
+		s.br.Reset(nil)
+		postReaders.Put(s.br)
+		s.br, s.pooled = nil, false
+	}
 }
 
 var errEventTooLarge = errors.New("SSE event too large")

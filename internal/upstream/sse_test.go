@@ -3,6 +3,7 @@ package upstream
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -22,14 +23,17 @@ func readAll(r *sseReader) ([]*sseEvent, error) {
 	}
 }
 
+// sseWant is an event a test expects.
+type sseWant struct {
+	ID    string
+	HasID bool
+	Event string
+	Data  string
+	Retry time.Duration
+}
+
 func TestSSEReader(t *testing.T) {
-	type want struct {
-		ID    string
-		HasID bool
-		Event string
-		Data  string
-		Retry time.Duration
-	}
+	type want = sseWant
 	cases := []struct {
 		name    string
 		in      string
@@ -79,34 +83,47 @@ func TestSSEReader(t *testing.T) {
 		{name: "event before an oversize one is delivered", in: "data: ok\n\ndata: " + strings.Repeat("a", 100) + "\n\n", max: 64, want: []want{{Data: "ok"}}, err: errEventTooLarge},
 		{name: "empty stream", in: "", want: nil},
 	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			max := tc.max
-			if max == 0 {
-				max = 1 << 20
-			}
-			var src io.Reader = strings.NewReader(tc.in)
-			if tc.oneByte {
-				src = iotest.OneByteReader(src)
-			}
-			evs, err := readAll(newSSEReader(src, max))
-			wantErr := tc.err
-			if wantErr == nil {
-				wantErr = io.EOF
-			}
-			if !errors.Is(err, wantErr) {
-				t.Fatalf("stream ended with %v, want %v", err, wantErr)
-			}
-			if len(evs) != len(tc.want) {
-				t.Fatalf("got %d events, want %d: %+v", len(evs), len(tc.want), evs)
-			}
-			for i, w := range tc.want {
-				got := want{ID: evs[i].ID, HasID: evs[i].HasID, Event: evs[i].Event, Data: string(evs[i].Data), Retry: evs[i].Retry}
-				if got != w {
-					t.Errorf("event %d = %+v, want %+v", i, got, w)
+	// each case with its own reader, and with the pooled readers of POST
+	// streams (newPostSSEReader), given back after each case and reused
+	for _, pooled := range []bool{false, true} {
+		for _, tc := range cases {
+			t.Run(fmt.Sprintf("%s/pooled=%v", tc.name, pooled), func(t *testing.T) {
+				max := tc.max
+				if max == 0 {
+					max = 1 << 20
 				}
-			}
-		})
+				var src io.Reader = strings.NewReader(tc.in)
+				if tc.oneByte {
+					src = iotest.OneByteReader(src)
+				}
+				r := newSSEReader(src, max)
+				if pooled {
+					r = newPostSSEReader(src, max)
+					defer r.close()
+				}
+				checkSSECase(t, r, tc.want, tc.err)
+			})
+		}
+	}
+}
+
+func checkSSECase(t *testing.T, r *sseReader, want []sseWant, wantErr error) {
+	t.Helper()
+	evs, err := readAll(r)
+	if wantErr == nil {
+		wantErr = io.EOF
+	}
+	if !errors.Is(err, wantErr) {
+		t.Fatalf("stream ended with %v, want %v", err, wantErr)
+	}
+	if len(evs) != len(want) {
+		t.Fatalf("got %d events, want %d: %+v", len(evs), len(want), evs)
+	}
+	for i, w := range want {
+		got := sseWant{ID: evs[i].ID, HasID: evs[i].HasID, Event: evs[i].Event, Data: string(evs[i].Data), Retry: evs[i].Retry}
+		if got != w {
+			t.Errorf("event %d = %+v, want %+v", i, got, w)
+		}
 	}
 }
 

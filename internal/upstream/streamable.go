@@ -366,7 +366,8 @@ func (c *streamConn) readStream(ctx context.Context, body io.ReadCloser, m *Outg
 
 // consume reads events; it reports whether the response to m arrived.
 func (c *streamConn) consume(body io.Reader, m *Outgoing, lastID *string, retry *time.Duration) (bool, error) {
-	r := newSSEReader(body, c.d.Opts.maxMsg())
+	r := newPostSSEReader(body, c.d.Opts.maxMsg())
+	defer r.close()
 	for {
 		ev, err := r.Next()
 		if err != nil {
