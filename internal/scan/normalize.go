@@ -175,6 +175,31 @@ func load64(s string, i int) uint64 {
 		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
+// foldRun lowercases s[i:end] into low eight bytes at a time, from i
+// (end-i at most 255*8) up to the first chunk that is not printable ASCII
+// (a byte from 0x80, below 0x20 or 0x7f), and returns where it stopped
+// and the counts of capitals and small letters in byte lanes. It is its
+// own function so that its loop keeps its few values in registers.
+func foldRun(low []byte, s string, i, end int) (int, uint64, uint64) {
+	var upAcc, lwAcc uint64
+	low = low[:len(s)]
+	for ; i < end; i += 8 {
+		x := load64(s, i)
+		if (x|^(x+lo8*0x60)|(x+lo8))&hi8 != 0 {
+			// (where a byte is from 0x80 the sums may carry, but its own
+			// high bit is set)
+			break
+		}
+		// each byte is below 0x80, so these sums carry into no other byte
+		up := (x + lo8*(0x80-'A')) &^ (x + lo8*(0x80-'Z'-1)) & hi8
+		lw := (x + lo8*(0x80-'a')) &^ (x + lo8*(0x80-'z'-1)) & hi8
+		upAcc += up >> 7
+		lwAcc += lw >> 7
+		binary.LittleEndian.PutUint64(low[i:i+8], x|up>>2)
+	}
+	return i, upAcc, lwAcc
+}
+
 // laneSum adds up the eight byte lanes of x.
 func laneSum(x uint64) int {
 	const m = 0x00ff00ff00ff00ff
@@ -202,36 +227,27 @@ func prepareInto(t *ntext, s string, buf []byte) {
 	var or byte
 	i := 0
 	// eight bytes at a time while they are printable ASCII (no byte below
-	// 0x20, none 0x7f or above); any other chunk goes byte by byte. The
-	// letters are counted in byte lanes (upAcc, lwAcc), summed every 255
-	// chunks, before a lane can overflow: math/bits.OnesCount64 may call a
-	// function, which made the compiler keep the loop's values in memory.
+	// 0x20, none 0x7f or above: foldRun); any other chunk goes byte by
+	// byte. The letters are counted in byte lanes, summed every 255
+	// chunks, before a lane can overflow.
 	for i+8 <= len(s) {
-		var upAcc, lwAcc uint64
-		for end := min(len(s)-7, i+255*8); i < end; i += 8 {
-			x := load64(s, i)
-			if (x|^(x+lo8*0x60)|(x+lo8))&hi8 != 0 {
-				// a byte from 0x80, below 0x20 or 0x7f (where a byte is
-				// from 0x80 the sums may carry, but its own high bit is set)
-				for k := i; k < i+8; k++ {
-					c := s[k]
-					low[k] = lowerTab[c]
-					or |= c
-					upper += int(isUpperTab[c])
-					lower += int(isLowerTab[c])
-					ctrl += int(isCtrlTab[c])
-				}
-				continue
-			}
-			// each byte is below 0x80, so these sums carry into no other byte
-			up := (x + lo8*(0x80-'A')) &^ (x + lo8*(0x80-'Z'-1)) & hi8
-			lw := (x + lo8*(0x80-'a')) &^ (x + lo8*(0x80-'z'-1)) & hi8
-			upAcc += up >> 7
-			lwAcc += lw >> 7
-			binary.LittleEndian.PutUint64(low[i:i+8], x|up>>2)
-		}
+		end := min(len(s)-7, i+255*8)
+		j, upAcc, lwAcc := foldRun(low, s, i, end)
 		upper += laneSum(upAcc)
 		lower += laneSum(lwAcc)
+		i = j
+		if i < end {
+			// a byte from 0x80, below 0x20 or 0x7f
+			for k := i; k < i+8; k++ {
+				c := s[k]
+				low[k] = lowerTab[c]
+				or |= c
+				upper += int(isUpperTab[c])
+				lower += int(isLowerTab[c])
+				ctrl += int(isCtrlTab[c])
+			}
+			i += 8
+		}
 	}
 	for ; i < len(s); i++ {
 		c := s[i]

@@ -50,6 +50,18 @@ func TestPrepareWordAtATime(t *testing.T) {
 		}
 		texts = append(texts, string(b))
 	}
+	// long texts: the letter counts are kept in byte lanes and summed
+	// every 255 chunks of eight bytes, and a chunk with another byte
+	// (a newline, a control, non-ASCII) goes byte by byte
+	for _, n := range []int{2039, 2040, 2041, 2048, 4081, 6000} {
+		for k := 0; k < 6; k++ {
+			b := []byte(strings.Repeat("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz", n/52+1)[:n])
+			for j := 0; j < k; j++ {
+				b[r.Intn(n)] = alpha[r.Intn(len(alpha))]
+			}
+			texts = append(texts, string(b))
+		}
+	}
 	for _, s := range texts {
 		var nt ntext
 		prepareInto(&nt, s, nil)
