@@ -230,6 +230,18 @@ func prepareInto(t *ntext, s string, buf []byte) {
 	// 0x20, none 0x7f or above: foldRun); any other chunk goes byte by
 	// byte. The letters are counted in byte lanes, summed every 255
 	// chunks, before a lane can overflow.
+	// byte by byte: a chunk with a byte from 0x80, below 0x20 or 0x7f, and
+	// the last bytes
+	bytewise := func(from, to int) {
+		for k := from; k < to; k++ {
+			c := s[k]
+			low[k] = lowerTab[c]
+			or |= c
+			upper += int(isUpperTab[c])
+			lower += int(isLowerTab[c])
+			ctrl += int(isCtrlTab[c])
+		}
+	}
 	for i+8 <= len(s) {
 		end := min(len(s)-7, i+255*8)
 		j, upAcc, lwAcc := foldRun(low, s, i, end)
@@ -237,26 +249,11 @@ func prepareInto(t *ntext, s string, buf []byte) {
 		lower += laneSum(lwAcc)
 		i = j
 		if i < end {
-			// a byte from 0x80, below 0x20 or 0x7f
-			for k := i; k < i+8; k++ {
-				c := s[k]
-				low[k] = lowerTab[c]
-				or |= c
-				upper += int(isUpperTab[c])
-				lower += int(isLowerTab[c])
-				ctrl += int(isCtrlTab[c])
-			}
+			bytewise(i, i+8)
 			i += 8
 		}
 	}
-	for ; i < len(s); i++ {
-		c := s[i]
-		low[i] = lowerTab[c]
-		or |= c
-		upper += int(isUpperTab[c])
-		lower += int(isLowerTab[c])
-		ctrl += int(isCtrlTab[c])
-	}
+	bytewise(i, len(s))
 	t.ascii = or < 0x80
 	if !t.ascii {
 		t.maxB64 = 1 << 20 // unknown: the folding pass decides
