@@ -324,7 +324,7 @@ func (a *analysis) modelDirective0(si int) bool {
 		case "first", "otherwise":
 			return true
 		case "before", "prior", "after":
-			if a.rangeHas(k+1, min(k+4, st.te), "using", "calling", "invoking", "executing", "running", "use", "call", "answering", "responding", "replying", "proceeding", "each", "every", "any") {
+			if a.rangeHas(k+1, min(k+4, st.te), "using", "calling", "invoking", "executing", "running", "use", "call", "answering", "responding", "replying", "proceeding", "finishing", "completing", "each", "every", "any") {
 				return true
 			}
 		}
@@ -409,6 +409,9 @@ func (a *analysis) discussed(ts, te int) bool {
 		if a.is(k, "like", "as", "eg", "e", "g", "says", "say", "saying", "said", "reads", "containing", "contains", "quote", "quoted", "string", "strings", "text") {
 			if a.is(k, "as") && !a.is(k-1, "such") {
 				continue
+			}
+			if a.is(k, "string", "strings", "text") && a.is(k+1, "of") {
+				continue // "the text of the user's request" is the content itself
 			}
 			return true
 		}

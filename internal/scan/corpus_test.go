@@ -25,6 +25,12 @@ const (
 	floorExtraRecall = 0.99
 	floorHardBenign  = 0.99 // share of hard benign rows NOT flagged
 	maxServerFPRate  = 0.01 // share of mcp-servers.jsonl tools flagged
+	// blind rounds (testdata/blind-*.jsonl): rows written by someone who
+	// had not seen the rules, scanned before any rule changed for them
+	// (the README gives those first figures); floors under what the
+	// rules reach on them now
+	floorBlindRecall    = 0.98
+	floorBlindPrecision = 0.96
 )
 
 type corpusRow struct {
@@ -144,9 +150,17 @@ func TestCorpusEvaluation(t *testing.T) {
 	s := New(Options{})
 	dev := loadRows(t, filepath.Join("testdata", "corpora", "poisoning-dev.jsonl"))
 	extra := loadRows(t, filepath.Join("testdata", "extra.jsonl"))
+	var blind []corpusRow
+	blindFiles, _ := filepath.Glob(filepath.Join("testdata", "blind-*.jsonl"))
+	if len(blindFiles) == 0 {
+		t.Fatal("no testdata/blind-*.jsonl")
+	}
+	for _, f := range blindFiles {
+		blind = append(blind, loadRows(t, f)...)
+	}
 
 	ids := map[string]bool{}
-	for _, r := range append(append([]corpusRow{}, dev...), extra...) {
+	for _, r := range append(append(append([]corpusRow{}, dev...), extra...), blind...) {
 		if ids[r.ID] || r.Source == "" || (r.Label != "malicious" && r.Label != "benign") {
 			t.Errorf("row %q: duplicate id, missing source or bad label", r.ID)
 		}
@@ -251,6 +265,15 @@ func TestCorpusEvaluation(t *testing.T) {
 	}
 	if fpRate > maxServerFPRate {
 		t.Errorf("server false-positive rate %.3f above %.3f", fpRate, maxServerFPRate)
+	}
+
+	blindC, _ := eval("blind", blind)
+	t.Logf("blind rounds:  %d rows, precision %.3f recall %.3f (tp %d fp %d tn %d fn %d)", len(blind), blindC.precision(), blindC.recall(), blindC.tp, blindC.fp, blindC.tn, blindC.fn)
+	if r := blindC.recall(); r < floorBlindRecall {
+		t.Errorf("blind-round recall %.3f below floor %.3f", r, floorBlindRecall)
+	}
+	if p := blindC.precision(); p < floorBlindPrecision {
+		t.Errorf("blind-round precision %.3f below floor %.3f", p, floorBlindPrecision)
 	}
 }
 

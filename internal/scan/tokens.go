@@ -415,6 +415,12 @@ func gapBoundary(low []byte, s, e int) int {
 	for i := s; i < e; i++ {
 		switch low[i] {
 		case '!', '?', '|':
+			if c := low[i]; c != '|' && i+1 < len(low) && isWordByte(low[i+1]) {
+				// "b.png?d=", "append ?ctx=", "!important": a URL
+				// query or a keyword, not the end of a sentence
+				clause = 1
+				continue
+			}
 			return 2
 		case ';':
 			clause = 1
