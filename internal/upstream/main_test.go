@@ -33,6 +33,8 @@ func TestMain(m *testing.M) {
 //	            its process group and reporting its pid
 //	hang        ignore SIGTERM and stdin; run until killed
 //	wedged      never read stdin
+//	last-words  write 500 stderr lines (250 KB, more than a pipe holds) and a
+//	            notification, then exit at once
 func runChild(mode string) int {
 	out := bufio.NewWriter(os.Stdout)
 	write := func(s string) {
@@ -40,6 +42,12 @@ func runChild(mode string) int {
 		_ = out.Flush()
 	}
 	switch mode {
+	case "last-words":
+		for i := range 500 {
+			fmt.Fprintf(os.Stderr, "last words %d %s\n", i, strings.Repeat("-", 500))
+		}
+		write(`{"jsonrpc":"2.0","method":"notifications/message","params":{"data":"bye"}}` + "\n")
+		return 3
 	case "hang", "wedged":
 		if mode == "hang" {
 			signal.Ignore(syscall.SIGTERM)

@@ -64,15 +64,32 @@ func (d *StdioDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	stdout, err := cmd.StdoutPipe()
+	// Our own pipes for stdout and stderr, not cmd.StdoutPipe: Wait
+	// closes those as soon as the process exits, which loses what the
+	// server wrote last (its last answers, the stderr lines that say why
+	// it stopped) when the readers have not got to it yet.
+	stdout, outW, err := os.Pipe()
 	if err != nil {
+		stdin.Close()
 		return nil, err
 	}
-	stderr, err := cmd.StderrPipe()
+	stderr, errW, err := os.Pipe()
 	if err != nil {
+		stdin.Close()
+		stdout.Close()
+		outW.Close()
 		return nil, err
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdout, cmd.Stderr = outW, errW
+	err = cmd.Start()
+	// the child has its copies; ours must go, so that the readers see EOF
+	// when the child (and any descendant holding them) is gone
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		stdin.Close()
+		stdout.Close()
+		stderr.Close()
 		if after != nil {
 			after()
 		}
@@ -80,7 +97,8 @@ func (d *StdioDialer) Dial(ctx context.Context, h Handler) (Conn, error) {
 	}
 	c := &stdioConn{after: after,
 		cmd: cmd, stdin: stdin, h: h, done: make(chan struct{}), wsem: make(chan struct{}, 1),
-		pending: map[string]struct{}{}, opts: &d.Opts, readDone: make(chan struct{}),
+		pending: map[string]struct{}{}, opts: &d.Opts, readDone: make(chan struct{}), stderrDone: make(chan struct{}),
+		stdout: stdout, stderr: stderr,
 		info: fmt.Sprintf("stdio pid %d (%s)", cmd.Process.Pid, d.Command),
 	}
 	go c.readStderr(stderr)
@@ -105,8 +123,10 @@ type stdioConn struct {
 	done    chan struct{}
 	closed  bool
 	// readDone is closed when stdout is drained, so responses written just
-	// before exit are delivered before in-flight requests are failed.
-	readDone chan struct{}
+	// before exit are delivered before in-flight requests are failed;
+	// stderrDone when stderr is.
+	readDone, stderrDone chan struct{}
+	stdout, stderr       *os.File // the read ends, closed by wait
 }
 
 func (c *stdioConn) Info() string { return c.info }
@@ -237,12 +257,21 @@ func (c *stdioConn) deliver(msg []byte) {
 }
 
 func (c *stdioConn) readStderr(r io.Reader) {
+	defer close(c.stderrDone)
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for sc.Scan() {
 		if c.opts.OnStderr != nil {
 			c.opts.OnStderr(sc.Text())
 		}
+	}
+	if err := sc.Err(); err != nil {
+		// a line over 1 MiB: say so, and keep draining, or the server
+		// blocks on a full pipe
+		if c.opts.OnStderr != nil {
+			c.opts.OnStderr("[mcpwarden: stderr unreadable (" + err.Error() + "); the rest of it was discarded]")
+		}
+		_, _ = io.Copy(io.Discard, r)
 	}
 }
 
@@ -251,11 +280,18 @@ func (c *stdioConn) wait() {
 	if c.after != nil {
 		c.after()
 	}
-	// Give the stdout reader a moment to deliver what the process wrote.
-	select {
-	case <-c.readDone:
-	case <-time.After(2 * time.Second):
+	// Give the readers a moment to deliver what the process wrote; a
+	// descendant that still holds the pipes does not keep them open past
+	// that.
+	grace := time.After(2 * time.Second)
+	for _, ch := range []chan struct{}{c.readDone, c.stderrDone} {
+		select {
+		case <-ch:
+		case <-grace:
+		}
 	}
+	c.stdout.Close()
+	c.stderr.Close()
 	c.mu.Lock()
 	if c.closed {
 		c.err = ErrClosed

@@ -554,3 +554,31 @@ func TestEnvList(t *testing.T) {
 		})
 	}
 }
+
+// TestStdioLastWords: what a server writes just before it exits, on stderr
+// (why it stopped, audited as upstream.stderr) and on stdout, is all
+// delivered: the process's exit does not close the pipes under the
+// readers. The stderr consumer is slow, so the server exits while its
+// last lines still sit in the pipe.
+func TestStdioLastWords(t *testing.T) {
+	for run := range 3 {
+		var stderr lines
+		slow := func(s string) { time.Sleep(20 * time.Microsecond); stderr.add(s) }
+		col := newCollector()
+		conn := dialStdio(t, stdioChild("last-words", Options{OnStderr: slow}), col)
+		select {
+		case <-conn.Done():
+		case <-time.After(waitTimeout):
+			t.Fatal("the server did not exit")
+		}
+		col.wait(t, "the notification written before exit", func(r received) bool { return r.msg.Method == "notifications/message" })
+		poll(t, "the last stderr line", func() bool { return stderr.has("last words 499 " + strings.Repeat("-", 500)) })
+		stderr.mu.Lock()
+		n := len(stderr.l)
+		stderr.mu.Unlock()
+		if n != 500 {
+			t.Fatalf("run %d: %d stderr lines, want 500", run, n)
+		}
+		conn.Close()
+	}
+}
