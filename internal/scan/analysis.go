@@ -60,6 +60,7 @@ type tctx struct {
 	depth    int             // decoding depth
 	maxDesc  int
 	selfConv bool // the tool's declared purpose is the conversation itself
+	prop     bool // a property name (kindName), which names no tool
 }
 
 // hit is a finding before server/tool/field are attached.

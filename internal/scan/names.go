@@ -197,7 +197,10 @@ func (a *analysis) nameRules() {
 	switch {
 	case conf > 0 && latin:
 		a.add(RuleHomoglyphName, High, 0, len(name), fmt.Sprintf("name mixes Latin letters with look-alike letters from another script (reads as %q)", Skeleton(name)), -1)
-	case conf > 0 && !other && conf >= utf8.RuneCountInString(name)/2:
+	case conf > 0 && !other && conf >= utf8.RuneCountInString(name)/2 && !a.ctx.prop:
+		// (a property written in one non-Latin script, "проект", names
+		// no tool it could pass for; one that mixes in Latin letters is
+		// still flagged above)
 		a.add(RuleHomoglyphName, High, 0, len(name), fmt.Sprintf("name is written in look-alike letters (reads as %q)", Skeleton(name)), -1)
 	case styled:
 		a.add(RuleHomoglyphName, High, 0, len(name), fmt.Sprintf("name uses fullwidth or styled letters (reads as %q)", Skeleton(name)), -1)

@@ -269,6 +269,7 @@ func (c *collector) text(field, text string, kind fieldKind) {
 	}
 	ctx := c.ctx
 	ctx.kind = kind
+	ctx.prop = kind == kindName && strings.Contains(field, "properties.")
 	c.fs = append(c.fs, toFindings(c.server, c.tool, field, text, c.s.analyze(text, &ctx))...)
 	if c.s.opts.Classifier != nil && kind != kindName && c.nl.Len() < 64<<10 {
 		c.nl.WriteString(text)

@@ -472,7 +472,14 @@ func gapBoundary(low []byte, s, e int) int {
 				}
 			}
 			clause = 1
-		case ',', ':', '(', ')', '[', ']', '<', '>', '{', '}', '"', '`', '-', '*', '#', '=':
+		case '"':
+			// the end of a JSON value ("key": "value", "next": ...): one
+			// member's text is not read on into the next
+			if i+1 < e && (low[i+1] == ',' || low[i+1] == '}' || low[i+1] == ']') {
+				return 2
+			}
+			clause = 1
+		case ',', ':', '(', ')', '[', ']', '<', '>', '{', '}', '`', '-', '*', '#', '=':
 			clause = 1
 		}
 	}
