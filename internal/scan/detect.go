@@ -1606,14 +1606,21 @@ func (a *analysis) secretIdent(si int) bool {
 // a parameter named as code or one of the tool's own. Into is the
 // destination whatever the verb.
 func (a *analysis) secretIntoParam() {
+	into := a.lx.ids["into"]
+	if into == 0 {
+		return
+	}
 	for si := range a.sents {
-		st := a.sents[si]
-		if !(a.modelDirective(si) || a.strongDirective(si) || st.cats&cTrigger != 0 || a.ctx.kind == kindParam) {
-			continue
+		st := &a.sents[si]
+		if st.bloom&idBit(into) == 0 {
+			continue // no "into" in the sentence
 		}
 		for d := st.ts + 1; d < st.te; d++ {
-			if !a.is(d-1, "into") || !a.paramRef(d) || secretName(a.word(d)) || a.negatedClause(d-1) {
+			if a.toks[d-1].id != into || !a.paramRef(d) || secretName(a.word(d)) || a.negatedClause(d-1) {
 				continue
+			}
+			if !(a.modelDirective(si) || a.strongDirective(si) || st.cats&cTrigger != 0 || a.ctx.kind == kindParam) {
+				break
 			}
 			secret := false
 			for k := d - 2; k >= st.ts && k >= d-16 && !secret; k-- {
