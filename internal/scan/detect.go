@@ -1249,6 +1249,36 @@ func hostAttacker(h []byte) bool {
 	return false
 }
 
+// documentationHost: the host of address u (a URL or an e-mail address)
+// is reserved for documentation and does not resolve (RFC 2606, 6761:
+// example, example.com/.net/.org, .test, .invalid, .localhost) or has a
+// single label ("https://attacker/").
+func documentationHost(u []byte) bool {
+	h := u
+	if i := bytes.Index(h, []byte("://")); i >= 0 {
+		h = h[i+3:]
+	}
+	if i := bytes.LastIndexByte(h, '@'); i >= 0 {
+		h = h[i+1:]
+	}
+	if i := bytes.IndexAny(h, "/?#:"); i >= 0 {
+		h = h[:i]
+	}
+	host := strings.TrimSuffix(string(h), ".")
+	if host == "" {
+		return false
+	}
+	if !strings.Contains(host, ".") {
+		return true
+	}
+	for _, sfx := range []string{".example", ".test", ".invalid", ".localhost", "example.com", "example.net", "example.org"} {
+		if strings.HasSuffix(host, sfx) && (len(host) == len(sfx) || sfx[0] == '.' || host[len(host)-len(sfx)-1] == '.') {
+			return true
+		}
+	}
+	return false
+}
+
 func isHostByte(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '.' || c == '-' || c == '_'
 }
@@ -1364,6 +1394,12 @@ func (a *analysis) sinkRules() {
 		if sk.sent >= 0 && sk.sent < len(a.sents) && a.sentHasOutside(sk.sent, cDiscuss, -1, -1) {
 			h.damped = true
 		}
+		if a.ctx.kind == kindResult && (documentationHost(low[sk.s:sk.e]) || a.insideQuote(sk.s)) {
+			// a write-up's "attacker@evil.example", "https://attacker/?q=":
+			// reserved or single-label names do not resolve, and a quoted
+			// payload is cited, not addressed
+			h.damped = true
+		}
 	}
 }
 
@@ -1438,8 +1474,14 @@ func (a *analysis) findSensitive() {
 			if hasBefore(s, "/proc/self/") || hasBefore(s, "/proc/1/") {
 				what = "process environment"
 			}
-		case "bash_history", "zsh_history", "known_hosts", "authorized_keys", "keychain", "login_data":
+		case "bash_history", "zsh_history", "known_hosts", "authorized_keys", "login_data":
 			what = "sensitive file"
+		case "keychain":
+			// "login.keychain-db", "~/Library/Keychains/..." are files;
+			// "stored in the OS keychain" names the facility
+			if hasBefore(s, "/") || hasBefore(s, ".") || has(e, "-db") || has(e, ".") && e+1 < len(low) && isWordByte(low[e+1]) {
+				what = "sensitive file"
+			}
 		case "wallet":
 			if has(e, ".dat") {
 				what = "cryptocurrency wallet"
@@ -1644,6 +1686,13 @@ func (a *analysis) sensAt(k int) bool {
 		}
 	}
 	return false
+}
+
+// quotedWord: token d is written between quotes ('notes', "context").
+func (a *analysis) quotedWord(d int) bool {
+	s, e := int(a.toks[d].s), int(a.toks[d].e)
+	low := a.t.low
+	return s > 0 && e < len(low) && (low[s-1] == '\'' || low[s-1] == '"') && low[e] == low[s-1]
 }
 
 // paramIn: sentence si names a parameter after in, into or as.
@@ -1907,7 +1956,10 @@ func (a *analysis) exfilRules() {
 		for k := m.ts + 1; k < st.te && k <= m.te+10; k++ {
 			switch a.word(k) {
 			case "conversation", "history", "transcript", "transcripts", "chats":
-				conv = true
+				// "in this conversation" says where, not what
+				if !(a.is(k-1, "in", "during", "throughout") || a.is(k-1, "this", "the") && a.is(k-2, "in", "during", "throughout")) {
+					conv = true
+				}
 			case "file", "files", "document", "documents", "tabs", "windows":
 				if a.rangeHas(m.ts, min(st.te, m.te+6), "any", "all", "every", "each") && a.rangeHas(m.ts, st.te, "user", "users", "opened", "open", "viewed", "shared", "uploaded", "mentioned", "session") {
 					harvest = true
@@ -1939,7 +1991,7 @@ func (a *analysis) exfilRules() {
 		for k := m.te; k < st.te && k < m.te+10; k++ {
 			if a.is(k, "as", "in", "into", "to", "inside", "within", "via") {
 				for d := k + 1; d < st.te && d <= k+3; d++ {
-					if a.toks[d].cats&cSideChannel != 0 || a.is(d, "sidenote") || a.sideChannelIdent(a.word(d)) {
+					if a.toks[d].cats&cSideChannel != 0 && (a.paramRef(d) || a.toks[d].under || a.quotedWord(d)) || a.is(d, "sidenote") || a.sideChannelIdent(a.word(d)) {
 						dest = a.word(d)
 					}
 				}
@@ -2041,7 +2093,7 @@ func (a *analysis) exfilRules() {
 		}
 		s, e := a.tokSpan(st.ts, st.te)
 		h := a.add(RuleExfiltration, sev, s, e, "directive to send data or copies to a fixed address", si)
-		h.damped = a.sentHasOutside(si, cDiscuss, -1, -1)
+		h.damped = a.sentHasOutside(si, cDiscuss, -1, -1) || !def && a.insideQuote(sk.s)
 	}
 	a.linkBeacons()
 	// shadowing
