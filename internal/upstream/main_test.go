@@ -33,6 +33,8 @@ func TestMain(m *testing.M) {
 //	            its process group and reporting its pid
 //	hang        ignore SIGTERM and stdin; run until killed
 //	wedged      never read stdin
+//	orphan      start a grandchild in its own session that holds stdout and
+//	            stderr (mode hang), report its pid, exit
 //	last-words  write 500 stderr lines (250 KB, more than a pipe holds) and a
 //	            notification, then exit at once
 func runChild(mode string) int {
@@ -42,6 +44,19 @@ func runChild(mode string) int {
 		_ = out.Flush()
 	}
 	switch mode {
+	case "orphan":
+		// a descendant outside the process group keeps stdout and stderr
+		// open long after this process is gone
+		gc := exec.Command(os.Args[0])
+		gc.Env = []string{childEnv + "=hang"}
+		gc.Stdout, gc.Stderr = os.Stdout, os.Stderr
+		gc.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+		if err := gc.Start(); err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		write(fmt.Sprintf(`{"jsonrpc":"2.0","method":"grandchild","params":{"pid":%d}}`+"\n", gc.Process.Pid))
+		return 0
 	case "last-words":
 		for i := range 500 {
 			fmt.Fprintf(os.Stderr, "last words %d %s\n", i, strings.Repeat("-", 500))

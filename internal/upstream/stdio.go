@@ -283,11 +283,15 @@ func (c *stdioConn) wait() {
 	// Give the readers a moment to deliver what the process wrote; a
 	// descendant that still holds the pipes does not keep them open past
 	// that.
-	grace := time.After(2 * time.Second)
+	grace := time.NewTimer(2 * time.Second)
+	defer grace.Stop()
 	for _, ch := range []chan struct{}{c.readDone, c.stderrDone} {
 		select {
 		case <-ch:
-		case <-grace:
+		case <-grace.C:
+			// the grace is over for both (a one-shot channel must not be
+			// waited on twice)
+			grace.Reset(0)
 		}
 	}
 	c.stdout.Close()

@@ -582,3 +582,28 @@ func TestStdioLastWords(t *testing.T) {
 		conn.Close()
 	}
 }
+
+// TestStdioOrphanHoldsPipes: a server that exits while a descendant it
+// detached still holds its stdout and stderr is reported gone after the
+// short grace, not when the descendant ends.
+func TestStdioOrphanHoldsPipes(t *testing.T) {
+	col := newCollector()
+	conn := dialStdio(t, stdioChild("orphan", Options{OnStderr: func(string) {}}), col)
+	n := col.wait(t, "grandchild pid", func(r received) bool { return r.msg.Method == "grandchild" })
+	var p struct{ Pid int }
+	_ = json.Unmarshal(n.msg.Params, &p)
+	if p.Pid == 0 {
+		t.Fatalf("no grandchild: %s", n.msg.Raw)
+	}
+	t.Cleanup(func() { _ = syscall.Kill(p.Pid, syscall.SIGKILL) })
+	start := time.Now()
+	select {
+	case <-conn.Done():
+	case <-time.After(waitTimeout):
+		t.Fatal("Done stayed open while the orphan held the pipes")
+	}
+	if d := time.Since(start); d > 6*time.Second {
+		t.Fatalf("Done took %v, want the 2 s grace", d)
+	}
+	conn.Close()
+}
