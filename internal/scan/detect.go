@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"slices"
+	"sort"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -1111,6 +1112,9 @@ func (a *analysis) multilingual() {
 func (a *analysis) multilingualFlows() {
 	low := a.t.low
 	for k := range a.sens {
+		if k >= maxMatches {
+			break // bounded work on a text full of paths
+		}
 		sn := &a.sens[k]
 		from, to := max(0, sn.s-160), min(len(low), sn.e+160)
 		if mlAt(low, mlReadV, from, to) >= 0 && mlAt(low, mlPutV, from, to) >= 0 {
@@ -1677,15 +1681,12 @@ func (a *analysis) secretIntoParam() {
 	}
 }
 
-// sensAt: token k is part of a sensitive path.
+// sensAt: token k is part of a sensitive path (a.sens is in text order:
+// a binary search, so that a text full of paths stays linear).
 func (a *analysis) sensAt(k int) bool {
 	s := int(a.toks[k].s)
-	for i := range a.sens {
-		if a.sens[i].s <= s && s < a.sens[i].e {
-			return true
-		}
-	}
-	return false
+	i := sort.Search(len(a.sens), func(i int) bool { return a.sens[i].e > s })
+	return i < len(a.sens) && a.sens[i].s <= s
 }
 
 // quotedWord: token d is written between quotes ('notes', "context").
