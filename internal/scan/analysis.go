@@ -425,32 +425,7 @@ func (a *analysis) discussed(ts, te int) bool {
 // and assignments are not quotations; apostrophes are not quotes.
 func (a *analysis) insideQuote(p int) bool {
 	low := a.t.low
-	start := p - 800
-	if start < 0 {
-		start = 0
-	}
-	for k := p - 1; k > start; k-- {
-		if low[k] == '\n' && k > 0 && low[k-1] == '\n' {
-			start = k
-			break
-		}
-	}
-	open := byte(0)
-	openAt := -1
-	for k := start; k < p; k++ {
-		c := low[k]
-		if c != '"' && c != '\'' {
-			continue
-		}
-		if c == '\'' && k > 0 && isWordByte(low[k-1]) && k+1 < len(low) && isWordByte(low[k+1]) {
-			continue // apostrophe
-		}
-		if open == 0 {
-			open, openAt = c, k
-		} else if c == open {
-			open, openAt = 0, -1
-		}
-	}
+	open, openAt := a.openQuote(a.paragraphStart(p), p)
 	if open == 0 || openAt < 0 {
 		return false
 	}
@@ -475,6 +450,42 @@ func (a *analysis) insideQuote(p int) bool {
 		}
 	}
 	return false
+}
+
+// paragraphStart is where the paragraph of low offset p begins (after a
+// blank line), looking back at most 800 bytes.
+func (a *analysis) paragraphStart(p int) int {
+	low := a.t.low
+	start := max(p-800, 0)
+	for k := p - 1; k > start; k-- {
+		if low[k] == '\n' && k > 0 && low[k-1] == '\n' {
+			return k
+		}
+	}
+	return start
+}
+
+// openQuote reads low[start:end] and returns the quotation mark (" or ')
+// still open at end and where it opened, or 0 and -1. An apostrophe
+// between two word bytes is not a quotation mark.
+func (a *analysis) openQuote(start, end int) (byte, int) {
+	low := a.t.low
+	open, at := byte(0), -1
+	for k := start; k < end; k++ {
+		c := low[k]
+		if c != '"' && c != '\'' {
+			continue
+		}
+		if c == '\'' && k > 0 && isWordByte(low[k-1]) && k+1 < len(low) && isWordByte(low[k+1]) {
+			continue // apostrophe
+		}
+		if open == 0 {
+			open, at = c, k
+		} else if c == open {
+			open, at = 0, -1
+		}
+	}
+	return open, at
 }
 
 // discussedAt is discussed for a low span that may not start on a word

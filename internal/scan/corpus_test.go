@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -46,31 +45,29 @@ type corpusRow struct {
 }
 
 func loadRows(t testing.TB, path string) []corpusRow {
+	return readJSONL[corpusRow](t, path)
+}
+
+// readJSONL reads one JSON value a line (blank lines skipped); a bad line
+// fails the test with its file and line number.
+func readJSONL[T any](t testing.TB, path string) []T {
 	t.Helper()
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatalf("open %s: %v", path, err)
 	}
-	defer f.Close()
-	var rows []corpusRow
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	line := 0
-	for sc.Scan() {
-		line++
-		if strings.TrimSpace(sc.Text()) == "" {
+	var out []T
+	for n, line := range strings.Split(string(data), "\n") {
+		if strings.TrimSpace(line) == "" {
 			continue
 		}
-		var r corpusRow
-		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("%s:%d: %v", path, line, err)
+		var v T
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatalf("%s:%d: %v", path, n+1, err)
 		}
-		rows = append(rows, r)
+		out = append(out, v)
 	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return rows
+	return out
 }
 
 func textResult(text string) json.RawMessage {
@@ -98,23 +95,7 @@ type serverListing struct {
 }
 
 func loadServers(t testing.TB) []serverListing {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "corpora", "mcp-servers.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []serverListing
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		var l serverListing
-		if err := json.Unmarshal([]byte(line), &l); err != nil {
-			t.Fatal(err)
-		}
-		out = append(out, l)
-	}
-	return out
+	return readJSONL[serverListing](t, filepath.Join("testdata", "corpora", "mcp-servers.jsonl"))
 }
 
 type confusion struct{ tp, fp, tn, fn int }
@@ -332,21 +313,5 @@ type backgroundRow struct {
 
 // backgroundRows reads testdata/background.jsonl (blank lines skipped).
 func backgroundRows(t testing.TB) []backgroundRow {
-	t.Helper()
-	data, err := os.ReadFile(filepath.Join("testdata", "background.jsonl"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var rows []backgroundRow
-	for _, line := range strings.Split(string(data), "\n") {
-		if strings.TrimSpace(line) == "" {
-			continue
-		}
-		var l backgroundRow
-		if err := json.Unmarshal([]byte(line), &l); err != nil {
-			t.Fatal(err)
-		}
-		rows = append(rows, l)
-	}
-	return rows
+	return readJSONL[backgroundRow](t, filepath.Join("testdata", "background.jsonl"))
 }

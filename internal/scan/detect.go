@@ -1133,7 +1133,7 @@ func (a *analysis) multilingualFlows() {
 			}
 		}
 		if put && (sink || bytes.IndexByte(low[from:to], '`') >= 0 || a.ctx.kind == kindParam) {
-			s, e := a.lowSpan(i, min(len(low), i+len(mlHistoryAt(low, i))))
+			s, e := a.lowSpan(i, min(len(low), i+mlLen(low, mlHistory, i)))
 			a.add(RuleExfiltration, High, s, e, "directive to hand over the conversation history (non-English)", -1)
 		}
 	}
@@ -1169,13 +1169,14 @@ func mlAt(low []byte, words []string, from, to int) int {
 	return best
 }
 
-func mlHistoryAt(low []byte, i int) string {
-	for _, w := range mlHistory {
-		if i+len(w) <= len(low) && string(low[i:i+len(w)]) == w {
-			return w
+// mlLen is the length of the first of words found at low offset i.
+func mlLen(low []byte, words []string, i int) int {
+	for _, w := range words {
+		if bytes.HasPrefix(low[i:], []byte(w)) {
+			return len(w)
 		}
 	}
-	return ""
+	return 0
 }
 
 // clampSpan maps a span of strings.ToLower(orig) onto orig (lower-casing
@@ -1841,35 +1842,9 @@ func (a *analysis) quotedDirective(si, p int) bool {
 	if verb < 0 {
 		return false
 	}
-	low := a.t.low
-	start := max(0, verb-800)
-	for k := verb - 1; k > start; k-- {
-		if low[k] == '\n' && low[k-1] == '\n' {
-			start = k
-			break
-		}
-	}
-	// the quotation open at the verb, if any, and it must stay open to p
-	open, at := byte(0), -1
-	for k := start; k < p; k++ {
-		c := low[k]
-		if c != '"' && c != '\'' {
-			continue // a code span is how commands are written, not a quotation
-		}
-		if c == '\'' && k > 0 && isWordByte(low[k-1]) && k+1 < len(low) && isWordByte(low[k+1]) {
-			continue // apostrophe
-		}
-		switch {
-		case open == 0:
-			open, at = c, k
-		case c == open:
-			if k < verb {
-				open, at = 0, -1
-			} else {
-				return false // closed between the verb and p
-			}
-		}
-	}
+	// a quotation open at the verb that is still open at p (a code span
+	// is how commands are written, not a quotation)
+	open, at := a.openQuote(a.paragraphStart(verb), p)
 	return open != 0 && at < verb
 }
 
