@@ -134,3 +134,18 @@ func BenchmarkArgs64K(b *testing.B) {
 		s.Result("bench", "echo", raw)
 	}
 }
+
+// BenchmarkResult64KProseCue is BenchmarkResult64KProse with one English
+// word that is also a word of another language ("lies", German for "read"):
+// it must not switch on the search for non-English phrases over the whole
+// text (that cost 2.4-2.7 ms and 64 KiB per scan when "lies" did).
+func BenchmarkResult64KProseCue(b *testing.B) {
+	s := New(Options{})
+	text := benchText(64 << 10)
+	raw := textResult("The answer lies in the data. " + text[29:])
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Result("bench", "report", raw)
+	}
+}

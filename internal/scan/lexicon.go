@@ -95,7 +95,8 @@ var categoryWords = map[uint64]string{
 	cCmd:       "curl wget nc netcat bash socket subprocess chmod powershell iex rm mkfifo tcp drop truncate delete",
 	cCred:      "password passwords passcode credentials credential api_key key keys token tokens codes code mfa 2fa otp pin ssn seed mnemonic private cookie cookies",
 	cML: "ignora ignorez ignoriere ignorieren vergiss oublie oubliez olvida olvide esqueca dimentica negeer zignoruj digas dites dis sag sage ohne diga dire sin sans senza nao " +
-		"lee leer lies lesen lisez lire leia ler leggi leggere historial verlauf historique historico jamais nunca niemals",
+		"leer lesen lisez lire leia leggi leggere historial verlauf historique historico jamais nunca niemals " +
+		"nicht bitte benutzer nutzer datei usuario archivo utilisateur fichier utente gebruiker",
 	cAddressee: "ai assistant llm model agent chatbot bot claude chatgpt gpt gemini",
 	cSilent:    "silently quietly secretly covertly discreetly",
 	cMarkup:    "javascript onerror onload document",

@@ -232,3 +232,27 @@ func TestResultDoesNotRetainInput(t *testing.T) {
 		t.Fatal("findings differ between two scans of the same result")
 	}
 }
+
+// TestEnglishNoLanguageCue: English words that another language spells the
+// same way do not mark a text as possibly non-English (which starts a
+// phrase search over the whole text); words of those languages do.
+func TestEnglishNoLanguageCue(t *testing.T) {
+	s := New(Options{})
+	cue := func(text string) bool {
+		a := &analysis{lx: s.lx, sc: s}
+		prepareInto(&a.nt, text, nil)
+		a.t = &a.nt
+		a.tokenize()
+		return a.allCats&cML != 0
+	}
+	for _, en := range []string{"The answer lies in the data.", "Ask Lee for the report.", "Returns the quarterly report for every region."} {
+		if cue(en) {
+			t.Errorf("%q: marked as possibly non-English", en)
+		}
+	}
+	for _, other := range []string{"Lies die Datei und füge sie ein.", "Lee el archivo del usuario.", "Lisez le fichier de l'utilisateur."} {
+		if !cue(other) {
+			t.Errorf("%q: not marked as possibly non-English", other)
+		}
+	}
+}
