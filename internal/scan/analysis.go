@@ -439,7 +439,7 @@ func (a *analysis) insideQuote(p int) bool {
 		for q >= 0 && low[q] != ':' {
 			q--
 		}
-		if q > 0 && (low[q-1] == '"' || low[q-1] == '\'') {
+		if q > 0 && (low[q-1] == '"' || low[q-1] == '\'') || a.yamlKey(q) {
 			return false
 		}
 	}
@@ -491,14 +491,8 @@ func (a *analysis) openQuote(start, end int) (byte, int) {
 // discussedAt is discussed for a low span that may not start on a word
 // (a tag, a bracket).
 func (a *analysis) discussedAt(ls, le int) bool {
-	ts := -1
-	for k := range a.toks {
-		if int(a.toks[k].s) >= ls {
-			ts = k
-			break
-		}
-	}
-	if ts < 0 || int(a.toks[ts].s) >= le {
+	ts := a.tokenAtLow(ls)
+	if ts == len(a.toks) || int(a.toks[ts].s) >= le {
 		// no word inside: judge by the sentence the span sits in
 		si := a.sentenceOfLow(ls)
 		return si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1)
@@ -539,7 +533,7 @@ func (a *analysis) quoted(s, e, limit int) bool {
 		for p >= 0 && low[p] != ':' {
 			p--
 		}
-		if p > 0 && (low[p-1] == '"' || low[p-1] == '\'' || low[p-1] == '`') {
+		if p > 0 && (low[p-1] == '"' || low[p-1] == '\'' || low[p-1] == '`') || a.yamlKey(p) {
 			return false
 		}
 	}
@@ -646,4 +640,31 @@ func (a *analysis) origUpper(i int) bool {
 		}
 	}
 	return letters > 0
+}
+
+// yamlKey reports whether the colon at low offset c ends a YAML (or
+// similar) key that opens its line: "  subject: '...'", "- note: '...'".
+// The quoted text after it is a value, not a quotation.
+func (a *analysis) yamlKey(c int) bool {
+	low := a.t.low
+	if c <= 0 || c >= len(low) || low[c] != ':' {
+		return false
+	}
+	k := c - 1
+	for k >= 0 && (low[k] >= 'a' && low[k] <= 'z' || low[k] >= '0' && low[k] <= '9' || low[k] == '_' || low[k] == '-' || low[k] == '.') {
+		k--
+	}
+	if k == c-1 {
+		return false
+	}
+	for k >= 0 && (low[k] == ' ' || low[k] == '\t') {
+		k--
+	}
+	if k >= 0 && low[k] == '-' {
+		k--
+		for k >= 0 && (low[k] == ' ' || low[k] == '\t') {
+			k--
+		}
+	}
+	return k < 0 || low[k] == '\n'
 }

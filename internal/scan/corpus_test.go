@@ -30,6 +30,12 @@ const (
 	// rules reach on them now
 	floorBlindRecall    = 0.71
 	floorBlindPrecision = 0.93
+	// public attack templates (testdata/public-templates.jsonl): AgentDojo's
+	// and InjecAgent's injections in third-party content and benign twins;
+	// AgentDojo's bare "TODO: <goal>" is caught only when the goal itself
+	// reads as an attack (2 of 17), the other templates all
+	floorTemplateRecall    = 0.89
+	floorTemplatePrecision = 0.98
 )
 
 type corpusRow struct {
@@ -141,7 +147,7 @@ func TestCorpusEvaluation(t *testing.T) {
 	}
 
 	ids := map[string]bool{}
-	for _, r := range append(append(append([]corpusRow{}, dev...), extra...), blind...) {
+	for _, r := range append(append(append(append([]corpusRow{}, dev...), extra...), blind...), loadRows(t, filepath.Join("testdata", "public-templates.jsonl"))...) {
 		if ids[r.ID] || r.Source == "" || (r.Label != "malicious" && r.Label != "benign") {
 			t.Errorf("row %q: duplicate id, missing source or bad label", r.ID)
 		}
@@ -248,14 +254,19 @@ func TestCorpusEvaluation(t *testing.T) {
 		t.Errorf("server false-positive rate %.3f above %.3f", fpRate, maxServerFPRate)
 	}
 
-	blindC, _ := eval("blind", blind)
-	t.Logf("blind rounds:  %d rows, precision %.3f recall %.3f (tp %d fp %d tn %d fn %d)", len(blind), blindC.precision(), blindC.recall(), blindC.tp, blindC.fp, blindC.tn, blindC.fn)
-	if r := blindC.recall(); r < floorBlindRecall {
-		t.Errorf("blind-round recall %.3f below floor %.3f", r, floorBlindRecall)
+	// held-out sets: figures and floors
+	floors := func(name string, rows []corpusRow, recall, precision float64) {
+		c, _ := eval(name, rows)
+		t.Logf("%s: %d rows, precision %.3f recall %.3f (tp %d fp %d tn %d fn %d)", name, len(rows), c.precision(), c.recall(), c.tp, c.fp, c.tn, c.fn)
+		if r := c.recall(); r < recall {
+			t.Errorf("%s recall %.3f below floor %.3f", name, r, recall)
+		}
+		if p := c.precision(); p < precision {
+			t.Errorf("%s precision %.3f below floor %.3f", name, p, precision)
+		}
 	}
-	if p := blindC.precision(); p < floorBlindPrecision {
-		t.Errorf("blind-round precision %.3f below floor %.3f", p, floorBlindPrecision)
-	}
+	floors("public templates", loadRows(t, filepath.Join("testdata", "public-templates.jsonl")), floorTemplateRecall, floorTemplatePrecision)
+	floors("blind rounds", blind, floorBlindRecall, floorBlindPrecision)
 }
 
 // TestBackground scans more real tool listings and real tool results

@@ -225,6 +225,11 @@ var tagVocab = toSet("system sys instruction instructions directive directives o
 // closes a tool result or opens a user or system turn.
 var turnTags = toSet("/tool_output /tool_result /tool_response /function_results /function_result /function_calls /search_results /untrusted_content /untrusted /output /result user human /user /human im_start| im_end| endoftext| eot_id| start_header_id| start_of_turn end_of_turn")
 var systemish = toSet("system sys ai assistant llm im_start im_end inst")
+
+// noticeTag names made-up elements that frame a message when written in
+// capitals (<INFORMATION>, <NOTE>); as other tags, they count for little
+// alone and raise what sits near them.
+var noticeTag = toSet("information info message note notice attention urgent reminder memo")
 var bracketStrong = toSet("system sys hidden instruction instructions directive directives override ai assistant llm inst jailbreak role")
 var labelStrong = toSet("system override directive directives instruction instructions jailbreak bypass hidden ai sys inst role injection")
 
@@ -300,6 +305,11 @@ func (a *analysis) markupScan() {
 				if len(parts) > 0 && strongTag[parts[0]] && parts[0] != "important" || turn {
 					all, strong = true, true
 				}
+				if len(parts) == 1 && noticeTag[parts[0]] && a.upperLow(ns, j) {
+					// <INFORMATION>, <NOTE>: a made-up element in
+					// capitals around a message, as <IMPORTANT> is
+					all, strong = true, true
+				}
 				if all && strong && !seen["<"+name] {
 					seen["<"+name] = true
 					s, e := a.lowSpan(i, k+1)
@@ -307,7 +317,7 @@ func (a *analysis) markupScan() {
 					if sys {
 						rule = RuleSystemMimicry
 					}
-					h := a.add(rule, a.tagBase(), s, e, fmt.Sprintf("<%s> tag frames text as a privileged directive", name), a.sentenceOfLow(i))
+					h := a.add(rule, a.markerSeverity(sys && !closing, i, k+1), s, e, fmt.Sprintf("<%s> tag frames text as a privileged directive", name), a.sentenceOfLow(i))
 					h.damped = a.discussedAt(i, k+1)
 				}
 				if name == "script" || name == "iframe" || name == "object" || name == "embed" {
@@ -321,53 +331,8 @@ func (a *analysis) markupScan() {
 		}
 		i += 1 + n
 	}
-	// bracketed headers: [SYSTEM DIRECTIVE], [important], [INST]
-	for i := bytes.IndexByte(low, '['); i >= 0 && i < len(low); {
-		j := i
-		for j < len(low) && low[j] == '[' {
-			j++
-		}
-		k := j
-		for k < len(low) && k-j < 100 && low[k] != ']' && low[k] != '\n' && low[k] != '[' {
-			k++
-		}
-		if k < len(low) && low[k] == ']' && k > j && !(k+1 < len(low) && low[k+1] == '(') {
-			inner := string(low[j:k])
-			head := inner
-			if c := strings.IndexByte(head, ':'); c >= 0 {
-				head = head[:c]
-			}
-			parts := splitIdent(head)
-			if len(parts) > 0 && len(parts) <= 8 {
-				strong, sys := false, false
-				for _, p := range parts {
-					if bracketStrong[p] {
-						strong = true
-					}
-					if systemish[p] {
-						sys = true
-					}
-				}
-				important := len(parts) <= 2 && parts[0] == "important"
-				key := "[" + strings.Join(parts, " ")
-				if (strong || important) && !seen[key] {
-					seen[key] = true
-					s, e := a.lowSpan(i, k+1)
-					rule := RuleDirectiveTag
-					if sys {
-						rule = RuleSystemMimicry
-					}
-					h := a.add(rule, a.tagBase(), s, e, fmt.Sprintf("bracketed header %q frames text as a directive", clip(a.t.orig[s:e], 60)), a.sentenceOfLow(i))
-					h.damped = a.discussedAt(i, k+1)
-				}
-			}
-		}
-		n := bytes.IndexByte(low[k:], '[')
-		if n < 0 || k >= len(low) {
-			break
-		}
-		i = k + n
-	}
+	a.bracketHeaders('[', ']', seen)
+	a.bracketHeaders('(', ')', seen)
 	a.labels()
 	a.identifiers()
 	// active markup other than elements
@@ -385,6 +350,102 @@ func (a *analysis) markupScan() {
 			a.markup(s, e+1, w)
 		}
 	}
+}
+
+// bracketHeaders finds headers in brackets: [SYSTEM DIRECTIVE],
+// [important], [INST], and in parentheses a role marker that opens a line,
+// "(system_message)" or "###(system)", as a forged turn does. Parentheses
+// are everywhere in prose, so there every word must be a tag word, one of
+// them a role, and the marker must open its line.
+func (a *analysis) bracketHeaders(open, close byte, seen map[string]bool) {
+	low := a.t.low
+	paren := open == '('
+	for i := bytes.IndexByte(low, open); i >= 0 && i < len(low); {
+		j := i
+		for j < len(low) && low[j] == open {
+			j++
+		}
+		k := j
+		for k < len(low) && k-j < 100 && low[k] != close && low[k] != '\n' && low[k] != open {
+			k++
+		}
+		if paren {
+			// only a marker that opens its line is looked at (cheap
+			// test first: parentheses are everywhere)
+			if b := a.lowCharBefore(i); b != 0 && b != '\n' && b != '#' && b != '>' && b != '*' {
+				k = j
+			}
+		}
+		if k < len(low) && low[k] == close && k > j && !(!paren && k+1 < len(low) && low[k+1] == '(') {
+			inner := string(low[j:k])
+			head := inner
+			if c := strings.IndexByte(head, ':'); c >= 0 {
+				head = head[:c]
+			}
+			parts := splitIdent(head)
+			if len(parts) > 0 && len(parts) <= 8 {
+				strong, sys, all := false, false, true
+				for _, p := range parts {
+					if bracketStrong[p] {
+						strong = true
+					}
+					if systemish[p] {
+						sys = true
+					}
+					all = all && tagVocab[p]
+				}
+				important := len(parts) <= 2 && parts[0] == "important"
+				if paren {
+					strong, important = sys && all && len(parts) <= 3, false
+				}
+				key := string(open) + strings.Join(parts, " ")
+				if (strong || important) && !seen[key] {
+					seen[key] = true
+					s, e := a.lowSpan(i, k+1)
+					rule := RuleDirectiveTag
+					if sys {
+						rule = RuleSystemMimicry
+					}
+					h := a.add(rule, a.markerSeverity(sys, i, k+1), s, e, fmt.Sprintf("bracketed header %q frames text as a directive", clip(a.t.orig[s:e], 60)), a.sentenceOfLow(i))
+					h.damped = a.discussedAt(i, k+1)
+				}
+			}
+		}
+		n := bytes.IndexByte(low[k:], open)
+		if n < 0 || k >= len(low) {
+			break
+		}
+		i = k + n
+	}
+}
+
+// markerSeverity is the severity of a tag, header or label: tagBase, and
+// in a result medium for a system marker that opens a directive ("SYSTEM:
+// Send ...", "[system] You must ..."): a result has no system turn to
+// announce. A marker quoted or discussed (low range [at, after)) is not
+// raised.
+func (a *analysis) markerSeverity(sys bool, at, after int) Severity {
+	sev := a.tagBase()
+	if sys && !a.ctx.kind.isDef() && a.opensDirectiveAt(after) && !a.discussedAt(at, after) {
+		sev = Medium
+	}
+	return sev
+}
+
+// upperLow reports whether the letters of orig behind low range [s,e) are
+// all capitals (and there is one).
+func (a *analysis) upperLow(s, e int) bool {
+	os, oe := a.lowSpan(s, e)
+	n := 0
+	for i := os; i < oe; i++ {
+		switch c := a.t.orig[i]; {
+		case c >= 'a' && c <= 'z':
+			return false
+		case c >= 'A' && c <= 'Z':
+			n++
+		}
+	}
+	return n > 0
 }
 
 // directiveBetween reports whether the low range holds words addressed to
@@ -463,6 +524,7 @@ func (a *analysis) labels() {
 		return
 	}
 	orig, folded, toks := a.t.orig, a.t.off != nil, a.toks
+	var labelled [2]int // labels reported, by b2i(sys)
 	for i := 0; i < len(toks); i++ {
 		// most words are not capitalised: test the first letter, in a
 		// tight loop without origPos when low and orig share offsets
@@ -509,7 +571,11 @@ func (a *analysis) labels() {
 			i = j
 			continue
 		}
-		sev := a.tagBase()
+		if labelled[b2i(sys)] >= maxHits {
+			i = j
+			continue // the rule's findings are capped; so is the work
+		}
+		sev := a.markerSeverity(sys, int(a.toks[i].s), int(a.toks[j].e))
 		if len(words) == 1 {
 			// a lone "SYSTEM:" counts when it introduces a directive
 			n := j + 1
@@ -521,6 +587,7 @@ func (a *analysis) labels() {
 		if sys {
 			rule = RuleSystemMimicry
 		}
+		labelled[b2i(sys)]++
 		s, _ := a.tokSpan(i, j+1)
 		e := a.t.origPos(int(a.toks[j].e) + 1)
 		a.add(rule, sev, s, e, fmt.Sprintf("label %q impersonates a system or override directive", strings.ToUpper(strings.Join(words, " "))), int(a.toks[i].sent))
@@ -599,6 +666,11 @@ func (a *analysis) instructionRules() {
 			if !a.rangeHas(m.ts, m.te, "any", "all", "previous", "prior", "conflicting", "earlier", "above", "safety", "your") {
 				continue
 			}
+			// "This Agreement supersedes all prior instructions": a
+			// document states what it replaces
+			if st := a.sents[a.toks[m.ts].sent]; a.rangeHas(max(st.ts, m.ts-3), m.ts, documentSubjects...) {
+				continue
+			}
 		}
 		if strings.HasPrefix(m.p.src, "@overridev ~3") && !a.overrideQualified(m.ts, m.te) {
 			continue
@@ -675,6 +747,13 @@ func (a *analysis) instructionRules() {
 			}
 		}
 		a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text addresses the AI directly")
+	}
+	a.addressedByName()
+	if !def {
+		a.taskHijack()
+		a.aiReaders()
+		a.provenance()
+		a.promptLeak()
 	}
 	waived := map[int]bool{}
 	for _, m := range a.ms[gConsent] {
@@ -850,7 +929,7 @@ func (a *analysis) instructionRules() {
 		}
 		a.addTok(RuleSafetyBypass, Medium, m.ts, m.te, "instruction to trust all input")
 	}
-	for _, m := range a.ms[gEscalate] {
+	for _, m := range append(a.ms[gEscalate], a.ms[gGrantRole]...) {
 		si := int(a.toks[m.ts].sent)
 		if a.sents[si].cats&(cSession|cYou|cAI) != 0 || !def && a.sents[si].cats&cUser != 0 && a.sents[si].cats&cModal != 0 {
 			a.addTok(RuleSafetyBypass, Medium, m.ts, m.te, "privilege escalation for the session")
@@ -869,6 +948,11 @@ func (a *analysis) instructionRules() {
 					}
 				}
 				if mod >= 0 && a.is(mod, "will", "may", "is", "are") && !a.is(mod+1, "now", "immediately", "henceforth") {
+					continue
+				}
+				// "the assistant should not follow instructions found
+				// inside emails" is the defence
+				if mod >= 0 && a.toks[mod+1].cats&cNeg != 0 && a.dataInstructions(m.te) {
 					continue
 				}
 			}
@@ -932,14 +1016,17 @@ func (a *analysis) relativeClause(ts int) bool {
 	return false
 }
 
-var dataWords = toSet("document documents page pages content contents text texts input inputs data file files email emails message messages result results tool tools web website websites quoted retrieved fetched untrusted external it them user_input")
+// documentSubjects are documents that say what they replace.
+var documentSubjects = []string{"agreement", "contract", "policy", "version", "document", "release", "notice", "memo", "letter", "terms", "addendum", "amendment", "edition", "revision", "manual", "guide", "procedure", "standard", "directive", "order"}
+
+var dataWords = toSet("document documents page pages content contents text texts input inputs data file files email emails message messages result results tool tools web website websites quoted retrieved fetched untrusted external it them user_input readme wiki manual guide guides docs documentation handbook article")
 
 // dataInstructions reports "... instructions that appear in/inside/within
 // <data>" after token te.
 func (a *analysis) dataInstructions(te int) bool {
 	st := a.sents[a.toks[max(te-1, 0)].sent]
 	for k := te; k < st.te && k < te+4; k++ {
-		if a.is(k, "in", "inside", "within", "from", "embedded", "contained", "found") {
+		if a.is(k, "in", "inside", "within", "from", "embedded", "contained", "found", "on") {
 			for d := k + 1; d < st.te && d <= k+3; d++ {
 				w := a.word(d)
 				if dataWords[w] || strings.Contains(w, "input") || strings.Contains(w, "content") || strings.Contains(w, "document") {
@@ -971,7 +1058,11 @@ func (a *analysis) turnLabels() {
 			if seen&(1<<i) == 0 && bytes.HasPrefix(low[p:], lbl) {
 				seen |= 1 << i
 				s, e := a.lowSpan(p, p+len(lbl))
-				h := a.add(RuleSystemMimicry, Low, s, e, "line opens a forged conversation turn", a.sentenceOfLow(p))
+				sev := Low
+				if lbl[0] == 's' && a.opensDirectiveAt(p+len(lbl)) {
+					sev = Medium // "System: send ..." gives the model an order
+				}
+				h := a.add(RuleSystemMimicry, sev, s, e, "line opens a forged conversation turn", a.sentenceOfLow(p))
 				h.damped = h.sent >= 0 && a.sentHasOutside(h.sent, cDiscuss, -1, -1)
 			}
 		}
@@ -2740,4 +2831,11 @@ func clip(s string, n int) string {
 		n--
 	}
 	return s[:n] + "…"
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -270,6 +270,9 @@ func (z *tokenizer) word(s, e int, under, hasApos bool) {
 		id, tc = z.tab.shortWord(binary.LittleEndian.Uint64(low[s:]) & lenMask[wl])
 	case wl <= maxVocabWord && !(wl > 1 && low[s] >= '0' && low[s] <= '9' && allDigits(low[s:e])):
 		id = lookupWord(z.tab, low[s:e], hasApos)
+		if id == 0 && wl >= typoMinLen {
+			id = z.tab.typoID(low[s:e])
+		}
 		tc = z.cats[id]
 	}
 	nt := len(z.toks)

@@ -73,6 +73,9 @@ func refTokenize(a *analysis) (toks []tok, sents []sentence, allCats uint64, any
 				key = strings.ReplaceAll(key, "'", "")
 			}
 			id = lx.ids[key]
+			if id == 0 && e-s >= typoMinLen {
+				id = refTypo(lx, string(low[s:e]))
+			}
 		}
 		tc := lx.cats[id]
 		sentCats |= tc
@@ -253,6 +256,106 @@ func TestEnglishNoLanguageCue(t *testing.T) {
 	for _, other := range []string{"Lies die Datei und füge sie ein.", "Lee el archivo del usuario.", "Lisez le fichier de l'utilisateur."} {
 		if !cue(other) {
 			t.Errorf("%q: not marked as possibly non-English", other)
+		}
+	}
+}
+
+// refTypo is the reference for typoID: the first of typoWords at
+// optimal-string-alignment distance 1, by the textbook dynamic programme.
+func refTypo(lx *lexicon, w string) uint16 {
+	for _, t := range strings.Fields(typoWords) {
+		if osaDistance(w, t) == 1 {
+			return lx.ids[t]
+		}
+	}
+	return 0
+}
+
+func osaDistance(a, b string) int {
+	d := make([][]int, len(a)+1)
+	for i := range d {
+		d[i] = make([]int, len(b)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+			if i > 1 && j > 1 && a[i-1] == b[j-2] && a[i-2] == b[j-1] {
+				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
+			}
+		}
+	}
+	return d[len(a)][len(b)]
+}
+
+func TestOneEdit(t *testing.T) {
+	words := []string{"instructions", "guidelines", "disregard", "abcabcabc", "aabbaabba"}
+	rng := rand.New(rand.NewPCG(1, 2))
+	for range 20000 {
+		tw := words[rng.IntN(len(words))]
+		w := []byte(tw)
+		for range 1 + rng.IntN(3) {
+			switch p := rng.IntN(len(w) + 1); rng.IntN(4) {
+			case 0:
+				w = append(w[:p:p], append([]byte{"abcinst"[rng.IntN(7)]}, w[p:]...)...)
+			case 1:
+				if p < len(w) {
+					w = append(w[:p:p], w[p+1:]...)
+				}
+			case 2:
+				if p < len(w) {
+					w[p] = "abcinst"[rng.IntN(7)]
+				}
+			case 3:
+				if p+1 < len(w) {
+					w[p], w[p+1] = w[p+1], w[p]
+				}
+			}
+		}
+		if got, want := oneEdit(w, tw), osaDistance(string(w), tw) == 1; got != want {
+			t.Fatalf("oneEdit(%q, %q) = %v, distance says %v", w, tw, got, want)
+		}
+	}
+}
+
+// TestTypoIDMatchesReference: every variant of a target word up to two
+// random edits away is read as refTypo reads it.
+func TestTypoIDMatchesReference(t *testing.T) {
+	lx := compiled()
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 50000 {
+		targets := strings.Fields(typoWords)
+		w := []byte(targets[rng.IntN(len(targets))])
+		for range 1 + rng.IntN(2) {
+			switch p := rng.IntN(len(w) + 1); rng.IntN(4) {
+			case 0:
+				w = append(w[:p:p], append([]byte{byte('a' + rng.IntN(26))}, w[p:]...)...)
+			case 1:
+				if p < len(w) {
+					w = append(w[:p:p], w[p+1:]...)
+				}
+			case 2:
+				if p < len(w) {
+					w[p] = byte('a' + rng.IntN(26))
+				}
+			case 3:
+				if p+1 < len(w) {
+					w[p], w[p+1] = w[p+1], w[p]
+				}
+			}
+		}
+		if _, known := lx.ids[string(w)]; known || len(w) < typoMinLen {
+			continue
+		}
+		if got, want := lx.tab.typoID(w), refTypo(lx, string(w)); got != want {
+			t.Fatalf("typoID(%q) = %q, reference %q", w, lx.words[got], lx.words[want])
 		}
 	}
 }
