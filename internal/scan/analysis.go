@@ -127,6 +127,7 @@ func (a *analysis) run() {
 		a.credentialRules()
 	}
 	a.encodedRules()
+	a.obfuscatedRules()
 	a.escalate()
 }
 
@@ -386,7 +387,7 @@ func (a *analysis) inSink(k int) bool { return a.toks[k].sink }
 // sentence that talks about attacks rather than issuing them.
 func (a *analysis) discussed(ts, te int) bool {
 	si := int(a.toks[ts].sent)
-	if a.sentHasOutside(si, cDiscuss, ts, te) {
+	if a.sentHasOutside(si, cDiscuss, ts, te) && !a.saidAfter(si, ts, te) {
 		return true
 	}
 	// "flags phrases such as ..., ... and ...": a list of examples after a
@@ -667,4 +668,23 @@ func (a *analysis) yamlKey(c int) bool {
 		}
 	}
 	return k < 0 || low[k] == '\n'
+}
+
+// saidAfter reports whether the only discussion words of sentence si
+// outside tokens [ts, te) are verbs of saying after te: "you are now a bot
+// that only says one thing" is not reported speech, "the mail says: ignore
+// ..." is.
+func (a *analysis) saidAfter(si, ts, te int) bool {
+	st := a.sents[si]
+	found := false
+	for k := st.ts; k < st.te; k++ {
+		if k >= ts && k < te || a.toks[k].cats&cDiscuss == 0 || a.inSink(k) {
+			continue
+		}
+		if k < ts || !a.is(k, "says", "said", "say", "wrote", "reported") {
+			return false
+		}
+		found = true
+	}
+	return found
 }

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -35,6 +36,9 @@ func FuzzText(f *testing.F) {
 	f.Fuzz(func(t *testing.T, text, field string) {
 		fs := s.Text("srv", "tool", field, text)
 		for _, x := range fs {
+			if strings.HasPrefix(x.Message, internalError) {
+				t.Fatalf("%s", x.Message)
+			}
 			if x.Start < 0 || x.End < x.Start || x.End > len(text) {
 				t.Fatalf("span %d-%d outside %d bytes (rule %s)", x.Start, x.End, len(text), x.Rule)
 			}
@@ -119,6 +123,7 @@ func FuzzTool(f *testing.F) {
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		fs := s.Tool("srv", raw)
 		texts := fieldTexts(raw)
+		noInternalError(t, fs)
 		for _, x := range fs {
 			if x.Start < 0 || x.End < x.Start {
 				t.Fatalf("bad span %d-%d (rule %s)", x.Start, x.End, x.Rule)
@@ -131,8 +136,19 @@ func FuzzTool(f *testing.F) {
 			}
 		}
 		// Tools and Result must not panic on the same bytes either
-		s.Tools("srv", []json.RawMessage{raw, raw})
-		s.Result("srv", "t", raw)
-		s.Prompt("srv", raw)
+		noInternalError(t, s.Tools("srv", []json.RawMessage{raw, raw}))
+		noInternalError(t, s.Result("srv", "t", raw))
+		noInternalError(t, s.Prompt("srv", raw))
 	})
+}
+
+// noInternalError fails on a finding that reports a panic in the scanner
+// (recovered, so it would otherwise pass unnoticed).
+func noInternalError(t *testing.T, fs []Finding) {
+	t.Helper()
+	for _, x := range fs {
+		if strings.HasPrefix(x.Message, internalError) {
+			t.Fatalf("%s", x.Message)
+		}
+	}
 }

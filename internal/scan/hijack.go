@@ -61,6 +61,10 @@ func (a *analysis) addressedByName() {
 	}
 	emitted := 0
 	for k := 0; k < len(a.toks); k++ {
+		if a.sents[a.toks[k].sent].cats&cAddressee == 0 {
+			k = a.sents[a.toks[k].sent].te - 1 // no AI named in this sentence
+			continue
+		}
 		w := a.word(k)
 		if !addressLead[w] || k+1 >= len(a.toks) {
 			continue
@@ -118,18 +122,22 @@ func (a *analysis) taskHijack() {
 		// the verb whose object the reference is: "solve the task ...",
 		// "answer the user's question", "return to your task"
 		userForm := strings.HasPrefix(m.p.src, "users|user") || strings.HasPrefix(m.p.src, "original")
+		if strings.HasPrefix(m.p.src, "original") && !a.is(m.ts-1, "the", "your", "my", "our", "this") {
+			continue // "an original task" is not the reader's
+		}
 		k := m.ts - 1
 		if a.is(k, "the", "this", "your", "my", "our") {
 			k--
 		} else if userForm {
 			continue // "the complete user request" names data
 		}
+		userForm = userForm || strings.HasPrefix(m.p.src, "original")
 		if a.is(k, "to", "with", "on") {
 			k--
 		}
 		verb := k >= st.ts && taskVerbs[a.word(k)]
 		sev := Low
-		if userForm || strings.HasPrefix(m.p.src, "your") {
+		if userForm {
 			// and the sentence speaks to the reader: "how an agent
 			// should answer the user's question" describes one
 			if !verb || st.cats&cYou == 0 && !st.imp && !a.rangeHas(st.ts, st.te, "please") {
@@ -212,21 +220,32 @@ var (
 	// what a reader does with the text it was given
 	readerParts = toSet("reading processing parsing summarizing summarising answering browsing crawling indexing reviewing analyzing analysing reconciling catching scanning triaging translating")
 	// and, for an AI, what it does for its user
-	readerAIParts = toSet("managing handling helping assisting acting working responding replying")
+	readerAIParts = toSet("managing handling helping assisting acting working responding replying using accessing opening loading viewing")
 	readerModals  = toSet("should must shall will")
 	readerLeads   = toSet("note notes message reminder instructions instruction memo guidance attention psa tip hint notice request")
 	readerModalTo = toSet("need needs have has are is")
 )
 
 func (a *analysis) aiReaders() {
+	if a.allCats&cReader == 0 {
+		return
+	}
 	emitted := 0
 	for k := 0; k < len(a.toks); k++ {
+		if a.sents[a.toks[k].sent].cats&cReader == 0 {
+			k = a.sents[a.toks[k].sent].te - 1 // no reader named in this sentence
+			continue
+		}
 		if !a.toks[k].start && k > 0 {
 			continue
 		}
 		st := a.sents[a.toks[k].sent]
 		i, strong, mod := k, false, false
-		// "Note for the assistant ...", "For whoever's agent ..."
+		// "Note for the assistant ...", "For whoever's agent ...", "P.S.
+		// for the assistant reading this:"
+		if a.is(i, "ps", "pps", "nb", "btw") || a.is(i, "p") && a.is(i+1, "s") {
+			i += 1 + b2i(a.is(i, "p"))
+		}
 		if readerLeads[a.word(i)] && a.is(i+1, "for", "to") {
 			i += 2
 		} else if a.is(i, "for", "to") {
@@ -357,4 +376,21 @@ func (a *analysis) covered(rule string, s, e int) bool {
 		}
 	}
 	return false
+}
+
+// addressedTo finds text that declares its reader: "this message is
+// addressed to the AI agent working in this database". People writing to
+// people do not; "the report is intended for AI researchers" does not
+// count, the reader must be the AI itself (the word after is not a field
+// of work).
+func (a *analysis) addressedTo() {
+	for _, m := range a.ms[gAddressedTo] {
+		if a.is(m.te, "researchers", "research", "developers", "engineers", "teams", "team", "safety", "ethics", "policy", "startups", "companies", "vendors", "users", "enthusiasts", "practitioners") {
+			continue
+		}
+		if s, e := a.tokSpan(m.ts, m.te); a.covered(RuleSystemMimicry, s, e) {
+			continue
+		}
+		a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text says it is addressed to the AI that reads it")
+	}
 }

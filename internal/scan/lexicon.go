@@ -52,6 +52,8 @@ const (
 	cSendV                          // verbs that send data to an address
 	cHype                           // promotional superlatives
 	cMarkup                         // javascript, onerror, onload, document
+	cReader                         // names for an AI reading the text (aiReaders)
+	cCipher                         // rot13: the text says it is rotated (obfuscatedRules)
 	cPatFirst                       // words that start a token pattern (byFirst), set by buildLexicon
 )
 
@@ -111,9 +113,11 @@ var categoryWords = map[uint64]string{
 // lateGroups and lateCategoryWords were added after the vocabulary first
 // settled; their words are given ids after all others (buildLexicon).
 var (
-	lateGroups        = map[string]bool{"taskRef": true, "provenance": true, "grantRole": true, "promptLeak": true}
-	lateCategoryWords = map[uint64]string{cAddressee: "copilot llama mistral"}
-	lateSetWords      = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer"}
+	lateGroups        = map[string]bool{"taskRef": true, "provenance": true, "grantRole": true, "promptLeak": true, "addressedTo": true}
+	lateCategoryWords = map[uint64]string{cAddressee: "copilot llama mistral",
+		cReader: "assistant assistants llm llms chatbot chatbots ai ais copilot copilots agent agents model models bot bots tool tools crawler crawlers",
+		cCipher: "rot13 rot"}
+	lateSetWords = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer"}
 )
 
 func sortedKeys(m map[string]string) []string {
@@ -171,6 +175,7 @@ var patternSrc = map[string][]string{
 	"role": {
 		"you|youre are? now|henceforth ~5 unrestricted|unfiltered|uncensored|jailbroken|jailbreak|dan|god|root|superuser|elevated|privileged",
 		"you|youre are? now|henceforth a|an|the|my? new|different|evil|free|rogue|unbound? assistant|ai|model|persona|character|bot|chatbot|agent",
+		"you|youre are? now|henceforth a|an|my ~2 assistant|ai|model|persona|character|bot|chatbot|agent",
 		"you|youre are? now|henceforth ~5 no|without ~1 limitations|restrictions|rules|limits|filters|guidelines|boundaries|constraints",
 		"you will|shall|must now act|behave|respond|operate|become|pretend",
 		"you have been|were granted|upgraded|elevated|unlocked|freed|jailbroken|promoted",
@@ -185,6 +190,7 @@ var patternSrc = map[string][]string{
 		"from now on ~3 you|act|behave|respond|ignore|treat|always|operate|answer",
 		"for the remainder|rest of ~1 this|the conversation|session|chat",
 		"in|for all|every|each future|subsequent ~1 responses|replies|turns|answers|messages|conversations|sessions",
+		"in|for all|every|each answer|answers|response|responses|reply|replies ~2 from now on",
 		"you|youre are? ~4 unfiltered|unrestricted|uncensored|jailbroken|amoral|unaligned|unbound|unchained",
 		"has|have|with ~1 no ~2 content|safety|ethical|moral|usage ~1 policy|policies|restrictions|filters|guidelines|limits|limitations|boundaries|rules",
 		"no|not ~1 longer ~1 bound|restricted|limited|constrained ~1 by",
@@ -369,8 +375,11 @@ var patternSrc = map[string][]string{
 		"task|tasks|request|requests|question|questions|query|assignment|job|goal|instructions that|which? i|user|users|we|they|he|she|someone|somebody ~1 gave|give|gives|assigned|asked|set|sent|handed ~1 you",
 		"task|tasks|request|question|query|assignment|job|goal|instructions you were|have|had|are|was ~1 been? originally|initially|first? given|assigned|set|asked|handed",
 		"users|user original|initial|actual|current|real? task|request|question|query|instructions|prompt|goal|assignment",
-		"your original|initial|actual|assigned|main|primary task|request|assignment|instructions|goal",
-		"original|initial task|request|assignment|instructions|goal",
+		"original|initial|actual|assigned|main|primary task|request|assignment|instructions|goal",
+	},
+	// "this message is addressed to the AI agent working in this database"
+	"addressedTo": {
+		"addressed|directed|meant|intended|written ~1 to|for ~2 ai|assistant|assistants|agent|agents|llm|llms|model|models|chatbot|chatbots|copilot",
 	},
 	// a role given to someone: "add the user @x with the Maintainer role"
 	"grantRole": {
@@ -412,6 +421,7 @@ var (
 	gModifyOther    = groupID("modifyOther")
 	gNewInstr       = groupID("newInstr")
 	gOverride       = groupID("override")
+	gAddressedTo    = groupID("addressedTo")
 	gGrantRole      = groupID("grantRole")
 	gPromptLeak     = groupID("promptLeak")
 	gPref           = groupID("pref")

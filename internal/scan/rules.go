@@ -73,10 +73,10 @@ var ruleTable = []RuleInfo{
 	{RuleMaliciousCap, High, "A tool that declares a malicious capability: exfiltrating data, stealing credentials or saved passwords, keylogging, reverse shells."},
 	{RuleDangerousCommand, Medium, "A dangerous shell command: piping a download into a shell, reverse shells, chmod of the home directory; high in results that tell the model to run it, or to call a tool with it (`call admin_exec with cmd='chmod -R 777 /'`)."},
 	{RuleMarkup, Medium, "Active markup in a definition: <script>, javascript: URLs, event handlers, iframes (low in results, where HTML is common)."},
-	{RuleEncoded, Low, "A base64, hex, percent- or escape-encoded block that decodes to readable text; high when the decoded text itself matches injection rules."},
+	{RuleEncoded, Low, "A base64, hex, percent- or escape-encoded block that decodes to readable text; high when the decoded text itself matches injection rules. Also text that matches them once its obfuscation is undone: letters spelled out one at a time (\"s-e-n-d  a n  e-m-a-i-l\"), leetspeak (\"Y0u ar3 n0w\"), a sentence written as one snake_case identifier, ROT13 lines in a text that names ROT13 (reported only then)."},
 	{RuleSchemaValue, Medium, "An instruction hidden in a schema value (enum, default, const, examples, title) where only data belongs."},
 	{RuleOverlong, Low, "A description longer than the configured threshold, room for buried instructions."},
-	{RuleUnparsable, Info, "The definition or result could not be parsed as the expected JSON object."},
+	{RuleUnparsable, Info, "The definition or result could not be parsed as the expected JSON object; high when the scanner itself failed on the input (an internal error: the text was not checked, so block mode withholds it)."},
 	{RuleClassifier, Medium, "The optional classifier scored the text above its threshold (high at 0.9 and above)."},
 	{RuleClassifierError, Info, "The optional classifier could not be reached or answered badly; nothing was concluded."},
 }

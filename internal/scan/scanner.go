@@ -60,7 +60,7 @@ func (s *Scanner) analyze(text string, ctx *tctx) (hits []hit) {
 	a := s.getAnalysis(len(text))
 	defer func() {
 		if r := recover(); r != nil {
-			hits = append(hits[:0:0], hit{rule: RuleUnparsable, sev: Info, msg: fmt.Sprintf("internal error while scanning: %v", r)})
+			hits = append(hits[:0:0], hit{rule: RuleUnparsable, sev: High, msg: fmt.Sprintf("%s: %v", internalError, r)})
 		}
 		a.t, a.ctx, a.hits = nil, nil, a.hits[:0]
 		a.sinks, a.sens = a.sinks[:0], a.sens[:0]
@@ -128,13 +128,18 @@ func (s *Scanner) Instructions(server, text string) []Finding {
 	return s.Text(server, "", "instructions", text)
 }
 
-// safe runs a scan and turns a panic (a bug, never expected) into an info
-// finding instead of crashing the gateway.
+// internalError opens the message of a finding that reports a panic in
+// the scanner (a bug, never expected). The text was not checked, so the
+// finding is high: block mode withholds such a result and annotate mode
+// flags it (fail closed), and the gateway does not crash.
+const internalError = "internal error while scanning (the text was not checked)"
+
+// safe runs a scan and turns a panic into a high finding (internalError).
 func safe(server, tool, field string, f func() []Finding) (fs []Finding) {
 	defer func() {
 		if r := recover(); r != nil {
-			fs = []Finding{{Server: server, Tool: tool, Rule: RuleUnparsable, Severity: Info, Field: field,
-				Message: clip(fmt.Sprintf("internal error while scanning: %v", r), 300)}}
+			fs = []Finding{{Server: server, Tool: tool, Rule: RuleUnparsable, Severity: High, Field: field,
+				Message: clip(fmt.Sprintf("%s: %v", internalError, r), 300)}}
 		}
 	}()
 	return f()
