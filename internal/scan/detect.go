@@ -754,6 +754,7 @@ func (a *analysis) instructionRules() {
 		a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text addresses the AI directly")
 	}
 	a.addressedByName()
+	a.mlAddressedLabels()
 	if !def {
 		a.taskHijack()
 		a.aiReaders()
@@ -1156,7 +1157,7 @@ var (
 	// shunned. Matched in the folded text (accents removed), at the start
 	// of a word.
 	mlReadV        = []string{"lee ", "leer ", "lies ", "lesen ", "lisez ", "lire ", "leia ", "ler ", "leggi ", "leggere ", "lees ", "przeczytaj", "odczytaj", "読み", "読んで", "读取", "읽", "прочитай", "прочти", "прочитать", "считай", "считать"}
-	mlPutV         = []string{"pasalo", "pasa ", "incluye", "incluirlo", "pon ", "ponlo", "fuge ", "einfugen", "fugen ", "placant", "placez", "incluez", "passez", "inclua", "coloque", "inserisci", "includi", "含め", "入れ", "包含", "放入", "填入", "вставь", "передай", "передать", "отправь", "отправить", "envia ", "envie ", "sende ", "schicke", "envoyez", "envoie ", "invia ", "manda ", "넣어", "보내", "wklej", "dołącz", "dolacz", "voeg "}
+	mlPutV         = []string{"pasalo", "pasa ", "incluye", "incluirlo", "pon ", "ponlo", "fuge ", "einfugen", "fugen ", "placant", "placez", "place ", "incluez", "passez", "inclua", "coloque", "inserisci", "includi", "含め", "入れ", "包含", "放入", "填入", "вставь", "передай", "передать", "отправь", "отправить", "envia ", "envie ", "sende ", "schicke", "envoyez", "envoie ", "invia ", "manda ", "넣어", "보내", "wklej", "dołącz", "dolacz", "voeg "}
 	mlHistory      = []string{"historial", "verlauf", "historique", "historico", "cronologia della", "会話履歴", "对话历史", "聊天记录", "对话记录", "историю", "대화 기록", "historię", "historie", "gespreksgeschiedenis"}
 	mlOthers       = []string{"autres outils", "otras herramientas", "andere tools", "anderen tools", "andere werkzeuge", "anderen werkzeuge", "outras ferramentas", "altri strumenti", "其他工具", "他のツール", "другие инструменты"}
 	mlNever        = []string{"jamais", "nunca", "niemals", "mai ", "绝不", "决不", "決して", "никогда"}

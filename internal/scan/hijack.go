@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"sort"
 	"strings"
 )
@@ -393,4 +394,102 @@ func (a *analysis) addressedTo() {
 		}
 		a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text says it is addressed to the AI that reads it")
 	}
+}
+
+// Labels that address the AI in other languages: "Hinweis an den
+// KI-Assistenten:", "Per l'assistente che prepara il riepilogo:", "Asistente,
+// cuando resumas este canal, añade ...", "この予定を読み込んだAIアシスタントへ：",
+// "Примечание для ИИ-ассистента поддержки:". A name for an AI assistant or
+// agent, a colon (or a vocative comma) soon after on the same line, and an
+// order after it (a verb of sending, putting, reading, sharing, deleting).
+// Matched in the folded text, as the other non-English rules.
+var (
+	// in the folded text (accents removed; letters of other scripts that
+	// look Latin are folded too, so those words are looked for in the
+	// lower-cased original instead)
+	mlAIAddresseeLatin = []string{"assistenten", "asistente", "assistente", "assistant", "assistent", "asystent"}
+	mlAIAddresseeOther = []string{"ассистент", "помощник", "アシスタント", "エージェント", "ai助手", "智能助手", "人工智能助手", "ai代理", "어시스턴트", "에이전트"}
+	mlOrderLatin       = []string{"anade", "responde", "respondele", "reenvia", "comparte", "pega ", "escribe", "borra", "elimina", "condividi", "indica ", "invia ", "inoltra", "scrivi", "cancella", "envoie", "partage", "transfere", "ecris", "supprime", "ajoute", "exportiere", "schicke", "leite ", "teile ", "losche", "compartilhe", "adicione", "apague", "encaminhe", "lis ", "place "}
+	mlOrderOther       = []string{"отключи", "отправь", "перешли", "удали", "добавь", "напиши", "прочитай", "転送", "入力", "削除", "送信", "追加", "転記", "转发", "发送", "删除", "填写", "输入", "호출", "보내", "담아", "삭제", "입력", "전달"}
+)
+
+func (a *analysis) mlAddressedLabels() {
+	if a.t.ascii && a.allCats&cML == 0 {
+		return // English (the names in other languages are cues, cML)
+	}
+	low := a.t.low
+	if bytes.Contains(low, []byte("sist")) || bytes.Contains(low, []byte("syst")) {
+		if a.mlLabelIn(low, mlAIAddresseeLatin, append(mlOrderLatin, mlPutV...), func(s, e int) (int, int) { return a.lowSpan(s, e) }) {
+			return
+		}
+	}
+	if a.nonLatinLetters() {
+		lo := []byte(strings.ToLower(a.t.orig))
+		a.mlLabelIn(lo, mlAIAddresseeOther, mlOrderOther, func(s, e int) (int, int) { return clampSpan(a.t.orig, s, e) })
+	}
+}
+
+// mlLabelIn looks in text for a name from names followed on its line by a
+// colon (or a vocative comma) and, within 400 bytes, a verb from orders;
+// span maps text offsets onto the original.
+func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e int) (int, int)) bool {
+	for i, n := mlAt(text, names, 0, len(text)), 0; i >= 0 && n < 16; i, n = mlAt(text, names, i+1, len(text)), n+1 {
+		w := mlLen(text, names, i)
+		if e := i + w; w == 0 || text[i] < 0x80 && e < len(text) && isLetterByte(text[e]) {
+			continue // "asistentes:" lists who attended
+		}
+		colon := -1
+		for p := i + w; p < len(text) && p < i+w+48 && text[p] != '\n'; p++ {
+			if text[p] == ':' || text[p] == ',' && p == i+w || bytes.HasPrefix(text[p:], []byte("：")) {
+				colon = p
+				break
+			}
+		}
+		if colon < 0 || mlAt(text, orders, colon, min(len(text), colon+400)) < 0 {
+			continue
+		}
+		if text[i] < 0x80 && !a.mlAIAssistant(text, i, w, colon) {
+			continue // "Asistente de dirección: envía tu CV" wants a person
+		}
+		s, e := span(i, colon+1)
+		a.add(RuleSystemMimicry, Medium, s, e, "a label addresses the AI and gives it an order (non-English)", -1)
+		return true
+	}
+	return false
+}
+
+// mlAIAssistant tells an AI assistant from a person's job title in the
+// Latin-script languages: an AI word next to the name ("KI-Assistenten",
+// "asistente de IA", "assistant virtuel"), a reading task in the label
+// ("che prepara il riepilogo", "cuando resumas"), or a vocative that opens
+// its line ("Asistente, ...").
+func (a *analysis) mlAIAssistant(text []byte, i, w, colon int) bool {
+	near := text[max(0, i-12):min(len(text), colon+1)]
+	for _, m := range []string{"ia ", "ia)", "ia:", "ki-", "ki ", "ai-", "ai ", "(ai", "(ia", "virtual", "virtuel", "digital", "bot"} {
+		if bytes.Contains(near, []byte(m)) {
+			return true
+		}
+	}
+	// "Remarque pour l'assistant :", "Nota para el asistente:", "Hinweis
+	// an den Assistenten:": a note addressed to it
+	before := text[max(0, i-28):i]
+	for _, m := range []string{"remarque", "note ", "nota ", "hinweis", "notiz", "aviso", "avviso", "mensaje", "messaggio", "mensagem", "message ", "nachricht", "instrucciones", "istruzioni", "instrucoes", "consigne", "anweisung", "recordatorio", "promemoria", "rappel"} {
+		if bytes.Contains(before, []byte(m)) {
+			return true
+		}
+	}
+	label := text[i:min(len(text), colon+1)]
+	for _, m := range []string{"resum", "riepilog", "riassun", "zusammenfass", "lee ", "legge", "lit ", "liest", "lees", "procesa", "elabora", "traite", "verarbeit", "prepara"} {
+		if bytes.Contains(label, []byte(m)) {
+			return true
+		}
+	}
+	if colon == i+w && text[colon] == ',' {
+		p := i - 1
+		for p >= 0 && (text[p] == ' ' || text[p] == '@' || text[p] == '\t') {
+			p--
+		}
+		return p < 0 || text[p] == '\n' || text[p] == ':' || text[p] == ']'
+	}
+	return false
 }

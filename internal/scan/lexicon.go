@@ -116,7 +116,8 @@ var (
 	lateGroups        = map[string]bool{"taskRef": true, "provenance": true, "grantRole": true, "promptLeak": true, "addressedTo": true}
 	lateCategoryWords = map[uint64]string{cAddressee: "copilot llama mistral",
 		cReader: "assistant assistants llm llms chatbot chatbots ai ais copilot copilots agent agents model models bot bots tool tools crawler crawlers",
-		cCipher: "rot13 rot"}
+		cCipher: "rot13 rot",
+		cML:     "asistente assistente assistenten asystent lassistente allassistente dellassistente"}
 	lateSetWords = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer"}
 )
 
