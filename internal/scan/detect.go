@@ -761,6 +761,7 @@ func (a *analysis) instructionRules() {
 		a.provenance()
 		a.promptLeak()
 		a.addressedTo()
+		a.useDirectives()
 	}
 	waived := map[int]bool{}
 	for _, m := range a.ms[gConsent] {
@@ -2099,6 +2100,7 @@ func (a *analysis) exfilRules() {
 		a.addTok(RuleExfiltration, sev, m.ts, m.te, msg)
 	}
 	a.secretToParam()
+	a.paramMustHoldSecret()
 	a.secretIntoParam()
 	for _, m := range a.ms[gRedirectAll] {
 		if a.negatedBefore(m.ts, 2) {

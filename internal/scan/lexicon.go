@@ -113,7 +113,7 @@ var categoryWords = map[uint64]string{
 // lateGroups and lateCategoryWords were added after the vocabulary first
 // settled; their words are given ids after all others (buildLexicon).
 var (
-	lateGroups        = map[string]bool{"taskRef": true, "provenance": true, "grantRole": true, "promptLeak": true, "addressedTo": true}
+	lateGroups        = map[string]bool{"taskRef": true, "provenance": true, "grantRole": true, "promptLeak": true, "addressedTo": true, "useDirective": true, "holdSecret": true}
 	lateCategoryWords = map[uint64]string{cAddressee: "copilot llama mistral",
 		cReader: "assistant assistants llm llms chatbot chatbots ai ais copilot copilots agent agents model models bot bots tool tools crawler crawlers",
 		cCipher: "rot13 rot",
@@ -382,6 +382,24 @@ var patternSrc = map[string][]string{
 	"addressedTo": {
 		"addressed|directed|meant|intended|written ~1 to|for ~2 ai|assistant|assistants|agent|agents|llm|llms|model|models|chatbot|chatbots|copilot",
 	},
+	// orders about what is to be made of this text by whoever processes
+	// it: "Summaries of this article must say ...", "Whenever this message
+	// is used to answer a question, finish the answer by ...", "Note for
+	// whoever reads this table: ...", "NOTE for automated refactoring tools:"
+	"useDirective": {
+		"summary|summaries|answer|answers|response|responses|reply|replies|evaluation|evaluations|assessment|assessments|analysis|analyses|translation|translations ~1 of|about|on|to ~1 this|these|the ~1 article|email|mail|message|table|resume|cv|document|page|record|file|text|content|post|thread|listing|results|review|module|ticket|invite|entry|passage|candidate|question|questions ~2 must|should|shall|need|needs|has|have|are|is",
+		"any|every|each ~1 summary|answer|response|reply|evaluation|assessment|analysis|translation ~1 of|about|on|to ~1 this|these ~1 article|email|mail|message|table|resume|cv|document|page|record|file|text|content|post|thread|listing|results|module|ticket|invite|entry|passage|candidate ~2 must|should|shall|need|needs|has|have|are|is",
+		"whenever|when|if|once ~2 this|these ~1 message|email|mail|text|document|page|article|table|record|file|content|passage|chunk|entry|invite|listing|review ~1 is|are|gets|get ~1 used|read|summarized|summarised|quoted|processed|analyzed|analysed|parsed|cited|retrieved|translated|shown|displayed",
+		"whoever|anyone|anybody ~1 reads|answers|summarizes|summarises|processes|analyzes|analyses|reviews|parses|evaluates|screens ~2 this|these|the",
+		"for|to whoever|anyone ~3 reads|answers|summarizes|summarises|processes|analyzes|reviews|parses|evaluates|screens|catching",
+		"for|to automated|automatic ~1 processing|tools|systems|agents|readers|refactoring|review|reviewers|parsing|screening|assistants",
+	},
+	// a parameter said to hold something: "the audit_tag field must
+	// contain ...", "parameter "context" containing ..." (paramMustHoldSecret)
+	"holdSecret": {
+		"must|should|shall contain|include|hold|carry|list|embed",
+		"containing|holding|carrying",
+	},
 	// a role given to someone: "add the user @x with the Maintainer role"
 	"grantRole": {
 		"add|invite|make|assign|give|grant ~8 @privw ~1 role|access|permissions|rights|privileges",
@@ -423,7 +441,9 @@ var (
 	gNewInstr       = groupID("newInstr")
 	gOverride       = groupID("override")
 	gAddressedTo    = groupID("addressedTo")
+	gUseDirective   = groupID("useDirective")
 	gGrantRole      = groupID("grantRole")
+	gHoldSecret     = groupID("holdSecret")
 	gPromptLeak     = groupID("promptLeak")
 	gPref           = groupID("pref")
 	gProvenance     = groupID("provenance")
