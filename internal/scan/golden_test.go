@@ -156,7 +156,7 @@ func goldenCases(t testing.TB) []goldenCase {
 	}
 
 	// corpus rows: definition, output, and each text under every kind
-	for _, file := range []string{filepath.Join("testdata", "corpora", "poisoning-dev.jsonl"), filepath.Join("testdata", "extra.jsonl"), filepath.Join("testdata", "blind-2026-11-28.jsonl"), filepath.Join("testdata", "blind-2026-11-28b.jsonl"), filepath.Join("testdata", "blind-2026-11-28c.jsonl"), filepath.Join("testdata", "blind-2026-11-28d.jsonl"), filepath.Join("testdata", "blind-2026-11-28e.jsonl"), filepath.Join("testdata", "blind-2026-11-28f.jsonl"), filepath.Join("testdata", "public-templates.jsonl")} {
+	for _, file := range []string{filepath.Join("testdata", "corpora", "poisoning-dev.jsonl"), filepath.Join("testdata", "extra.jsonl"), filepath.Join("testdata", "blind-2026-11-28.jsonl"), filepath.Join("testdata", "blind-2026-11-28b.jsonl"), filepath.Join("testdata", "blind-2026-11-28c.jsonl"), filepath.Join("testdata", "blind-2026-11-28d.jsonl"), filepath.Join("testdata", "blind-2026-11-28e.jsonl"), filepath.Join("testdata", "blind-2026-11-28f.jsonl"), filepath.Join("testdata", "blind-2026-11-28g.jsonl"), filepath.Join("testdata", "public-templates.jsonl")} {
 		for _, r := range loadRows(t, file) {
 			r := r
 			name := filepath.Base(file) + ":" + r.ID
