@@ -284,19 +284,7 @@ func (a *analysis) encodedRules() {
 		if k >= 16 {
 			break
 		}
-		sub := a.sc.analyze(string(b.decoded), &tctx{kind: a.ctx.kind, self: a.ctx.self, params: a.ctx.params, siblings: a.ctx.siblings, depth: a.ctx.depth + 1, maxDesc: a.ctx.maxDesc})
-		worst := Info
-		var rules []string
-		for _, h := range sub {
-			if h.sev >= Medium {
-				if h.sev > worst {
-					worst = h.sev
-				}
-				if !hasWord(rules, h.rule) {
-					rules = append(rules, h.rule)
-				}
-			}
-		}
+		worst, rules := a.rescan(string(b.decoded))
 		preview := strings.Join(strings.Fields(string(b.decoded)), " ")
 		if worst >= Medium {
 			a.add(RuleEncoded, maxSev(High, worst), b.s, b.e, fmt.Sprintf("%s block decodes to text matching %s: %q", b.kind, strings.Join(rules, ", "), clip(preview, 80)), -1)
@@ -308,4 +296,22 @@ func (a *analysis) encodedRules() {
 		}
 		a.add(RuleEncoded, sev, b.s, b.e, fmt.Sprintf("%s block decodes to readable text: %q", b.kind, clip(preview, 80)), -1)
 	}
+}
+
+// rescan scans text decoded or de-obfuscated from this one, in the same
+// context one level deeper, and returns the worst severity of medium or
+// above (Info if none) and the rules that reached it.
+func (a *analysis) rescan(text string) (Severity, []string) {
+	sub := a.sc.analyze(text, &tctx{kind: a.ctx.kind, self: a.ctx.self, params: a.ctx.params, siblings: a.ctx.siblings, depth: a.ctx.depth + 1, maxDesc: a.ctx.maxDesc})
+	worst := Info
+	var rules []string
+	for _, h := range sub {
+		if h.sev >= Medium {
+			worst = maxSev(worst, h.sev)
+			if !hasWord(rules, h.rule) {
+				rules = append(rules, h.rule)
+			}
+		}
+	}
+	return worst, rules
 }

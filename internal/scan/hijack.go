@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"fmt"
+	"iter"
 	"sort"
 	"strings"
 )
@@ -58,49 +59,44 @@ func (a *analysis) addressee(k, limit int) (int, int) {
 // "Hello ChatGPT!". A greeting must open a clause and the name must end
 // it, so "Dear Claude users" and "thank you, Claude" do not count.
 func (a *analysis) addressedByName() {
-	if a.allCats&cAddressee == 0 {
-		return
-	}
 	emitted := 0
-	for k := 0; k < len(a.toks); k++ {
-		if a.sents[a.toks[k].sent].cats&cAddressee == 0 {
-			k = a.sents[a.toks[k].sent].te - 1 // no AI named in this sentence
-			continue
-		}
-		w := a.word(k)
-		if !addressLead[w] || k+1 >= len(a.toks) {
-			continue
-		}
-		st := a.sents[a.toks[k].sent]
-		n := k + 1
-		if a.is(n, "you") {
-			// "to you, the AI": the apposition is set off by a comma
-			if w == "dear" || w == "attention" || a.lowCharAfter(int(a.toks[n].e)) != ',' {
+	for si := range a.sentencesWith(cAddressee) {
+		st := &a.sents[si]
+		for k := st.ts; k+1 < st.te; k++ {
+			w := a.word(k)
+			if !addressLead[w] {
 				continue
 			}
-			n++
-		} else if w == "to" || w == "for" || !a.toks[k].start && k > 0 {
-			continue
-		}
-		strength, end := a.addressee(n, st.te)
-		if strength == 0 {
-			continue
-		}
-		if end < len(a.toks) && end < st.te {
-			// the name ends the clause: a comma, colon, "!" or the line
-			if c := a.lowCharAfter(int(a.toks[end-1].e)); c != ',' && c != ':' && c != '!' && c != '.' && c != '\n' && c != ')' {
+			n := k + 1
+			if a.is(n, "you") {
+				// "to you, the AI": the apposition is set off by a comma
+				if w == "dear" || w == "attention" || a.lowCharAfter(int(a.toks[n].e)) != ',' {
+					continue
+				}
+				n++
+			} else if w == "to" || w == "for" || !a.toks[k].start && k > 0 {
 				continue
 			}
+			strength, end := a.addressee(n, st.te)
+			if strength == 0 {
+				continue
+			}
+			if end < len(a.toks) && end < st.te {
+				// the name ends the clause: a comma, colon, "!" or the line
+				if c := a.lowCharAfter(int(a.toks[end-1].e)); c != ',' && c != ':' && c != '!' && c != '.' && c != '\n' && c != ')' {
+					continue
+				}
+			}
+			sev := Medium
+			if strength == 1 {
+				sev = Low
+			}
+			if emitted++; emitted > maxHits {
+				return // the rule's findings are capped; so is the work
+			}
+			a.addTok(RuleSystemMimicry, sev, k, end, "text addresses the AI by name")
+			k = end - 1
 		}
-		sev := Medium
-		if strength == 1 {
-			sev = Low
-		}
-		if emitted++; emitted > maxHits {
-			return // the rule's findings are capped; so is the work
-		}
-		a.addTok(RuleSystemMimicry, sev, k, end, "text addresses the AI by name")
-		k = end - 1
 	}
 }
 
@@ -123,17 +119,16 @@ func (a *analysis) taskHijack() {
 		}
 		// the verb whose object the reference is: "solve the task ...",
 		// "answer the user's question", "return to your task"
+		// "the user's request", "your original task" name the reader's
+		// task only after a determiner ("the complete user request" names
+		// data, "an original task" is anyone's)
 		userForm := strings.HasPrefix(m.p.src, "users|user") || strings.HasPrefix(m.p.src, "original")
-		if strings.HasPrefix(m.p.src, "original") && !a.is(m.ts-1, "the", "your", "my", "our", "this") {
-			continue // "an original task" is not the reader's
-		}
 		k := m.ts - 1
 		if a.is(k, "the", "this", "your", "my", "our") {
 			k--
 		} else if userForm {
-			continue // "the complete user request" names data
+			continue
 		}
-		userForm = userForm || strings.HasPrefix(m.p.src, "original")
 		if a.is(k, "to", "with", "on") {
 			k--
 		}
@@ -229,19 +224,22 @@ var (
 )
 
 func (a *analysis) aiReaders() {
-	if a.allCats&cReader == 0 {
-		return
-	}
 	emitted := 0
-	for k := 0; k < len(a.toks); k++ {
-		if a.sents[a.toks[k].sent].cats&cReader == 0 {
-			k = a.sents[a.toks[k].sent].te - 1 // no reader named in this sentence
-			continue
+	for si := range a.sentencesWith(cReader) {
+		if a.readersIn(si, &emitted) {
+			return // the rule's findings are capped; so is the work
 		}
+	}
+}
+
+// readersIn is aiReaders for sentence si; it reports whether the cap on
+// findings was reached.
+func (a *analysis) readersIn(si int, emitted *int) bool {
+	st := &a.sents[si]
+	for k := st.ts; k < st.te; k++ {
 		if !a.toks[k].start && k > 0 {
 			continue
 		}
-		st := a.sents[a.toks[k].sent]
 		i, strong, mod := k, false, false
 		// "Note for the assistant ...", "For whoever's agent ...", "P.S.
 		// for the assistant reading this:"
@@ -320,8 +318,8 @@ func (a *analysis) aiReaders() {
 		if strong {
 			sev = Medium
 		}
-		if emitted++; emitted > maxHits {
-			return // the rule's findings are capped; so is the work
+		if *emitted++; *emitted > maxHits {
+			return true
 		}
 		if s, e := a.tokSpan(k, end); a.covered(RuleSystemMimicry, s, e) {
 			k = end - 1
@@ -330,6 +328,7 @@ func (a *analysis) aiReaders() {
 		a.addTok(RuleSystemMimicry, sev, k, end, "text gives orders to the AI that reads it")
 		k = end - 1
 	}
+	return false
 }
 
 // provenance finds a result that asks for its text to be passed off as
@@ -411,6 +410,7 @@ var (
 	mlAIAddresseeLatin = []string{"assistenten", "asistente", "assistente", "assistant", "assistent", "asystent"}
 	mlAIAddresseeOther = []string{"ассистент", "помощник", "アシスタント", "エージェント", "ai助手", "智能助手", "人工智能助手", "ai代理", "어시스턴트", "에이전트"}
 	mlOrderLatin       = []string{"anade", "responde", "respondele", "reenvia", "comparte", "pega ", "escribe", "borra", "elimina", "condividi", "indica ", "invia ", "inoltra", "scrivi", "cancella", "envoie", "partage", "transfere", "ecris", "supprime", "ajoute", "exportiere", "schicke", "leite ", "teile ", "losche", "compartilhe", "adicione", "apague", "encaminhe", "lis ", "place "}
+	mlOrderLatinPut    = append(mlOrderLatin[:len(mlOrderLatin):len(mlOrderLatin)], mlPutV...)
 	mlOrderOther       = []string{"отключи", "отправь", "перешли", "удали", "добавь", "напиши", "прочитай", "転送", "入力", "削除", "送信", "追加", "転記", "转发", "发送", "删除", "填写", "输入", "호출", "보내", "담아", "삭제", "입력", "전달"}
 )
 
@@ -420,7 +420,7 @@ func (a *analysis) mlAddressedLabels() {
 	}
 	low := a.t.low
 	if bytes.Contains(low, []byte("sist")) || bytes.Contains(low, []byte("syst")) {
-		if a.mlLabelIn(low, mlAIAddresseeLatin, append(mlOrderLatin, mlPutV...), func(s, e int) (int, int) { return a.lowSpan(s, e) }) {
+		if a.mlLabelIn(low, mlAIAddresseeLatin, mlOrderLatinPut, func(s, e int) (int, int) { return a.lowSpan(s, e) }) {
 			return
 		}
 	}
@@ -464,26 +464,30 @@ func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e
 // "asistente de IA", "assistant virtuel"), a reading task in the label
 // ("che prepara il riepilogo", "cuando resumas"), or a vocative that opens
 // its line ("Asistente, ...").
+var (
+	mlAIWords       = []string{"ia ", "ia)", "ia:", "ki-", "ki ", "ai-", "ai ", "(ai", "(ia", "virtual", "virtuel", "digital", "bot"}
+	mlNoteWords     = []string{"remarque", "note ", "nota ", "hinweis", "notiz", "aviso", "avviso", "mensaje", "messaggio", "mensagem", "message ", "nachricht", "instrucciones", "istruzioni", "instrucoes", "consigne", "anweisung", "recordatorio", "promemoria", "rappel"}
+	mlReadTaskWords = []string{"resum", "riepilog", "riassun", "zusammenfass", "lee ", "legge", "lit ", "liest", "lees", "procesa", "elabora", "traite", "verarbeit", "prepara"}
+)
+
+// containsAny reports whether b contains one of words.
+func containsAny(b []byte, words []string) bool {
+	for _, w := range words {
+		if bytes.Contains(b, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
 func (a *analysis) mlAIAssistant(text []byte, i, w, colon int) bool {
-	near := text[max(0, i-12):min(len(text), colon+1)]
-	for _, m := range []string{"ia ", "ia)", "ia:", "ki-", "ki ", "ai-", "ai ", "(ai", "(ia", "virtual", "virtuel", "digital", "bot"} {
-		if bytes.Contains(near, []byte(m)) {
-			return true
-		}
-	}
-	// "Remarque pour l'assistant :", "Nota para el asistente:", "Hinweis
-	// an den Assistenten:": a note addressed to it
-	before := text[max(0, i-28):i]
-	for _, m := range []string{"remarque", "note ", "nota ", "hinweis", "notiz", "aviso", "avviso", "mensaje", "messaggio", "mensagem", "message ", "nachricht", "instrucciones", "istruzioni", "instrucoes", "consigne", "anweisung", "recordatorio", "promemoria", "rappel"} {
-		if bytes.Contains(before, []byte(m)) {
-			return true
-		}
-	}
-	label := text[i:min(len(text), colon+1)]
-	for _, m := range []string{"resum", "riepilog", "riassun", "zusammenfass", "lee ", "legge", "lit ", "liest", "lees", "procesa", "elabora", "traite", "verarbeit", "prepara"} {
-		if bytes.Contains(label, []byte(m)) {
-			return true
-		}
+	// an AI word next to the name; "Remarque pour l'assistant :", "Nota
+	// para el asistente:", "Hinweis an den Assistenten:": a note addressed
+	// to it; a reading task in the label
+	if containsAny(text[max(0, i-12):min(len(text), colon+1)], mlAIWords) ||
+		containsAny(text[max(0, i-28):i], mlNoteWords) ||
+		containsAny(text[i:min(len(text), colon+1)], mlReadTaskWords) {
+		return true
 	}
 	if colon == i+w && text[colon] == ',' {
 		p := i - 1
@@ -568,5 +572,20 @@ func (a *analysis) paramMustHoldSecret() {
 		h := a.add(RuleExfiltration, High, s, e, fmt.Sprintf("directive to put secrets into the unrelated parameter %q", w), si)
 		h.damped = a.sentHasOutside(si, cDiscuss, d, v+1)
 		return
+	}
+}
+
+// sentencesWith yields the index of every sentence with a word of
+// category c, so a rule about such words skips the others whole.
+func (a *analysis) sentencesWith(c uint64) iter.Seq[int] {
+	return func(yield func(int) bool) {
+		if a.allCats&c == 0 {
+			return
+		}
+		for si := range a.sents {
+			if a.sents[si].cats&c != 0 && !yield(si) {
+				return
+			}
+		}
 	}
 }

@@ -3,7 +3,9 @@ package scan
 import (
 	"encoding/binary"
 	"fmt"
+	"maps"
 	"math/bits"
+	"slices"
 	"strings"
 )
 
@@ -120,15 +122,6 @@ var (
 		cML:     "asistente assistente assistenten asystent lassistente allassistente dellassistente"}
 	lateSetWords = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer"}
 )
-
-func sortedKeys(m map[string]string) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sortStrings(ks)
-	return ks
-}
 
 // Named word sets usable in token patterns as @name.
 var namedSets = map[string]string{
@@ -592,7 +585,7 @@ func buildLexicon() *lexicon {
 	for _, w := range strings.Fields(typoWords) {
 		lx.id(w)
 	}
-	for _, name := range sortedKeys(lateSetWords) {
+	for _, name := range slices.Sorted(maps.Keys(lateSetWords)) {
 		for _, w := range strings.Fields(lateSetWords[name]) {
 			lx.sets[name] = append(lx.sets[name], lx.id(w))
 		}

@@ -126,17 +126,7 @@ func (a *analysis) obfuscatedRules() {
 		default:
 			plain = despace(a.t.low[b.s:b.e])
 		}
-		sub := a.sc.analyze(plain, &tctx{kind: a.ctx.kind, self: a.ctx.self, params: a.ctx.params, siblings: a.ctx.siblings, depth: a.ctx.depth + 1, maxDesc: a.ctx.maxDesc})
-		worst := Info
-		var rules []string
-		for _, h := range sub {
-			if h.sev >= Medium {
-				worst = maxSev(worst, h.sev)
-				if !hasWord(rules, h.rule) {
-					rules = append(rules, h.rule)
-				}
-			}
-		}
+		worst, rules := a.rescan(plain)
 		if worst < Medium {
 			continue
 		}
