@@ -93,7 +93,8 @@ type analysis struct {
 	// snake_case word. Rules skip their loops when their words are absent.
 	allCats  uint64
 	anyUnder bool
-	longest  int // length of the longest word
+	nonLatin int8 // nonLatinLetters, once known: 1 no, 2 yes
+	longest  int  // length of the longest word
 	lowBuf   []byte
 	dirty    []uint64 // neutralizeSinks: sentences to recompute, a bit each
 	discard  hit      // target for hits over the per-rule cap

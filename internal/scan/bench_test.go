@@ -149,3 +149,17 @@ func BenchmarkResult64KProseCue(b *testing.B) {
 		s.Result("bench", "report", raw)
 	}
 }
+
+// BenchmarkResult64KProseTypographic is English prose with typographic
+// quotes and a dash and the words "system" and "assistant": not ASCII, so
+// the non-English checks must decide cheaply that they have nothing to do.
+func BenchmarkResult64KProseTypographic(b *testing.B) {
+	s := New(Options{})
+	para := "The quarterly report \u201cshows\u201d revenue grew in every region \u2014 the system and the assistant agree. "
+	raw := textResult(strings.Repeat(para, 65536/len(para)+1)[:65536])
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Result("bench", "report", raw)
+	}
+}

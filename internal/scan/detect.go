@@ -1168,7 +1168,17 @@ var (
 // nonLatinLetters reports whether the text has letters outside the Latin
 // script (then words are not split the way the token rules expect).
 func (a *analysis) nonLatinLetters() bool {
-	for _, r := range a.t.orig {
+	if a.nonLatin == 0 {
+		a.nonLatin = 1
+		if hasNonLatinLetter(a.t.orig) {
+			a.nonLatin = 2
+		}
+	}
+	return a.nonLatin == 2
+}
+
+func hasNonLatinLetter(s string) bool {
+	for _, r := range s {
 		if r > 0x24f && unicode.IsLetter(r) {
 			return true
 		}
@@ -1253,8 +1263,13 @@ func (a *analysis) multilingualFlows() {
 func mlAt(low []byte, words []string, from, to int) int {
 	best := -1
 	for _, w := range words {
-		for i := from; i < to; {
-			j := bytes.Index(low[i:to], []byte(w))
+		// only an earlier match matters: search up to the best so far
+		end := to
+		if best >= 0 {
+			end = min(to, best+len(w))
+		}
+		for i := from; i < end; {
+			j := bytes.Index(low[i:end], []byte(w))
 			if j < 0 {
 				break
 			}

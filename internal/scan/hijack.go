@@ -60,9 +60,21 @@ func (a *analysis) addressee(k, limit int) (int, int) {
 // it, so "Dear Claude users" and "thank you, Claude" do not count.
 func (a *analysis) addressedByName() {
 	emitted := 0
+	to, forID, attention := a.lx.ids["to"], a.lx.ids["for"], a.lx.ids["attention"]
 	for si := range a.sentencesWith(cAddressee) {
 		st := &a.sents[si]
 		for k := st.ts; k+1 < st.te; k++ {
+			// a lead word, by id ("to", "for", "attention") or, for the
+			// greetings the vocabulary does not hold, by its bytes
+			switch t := &a.toks[k]; t.id {
+			case to, forID, attention:
+			case 0:
+				if n := t.e - t.s; n < 2 || n > 5 || a.t.low[t.s] != 'h' && a.t.low[t.s] != 'd' {
+					continue
+				}
+			default:
+				continue
+			}
 			w := a.word(k)
 			if !addressLead[w] {
 				continue
@@ -237,7 +249,7 @@ func (a *analysis) aiReaders() {
 func (a *analysis) readersIn(si int, emitted *int) bool {
 	st := &a.sents[si]
 	for k := st.ts; k < st.te; k++ {
-		if !a.toks[k].start && k > 0 {
+		if !a.toks[k].start && k > 0 || !a.readerNear(k, st.te) {
 			continue
 		}
 		i, strong, mod := k, false, false
@@ -415,16 +427,14 @@ var (
 )
 
 func (a *analysis) mlAddressedLabels() {
-	if a.t.ascii && a.allCats&cML == 0 {
-		return // English (the names in other languages are cues, cML)
-	}
-	low := a.t.low
-	if bytes.Contains(low, []byte("sist")) || bytes.Contains(low, []byte("syst")) {
-		if a.mlLabelIn(low, mlAIAddresseeLatin, mlOrderLatinPut, func(s, e int) (int, int) { return a.lowSpan(s, e) }) {
+	// the Latin-script names are cue words of their languages (cML), so
+	// an English text, ASCII or not, never has its bytes searched for them
+	if a.allCats&cML != 0 {
+		if a.mlLabelIn(a.t.low, mlAIAddresseeLatin, mlOrderLatinPut, func(s, e int) (int, int) { return a.lowSpan(s, e) }) {
 			return
 		}
 	}
-	if a.nonLatinLetters() {
+	if !a.t.ascii && a.nonLatinLetters() {
 		lo := []byte(strings.ToLower(a.t.orig))
 		a.mlLabelIn(lo, mlAIAddresseeOther, mlOrderOther, func(s, e int) (int, int) { return clampSpan(a.t.orig, s, e) })
 	}
@@ -574,6 +584,23 @@ func (a *analysis) paramMustHoldSecret() {
 		return
 	}
 }
+
+// readerNear reports whether a reader's name (cReader) is among the
+// words a clause opening at k can put before it: a lead ("P.S. note for"),
+// two determiners, a free modifier and two more ("the travel AI agents").
+// Most clause starts have none, and are passed over without a lookup.
+func (a *analysis) readerNear(k, te int) bool {
+	for j := k; j < te && j < k+readerPrefix; j++ {
+		if a.toks[j].cats&cReader != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// readerPrefix bounds readerNear: "p s" (2), "note for" (2), two
+// determiners, one free modifier, two modifiers, and the name itself.
+const readerPrefix = 10
 
 // sentencesWith yields the index of every sentence with a word of
 // category c, so a rule about such words skips the others whole.

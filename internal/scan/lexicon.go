@@ -119,7 +119,7 @@ var (
 	lateCategoryWords = map[uint64]string{cAddressee: "copilot llama mistral",
 		cReader: "assistant assistants llm llms chatbot chatbots ai ais copilot copilots agent agents model models bot bots tool tools crawler crawlers",
 		cCipher: "rot13 rot",
-		cML:     "asistente assistente assistenten asystent lassistente allassistente dellassistente"}
+		cML:     "asistente assistente assistenten asystent lassistente allassistente dellassistente lassistant assistent"}
 	lateSetWords = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer"}
 )
 
