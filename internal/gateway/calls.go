@@ -242,7 +242,7 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 			}
 		}
 		if blocked {
-			d = guard.Decision{Action: guard.Deny, Guard: ScanGuardName, Code: jsonrpc.CodeDenied, Reason: "the result was withheld: " + summarize(fs, g.scan.min)}
+			d = guard.Decision{Action: guard.Deny, Guard: ScanGuardName, Code: jsonrpc.CodeDenied, Reason: "the result was withheld: " + withheldWhy(fs, g.scan.min)}
 			st = audit.Status{Outcome: audit.OutcomeDenied, ErrorCode: jsonrpc.CodeDenied, ErrorMessage: d.Reason}
 		}
 		scanned = resp

@@ -134,7 +134,7 @@ func (st *scanState) scanResult(server, tool string, result json.RawMessage) ([]
 		if len(fs) == 0 {
 			return nil, result, false
 		}
-		return fs, result, st.results == "block" && scan.Max(fs) >= st.min
+		return fs, result, st.results == "block" && (scan.Max(fs) >= st.min || unreadable(fs))
 	}
 	var v any
 	if err := json.Unmarshal(result, &v); err != nil {
@@ -201,6 +201,33 @@ func (st *scanState) scanResult(server, tool string, result json.RawMessage) ([]
 	return all, result, false
 }
 
+// unreadable reports whether the scanner could not read a result as a
+// tool result (not an object, content not an array): its text was not
+// checked, so block mode withholds it (fail closed). Annotate mode records
+// the finding and passes the result on, as it does every finding.
+func unreadable(fs []scan.Finding) bool {
+	for _, f := range fs {
+		if f.Rule == scan.RuleUnparsable && (f.Field == "result" || f.Field == "result.content") {
+			return true
+		}
+	}
+	return false
+}
+
+// withheldWhy says why block mode withheld a result: what looks like an
+// injection, or that the result could not be read to be checked.
+func withheldWhy(fs []scan.Finding, min scan.Severity) string {
+	if scan.Max(fs) >= min {
+		return "it looks like an injection attempt: " + summarize(fs, min)
+	}
+	for _, f := range fs {
+		if f.Rule == scan.RuleUnparsable {
+			return "it could not be checked: " + f.Message
+		}
+	}
+	return summarize(fs, min)
+}
+
 // redact replaces the spans of findings at or above min in text.
 func redact(text string, fs []scan.Finding, min scan.Severity) string {
 	type span struct{ s, e int }
@@ -240,8 +267,8 @@ func (s *Session) applyResultScan(srv *server, gc *guard.Call, id json.RawMessag
 		return nil, nil, false
 	}
 	if block {
-		e := jsonrpc.Errorf(jsonrpc.CodeDenied, "the result of tool %q was withheld: it looks like an injection attempt: %s (scan.results: block)",
-			gc.Name, summarize(fs, st.min)).WithData(map[string]any{"guard": ScanGuardName, "correlation_id": correlation})
+		e := jsonrpc.Errorf(jsonrpc.CodeDenied, "the result of tool %q was withheld: %s (scan.results: block)",
+			gc.Name, withheldWhy(fs, st.min)).WithData(map[string]any{"guard": ScanGuardName, "correlation_id": correlation})
 		return jsonrpc.NewError(id, e), fs, true
 	}
 	if string(res) != string(r.Result) {
