@@ -616,3 +616,89 @@ func (a *analysis) sentencesWith(c uint64) iter.Seq[int] {
 		}
 	}
 }
+
+// taskSwitch finds a new task announced to the reader: "Now new tasks
+// follow", "We will start over with a new task", "Now focus on your new
+// task". A document lists tasks; it does not tell its reader that its
+// task has changed.
+func (a *analysis) taskSwitch() {
+	for _, m := range a.ms[gTaskSwitch] {
+		if a.negatedBefore(m.ts, 2) {
+			continue
+		}
+		// "focus on your new task list in the sidebar" names a thing
+		if c := a.lowCharAfter(int(a.toks[m.te-1].e)); !(c == 0 || c == ':' || c == '.' || c == ',' || c == '!' || c == ';' || c == '\n' || a.is(m.te, "and", "now", "which", "that", "immediately")) {
+			continue
+		}
+		a.addTok(RuleOverride, High, m.ts, m.te, "tells the model its task has changed")
+	}
+}
+
+// endMarkers finds a marker that says the input ended or new instructions
+// begin ("[END OF INPUT]", "%%% END USER AMBIGUITY %%%", "=== BEGIN NEW
+// INSTRUCTIONS ===") followed by orders: text that pretends the data the
+// model was given is over, so that what follows reads as its prompt. The
+// marker must look like one (capitals, or set off by brackets or runs of
+// punctuation) and an order must follow within three sentences; a
+// document's "--- END OF DOCUMENT ---" with nothing after it is not one.
+func (a *analysis) endMarkers() {
+	for _, m := range a.ms[gEndMarker] {
+		s, e := a.toks[m.ts].s, a.toks[m.te-1].e
+		framed := a.upperLow(int(s), int(e))
+		if c := a.lowCharBefore(int(s)); c == '[' || c == '%' || c == '#' || c == '=' || c == '-' || c == '<' || c == '*' || c == '(' {
+			framed = true
+		}
+		if !framed {
+			continue
+		}
+		newInstr := a.is(m.ts, "start", "begin", "beginning")
+		si := int(a.toks[m.ts].sent)
+		order := false
+		for k := si; k < len(a.sents) && k <= si+3 && !order; k++ {
+			st := a.sents[k]
+			if k == si {
+				// the rest of the marker's own sentence
+				for j := m.te; j < st.te; j++ {
+					if a.toks[j].start && a.lx.cats[a.toks[j].id]&cImp != 0 {
+						order = true
+					}
+				}
+				continue
+			}
+			order = st.imp || a.modelDirective(k)
+		}
+		if !order && !newInstr {
+			continue
+		}
+		sev := High
+		if !order {
+			sev = Medium // "=== NEW INSTRUCTIONS ===" with nothing we read as an order after it
+		}
+		a.addTok(RuleSystemMimicry, sev, m.ts, m.te, "a marker that ends the input or starts new instructions, followed by orders")
+	}
+}
+
+// actAsYou finds the prompt-library opener "I want you to act as a linux
+// terminal. I will type commands and you will reply with ...": a role for
+// the reader and the protocol it is to answer by. "I need you to act as
+// the point of contact while I am away" in a mail has no such protocol.
+func (a *analysis) actAsYou() {
+	for _, m := range a.ms[gActAsYou] {
+		protocol := false
+		for k := m.te; k < len(a.toks) && k < m.te+80 && !protocol; k++ {
+			switch {
+			case a.is(k, "you") && a.is(k+1, "will", "shall", "should", "must") && (a.is(k+2, "reply", "respond", "answer", "only", "output") || a.is(k+3, "reply", "respond", "answer", "output")):
+				protocol = true
+			case a.is(k, "i") && a.is(k+1, "will") && a.is(k+2, "type", "give", "provide", "ask", "write", "tell", "say", "describe"):
+				protocol = true
+			case a.is(k, "my") && a.is(k+1, "first") && a.is(k+2, "command", "request", "question", "sentence", "prompt", "suggestion", "message", "task"):
+				protocol = true
+			case a.is(k, "do") && a.is(k+1, "not") && a.is(k+2, "write", "type", "give", "add") && a.is(k+3, "explanations", "explanation", "anything"):
+				protocol = true
+			}
+		}
+		if protocol {
+			a.addTok(RuleRole, Medium, m.ts, m.te, "role-play directive (\"I want you to act as\") with a reply protocol")
+		}
+	}
+}
