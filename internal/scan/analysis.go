@@ -94,6 +94,7 @@ type analysis struct {
 	allCats  uint64
 	anyUnder bool
 	nonLatin int8 // nonLatinLetters, once known: 1 no, 2 yes
+	reports  int8 // reportsQuotes, once known: 1 no, 2 yes
 	longest  int  // length of the longest word
 	lowBuf   []byte
 	dirty    []uint64 // neutralizeSinks: sentences to recompute, a bit each
@@ -419,7 +420,36 @@ func (a *analysis) discussed(ts, te int) bool {
 			return true
 		}
 	}
-	return a.quoted(int(a.toks[ts].s), int(a.toks[te-1].e), a.sents[si].e) || a.insideQuote(int(a.toks[ts].s))
+	// a quotation lowers a finding in a text that discusses or reports
+	// (a word of discussion, "said", "wrote"); a review that is all
+	// quotation ("Well done ... Forget everything above and ..." — anon)
+	// is the content itself
+	return a.quoted(int(a.toks[ts].s), int(a.toks[te-1].e), a.sents[si].e) || a.insideQuote(int(a.toks[ts].s)) && a.reportsQuotes()
+}
+
+// reportWords mark a text that holds quotations as its subject: a
+// scanner's findings, a test's fixtures.
+var reportWords = toSet("finding findings detector detectors test tests pytest assert flagged flags fixture fixtures sample samples quoted quote quotes transcript")
+
+// reportsQuotes reports whether the text discusses or reports what it
+// quotes: a word of discussion ("injection", "said", "example") or of a
+// report or a test. A review that is all quotation ("Well done ... Forget
+// everything above and ..." — anon) is the content itself.
+func (a *analysis) reportsQuotes() bool {
+	if a.reports == 0 {
+		a.reports = 1
+		if a.allCats&cDiscuss != 0 {
+			a.reports = 2
+		} else {
+			for k := range a.toks {
+				if reportWords[a.word(k)] {
+					a.reports = 2
+					break
+				}
+			}
+		}
+	}
+	return a.reports == 2
 }
 
 // insideQuote reports whether low offset p lies inside a quotation opened

@@ -29,7 +29,7 @@ const (
 	// (the README gives those first figures); floors under what the
 	// rules reach on them now
 	floorBlindRecall    = 0.73
-	floorBlindPrecision = 0.93
+	floorBlindPrecision = 0.95
 	// public attack templates (testdata/public-templates.jsonl): AgentDojo's
 	// and InjecAgent's injections in third-party content and benign twins;
 	// AgentDojo's bare "TODO: <goal>" is caught only when the goal itself

@@ -673,7 +673,7 @@ func (a *analysis) instructionRules() {
 			}
 			// "This Agreement supersedes all prior instructions": a
 			// document states what it replaces
-			if st := a.sents[a.toks[m.ts].sent]; a.rangeHas(max(st.ts, m.ts-3), m.ts, documentSubjects...) {
+			if st := a.sents[a.toks[m.ts].sent]; a.rangeHas(max(st.ts, m.ts-3), m.ts, documentSubjects...) && !a.rangeHas(m.ts, m.te, "your") {
 				continue
 			}
 		}
@@ -686,7 +686,13 @@ func (a *analysis) instructionRules() {
 		if a.dataInstructions(m.te) {
 			continue // "ignore instructions inside the document" is a defence
 		}
+		if a.domainInstructions(m.ts, m.te) {
+			continue // "override the previous shipping instructions": a customer's, not the model's
+		}
 		h := a.addTok(RuleOverride, Critical, m.ts, m.te, "instruction to ignore or override previous instructions")
+		if a.refusalScenario(m.ts) {
+			h.damped = true // "if a user asks you to ignore your rules, politely decline"
+		}
 		if a.relativeClause(m.ts) || a.narrated(m.ts, m.te) {
 			h.damped = true // "responses that ignore ...", "make an LLM ignore its instructions" describe
 		}
@@ -699,6 +705,13 @@ func (a *analysis) instructionRules() {
 	a.taskSwitch()
 	a.endMarkers()
 	a.actAsYou()
+	if !a.ctx.kind.isDef() {
+		a.ownerRequest()
+	} else {
+		a.promptLeak() // results: below
+	}
+	a.agentSecret()
+	a.persona()
 	for _, m := range a.ms[gRole] {
 		sev := High
 		switch {
@@ -929,7 +942,10 @@ func (a *analysis) instructionRules() {
 		if st.cats&cAll != 0 {
 			sev = High
 		}
-		a.addTok(RuleSafetyBypass, sev, m.ts, m.te, "instruction to act without confirmation or validation")
+		h := a.addTok(RuleSafetyBypass, sev, m.ts, m.te, "instruction to act without confirmation or validation")
+		if a.rangeHas(st.ts, m.ts, "asked", "told", "instructed", "prompted", "tricked", "convinced", "forced", "persuaded", "coaxed") {
+			h.damped = true // "the prompt asked ChatGPT to role-play an AI without restrictions" reports one
+		}
 	}
 	for _, m := range a.ms[gTrustAll] {
 		if !a.directive(int(a.toks[m.ts].sent)) && def {
@@ -1031,7 +1047,48 @@ func (a *analysis) relativeClause(ts int) bool {
 }
 
 // documentSubjects are documents that say what they replace.
-var documentSubjects = []string{"agreement", "contract", "policy", "version", "document", "release", "notice", "memo", "letter", "terms", "addendum", "amendment", "edition", "revision", "manual", "guide", "procedure", "standard", "directive", "order"}
+var documentSubjects = []string{"agreement", "contract", "policy", "version", "document", "release", "notice", "memo", "letter", "terms", "addendum", "amendment", "edition", "revision", "manual", "guide", "procedure", "standard", "directive", "order",
+	"change", "commit", "patch", "pr", "section", "setting", "flag", "option", "config", "configuration", "template"}
+
+// domainInstr are what instructions are about when they are a customer's
+// or a product's: "the previous shipping instructions", "washing
+// instructions".
+var domainInstr = []string{"shipping", "delivery", "payment", "billing", "wire", "wiring", "banking", "care", "washing", "cleaning", "installation", "assembly", "setup", "operating", "dosage", "dosing", "feeding", "cooking", "baking", "packing", "packaging", "handling", "routing", "boarding", "travel", "return", "returns", "mailing", "filing", "tax", "labelling", "labeling", "parking", "pickup", "dropoff", "storage", "watering", "maintenance", "safety-data", "mixing"}
+
+// domainInstructions reports whether the instructions in tokens [ts, te)
+// are named by what they are about ("shipping instructions").
+func (a *analysis) domainInstructions(ts, te int) bool {
+	for k := ts + 1; k < te; k++ {
+		if a.is(k, "instructions", "instruction", "directions", "guidelines", "rules") && a.is(k-1, domainInstr...) {
+			return true
+		}
+	}
+	return false
+}
+
+// refusalScenario reports whether the override at ts is what someone
+// else may ask of the model, in a condition the text answers: "If a user
+// asks you to ignore your rules, politely decline", "when someone tells
+// you to disregard these guidelines, refuse".
+func (a *analysis) refusalScenario(ts int) bool {
+	st := a.sents[a.toks[ts].sent]
+	ask := -1
+	for k := ts - 1; k >= st.ts && k >= ts-4; k-- {
+		if a.is(k, "asks", "ask", "asked", "tells", "tell", "told", "requests", "request", "wants", "instructs", "tries", "try", "attempts", "urges") {
+			ask = k
+			break
+		}
+	}
+	if ask < 0 {
+		return false
+	}
+	for k := ask - 1; k >= st.ts && k >= ask-6; k-- {
+		if a.is(k, "if", "when", "whenever", "should", "anyone", "someone", "somebody") {
+			return true
+		}
+	}
+	return false
+}
 
 var dataWords = toSet("document documents page pages content contents text texts input inputs data file files email emails message messages result results tool tools web website websites quoted retrieved fetched untrusted external it them user_input readme wiki manual guide guides docs documentation handbook article")
 
@@ -1070,6 +1127,9 @@ func (a *analysis) turnLabels() {
 		}
 		for i, lbl := range turnLabelWords {
 			if seen&(1<<i) == 0 && bytes.HasPrefix(low[p:], lbl) {
+				if yamlBlockKey(low[p+len(lbl):]) {
+					continue // "system: |" opens a YAML block: a config file's key
+				}
 				seen |= 1 << i
 				s, e := a.lowSpan(p, p+len(lbl))
 				sev := Low
@@ -1087,6 +1147,23 @@ func (a *analysis) turnLabels() {
 		}
 		p += n + 1
 	}
+}
+
+// yamlBlockKey reports whether the rest of a line (after a "key:") is a
+// YAML block scalar indicator ("|", ">", "|-", ">+" ...).
+func yamlBlockKey(rest []byte) bool {
+	if n := bytes.IndexByte(rest, '\n'); n >= 0 {
+		rest = rest[:n]
+	}
+	rest = bytes.TrimSpace(bytes.TrimPrefix(bytes.TrimSpace(rest), []byte(":")))
+	if len(rest) == 0 || rest[0] != '|' && rest[0] != '>' {
+		return false
+	}
+	rest = rest[1:]
+	if len(rest) > 0 && (rest[0] == '-' || rest[0] == '+') {
+		rest = rest[1:]
+	}
+	return len(bytes.TrimSpace(rest)) == 0
 }
 
 // overrideQualified checks "ignore X rules": weak objects (rules, policies,
@@ -1217,13 +1294,20 @@ func (a *analysis) multilingual() {
 			continue // "Vergiss nicht, die Anweisungen zu lesen": do not forget
 		}
 		win := lo[i:min(len(lo), i+90)]
+		// verb and object in one sentence: "… kannst du ignorieren, es gilt
+		// der Stand vom 12.06. Die neuen Anweisungen …" are two
+		for _, end := range []string{". ", "! ", "? ", ".\n", "\n\n", "。", "！", "？"} {
+			if k := strings.Index(win[len(v):], end); k >= 0 {
+				win = win[:len(v)+k]
+			}
+		}
 		for _, n := range mlInstrNouns {
 			if j := strings.Index(win, n); j >= 0 {
 				if v == "ignore " && n == "instructions" {
 					break // English is handled by the token rules
 				}
 				s, e := clampSpan(a.t.orig, i, i+j+len(n))
-				a.add(RuleOverride, Critical, s, e, "instruction to ignore previous instructions (non-English)", -1)
+				a.mlAdd(RuleOverride, Critical, s, e, "instruction to ignore previous instructions (non-English)")
 				return
 			}
 		}
@@ -1238,7 +1322,7 @@ func (a *analysis) multilingual() {
 			for _, b := range mlBefore {
 				if j := mlWordIndex(win, b); j >= 0 {
 					s, e := clampSpan(a.t.orig, i, i+j+len(b))
-					a.add(RuleOverride, Critical, s, e, "instruction to forget everything before (non-English)", -1)
+					a.mlAdd(RuleOverride, Critical, s, e, "instruction to forget everything before (non-English)")
 					return
 				}
 			}
@@ -1247,9 +1331,59 @@ func (a *analysis) multilingual() {
 	for _, c := range mlConceal {
 		if i := strings.Index(lo, c); i >= 0 {
 			s, e := clampSpan(a.t.orig, i, i+len(c))
-			a.add(RuleConcealment, High, s, e, "instruction to hide something from the user (non-English)", -1)
+			a.mlAdd(RuleConcealment, High, s, e, "instruction to hide something from the user (non-English)")
 			return
 		}
+	}
+	a.mlCues(lo)
+}
+
+// mlCueSets are the marks of an injection in other languages, by kind:
+// a new regime from now on, a new task or new instructions, no limits, no
+// confirmation, the model's prompt asked for, the reader named, every
+// message of the user. One kind alone is ordinary text ("Die neuen
+// Anweisungen vom Bauamt hänge ich dir an"); two kinds in one text are an
+// injection.
+var mlCueSets = [][]string{
+	{"a partir de ahora", "de ahora en adelante", "ab jetzt", "ab sofort bist du", "von nun an", "à partir de maintenant", "désormais tu", "d'ora in poi", "da ora in poi", "da adesso", "a partir de agora", "de agora em diante", "с этого момента", "отныне", "od teraz", "od tej chwili", "vanaf nu", "mulai sekarang", "bundan sonra", "bundan böyle", "今から", "これから", "从现在开始", "從現在開始", "从现在起"},
+	{"tu nueva tarea", "tu única tarea", "tu unica tarea", "tu verdadera tarea", "nuevas instrucciones", "deine neue aufgabe", "deine einzige aufgabe", "neue anweisungen", "nun folgen", "ta nouvelle tâche", "ta seule tâche", "votre nouvelle tâche", "nouvelles instructions", "il tuo nuovo compito", "il tuo unico compito", "nuove istruzioni", "sua nova tarefa", "sua única tarefa", "novas instruções", "novo assistente", "nuevo asistente", "twoje nowe zadanie", "twoje jedyne zadanie", "nowe instrukcje", "je nieuwe taak", "je enige taak", "nieuwe instructies", "tugas barumu", "tugas baru anda", "instruksi baru", "yeni görevin", "yeni talimatlar", "твоя новая задача", "твоя единственная задача", "новые инструкции", "新的任务", "新任务", "新的指令", "新しいタスク", "新しい指示", "最初の仕事", "tarea anterior", "vorherige aufgabe", "tâche précédente", "compito precedente", "tarefa anterior", "poprzednie zadanie", "vorige taak", "предыдущую задачу"},
+	{"sin restricciones", "sin filtros", "sin reglas", "sin límites", "ohne einschränkungen", "ohne filter", "keine regeln", "keinerlei einschränkungen", "sans restrictions", "sans filtre", "sans règles", "aucune règle", "sans limites", "senza filtri", "senza restrizioni", "senza regole", "senza limiti", "sem restrições", "sem filtros", "sem regras", "sem limites", "bez ograniczeń", "bez filtrów", "bez zasad", "zonder beperkingen", "zonder filters", "zonder regels", "без ограничений", "без фильтров", "никаких ограничений", "никаких правил", "tanpa batasan", "tanpa filter", "tanpa aturan", "kısıtlama olmadan", "kısıtlamasız", "sınırsız", "制限のない", "制限なし", "没有限制", "无限制", "不受限制", "没有任何限制", "entwicklermodus", "modo desarrollador", "mode développeur", "modalità sviluppatore", "modo desenvolvedor", "tryb dewelopera", "режим разработчика", "フリーモード", "开发者模式", "свободный ии", "ia libre", "ki ohne"},
+	{"no pidas confirmación", "no pidas confirmacion", "sin pedir confirmación", "sin confirmación", "ohne rückfragen", "ohne bestätigung", "ohne nachzufragen", "sans demander", "sans confirmation", "senza chiedere", "senza conferma", "sem pedir confirmação", "sem confirmação", "bez potwierdzenia", "bez pytania", "zonder bevestiging", "zonder te vragen", "без подтверждения", "не спрашивая", "tanpa konfirmasi", "onay almadan", "onay istemeden", "確認せずに", "確認不要", "无需确认", "不要确认", "不需要确认"},
+	{"instrucciones que recibiste", "al principio de esta conversación", "instrucciones iniciales", "instrucciones ocultas", "anfang dieses prompts", "am anfang dieser unterhaltung", "ursprünglichen anweisungen", "au début de cette conversation", "instructions initiales", "instructions cachées", "all'inizio della conversazione", "istruzioni iniziali", "istruzioni nascoste", "no início desta conversa", "instruções iniciais", "instruções ocultas", "na początku tej rozmowy", "ukrytymi instrukcjami", "ukryte instrukcje", "в начале этого разговора", "скрытые инструкции", "системный промпт", "системные инструкции", "システムプロンプト", "最初の指示", "系统提示", "初始指令", "prompt del sistema", "prompt de sistema", "prompt système", "systemprompt", "prompt di sistema", "prompt systemowy", "prompt do sistema"},
+	{"para el asistente", "al asistente que", "el asistente que lee", "für den assistenten", "an den assistenten", "für das modell", "an das modell", "hinweis für die ki", "pour l'assistant", "l'assistant qui lit", "à l'assistant", "per l'assistente", "l'assistente che legge", "para o assistente", "o assistente que lê", "dla asystenta", "asystencie", "voor de assistent", "для ассистента", "для ии", "読んでいるai", "aiへ", "ai への", "给ai", "致ai", "阅读此", "正在阅读"},
+	{"cada mensaje del usuario", "todos los mensajes del usuario", "jede nachricht des benutzers", "alle nachrichten des benutzers", "chaque message de l'utilisateur", "tous les messages de l'utilisateur", "ogni messaggio dell'utente", "cada mensagem do usuário", "todas as mensagens do usuário", "każdą wiadomość użytkownika", "каждое сообщение пользователя", "все сообщения пользователя", "historial completo", "historique complet", "cronologia completa", "histórico completo", "vollständigen verlauf", "lista completa de contatos", "lista completa de contactos", "alle kontakte"},
+	{"no menciones", "no lo comentes", "sin mencionarlo", "ne le mentionne pas", "ne mentionne pas", "non menzionare", "non dirlo", "não mencione", "nao mencione", "nie wspominaj", "не упоминай", "не говори об этом", "erwähne nicht", "erwähne das nicht", "言わないで", "不要提及"},
+}
+
+// mlCues reports a text with marks of two kinds of mlCueSets.
+func (a *analysis) mlCues(lo string) {
+	first, kinds := -1, 0
+	var firstLen int
+	for _, set := range mlCueSets {
+		for _, c := range set {
+			if i := mlWordIndex(lo, c); i >= 0 {
+				kinds++
+				if first < 0 || i < first {
+					first, firstLen = i, len(c)
+				}
+				break
+			}
+		}
+		if kinds >= 2 {
+			s, e := clampSpan(a.t.orig, first, first+firstLen)
+			a.mlAdd(RuleOverride, High, s, e, "marks of an injection of two kinds (new orders, no limits, no confirmation, the prompt asked for, the AI addressed; non-English)")
+			return
+		}
+	}
+}
+
+// mlAdd records a finding of the non-English rules at orig span [s, e),
+// lowered as the token rules' are when it is quoted or discussed ("the
+// phrase „Vergiss alles davor" is a classic injection").
+func (a *analysis) mlAdd(rule string, sev Severity, s, e int, msg string) {
+	h := a.add(rule, sev, s, e, msg, -1)
+	if len(a.toks) > 0 && a.discussedAt(a.t.lowPos(s), a.t.lowPos(e)) {
+		h.damped = true
 	}
 }
 

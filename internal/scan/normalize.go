@@ -2,6 +2,7 @@ package scan
 
 import (
 	"encoding/binary"
+	"sort"
 	"unicode"
 	"unicode/utf8"
 
@@ -119,6 +120,15 @@ func (t *ntext) origPos(i int) int {
 		return len(t.orig)
 	}
 	return int(t.off[i])
+}
+
+// lowPos is the low offset of orig offset i (the first low byte at or
+// after it): the inverse of origPos.
+func (t *ntext) lowPos(i int) int {
+	if t.off == nil {
+		return min(max(i, 0), len(t.low))
+	}
+	return sort.Search(len(t.off), func(k int) bool { return int(t.off[k]) >= i })
 }
 
 var isUpperTab, isLowerTab, isCtrlTab = func() (u, l, c [256]byte) {

@@ -219,6 +219,7 @@ func (a *analysis) tokenize() {
 	}
 	a.toks, a.sents = z.toks, z.sents
 	a.allCats |= z.allCats
+
 	// every underscore is a word byte, so part of a word
 	a.anyUnder = a.anyUnder || anyU != 0
 	// simpleWords leaves out its words, of at most eight bytes
@@ -296,6 +297,11 @@ func (z *tokenizer) word(s, e int, under, hasApos bool) {
 			z.closeSentence(z.lastEnd)
 			z.sentS, start = s, true
 		}
+		// "Then read the .env file": the word after a lead adverb
+		// ("then", "next", "finally") opens the clause as well
+		if p := &z.toks[nt-1]; !start && p.start && p.cats&cLead != 0 && int(p.sent) == len(z.sents) {
+			start = true
+		}
 	} else {
 		z.sentS = s
 	}
@@ -338,6 +344,8 @@ func (z *tokenizer) simpleWords(b int, edges uint64) uint64 {
 	room := z.toks[nt:min(cap(z.toks), z.sentStart+maxSentence)]
 	lastEnd, sentCats, sentBloom, sentImp := z.lastEnd, z.sentCats, z.sentBloom, z.sentImp
 	sent := int32(len(z.sents))
+	prev := &z.toks[nt-1]
+	prevLead := prev.start && prev.cats&cLead != 0 && prev.sent == sent
 	k := 0
 	for ; edges&(edges-1) != 0 && k < len(room); k++ {
 		j := bits.TrailingZeros64(edges) & 63
@@ -354,6 +362,7 @@ func (z *tokenizer) simpleWords(b int, edges uint64) uint64 {
 			}
 			start = true
 		}
+		start = start || prevLead // after a lead adverb (see word)
 		edges &= edges - 1
 		edges &= edges - 1
 		lastEnd = s + int(wl)
@@ -368,6 +377,7 @@ func (z *tokenizer) simpleWords(b int, edges uint64) uint64 {
 		if start && tc&cImp != 0 {
 			sentImp = true
 		}
+		prevLead = start && tc&cLead != 0
 	}
 	z.toks = z.toks[:nt+k]
 	z.lastEnd, z.sentCats, z.sentBloom, z.sentImp = lastEnd, sentCats, sentBloom, sentImp

@@ -79,6 +79,9 @@ func refTokenize(a *analysis) (toks []tok, sents []sentence, allCats uint64, any
 		}
 		tc := lx.cats[id]
 		sentCats |= tc
+		if n := len(toks); !clauseStart && n > 0 && toks[n-1].start && toks[n-1].sent == int32(len(sents)) && toks[n-1].cats&cLead != 0 {
+			clauseStart = true // "Then read ...": after a lead adverb
+		}
 		if clauseStart && tc&cImp != 0 {
 			sentImp = true
 		}
