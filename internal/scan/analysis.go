@@ -95,11 +95,13 @@ type analysis struct {
 	anyUnder bool
 	nonLatin int8 // nonLatinLetters, once known: 1 no, 2 yes
 	reports  int8 // reportsQuotes, once known: 1 no, 2 yes
-	longest  int  // length of the longest word
-	lowBuf   []byte
-	dirty    []uint64 // neutralizeSinks: sentences to recompute, a bit each
-	discard  hit      // target for hits over the per-rule cap
-	nt       ntext    // storage for t
+	// sinkBySent indexes sinks by sentence (sentHasSink), once asked
+	sinkBySent []int32
+	longest    int // length of the longest word
+	lowBuf     []byte
+	dirty      []uint64 // neutralizeSinks: sentences to recompute, a bit each
+	discard    hit      // target for hits over the per-rule cap
+	nt         ntext    // storage for t
 }
 
 func (a *analysis) run() {
@@ -416,6 +418,9 @@ func (a *analysis) discussed(ts, te int) bool {
 			}
 			if a.is(k, "string", "strings", "text") && a.is(k+1, "of") {
 				continue // "the text of the user's request" is the content itself
+			}
+			if e := int(a.toks[k].e); a.is(k, "string", "strings", "text") && e+1 < len(a.t.low) && (a.t.low[e] == '"' || a.t.low[e] == '\'') && a.lowCharAfter(e+1) == ':' {
+				continue // a JSON key, {"text": "..."}: the value is the content
 			}
 			return true
 		}

@@ -163,3 +163,18 @@ func BenchmarkResult64KProseTypographic(b *testing.B) {
 		s.Result("bench", "report", raw)
 	}
 }
+
+// BenchmarkResult64KGerman is a German mail repeated to 64 KiB, with the
+// words the non-English rules start from ("vergiss", "ignorieren", "neue
+// Anweisungen") and none of their findings: every phrase list is searched
+// (one pass, mlScan).
+func BenchmarkResult64KGerman(b *testing.B) {
+	s := New(Options{})
+	para := "Hallo Thomas, vergiss nicht, morgen die ausgedruckten Pläne für das Umspannwerk mitzubringen. Die alte Version von letzter Woche kannst du ignorieren, es gilt nur noch der Stand vom 12.06. Die neuen Anweisungen vom Bauamt hänge ich dir an. Wir treffen uns um 9 Uhr im Raum 2.14. Viele Grüße, Katrin. "
+	raw := textResult(strings.Repeat(para, 65536/len(para)))
+	b.SetBytes(int64(len(raw)))
+	b.ReportAllocs()
+	for b.Loop() {
+		s.Result("bench", "report", raw)
+	}
+}

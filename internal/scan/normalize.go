@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"encoding/binary"
 	"sort"
 	"unicode"
@@ -291,9 +292,39 @@ func prepareInto(t *ntext, s string, buf []byte) {
 	t.upperCnt, t.letterCnt = upper, upper+lower
 	if t.ascii {
 		t.low = low
-		return
+	} else {
+		t.foldUnicode()
 	}
-	t.foldUnicode()
+	t.literalBreaks()
+}
+
+// literalBreaks: a text that holds "\n" as two characters (JSON or a
+// program's repr inside a string: "Reviews: ...\nIgnore your previous
+// instructions") glues the "n" to the next word ("nignore"). In low the
+// escape becomes a line break (or a space for "\t") when a capital, a
+// backslash, a quote, a space or the end follows it, as after a real one.
+func (t *ntext) literalBreaks() {
+	low := t.low
+	i := bytes.IndexByte(low, '\\')
+	for i >= 0 && i+1 < len(low) {
+		if c := low[i+1]; c == 'n' || c == 'r' || c == 't' {
+			next := byte(' ')
+			if o := t.origPos(i + 2); i+2 < len(low) && o < len(t.orig) {
+				next = t.orig[o]
+			}
+			if next >= 'A' && next <= 'Z' || next == '\\' || next == ' ' || next == '"' || next == '\'' {
+				low[i], low[i+1] = ' ', ' '
+				if c != 't' {
+					low[i] = '\n'
+				}
+			}
+		}
+		j := bytes.IndexByte(low[i+1:], '\\')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
 }
 
 // foldUnicode builds low/off for non-ASCII text and records invisible

@@ -1,0 +1,166 @@
+package scan
+
+import (
+	"encoding/binary"
+	"unicode"
+	"unicode/utf8"
+)
+
+// The non-English rules look for a few hundred phrases in the lower-cased
+// text. A search per phrase reads the text once for each of them (a 64
+// KiB German text took 9 ms); mlScan reads it once. A text is read at
+// word starts (after a byte
+// that is not a letter or digit, and at every non-ASCII rune start, since
+// Chinese and Japanese put no spaces between words), and each phrase that
+// starts there is compared.
+
+// mlPhraseTable is every phrase of the non-English rules. A phrase of four
+// bytes or more is found by its first four (a bloom of their hash, then a
+// map); a shorter one by its first two (a bitset, then a map).
+type mlPhraseTable struct {
+	ids     map[string]int32
+	phrases []string
+	by4     map[uint32][]int32
+	bloom4  [1 << 16 / 64]uint64
+	by2     map[uint16][]int32
+	bits2   [1 << 16 / 64]uint64
+}
+
+var mlTable = &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}}
+
+func mlHash4(k uint32) uint32 { return k * 2654435761 >> 16 }
+
+// mlIDs registers phrases (at init) and returns their ids.
+func mlIDs(phrases []string) []int32 {
+	t := mlTable
+	out := make([]int32, len(phrases))
+	for k, p := range phrases {
+		id, ok := t.ids[p]
+		if !ok {
+			if len(p) < 2 {
+				panic("scan: non-English phrase shorter than two bytes: " + p)
+			}
+			id = int32(len(t.phrases))
+			t.ids[p] = id
+			t.phrases = append(t.phrases, p)
+			if len(p) >= 4 {
+				key := binary.LittleEndian.Uint32([]byte(p[:4]))
+				t.by4[key] = append(t.by4[key], id)
+				h := mlHash4(key)
+				t.bloom4[h/64] |= 1 << (h % 64)
+			} else {
+				key := uint16(p[0])<<8 | uint16(p[1])
+				t.by2[key] = append(t.by2[key], id)
+				t.bits2[key/64] |= 1 << (key % 64)
+			}
+		}
+		out[k] = id
+	}
+	return out
+}
+
+// mlHitCap bounds the positions kept per phrase: enough for the window
+// searches of the rules, bounded on a text that repeats one phrase.
+const mlHitCap = 32
+
+// mlHits are the positions in one lower-cased text of each phrase, in
+// order, at most mlHitCap each.
+type mlHits struct {
+	lo  string
+	pos map[int32][]int32
+}
+
+func mlScan(lo string) *mlHits {
+	t := mlTable
+	h := &mlHits{lo: lo, pos: map[int32][]int32{}}
+	add := func(id int32, i int) {
+		p := t.phrases[id]
+		if len(lo)-i >= len(p) && lo[i:i+len(p)] == p {
+			if ps := h.pos[id]; len(ps) < mlHitCap {
+				h.pos[id] = append(ps, int32(i))
+			}
+		}
+	}
+	for i := 0; i+1 < len(lo); i++ {
+		c := lo[i]
+		if c < 0x80 {
+			if i > 0 && lo[i-1] < 0x80 && isWordByte(lo[i-1]) {
+				continue
+			}
+		} else if !utf8.RuneStart(c) {
+			continue
+		}
+		if i+4 <= len(lo) {
+			key := binary.LittleEndian.Uint32([]byte(lo[i : i+4]))
+			if hh := mlHash4(key); t.bloom4[hh/64]&(1<<(hh%64)) != 0 {
+				for _, id := range t.by4[key] {
+					add(id, i)
+				}
+			}
+		}
+		key := uint16(c)<<8 | uint16(lo[i+1])
+		if t.bits2[key/64]&(1<<(key%64)) != 0 {
+			for _, id := range t.by2[key] {
+				add(id, i)
+			}
+		}
+	}
+	return h
+}
+
+// first is the first position of phrase id, or -1.
+func (h *mlHits) first(id int32) int {
+	if ps := h.pos[id]; len(ps) > 0 {
+		return int(ps[0])
+	}
+	return -1
+}
+
+// firstIn is the first position of phrase id in [from, to) where it also
+// ends by to, or -1.
+func (h *mlHits) firstIn(id int32, from, to int) int {
+	n := len(mlTable.phrases[id])
+	for _, p := range h.pos[id] {
+		if int(p) >= from && int(p)+n <= to {
+			return int(p)
+		}
+	}
+	return -1
+}
+
+// firstWord is firstIn with a word boundary after the phrase (a phrase
+// that ends in a space has its own; see mlWordIndex), or -1.
+func (h *mlHits) firstWord(id int32, from, to int) int {
+	w := mlTable.phrases[id]
+	for _, p := range h.pos[id] {
+		e := int(p) + len(w)
+		if int(p) < from || e > to {
+			continue
+		}
+		if r, _ := utf8.DecodeRuneInString(w); r >= 0x2e80 || e == len(h.lo) || w[len(w)-1] == ' ' {
+			return int(p)
+		}
+		if after, _ := utf8.DecodeRuneInString(h.lo[e:]); !unicode.IsLetter(after) {
+			return int(p)
+		}
+	}
+	return -1
+}
+
+// anyIn reports the first position, in [from, to), of any of ids (word
+// boundaries when word), or -1.
+func (h *mlHits) anyIn(ids []int32, from, to int, word bool) int {
+	best := -1
+	for _, id := range ids {
+		var p int
+		if word {
+			p = h.firstWord(id, from, to)
+		} else {
+			p = h.firstIn(id, from, to)
+		}
+		if p >= 0 && (best < 0 || p < best) {
+			best = p
+		}
+	}
+	return best
+}
