@@ -833,38 +833,87 @@ func (a *analysis) ownerRequest() {
 // rent") is not one.
 func (a *analysis) agentTodo() {
 	found := 0
+	todos := -1 // TODO labels in the text, counted once asked
+	todoID, fixmeID := a.lx.ids["todo"], a.lx.ids["fixme"]
+	todoGate, myBit := idBit(todoID)|idBit(fixmeID), idBit(a.lx.ids["my"])
 	for si := 0; si < len(a.sents) && found < maxMatches; si++ {
 		st := a.sents[si]
-		if !st.imp {
+		// only a sentence with a TODO label, or one with a word for the
+		// user (or "my") and an address
+		todoSent := st.bloom&todoGate != 0
+		if !todoSent && (st.cats&cUser == 0 && st.bloom&myBit == 0 || !a.sentHasSink(si, 'e', 'u', 'p')) {
 			continue
 		}
 		for k := st.ts; k < st.te; k++ {
-			if !a.toks[k].start || !a.is(k, ownerVerbsAll...) {
+			if !a.toks[k].start {
 				continue
 			}
-			todo := a.is(k-1, "todo", "fixme") && a.lowCharAfter(int(a.toks[k-1].e)) == ':'
+			todo := k > 0 && (a.toks[k-1].id == todoID || a.toks[k-1].id == fixmeID) && a.lowCharAfter(int(a.toks[k-1].e)) == ':'
+			v := k
+			if todo && a.is(v, "please") {
+				v++ // "TODO: Please email ..."
+			}
+			if v >= st.te {
+				continue
+			}
+			if ov := a.lx.ownerVerb[a.toks[v].id]; ov == 0 || ov == 2 && !todo {
+				continue
+			}
+			if todo && a.codeComment(k-1) {
+				continue // "// TODO: delete the legacy handler" in a source file
+			}
 			user := false
-			for j := k + 1; j+1 < st.te && j < k+20; j++ {
-				if a.is(j, "user", "users") && (a.is(j-1, "the") || a.is(j+1, "s")) {
+			for j := v + 1; j+1 < st.te && j < v+20; j++ {
+				if a.is(j, "user", "users") && (a.is(j-1, "the") || a.is(j+1, "s")) || a.is(j, "my") {
 					user = true
 					break
 				}
 			}
-			if !todo && !user || !a.ownerDestination(si) {
+			dest := a.ownerDestination(si)
+			lone := false
+			if todo && !dest && !user {
+				// a single TODO in prose (a review, a mail, an invite) is
+				// addressed to whoever processes it; a to-do list has many
+				if todos < 0 {
+					todos = 0
+					for j := range a.toks {
+						if a.is(j, "todo") && a.lowCharAfter(int(a.toks[j].e)) == ':' {
+							todos++
+						}
+					}
+				}
+				lone = todos == 1 && k-1 > st.ts
+			}
+			if !(todo && (dest || user || lone)) && !(user && dest) {
 				continue
 			}
 			if s, e := a.tokSpan(k, k+1); a.covered(RuleOverride, s, e) {
 				break
 			}
 			sev := Medium
-			if a.sentHasSink(si, 'e', 'u') && a.rangeHas(k, st.te, ownerSendVerbs...) {
+			if dest && a.sentHasSink(si, 'e', 'u') && a.rangeHas(v, st.te, ownerSendVerbs...) {
 				sev = High
 			}
-			a.addTok(RuleOverride, sev, k, min(k+4, st.te), "an order written for the user's agent: moves money, data or access to a destination")
+			a.addTok(RuleOverride, sev, k, min(v+4, st.te), "an order written for the user's agent: moves money, data or access to a destination, or a to-do item slipped into a text")
 			found++
 			break
 		}
 	}
+}
+
+// codeComment reports whether token k sits in a source comment: the line
+// before it opens with //, #, *, /*, --, ; or <!--.
+func (a *analysis) codeComment(k int) bool {
+	low := a.t.low
+	p := int(a.toks[k].s)
+	ls := bytes.LastIndexByte(low[:p], '\n') + 1
+	line := bytes.TrimLeft(low[ls:p], " \t")
+	for _, m := range []string{"//", "#", "*", "/*", "--", ";", "<!--"} {
+		if bytes.HasPrefix(line, []byte(m)) {
+			return true
+		}
+	}
+	return false
 }
 
 // ownerVerbsAll is the ownerv set (lexicon.go) as a list.

@@ -128,7 +128,10 @@ var (
 	// lateSets are named sets added with latePatterns
 	lateSets = map[string]string{
 		// verbs of acting on someone's accounts, devices and data
-		"ownerv": "grant unlock transfer pay sell buy purchase delete remove move send email forward share change reset disable deactivate withdraw deposit initiate schedule cancel retrieve download upload invite give open update reroute redirect dispatch execute wire order export post list turn switch request refill",
+		"todo": "todo fixme",
+		// further actions an injected to-do item asks for (agentTodo)
+		"todov":  "visit make say modify create book reserve call click open download install run follow reply respond tell write add",
+		"ownerv": "grant unlock transfer pay sell buy purchase delete remove move send email forward share change reset disable deactivate withdraw deposit initiate schedule cancel retrieve download upload invite give open update reroute redirect dispatch execute wire order export post list turn switch request refill modify",
 	}
 	// latePatterns are patterns added to a group (or forming a new group,
 	// listed empty in patternSrc) after the late words above: their new
@@ -564,6 +567,8 @@ type lexicon struct {
 	sets    map[string][]uint16
 	pats    map[string][]*tpattern
 	byFirst [][]*tpattern // indexed by word id
+	// by word id: a verb of ownerv (1) or of todov (2)
+	ownerVerb []uint8
 }
 
 type telem struct {
@@ -674,6 +679,13 @@ func buildLexicon() *lexicon {
 		for _, src := range latePatterns[g] {
 			internPattern(lx, src)
 		}
+	}
+	lx.ownerVerb = make([]uint8, len(lx.words))
+	for _, id := range lx.sets["todov"] {
+		lx.ownerVerb[id] = 2
+	}
+	for _, id := range lx.sets["ownerv"] {
+		lx.ownerVerb[id] = 1
 	}
 	n := (len(lx.words) + 63) / 64
 	lx.byFirst = make([][]*tpattern, len(lx.words))
