@@ -714,6 +714,7 @@ func (a *analysis) instructionRules() {
 	}
 	a.agentSecret()
 	a.persona()
+	a.anyTool()
 	for _, m := range a.ms[gRole] {
 		sev := High
 		switch {
@@ -794,6 +795,9 @@ func (a *analysis) instructionRules() {
 			if !a.modelDirective(si) && !a.sents[si].imp && !a.rangeHas(a.sents[si].ts, a.sents[si].te, "should", "shall") {
 				continue
 			}
+		}
+		if strings.HasPrefix(m.p.src, "dont|not|never|no ~2 ask") && a.clauseBreak(m.ts+1, m.te) {
+			continue // "pages not shared are not visible; ask the user to share them"
 		}
 		if strings.HasPrefix(m.p.src, "dont|not|never|no ~2 ask") {
 			// "never ask the user to paste their password" protects a
@@ -1247,13 +1251,14 @@ var (
 		"que digo antes", "que dije antes", "que te dije", "was ich gesagt", "ich dir gesagt", "que je t'ai dit", "ce que j'ai dit", "che ti ho detto", "che ho detto", "que eu disse", "que te disse", "что я говорил", "что я сказал", "co powiedziałem", "wat ik zei"}
 	mlConceal = []string{"no le digas", "sin decirle al usuario", "sin informar al usuario", "ne dites rien", "ne le dites pas", "ne dis rien", "sans prévenir l'utilisateur", "sans informer l'utilisateur", "sag dem benutzer nicht", "sage dem benutzer nicht", "ohne den benutzer", "ohne dem benutzer", "不要告诉用户", "不要让用户知道", "别告诉用户", "не говори пользователю", "не сообщай пользователю", "não diga ao usuário", "nao diga ao usuario", "sem avisar o usuário", "non dire all'utente", "senza dire all'utente",
 		"no se lo menciones", "no le menciones", "no hace falta avisarle", "sin avisar al usuario", "frage den benutzer nicht", "erwähne es nicht", "inutile de prévenir", "sans prévenir", "ユーザーに説明する必要はありません", "ユーザーに伝えないで", "不要向用户",
-		"não é preciso mencionar", "nao e preciso mencionar", "sem mencionar", "vermeld dit niet", "niet aan de gebruiker", "사용자에게 알리지", "사용자에게 말하지", "nie informuj użytkownika", "nie mów użytkownikowi", "пользователю об этом сообщать не нужно", "не нужно сообщать пользователю"}
+		"não é preciso mencionar", "nao e preciso mencionar", "sem mencionar", "vermeld dit niet", "niet aan de gebruiker", "사용자에게 알리지", "사용자에게 말하지", "nie informuj użytkownika", "nie mów użytkownikowi", "пользователю об этом сообщать не нужно", "не нужно сообщать пользователю",
+		"não é necessário avisar o usuário", "nao e necessario avisar o usuario", "não é necessário informar", "no es necesario informar al usuario", "no es necesario avisar al usuario", "no hace falta informar", "muss darüber nicht informiert werden", "nicht informiert werden", "n'est pas nécessaire d'informer", "inutile d'informer l'utilisateur", "non è necessario informare", "不需要告诉用户", "无需告知用户", "ユーザーに知らせる必要はありません"}
 	// a read verb and a verb that puts something somewhere, near a
 	// sensitive path; the conversation's history handed over; other tools
 	// shunned. Matched in the folded text (accents removed), at the start
 	// of a word.
 	mlReadV        = []string{"lee ", "leer ", "lies ", "lesen ", "lisez ", "lire ", "leia ", "ler ", "leggi ", "leggere ", "lees ", "przeczytaj", "odczytaj", "読み", "読んで", "读取", "읽", "прочитай", "прочти", "прочитать", "считай", "считать"}
-	mlPutV         = []string{"pasalo", "pasa ", "incluye", "incluirlo", "pon ", "ponlo", "fuge ", "einfugen", "fugen ", "placant", "placez", "place ", "incluez", "passez", "inclua", "coloque", "inserisci", "includi", "含め", "入れ", "包含", "放入", "填入", "вставь", "передай", "передать", "отправь", "отправить", "envia ", "envie ", "sende ", "schicke", "envoyez", "envoie ", "invia ", "manda ", "넣어", "보내", "wklej", "dołącz", "dolacz", "voeg "}
+	mlPutV         = []string{"enviar ", "envoyer", "transmettez", "transmettre", "ubergeben", "ubergib", "inviare", "wyslij", "wyslac", "verstuur", "pasalo", "pasa ", "incluye", "incluirlo", "pon ", "ponlo", "fuge ", "einfugen", "fugen ", "placant", "placez", "place ", "incluez", "passez", "inclua", "coloque", "inserisci", "includi", "含め", "入れ", "包含", "放入", "填入", "вставь", "передай", "передать", "отправь", "отправить", "envia ", "envie ", "sende ", "schicke", "envoyez", "envoie ", "invia ", "manda ", "넣어", "보내", "wklej", "dołącz", "dolacz", "voeg "}
 	mlHistory      = []string{"historial", "verlauf", "historique", "historico", "cronologia della", "会話履歴", "对话历史", "聊天记录", "对话记录", "историю", "대화 기록", "historię", "historie", "gespreksgeschiedenis"}
 	mlOthers       = []string{"autres outils", "otras herramientas", "andere tools", "anderen tools", "andere werkzeuge", "anderen werkzeuge", "outras ferramentas", "altri strumenti", "其他工具", "他のツール", "другие инструменты"}
 	mlNever        = []string{"jamais", "nunca", "niemals", "mai ", "绝不", "决不", "決して", "никогда"}
@@ -1816,12 +1821,24 @@ func (a *analysis) sinkRules() {
 		if sk.kind != 'u' {
 			continue
 		}
-		ub := low[sk.s:sk.e]
+		// the address as written, to the next space: a URL ends at
+		// "<", but "...?u=<username>&p=<password>" is one template
+		end := sk.e
+		for end < len(low) && end-sk.s < 400 && low[end] != ' ' && low[end] != '\n' && low[end] != '\t' && low[end] != '"' && low[end] != '`' {
+			end++
+		}
+		ub := low[sk.s:end]
 		q := bytes.IndexAny(ub, "?#")
 		if q < 0 {
 			continue
 		}
 		if i := bytes.IndexAny(ub[q:], "{<$["); i >= 0 {
+			if sk.s+q+i >= sk.e && a.allCats&cDiscuss != 0 {
+				// a slot past where the address was read to ("<" ends an
+				// address) counts in a text that discusses nothing: "to stop
+				// exfiltration through URLs such as ...?d=<secret>" cites one
+				continue
+			}
 			tail := string(ub[q+i:])
 			for _, w := range []string{"conversation", "history", "chat", "message", "secret", "password", "summary", "memory", "prompt", "transcript", "cookie", "credential"} {
 				if strings.Contains(tail, w) {
@@ -2332,6 +2349,36 @@ func (a *analysis) sensIn(si int) *sensitive {
 	return nil
 }
 
+// clauseBreak reports whether a clause starts among tokens [from, to).
+func (a *analysis) clauseBreak(from, to int) bool {
+	for k := from; k < to && k < len(a.toks); k++ {
+		if a.toks[k].start {
+			return true
+		}
+	}
+	return false
+}
+
+// sensIsDestination reports whether sensitive file sn is where something
+// goes ("Copy this file to .env and fill in the values", a template's
+// own instructions), the only one in its sentence: it is then not what is
+// taken.
+func (a *analysis) sensIsDestination(sn *sensitive) bool {
+	k := a.tokenAtLow(sn.s)
+	if k <= 0 || k >= len(a.toks) {
+		return false
+	}
+	if a.is(k-1, "to", "into", "as") || a.is(k-1, "the") && a.is(k-2, "to", "into") {
+		for i := range a.sens {
+			if o := &a.sens[i]; o.sent == sn.sent && o != sn {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 func (a *analysis) exfilRules() {
 	def := a.ctx.kind.isDef()
 	// sensitive paths
@@ -2393,9 +2440,15 @@ func (a *analysis) exfilRules() {
 		}
 		var sens *sensitive
 		refused := func(i int) bool {
-			return a.rangeHas(a.sents[i].ts, a.sents[i].te, "refused", "rejected", "blocked", "denied", "excluded", "excluding", "except", "never", "not", "without")
+			// up to just after the file: "(or id_ed25519 if the former
+			// does not exist)" after it refuses nothing
+			end := a.sents[i].te
+			if sn := a.sensIn(i); sn != nil {
+				end = min(end, a.tokenAtLow(sn.e)+3)
+			}
+			return a.rangeHas(a.sents[i].ts, end, "refused", "rejected", "blocked", "denied", "excluded", "excluding", "except", "never", "not", "without")
 		}
-		if sn := a.sensIn(si); sn != nil && !refused(si) {
+		if sn := a.sensIn(si); sn != nil && !refused(si) && !a.sensIsDestination(sn) {
 			sens = sn
 		} else if si > 0 && a.sensIn(si-1) != nil && !refused(si-1) {
 			sens = a.sensIn(si - 1)
