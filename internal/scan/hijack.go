@@ -228,11 +228,11 @@ var (
 	readerAIMods    = toSet("ai llm language")
 	readerDets      = toSet("any every all the each a an whoever whoevers your")
 	// what a reader does with the text it was given
-	readerParts = toSet("reading processing parsing summarizing summarising answering browsing crawling indexing reviewing analyzing analysing reconciling catching scanning triaging translating")
+	readerParts = toSet("reading processing parsing summarizing summarising answering browsing crawling indexing reviewing analyzing analysing reconciling catching scanning triaging translating running fixing debugging building testing deploying executing investigating")
 	// and, for an AI, what it does for its user
 	readerAIParts = toSet("managing handling helping assisting acting working responding replying using accessing opening loading viewing")
 	readerModals  = toSet("should must shall will")
-	readerLeads   = toSet("note notes message reminder instructions instruction memo guidance attention psa tip hint notice request")
+	readerLeads   = toSet("note notes message reminder instructions instruction memo guidance attention psa tip hint notice request important urgent warning fyi update info")
 	readerModalTo = toSet("need needs have has are is")
 )
 
