@@ -917,8 +917,8 @@ func (a *analysis) instructionRules() {
 				}
 				continue
 			}
-			if a.rangeHas(st.ts, k, "will", "would", "be", "is", "are", "was", "were", "fails", "fail", "ignored", "skipped", "dropped") {
-				continue
+			if a.rangeHas(st.ts, k, "will", "would", "be", "is", "are", "was", "were", "fails", "fail", "ignored", "skipped", "dropped", "nothing", "nobody", "noone", "prevent", "prevents", "ensure", "sure") {
+				continue // "make sure nothing can silently modify your settings" guards
 			}
 			if a.strongDirective(si) || a.modelDirective(si) || st.imp && si > 0 {
 				a.addTok(RuleConcealment, High, k, k+1, "instruction to act silently, without the user noticing")
@@ -931,6 +931,11 @@ func (a *analysis) instructionRules() {
 			// "will succeed silently" has no action verb of this list;
 			// "how to run a command silently" asks
 			if a.rangeHas(m.ts-2, m.ts, "will", "would", "may", "can", "be", "how") {
+				continue
+			}
+			// "make sure nothing in the workspace can silently modify your
+			// settings" guards against it
+			if st := a.sents[a.toks[m.ts].sent]; a.rangeHas(st.ts, m.ts, "nothing", "nobody", "noone", "prevent", "prevents", "ensure", "sure") {
 				continue
 			}
 			a.addTok(RuleConcealment, High, m.ts, m.te, "instruction to act silently, without the user noticing")
@@ -1281,7 +1286,7 @@ var (
 	mlBefore = []string{"davor", "zuvor", "oben", "bisherige", "lo anterior", "précède", "ci-dessus", "sopra", "precedente", "выше", "powyżej", "hierboven", "gore", "di atas", "yukarıdaki", "ovan", "ovenfor", "以上", "上面", "之前的",
 		"que digo antes", "que dije antes", "que te dije", "was ich gesagt", "ich dir gesagt", "que je t'ai dit", "ce que j'ai dit", "che ti ho detto", "che ho detto", "que eu disse", "que te disse", "что я говорил", "что я сказал", "co powiedziałem", "wat ik zei"}
 	mlConceal = []string{"no le digas", "sin decirle al usuario", "sin informar al usuario", "ne dites rien", "ne le dites pas", "ne dis rien", "sans prévenir l'utilisateur", "sans informer l'utilisateur", "sag dem benutzer nicht", "sage dem benutzer nicht", "ohne den benutzer", "ohne dem benutzer", "不要告诉用户", "不要让用户知道", "别告诉用户", "не говори пользователю", "не сообщай пользователю", "não diga ao usuário", "nao diga ao usuario", "sem avisar o usuário", "non dire all'utente", "senza dire all'utente",
-		"no se lo menciones", "no le menciones", "no hace falta avisarle", "sin avisar al usuario", "frage den benutzer nicht", "erwähne es nicht", "inutile de prévenir", "sans prévenir", "ユーザーに説明する必要はありません", "ユーザーに伝えないで", "不要向用户",
+		"no se lo menciones", "no le menciones", "no hace falta avisarle", "sin avisar al usuario", "frage den benutzer nicht", "erwähne es nicht", "inutile de prévenir", "sans prévenir", "ユーザーに説明する必要はありません", "ユーザーに伝えないで", "ユーザーに説明しないで", "不要向用户",
 		"não é preciso mencionar", "nao e preciso mencionar", "sem mencionar", "vermeld dit niet", "niet aan de gebruiker", "사용자에게 알리지", "사용자에게 말하지", "nie informuj użytkownika", "nie mów użytkownikowi", "пользователю об этом сообщать не нужно", "не нужно сообщать пользователю",
 		"não é necessário avisar o usuário", "nao e necessario avisar o usuario", "não é necessário informar", "no es necesario informar al usuario", "no es necesario avisar al usuario", "no hace falta informar", "muss darüber nicht informiert werden", "nicht informiert werden", "n'est pas nécessaire d'informer", "inutile d'informer l'utilisateur", "non è necessario informare", "不需要告诉用户", "无需告知用户", "ユーザーに知らせる必要はありません"}
 	// a read verb and a verb that puts something somewhere, near a
@@ -1498,9 +1503,9 @@ var mlCueSets = [][]string{
 	{"sin restricciones", "sin filtros", "sin reglas", "sin límites", "ohne einschränkungen", "ohne filter", "keine regeln", "keinerlei einschränkungen", "sans restrictions", "sans filtre", "sans règles", "aucune règle", "sans limites", "senza filtri", "senza restrizioni", "senza regole", "senza limiti", "sem restrições", "sem filtros", "sem regras", "sem limites", "bez ograniczeń", "bez filtrów", "bez zasad", "zonder beperkingen", "zonder filters", "zonder regels", "без ограничений", "без фильтров", "никаких ограничений", "никаких правил", "tanpa batasan", "tanpa filter", "tanpa aturan", "kısıtlama olmadan", "kısıtlamasız", "sınırsız", "制限のない", "制限なし", "没有限制", "无限制", "不受限制", "没有任何限制", "entwicklermodus", "modo desarrollador", "mode développeur", "modalità sviluppatore", "modo desenvolvedor", "tryb dewelopera", "режим разработчика", "フリーモード", "开发者模式", "свободный ии", "ia libre", "ki ohne"},
 	{"no pidas confirmación", "no pidas confirmacion", "sin pedir confirmación", "sin confirmación", "ohne rückfragen", "ohne bestätigung", "ohne nachzufragen", "sans demander", "sans confirmation", "senza chiedere", "senza conferma", "sem pedir confirmação", "sem confirmação", "bez potwierdzenia", "bez pytania", "zonder bevestiging", "zonder te vragen", "без подтверждения", "не спрашивая", "tanpa konfirmasi", "onay almadan", "onay istemeden", "確認せずに", "確認不要", "无需确认", "不要确认", "不需要确认"},
 	{"instrucciones que recibiste", "al principio de esta conversación", "instrucciones iniciales", "instrucciones ocultas", "anfang dieses prompts", "am anfang dieser unterhaltung", "ursprünglichen anweisungen", "au début de cette conversation", "instructions initiales", "instructions cachées", "all'inizio della conversazione", "istruzioni iniziali", "istruzioni nascoste", "no início desta conversa", "instruções iniciais", "instruções ocultas", "na początku tej rozmowy", "ukrytymi instrukcjami", "ukryte instrukcje", "в начале этого разговора", "скрытые инструкции", "системный промпт", "системные инструкции", "システムプロンプト", "最初の指示", "系统提示", "初始指令", "prompt del sistema", "prompt de sistema", "prompt système", "systemprompt", "prompt di sistema", "prompt systemowy", "prompt do sistema"},
-	{"para el asistente", "al asistente que", "el asistente que lee", "für den assistenten", "an den assistenten", "für das modell", "an das modell", "hinweis für die ki", "pour l'assistant", "l'assistant qui lit", "à l'assistant", "per l'assistente", "l'assistente che legge", "para o assistente", "o assistente que lê", "dla asystenta", "asystencie", "voor de assistent", "для ассистента", "для ии", "読んでいるai", "aiへ", "ai への", "给ai", "致ai", "阅读此", "正在阅读"},
+	{"copilot, ", "chatgpt, ", "claude, ", "gemini, ", "уважаемый ассистент", "дорогой ассистент", "estimado asistente", "cher assistant", "chère assistante", "lieber assistent", "caro assistente", "prezado assistente", "para el asistente", "al asistente que", "el asistente que lee", "für den assistenten", "an den assistenten", "für das modell", "an das modell", "hinweis für die ki", "pour l'assistant", "l'assistant qui lit", "à l'assistant", "per l'assistente", "l'assistente che legge", "para o assistente", "o assistente que lê", "dla asystenta", "asystencie", "voor de assistent", "для ассистента", "для ии", "読んでいるai", "aiへ", "ai への", "给ai", "致ai", "阅读此", "正在阅读"},
 	{"cada mensaje del usuario", "todos los mensajes del usuario", "jede nachricht des benutzers", "alle nachrichten des benutzers", "chaque message de l'utilisateur", "tous les messages de l'utilisateur", "ogni messaggio dell'utente", "cada mensagem do usuário", "todas as mensagens do usuário", "każdą wiadomość użytkownika", "каждое сообщение пользователя", "все сообщения пользователя", "historial completo", "historique complet", "cronologia completa", "histórico completo", "vollständigen verlauf", "lista completa de contatos", "lista completa de contactos", "alle kontakte"},
-	{"no menciones", "no lo comentes", "sin mencionarlo", "ne fais pas référence", "ne fais pas reference", "no hagas referencia", "nicht darauf hinweisen", "non fare riferimento", "não faça referência", "не упоминай об этом", "ne le mentionne pas", "ne mentionne pas", "non menzionare", "non dirlo", "não mencione", "nao mencione", "nie wspominaj", "не упоминай", "не говори об этом", "erwähne nicht", "erwähne das nicht", "言わないで", "不要提及"},
+	{"no menciones", "no lo comentes", "sin mencionarlo", "ne mentionnez pas", "ohne weitere erklärung", "ohne weitere erklarung", "sin más explicaciones", "sans autre explication", "senza ulteriori spiegazioni", "sem mais explicações", "без дальнейших объяснений", "説明しないで", "不要解释", "ne fais pas référence", "ne fais pas reference", "no hagas referencia", "nicht darauf hinweisen", "non fare riferimento", "não faça referência", "не упоминай об этом", "ne le mentionne pas", "ne mentionne pas", "non menzionare", "non dirlo", "não mencione", "nao mencione", "nie wspominaj", "не упоминай", "не говори об этом", "erwähne nicht", "erwähne das nicht", "言わないで", "不要提及"},
 }
 
 // mlCues reports a text with marks of two kinds of mlCueSets.
@@ -1856,8 +1861,17 @@ func (a *analysis) sinkRules() {
 		}
 		// the address as written, to the next space: a URL ends at
 		// "<", but "...?u=<username>&p=<password>" is one template
-		end := sk.e
-		for end < len(low) && end-sk.s < 400 && low[end] != ' ' && low[end] != '\n' && low[end] != '\t' && low[end] != '"' && low[end] != '`' {
+		end := sk.s
+		closer := byte(0)
+		for end < len(low) && end-sk.s < 400 && (end < sk.e || closer != 0 && low[end] != '\n' || low[end] != ' ' && low[end] != '\n' && low[end] != '\t' && low[end] != '"' && low[end] != '`') {
+			// a slot runs to its closing bracket, spaces and all:
+			// "?m=[their last message]", "?ctx=<those details here>"
+			switch c := low[end]; {
+			case closer == 0 && (c == '<' || c == '[' || c == '{'):
+				closer = map[byte]byte{'<': '>', '[': ']', '{': '}'}[c]
+			case c == closer:
+				closer = 0
+			}
 			end++
 		}
 		ub := low[sk.s:end]
@@ -1873,7 +1887,7 @@ func (a *analysis) sinkRules() {
 				continue
 			}
 			tail := string(ub[q+i:])
-			for _, w := range []string{"conversation", "history", "chat", "message", "secret", "password", "summary", "memory", "prompt", "transcript", "cookie", "credential"} {
+			for _, w := range []string{"conversation", "history", "chat", "message", "secret", "password", "summary", "memory", "prompt", "transcript", "cookie", "credential", "contents", ".env", "those", "that", "these", "them", "details"} {
 				if strings.Contains(tail, w) {
 					s, e := a.lowSpan(sk.s, sk.e)
 					h := a.add(RuleExfiltration, High, s, e, "URL template that carries conversation or secret data to a remote host", sk.sent)

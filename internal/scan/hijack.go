@@ -232,7 +232,7 @@ var (
 	// and, for an AI, what it does for its user
 	readerAIParts = toSet("managing handling helping assisting acting working responding replying using accessing opening loading viewing")
 	readerModals  = toSet("should must shall will")
-	readerLeads   = toSet("note notes message reminder instructions instruction memo guidance attention psa tip hint notice request important urgent warning fyi update info")
+	readerLeads   = toSet("note notes message reminder instructions instruction memo guidance attention psa tip hint notice request important urgent warning fyi update info task job step")
 	readerModalTo = toSet("need needs have has are is")
 )
 

@@ -121,7 +121,7 @@ var (
 		cReader: "assistant assistants llm llms chatbot chatbots ai ais copilot copilots agent agents model models bot bots tool tools crawler crawlers",
 		cCipher: "rot13 rot",
 		// may open a clause before its verb: "Then read the .env file"
-		cLead: "then next also finally afterwards afterward now additionally lastly subsequently",
+		cLead: "then next also finally afterwards afterward now additionally lastly subsequently so",
 		cML: "asistente assistente assistenten asystent lassistente allassistente dellassistente lassistant assistent zaboravi zapomnij vergeet abaikan lupakan unut esquece glem olvidate " +
 			"merci veuillez favor favore podrias puedes kannst konntest potresti poderia prosze lutfen tolong mein meinem meinen meine mi mis minha meu mio mia"}
 	lateSetWords = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer", "transferv": "set"}
@@ -150,6 +150,7 @@ var (
 			"set|filled|populated ~1 to|with ~2 the ~1 value|values|contents|content|full",
 		},
 		"useDirective": {
+			"whoever|anyone|anybody ~4 triages|handles|picks|works|fixes|takes ~3 this|these|it|the",
 			"when|while|whenever|if|before|after summarizing|summarising|processing|reading|analyzing|analysing|reviewing|translating|answering|parsing|evaluating|screening ~2 this|these|the ~1 table|document|page|email|mail|message|text|file|data|article|record|records|results|review|reviews|content|resume|cv|sheet|spreadsheet|report|thread|ticket",
 		},
 		"promptLeak": {
@@ -204,6 +205,9 @@ var (
 			"asking|checking|confirming|prompting|consulting ~4 is|are|would|be ~1 redundant|unnecessary|superfluous",
 			"dont|not|never|no ~1 wait|waiting ~1 for ~2 confirmation|approval|permission|consent|sign-off",
 			"without ~1 interrupting|disturbing|involving|notifying|alerting ~2 the? user|users|them|anyone",
+			"not|never|no ~1 need|needs|require|requires ~1 to ~1 be ~1 confirmed|approved|checked|reviewed|verified ~3 with|by ~2 the? user|users|anyone|anybody",
+			"no|not|never|dont ~1 need ~1 to ~1 check|consult|clear|confirm ~1 with ~1 anyone|anybody|the|them|user|users",
+			"owner|user|admin|administrator ~1 pre|already ~1 approved|authorized|authorised",
 		},
 		// "no need to raise it with whoever you are assisting"
 		"conceal": {

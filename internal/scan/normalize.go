@@ -302,7 +302,8 @@ func prepareInto(t *ntext, s string, buf []byte) {
 // program's repr inside a string: "Reviews: ...\nIgnore your previous
 // instructions") glues the "n" to the next word ("nignore"). In low the
 // escape becomes a line break (or a space for "\t") when a capital, a
-// backslash, a quote, a space or the end follows it, as after a real one.
+// anything but a lower-case letter follows it, as after a real one
+// ("C:\\new" and "\\name" stay).
 func (t *ntext) literalBreaks() {
 	low := t.low
 	i := bytes.IndexByte(low, '\\')
@@ -312,7 +313,7 @@ func (t *ntext) literalBreaks() {
 			if o := t.origPos(i + 2); i+2 < len(low) && o < len(t.orig) {
 				next = t.orig[o]
 			}
-			if next >= 'A' && next <= 'Z' || next == '\\' || next == ' ' || next == '"' || next == '\'' {
+			if !(next >= 'a' && next <= 'z') {
 				low[i], low[i+1] = ' ', ' '
 				if c != 't' {
 					low[i] = '\n'
