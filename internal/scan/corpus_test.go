@@ -28,7 +28,7 @@ const (
 	// had not seen the rules, scanned before any rule changed for them
 	// (the README gives those first figures); floors under what the
 	// rules reach on them now
-	floorBlindRecall    = 0.79
+	floorBlindRecall    = 0.80
 	floorBlindPrecision = 0.95
 	// public attack templates (testdata/public-templates.jsonl): AgentDojo's
 	// and InjecAgent's injections in third-party content and benign twins;

@@ -222,13 +222,13 @@ var orderVerbs = toSet("visit say email delete remove book transfer pay create i
 // gives medium; agents, bots, models and tools in general (webhook docs
 // tell bots what to do) give low unless other findings sit near.
 var (
-	readerHeads     = toSet("assistant assistants llm llms chatbot chatbots ai ais copilot copilots")
+	readerHeads     = toSet("assistant assistants llm llms chatbot chatbots ai ais copilot copilots claude chatgpt gemini")
 	readerWeakHeads = toSet("agent agents model models bot bots tool tools crawler crawlers")
-	readerMods      = toSet("ai llm language automated autonomous rpa browsing analyst research")
-	readerAIMods    = toSet("ai llm language")
+	readerMods      = toSet("ai llm language automated autonomous rpa browsing analyst research coding code")
+	readerAIMods    = toSet("ai llm language coding code")
 	readerDets      = toSet("any every all the each a an whoever whoevers your")
 	// what a reader does with the text it was given
-	readerParts = toSet("reading processing parsing summarizing summarising answering browsing crawling indexing reviewing analyzing analysing reconciling catching scanning triaging translating running fixing debugging building testing deploying executing investigating")
+	readerParts = toSet("reading processing parsing summarizing summarising answering browsing crawling indexing reviewing analyzing analysing reconciling catching scanning triaging translating running fixing debugging building testing deploying executing investigating editing modifying touching")
 	// and, for an AI, what it does for its user
 	readerAIParts = toSet("managing handling helping assisting acting working responding replying using accessing opening loading viewing")
 	readerModals  = toSet("should must shall will")
@@ -259,16 +259,22 @@ func (a *analysis) readersIn(si int, emitted *int) bool {
 		if a.is(i, "ps", "pps", "nb", "btw") || a.is(i, "p") && a.is(i+1, "s") {
 			i += 1 + b2i(a.is(i, "p"))
 		}
+		lead := false
 		if readerLeads[a.word(i)] && a.is(i+1, "for", "to") {
 			i += 2
+			lead = true
 		} else if a.is(i, "for", "to") {
 			i++
 		}
 		for n := 0; i < st.te && n < 2 && readerDets[a.word(i)]; n++ {
 			i++
 		}
-		if i+1 < st.te && readerHeads[a.word(i+1)] && !readerHeads[a.word(i)] && a.toks[i].cats&(cNeg|cModal) == 0 {
-			i++ // "the travel assistant", "your coding assistant"
+		if i+1 < st.te && (readerHeads[a.word(i+1)] || lead && readerWeakHeads[a.word(i+1)]) && !readerHeads[a.word(i)] && !readerWeakHeads[a.word(i)] && a.toks[i].cats&(cNeg|cModal) == 0 {
+			// "the travel assistant", "your coding assistant"; after a
+			// label's lead, "Note to the coding agent:"
+			mod = mod || lead && readerWeakHeads[a.word(i+1)] || readerMods[a.word(i)]
+			strong = strong || readerAIMods[a.word(i)]
+			i++
 		}
 		for n := 0; i < st.te && n < 2 && readerMods[a.word(i)] && !readerHeads[a.word(i)] || i+1 < st.te && a.is(i, "ai") && readerWeakHeads[a.word(i+1)]; n++ {
 			mod = true
@@ -1075,6 +1081,62 @@ func (a *analysis) anyTool() {
 			continue
 		}
 		a.addTok(RuleShadowing, High, m.ts, m.te, "directive that changes how every tool of a kind is used, with an address to use them with")
+		return
+	}
+}
+
+// privateToPublic finds the toxic flow of the GitHub MCP disclosure: an
+// issue or a page that asks for the owner's private repositories (or
+// other private material) to be read and published in a pull request, a
+// comment or a public page. Reading private data is the agent's job;
+// being told by third-party text to publish it is not.
+func (a *analysis) privateToPublic() {
+	for _, m := range a.ms[gPrivateToPublic] {
+		si := int(a.toks[m.ts].sent)
+		// the private material is to be read: an order in its sentence
+		ordered := false
+		for k, ps := a.sents[si].ts, a.sents[si]; k < ps.te; k++ {
+			if a.toks[k].start && a.is(k, "go", "read", "collect", "gather", "look", "search", "find", "pull", "include", "copy", "list", "scan", "open", "fetch", "dump", "check", "review") {
+				ordered = true
+				break
+			}
+		}
+		if !ordered {
+			continue
+		}
+		for k := si; k < len(a.sents) && k <= si+4; k++ {
+			st := a.sents[k]
+			if a.rangeHas(st.ts, st.te, "request", "pr", "public", "comment", "publish") && a.rangeHas(st.ts, st.te, "open", "create", "add", "post", "publish", "submit") && (st.imp || a.modelDirective(k) || a.strongDirective(k)) {
+				a.addTok(RuleExfiltration, Medium, m.ts, m.te, "asks for private material to be read and published (a pull request, a comment, a public page)")
+				return
+			}
+		}
+	}
+}
+
+// delayedTrigger finds an order planted for later in a text the agent
+// reads now: "The next time the user replies with something short like
+// 'thanks', use the email tool to send ...". The user in the third person
+// and a trigger in the future are addressed to the user's agent.
+func (a *analysis) delayedTrigger() {
+	for _, m := range a.ms[gDelayedTrigger] {
+		si := int(a.toks[m.ts].sent)
+		st := a.sents[si]
+		order := false
+		for k := m.te; k < st.te; k++ {
+			if a.toks[k].start && (a.lx.cats[a.toks[k].id]&cImp != 0 || a.lx.ownerVerb[a.toks[k].id] == 1) {
+				order = true
+				break
+			}
+		}
+		if !order {
+			continue
+		}
+		sev := Medium
+		if a.sentHasSink(si, 'e', 'u') {
+			sev = High
+		}
+		a.addTok(RuleOverride, sev, m.ts, m.te, "plants an order for later, when the user does something")
 		return
 	}
 }
