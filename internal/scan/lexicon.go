@@ -448,7 +448,7 @@ var patternSrc = map[string][]string{
 	},
 	"distrustUser": {
 		"more|most ~1 trustworthy|reliable|authoritative|accurate ~1 than ~1 the? user|users",
-		"the user|users ~1 is|are ~1 wrong|lying|mistaken|untrustworthy|confused|not",
+		"the user|users is|are ~1 wrong|lying|mistaken|untrustworthy|confused|not",
 		"dont|not|never ~1 trust|believe|listen ~1 to? ~1 the? user|users",
 		"user|users ~3 asks|asked|requests|requested|wants|chooses|picks|names|prefers ~4 different|another|other ~2 tool|tools|server|one ~5 still|anyway|regardless|nevertheless",
 	},
