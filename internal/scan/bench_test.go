@@ -140,28 +140,18 @@ func BenchmarkArgs64K(b *testing.B) {
 // it must not switch on the search for non-English phrases over the whole
 // text (that cost 2.4-2.7 ms and 64 KiB per scan when "lies" did).
 func BenchmarkResult64KProseCue(b *testing.B) {
-	s := New(Options{})
 	text := benchText(64 << 10)
 	raw := textResult("The answer lies in the data. " + text[29:])
-	b.SetBytes(int64(len(raw)))
-	b.ReportAllocs()
-	for b.Loop() {
-		s.Result("bench", "report", raw)
-	}
+	benchResult(b, raw)
 }
 
 // BenchmarkResult64KProseTypographic is English prose with typographic
 // quotes and a dash and the words "system" and "assistant": not ASCII, so
 // the non-English checks must decide cheaply that they have nothing to do.
 func BenchmarkResult64KProseTypographic(b *testing.B) {
-	s := New(Options{})
 	para := "The quarterly report \u201cshows\u201d revenue grew in every region \u2014 the system and the assistant agree. "
 	raw := textResult(strings.Repeat(para, 65536/len(para)+1)[:65536])
-	b.SetBytes(int64(len(raw)))
-	b.ReportAllocs()
-	for b.Loop() {
-		s.Result("bench", "report", raw)
-	}
+	benchResult(b, raw)
 }
 
 // BenchmarkResult64KGerman is a German mail repeated to 64 KiB, with the
@@ -169,9 +159,14 @@ func BenchmarkResult64KProseTypographic(b *testing.B) {
 // Anweisungen") and none of their findings: every phrase list is searched
 // (one pass, mlScan).
 func BenchmarkResult64KGerman(b *testing.B) {
-	s := New(Options{})
 	para := "Hallo Thomas, vergiss nicht, morgen die ausgedruckten Pläne für das Umspannwerk mitzubringen. Die alte Version von letzter Woche kannst du ignorieren, es gilt nur noch der Stand vom 12.06. Die neuen Anweisungen vom Bauamt hänge ich dir an. Wir treffen uns um 9 Uhr im Raum 2.14. Viele Grüße, Katrin. "
 	raw := textResult(strings.Repeat(para, 65536/len(para)))
+	benchResult(b, raw)
+}
+
+// benchResult scans raw as a tools/call result b.N times.
+func benchResult(b *testing.B, raw json.RawMessage) {
+	s := New(Options{})
 	b.SetBytes(int64(len(raw)))
 	b.ReportAllocs()
 	for b.Loop() {

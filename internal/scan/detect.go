@@ -1372,13 +1372,12 @@ var (
 	// sensitive path; the conversation's history handed over; other tools
 	// shunned. Matched in the folded text (accents removed), at the start
 	// of a word.
-	mlReadV        = []string{"lee ", "leer ", "lies ", "lesen ", "lisez ", "lire ", "leia ", "ler ", "leggi ", "leggere ", "lees ", "przeczytaj", "odczytaj", "読み", "読んで", "读取", "읽", "прочитай", "прочти", "прочитать", "считай", "считать"}
-	mlPutV         = []string{"recopier", "recopie", "enviar ", "envoyer", "transmettez", "transmettre", "ubergeben", "ubergib", "inviare", "wyslij", "wyslac", "verstuur", "pasalo", "pasa ", "incluye", "incluirlo", "pon ", "ponlo", "fuge ", "einfugen", "fugen ", "placant", "placez", "place ", "incluez", "passez", "inclua", "coloque", "inserisci", "includi", "含め", "入れ", "包含", "放入", "填入", "вставь", "передай", "передать", "отправь", "отправить", "envia ", "envie ", "sende ", "schicke", "envoyez", "envoie ", "invia ", "manda ", "넣어", "보내", "wklej", "dołącz", "dolacz", "voeg "}
-	mlHistory      = []string{"historial", "verlauf", "historique", "historico", "cronologia della", "会話履歴", "对话历史", "聊天记录", "对话记录", "историю", "대화 기록", "historię", "historie", "gespreksgeschiedenis"}
-	mlOthers       = []string{"autres outils", "otras herramientas", "andere tools", "anderen tools", "andere werkzeuge", "anderen werkzeuge", "outras ferramentas", "altri strumenti", "其他工具", "他のツール", "другие инструменты"}
-	mlParamWords   = []string{"параметр", "parameter", "parametro", "parametre", "parametre", "参数", "パラメータ", "campo", "champ", "feld", "pole "}
-	mlNever        = []string{"jamais", "nunca", "niemals", "mai ", "绝不", "决不", "決して", "никогда"}
-	mlTriggerWords = toSet("ignora ignorez ignoriere ignorieren vergiss oublie oubliez olvida olvide esqueca esqueça dimentica negeer zignoruj digas dites dis sag sage ohne diga dire sin sans senza nao zaboravi zapomnij vergeet abaikan lupakan unut esquece glem olvidate")
+	mlReadV      = []string{"lee ", "leer ", "lies ", "lesen ", "lisez ", "lire ", "leia ", "ler ", "leggi ", "leggere ", "lees ", "przeczytaj", "odczytaj", "読み", "読んで", "读取", "읽", "прочитай", "прочти", "прочитать", "считай", "считать"}
+	mlPutV       = []string{"recopier", "recopie", "enviar ", "envoyer", "transmettez", "transmettre", "ubergeben", "ubergib", "inviare", "wyslij", "wyslac", "verstuur", "pasalo", "pasa ", "incluye", "incluirlo", "pon ", "ponlo", "fuge ", "einfugen", "fugen ", "placant", "placez", "place ", "incluez", "passez", "inclua", "coloque", "inserisci", "includi", "含め", "入れ", "包含", "放入", "填入", "вставь", "передай", "передать", "отправь", "отправить", "envia ", "envie ", "sende ", "schicke", "envoyez", "envoie ", "invia ", "manda ", "넣어", "보내", "wklej", "dołącz", "dolacz", "voeg "}
+	mlHistory    = []string{"historial", "verlauf", "historique", "historico", "cronologia della", "会話履歴", "对话历史", "聊天记录", "对话记录", "историю", "대화 기록", "historię", "historie", "gespreksgeschiedenis"}
+	mlOthers     = []string{"autres outils", "otras herramientas", "andere tools", "anderen tools", "andere werkzeuge", "anderen werkzeuge", "outras ferramentas", "altri strumenti", "其他工具", "他のツール", "другие инструменты"}
+	mlParamWords = []string{"параметр", "parameter", "parametro", "parametre", "参数", "パラメータ", "campo", "champ", "feld", "pole "}
+	mlNever      = []string{"jamais", "nunca", "niemals", "mai ", "绝不", "决不", "決して", "никогда"}
 )
 
 // nonLatinLetters reports whether the text has letters outside the Latin
@@ -1621,29 +1620,6 @@ func (a *analysis) mlAdd(rule string, sev Severity, s, e int, msg string) {
 	if len(a.toks) > 0 && a.discussedAt(a.t.lowPos(s), a.t.lowPos(e)) {
 		h.damped = true
 	}
-}
-
-// mlWordIndex is strings.Index of w in s at word boundaries (a letter
-// neither before nor after it; a w that ends in a space has its own),
-// except in CJK text.
-func mlWordIndex(s, w string) int {
-	if r, _ := utf8.DecodeRuneInString(w); r >= 0x2e80 {
-		return strings.Index(s, w) // no spaces between words in CJK text
-	}
-	for from := 0; from < len(s); {
-		j := strings.Index(s[from:], w)
-		if j < 0 {
-			return -1
-		}
-		p := from + j
-		before, _ := utf8.DecodeLastRuneInString(s[:p])
-		after, _ := utf8.DecodeRuneInString(s[p+len(w):])
-		if (p == 0 || !unicode.IsLetter(before)) && (p+len(w) == len(s) || w[len(w)-1] == ' ' || !unicode.IsLetter(after)) {
-			return p
-		}
-		from = p + 1
-	}
-	return -1
 }
 
 // mlNegated reports whether the verb at lo[i:i+n] is negated ("vergiss

@@ -764,7 +764,7 @@ func (a *analysis) ownerRequest() {
 		}
 		st := a.sents[si]
 		v := m.ts
-		for v < m.te && !a.is(v, ownerVerbsAll...) {
+		for v < m.te && a.lx.ownerVerb[a.toks[v].id] != 1 {
 			v++
 		}
 		lead := v == m.te // "please get my ...": a verb of fetching
@@ -921,9 +921,6 @@ func (a *analysis) codeComment(k int) bool {
 	}
 	return false
 }
-
-// ownerVerbsAll is the ownerv set (lexicon.go) as a list.
-var ownerVerbsAll = strings.Fields(lateSets["ownerv"])
 
 // ownerDestination reports whether sentence si names where something is
 // to go: an e-mail address, a URL, a phone number, an account number

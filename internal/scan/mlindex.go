@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"encoding/binary"
 	"unicode"
 	"unicode/utf8"
 )
@@ -30,6 +29,11 @@ var mlTable = &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{},
 
 func mlHash4(k uint32) uint32 { return k * 2654435761 >> 16 }
 
+// key4 is the four bytes of s from i, little-endian, without a copy.
+func key4(s string, i int) uint32 {
+	return uint32(s[i]) | uint32(s[i+1])<<8 | uint32(s[i+2])<<16 | uint32(s[i+3])<<24
+}
+
 // mlIDs registers phrases (at init) and returns their ids.
 func mlIDs(phrases []string) []int32 {
 	t := mlTable
@@ -44,7 +48,7 @@ func mlIDs(phrases []string) []int32 {
 			t.ids[p] = id
 			t.phrases = append(t.phrases, p)
 			if len(p) >= 4 {
-				key := binary.LittleEndian.Uint32([]byte(p[:4]))
+				key := key4(p, 0)
 				t.by4[key] = append(t.by4[key], id)
 				h := mlHash4(key)
 				t.bloom4[h/64] |= 1 << (h % 64)
@@ -91,7 +95,7 @@ func mlScan(lo string) *mlHits {
 			continue
 		}
 		if i+4 <= len(lo) {
-			key := binary.LittleEndian.Uint32([]byte(lo[i : i+4]))
+			key := key4(lo, i)
 			if hh := mlHash4(key); t.bloom4[hh/64]&(1<<(hh%64)) != 0 {
 				for _, id := range t.by4[key] {
 					add(id, i)
@@ -129,7 +133,7 @@ func (h *mlHits) firstIn(id int32, from, to int) int {
 }
 
 // firstWord is firstIn with a word boundary after the phrase (a phrase
-// that ends in a space has its own; see mlWordIndex), or -1.
+// that ends in a space has its own), or -1.
 func (h *mlHits) firstWord(id int32, from, to int) int {
 	w := mlTable.phrases[id]
 	for _, p := range h.pos[id] {
