@@ -256,3 +256,124 @@ func mean(ds []time.Duration) time.Duration {
 	}
 	return sum / time.Duration(len(ds))
 }
+
+// runInterleaved measures sequential calls (one session per target) with
+// the targets taking turns call by call: each cycle makes one call on every
+// target, in an order that rotates from cycle to cycle. Drift on the shared
+// machine (other tenants of the host, frequency, GC of the client) then
+// falls on every target alike, where separate windows let it fall on one.
+// The window lasts o.Duration per target, or o.MaxCalls calls per target.
+//
+// CPU time: a hop process (proxy, gateway) serves only its own target and
+// is charged to it whole; the processes all targets share (the upstream,
+// the client) are charged by calls, so their figure per call is the mean
+// over every target's calls. Elapsed is the time a target spent in its own
+// calls, so calls/s is the rate of one session calling that target alone.
+func runInterleaved(ctx context.Context, hc *http.Client, ts []target, o loadOpts) (map[string]*sample, error) {
+	type lane struct {
+		t        target
+		s        *mcp.ClientSession
+		call     func(context.Context, *mcp.ClientSession) error
+		lat      []time.Duration
+		busy     time.Duration
+		errs     int64
+		firstErr string
+	}
+	msg := "hello from mcpwarden-bench: the quick brown fox jumps over the lazy dog"
+	if o.MessageBytes > 0 {
+		msg = demo.BenchText(o.MessageBytes)
+	}
+	lanes := make([]*lane, len(ts))
+	for i, t := range ts {
+		ss, err := connect(ctx, hc, t, 1, o.Protocol)
+		if err != nil {
+			for _, l := range lanes[:i] {
+				closeAll([]*mcp.ClientSession{l.s})
+			}
+			return nil, err
+		}
+		l := &lane{t: t, s: ss[0]}
+		l.call = func(ctx context.Context, s *mcp.ClientSession) error { return echo(ctx, s, t.Tool, msg) }
+		if o.ResultBytes > 0 {
+			tool, want := strings.TrimSuffix(t.Tool, "echo")+"report", demo.BenchText(o.ResultBytes)
+			l.call = func(ctx context.Context, s *mcp.ClientSession) error {
+				return callReport(ctx, s, tool, o.ResultBytes, want)
+			}
+		}
+		lanes[i] = l
+	}
+	defer func() {
+		for _, l := range lanes {
+			closeAll([]*mcp.ClientSession{l.s})
+		}
+	}()
+	for _, l := range lanes {
+		for j := range o.WarmCalls {
+			if err := echo(ctx, l.s, l.t.Tool, "warm-"+strconv.Itoa(j)); err != nil {
+				return nil, fmt.Errorf("%s: warm-up: %w", l.t.Name, err)
+			}
+		}
+	}
+	cpu0 := map[string]time.Duration{}
+	for name, pid := range o.PIDs {
+		cpu0[name] = cpuTime(pid)
+	}
+	busy0 := machineBusy()
+	start := time.Now()
+	deadline := start.Add(o.Duration * time.Duration(len(lanes)))
+	for c := 0; time.Now().Before(deadline) && ctx.Err() == nil; c++ {
+		if o.MaxCalls > 0 && int64(c) >= o.MaxCalls {
+			break
+		}
+		for k := range lanes {
+			l := lanes[(c+k)%len(lanes)]
+			t0 := time.Now()
+			err := l.call(ctx, l.s)
+			d := time.Since(t0)
+			l.busy += d
+			if err != nil {
+				l.errs++
+				if l.firstErr == "" {
+					l.firstErr = err.Error()
+				}
+				continue
+			}
+			l.lat = append(l.lat, d)
+		}
+	}
+	window := time.Since(start)
+	cpu := map[string]time.Duration{}
+	var ours time.Duration
+	for name, pid := range o.PIDs {
+		cpu[name] = cpuTime(pid) - cpu0[name]
+		ours += cpu[name]
+	}
+	var foreign time.Duration
+	if len(o.PIDs) > 0 {
+		foreign = max(0, machineBusy()-busy0-ours)
+	}
+	total := 0
+	for _, l := range lanes {
+		total += len(l.lat)
+	}
+	out := map[string]*sample{}
+	for _, l := range lanes {
+		smp := &sample{Latencies: l.lat, Errors: l.errs, FirstErr: l.firstErr, Elapsed: l.busy, CPU: map[string]time.Duration{}}
+		if window > 0 {
+			smp.Foreign = time.Duration(float64(foreign) * float64(l.busy) / float64(window))
+		}
+		for name, c := range cpu {
+			switch {
+			case name == l.t.Name:
+				smp.CPU[name] = c
+			case name == "client" || name == "upstream":
+				if total > 0 {
+					smp.CPU[name] = time.Duration(float64(c) * float64(len(l.lat)) / float64(total))
+				}
+			}
+		}
+		slices.Sort(smp.Latencies)
+		out[l.t.Name] = smp
+	}
+	return out, nil
+}

@@ -26,11 +26,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/http"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -59,6 +61,9 @@ type options struct {
 	md               string
 	profile          string
 	inproc           bool
+	interleave       bool
+	bEnv             string // -b-env: a second gateway (target gateway-b) with this environment
+	bScan            string // -b-scan-results
 	auth             bool
 	policy           bool
 	messageBytes     int
@@ -124,6 +129,9 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.out, "out", "bench/results/latest.json", "write the JSON results here (\"\": don't)")
 	fs.StringVar(&o.md, "md", "", "also write the markdown report here")
 	fs.StringVar(&o.profile, "profile", "", "write CPU profiles into this directory: the gateway's (mcpwarden serve with MCPWARDEN_CPUPROFILE; with -inproc also heap and mutex) and the proxy's")
+	fs.StringVar(&o.bEnv, "b-env", "", "A/B: also run a second gateway, target gateway-b, the same but with this extra environment (comma-separated, e.g. GOGC=400); add gateway-b to -targets")
+	fs.StringVar(&o.bScan, "b-scan-results", "", "A/B: gateway-b's scan.results (default: the same as the gateway's)")
+	fs.BoolVar(&o.interleave, "interleave", true, "one-session scenario: the targets take turns call by call in one window (one session each), rather than one window per target")
 	fs.BoolVar(&o.inproc, "inproc", false, "run the gateway as `bench gateway`: built from the internal packages with cmd/mcpwarden's wiring, plus a net/http/pprof endpoint (logged) and -audit off")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (config, logs, audit JSONL, SQLite)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "gateway --log-level")
@@ -154,7 +162,7 @@ func parseFlags(args []string) (*options, error) {
 	for _, t := range strings.Split(*targets, ",") {
 		t = strings.TrimSpace(t)
 		switch t {
-		case "direct", "proxy", "gateway":
+		case "direct", "proxy", "gateway", "gateway-b":
 			o.targets = append(o.targets, t)
 		default:
 			return nil, fmt.Errorf("-targets: unknown target %q", t)
@@ -180,6 +188,8 @@ type env struct {
 	dir                 string
 	upstream, px, gw    *proc
 	upURL, pxURL, gwURL string
+	gwB                 *proc  // -b-env: the A/B twin
+	gwBURL              string // its endpoint
 	gwBase              string
 	pprofURL            string
 	procs               []*proc
@@ -373,7 +383,8 @@ func startEnv(o *options, dir string) (*env, error) {
 	if upProto == "same" {
 		upProto = o.protocol
 	}
-	yaml := fmt.Sprintf(`# written by mcpwarden bench
+	mkYAML := func(addr, scanYAML, auditYAML, db string) string {
+		return fmt.Sprintf(`# written by mcpwarden bench
 listen: %s
 %sservers:
   demo:
@@ -383,10 +394,13 @@ listen: %s
   default: %s
 %s%sstore:
   path: %s
-`, gwAddr, authYAML, e.upURL, upProto, toolsYAML, policyDefault, scanYAML, auditYAML, filepath.Join(dir, "mcpwarden.db"))
+`, addr, authYAML, e.upURL, upProto, toolsYAML, policyDefault, scanYAML, auditYAML, db)
+	}
+	yaml := mkYAML(gwAddr, scanYAML, auditYAML, filepath.Join(dir, "mcpwarden.db"))
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
 		return e, err
 	}
+
 	switch {
 	case o.inproc:
 		pp, perr := freePort()
@@ -418,6 +432,38 @@ listen: %s
 	if err := waitHealthy(e.gw, e.gwBase, 30*time.Second); err != nil {
 		return e, err
 	}
+	if slices.Contains(o.targets, "gateway-b") {
+		if o.inproc || o.auth {
+			return e, errors.New("gateway-b runs mcpwarden serve without -inproc and -auth")
+		}
+		pb, err := freePort()
+		if err != nil {
+			return e, err
+		}
+		bAddr := fmt.Sprintf("127.0.0.1:%d", pb)
+		bScan := scanYAML
+		if o.bScan != "" {
+			bScan = "scan:\n  results: " + o.bScan + "\n"
+		}
+		bAudit := strings.ReplaceAll(auditYAML, "audit.jsonl", "audit-b.jsonl")
+		cfgB := filepath.Join(dir, "mcpwarden-b.yaml")
+		if err := os.WriteFile(cfgB, []byte(mkYAML(bAddr, bScan, bAudit, filepath.Join(dir, "mcpwarden-b.db"))), 0o600); err != nil {
+			return e, err
+		}
+		var env []string
+		if o.bEnv != "" {
+			env = strings.Split(o.bEnv, ",")
+		}
+		if e.gwB, err = startProcEnv(dir, "gateway-b", env, o.mcpw, "serve", "--config", cfgB, "--log-level", o.logLevel); err != nil {
+			return e, err
+		}
+		e.procs = append(e.procs, e.gwB)
+		if err := waitHealthy(e.gwB, "http://"+bAddr, 30*time.Second); err != nil {
+			return e, err
+		}
+		e.gwBURL = "http://" + bAddr + "/mcp"
+		logf("gateway-b pid %d %s (env %q, scan.results %q)", e.gwB.pid(), e.gwBURL, o.bEnv, o.bScan)
+	}
 	logf("upstream pid %d %s, proxy pid %d %s, gateway pid %d %s", e.upstream.pid(), e.upURL, e.px.pid(), e.pxURL, e.gw.pid(), e.gwURL)
 	if e.pprofURL != "" {
 		logf("gateway pprof at %s", e.pprofURL)
@@ -437,13 +483,19 @@ func (e *env) target(name string) target {
 		return target{Name: name, URL: e.upURL, Tool: "echo"}
 	case "proxy":
 		return target{Name: name, URL: e.pxURL, Tool: "echo"}
+	case "gateway-b":
+		return target{Name: name, URL: e.gwBURL, Tool: "demo__echo"}
 	default:
 		return target{Name: name, URL: e.gwURL, Tool: "demo__echo", Token: e.token}
 	}
 }
 
 func (e *env) pids() map[string]int {
-	return map[string]int{"client": os.Getpid(), "upstream": e.upstream.pid(), "proxy": e.px.pid(), "gateway": e.gw.pid()}
+	m := map[string]int{"client": os.Getpid(), "upstream": e.upstream.pid(), "proxy": e.px.pid(), "gateway": e.gw.pid()}
+	if e.gwB != nil {
+		m["gateway-b"] = e.gwB.pid()
+	}
+	return m
 }
 
 // measure runs the warm-up, the rounds and the session churn.
@@ -468,6 +520,12 @@ func measure(ctx context.Context, o *options, e *env) (*report, error) {
 			order := append([]string(nil), o.targets...)
 			k := r % len(order)
 			order = append(order[k:], order[:k]...)
+			if n == 1 && o.interleave && len(order) > 1 {
+				if err := measureInterleaved(ctx, o, e, hc, rep, r, order); err != nil {
+					return nil, err
+				}
+				continue
+			}
 			for _, name := range order {
 				if err := ctx.Err(); err != nil {
 					return nil, err
@@ -505,6 +563,47 @@ func measure(ctx context.Context, o *options, e *env) (*report, error) {
 		logf("session churn: %d cycles in %.1fs (%.0f/s), %d errors, sessions at end %d", rep.Churn.Cycles, rep.Churn.DurationS, rep.Churn.CyclesPerS, rep.Churn.Errors, rep.Churn.SessionsEnd)
 	}
 	return rep, nil
+}
+
+// measureInterleaved is one round of the one-session scenario with the
+// targets taking turns call by call (runInterleaved), repeated when other
+// processes used the machine, as a separate measurement would be.
+func measureInterleaved(ctx context.Context, o *options, e *env, hc *http.Client, rep *report, r int, order []string) error {
+	ts := make([]target, len(order))
+	for i, name := range order {
+		ts[i] = e.target(name)
+	}
+	for attempt := 1; ; attempt++ {
+		smps, err := runInterleaved(ctx, hc, ts, loadOpts{
+			Sessions: 1, Duration: o.duration, MaxCalls: o.calls, WarmCalls: o.warmCalls,
+			Protocol: o.protocol, PIDs: e.pids(), MessageBytes: o.messageBytes, ResultBytes: o.resultBytes,
+		})
+		if err != nil {
+			return err
+		}
+		ms := make([]measurement, 0, len(order))
+		worst := 0.0
+		for _, name := range order {
+			m := newMeasurement(r+1, 1, name, smps[name])
+			m.Attempts = attempt
+			m.Interleaved = true
+			worst = max(worst, m.ForeignCPUPct)
+			ms = append(ms, m)
+		}
+		if o.redoForeign > 0 && worst > o.redoForeign && rep.Meta.Redone < o.redoMax {
+			rep.Meta.Redone++
+			logf("round %d   1 session   interleaved  other processes used %.0f%% CPU: measuring again", r+1, worst)
+			continue
+		}
+		for _, m := range ms {
+			rep.Measurements = append(rep.Measurements, m)
+			logf("round %d   1 session   %-7s  p50 %7.0fµs  p99 %7.0fµs  %7.0f calls/s  errors %d  other processes %4.1f%% CPU (interleaved)", r+1, m.Target, m.P50US, m.P99US, m.CallsPerS, m.Errors, m.ForeignCPUPct)
+			if m.Errors > 0 {
+				logf("  first error: %s", m.FirstError)
+			}
+		}
+		return nil
+	}
 }
 
 func contains(ss []string, s string) bool {

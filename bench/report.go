@@ -36,6 +36,11 @@ type measurement struct {
 	// Attempts is 1, or more when the measurement was repeated because
 	// other processes used too much CPU (see -redo-foreign).
 	Attempts int `json:"attempts"`
+	// Interleaved: measured with the other targets taking turns call by
+	// call in one window (-interleave, one session); calls/s is then the
+	// rate of the target's own calls, and the upstream's and client's CPU
+	// per call is their mean over every target's calls.
+	Interleaved bool `json:"interleaved,omitempty"`
 }
 
 func us(d time.Duration) float64 { return float64(d.Nanoseconds()) / 1e3 }
@@ -89,6 +94,10 @@ type ratios struct {
 	ProxyVsDirectTput    float64   `json:"proxy_vs_direct_throughput"`
 	PerRoundAddedVsFloor []float64 `json:"per_round_added_p50_vs_floor"`
 	PerRoundTputVsFloor  []float64 `json:"per_round_throughput_vs_floor"`
+	// -b-env: the A/B twin's added p50 over the floor's, per round and
+	// overall (median p50s, as for the gateway).
+	BAddedP50VsFloor      float64   `json:"gateway_b_added_p50_vs_floor_added,omitempty"`
+	PerRoundBAddedVsFloor []float64 `json:"per_round_gateway_b_added_p50_vs_floor,omitempty"`
 }
 
 type auditInfo struct {
@@ -273,6 +282,9 @@ func (r *report) summarize() {
 			pass := x.ThroughputVsFloor >= throughputTarget
 			x.ThroughputPass = &pass
 		}
+		if b := r.sum(n, "gateway-b"); b != nil {
+			x.BAddedP50VsFloor = round2((b.P50US - d.P50US) / x.ProxyAddedP50US)
+		}
 		x.GatewayVsDirectP50 = g.P50US / d.P50US
 		x.GatewayVsDirectTput = g.CallsPerS / d.CallsPerS
 		x.ProxyVsDirectTput = p.CallsPerS / d.CallsPerS
@@ -282,6 +294,9 @@ func (r *report) summarize() {
 				continue
 			}
 			x.PerRoundAddedVsFloor = append(x.PerRoundAddedVsFloor, round2((gm.P50US-dm.P50US)/(pm.P50US-dm.P50US)))
+			if bm := r.find(round, n, "gateway-b"); bm != nil {
+				x.PerRoundBAddedVsFloor = append(x.PerRoundBAddedVsFloor, round2((bm.P50US-dm.P50US)/(pm.P50US-dm.P50US)))
+			}
 			x.PerRoundTputVsFloor = append(x.PerRoundTputVsFloor, round2(gm.CallsPerS/pm.CallsPerS))
 		}
 		r.Ratios = append(r.Ratios, x)
@@ -312,6 +327,12 @@ func (r *report) markdown() string {
 		tool = "`report` (a small argument, a result of the size asked)"
 	}
 	fmt.Fprintf(&b, "`%s` — tools/call %s, median of %d rounds × %.0fs per target and scenario, targets interleaved; gateway audit sinks: %s.\n\n", r.Meta.Command, tool, r.Meta.Rounds, r.Meta.DurationS, r.Meta.Audit)
+	for _, m := range r.Measurements {
+		if m.Interleaved {
+			b.WriteString("One session: in each round the targets take turns call by call in one window (one session each, the order rotating every cycle), so drift on the machine falls on all of them alike; calls/s is the rate of the target's own calls, and the upstream's and client's CPU per call is their mean over all targets' calls.\n\n")
+			break
+		}
+	}
 	b.WriteString("| sessions | target | p50 µs | p99 µs | calls/s | CPU µs/call: hop process | upstream | client |\n")
 	b.WriteString("|---:|---|---:|---:|---:|---:|---:|---:|\n")
 	for _, s := range r.Summary {
@@ -319,8 +340,8 @@ func (r *report) markdown() string {
 		switch s.Target {
 		case "proxy":
 			hop = fmt.Sprintf("%.0f", s.CPUUSPerCall["proxy"])
-		case "gateway":
-			hop = fmt.Sprintf("%.0f", s.CPUUSPerCall["gateway"])
+		case "gateway", "gateway-b":
+			hop = fmt.Sprintf("%.0f", s.CPUUSPerCall[s.Target])
 		}
 		errs := ""
 		if s.Errors > 0 {
@@ -343,6 +364,12 @@ func (r *report) markdown() string {
 			}
 			fmt.Fprintf(&b, "| %d | %.0f | %.0f | %.0f | %s | %v | %s | %v | %.2f× | %.2f× |\n", x.Sessions, x.DirectP50US, x.ProxyAddedP50US, x.GatewayAddedP50US,
 				lat, x.PerRoundAddedVsFloor, tp, x.PerRoundTputVsFloor, x.GatewayVsDirectP50, x.GatewayVsDirectTput)
+		}
+		for _, x := range r.Ratios {
+			if len(x.PerRoundBAddedVsFloor) > 0 {
+				fmt.Fprintf(&b, "\nA/B, %d session(s): gateway-b added / floor added %.2f× (per round %v) against the gateway's %.2f× (per round %v).\n",
+					x.Sessions, x.BAddedP50VsFloor, x.PerRoundBAddedVsFloor, x.AddedP50VsFloor, x.PerRoundAddedVsFloor)
+			}
 		}
 	}
 	fmt.Fprintf(&b, "\nOther processes on the machine during the measurements kept: median %.1f%%, max %.1f%% of all CPUs; %d measurement(s) repeated because of them (load average %.2f at start, %.2f after the rounds).\n",

@@ -13,7 +13,7 @@ import (
 // SchemaVersion is the version of the event schema this package writes.
 // Additive changes bump the minor version; renames, removals or changes of
 // meaning bump the major version (see docs/audit-events.md).
-const SchemaVersion = "1.5"
+const SchemaVersion = "1.6"
 
 // Event types. The list is open: new types may be added in a minor schema
 // version, so consumers must tolerate types they do not know.
@@ -58,6 +58,11 @@ const (
 	// the gateway's own record of the loss, never silent. See
 	// docs/audit-events.md.
 	TypeGap = "audit.gap"
+	// TypeScanResult (since 1.6): the scanner's findings in an annotated
+	// tools/call result (scan.results: annotate), scanned behind the
+	// answer; it follows the call's event and carries its correlation_id.
+	// Block and redact mode put the findings in the call's event.
+	TypeScanResult = "scan.result"
 )
 
 // Decision actions.

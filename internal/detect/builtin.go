@@ -247,14 +247,20 @@ func (r *injection) ID() string { return RuleInjection }
 // Observe scans arguments (as untrusted text) and reads the gateway's
 // result scan; once a session carried injected content, a later call of an
 // exfiltration-capable tool in that session raises a high alert.
+//
+// The result's findings are on the call's event (scan.results block or
+// redact) or on the scan.result event that follows it (annotate: the
+// result is scanned behind the answer, and the session's next request
+// waits for that event).
 func (r *injection) Observe(ev *audit.Event, now time.Time) []Alert {
-	if ev.Type != audit.TypeToolsCall || ev.SessionID == "" {
+	isCall := ev.Type == audit.TypeToolsCall
+	if (!isCall && ev.Type != audit.TypeScanResult) || ev.SessionID == "" {
 		return nil
 	}
 	var out []Alert
 	s := r.sessions.get(ev.SessionID, now, func() *injSession { return &injSession{} })
 	// A call after injected content: exfiltration-capable?
-	if s.injected && ev.Decision.Action == audit.ActionAllow && slices.Contains(r.labels(ev.Server, ev.Tool), policy.LabelExfiltration) {
+	if isCall && s.injected && ev.Decision.Action == audit.ActionAllow && slices.Contains(r.labels(ev.Server, ev.Tool), policy.LabelExfiltration) {
 		out = append(out, Alert{Rule: RuleInjection, Severity: "high", Principal: ev.Principal, SessionID: ev.SessionID, Server: ev.Server, Tool: ev.Tool,
 			Summary:  fmt.Sprintf("after injected content (in %s), the session called %s/%s, which can send data out", s.injectedIn, ev.Server, ev.Tool),
 			EventIDs: []string{s.injectedAt, ev.EventID}, Key: ev.SessionID + "\x00exfil\x00" + ev.Server + "/" + ev.Tool,
@@ -262,7 +268,7 @@ func (r *injection) Observe(ev *audit.Event, now time.Time) []Alert {
 	}
 	var found []scan.Finding
 	where := ""
-	if r.sc != nil && len(ev.Arguments) > 0 {
+	if isCall && r.sc != nil && len(ev.Arguments) > 0 {
 		for _, f := range r.sc.Result(ev.Server, ev.Tool, wrapArgs(ev.Arguments)) {
 			if f.Severity >= scan.Medium {
 				f.Field = strings.Replace(f.Field, "result.structuredContent", "arguments", 1)

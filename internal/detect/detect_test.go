@@ -106,6 +106,22 @@ func TestInjection(t *testing.T) {
 	if got := run(t, []*audit.Event{res}).rules(); !has(got, "mcp.injection") {
 		t.Fatalf("injected result: %v", got)
 	}
+	// Annotate mode: the findings come in the scan.result event after the
+	// call's; a send after it is the exfiltration stage. Its benign twin: a
+	// scan.result below medium raises nothing, and the send after it neither.
+	fetched := call("s4", "web", "fetch", `{"url":"https://93.184.215.14/"}`)
+	found := &audit.Event{Type: audit.TypeScanResult, SessionID: "s4", Server: "web", Tool: "fetch",
+		Detail: map[string]any{"scan_max_severity": "high"}}
+	send := call("s4", "mail", "send_email", `{"to":"bob@example.com","body":"hi"}`)
+	if got := run(t, []*audit.Event{fetched, found, send}).rules(); !has(got, "mcp.injection:high") || len(got) != 2 {
+		t.Fatalf("annotated result then exfiltration: %v", got)
+	}
+	low := &audit.Event{Type: audit.TypeScanResult, SessionID: "s5", Server: "web", Tool: "fetch",
+		Detail: map[string]any{"scan_max_severity": "low"}}
+	if got := run(t, []*audit.Event{call("s5", "web", "fetch", `{"url":"https://93.184.215.14/"}`), low,
+		call("s5", "mail", "send_email", `{"to":"bob@example.com","body":"hi"}`)}).rules(); len(got) != 0 {
+		t.Fatalf("a low annotated finding: %v", got)
+	}
 	// Benign twin: the same session shape without injected content, and an
 	// argument that discusses prompt injection.
 	benign := []*audit.Event{

@@ -230,7 +230,17 @@ func (s *Session) call(ctx context.Context, m *jsonrpc.Message, reply Sink) []by
 	var scanned []byte
 	if m.Method == "tools/call" && r.Error == nil {
 		fp := startFingerprints(g.fingerprints, r.Result)
-		resp, fs, blocked := s.applyResultScan(srv, gc, m.ID, r, correlation)
+		var resp []byte
+		var fs []scan.Finding
+		blocked := false
+		if g.scan.scansBehind() && len(r.Result) > 0 {
+			// Annotate: scanned behind the answer (scanbehind.go); its
+			// findings' event follows this call's.
+			written := s.scanBehind(ctx, srv, gc, r.Result, ev)
+			defer written() // after finish has written the call's event
+		} else {
+			resp, fs, blocked = s.applyResultScan(srv, gc, m.ID, r, correlation)
+		}
 		if len(fs) > 0 {
 			if ev.Detail == nil {
 				ev.Detail = map[string]any{}

@@ -108,6 +108,7 @@ type Options struct {
 
 // Gateway aggregates upstream servers into one MCP server.
 type Gateway struct {
+	scans pendingScans // annotated results scanned behind their answers (scanbehind.go)
 	cfg   *config.Config
 	log   *slog.Logger
 	audit *audit.Logger
@@ -397,6 +398,12 @@ func (g *Gateway) Close() {
 		go func() { defer wg.Done(); s.close() }()
 	}
 	wg.Wait()
+	// The findings of results answered before the shutdown are recorded.
+	wctx, wcancel := context.WithTimeout(context.Background(), scanWaitMax)
+	if err := g.scans.wait(wctx); err != nil {
+		g.log.Error("shutdown: scans of annotated results did not finish; their findings are not recorded", "waited", scanWaitMax.String())
+	}
+	wcancel()
 	g.sandboxes.close()
 }
 

@@ -46,6 +46,7 @@ type Session struct {
 	listCalls  map[string]int
 	tasks      map[string]*task // task-augmented tool calls (tasks.go)
 	tainted    string           // toxic flows: the tool whose untrusted content arrived
+	scans      pendingScans     // annotated results scanned behind their answers (scanbehind.go)
 	logLevel   string           // from logging/setLevel, for modern upstreams (upmodern.go)
 	expo       *exposureCache   // toxic flows: labelled tools this session could use
 	onClose    []func()         // told when the session ends (the transport forgets it)
@@ -466,6 +467,13 @@ func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply S
 		s.mu.Unlock()
 	}()
 
+	if m.Method != "ping" {
+		// Nothing is decided before the findings of the session's earlier
+		// results are recorded (scanbehind.go).
+		if err := s.scans.wait(ctx); err != nil {
+			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(codeRequestCancelled, "request cancelled: %v", context.Cause(ctx)))
+		}
+	}
 	switch m.Method {
 	case "initialize":
 		return jsonrpc.NewError(m.ID, jsonrpc.Errorf(jsonrpc.CodeInvalidRequest, "session is already initialized"))

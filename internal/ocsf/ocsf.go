@@ -10,7 +10,7 @@
 //   - Authentication (3/3002): session.start (Logon), session.end (Logoff),
 //     auth.denied, auth.login, auth.login_failed, token.*, upstream.auth*.
 //   - Detection Finding (2/2004): alert, pin.mismatch, pin.trusted,
-//     scan.finding, scan.shadowing.
+//     scan.finding, scan.shadowing, scan.result.
 //   - Application Lifecycle (6/6002): upstream.start, upstream.exit,
 //     upstream.error, config.warning.
 //   - Datastore Activity (6/6005): audit.retention (Delete).
@@ -546,6 +546,8 @@ func finding(e *Event, ev *audit.Event) {
 			sev = s
 		} else if s, ok := ev.Detail["max_severity"].(string); ok {
 			sev = s
+		} else if s, ok := ev.Detail["scan_max_severity"].(string); ok {
+			sev = s
 		}
 		if title == "" {
 			title = findingTitle(ev)
@@ -607,6 +609,8 @@ func findingTitle(ev *audit.Event) string {
 		return "scanner findings in the definition of " + what
 	case "scan.shadowing":
 		return "tool shadowing: " + what
+	case audit.TypeScanResult:
+		return "scanner findings in a result of " + what
 	}
 	return ev.Type + ": " + what
 }

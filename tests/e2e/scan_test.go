@@ -3,6 +3,7 @@ package e2e
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -137,19 +138,41 @@ func TestScanGateway(t *testing.T) {
 	if !shadow {
 		t.Fatalf("no confusable-name report: %s", toJSON(eventsOf(evs, "scan.shadowing")))
 	}
+	// Annotate scans behind the answer: the findings are a scan.result
+	// event with the call's correlation_id, written after the call's event
+	// and before the session's next call was decided (its event follows).
 	annotated, clean := false, true
-	for _, ev := range eventsOf(evs, "tools/call") {
-		args := toJSON(ev["arguments"])
-		d, _ := ev["detail"].(map[string]any)
-		if strings.Contains(args, "IGNORE ALL") && d != nil && d["scan"] != nil {
-			annotated = true
+	at := map[string]int{} // correlation id → index of its scan.result event
+	for i, ev := range evs {
+		if ev["type"] == "scan.result" {
+			if d, _ := ev["detail"].(map[string]any); d == nil || d["scan"] == nil || d["scan_max_severity"] == nil {
+				t.Fatalf("scan.result without findings: %s", toJSON(ev))
+			}
+			at[fmt.Sprint(ev["correlation_id"])] = i
 		}
-		if strings.Contains(args, "ordinary day") && d != nil && d["scan"] != nil {
-			clean = false
+	}
+	attackAt, benignAt := -1, -1
+	for i, ev := range evs {
+		if ev["type"] != "tools/call" {
+			continue
+		}
+		args := toJSON(ev["arguments"])
+		j, found := at[fmt.Sprint(ev["correlation_id"])]
+		if strings.Contains(args, "IGNORE ALL") && found && j > i {
+			annotated, attackAt = true, j
+		}
+		if strings.Contains(args, "ordinary day") {
+			benignAt = i
+			if found {
+				clean = false
+			}
 		}
 	}
 	if !annotated || !clean {
 		t.Fatalf("annotation: attack %v, benign clean %v", annotated, clean)
+	}
+	if benignAt < attackAt {
+		t.Fatalf("the next call's event (%d) came before the findings of the one before it (%d)", benignAt, attackAt)
 	}
 
 	g2 := startGateway(t, scanConfig("redact"))

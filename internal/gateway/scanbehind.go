@@ -1,0 +1,109 @@
+package gateway
+
+import (
+	"context"
+	"encoding/json"
+	"sync"
+	"time"
+
+	"github.com/mcpwarden/mcpwarden/internal/audit"
+	"github.com/mcpwarden/mcpwarden/internal/guard"
+	"github.com/mcpwarden/mcpwarden/internal/scan"
+)
+
+// Annotated results are scanned behind the answer. With scan.results:
+// annotate the result is passed on whatever the scanner finds, so the
+// answer does not wait for it: the call's own event is written, the answer
+// goes back, and the scan runs meanwhile. Its findings are a scan.result
+// event that follows the call's event (same correlation_id). Nothing later
+// in the session is decided without them: the session's next request waits
+// until the scans of its earlier results are recorded (and have tainted the
+// session, in toxic_flows dynamic mode), and the gateway's Close waits for
+// all. Block and redact need the findings to answer, so they scan inline.
+
+// scanWaitMax bounds how long Close waits for scans behind answers.
+const scanWaitMax = 30 * time.Second
+
+// pendingScans are the scans behind answers not yet recorded.
+type pendingScans struct {
+	mu   sync.Mutex
+	jobs map[chan struct{}]struct{}
+}
+
+// add registers a scan; done(ch) ends it.
+func (p *pendingScans) add() chan struct{} {
+	ch := make(chan struct{})
+	p.mu.Lock()
+	if p.jobs == nil {
+		p.jobs = map[chan struct{}]struct{}{}
+	}
+	p.jobs[ch] = struct{}{}
+	p.mu.Unlock()
+	return ch
+}
+
+func (p *pendingScans) done(ch chan struct{}) {
+	p.mu.Lock()
+	delete(p.jobs, ch)
+	p.mu.Unlock()
+	close(ch)
+}
+
+// wait returns once every scan registered before the call is done, or
+// with ctx's error. Scans added meanwhile are not waited for, so a busy
+// session cannot starve a request.
+func (p *pendingScans) wait(ctx context.Context) error {
+	p.mu.Lock()
+	if len(p.jobs) == 0 {
+		p.mu.Unlock()
+		return nil
+	}
+	chs := make([]chan struct{}, 0, len(p.jobs))
+	for ch := range p.jobs {
+		chs = append(chs, ch)
+	}
+	p.mu.Unlock()
+	for _, ch := range chs {
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// scansBehind reports whether results are scanned behind the answer.
+func (st *scanState) scansBehind() bool { return st.results == "annotate" }
+
+// scanBehind starts scanning an annotated result and returns the function
+// the call runs once its own event was written: the findings' event comes
+// after it. The session's and the gateway's pending sets hold the scan
+// from now until its event is written.
+func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, result json.RawMessage, call *audit.Event) (written func()) {
+	g := s.g
+	ctx = context.WithoutCancel(ctx) // the call's values (trace), not its end
+	emitted := make(chan struct{})
+	sj, gj := s.scans.add(), g.scans.add()
+	go func() {
+		defer g.scans.done(gj)
+		defer s.scans.done(sj)
+		fs, _, _ := g.scan.scanResult(srv.name, gc.Name, result)
+		<-emitted
+		if len(fs) == 0 {
+			return
+		}
+		ev := &audit.Event{
+			Type: audit.TypeScanResult, SessionID: call.SessionID, Principal: call.Principal, Client: call.Client,
+			Transport: call.Transport, RemoteAddr: call.RemoteAddr, CorrelationID: call.CorrelationID,
+			Server: call.Server, Tool: call.Tool, ExposedName: call.ExposedName,
+			Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK},
+			Detail: map[string]any{"scan": findingsDetail(fs), "scan_max_severity": scan.Max(fs).String(), "call_event_id": call.EventID},
+		}
+		if scan.Max(fs) >= g.scan.min && s.noteInjection(srv, gc) {
+			ev.Detail["tainted_session"] = true
+		}
+		_ = g.emit(ctx, ev) // a failure is logged and refuses later calls (fail closed)
+	}()
+	return func() { close(emitted) }
+}
