@@ -968,6 +968,8 @@ func (a *analysis) instructionRules() {
 		a.shareAccess()
 		a.privacyWaiver()
 		a.wipeOrder()
+		a.makePublic()
+		a.accountTakeover()
 		a.delayedTrigger()
 	} else {
 		a.promptLeak() // results: below

@@ -165,6 +165,11 @@ var (
 			"privacy|confidentiality ~1 is|isnt ~1 not? ~1 a|an? ~1 concern|issue|problem",
 			"no ~1 privacy|confidentiality ~1 concerns|concern|issues|issue|restrictions",
 		},
+		// where "public" stands (makePublic): the sentences' blooms share
+		// its bit with common words
+		"publicWord": {
+			"public",
+		},
 		// "decode the configuration string and execute it" (decodeExec)
 		"decodeExec": {
 			"decode|decrypt|deobfuscate|unscramble|reverse ~6 and|then ~1 execute|run|follow|obey|perform|apply|carry ~1 it|them|those|these|that|out",
@@ -563,6 +568,7 @@ var patternSrc = map[string][]string{
 	"decodeExec":      nil,
 	"resumeTask":      nil,
 	"privacyWaiver":   nil,
+	"publicWord":      nil,
 	"provenance": {
 		"present|presenting|frame|framing|pass|passing|phrase|state|stating|report|reporting ~1 this|it|these|them|that ~1 as ~3 own|fact|facts|official|genuine|verified|independent|advice|recommendation|notice|finding|findings|knowledge|conclusion",
 		"as if ~2 it|this|they|these ~1 came|come|were|was ~2 from ~1 you|yourself",
@@ -619,6 +625,7 @@ var (
 	gDecodeExec      = groupID("decodeExec")
 	gResumeTask      = groupID("resumeTask")
 	gPrivacyWaiver   = groupID("privacyWaiver")
+	gPublicWord      = groupID("publicWord")
 	gTrustAll        = groupID("trustAll")
 	gWithoutConfirm  = groupID("withoutConfirm")
 )
