@@ -64,6 +64,7 @@ type options struct {
 	interleave       bool
 	bEnv             string // -b-env: a second gateway (target gateway-b) with this environment
 	bScan            string // -b-scan-results
+	bMcpw            string // -b-mcpw: gateway-b's binary
 	auth             bool
 	policy           bool
 	messageBytes     int
@@ -130,6 +131,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.md, "md", "", "also write the markdown report here")
 	fs.StringVar(&o.profile, "profile", "", "write CPU profiles into this directory: the gateway's (mcpwarden serve with MCPWARDEN_CPUPROFILE; with -inproc also heap and mutex) and the proxy's")
 	fs.StringVar(&o.bEnv, "b-env", "", "A/B: also run a second gateway, target gateway-b, the same but with this extra environment (comma-separated, e.g. GOGC=400); add gateway-b to -targets")
+	fs.StringVar(&o.bMcpw, "b-mcpw", "", "A/B: gateway-b runs this mcpwarden binary (default: the gateway's), e.g. a build of another commit")
 	fs.StringVar(&o.bScan, "b-scan-results", "", "A/B: gateway-b's scan.results (default: the same as the gateway's)")
 	fs.BoolVar(&o.interleave, "interleave", true, "one-session scenario: the targets take turns call by call in one window (one session each), rather than one window per target")
 	fs.BoolVar(&o.inproc, "inproc", false, "run the gateway as `bench gateway`: built from the internal packages with cmd/mcpwarden's wiring, plus a net/http/pprof endpoint (logged) and -audit off")
@@ -454,7 +456,11 @@ listen: %s
 		if o.bEnv != "" {
 			env = strings.Split(o.bEnv, ",")
 		}
-		if e.gwB, err = startProcEnv(dir, "gateway-b", env, o.mcpw, "serve", "--config", cfgB, "--log-level", o.logLevel); err != nil {
+		bBin := o.mcpw
+		if o.bMcpw != "" {
+			bBin = o.bMcpw
+		}
+		if e.gwB, err = startProcEnv(dir, "gateway-b", env, bBin, "serve", "--config", cfgB, "--log-level", o.logLevel); err != nil {
 			return e, err
 		}
 		e.procs = append(e.procs, e.gwB)
@@ -462,7 +468,7 @@ listen: %s
 			return e, err
 		}
 		e.gwBURL = "http://" + bAddr + "/mcp"
-		logf("gateway-b pid %d %s (env %q, scan.results %q)", e.gwB.pid(), e.gwBURL, o.bEnv, o.bScan)
+		logf("gateway-b pid %d %s (binary %s, env %q, scan.results %q)", e.gwB.pid(), e.gwBURL, bBin, o.bEnv, o.bScan)
 	}
 	logf("upstream pid %d %s, proxy pid %d %s, gateway pid %d %s", e.upstream.pid(), e.upURL, e.px.pid(), e.pxURL, e.gw.pid(), e.gwURL)
 	if e.pprofURL != "" {

@@ -31,7 +31,10 @@ type scanState struct {
 	defs    string // withhold, report, off
 	results string // annotate, redact, block, off
 	min     scan.Severity
-	cache   sync.Map // definition hash → []scan.Finding
+	// classifier: an HTTP classifier is configured (its round trip is
+	// kept off the answer's path: scanbehind.go)
+	classifier bool
+	cache      sync.Map // definition hash → []scan.Finding
 	// reported remembers what was already audited (definitions by hash,
 	// shadowing findings).
 	reported sync.Map
@@ -45,6 +48,7 @@ func newScanState(cfg *config.Config) *scanState {
 	opts := scan.Options{}
 	if cl := cfg.Scan.Classifier; cl != nil {
 		opts.Classifier = &scan.HTTPClassifier{URL: cl.URL, Threshold: cl.Threshold, Client: &http.Client{Timeout: 5 * time.Second}}
+		st.classifier = true
 	}
 	st.sc = scan.New(opts)
 	return st

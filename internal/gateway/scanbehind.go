@@ -83,6 +83,14 @@ func (st *scanState) scansBehind() bool { return st.results == "annotate" }
 func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, result json.RawMessage, call *audit.Event) (written func()) {
 	g := s.g
 	ctx = context.WithoutCancel(ctx) // the call's values (trace), not its end
+	if len(result) < scanBehindMin && !g.scan.classifier {
+		// A small result is scanned at once: cheaper than a goroutine
+		// (and the stack the scanner grows in it). Its findings' event
+		// still follows the call's, before the answer. A classifier's
+		// round trip is never waited for.
+		fs, _, _ := g.scan.scanResult(srv.name, gc.Name, result)
+		return func() { s.recordScan(ctx, srv, gc, call, fs) }
+	}
 	emitted := make(chan struct{})
 	sj, gj := s.scans.add(), g.scans.add()
 	go func() {
@@ -90,20 +98,31 @@ func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, r
 		defer s.scans.done(sj)
 		fs, _, _ := g.scan.scanResult(srv.name, gc.Name, result)
 		<-emitted
-		if len(fs) == 0 {
-			return
-		}
-		ev := &audit.Event{
-			Type: audit.TypeScanResult, SessionID: call.SessionID, Principal: call.Principal, Client: call.Client,
-			Transport: call.Transport, RemoteAddr: call.RemoteAddr, CorrelationID: call.CorrelationID,
-			Server: call.Server, Tool: call.Tool, ExposedName: call.ExposedName,
-			Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK},
-			Detail: map[string]any{"scan": findingsDetail(fs), "scan_max_severity": scan.Max(fs).String(), "call_event_id": call.EventID},
-		}
-		if scan.Max(fs) >= g.scan.min && s.noteInjection(srv, gc) {
-			ev.Detail["tainted_session"] = true
-		}
-		_ = g.emit(ctx, ev) // a failure is logged and refuses later calls (fail closed)
+		s.recordScan(ctx, srv, gc, call, fs)
 	}()
 	return func() { close(emitted) }
+}
+
+// scanBehindMin: results from this size on are scanned behind the answer
+// (a 16 KiB result takes the scanner about 60 µs; a small one a few).
+const scanBehindMin = 16 << 10
+
+// recordScan writes the scan.result event of a call's findings (none: no
+// event) and taints the session when they reach the scan severity.
+func (s *Session) recordScan(ctx context.Context, srv *server, gc *guard.Call, call *audit.Event, fs []scan.Finding) {
+	g := s.g
+	if len(fs) == 0 {
+		return
+	}
+	ev := &audit.Event{
+		Type: audit.TypeScanResult, SessionID: call.SessionID, Principal: call.Principal, Client: call.Client,
+		Transport: call.Transport, RemoteAddr: call.RemoteAddr, CorrelationID: call.CorrelationID,
+		Server: call.Server, Tool: call.Tool, ExposedName: call.ExposedName,
+		Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK},
+		Detail: map[string]any{"scan": findingsDetail(fs), "scan_max_severity": scan.Max(fs).String(), "call_event_id": call.EventID},
+	}
+	if scan.Max(fs) >= g.scan.min && s.noteInjection(srv, gc) {
+		ev.Detail["tainted_session"] = true
+	}
+	_ = g.emit(ctx, ev) // a failure is logged and refuses later calls (fail closed)
 }

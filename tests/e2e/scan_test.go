@@ -125,6 +125,15 @@ func TestScanGateway(t *testing.T) {
 	if out, err := callEv(t, cs, "demo__echo", map[string]any{"message": "an ordinary day"}); err != nil || out != "an ordinary day" {
 		t.Fatalf("benign: %q %v", out, err)
 	}
+	// a result of 16 KiB or more is scanned on another goroutine, behind
+	// the answer: its findings are recorded all the same
+	long := strings.Repeat("The quarterly report shows revenue grew in every region. ", 400) + attack
+	if out, err := callEv(t, cs, "demo__echo", map[string]any{"message": long}); err != nil || out != long {
+		t.Fatalf("annotate, a long result: %d bytes, %v", len(out), err)
+	}
+	if _, err := callEv(t, cs, "demo__echo", map[string]any{"message": "after the long one"}); err != nil {
+		t.Fatalf("the call after a long result: %v", err)
+	}
 	evs := auditEvents(t, g.Audit)
 	if len(eventsOf(evs, "scan.finding")) == 0 {
 		t.Fatal("no scan.finding event for the poisoned tool")
@@ -158,7 +167,7 @@ func TestScanGateway(t *testing.T) {
 		}
 		args := toJSON(ev["arguments"])
 		j, found := at[fmt.Sprint(ev["correlation_id"])]
-		if strings.Contains(args, "IGNORE ALL") && found && j > i {
+		if strings.Contains(args, "IGNORE ALL") && !strings.Contains(args, "quarterly report") && found && j > i {
 			annotated, attackAt = true, j
 		}
 		if strings.Contains(args, "ordinary day") {
@@ -173,6 +182,24 @@ func TestScanGateway(t *testing.T) {
 	}
 	if benignAt < attackAt {
 		t.Fatalf("the next call's event (%d) came before the findings of the one before it (%d)", benignAt, attackAt)
+	}
+	longAt, afterAt := -1, -1
+	for i, ev := range evs {
+		if ev["type"] != "tools/call" {
+			continue
+		}
+		args := toJSON(ev["arguments"])
+		if strings.Contains(args, "quarterly report") {
+			if j, found := at[fmt.Sprint(ev["correlation_id"])]; found && j > i {
+				longAt = j
+			}
+		}
+		if strings.Contains(args, "after the long one") {
+			afterAt = i
+		}
+	}
+	if longAt < 0 || afterAt < longAt {
+		t.Fatalf("a long result's findings: scan.result at %d, the next call's event at %d", longAt, afterAt)
 	}
 
 	g2 := startGateway(t, scanConfig("redact"))
