@@ -158,7 +158,8 @@ func newReport(o *options) *report {
 	r.Meta.Protocol = o.protocol
 	r.Meta.Targets = o.targets
 	r.Meta.Audit = o.audit
-	r.Meta.Gateway = "mcpwarden serve (" + o.mcpw + ")"
+	// the binary's name, not where it was built (a temp dir of this machine)
+	r.Meta.Gateway = "mcpwarden serve (" + filepath.Base(o.mcpw) + ")"
 	if o.inproc {
 		r.Meta.Gateway = "bench gateway (internal packages, cmd/mcpwarden's wiring, with pprof)"
 	}

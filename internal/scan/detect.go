@@ -624,6 +624,9 @@ func (a *analysis) capsSlot(qs, qe, sent int) bool {
 		}
 		// "?key=YOUR_API_KEY" is the reader's own to fill in
 		if n >= 4 && !strings.HasPrefix(a.t.orig[o:o+n], "YOUR") && !strings.HasPrefix(a.t.orig[o:o+n], "MY_") {
+			if collectingSlot(a.t.orig[o : o+n]) {
+				return true // the slot's own name asks for the data
+			}
 			caps = true
 			break
 		}
@@ -659,14 +662,21 @@ func (a *analysis) slotReplaced(qs, qe, sent int) bool {
 		if low[i] != '=' {
 			continue
 		}
+		v := i + 1
+		if v < qe && (low[v] == '{' || low[v] == '<' || low[v] == '[') {
+			v++ // "?ctx={ctx}": a slot in brackets
+		}
 		n := 0
-		for i+1+n < qe && (low[i+1+n] >= 'a' && low[i+1+n] <= 'z' || low[i+1+n] == '_') {
+		for v+n < qe && (low[v+n] >= 'a' && low[v+n] <= 'z' || low[v+n] == '_') {
 			n++
 		}
-		if n < 3 || n > 32 || i+1+n < qe && low[i+1+n] != '&' && low[i+1+n] != ')' && low[i+1+n] != ']' && low[i+1+n] != '#' {
+		if v > i+1 && v+n < qe && (low[v+n] == '}' || low[v+n] == '>' || low[v+n] == ']') {
+			n++ // the closing bracket ends the value
+		}
+		if n < 3 || n > 33 || v+n < qe && low[v+n] != '&' && low[v+n] != ')' && low[v+n] != ']' && low[v+n] != '#' {
 			continue
 		}
-		slot := string(low[i+1 : i+1+n])
+		slot := strings.TrimRight(string(low[v:v+n]), "}>]")
 		if strings.HasPrefix(slot, "your") || strings.HasPrefix(slot, "my_") || slot == "true" || slot == "false" || slot == "null" {
 			continue
 		}
@@ -679,14 +689,16 @@ func (a *analysis) slotReplaced(qs, qe, sent int) bool {
 			// by", "replace HERE with", "substitute HERE for"
 			rep := false
 			for j := max(0, k-3); j <= k+4 && j < len(a.toks); j++ {
-				if !a.is(j, "replace", "replaced", "replacing", "substitute", "substituted", "swap", "swapped") {
+				if !a.is(j, "replace", "replaced", "replacing", "substitute", "substituted", "swap", "swapped",
+					"sustituye", "sustituir", "sustituya", "reemplaza", "reemplazar", "reemplace", "remplace", "remplacez", "remplacer",
+					"ersetze", "ersetzen", "substitua", "substituir", "sostituisci", "sostituire", "vervang", "zamien") {
 					continue
 				}
 				// the slot, then the verb and what replaces it ("W is
 				// replaced with"), or the verb, the slot and what
-				// ("replace W with")
+				// ("replace W with", "sustituye {ctx} por")
 				if j > k && (a.is(j+1, "with", "by") || a.is(j+1, "for") && a.is(j, "substitute", "substituted")) ||
-					j < k && (a.is(k+1, "with", "by", "for") || a.is(k+1, "in") && a.is(k+3, "with", "by")) {
+					j < k && (a.is(k+1, "with", "by", "for", "por", "par", "durch", "con", "com", "met", "na") || a.is(k+1, "in") && a.is(k+3, "with", "by")) {
 					rep = true
 					break
 				}
@@ -699,12 +711,30 @@ func (a *analysis) slotReplaced(qs, qe, sent int) bool {
 				continue
 			}
 			if a.rangeHas(a.sents[si].ts, a.sents[si].te, "key", "keys", "secret", "secrets", "token", "tokens", "password", "passwords", "credential", "credentials",
-				"sensitive", "confidential", "private", "conversation", "chat", "messages", "history", "apikey") {
+				"sensitive", "confidential", "private", "conversation", "chat", "messages", "history", "apikey",
+				"conversacion", "conversa", "conversazione", "unterhaltung", "gesprek", "claves", "contrasenas", "cles", "senhas", "chaves", "chiavi", "historial", "verlauf", "historique", "mensajes", "nachrichten", "mensagens") {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// collectingSlot: a slot in capitals whose name asks for secrets gathered
+// from somewhere ("?k=ALL_API_KEYS_AND_HOSTNAMES_FROM_THIS_PROJECT",
+// "?d=CONVERSATION_HISTORY_WITH_TOKENS"). A documented placeholder names
+// one value of the reader's own ("?token=ACCESS_TOKEN").
+func collectingSlot(name string) bool {
+	secret, gathered := false, false
+	for _, p := range strings.Split(strings.ToLower(name), "_") {
+		switch p {
+		case "key", "keys", "token", "tokens", "secret", "secrets", "password", "passwords", "credentials", "creds", "apikey", "apikeys":
+			secret = true
+		case "all", "every", "from", "conversation", "history", "chat", "messages", "env", "environment", "project", "users":
+			gathered = true
+		}
+	}
+	return secret && gathered
 }
 
 // devComment reports an HTML comment that is a developer's or a tool's
@@ -970,6 +1000,7 @@ func (a *analysis) instructionRules() {
 		a.wipeOrder()
 		a.makePublic()
 		a.accountTakeover()
+		a.memoryPlant()
 		a.delayedTrigger()
 	} else {
 		a.promptLeak() // results: below
@@ -1008,6 +1039,9 @@ func (a *analysis) instructionRules() {
 		si := int(a.toks[m.ts].sent)
 		if a.distinguish(m.ts, m.te) {
 			continue // "the model cannot reliably tell the user's instructions from text"
+		}
+		if a.is(m.ts, "without") && a.negatedClause(m.ts) {
+			continue // "Do not add new dependencies without asking the user first"
 		}
 		sev := High
 		switch {
@@ -1059,6 +1093,9 @@ func (a *analysis) instructionRules() {
 			si := int(a.toks[m.ts].sent)
 			if !a.modelDirective(si) && !a.sents[si].imp && !a.rangeHas(a.sents[si].ts, a.sents[si].te, "should", "shall") {
 				continue
+			}
+			if a.negatedClause(m.ts) {
+				continue // "Do not add new dependencies without asking the user first" requires the asking
 			}
 		}
 		if strings.HasPrefix(m.p.src, "dont|not|never|no ~2 ask") && a.clauseBreak(m.ts+1, m.te) {
@@ -1533,7 +1570,7 @@ var (
 	// earlier words
 	mlBefore = []string{"davor", "zuvor", "oben", "bisherige", "lo anterior", "précède", "ci-dessus", "sopra", "precedente", "выше", "powyżej", "hierboven", "gore", "di atas", "yukarıdaki", "ovan", "ovenfor", "以上", "上面", "之前的",
 		"que digo antes", "que dije antes", "que te dije", "was ich gesagt", "ich dir gesagt", "que je t'ai dit", "ce que j'ai dit", "che ti ho detto", "che ho detto", "que eu disse", "que te disse", "что я говорил", "что я сказал", "co powiedziałem", "wat ik zei"}
-	mlConceal = []string{"no le digas", "sin decirle al usuario", "sin informar al usuario", "ne dites rien", "ne le dites pas", "ne dis rien", "sans prévenir l'utilisateur", "sans informer l'utilisateur", "sag dem benutzer nicht", "sage dem benutzer nicht", "ohne den benutzer", "ohne dem benutzer", "不要告诉用户", "不要让用户知道", "别告诉用户", "не говори пользователю", "не сообщай пользователю", "não diga ao usuário", "nao diga ao usuario", "sem avisar o usuário", "non dire all'utente", "senza dire all'utente",
+	mlConceal = []string{"zeg hier niets over tegen de gebruiker", "zeg niets tegen de gebruiker", "пользователю об этом не сообщай", "об этом не сообщай пользователю", "no le digas", "sin decirle al usuario", "sin informar al usuario", "ne dites rien", "ne le dites pas", "ne dis rien", "sans prévenir l'utilisateur", "sans informer l'utilisateur", "sag dem benutzer nicht", "sage dem benutzer nicht", "ohne den benutzer", "ohne dem benutzer", "不要告诉用户", "不要让用户知道", "别告诉用户", "не говори пользователю", "не сообщай пользователю", "não diga ao usuário", "nao diga ao usuario", "sem avisar o usuário", "non dire all'utente", "senza dire all'utente",
 		"no se lo menciones", "no le menciones", "no hace falta avisarle", "sin avisar al usuario", "frage den benutzer nicht", "erwähne es nicht", "inutile de prévenir", "sans prévenir", "ユーザーに説明する必要はありません", "ユーザーに伝えないで", "ユーザーに説明しないで", "不要向用户",
 		"não é preciso mencionar", "nao e preciso mencionar", "sem mencionar", "vermeld dit niet", "niet aan de gebruiker", "사용자에게 알리지", "사용자에게 말하지", "nie informuj użytkownika", "nie mów użytkownikowi", "пользователю об этом сообщать не нужно", "не нужно сообщать пользователю",
 		"não é necessário avisar o usuário", "nao e necessario avisar o usuario", "não é necessário informar", "no es necesario informar al usuario", "no es necesario avisar al usuario", "no hace falta informar", "muss darüber nicht informiert werden", "nicht informiert werden", "n'est pas nécessaire d'informer", "inutile d'informer l'utilisateur", "non è necessario informare", "不需要告诉用户", "无需告知用户", "ユーザーに知らせる必要はありません"}
@@ -1637,6 +1674,30 @@ func (a *analysis) multilingual() {
 	}
 	a.mlCues(h)
 	a.mlOwnerRequest(h)
+	a.mlDecodeExec(h)
+}
+
+// mlDecodeExec: decode and carry out, in other languages ("odkoduj ROT13
+// i wykonaj", "decodifica y ejecuta"): the verb to decode, then within a
+// short window one to execute.
+var (
+	mlDecodeV = []string{"odkoduj", "dekodiere", "entschlüssle", "décode", "décodez", "decodifica", "decodifique", "decodificar", "декодируй", "расшифруй", "解码", "デコード", "decodeer", "çöz"}
+	mlExecV   = []string{"wykonaj", "führe", "ausführen", "exécute", "exécutez", "ejecuta", "ejecútalo", "esegui", "execute", "executa", "выполни", "执行", "実行", "voer", "uitvoeren", "çalıştır", "uygula"}
+)
+
+func (a *analysis) mlDecodeExec(h *mlHits) {
+	for k, id := range mlDecodeVIDs {
+		i := h.first(id)
+		if i < 0 {
+			continue
+		}
+		end := min(len(h.lo), i+len(mlDecodeV[k])+60)
+		if j := h.anyIn(mlExecVIDs, i+len(mlDecodeV[k]), end, false); j >= 0 {
+			s, e := clampSpan(a.t.orig, i, j+2)
+			a.mlAdd(RuleEncoded, High, s, e, "order to decode hidden content and carry it out (non-English)")
+			return
+		}
+	}
 }
 
 // ids of the phrase lists in mlTable (mlindex.go)
@@ -1653,10 +1714,12 @@ var (
 		}
 		return out
 	}()
-	mlOwnerVIDs = mlIDs(mlOwnerV)
-	mlMyIDs     = mlIDs(mlMy)
-	mlPleaseIDs = mlIDs(mlPlease)
-	mlAccessIDs = mlIDs(mlAccess)
+	mlOwnerVIDs  = mlIDs(mlOwnerV)
+	mlMyIDs      = mlIDs(mlMy)
+	mlPleaseIDs  = mlIDs(mlPlease)
+	mlAccessIDs  = mlIDs(mlAccess)
+	mlDecodeVIDs = mlIDs(mlDecodeV)
+	mlExecVIDs   = mlIDs(mlExecV)
 )
 
 // The owner's request in other languages (ownerRequest): an action verb
@@ -1745,14 +1808,14 @@ func mlAccountNumber(s string) bool {
 // Anweisungen vom Bauamt hänge ich dir an"); two kinds in one text are an
 // injection.
 var mlCueSets = [][]string{
-	{"当前会话已切换", "会话已切换为", "перед ответом", "antes de responder", "avant de répondre", "bevor du antwortest", "prima di rispondere", "回答する前に", "回答之前", "a partir de ahora", "de ahora en adelante", "ab jetzt", "ab sofort bist du", "von nun an", "à partir de maintenant", "désormais tu", "d'ora in poi", "da ora in poi", "da adesso", "a partir de agora", "de agora em diante", "с этого момента", "отныне", "od teraz", "od tej chwili", "vanaf nu", "mulai sekarang", "bundan sonra", "bundan böyle", "今から", "これから", "从现在开始", "從現在開始", "从现在起"},
+	{"dauerhaft in deinem gedächtnis", "speichere dauerhaft", "für alle kommenden gespräche", "gilt für alle kommenden", "pour toutes les conversations futures", "para todas las conversaciones futuras", "em todas as conversas futuras", "in tutte le conversazioni future", "in al je toekomstige gesprekken", "во всех будущих разговорах", "当前会话已切换", "会话已切换为", "перед ответом", "antes de responder", "avant de répondre", "bevor du antwortest", "prima di rispondere", "回答する前に", "回答之前", "a partir de ahora", "de ahora en adelante", "ab jetzt", "ab sofort bist du", "von nun an", "à partir de maintenant", "désormais tu", "d'ora in poi", "da ora in poi", "da adesso", "a partir de agora", "de agora em diante", "с этого момента", "отныне", "od teraz", "od tej chwili", "vanaf nu", "mulai sekarang", "bundan sonra", "bundan böyle", "今から", "これから", "从现在开始", "從現在開始", "从现在起"},
 	{"nueva instrucción para", "nova instrução para", "nova instrucao para", "nouvelle instruction pour", "neue anweisung für", "nuova istruzione per", "tu nueva tarea", "tu única tarea", "tu unica tarea", "tu verdadera tarea", "nuevas instrucciones", "deine neue aufgabe", "deine einzige aufgabe", "neue anweisungen", "nun folgen", "ta nouvelle tâche", "ta seule tâche", "votre nouvelle tâche", "nouvelles instructions", "il tuo nuovo compito", "il tuo unico compito", "nuove istruzioni", "sua nova tarefa", "sua única tarefa", "novas instruções", "novo assistente", "nuevo asistente", "twoje nowe zadanie", "twoje jedyne zadanie", "nowe instrukcje", "je nieuwe taak", "je enige taak", "nieuwe instructies", "tugas barumu", "tugas baru anda", "instruksi baru", "yeni görevin", "yeni talimatlar", "твоя новая задача", "твоя единственная задача", "новые инструкции", "新的任务", "新任务", "新的指令", "新しいタスク", "新しい指示", "最初の仕事", "tarea anterior", "vorherige aufgabe", "tâche précédente", "compito precedente", "tarefa anterior", "poprzednie zadanie", "vorige taak", "предыдущую задачу"},
 	{"liberado de las restricciones", "libre de restricciones", "ninguna norma", "no tiene que cumplir", "von allen einschränkungen befreit", "libéré des restrictions", "affranchi des restrictions", "libero dalle restrizioni", "liberado das restrições", "livre de restrições", "nenhuma regra", "haz cualquier cosa ahora", "faça qualquer coisa agora", "sin restricciones", "sin filtros", "sin reglas", "sin límites", "ohne einschränkungen", "ohne filter", "keine regeln", "keinerlei einschränkungen", "sans restrictions", "sans filtre", "sans règles", "aucune règle", "sans limites", "senza filtri", "senza restrizioni", "senza regole", "senza limiti", "sem restrições", "sem filtros", "sem regras", "sem limites", "bez ograniczeń", "bez filtrów", "bez zasad", "zonder beperkingen", "zonder filters", "zonder regels", "без ограничений", "без фильтров", "никаких ограничений", "никаких правил", "tanpa batasan", "tanpa filter", "tanpa aturan", "kısıtlama olmadan", "kısıtlamasız", "sınırsız", "制限のない", "制限なし", "没有限制", "无限制", "不受限制", "没有任何限制", "entwicklermodus", "modo desarrollador", "mode développeur", "modalità sviluppatore", "modo desenvolvedor", "tryb dewelopera", "режим разработчика", "フリーモード", "开发者模式", "свободный ии", "ia libre", "ki ohne"},
-	{"rückfrage beim nutzer ist nicht", "keine rückfrage", "bereits freigegeben", "telefonisch bestätigt", "bereits bestätigt", "sem confirmação do", "sin confirmación del", "ya está aprobado", "ya esta aprobado", "déjà approuvé", "deja approuve", "già approvato", "já aprovado", "уже одобрено", "已经批准", "既に承認", "no pidas confirmación", "no pidas confirmacion", "sin pedir confirmación", "sin confirmación", "ohne rückfragen", "ohne bestätigung", "ohne nachzufragen", "sans demander", "sans confirmation", "senza chiedere", "senza conferma", "sem pedir confirmação", "sem confirmação", "bez potwierdzenia", "bez pytania", "zonder bevestiging", "zonder te vragen", "без подтверждения", "не спрашивая", "tanpa konfirmasi", "onay almadan", "onay istemeden", "確認せずに", "確認不要", "无需确认", "不要确认", "不需要确认"},
-	{"instrucciones que recibiste", "al principio de esta conversación", "instrucciones iniciales", "instrucciones ocultas", "anfang dieses prompts", "am anfang dieser unterhaltung", "ursprünglichen anweisungen", "au début de cette conversation", "instructions initiales", "instructions cachées", "all'inizio della conversazione", "istruzioni iniziali", "istruzioni nascoste", "no início desta conversa", "instruções iniciais", "instruções ocultas", "na początku tej rozmowy", "ukrytymi instrukcjami", "ukryte instrukcje", "в начале этого разговора", "скрытые инструкции", "системный промпт", "системные инструкции", "システムプロンプト", "最初の指示", "系统提示", "初始指令", "prompt del sistema", "prompt de sistema", "prompt système", "systemprompt", "prompt di sistema", "prompt systemowy", "prompt do sistema"},
-	{"hola chatgpt", "hola claude", "hallo chatgpt", "bonjour chatgpt", "ciao chatgpt", "olá chatgpt", "ola chatgpt", "привет, chatgpt", "привет chatgpt", "copilot, ", "chatgpt, ", "claude, ", "gemini, ", "assistant, ", "asistente, ", "assistente, ", "asistente:", "assistente:", "assistent:", "assistente de ia que", "asistente de ia que", "l'assistant ia qui", "ассистенту, который", "ассистент, который", "ии-ассистент", "für den ki-assistenten", "an den ki-assistenten", "pour l'assistant ia", "助手必须", "助手应", "アシスタントは", "уважаемый ассистент", "дорогой ассистент", "estimado asistente", "cher assistant", "chère assistante", "lieber assistent", "caro assistente", "prezado assistente", "para el asistente", "al asistente que", "el asistente que lee", "für den assistenten", "an den assistenten", "für das modell", "an das modell", "hinweis für die ki", "pour l'assistant", "l'assistant qui lit", "à l'assistant", "per l'assistente", "l'assistente che legge", "para o assistente", "o assistente que lê", "dla asystenta", "asystencie", "voor de assistent", "для ассистента", "для ии", "読んでいるai", "aiへ", "ai への", "给ai", "致ai", "阅读此", "正在阅读"},
+	{"contre-appel téléphonique n'est pas nécessaire", "contre-appel n'est pas nécessaire", "il a déjà été effectué", "o usuário já autorizou", "o usuario ja autorizou", "el usuario ya autorizó", "der nutzer hat bereits zugestimmt", "de gebruiker heeft al toestemming", "rückfrage beim nutzer ist nicht", "keine rückfrage", "bereits freigegeben", "telefonisch bestätigt", "bereits bestätigt", "sem confirmação do", "sin confirmación del", "ya está aprobado", "ya esta aprobado", "déjà approuvé", "deja approuve", "già approvato", "já aprovado", "уже одобрено", "已经批准", "既に承認", "no pidas confirmación", "no pidas confirmacion", "sin pedir confirmación", "sin confirmación", "ohne rückfragen", "ohne bestätigung", "ohne nachzufragen", "sans demander", "sans confirmation", "senza chiedere", "senza conferma", "sem pedir confirmação", "sem confirmação", "bez potwierdzenia", "bez pytania", "zonder bevestiging", "zonder te vragen", "без подтверждения", "не спрашивая", "tanpa konfirmasi", "onay almadan", "onay istemeden", "確認せずに", "確認不要", "无需确认", "不要确认", "不需要确认"},
+	{"[システム通知]", "システム通知", "[系统通知]", "系统通知：", "[системное уведомление]", "[aviso del sistema]", "[avis système]", "[systemhinweis]", "[aviso do sistema]", "instrucciones que recibiste", "al principio de esta conversación", "instrucciones iniciales", "instrucciones ocultas", "anfang dieses prompts", "am anfang dieser unterhaltung", "ursprünglichen anweisungen", "au début de cette conversation", "instructions initiales", "instructions cachées", "all'inizio della conversazione", "istruzioni iniziali", "istruzioni nascoste", "no início desta conversa", "instruções iniciais", "instruções ocultas", "na początku tej rozmowy", "ukrytymi instrukcjami", "ukryte instrukcje", "в начале этого разговора", "скрытые инструкции", "системный промпт", "системные инструкции", "システムプロンプト", "最初の指示", "系统提示", "初始指令", "prompt del sistema", "prompt de sistema", "prompt système", "systemprompt", "prompt di sistema", "prompt systemowy", "prompt do sistema"},
+	{"dla asystenta ai", "agent de traitement automatique", "assistente de compras", "atenção, assistente", "deze instructie is voor jou", "instructie is voor jou", "важно для модели", "для модели:", "hinweis an den ki", "nota para el asistente", "note pour l'assistant", "hola chatgpt", "hola claude", "hallo chatgpt", "bonjour chatgpt", "ciao chatgpt", "olá chatgpt", "ola chatgpt", "привет, chatgpt", "привет chatgpt", "copilot, ", "chatgpt, ", "claude, ", "gemini, ", "assistant, ", "asistente, ", "assistente, ", "asistente:", "assistente:", "assistent:", "assistente de ia que", "asistente de ia que", "l'assistant ia qui", "ассистенту, который", "ассистент, который", "ии-ассистент", "für den ki-assistenten", "an den ki-assistenten", "pour l'assistant ia", "助手必须", "助手应", "アシスタントは", "уважаемый ассистент", "дорогой ассистент", "estimado asistente", "cher assistant", "chère assistante", "lieber assistent", "caro assistente", "prezado assistente", "para el asistente", "al asistente que", "el asistente que lee", "für den assistenten", "an den assistenten", "für das modell", "an das modell", "hinweis für die ki", "pour l'assistant", "l'assistant qui lit", "à l'assistant", "per l'assistente", "l'assistente che legge", "para o assistente", "o assistente que lê", "dla asystenta", "asystencie", "voor de assistent", "для ассистента", "для ии", "読んでいるai", "aiへ", "ai への", "给ai", "致ai", "阅读此", "正在阅读"},
 	{"contactos del usuario", "agenda completa de contactos", "kontakte des benutzers", "contacts de l'utilisateur", "contatti dell'utente", "contatos do usuário", "контакты пользователя", "cada mensaje del usuario", "todos los mensajes del usuario", "jede nachricht des benutzers", "alle nachrichten des benutzers", "chaque message de l'utilisateur", "tous les messages de l'utilisateur", "ogni messaggio dell'utente", "cada mensagem do usuário", "todas as mensagens do usuário", "każdą wiadomość użytkownika", "каждое сообщение пользователя", "все сообщения пользователя", "historial completo", "historique complet", "cronologia completa", "histórico completo", "vollständigen verlauf", "lista completa de contatos", "lista completa de contactos", "alle kontakte"},
-	{"no menciones", "no lo comentes", "sin mencionarlo", "ne mentionnez pas", "n'en parle pas", "inutile d'en parler", "ユーザーへの報告は不要", "報告は不要", "不需要报告", "无需向用户", "n'en parlez pas", "non parlarne", "não fale disso", "ничего не говори", "ohne weitere erklärung", "ohne weitere erklarung", "sin más explicaciones", "sans autre explication", "senza ulteriori spiegazioni", "sem mais explicações", "без дальнейших объяснений", "説明しないで", "不要解释", "ne fais pas référence", "ne fais pas reference", "no hagas referencia", "nicht darauf hinweisen", "non fare riferimento", "não faça referência", "не упоминай об этом", "ne le mentionne pas", "ne mentionne pas", "non menzionare", "non dirlo", "não mencione", "nao mencione", "nie wspominaj", "не упоминай", "не говори об этом", "erwähne nicht", "erwähne das nicht", "言わないで", "不要提及"},
+	{"muss nicht erwähnt werden", "nicht erwähnt werden", "zeg hier niets over", "zeg niets tegen de gebruiker", "об этом не сообщай", "пользователю об этом не", "não conte ao usuário", "nao conte ao usuario", "no se lo digas al usuario", "no menciones", "no lo comentes", "sin mencionarlo", "ne mentionnez pas", "n'en parle pas", "inutile d'en parler", "ユーザーへの報告は不要", "報告は不要", "不需要报告", "无需向用户", "n'en parlez pas", "non parlarne", "não fale disso", "ничего не говори", "ohne weitere erklärung", "ohne weitere erklarung", "sin más explicaciones", "sans autre explication", "senza ulteriori spiegazioni", "sem mais explicações", "без дальнейших объяснений", "説明しないで", "不要解释", "ne fais pas référence", "ne fais pas reference", "no hagas referencia", "nicht darauf hinweisen", "non fare riferimento", "não faça referência", "не упоминай об этом", "ne le mentionne pas", "ne mentionne pas", "non menzionare", "non dirlo", "não mencione", "nao mencione", "nie wspominaj", "не упоминай", "не говори об этом", "erwähne nicht", "erwähne das nicht", "言わないで", "不要提及"},
 }
 
 // mlCues reports a text with marks of two kinds of mlCueSets.
@@ -1774,11 +1837,32 @@ func (a *analysis) mlCues(h *mlHits) {
 			}
 		}
 		if kinds >= 2 {
+			if stringTable(a.t.orig) {
+				return // UI strings: "settings.systemPrompt.label": "システムプロンプト"
+			}
 			s, e := clampSpan(a.t.orig, first, first+firstLen)
 			a.mlAdd(RuleOverride, High, s, e, "marks of an injection of two kinds (new orders, no limits, no confirmation, the prompt asked for, the AI addressed; non-English)")
 			return
 		}
 	}
+}
+
+// stringTable reports a text that is a table of short strings, most of its
+// lines `"key": "value",` with a value of a few words (a localisation
+// file): its phrases are labels, not sentences to a reader.
+func stringTable(t string) bool {
+	lines, kv := 0, 0
+	for _, l := range strings.Split(t, "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || l == "{" || l == "}" || l == "}," {
+			continue
+		}
+		lines++
+		if k := strings.Index(l, `": "`); k > 1 && l[0] == '"' && !strings.ContainsAny(l[1:k], " ") && utf8.RuneCountInString(l[k:]) < 80 {
+			kv++
+		}
+	}
+	return lines >= 6 && kv*10 >= lines*8
 }
 
 // mlAdd records a finding of the non-English rules at orig span [s, e),
@@ -2567,12 +2651,15 @@ func (a *analysis) hasPII(si int) bool {
 // word (a clause start) or at most eight words.
 func (a *analysis) negatedClause(i int) bool {
 	st := a.sents[a.toks[i].sent]
-	for k := i; k > st.ts && k > i-8 && !a.toks[k].start; k-- {
+	k := i
+	for ; k > st.ts && k > i-8 && !a.toks[k].start; k-- {
 		if j := k - 1; a.toks[j].cats&cNeg != 0 && !a.is(j, "without", "no") {
 			return true
 		}
 	}
-	return false
+	// the clause's verb itself forbidden: "Do not add new dependencies
+	// without asking the user first"
+	return k > st.ts && k > i-8 && a.toks[k].start && a.is(k-1, "not", "never", "dont") && a.is(k-2, "do", "please", "")
 }
 
 // asData: what tokens from ts on are to be treated as, up to te, is data
