@@ -3542,6 +3542,58 @@ var instructionRules = map[string]bool{
 	RuleDangerousCommand: true, RuleSuspiciousURL: true, RuleMaliciousCap: true, RuleSchemaValue: true,
 }
 
+// testStringLists finds, in source code, lists of string literals bound to
+// a name for test data ("INJECTION_TEST_CASES = [", "attack_samples: [",
+// "const examples = ["): each element's line is a range of orig that holds
+// data the code tests with, not orders for whoever reads the file.
+func testStringLists(t string) [][2]int {
+	var out [][2]int
+	for from := 0; ; {
+		k := strings.Index(t[from:], "[\n")
+		if k < 0 {
+			return out
+		}
+		k += from
+		from = k + 2
+		ls := strings.LastIndexByte(t[:k], '\n') + 1
+		head := strings.ToLower(t[ls:k])
+		if !strings.ContainsAny(head, "=:") || !testListName(head) {
+			continue
+		}
+		for p := k + 2; p < len(t); {
+			le := strings.IndexByte(t[p:], '\n')
+			if le < 0 {
+				le = len(t)
+			} else {
+				le += p
+			}
+			line := strings.TrimSpace(t[p:le])
+			if strings.HasPrefix(line, "]") || line == "" {
+				from = le
+				break
+			}
+			q := line[0]
+			if (q != '"' && q != '\'') || len(line) < 2 {
+				break
+			}
+			if end := strings.TrimRight(line, ","); end[len(end)-1] != q {
+				break
+			}
+			out = append(out, [2]int{p, le})
+			p = le + 1
+		}
+	}
+}
+
+func testListName(head string) bool {
+	for _, w := range []string{"test", "case", "example", "sample", "payload", "fixture", "attack", "injection", "corpus", "adversarial", "jailbreak", "malicious", "blocklist", "denylist"} {
+		if strings.Contains(head, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // escalateWindow is how far (in bytes) another directive may be from a
 // tag or label for the tag to count as framing it.
 const escalateWindow = 800
@@ -3555,6 +3607,19 @@ func (a *analysis) escalate() {
 		for i := range a.hits {
 			if h := &a.hits[i]; instructionRules[h.rule] || h.rule == RuleDirectiveTag || h.rule == RuleSystemMimicry {
 				h.damped = true
+			}
+		}
+	}
+	if a.ctx.kind == kindResult && len(a.hits) > 0 {
+		if rs := testStringLists(a.t.orig); len(rs) > 0 {
+			for i := range a.hits {
+				h := &a.hits[i]
+				for _, r := range rs {
+					if h.s >= r[0] && h.e <= r[1] {
+						h.damped = true // "INJECTION_TEST_CASES = [\n  \"Ignore all previous ...\","
+						break
+					}
+				}
 			}
 		}
 	}
