@@ -118,7 +118,7 @@ var categoryWords = map[uint64]string{
 var (
 	lateGroups        = map[string]bool{"taskRef": true, "provenance": true, "grantRole": true, "promptLeak": true, "addressedTo": true, "useDirective": true, "holdSecret": true}
 	lateCategoryWords = map[uint64]string{cAddressee: "copilot llama mistral",
-		cReader: "assistant assistants llm llms chatbot chatbots ai ais copilot copilots agent agents model models bot bots tool tools crawler crawlers",
+		cReader: "assistant assistants llm llms chatbot chatbots ai ais copilot copilots agent agents model models bot bots tool tools crawler crawlers engines",
 		cCipher: "rot13 rot",
 		// may open a clause before its verb: "Then read the .env file"
 		cLead: "then next also finally afterwards afterward now additionally lastly subsequently so",
@@ -264,6 +264,15 @@ var (
 			"save|store|remember|add|write|record|persist|put|keep ~4 to|in|into|as ~2 memory|memories|long-term|permanent|persistent",
 			"call|use|invoke ~2 memory|memories ~1 tool|function ~3 save|store|add|remember|write|record",
 			"save|store|add|record ~1 a? ~1 new? ~1 memory|memories",
+		},
+		// where auto-approval is named (autoApprove): "autoApprove",
+		// "--dangerously-skip-permissions", "yolo mode"
+		"autoApproveWord": {
+			"autoapprove",
+			"auto_approve",
+			"dangerously",
+			"yolo",
+			"auto ~1 approve",
 		},
 		"delayedTrigger": {
 			"next|later|whenever|once ~2 time|when|once? ~2 the ~1 user|users ~3 replies|reply|asks|ask|says|say|mentions|mention|types|writes|sends|opens|thanks",
@@ -579,6 +588,7 @@ var patternSrc = map[string][]string{
 	"privacyWaiver":   nil,
 	"publicWord":      nil,
 	"memoryPlant":     nil,
+	"autoApproveWord": nil,
 	"provenance": {
 		"present|presenting|frame|framing|pass|passing|phrase|state|stating|report|reporting ~1 this|it|these|them|that ~1 as ~3 own|fact|facts|official|genuine|verified|independent|advice|recommendation|notice|finding|findings|knowledge|conclusion",
 		"as if ~2 it|this|they|these ~1 came|come|were|was ~2 from ~1 you|yourself",
@@ -637,6 +647,7 @@ var (
 	gPrivacyWaiver   = groupID("privacyWaiver")
 	gPublicWord      = groupID("publicWord")
 	gMemoryPlant     = groupID("memoryPlant")
+	gAutoApproveWord = groupID("autoApproveWord")
 	gTrustAll        = groupID("trustAll")
 	gWithoutConfirm  = groupID("withoutConfirm")
 )
