@@ -124,7 +124,7 @@ var (
 		cLead: "then next also finally afterwards afterward now additionally lastly subsequently so",
 		cML: "asistente assistente assistenten asystent lassistente allassistente dellassistente lassistant assistent zaboravi zapomnij vergeet abaikan lupakan unut esquece glem olvidate " +
 			"merci veuillez favor favore podrias puedes kannst konntest potresti poderia prosze lutfen tolong mein meinem meinen meine mi mis minha meu mio mia " +
-			"ahora agora hola odkoduj dekodiere decodifica decodifique decodeer"}
+			"ahora agora hola odkoduj dekodiere decodifica decodifique decodeer asisten tidak"}
 	lateSetWords = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer", "transferv": "set"}
 	// lateSets are named sets added with latePatterns
 	lateSets = map[string]string{
