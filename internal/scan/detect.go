@@ -510,6 +510,25 @@ func (a *analysis) substitutionExfil() {
 	}
 }
 
+// letNotKnow: the concealment verb a pattern matched in [ts, te) is "let"
+// with nothing to know or see after it ("never let the model click
+// 'checkout' without a human confirmation" forbids an action; "don't let
+// the user know" hides one).
+func (a *analysis) letNotKnow(ts, te int) bool {
+	for k := ts; k < te; k++ {
+		if !a.is(k, "let") {
+			continue
+		}
+		for j := k + 1; j < len(a.toks) && j <= k+4; j++ {
+			if a.is(j, "know", "see", "notice", "find", "learn", "hear", "suspect") {
+				return false
+			}
+		}
+		return true
+	}
+	return false
+}
+
 // foreignForm: token k was written with letters outside ASCII that the
 // folding removed: the French "J'ai ignoré les instructions de montage"
 // reads as "ignore ... instructions" once folded, and is not English.
@@ -1044,6 +1063,9 @@ func (a *analysis) instructionRules() {
 		}
 		if a.is(m.ts, "without") && a.negatedClause(m.ts) {
 			continue // "Do not add new dependencies without asking the user first"
+		}
+		if a.letNotKnow(m.ts, m.te) {
+			continue // "never let the model click 'checkout' without a human confirmation"
 		}
 		sev := High
 		switch {
