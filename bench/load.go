@@ -178,18 +178,8 @@ func runLoad(ctx context.Context, hc *http.Client, t target, o loadOpts) (*sampl
 	if o.MessageBytes > 0 {
 		msg = demo.BenchText(o.MessageBytes)
 	}
-	measured := func(ctx context.Context, s *mcp.ClientSession) error { return echo(ctx, s, t.Tool, msg) }
-	if o.ResultBytes > 0 {
-		tool, want := strings.TrimSuffix(t.Tool, "echo")+"report", demo.BenchText(o.ResultBytes)
-		measured = func(ctx context.Context, s *mcp.ClientSession) error {
-			return callReport(ctx, s, tool, o.ResultBytes, want)
-		}
-	}
-	cpu0 := map[string]time.Duration{}
-	for name, pid := range o.PIDs {
-		cpu0[name] = cpuTime(pid)
-	}
-	busy0 := machineBusy()
+	measured := measuredCall(t, o, msg)
+	stopCPU := cpuWindow(o.PIDs)
 	start := time.Now()
 	deadline := start.Add(o.Duration)
 	for i, s := range ss {
@@ -216,16 +206,8 @@ func runLoad(ctx context.Context, hc *http.Client, t target, o loadOpts) (*sampl
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
-	smp := &sample{Elapsed: elapsed, Errors: errCount.Load(), CPU: map[string]time.Duration{}}
-	var ours time.Duration
-	for name, pid := range o.PIDs {
-		smp.CPU[name] = cpuTime(pid) - cpu0[name]
-		ours += smp.CPU[name]
-	}
-	if len(o.PIDs) > 0 {
-		// CPU time other processes on the machine used meanwhile.
-		smp.Foreign = max(0, machineBusy()-busy0-ours)
-	}
+	smp := &sample{Elapsed: elapsed, Errors: errCount.Load()}
+	smp.CPU, smp.Foreign = stopCPU()
 	if v, ok := firstErr.Load().(string); ok {
 		smp.FirstErr = v
 	}
@@ -292,15 +274,7 @@ func runInterleaved(ctx context.Context, hc *http.Client, ts []target, o loadOpt
 			}
 			return nil, err
 		}
-		l := &lane{t: t, s: ss[0]}
-		l.call = func(ctx context.Context, s *mcp.ClientSession) error { return echo(ctx, s, t.Tool, msg) }
-		if o.ResultBytes > 0 {
-			tool, want := strings.TrimSuffix(t.Tool, "echo")+"report", demo.BenchText(o.ResultBytes)
-			l.call = func(ctx context.Context, s *mcp.ClientSession) error {
-				return callReport(ctx, s, tool, o.ResultBytes, want)
-			}
-		}
-		lanes[i] = l
+		lanes[i] = &lane{t: t, s: ss[0], call: measuredCall(t, o, msg)}
 	}
 	defer func() {
 		for _, l := range lanes {
@@ -314,11 +288,7 @@ func runInterleaved(ctx context.Context, hc *http.Client, ts []target, o loadOpt
 			}
 		}
 	}
-	cpu0 := map[string]time.Duration{}
-	for name, pid := range o.PIDs {
-		cpu0[name] = cpuTime(pid)
-	}
-	busy0 := machineBusy()
+	stopCPU := cpuWindow(o.PIDs)
 	start := time.Now()
 	deadline := start.Add(o.Duration * time.Duration(len(lanes)))
 	for c := 0; time.Now().Before(deadline) && ctx.Err() == nil; c++ {
@@ -342,16 +312,7 @@ func runInterleaved(ctx context.Context, hc *http.Client, ts []target, o loadOpt
 		}
 	}
 	window := time.Since(start)
-	cpu := map[string]time.Duration{}
-	var ours time.Duration
-	for name, pid := range o.PIDs {
-		cpu[name] = cpuTime(pid) - cpu0[name]
-		ours += cpu[name]
-	}
-	var foreign time.Duration
-	if len(o.PIDs) > 0 {
-		foreign = max(0, machineBusy()-busy0-ours)
-	}
+	cpu, foreign := stopCPU()
 	total := 0
 	for _, l := range lanes {
 		total += len(l.lat)
@@ -376,4 +337,39 @@ func runInterleaved(ctx context.Context, hc *http.Client, ts []target, o loadOpt
 		out[l.t.Name] = smp
 	}
 	return out, nil
+}
+
+// measuredCall is the call a measurement makes on t: echo of msg, or the
+// report tool with a result of o.ResultBytes.
+func measuredCall(t target, o loadOpts, msg string) func(context.Context, *mcp.ClientSession) error {
+	if o.ResultBytes > 0 {
+		tool, want := strings.TrimSuffix(t.Tool, "echo")+"report", demo.BenchText(o.ResultBytes)
+		return func(ctx context.Context, s *mcp.ClientSession) error {
+			return callReport(ctx, s, tool, o.ResultBytes, want)
+		}
+	}
+	return func(ctx context.Context, s *mcp.ClientSession) error { return echo(ctx, s, t.Tool, msg) }
+}
+
+// cpuWindow starts measuring the CPU time of pids; the function it returns
+// ends the window: each process's CPU time, and what other processes on
+// the machine used meanwhile.
+func cpuWindow(pids map[string]int) func() (map[string]time.Duration, time.Duration) {
+	cpu0 := map[string]time.Duration{}
+	for name, pid := range pids {
+		cpu0[name] = cpuTime(pid)
+	}
+	busy0 := machineBusy()
+	return func() (map[string]time.Duration, time.Duration) {
+		cpu := map[string]time.Duration{}
+		var ours time.Duration
+		for name, pid := range pids {
+			cpu[name] = cpuTime(pid) - cpu0[name]
+			ours += cpu[name]
+		}
+		if len(pids) == 0 {
+			return cpu, 0
+		}
+		return cpu, max(0, machineBusy()-busy0-ours)
+	}
 }

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"time"
 
@@ -96,11 +97,33 @@ func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, r
 	go func() {
 		defer g.scans.done(gj)
 		defer s.scans.done(sj)
-		fs, _, _ := g.scan.scanResult(srv.name, gc.Name, result)
+		fs := s.scanSafely(srv, gc, result)
 		<-emitted
+		defer func() {
+			// Off the request's goroutine no handler recovers: a bug here
+			// is logged rather than ending the process.
+			if r := recover(); r != nil {
+				g.log.Error("recording an annotated result's findings panicked", "server", srv.name, "tool", gc.Name, "correlation_id", call.CorrelationID, "panic", r)
+			}
+		}()
 		s.recordScan(ctx, srv, gc, call, fs)
 	}()
 	return func() { close(emitted) }
+}
+
+// scanSafely scans a result behind its answer. The scanner turns its own
+// failures into a high finding; anything else that panics here becomes
+// one too, so the result counts as unchecked (recorded, and tainting in
+// toxic_flows dynamic mode) rather than clean.
+func (s *Session) scanSafely(srv *server, gc *guard.Call, result json.RawMessage) (fs []scan.Finding) {
+	defer func() {
+		if r := recover(); r != nil {
+			fs = []scan.Finding{{Server: srv.name, Tool: gc.Name, Rule: scan.RuleUnparsable, Severity: scan.High, Field: "result",
+				Message: fmt.Sprintf("the result could not be checked: the scan failed: %v", r)}}
+		}
+	}()
+	fs, _, _ = s.g.scan.scanResult(srv.name, gc.Name, result)
+	return fs
 }
 
 // scanBehindMin: results from this size on are scanned behind the answer

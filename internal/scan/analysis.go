@@ -93,8 +93,9 @@ type analysis struct {
 	// snake_case word. Rules skip their loops when their words are absent.
 	allCats  uint64
 	anyUnder bool
-	nonLatin int8 // nonLatinLetters, once known: 1 no, 2 yes
-	reports  int8 // reportsQuotes, once known: 1 no, 2 yes
+	nonLatin int8   // nonLatinLetters, once known: 1 no, 2 yes
+	mlLo     string // the text in lower case, once the non-English rules run (multilingual)
+	reports  int8   // reportsQuotes, once known: 1 no, 2 yes
 	// sinkBySent indexes sinks by sentence (sentHasSink), once asked
 	sinkBySent []int32
 	longest    int // length of the longest word

@@ -1635,8 +1635,9 @@ func (a *analysis) multilingual() {
 	if a.allCats&cML == 0 && (a.t.ascii || !a.nonLatinLetters()) {
 		return
 	}
-	a.multilingualFlows()
 	lo := strings.ToLower(a.t.orig)
+	a.mlLo = lo // for mlAdd, this text's (set before any of its findings)
+	a.multilingualFlows()
 	h := mlScan(lo)
 	for k, vid := range mlOverrideVerbIDs {
 		v := mlOverrideVerbs[k]
@@ -1895,7 +1896,7 @@ func stringTable(t string) bool {
 // phrase „Vergiss alles davor" is a classic injection").
 func (a *analysis) mlAdd(rule string, sev Severity, s, e int, msg string) {
 	h := a.add(rule, sev, s, e, msg, -1)
-	if len(a.toks) > 0 && a.discussedAt(a.t.lowPos(s), a.t.lowPos(e)) || mlDiscussion(strings.ToLower(a.t.orig)) {
+	if len(a.toks) > 0 && a.discussedAt(a.t.lowPos(s), a.t.lowPos(e)) || mlDiscussion(a.mlLo) {
 		h.damped = true
 	}
 }
