@@ -28,45 +28,57 @@ const scanWaitMax = 30 * time.Second
 // pendingScans are the scans behind answers not yet recorded.
 type pendingScans struct {
 	mu   sync.Mutex
-	jobs map[chan struct{}]struct{}
+	jobs map[*scanJob]struct{}
 }
 
-// add registers a scan; done(ch) ends it.
-func (p *pendingScans) add() chan struct{} {
-	ch := make(chan struct{})
+// scanJob is one scan behind an answer. It is registered as soon as the
+// result is in, so nothing later waits less for it, and started (kick)
+// once the answer is written (AfterReply), so that it does not compete
+// with the answer for the CPU; anything that waits for it starts it at
+// once.
+type scanJob struct {
+	done chan struct{}
+	once sync.Once
+	run  func()
+}
+
+// kick starts the job's scan, once.
+func (j *scanJob) kick() { j.once.Do(func() { go j.run() }) }
+
+// add registers a job; done(job) ends it.
+func (p *pendingScans) add(j *scanJob) {
 	p.mu.Lock()
 	if p.jobs == nil {
-		p.jobs = map[chan struct{}]struct{}{}
+		p.jobs = map[*scanJob]struct{}{}
 	}
-	p.jobs[ch] = struct{}{}
+	p.jobs[j] = struct{}{}
 	p.mu.Unlock()
-	return ch
 }
 
-func (p *pendingScans) done(ch chan struct{}) {
+func (p *pendingScans) done(j *scanJob) {
 	p.mu.Lock()
-	delete(p.jobs, ch)
+	delete(p.jobs, j)
 	p.mu.Unlock()
-	close(ch)
 }
 
 // wait returns once every scan registered before the call is done, or
 // with ctx's error. Scans added meanwhile are not waited for, so a busy
-// session cannot starve a request.
+// session cannot starve a request. A scan not started yet starts now.
 func (p *pendingScans) wait(ctx context.Context) error {
 	p.mu.Lock()
 	if len(p.jobs) == 0 {
 		p.mu.Unlock()
 		return nil
 	}
-	chs := make([]chan struct{}, 0, len(p.jobs))
-	for ch := range p.jobs {
-		chs = append(chs, ch)
+	js := make([]*scanJob, 0, len(p.jobs))
+	for j := range p.jobs {
+		js = append(js, j)
 	}
 	p.mu.Unlock()
-	for _, ch := range chs {
+	for _, j := range js {
+		j.kick()
 		select {
-		case <-ch:
+		case <-j.done:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -93,10 +105,11 @@ func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, r
 		return func() { s.recordScan(ctx, srv, gc, call, fs) }
 	}
 	emitted := make(chan struct{})
-	sj, gj := s.scans.add(), g.scans.add()
-	go func() {
-		defer g.scans.done(gj)
-		defer s.scans.done(sj)
+	job := &scanJob{done: make(chan struct{})}
+	job.run = func() {
+		defer close(job.done)
+		defer g.scans.done(job)
+		defer s.scans.done(job)
 		fs := s.scanSafely(srv, gc, result)
 		<-emitted
 		defer func() {
@@ -107,7 +120,10 @@ func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, r
 			}
 		}()
 		s.recordScan(ctx, srv, gc, call, fs)
-	}()
+	}
+	s.scans.add(job)
+	g.scans.add(job)
+	AfterReply(ctx, job.kick)
 	return func() { close(emitted) }
 }
 
@@ -148,4 +164,48 @@ func (s *Session) recordScan(ctx context.Context, srv *server, gc *guard.Call, c
 		ev.Detail["tainted_session"] = true
 	}
 	_ = g.emit(ctx, ev) // a failure is logged and refuses later calls (fail closed)
+}
+
+// afterReplyKey carries the work put off until a request's reply is
+// written (WithAfterReply).
+type afterReplyKey struct{}
+
+type afterReply struct {
+	mu   sync.Mutex
+	fns  []func()
+	done bool
+}
+
+// WithAfterReply is for transports: work the gateway puts off while it
+// answers the request of ctx (the scan of an annotated result) runs when
+// the transport calls the returned function, once the reply is written or
+// the request ended without one. Put off work that waits for it also
+// starts when something waits for it (pendingScans), so a transport that
+// is slow to call it delays nothing that matters.
+func WithAfterReply(ctx context.Context) (context.Context, func()) {
+	a := &afterReply{}
+	return context.WithValue(ctx, afterReplyKey{}, a), func() {
+		a.mu.Lock()
+		fns := a.fns
+		a.fns, a.done = nil, true
+		a.mu.Unlock()
+		for _, fn := range fns {
+			fn()
+		}
+	}
+}
+
+// AfterReply runs fn once the reply to ctx's request is written, or now
+// when the transport does not say when that is (or already did).
+func AfterReply(ctx context.Context, fn func()) {
+	if a, ok := ctx.Value(afterReplyKey{}).(*afterReply); ok {
+		a.mu.Lock()
+		if !a.done {
+			a.fns = append(a.fns, fn)
+			a.mu.Unlock()
+			return
+		}
+		a.mu.Unlock()
+	}
+	fn()
 }

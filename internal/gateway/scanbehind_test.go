@@ -29,7 +29,9 @@ func TestPendingScansWait(t *testing.T) {
 	if err := p.wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	job := p.add()
+	newJob := func() *scanJob { j := &scanJob{done: make(chan struct{})}; j.run = func() {}; return j }
+	job := newJob()
+	p.add(job)
 	released := make(chan error, 1)
 	go func() { released <- p.wait(context.Background()) }()
 	select {
@@ -37,8 +39,10 @@ func TestPendingScansWait(t *testing.T) {
 		t.Fatal("wait returned while a scan was pending")
 	case <-time.After(50 * time.Millisecond):
 	}
-	later := p.add() // started after the wait began: not waited for
+	later := newJob() // started after the wait began: not waited for
+	p.add(later)
 	p.done(job)
+	close(job.done)
 	select {
 	case err := <-released:
 		if err != nil {
@@ -53,7 +57,48 @@ func TestPendingScansWait(t *testing.T) {
 		t.Fatal("a cancelled request kept waiting for a pending scan")
 	}
 	p.done(later)
+	close(later.done)
 	if err := p.wait(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// Work put off until the reply is written runs when the transport says so,
+// and at once where no transport said it would (or it already did).
+func TestAfterReply(t *testing.T) {
+	ran := 0
+	AfterReply(context.Background(), func() { ran++ })
+	if ran != 1 {
+		t.Fatal("without a transport's hook the work did not run at once")
+	}
+	ctx, written := WithAfterReply(context.Background())
+	AfterReply(ctx, func() { ran++ })
+	if ran != 1 {
+		t.Fatal("the work ran before the reply was written")
+	}
+	written()
+	if ran != 2 {
+		t.Fatal("the work did not run once the reply was written")
+	}
+	AfterReply(ctx, func() { ran++ })
+	if ran != 3 {
+		t.Fatal("work put off after the reply was written did not run at once")
+	}
+}
+
+// A scan put off until its answer is written starts when the session's next
+// request waits for it, even if the transport never said the answer was
+// written (no hang).
+func TestPendingScanKickedByWait(t *testing.T) {
+	var p pendingScans
+	j := &scanJob{done: make(chan struct{})}
+	j.run = func() { p.done(j); close(j.done) }
+	p.add(j)
+	ctx, _ := WithAfterReply(context.Background()) // the reply is never written
+	AfterReply(ctx, j.kick)
+	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.wait(wctx); err != nil {
+		t.Fatalf("the wait did not start the put-off scan: %v", err)
 	}
 }

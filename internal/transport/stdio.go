@@ -124,7 +124,9 @@ func ServeStdio(ctx context.Context, gw *gateway.Gateway, r io.Reader, w io.Writ
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				_ = out.Send(sess.HandleRequest(ctx, m, out))
+				rctx, afterReply := gateway.WithAfterReply(ctx)
+				defer afterReply() // put-off work (a result's scan) starts once the answer is sent
+				_ = out.Send(sess.HandleRequest(rctx, m, out))
 			}()
 		case jsonrpc.KindNotification:
 			sess.HandleNotification(ctx, m)

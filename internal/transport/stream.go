@@ -263,6 +263,10 @@ func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrp
 	}()
 	ctx, rstate := hs.requestContext(r)
 	ctx = telemetry.WithHTTPHeaders(ctx, r.Header) // telemetry: a client's traceparent
+	// What the gateway puts off until the answer is written (the scan of
+	// an annotated result) runs when this returns.
+	ctx, afterReply := gateway.WithAfterReply(ctx)
+	defer afterReply()
 	resp := hs.gs.HandleRequest(ctx, m, st)
 	hs.h.afterRequest(r, rstate)
 	if timer != nil {
