@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
@@ -32,18 +33,29 @@ type pendingScans struct {
 }
 
 // scanJob is one scan behind an answer. It is registered as soon as the
-// result is in, so nothing later waits less for it, and started (kick)
-// once the answer is written (AfterReply), so that it does not compete
-// with the answer for the CPU; anything that waits for it starts it at
-// once.
+// result is in, so nothing later waits less for it, and run once the
+// answer is written, on the transport's goroutine (AfterReply), so that it
+// neither competes with the answer for the CPU nor costs a goroutine;
+// anything that waits for it before then starts it on its own goroutine.
 type scanJob struct {
-	done chan struct{}
-	once sync.Once
-	run  func()
+	done    chan struct{}
+	started atomic.Bool
+	run     func()
 }
 
-// kick starts the job's scan, once.
-func (j *scanJob) kick() { j.once.Do(func() { go j.run() }) }
+// runHere runs the job on the caller's goroutine, unless it was started.
+func (j *scanJob) runHere() {
+	if j.started.CompareAndSwap(false, true) {
+		j.run()
+	}
+}
+
+// start runs the job on a goroutine of its own, unless it was started.
+func (j *scanJob) start() {
+	if j.started.CompareAndSwap(false, true) {
+		go j.run()
+	}
+}
 
 // add registers a job; done(job) ends it.
 func (p *pendingScans) add(j *scanJob) {
@@ -76,7 +88,7 @@ func (p *pendingScans) wait(ctx context.Context) error {
 	}
 	p.mu.Unlock()
 	for _, j := range js {
-		j.kick()
+		j.start()
 		select {
 		case <-j.done:
 		case <-ctx.Done():
@@ -96,11 +108,12 @@ func (st *scanState) scansBehind() bool { return st.results == "annotate" }
 func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, result json.RawMessage, call *audit.Event) (written func()) {
 	g := s.g
 	ctx = context.WithoutCancel(ctx) // the call's values (trace), not its end
-	if len(result) < scanBehindMin && !g.scan.classifier {
-		// A small result is scanned at once: cheaper than a goroutine
-		// (and the stack the scanner grows in it). Its findings' event
-		// still follows the call's, before the answer. A classifier's
-		// round trip is never waited for.
+	if len(result) < scanBehindMin && !g.scan.classifier && !afterReplyPending(ctx) {
+		// A small result, and no transport to say when its answer is
+		// written: scanned at once, cheaper than a goroutine (and the
+		// stack the scanner grows in it). Its findings' event still
+		// follows the call's, before the answer. A classifier's round
+		// trip is never waited for.
 		fs, _, _ := g.scan.scanResult(srv.name, gc.Name, result)
 		return func() { s.recordScan(ctx, srv, gc, call, fs) }
 	}
@@ -123,7 +136,16 @@ func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, r
 	}
 	s.scans.add(job)
 	g.scans.add(job)
-	AfterReply(ctx, job.kick)
+	switch {
+	case g.scan.classifier:
+		// A classifier's round trip is not run on the transport's
+		// goroutine: the connection would wait for it.
+		putOff(ctx, job.start)
+	case !putOff(ctx, job.runHere):
+		// Nothing says when the answer is written (or it already was):
+		// not on this goroutine, which has the answer to give.
+		job.start()
+	}
 	return func() { close(emitted) }
 }
 
@@ -198,14 +220,36 @@ func WithAfterReply(ctx context.Context) (context.Context, func()) {
 // AfterReply runs fn once the reply to ctx's request is written, or now
 // when the transport does not say when that is (or already did).
 func AfterReply(ctx context.Context, fn func()) {
-	if a, ok := ctx.Value(afterReplyKey{}).(*afterReply); ok {
-		a.mu.Lock()
-		if !a.done {
-			a.fns = append(a.fns, fn)
-			a.mu.Unlock()
-			return
-		}
-		a.mu.Unlock()
+	if !putOff(ctx, fn) {
+		fn()
 	}
-	fn()
+}
+
+// putOff queues fn to run once the reply to ctx's request is written, and
+// reports false when the transport does not say when that is (or already
+// did): then fn was not queued.
+func putOff(ctx context.Context, fn func()) bool {
+	a, ok := ctx.Value(afterReplyKey{}).(*afterReply)
+	if !ok {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.done {
+		return false
+	}
+	a.fns = append(a.fns, fn)
+	return true
+}
+
+// afterReplyPending reports whether work can still be put off until the
+// reply to ctx's request is written.
+func afterReplyPending(ctx context.Context) bool {
+	a, ok := ctx.Value(afterReplyKey{}).(*afterReply)
+	if !ok {
+		return false
+	}
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return !a.done
 }

@@ -95,7 +95,9 @@ func TestPendingScanKickedByWait(t *testing.T) {
 	j.run = func() { p.done(j); close(j.done) }
 	p.add(j)
 	ctx, _ := WithAfterReply(context.Background()) // the reply is never written
-	AfterReply(ctx, j.kick)
+	if !putOff(ctx, j.runHere) {
+		t.Fatal("the scan was not put off until the reply")
+	}
 	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if err := p.wait(wctx); err != nil {

@@ -300,7 +300,11 @@ func (hs *httpSession) request(w http.ResponseWriter, r *http.Request, m *jsonrp
 	if !sse && acceptsAny(r, "application/json") {
 		hs.dropStream(st)
 		w.Header().Set("Content-Type", "application/json")
+		w.Header().Set("Content-Length", strconv.Itoa(len(resp)))
 		_, _ = w.Write(resp)
+		// out now, not when the handler returns: what was put off until
+		// the answer is written runs before that
+		_ = http.NewResponseController(w).Flush()
 		return
 	}
 	hs.writeFinished(w, st)
