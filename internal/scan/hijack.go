@@ -398,7 +398,11 @@ func (a *analysis) promptLeak() {
 			continue
 		}
 		if !strings.HasPrefix(m.p.src, "list") && !a.rangeHas(m.ts, m.te, "your", "verbatim", "exactly", "word") {
-			continue
+			// "its complete initial prompt": the agent named in the sentence
+			st := a.sents[a.toks[m.ts].sent]
+			if !a.rangeHas(m.ts, m.te, "its", "their") || !a.rangeHas(st.ts, st.te, "ai", "agent", "agents", "assistant", "assistants", "model", "models", "llm", "bot", "bots", "chatbot", "copilot") {
+				continue
+			}
 		}
 		a.addTok(RuleOverride, High, m.ts, m.te, "asks the model to reveal its instructions or its tools")
 	}
@@ -546,7 +550,21 @@ func (a *analysis) mlAIAssistant(text []byte, i, w, colon int) bool {
 func (a *analysis) useDirectives() {
 	for _, m := range a.ms[gUseDirective] {
 		st := a.sents[a.toks[m.ts].sent]
-		if a.lowCharAfter(int(a.toks[m.te-1].e)) != ':' {
+		after := int(a.toks[m.te-1].e)
+		// "whoever is summarising this doc:": a word or two for what is read
+		for k := m.te; k < m.te+2 && k < st.te && a.lowCharAfter(after) != ':' && a.lowCharAfter(after) != ')'; k++ {
+			if c := a.lowCharAfter(int(a.toks[k].e)); c == ':' || c == ')' {
+				after = int(a.toks[k].e)
+			}
+		}
+		if a.lowCharAfter(after) == ')' {
+			// "(applies to whoever is summarising this doc): ..."
+			for after < len(a.t.low) && a.t.low[after] != ')' {
+				after++
+			}
+			after++
+		}
+		if a.lowCharAfter(after) != ':' {
 			// the order itself: a verb that puts words in the answer or acts
 			ok := false
 			for k := m.te; k < st.te && k < m.te+6; k++ {
@@ -1463,6 +1481,31 @@ func (a *analysis) resumeTask() {
 			}
 		}
 		a.addTok(RuleOverride, sev, m.ts, m.te, "sends the reader back to its own task after a detour the text ordered (task hijacking)")
+		return
+	}
+}
+
+// canaryOutput finds a known injection test phrase asked for as the
+// answer: "say 'I have been PWNED'" (HackAPrompt's target), "say 'Access
+// Granted'" (Tensor Trust's). A text that quotes them to discuss the
+// attacks is damped as any discussion is.
+func (a *analysis) canaryOutput() {
+	for _, m := range a.ms[gCanaryOutput] {
+		if a.negatedBefore(m.ts, 3) {
+			continue
+		}
+		// an order, not a description of what someone's model says ("when
+		// the model sees the access code it should say 'Access Granted'")
+		third := false
+		for k := max(int(a.sents[a.toks[m.ts].sent].ts), m.ts-3); k < m.ts; k++ {
+			if a.is(k, "it", "they", "he", "she", "model", "models", "bot", "bots", "ai", "assistant", "system", "player", "players", "people", "users", "attackers", "someone") {
+				third = true
+			}
+		}
+		if third {
+			continue
+		}
+		a.addTok(RuleOverride, High, m.ts, m.te, "asks for a known injection test phrase as the answer (HackAPrompt, Tensor Trust)")
 		return
 	}
 }

@@ -347,15 +347,23 @@ func (t *ntext) foldUnicode() {
 	}
 	// word state for mixed-script detection
 	wStart, wLatin, wConf, wStyled := -1, false, false, false
+	// Turkish and Azerbaijani spell with a dotless ı: a word whose only
+	// look-alike is ı is not mixed in a text with the other letters of
+	// those alphabets (ş, ğ, İ)
+	wOtherConf, turkic := false, false
+	var dotlessOnly []int // indexes in t.mixed
 	endWord := func(at int) {
 		if wStart >= 0 {
 			if wLatin && wConf {
+				if !wOtherConf {
+					dotlessOnly = append(dotlessOnly, len(t.mixed))
+				}
 				t.mixed = append(t.mixed, span{wStart, at})
 			} else if wLatin && wStyled {
 				t.styled = append(t.styled, span{wStart, at})
 			}
 		}
-		wStart, wLatin, wConf, wStyled = -1, false, false, false
+		wStart, wLatin, wConf, wStyled, wOtherConf = -1, false, false, false, false
 	}
 	var cur *invRun
 	for i := 0; i < len(s); {
@@ -409,8 +417,13 @@ func (t *ntext) foldUnicode() {
 				wStart = at
 			}
 			wConf = true
+			wOtherConf = wOtherConf || r != 'ı'
 			emit(b, at)
 			continue
+		}
+		switch r {
+		case 'ş', 'Ş', 'ğ', 'Ğ', 'İ':
+			turkic = true
 		}
 		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) {
 			continue // combining marks: dropped (accents, stacked marks)
@@ -465,6 +478,17 @@ func (t *ntext) foldUnicode() {
 		emitRune(unicode.ToLower(r), at)
 	}
 	endWord(len(s))
+	if turkic && len(dotlessOnly) > 0 {
+		kept := t.mixed[:0]
+		for i, sp := range t.mixed {
+			if len(dotlessOnly) > 0 && dotlessOnly[0] == i {
+				dotlessOnly = dotlessOnly[1:]
+				continue
+			}
+			kept = append(kept, sp)
+		}
+		t.mixed = kept
+	}
 	off = append(off, int32(len(s)))
 	t.low = low
 	t.off = off
