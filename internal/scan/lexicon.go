@@ -252,6 +252,12 @@ var (
 			"not|never|no ~1 need|needs|require|requires ~1 to ~1 be ~1 confirmed|approved|checked|reviewed|verified ~3 with|by ~2 the? user|users|anyone|anybody",
 			"no|not|never|dont ~1 need ~1 to ~1 check|consult|clear|confirm ~1 with ~1 anyone|anybody|the|them|user|users",
 			"owner|user|admin|administrator ~1 pre|already ~1 approved|authorized|authorised",
+			// "(handled by the workspace assistant) ... does not need a
+			// separate confirmation from the new hire", "the agent must call
+			// ...; confirming it with the customer is not required": with an
+			// AI named nearby (consentNearAI)
+			"not ~1 need|needs|require|requires ~1 a|any ~1 separate|further|additional|explicit|extra ~1 confirmation|approval|consent|sign-off",
+			"confirming|checking|verifying ~3 with ~2 the? customer|customers|user|users|client|owner|requester|member|employee ~2 is|are ~1 not ~1 required|needed|necessary",
 		},
 		// "no need to raise it with whoever you are assisting"
 		"conceal": {
@@ -363,7 +369,7 @@ var patternSrc = map[string][]string{
 		"pretend|roleplay ~2 to|you|that|as ~1 be|are|a|an",
 		"role play as",
 		"new role|persona|identity ~2 assignment|you|is|are",
-		"role change|assignment|directive|override",
+		"role directive|override", // not "role change" or "role assignment": access management words
 		"do anything now",
 		"dan mode|assistant|prompt|jailbreak",
 		"unrestricted|god|jailbreak|jailbroken|unfiltered|dan mode",
