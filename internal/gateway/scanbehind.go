@@ -136,17 +136,25 @@ func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, r
 	}
 	s.scans.add(job)
 	g.scans.add(job)
-	switch {
-	case g.scan.classifier:
-		// A classifier's round trip is not run on the transport's
-		// goroutine: the connection would wait for it.
-		putOff(ctx, job.start)
-	case !putOff(ctx, job.runHere):
-		// Nothing says when the answer is written (or it already was):
-		// not on this goroutine, which has the answer to give.
+	// A classifier's round trip is not run on the transport's goroutine:
+	// the connection would wait for it.
+	scheduleScan(ctx, job, g.scan.classifier)
+	return func() { close(emitted) }
+}
+
+// scheduleScan runs job once the answer to ctx's request is written: on
+// the goroutine that wrote it, or on one of its own (ownGoroutine). Where
+// the transport does not say when the answer is written (or already did),
+// it starts now on a goroutine of its own: not on this one, which has the
+// answer to give.
+func scheduleScan(ctx context.Context, job *scanJob, ownGoroutine bool) {
+	run := job.runHere
+	if ownGoroutine {
+		run = job.start
+	}
+	if !putOff(ctx, run) {
 		job.start()
 	}
-	return func() { close(emitted) }
 }
 
 // scanSafely scans a result behind its answer. The scanner turns its own
@@ -217,20 +225,19 @@ func WithAfterReply(ctx context.Context) (context.Context, func()) {
 	}
 }
 
-// AfterReply runs fn once the reply to ctx's request is written, or now
-// when the transport does not say when that is (or already did).
-func AfterReply(ctx context.Context, fn func()) {
-	if !putOff(ctx, fn) {
-		fn()
-	}
+// replyHook is the transport's record of work put off until the reply to
+// ctx's request is written (WithAfterReply), or nil.
+func replyHook(ctx context.Context) *afterReply {
+	a, _ := ctx.Value(afterReplyKey{}).(*afterReply)
+	return a
 }
 
 // putOff queues fn to run once the reply to ctx's request is written, and
 // reports false when the transport does not say when that is (or already
 // did): then fn was not queued.
 func putOff(ctx context.Context, fn func()) bool {
-	a, ok := ctx.Value(afterReplyKey{}).(*afterReply)
-	if !ok {
+	a := replyHook(ctx)
+	if a == nil {
 		return false
 	}
 	a.mu.Lock()
@@ -245,8 +252,8 @@ func putOff(ctx context.Context, fn func()) bool {
 // afterReplyPending reports whether work can still be put off until the
 // reply to ctx's request is written.
 func afterReplyPending(ctx context.Context) bool {
-	a, ok := ctx.Value(afterReplyKey{}).(*afterReply)
-	if !ok {
+	a := replyHook(ctx)
+	if a == nil {
 		return false
 	}
 	a.mu.Lock()

@@ -63,26 +63,50 @@ func TestPendingScansWait(t *testing.T) {
 	}
 }
 
-// Work put off until the reply is written runs when the transport says so,
-// and at once where no transport said it would (or it already did).
-func TestAfterReply(t *testing.T) {
-	ran := 0
-	AfterReply(context.Background(), func() { ran++ })
-	if ran != 1 {
-		t.Fatal("without a transport's hook the work did not run at once")
+// A scan put off until the reply is written runs when the transport says
+// so, on the transport's goroutine; at once where no transport said it
+// would (or it already did), on a goroutine of its own; and on one of its
+// own when asked (a classifier's round trip), also without a transport's
+// hook (it was never started there).
+func TestScheduleScan(t *testing.T) {
+	newJob := func() *scanJob {
+		j := &scanJob{done: make(chan struct{})}
+		j.run = func() { close(j.done) }
+		return j
+	}
+	ran := func(j *scanJob) bool {
+		select {
+		case <-j.done:
+			return true
+		case <-time.After(5 * time.Second):
+			return false
+		}
+	}
+	for _, own := range []bool{false, true} {
+		j := newJob()
+		scheduleScan(context.Background(), j, own)
+		if !ran(j) {
+			t.Fatalf("own goroutine %v: without a transport's hook the scan did not run at once", own)
+		}
 	}
 	ctx, written := WithAfterReply(context.Background())
-	AfterReply(ctx, func() { ran++ })
-	if ran != 1 {
-		t.Fatal("the work ran before the reply was written")
+	j := newJob()
+	scheduleScan(ctx, j, false)
+	select {
+	case <-j.done:
+		t.Fatal("the scan ran before the reply was written")
+	case <-time.After(50 * time.Millisecond):
 	}
 	written()
-	if ran != 2 {
-		t.Fatal("the work did not run once the reply was written")
+	select {
+	case <-j.done: // on the transport's goroutine: done when written returns
+	default:
+		t.Fatal("the scan did not run on the transport's goroutine once the reply was written")
 	}
-	AfterReply(ctx, func() { ran++ })
-	if ran != 3 {
-		t.Fatal("work put off after the reply was written did not run at once")
+	late := newJob()
+	scheduleScan(ctx, late, false)
+	if !ran(late) {
+		t.Fatal("a scan put off after the reply was written did not run at once")
 	}
 }
 
