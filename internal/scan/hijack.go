@@ -550,21 +550,7 @@ func (a *analysis) mlAIAssistant(text []byte, i, w, colon int) bool {
 func (a *analysis) useDirectives() {
 	for _, m := range a.ms[gUseDirective] {
 		st := a.sents[a.toks[m.ts].sent]
-		after := int(a.toks[m.te-1].e)
-		// "whoever is summarising this doc:": a word or two for what is read
-		for k := m.te; k < m.te+2 && k < st.te && a.lowCharAfter(after) != ':' && a.lowCharAfter(after) != ')'; k++ {
-			if c := a.lowCharAfter(int(a.toks[k].e)); c == ':' || c == ')' {
-				after = int(a.toks[k].e)
-			}
-		}
-		if a.lowCharAfter(after) == ')' {
-			// "(applies to whoever is summarising this doc): ..."
-			for after < len(a.t.low) && a.t.low[after] != ')' {
-				after++
-			}
-			after++
-		}
-		if a.lowCharAfter(after) != ':' {
+		if !a.labelColon(m.te-1, st.te) {
 			// the order itself: a verb that puts words in the answer or acts
 			ok := false
 			for k := m.te; k < st.te && k < m.te+6; k++ {
@@ -585,6 +571,23 @@ func (a *analysis) useDirectives() {
 		}
 		a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text dictates what is to be made of it by whoever processes it")
 	}
+}
+
+// labelColon reports whether a label ends in a colon after token last or
+// a word or two later ("whoever is summarising this doc:"), a closing
+// parenthesis allowed before it ("(applies to whoever is summarising this
+// doc): ..."); te bounds the sentence.
+func (a *analysis) labelColon(last, te int) bool {
+	for k := last; k <= last+2 && k < te; k++ {
+		p := int(a.toks[k].e)
+		switch a.lowCharAfter(p) {
+		case ':':
+			return true
+		case ')':
+			return a.lowCharAfter(p+bytes.IndexByte(a.t.low[p:], ')')+1) == ':'
+		}
+	}
+	return false
 }
 
 // useVerbs put words in an answer or act on its reader's behalf.
@@ -1496,13 +1499,7 @@ func (a *analysis) canaryOutput() {
 		}
 		// an order, not a description of what someone's model says ("when
 		// the model sees the access code it should say 'Access Granted'")
-		third := false
-		for k := max(int(a.sents[a.toks[m.ts].sent].ts), m.ts-3); k < m.ts; k++ {
-			if a.is(k, "it", "they", "he", "she", "model", "models", "bot", "bots", "ai", "assistant", "system", "player", "players", "people", "users", "attackers", "someone") {
-				third = true
-			}
-		}
-		if third {
+		if a.rangeHas(max(a.sents[a.toks[m.ts].sent].ts, m.ts-3), m.ts, "it", "they", "he", "she", "model", "models", "bot", "bots", "ai", "assistant", "system", "player", "players", "people", "users", "attackers", "someone") {
 			continue
 		}
 		a.addTok(RuleOverride, High, m.ts, m.te, "asks for a known injection test phrase as the answer (HackAPrompt, Tensor Trust)")
