@@ -3,10 +3,14 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
+	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
 	"github.com/mcpwarden/mcpwarden/internal/scan"
 )
 
@@ -127,4 +131,51 @@ func TestPendingScanKickedByWait(t *testing.T) {
 	if err := p.wait(wctx); err != nil {
 		t.Fatalf("the wait did not start the put-off scan: %v", err)
 	}
+}
+
+// memSink keeps the events written to it.
+type memSink struct {
+	mu  sync.Mutex
+	evs []*audit.Event
+}
+
+func (m *memSink) Write(_ context.Context, evs ...*audit.Event) error {
+	m.mu.Lock()
+	m.evs = append(m.evs, evs...)
+	m.mu.Unlock()
+	return nil
+}
+func (m *memSink) Close() error { return nil }
+func (m *memSink) Name() string { return "mem" }
+
+// A call the client gives up on while it waits for an earlier result's
+// findings gets -32800, is not sent upstream, and is recorded.
+func TestCallCancelledWhileScansPendingRecorded(t *testing.T) {
+	sink := &memSink{}
+	var calls atomic.Int32
+	_, s := newTestGateway(t, sink, func(string) { calls.Add(1) })
+	j := &scanJob{done: make(chan struct{}), run: func() {}} // never done
+	s.scans.add(j)
+	defer close(j.done)
+	m, perr := jsonrpc.Parse([]byte(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"r__echo","arguments":{"message":"hi"}}}`), jsonrpc.DefaultLimits)
+	if perr != nil {
+		t.Fatal(perr)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	resp, _ := jsonrpc.Parse(s.HandleRequest(ctx, m, nopSink{}), jsonrpc.DefaultLimits)
+	if resp == nil || resp.Error == nil || resp.Error.Code != codeRequestCancelled {
+		t.Fatalf("answer %v, want a %d error", resp, codeRequestCancelled)
+	}
+	if calls.Load() != 0 {
+		t.Fatal("the cancelled call reached the upstream")
+	}
+	sink.mu.Lock()
+	defer sink.mu.Unlock()
+	for _, ev := range sink.evs {
+		if ev.Type == "tools/call" && ev.Status.Outcome == audit.OutcomeCancelled && ev.ExposedName == "r__echo" && ev.Decision.Action == audit.ActionDeny {
+			return
+		}
+	}
+	t.Fatalf("no cancelled tools/call event among %d events", len(sink.evs))
 }

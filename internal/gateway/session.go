@@ -471,7 +471,9 @@ func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply S
 		// Nothing is decided before the findings of the session's earlier
 		// results are recorded (scanbehind.go).
 		if err := s.scans.wait(ctx); err != nil {
-			return jsonrpc.NewError(m.ID, jsonrpc.Errorf(codeRequestCancelled, "request cancelled: %v", context.Cause(ctx)))
+			e := jsonrpc.Errorf(codeRequestCancelled, "request cancelled: %v", context.Cause(ctx))
+			s.recordCancelledCall(ctx, m, e)
+			return jsonrpc.NewError(m.ID, e)
 		}
 	}
 	switch m.Method {
@@ -702,6 +704,25 @@ func ready(c chan *jsonrpc.Message) *jsonrpc.Message {
 	default:
 		return nil
 	}
+}
+
+// recordCancelledCall records a call the client gave up on while it waited
+// for the findings of the session's earlier results: nothing was decided
+// or sent upstream, and the audit trail says so, as for a call cancelled
+// later on its way.
+func (s *Session) recordCancelledCall(ctx context.Context, m *jsonrpc.Message, e *jsonrpc.Error) {
+	switch m.Method {
+	case "tools/call", "prompts/get", "resources/read":
+	default:
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	ev := s.event(ctx, m.Method)
+	ev.ExposedName, _ = jsonrpc.StringField(m.Params, "name")
+	ev.Resource, _ = jsonrpc.StringField(m.Params, "uri")
+	ev.Decision = audit.Decision{Action: audit.ActionDeny, Guard: ScanGuardName, Reason: "cancelled while waiting for the findings of the session's earlier results", Code: e.Code}
+	ev.Status = audit.Status{Outcome: audit.OutcomeCancelled, ErrorCode: e.Code, ErrorMessage: e.Message}
+	_ = s.g.emit(ctx, ev) // a failure is logged and refuses later calls (fail closed)
 }
 
 // codeRequestCancelled answers a request the client cancelled (the client
