@@ -117,6 +117,9 @@ type recorder struct {
 	mu     sync.Mutex
 	reqs   []*recordedRequest
 	forget bool
+	// hold, if set, is asked about each request before it is served; a
+	// channel it returns is waited on first (a slow network or upstream)
+	hold func(body []byte) <-chan struct{}
 }
 
 func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -125,8 +128,13 @@ func (rc *recorder) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	rr := &recordedRequest{Method: r.Method, Header: r.Header.Clone(), Body: body}
 	rc.mu.Lock()
 	rc.reqs = append(rc.reqs, rr)
-	forget := rc.forget
+	forget, hold := rc.forget, rc.hold
 	rc.mu.Unlock()
+	if hold != nil {
+		if ch := hold(body); ch != nil {
+			<-ch
+		}
+	}
 	if forget && r.Header.Get("Mcp-Session-Id") != "" {
 		http.Error(w, "session not found", http.StatusNotFound)
 		return

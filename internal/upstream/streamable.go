@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
@@ -40,6 +41,7 @@ type StreamableDialer struct {
 
 	clientOnce sync.Once
 	client     *http.Client
+	grace      time.Duration // expiredGrace, unless a test sets it
 }
 
 // httpClient is shared by every session of this upstream, so connections
@@ -73,6 +75,10 @@ func (d *StreamableDialer) DialProtocol(ctx context.Context, h Handler, p string
 	bg, cancel := context.WithCancel(context.Background())
 	return &streamConn{d: d, h: h, client: d.httpClient(), done: make(chan struct{}), bg: bg, cancel: cancel, owner: OwnerFrom(ctx), modern: p == protocol.Modern}, nil
 }
+
+// expiredGrace is how long a POST still waiting for its status may go on
+// once another request of the session found it expired (see Send).
+const expiredGrace = time.Second
 
 type streamConn struct {
 	d      *StreamableDialer
@@ -177,7 +183,7 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 		return nil
 	}
 	if m.ID == nil {
-		err := c.post(ctx, m)
+		err := c.post(ctx, m, nil)
 		if err == nil && m.Method == "notifications/initialized" {
 			c.startGET()
 		}
@@ -189,11 +195,39 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 	// The POST lives as long as the caller's context (the call, bounded by
 	// its timeout) and the connection.
 	// It carries the caller's values (the user's token for credentials).
-	pctx, pcancel := context.WithCancel(valuesOf{c.bg, ctx})
+	//
+	// When the session ends while the POST still waits for its status
+	// (another request of the session, the GET stream under load, met the
+	// upstream's 404 first), the POST is given expiredGrace to get it: a
+	// 404 of its own says the upstream never acted on it, so the gateway
+	// may send it again on a new session. A POST that has its status was
+	// taken by the upstream and ends at once (-32011, never marked safe to
+	// send again), as does one still without a status after the grace.
+	pctx, pcancel := context.WithCancel(valuesOf{context.Background(), ctx})
 	stop := context.AfterFunc(ctx, pcancel)
+	var gotStatus atomic.Bool
+	stopBG := context.AfterFunc(c.bg, func() {
+		if gotStatus.Load() || !errors.Is(c.Err(), ErrSessionExpired) {
+			pcancel()
+			return
+		}
+		grace := c.d.grace
+		if grace == 0 {
+			grace = expiredGrace
+		}
+		t := time.AfterFunc(grace, pcancel)
+		context.AfterFunc(pctx, func() { t.Stop() })
+	})
 	defer pcancel()
 	defer stop()
-	if err := c.post(pctx, m); err != nil {
+	defer stopBG()
+	onStatus := func() {
+		gotStatus.Store(true)
+		if c.bg.Err() != nil {
+			pcancel()
+		}
+	}
+	if err := c.post(pctx, m, onStatus); err != nil {
 		if pctx.Err() != nil && c.bg.Err() == nil {
 			return nil // the caller gave up; it no longer waits for a response
 		}
@@ -212,8 +246,9 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 }
 
 // post sends m and handles the reply. For a request, it returns nil only
-// once the response was delivered.
-func (c *streamConn) post(ctx context.Context, m *Outgoing) error {
+// once the response was delivered. onStatus, if set, is called once the
+// upstream's status is in, unless it is a 404.
+func (c *streamConn) post(ctx context.Context, m *Outgoing, onStatus func()) error {
 	req, err := c.newRequest(ctx, http.MethodPost, m.Body)
 	if err != nil {
 		return err
@@ -242,6 +277,9 @@ func (c *streamConn) post(ctx context.Context, m *Outgoing) error {
 		return err
 	}
 	defer resp.Body.Close()
+	if onStatus != nil && resp.StatusCode != http.StatusNotFound {
+		onStatus()
+	}
 	if m.Method == "initialize" {
 		if sid := resp.Header.Get("Mcp-Session-Id"); sid != "" {
 			c.mu.Lock()

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/demo"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
@@ -293,10 +294,10 @@ func TestStreamableSessionExpired(t *testing.T) {
 			t.Errorf("synthesized response %s related to %q", id, r.related)
 		}
 		// 10 was running when the session went: it must never be marked
-		// safe to send again. 11 is marked so when its own POST met the 404;
-		// when another request of the session met it first (the standalone
-		// GET stream, under load) 11 was in flight and stays unmarked,
-		// which is the safe side.
+		// safe to send again (it waits out expiredGrace, as the demo
+		// server sends no status before its first event). 11 is marked so
+		// by its own POST's 404, also when another request of the session
+		// met the 404 first (TestStreamableExpiredBeforeStatus).
 		if id == "10" && NotDelivered(r.msg.Error) {
 			t.Errorf("response 10: NotDelivered = true for a call that was running")
 		}
@@ -310,6 +311,69 @@ func TestStreamableSessionExpired(t *testing.T) {
 	}
 	if n := col.count(func(r received) bool { return r.msg.Kind == jsonrpc.KindResponse && string(r.msg.ID) == "10" }); n != 1 {
 		t.Errorf("request 10 answered %d times", n)
+	}
+}
+
+// TestStreamableExpiredBeforeStatus: when another request of the session
+// meets the upstream's 404 first (the standalone GET stream, under load),
+// a POST still waiting for its status is not cut off: its own 404 says the
+// upstream never acted on it, so it is answered -32011 marked safe to send
+// again (the gateway re-dials and sends it). A POST whose status does not
+// come within the grace is answered -32011 unmarked, as a running one is.
+func TestStreamableExpiredBeforeStatus(t *testing.T) {
+	for _, tc := range []struct {
+		name         string
+		release      time.Duration // when the held POST is let through
+		notDelivered bool
+	}{
+		{"its own 404 within the grace", 50 * time.Millisecond, true},
+		{"no status within the grace", 5 * time.Second, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv, rec := demoStreamable(t)
+			col := newCollector()
+			conn := dialStreamable(t, &StreamableDialer{URL: srv.URL, grace: 300 * time.Millisecond}, col)
+			handshake(t, conn, col, "2025-11-25")
+			gate := make(chan struct{})
+			var once sync.Once
+			t.Cleanup(func() { once.Do(func() { close(gate) }) })
+			rec.mu.Lock()
+			rec.forget = true
+			rec.hold = func(body []byte) <-chan struct{} {
+				if m, err := jsonrpc.Parse(body, UpstreamLimits); err == nil && string(m.ID) == "11" {
+					return gate
+				}
+				return nil
+			}
+			rec.mu.Unlock()
+			ctx := context.Background()
+			if err := sendAsync(conn, ctx, &Outgoing{Body: []byte(`{"jsonrpc":"2.0","id":11,"method":"ping"}`), ID: json.RawMessage("11"), Method: "ping"}); err != nil {
+				t.Fatal(err)
+			}
+			rec.waitFor(t, "ping 11 reached the server", func(r *recordedRequest) bool {
+				m, err := jsonrpc.Parse(r.Body, UpstreamLimits)
+				return err == nil && string(m.ID) == "11"
+			})
+			// Another message of the session meets the 404 first (the
+			// GET stream may already have).
+			err := sendAsync(conn, ctx, &Outgoing{Body: []byte(`{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}`), Method: "notifications/roots/list_changed"})
+			if !errors.Is(err, ErrSessionExpired) && !errors.Is(err, ErrClosed) {
+				t.Fatalf("notification: %v, want ErrSessionExpired or ErrClosed", err)
+			}
+			waitClosed(t, "Done after 404", conn.Done())
+			if !errors.Is(conn.Err(), ErrSessionExpired) {
+				t.Fatalf("Err = %v, want ErrSessionExpired", conn.Err())
+			}
+			time.AfterFunc(tc.release, func() { once.Do(func() { close(gate) }) })
+			start := time.Now()
+			r := col.response(t, "11")
+			if errCode(r.msg) != jsonrpc.CodeUpstreamUnavailable {
+				t.Fatalf("response 11: %s, want a -32011 error", r.msg.Raw)
+			}
+			if got := NotDelivered(r.msg.Error); got != tc.notDelivered {
+				t.Fatalf("response 11 (after %v): NotDelivered = %v, want %v", time.Since(start), got, tc.notDelivered)
+			}
+		})
 	}
 }
 
