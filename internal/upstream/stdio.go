@@ -193,7 +193,12 @@ func (c *stdioConn) Send(ctx context.Context, m *Outgoing) error {
 	}
 	if err != nil {
 		forget()
-		if n > 0 && errors.Is(err, os.ErrDeadlineExceeded) {
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			if n == 0 {
+				// ctx ended before the write began: nothing was sent,
+				// the connection is intact; the caller gave up.
+				return fmt.Errorf("%s: write: %w", c.info, ctx.Err())
+			}
 			// Part of a line is in the pipe: framing is lost for good.
 			c.opts.logger().Warn("upstream stopped reading its input; killing it", "conn", c.info)
 			_ = syscall.Kill(-c.cmd.Process.Pid, syscall.SIGKILL)
