@@ -61,6 +61,9 @@ type tctx struct {
 	maxDesc  int
 	selfConv bool // the tool's declared purpose is the conversation itself
 	prop     bool // a property name (kindName), which names no tool
+	// a default or example of a parameter that holds a file's path
+	// (pathParam): a sensitive file named there is not raised
+	pathValue bool
 }
 
 // hit is a finding before server/tool/field are attached.

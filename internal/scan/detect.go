@@ -3713,7 +3713,7 @@ func (a *analysis) escalate() {
 				h.sev = Critical
 			}
 		}
-		if a.ctx.kind == kindValue && h.sev >= Low && h.rule != RuleSchemaValue && !strings.HasPrefix(h.rule, "hidden-") && h.sev < Critical {
+		if a.ctx.kind == kindValue && h.sev >= Low && h.rule != RuleSchemaValue && !strings.HasPrefix(h.rule, "hidden-") && h.sev < Critical && !(a.ctx.pathValue && h.rule == RuleSensitivePath && h.sev == Low) {
 			h.sev++
 		}
 	}

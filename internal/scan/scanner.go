@@ -345,13 +345,35 @@ func (c *collector) schema(path string, v *jval, depth int) {
 				c.text(p, val.str, kindParam)
 			}
 		case "title", "default", "const", "example", "examples", "enum":
+			// the default or example of a parameter that holds a file's
+			// path is a path, not an instruction to read the file
+			c.ctx.pathValue = k != "title" && k != "enum" && pathParam(path)
 			c.strings(p, val, kindValue, depth+1)
+			c.ctx.pathValue = false
 		default:
 			if strings.HasPrefix(k, "x-") {
 				c.strings(p, val, kindParam, depth+1)
 			}
 		}
 	}
+}
+
+// pathParam reports whether the schema at path (".properties.NAME") is a
+// parameter named for a file's path: identity_file, env_file, keyPath,
+// path, config_dir...
+func pathParam(path string) bool {
+	i := strings.LastIndex(path, ".properties.")
+	if i < 0 {
+		return false
+	}
+	name := path[i+len(".properties."):]
+	for _, w := range splitIdent(strings.ToLower(splitCamel(name))) {
+		switch w {
+		case "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "identity", "keyfile", "location", "cert", "certfile", "kubeconfig":
+			return true
+		}
+	}
+	return false
 }
 
 // collectParams collects property names and enum strings of a schema,
