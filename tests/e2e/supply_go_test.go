@@ -45,25 +45,26 @@ func main() {
 }
 `
 
-// The module's go.mod: the SDK version this repository uses, so every
-// module of the build list is in this machine's module cache.
-const goEchoGoMod = `module example.invalid/mcpwarden-test/echoserver
-
-go 1.25.0
-
-require github.com/modelcontextprotocol/go-sdk v1.8.0
-
-require (
-	github.com/google/jsonschema-go v0.4.3 // indirect
-	github.com/segmentio/asm v1.1.3 // indirect
-	github.com/segmentio/encoding v0.5.4 // indirect
-	github.com/yosida95/uritemplate/v3 v3.0.2 // indirect
-	golang.org/x/oauth2 v0.35.0 // indirect
-	golang.org/x/sync v0.20.0 // indirect
-	golang.org/x/sys v0.41.0 // indirect
-	golang.org/x/time v0.15.0 // indirect
-)
-`
+// goEchoGoMod is the test module's go.mod: the SDK and the modules it
+// needs at the versions this repository selects (go list -m), so every
+// module of the build list is one `go mod download` in the repository put
+// into this machine's module cache. (Fixed versions broke on a fresh
+// machine once this repository's go.mod moved past them.)
+func goEchoGoMod(t *testing.T) string {
+	t.Helper()
+	mods := []string{"github.com/modelcontextprotocol/go-sdk", "github.com/google/jsonschema-go", "github.com/segmentio/asm", "github.com/segmentio/encoding", "github.com/yosida95/uritemplate/v3", "golang.org/x/oauth2", "golang.org/x/sync", "golang.org/x/sys", "golang.org/x/time"}
+	out, err := exec.Command("go", append([]string{"list", "-m", "-f", "{{.Path}} {{.Version}}"}, mods...)...).Output()
+	if err != nil {
+		t.Fatalf("go list -m (the repository's module versions): %v", err)
+	}
+	var b strings.Builder
+	b.WriteString("module " + goEchoModule + "\n\ngo 1.25.0\n\nrequire (\n")
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		b.WriteString("\t" + line + "\n")
+	}
+	b.WriteString(")\n")
+	return b.String()
+}
 
 // goProxy is a module proxy directory (the GOPROXY protocol's file
 // layout, read by the real go command through file://) holding the test
@@ -101,7 +102,8 @@ func startGoProxy(t *testing.T) *goProxy {
 func (p *goProxy) publish(t *testing.T, version, main string) string {
 	t.Helper()
 	src := t.TempDir()
-	for f, text := range map[string]string{"go.mod": goEchoGoMod, "main.go": main} {
+	goMod := goEchoGoMod(t)
+	for f, text := range map[string]string{"go.mod": goMod, "main.go": main} {
 		if err := os.WriteFile(filepath.Join(src, f), []byte(text), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -120,7 +122,7 @@ func (p *goProxy) publish(t *testing.T, version, main string) string {
 	zf.Close()
 	info, _ := json.Marshal(map[string]string{"Version": version, "Time": "2026-01-02T03:04:05Z"})
 	list, _ := os.ReadFile(filepath.Join(v, "list"))
-	for f, b := range map[string][]byte{version + ".info": info, version + ".mod": []byte(goEchoGoMod), "list": append(list, []byte(version+"\n")...)} {
+	for f, b := range map[string][]byte{version + ".info": info, version + ".mod": []byte(goMod), "list": append(list, []byte(version+"\n")...)} {
 		if err := os.WriteFile(filepath.Join(v, f), b, 0o644); err != nil {
 			t.Fatal(err)
 		}
