@@ -124,7 +124,10 @@ var (
 		cLead: "then next also finally afterwards afterward now additionally lastly subsequently so",
 		cML: "asistente assistente assistenten asystent lassistente allassistente dellassistente lassistant assistent zaboravi zapomnij vergeet abaikan lupakan unut esquece glem olvidate " +
 			"merci veuillez favor favore podrias puedes kannst konntest potresti poderia prosze lutfen tolong mein meinem meinen meine mi mis minha meu mio mia " +
-			"ahora agora hola odkoduj dekodiere decodifica decodifique decodeer asisten tidak"}
+			"ahora agora hola odkoduj dekodiere decodifica decodifique decodeer asisten tidak " +
+			// the user, the agent and "without" in more languages (the
+			// reader addressed and no confirmation, mlCueSets)
+			"agencie agente agentes ajan ajani uzytkownik uzytkownika uzytkownikowi uzivatel uzivatele uzivateli kullanici kullaniciya pengguna anvandaren asistenta asistanina asistana otomatik tanpa zonder bez sormadan"}
 	lateSetWords = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer", "transferv": "set"}
 	// lateSets are named sets added with latePatterns
 	lateSets = map[string]string{
@@ -431,6 +434,8 @@ var patternSrc = map[string][]string{
 		"@grantv ~3 @privw ~2 @privn",
 		"@privn|permissions|role ~2 elevated|escalated|upgraded|granted|set ~2 @privw|admin_full_access",
 		"elevated|escalated|upgraded ~2 this|the|your|current ~1 session|conversation|user ~3 @privw",
+		// the same in SQL: "UPDATE users SET role = 'admin' WHERE ..."
+		"update ~3 set ~1 role|roles|is|@privn ~1 @privw",
 	},
 	"aiDirected": {
 		"ai|llm|assistant|chatbot|model ~1 assistant|model|system? @aimodal ~1 @aiverb",

@@ -350,7 +350,8 @@ func (t *ntext) foldUnicode() {
 	// Turkish and Azerbaijani spell with a dotless ı: a word whose only
 	// look-alike is ı is not mixed in a text with the other letters of
 	// those alphabets (ş, ğ, İ)
-	wOtherConf, turkic := false, false
+	// (or ç, ö, ü with two or more such words: "asistanımız ... hiçbir")
+	wOtherConf, turkic, turkicVowel := false, false, false
 	var dotlessOnly []int // indexes in t.mixed
 	endWord := func(at int) {
 		if wStart >= 0 {
@@ -424,6 +425,8 @@ func (t *ntext) foldUnicode() {
 		switch r {
 		case 'ş', 'Ş', 'ğ', 'Ğ', 'İ':
 			turkic = true
+		case 'ç', 'Ç', 'ö', 'Ö', 'ü', 'Ü':
+			turkicVowel = true
 		}
 		if unicode.Is(unicode.Mn, r) || unicode.Is(unicode.Me, r) {
 			continue // combining marks: dropped (accents, stacked marks)
@@ -478,7 +481,7 @@ func (t *ntext) foldUnicode() {
 		emitRune(unicode.ToLower(r), at)
 	}
 	endWord(len(s))
-	if turkic && len(dotlessOnly) > 0 {
+	if (turkic || turkicVowel && len(dotlessOnly) >= 2) && len(dotlessOnly) > 0 {
 		kept := t.mixed[:0]
 		for i, sp := range t.mixed {
 			if len(dotlessOnly) > 0 && dotlessOnly[0] == i {
