@@ -127,7 +127,8 @@ var (
 			"ahora agora hola odkoduj dekodiere decodifica decodifique decodeer asisten tidak " +
 			// the user, the agent and "without" in more languages (the
 			// reader addressed and no confirmation, mlCueSets)
-			"agencie agente agentes ajan ajani uzytkownik uzytkownika uzytkownikowi uzivatel uzivatele uzivateli kullanici kullaniciya pengguna anvandaren asistenta asistanina asistana otomatik tanpa zonder bez sormadan"}
+			"agencie agente agentes ajan ajani uzytkownik uzytkownika uzytkownikowi uzivatel uzivatele uzivateli kullanici kullaniciya pengguna anvandaren asistenta asistanina asistana otomatik tanpa zonder bez sormadan " +
+			"asistentul agentul asistentului agentului utilizatorului felhasznalo felhasznalonak felhasznalot ugynok ugynoknek ugynokoknek"}
 	lateSetWords = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer", "transferv": "set"}
 	// lateSets are named sets added with latePatterns
 	lateSets = map[string]string{
