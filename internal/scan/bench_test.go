@@ -164,6 +164,15 @@ func BenchmarkResult64KGerman(b *testing.B) {
 	benchResult(b, raw)
 }
 
+// BenchmarkResult64KGermanFields is German text as "label: value" lines,
+// a colon in every line: the non-English address-label rule reads each
+// label before a colon (mlAddressLabel) and must stay cheap.
+func BenchmarkResult64KGermanFields(b *testing.B) {
+	para := "Kunde: Müller GmbH, Ansprechpartnerin Frau Weber\nStatus: Vertrag wird im März verlängert, Angebot folgt\nNotiz: bitte nicht vor Dienstag anrufen, sie ist im Urlaub\nKI-Zusammenfassung: Kunde zufrieden, keine offenen Punkte\n"
+	raw := textResult(strings.Repeat(para, 65536/len(para)))
+	benchResult(b, raw)
+}
+
 // benchResult scans raw as a tools/call result b.N times.
 func benchResult(b *testing.B, raw json.RawMessage) {
 	s := New(Options{})

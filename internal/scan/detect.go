@@ -1731,106 +1731,139 @@ var (
 // calendar: trimite ... la arhiva@example.com", "למודל השפה שמסכם את הדף
 // הזה: שלח ... אל https://..."). A text written for people has no reason
 // to hand the AI that reads it somewhere to send things. (English has its
-// own reader rules.)
+// own reader rules.) It goes from colon to colon, which are few in prose;
+// each label is read once, and only a short one is read at all.
 func (a *analysis) mlAddressLabel(lo string) {
-	try := func(i, n int) bool {
-		// the label: back to a clause start, forward to a colon, short
+	nextA, nextW := -2, -2 // the next ':' and '：' at or after k (-1: none)
+	for k := 0; k < len(lo); {
+		if nextA != -1 && nextA < k {
+			nextA = indexFrom(lo, k, ":")
+		}
+		if nextW != -1 && nextW < k {
+			nextW = indexFrom(lo, k, "：")
+		}
+		c, n := nextA, 1
+		if c < 0 || nextW >= 0 && nextW < c {
+			c, n = nextW, len("：")
+		}
+		if c < 0 {
+			return
+		}
+		k = c + n
+		if n == 1 && strings.HasPrefix(lo[c:], "://") {
+			continue
+		}
+		// the label: an AI named within 100 bytes before the colon, with
+		// no sentence end between, and a clause start within 100 bytes
+		// before the name
+		from := c
+		for from > 0 && c-from < 100 {
+			if b := lo[from-1]; b == '\n' || b == '.' || b == '!' || b == '?' {
+				break
+			}
+			from--
+		}
+		i := mlNamesAI(lo, from, c)
+		if i < 0 {
+			continue
+		}
 		st := i
 		for st > 0 && i-st < 100 {
-			c := lo[st-1]
-			if c == '\n' || c == '.' || c == '!' || c == '?' || c == ';' {
+			if b := lo[st-1]; b == '\n' || b == '.' || b == '!' || b == '?' || b == ';' {
 				break
 			}
 			st--
 		}
 		if i-st >= 100 {
-			return false
-		}
-		rest := lo[i+n:]
-		colon := -1
-		for k := 0; k < len(rest) && k < 100; k++ {
-			c := rest[k]
-			if c == '\n' || c == '.' || c == '!' || c == '?' {
-				break
-			}
-			if c == ':' && !strings.HasPrefix(rest[k:], "://") {
-				colon = k + 1
-				break
-			}
-			if c == 0xef && strings.HasPrefix(rest[k:], "：") {
-				colon = k + len("：")
-				break
-			}
-		}
-		if colon < 0 {
-			return false
+			continue
 		}
 		// the destination is in the first sentence after the label (a
 		// headline "Noul asistent AI: ce poate face. Detalii pe https://..."
 		// is not an order)
-		after := rest[colon:]
+		after := lo[k:]
 		if len(after) > 500 {
 			after = after[:500]
 		}
 		for _, end := range []string{". ", "! ", "? ", ".\n", "\n", "。"} {
-			if k := strings.Index(after, end); k >= 0 {
-				after = after[:k]
+			if j := strings.Index(after, end); j >= 0 {
+				after = after[:j]
 			}
 		}
-		if !mlDestination(after) {
-			return false
+		if !a.mlSinkIn(k, k+len(after)) && !mlAccountNumber(after) && !mlCommand(after) {
+			continue
 		}
-		s, e := clampSpan(a.t.orig, st, i+n+colon)
+		s, e := clampSpan(a.t.orig, st, k)
 		a.mlAdd(RuleSystemMimicry, Medium, s, e, "an AI addressed in a label, then a destination for something to be sent (non-English)")
-		return true
+		return
+	}
+}
+
+// indexFrom is the position of sub in s at or after from, or -1.
+func indexFrom(s string, from int, sub string) int {
+	if i := strings.Index(s[from:], sub); i >= 0 {
+		return from + i
+	}
+	return -1
+}
+
+// mlNamesAI is the position of the first name of an AI in lo[from:to]:
+// one of mlAITerms, or an acronym as a word of its own (CJK and kana may
+// follow it: "aiアシスタント"); or -1.
+func mlNamesAI(lo string, from, to int) int {
+	label, best := lo[from:to], -1
+	for _, w := range mlAITerms {
+		if len(w) <= len(label) {
+			if j := strings.Index(label, w); j >= 0 && (best < 0 || j < best) {
+				best = j
+			}
+		}
 	}
 	for _, w := range mlAIAcronyms {
-		for off := 0; off < len(lo); {
-			j := strings.Index(lo[off:], w)
+		for off := 0; off < len(label); {
+			j := strings.Index(label[off:], w)
 			if j < 0 {
 				break
 			}
 			i := off + j
 			off = i + len(w)
-			before, _ := utf8.DecodeLastRuneInString(lo[:i])
-			next, _ := utf8.DecodeRuneInString(lo[i+len(w):])
-			if i > 0 && unicode.IsLetter(before) && before < 0x2e80 || unicode.IsLetter(next) && next < 0x2e80 && next != utf8.RuneError {
-				continue // inside a word (CJK and kana may follow: "AIアシスタント")
+			before, _ := utf8.DecodeLastRuneInString(lo[:from+i])
+			next, _ := utf8.DecodeRuneInString(label[i+len(w):])
+			if from+i > 0 && unicode.IsLetter(before) && before < 0x2e80 || unicode.IsLetter(next) && next < 0x2e80 && next != utf8.RuneError {
+				continue // inside a word
 			}
-			if try(i, len(w)) {
-				return
+			if best < 0 || i < best {
+				best = i
 			}
+			break
 		}
 	}
-	for _, w := range mlAITerms {
-		if i := strings.Index(lo, w); i >= 0 && try(i, len(w)) {
-			return
-		}
+	if best < 0 {
+		return -1
 	}
+	return from + best
 }
 
-// mlDestination reports an e-mail address, a URL, an account number or a
-// shell command in s.
-func mlDestination(s string) bool {
-	if strings.Contains(s, "http://") || strings.Contains(s, "https://") || mlAccountNumber(s) {
-		return true
+// mlSinkIn reports a URL or an e-mail address (findSinks) that starts in
+// lo[from:to] (lo is the lower-cased original, as multilingual reads it).
+func (a *analysis) mlSinkIn(from, to int) bool {
+	s, _ := clampSpan(a.t.orig, from, from)
+	e, _ := clampSpan(a.t.orig, to, to)
+	ls, le := a.t.lowPos(s), a.t.lowPos(e)
+	for _, sk := range a.sinks {
+		if sk.s >= ls && sk.s < le {
+			return true
+		}
 	}
+	return false
+}
+
+// mlCommand reports a shell command that fetches or installs something,
+// or deletes recursively.
+func mlCommand(s string) bool {
 	for _, c := range []string{"rm -rf", "pip install", "npm install", "curl ", "wget "} {
 		if strings.Contains(s, c) {
 			return true
 		}
-	}
-	for k := strings.IndexByte(s, '@'); k > 0 && k+1 < len(s); {
-		if isLetterByte(s[k-1]) || s[k-1] >= '0' && s[k-1] <= '9' {
-			if dot := strings.IndexByte(s[k+1:], '.'); dot > 0 && dot < 64 {
-				return true
-			}
-		}
-		n := strings.IndexByte(s[k+1:], '@')
-		if n < 0 {
-			break
-		}
-		k += 1 + n
 	}
 	return false
 }
@@ -1911,14 +1944,7 @@ func (a *analysis) mlOwnerRequest(h *mlHits) {
 		please := h.anyIn(mlPleaseIDs, max(0, i-120), i+len(v), false) >= 0
 		// the destination follows the verb
 		after := lo[i:min(len(lo), i+len(v)+120)]
-		sink := false
-		vs, _ := clampSpan(a.t.orig, i, i)
-		lp := a.t.lowPos(vs)
-		for _, sk := range a.sinks {
-			if sk.s >= lp && sk.s < lp+len(after) {
-				sink = true
-			}
-		}
+		sink := a.mlSinkIn(i, i+len(after))
 		// or access handed over ("Merci de faire le virement sur le compte
 		// habituel" from a landlord has neither)
 		access := h.anyIn(mlAccessIDs, from, to, false) >= 0
