@@ -349,8 +349,8 @@ func (t *ntext) foldUnicode() {
 	wStart, wLatin, wConf, wStyled := -1, false, false, false
 	// Turkish and Azerbaijani spell with a dotless ı: a word whose only
 	// look-alike is ı is not mixed in a text with the other letters of
-	// those alphabets (ş, ğ, İ)
-	// (or ç, ö, ü with two or more such words: "asistanımız ... hiçbir")
+	// those alphabets (ş, ğ, İ), or with ç, ö, ü when two or more words
+	// have it ("asistanımız ... hiçbir")
 	wOtherConf, turkic, turkicVowel := false, false, false
 	var dotlessOnly []int // indexes in t.mixed
 	endWord := func(at int) {
@@ -481,7 +481,7 @@ func (t *ntext) foldUnicode() {
 		emitRune(unicode.ToLower(r), at)
 	}
 	endWord(len(s))
-	if (turkic || turkicVowel && len(dotlessOnly) >= 2) && len(dotlessOnly) > 0 {
+	if turkic && len(dotlessOnly) > 0 || turkicVowel && len(dotlessOnly) >= 2 {
 		kept := t.mixed[:0]
 		for i, sp := range t.mixed {
 			if len(dotlessOnly) > 0 && dotlessOnly[0] == i {
