@@ -194,7 +194,7 @@ func (c *stdioConn) Send(ctx context.Context, m *Outgoing) error {
 	if err != nil {
 		forget()
 		if errors.Is(err, os.ErrDeadlineExceeded) {
-			if n == 0 {
+			if n == 0 && ctx.Err() != nil {
 				// ctx ended before the write began: nothing was sent,
 				// the connection is intact; the caller gave up.
 				return fmt.Errorf("%s: write: %w", c.info, ctx.Err())

@@ -203,7 +203,7 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 	// may send it again on a new session. A POST that has its status was
 	// taken by the upstream and ends at once (-32011, never marked safe to
 	// send again), as does one still without a status after the grace.
-	pctx, pcancel := context.WithCancel(valuesOf{context.Background(), ctx})
+	pctx, pcancel := context.WithCancel(context.WithoutCancel(ctx))
 	stop := context.AfterFunc(ctx, pcancel)
 	var gotStatus atomic.Bool
 	stopBG := context.AfterFunc(c.bg, func() {
@@ -554,20 +554,6 @@ func drainAndClose(body io.ReadCloser) {
 	case <-time.After(100 * time.Millisecond):
 	}
 	body.Close()
-}
-
-// valuesOf is ctx (its deadline and cancellation) with values also looked
-// up in values.
-type valuesOf struct {
-	context.Context
-	values context.Context
-}
-
-func (v valuesOf) Value(key any) any {
-	if x := v.Context.Value(key); x != nil {
-		return x
-	}
-	return v.values.Value(key)
 }
 
 // headersOf returns f() when f is set, else h.
