@@ -173,6 +173,15 @@ func BenchmarkResult64KGermanFields(b *testing.B) {
 	benchResult(b, raw)
 }
 
+// BenchmarkResult64KGermanAddressed is German text that names and
+// addresses an AI in every line, with nothing ordered: the rule for the
+// AI addressed (mlReaderAddressed) reads a bounded number of names.
+func BenchmarkResult64KGermanAddressed(b *testing.B) {
+	para := "Liebe KI, wenn du das liest: danke für die Zusammenfassung der Sitzung.\nDer KI-Assistent, den wir testen, fasst Protokolle zusammen; die KI hat heute gut gearbeitet.\n"
+	raw := textResult(strings.Repeat(para, 65536/len(para)))
+	benchResult(b, raw)
+}
+
 // benchResult scans raw as a tools/call result b.N times.
 func benchResult(b *testing.B, raw json.RawMessage) {
 	s := New(Options{})

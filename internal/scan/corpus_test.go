@@ -268,10 +268,12 @@ func TestCorpusEvaluation(t *testing.T) {
 	floors("public templates", loadRows(t, filepath.Join("testdata", "public-templates.jsonl")), floorTemplateRecall, floorTemplatePrecision)
 	floors("blind rounds", blind, floorBlindRecall, floorBlindPrecision)
 	// non-English injections aimed at the reading agent: the probe the
-	// phrase sets were widened on, and a held-out one they were not
+	// phrase sets were widened on, a held-out set rules were later drawn
+	// from in part, and a second held-out set written after those rules
 	// (the scanner's weakest part, kept at what it reaches)
 	floors("multilingual probe", loadRows(t, filepath.Join("testdata", "multilingual-dev.jsonl")), 0.90, 0.98)
-	floors("multilingual held out", loadRows(t, filepath.Join("testdata", "multilingual-heldout.jsonl")), 0.41, 0.96)
+	floors("multilingual held out", loadRows(t, filepath.Join("testdata", "multilingual-heldout.jsonl")), 0.70, 0.97)
+	floors("multilingual held out 2", loadRows(t, filepath.Join("testdata", "multilingual-heldout2.jsonl")), 0.25, 0.94)
 }
 
 // TestBackground scans more real tool listings and real tool results

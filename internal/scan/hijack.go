@@ -472,7 +472,31 @@ func (a *analysis) mlAddressedLabels() {
 // colon (or a vocative comma) and, within 400 bytes, a verb from orders;
 // span maps text offsets onto the original.
 func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e int) (int, int)) bool {
-	for i, n := mlAt(text, names, 0, len(text)), 0; i >= 0 && n < 16; i, n = mlAt(text, names, i+1, len(text)), n+1 {
+	// each name's next place at or after where the search is (-1: none
+	// left), so the text is read once per name, not once per place found
+	var nextBuf [16]int
+	next := nextBuf[:0]
+	for range names {
+		next = append(next, -2) // not looked for yet
+	}
+	at := func(from int) int {
+		best := -1
+		for k := range names {
+			if next[k] == -1 {
+				continue
+			}
+			if next[k] < from {
+				if next[k] = mlAt(text, names[k:k+1], from, len(text)); next[k] < 0 {
+					continue
+				}
+			}
+			if best < 0 || next[k] < best {
+				best = next[k]
+			}
+		}
+		return best
+	}
+	for i, n := at(0), 0; i >= 0 && n < 16; i, n = at(i+1), n+1 {
 		w := mlLen(text, names, i)
 		if e := i + w; w == 0 || text[i] < 0x80 && e < len(text) && isLetterByte(text[e]) {
 			continue // "asistentes:" lists who attended

@@ -128,7 +128,11 @@ var (
 			// the user, the agent and "without" in more languages (the
 			// reader addressed and no confirmation, mlCueSets)
 			"agencie agente agentes ajan ajani uzytkownik uzytkownika uzytkownikowi uzivatel uzivatele uzivateli kullanici kullaniciya pengguna anvandaren asistenta asistanina asistana otomatik tanpa zonder bez sormadan " +
-			"asistentul agentul asistentului agentului utilizatorului felhasznalo felhasznalonak felhasznalot ugynok ugynoknek ugynokoknek"}
+			"asistentul agentul asistentului agentului utilizatorului felhasznalo felhasznalonak felhasznalot ugynok ugynoknek ugynokoknek " +
+			// the AI named and the user spoken of (mlReaderAddressed),
+			// with the French and Italian elisions ("l'utilisateur")
+			"ia ki lia lutilisateur dutilisateur lutente allutente dellutente usuaria usuarios utilizador utilizadores gebruikers nutzern nutzers benutzers anwender " +
+			"bruger brugeren bruker brukeren kayttaja kayttajan kayttajalle tekoaly tekoalyn tekoalylle anvandare utilizatorul"}
 	lateSetWords = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer", "transferv": "set"}
 	// lateSets are named sets added with latePatterns
 	lateSets = map[string]string{
