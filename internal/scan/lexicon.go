@@ -327,7 +327,7 @@ var (
 // Named word sets usable in token patterns as @name.
 var namedSets = map[string]string{
 	"neg":       "not no never dont doesnt without cannot cant nor avoid shouldnt mustnt wont",
-	"concealv":  "tell mention inform notify reveal disclose show surface alert discuss explain let mentioned told informed notified discussed revealed disclosed alerted",
+	"concealv":  "tell mention inform notify reveal disclose show surface alert discuss explain describe let mentioned told informed notified discussed revealed disclosed alerted described",
 	"userobj":   "user users human humans them anyone anybody him her requester customer",
 	"overridev": "ignore ignoring ignores disregard disregarding forget discard override overrides overriding supersede supersedes",
 	"prior":     "previous prior above earlier preceding all any your system original initial existing conflicting other default safety these those openai anthropic content usage developer the my our",
@@ -406,6 +406,7 @@ var patternSrc = map[string][]string{
 		"this|it is ~1 a ~2 secret operation|task|instruction|step|process",
 		"not ~1 an ~1 action ~1 that ~1 needs|needs ~1 to ~1 be ~1 discussed|mentioned",
 		"do|dont not? show|tell|display ~1 to ~1 user",
+		"must|should|shall|need ~1 not|never ~1 pause|wait|stop|ask ~2 for ~3 approval|confirmation|consent|permission",
 		"secretly|covertly|discreetly|surreptitiously",
 		"should|must|shall|need ~1 not|never ~1 be ~1 mentioned|disclosed|revealed|reported|surfaced|discussed|shown",
 	},
