@@ -1893,7 +1893,7 @@ func (a *analysis) mlReaderAddressed(h *mlHits) {
 				return // a text that names an AI hundreds of times: bounded
 			}
 			i := int(p)
-			if !mlWholeName(lo, i) {
+			if !mlWholeName(lo, i) || !a.mlAcronymUpper(lo, i, w) {
 				continue
 			}
 			// a condition on the reader being an AI: the name at most three
@@ -1906,7 +1906,7 @@ func (a *analysis) mlReaderAddressed(h *mlHits) {
 				a.mlAdd(RuleSystemMimicry, Medium, s, e, "text addressed to the AI that reads it, in a condition on the reader being an AI (non-English)")
 				return
 			}
-			// a vocative: the sentence's first comma within five words of
+			// a vocative: the sentence's first comma within eight words of
 			// its start, after the name
 			st, ok := sentenceStart(lo, i, 60)
 			if !ok {
@@ -1929,10 +1929,25 @@ func (a *analysis) mlReaderAddressed(h *mlHits) {
 	}
 }
 
+// mlAcronymUpper reports that an acronym among mlAINames found at lo[i]
+// is written in capitals in the original ("KI", "IA", "MI"): in lower
+// case they are words ("si eres mi cliente", "ha te ki akarsz menni",
+// "dacă ești acasă ia o pauză", "vicino ai"). Other names pass.
+func (a *analysis) mlAcronymUpper(lo string, i int, w string) bool {
+	if len(w) < 2 || !isLetterByte(w[0]) || len(w) > 2 && isLetterByte(w[2]) && w[2] < 0x80 {
+		return true // not a two-letter acronym (a term, "bot")
+	}
+	o := a.t.orig
+	if i+2 > len(o) || strings.ToLower(o[i:i+2]) != lo[i:i+2] {
+		return true // the original's offsets differ here: not checked
+	}
+	return o[i] >= 'A' && o[i] <= 'Z' && o[i+1] >= 'A' && o[i+1] <= 'Z'
+}
+
 // mlCondition finds a condition of mlIfYou (at the sorted positions ifs)
-// on the reader being the AI named at lo[i:e]: it ends at most two words
-// before the name, or starts at most two words after it, with no comma or
-// sentence end between. It returns the span of both.
+// on the reader being the AI named at lo[i:e]: it ends at most three
+// words (40 bytes) before the name, or starts at most three words after
+// it, with no comma or sentence end between. It returns the span of both.
 func mlCondition(lo string, ifs []int, i, e int) (int, int, bool) {
 	near := func(gap string) bool {
 		return len(gap) <= 40 && strings.Count(gap, " ") <= 3 && !strings.ContainsAny(gap, ",.;:!?\n，。،")
