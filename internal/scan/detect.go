@@ -1799,7 +1799,7 @@ func (a *analysis) mlAddressLabel(h *mlHits) bool {
 		end := sentencesAfter(lo, k, 1)
 		seg := lo[k:end]
 		if !a.mlSinkIn(k, end) && !mlAccountNumber(seg) && !mlCommand(seg) &&
-			!(h.anyIn(mlUserIDs, k, end, false) >= 0 && mlLabelFor(lo[st:c])) {
+			!(h.anyIn(mlUserIDs, k, end, false) >= 0 && mlLabelFor(lo[st:c], i-st)) {
 			continue
 		}
 		s, e := clampSpan(a.t.orig, st, k)
@@ -1815,14 +1815,19 @@ func (a *analysis) mlAddressLabel(h *mlHits) bool {
 var mlFor = []string{"für", "an", "pour", "à", "au", "aux", "para", "per", "voor", "aan", "dla", "do", "pro", "för", "til", "for", "для", "к", "до", "untuk", "kepada", "cho", "برای", "به", "إلى", "للمساعد", "للنموذج", "للذكاء", "के", "জন্য", "προς", "για", "אל", "pentru", "către", "számára", "al", "alla", "allo", "agli", "ao", "aos", "a", "gửi", "için"}
 
 // mlLabelFor reports a label written to someone: a word of mlFor in it, a
-// dative, or a mark that needs no spaces (给, 致, 须 "must", に, へ, 에게).
-func mlLabelFor(label string) bool {
-	for w := range strings.FieldsFuncSeq(label, func(r rune) bool { return r == ' ' || r == '\'' || r == '’' || r == '-' || r == '[' || r == '(' }) {
+// dative on the AI's name or after it (name is where the name starts), or
+// a mark that needs no spaces (给, 致, 须 "must", に, へ, 에게).
+func mlLabelFor(label string, name int) bool {
+	split := func(r rune) bool { return r == ' ' || r == '\'' || r == '’' || r == '-' || r == '[' || r == '(' }
+	for w := range strings.FieldsFuncSeq(label, split) {
 		if slices.Contains(mlFor, w) {
 			return true
 		}
-		// the dative of Turkish and Hungarian ("asistanına", "zekâya",
-		// "ügynököknek")
+	}
+	// the dative of Turkish and Hungarian ("yapay zekâya", "asistanına",
+	// "MI-ügynököknek"); before the name such endings are other words'
+	// ("Pagina dell'IA:")
+	for w := range strings.FieldsFuncSeq(label[name:], split) {
 		if len(w) >= 6 && (strings.HasSuffix(w, "na") || strings.HasSuffix(w, "ne") || strings.HasSuffix(w, "ya") || strings.HasSuffix(w, "ye") || strings.HasSuffix(w, "nak") || strings.HasSuffix(w, "nek")) {
 			return true
 		}
