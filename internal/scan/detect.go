@@ -3210,7 +3210,7 @@ func refusedAfter(rest []byte) bool {
 // not comply; tell the user" tells.
 func (a *analysis) negationEnds(ts, te int) bool {
 	for k := ts + 1; k < te; k++ {
-		if a.is(k, "tell", "mention", "inform", "notify", "reveal", "disclose", "show", "surface", "alert", "discuss", "explain", "let") {
+		if inSet(a.lx, "concealv", a.toks[k].id) {
 			gap := a.t.low[a.toks[ts].e:a.toks[k].s]
 			return bytes.ContainsAny(gap, ";:") || bytes.Contains(gap, []byte(" - ")) || bytes.Contains(gap, []byte("—"))
 		}
