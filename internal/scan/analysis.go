@@ -98,7 +98,10 @@ type analysis struct {
 	anyUnder bool
 	nonLatin int8   // nonLatinLetters, once known: 1 no, 2 yes
 	mlLo     string // the text in lower case, once the non-English rules run (multilingual)
-	reports  int8   // reportsQuotes, once known: 1 no, 2 yes
+	// the sinks' starts in order, for the non-English rules (mlSinkIn)
+	mlSinkAt      []int32
+	mlSinksSorted bool
+	reports       int8 // reportsQuotes, once known: 1 no, 2 yes
 	// sinkBySent indexes sinks by sentence (sentHasSink), once asked
 	sinkBySent []int32
 	longest    int // length of the longest word

@@ -182,6 +182,16 @@ func BenchmarkResult64KGermanAddressed(b *testing.B) {
 	benchResult(b, raw)
 }
 
+// BenchmarkResult64KNamedAI is 64 KiB of short German sentences that
+// address the AI in vocatives and labels with nothing ordered after them:
+// every name of the AI is read (none is capped away), so each must cost
+// little.
+func BenchmarkResult64KNamedAI(b *testing.B) {
+	para := "KI, bitte lies das. Für KI: alles gut. "
+	raw := textResult(strings.Repeat(para, 65536/len(para)))
+	benchResult(b, raw)
+}
+
 // benchResult scans raw as a tools/call result b.N times.
 func benchResult(b *testing.B, raw json.RawMessage) {
 	s := New(Options{})

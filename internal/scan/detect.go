@@ -1654,6 +1654,8 @@ func (a *analysis) multilingual() {
 	}
 	lo := strings.ToLower(a.t.orig)
 	a.mlLo = lo // for mlAdd, this text's (set before any of its findings)
+	a.mlSinkAt = a.mlSinkAt[:0]
+	a.mlSinksSorted = false
 	a.multilingualFlows()
 	h := mlScan(lo)
 	for k, vid := range mlOverrideVerbIDs {
@@ -1715,8 +1717,9 @@ func (a *analysis) multilingual() {
 		return
 	}
 	a.mlCues(h)
-	if !a.mlAddressLabel(h) {
-		a.mlReaderAddressed(h)
+	r := a.newMLReader(h)
+	if !a.mlAddressLabel(r) {
+		a.mlReaderAddressed(r)
 	}
 	a.mlOwnerRequest(h)
 	a.mlDecodeExec(h)
@@ -1742,9 +1745,8 @@ var (
 // things, or orders about its user. (English has its own reader rules.)
 // It goes from colon to colon, which are few in prose; each label is read
 // once, and only a short one is read at all.
-func (a *analysis) mlAddressLabel(h *mlHits) bool {
-	lo := h.lo
-	labels := 0
+func (a *analysis) mlAddressLabel(r *mlReader) bool {
+	lo := r.h.lo
 	nextA, nextW := -2, -2 // the next ':' and '：' at or after k (-1: none)
 	for k := 0; k < len(lo); {
 		if nextA != -1 && nextA < k {
@@ -1774,12 +1776,9 @@ func (a *analysis) mlAddressLabel(h *mlHits) bool {
 			}
 			from--
 		}
-		i := mlNamesAI(lo, from, c)
+		i := r.nameIn(from, c)
 		if i < 0 {
 			continue
-		}
-		if labels++; labels > mlNameCap {
-			return false // hundreds of labels that name an AI: bounded
 		}
 		st := i
 		for st > 0 && i-st < 100 {
@@ -1799,7 +1798,7 @@ func (a *analysis) mlAddressLabel(h *mlHits) bool {
 		end := sentencesAfter(lo, k, 1)
 		seg := lo[k:end]
 		if !a.mlSinkIn(k, end) && !mlAccountNumber(seg) && !mlCommand(seg) &&
-			!(h.anyIn(mlUserIDs, k, end, false) >= 0 && mlLabelFor(lo[st:c], i-st)) {
+			!(nearestIn(r.users, k, end) >= 0 && mlLabelFor(lo[st:c], i-st)) {
 			continue
 		}
 		s, e := clampSpan(a.t.orig, st, k)
@@ -1843,29 +1842,40 @@ func mlLabelFor(label string, name int) bool {
 // mlOrderIn reports, in lo[from:to], what an order to the AI reading a
 // text carries: a destination (an address, a URL, an account number, a
 // command) or the user spoken of in the third person.
-func (a *analysis) mlOrderIn(h *mlHits, from, to int) bool {
-	seg := h.lo[from:to]
-	return a.mlSinkIn(from, to) || mlAccountNumber(seg) || mlCommand(seg) || h.anyIn(mlUserIDs, from, to, false) >= 0
+func (a *analysis) mlOrderIn(r *mlReader, from, to int) bool {
+	seg := r.h.lo[from:to]
+	return a.mlSinkIn(from, to) || mlAccountNumber(seg) || mlCommand(seg) || nearestIn(r.users, from, to) >= 0
 }
 
 // sentencesAfter is the end of the n-th sentence that starts at or after
-// k in lo, at most 500 bytes on.
+// k in lo (after its end mark), at most 500 bytes on.
 func sentencesAfter(lo string, k, n int) int {
 	end := min(len(lo), k+500)
-	i := k
-	for ; n > 0 && i < end; n-- {
-		j, w := len(lo), 0
-		for _, se := range []string{". ", "! ", "? ", ".\n", "\n", "。", "！", "？", "।"} {
-			if m := strings.Index(lo[i:end], se); m >= 0 && i+m < j {
-				j, w = i+m, len(se)
+	for i := k; i < end; i++ {
+		w := 0
+		switch c := lo[i]; {
+		case c == '\n':
+			w = 1
+		case c == '.' || c == '!' || c == '?':
+			if i+1 < len(lo) && (lo[i+1] == ' ' || lo[i+1] == '\n') {
+				w = 2
+			}
+		case c >= 0x80:
+			for _, se := range []string{"。", "！", "？", "।"} {
+				if strings.HasPrefix(lo[i:], se) {
+					w = len(se)
+				}
 			}
 		}
-		if j == len(lo) {
-			return end
+		if w == 0 {
+			continue
 		}
-		i = j + w
+		if n--; n == 0 {
+			return min(i+w, end)
+		}
+		i += w - 1
 	}
-	return min(i, end)
+	return end
 }
 
 // mlUser names the user in the third person ("dem Nutzer", "l'utilisateur",
@@ -1887,66 +1897,117 @@ var mlIfYou = []string{"wenn du ", "falls du ", "wenn sie ein", "si vous êtes",
 // reads the page. A text about an AI ("Unser KI-Assistent fragt den
 // Nutzer immer") addresses none. It starts from the AI's names found in
 // the text's one pass (mlScan), so a text that names none costs nothing.
-func (a *analysis) mlReaderAddressed(h *mlHits) {
-	lo := h.lo
-	ifs := h.sorted(mlIfYouIDs, mlWholeName)
-	seen := 0
-	for k, id := range mlAINameIDs {
-		w := mlAINames[k]
-		for _, p := range h.pos[id] {
-			if seen++; seen > mlNameCap {
-				return // a text that names an AI hundreds of times: bounded
-			}
-			i := int(p)
-			if !mlWholeName(lo, i) || !a.mlAcronymUpper(lo, i, w) {
-				continue
-			}
-			// a condition on the reader being an AI: the name at most three
-			// words after it ("si eres una IA"), or before it where the
-			// language puts it last ("yapay zekâ isen"), nothing else
-			// between. A text that sets its reader apart so is written to
-			// steer that reader: it needs nothing more.
-			if s, e, ok := mlCondition(lo, ifs, i, i+len(w)); ok {
-				s, e = clampSpan(a.t.orig, s, e)
-				a.mlAdd(RuleSystemMimicry, Medium, s, e, "text addressed to the AI that reads it, in a condition on the reader being an AI (non-English)")
-				return
-			}
-			// a vocative: the sentence's first comma within eight words of
-			// its start, after the name
-			st, ok := sentenceStart(lo, i, 60)
-			if !ok {
-				continue
-			}
-			for st < i && strings.ContainsRune(" \t\"'[(«„“*-", rune(lo[st])) {
-				st++
-			}
-			c := strings.IndexAny(lo[i:min(len(lo), st+100)], ",，、،")
-			if c < 0 || strings.Count(lo[st:i+c], " ") > 7 {
-				continue
-			}
-			c += i
-			if a.mlOrderIn(h, c, sentencesAfter(lo, c, 2)) {
-				s, e := clampSpan(a.t.orig, st, c)
-				a.mlAdd(RuleSystemMimicry, Medium, s, e, "the AI reading the text addressed by name, with a destination or the user spoken of (non-English)")
-				return
-			}
+func (a *analysis) mlReaderAddressed(r *mlReader) {
+	lo := r.h.lo
+	lastSt := -1
+	for _, nm := range r.names {
+		i := nm.at
+		// a condition on the reader being an AI: the name at most three
+		// words after it ("si eres una IA"), or before it where the
+		// language puts it last ("yapay zekâ isen"), nothing else
+		// between. A text that sets its reader apart so is written to
+		// steer that reader: it needs nothing more.
+		if s, e, ok := mlCondition(lo, r.ifs, i, i+nm.n); ok {
+			s, e = clampSpan(a.t.orig, s, e)
+			a.mlAdd(RuleSystemMimicry, Medium, s, e, "text addressed to the AI that reads it, in a condition on the reader being an AI (non-English)")
+			return
+		}
+		// a vocative: the sentence's first comma within eight words of
+		// its start, after the name; each sentence read once
+		st, ok := sentenceStart(lo, i, 60)
+		if !ok || st == lastSt {
+			continue
+		}
+		lastSt = st
+		for st < i && strings.ContainsRune(" \t\"'[(«„“*-", rune(lo[st])) {
+			st++
+		}
+		c := strings.IndexAny(lo[i:min(len(lo), st+100)], ",，、،")
+		if c < 0 || strings.Count(lo[st:i+c], " ") > 7 {
+			continue
+		}
+		c += i
+		if a.mlOrderIn(r, c, sentencesAfter(lo, c, 2)) {
+			s, e := clampSpan(a.t.orig, st, c)
+			a.mlAdd(RuleSystemMimicry, Medium, s, e, "the AI reading the text addressed by name, with a destination or the user spoken of (non-English)")
+			return
 		}
 	}
 }
 
-// mlAcronymUpper reports that an acronym among mlAINames found at lo[i]
-// is written in capitals in the original ("KI", "IA", "MI"): in lower
-// case they are words ("si eres mi cliente", "ha te ki akarsz menni",
-// "dacă ești acasă ia o pauză", "vicino ai"). Other names pass.
+// mlReader is what the rules on the AI addressed read of one text, each
+// found once in the non-English pass's one read of it (mlScan) and in
+// order: the AI's names, the user named, conditions on the reader.
+type mlReader struct {
+	h     *mlHits
+	names []mlName
+	users []int
+	ifs   []int
+}
+
+// mlName is a name of the AI at lo[at:at+n]; bot: "Bot, ..." (a vocative
+// only, not a label's name).
+type mlName struct {
+	at, n int
+	bot   bool
+}
+
+func (a *analysis) newMLReader(h *mlHits) *mlReader {
+	r := &mlReader{h: h, users: h.sorted(mlUserIDs, nil), ifs: h.sorted(mlIfYouIDs, mlWholeName)}
+	for k, id := range mlAINameIDs {
+		w := mlAINames[k]
+		for _, p := range h.pos[id] {
+			// a term may carry a prefix of its language ("למודל השפה":
+			// to the language model); an acronym or "bot" is a word
+			if i := int(p); (k < len(mlAITerms) || mlWholeName(h.lo, i)) && a.mlAcronymUpper(h.lo, i, w) {
+				r.names = append(r.names, mlName{at: i, n: len(w), bot: strings.HasPrefix(w, "bot")})
+			}
+		}
+	}
+	slices.SortFunc(r.names, func(x, y mlName) int { return x.at - y.at })
+	return r
+}
+
+// nameIn is the position of the first name of the AI (not "bot") in
+// lo[from:to], or -1.
+func (r *mlReader) nameIn(from, to int) int {
+	k, _ := slices.BinarySearchFunc(r.names, from, func(nm mlName, at int) int { return nm.at - at })
+	for ; k < len(r.names) && r.names[k].at < to; k++ {
+		if !r.names[k].bot {
+			return r.names[k].at
+		}
+	}
+	return -1
+}
+
+// nearestIn is the first of the sorted ps in [from, to), or -1.
+func nearestIn(ps []int, from, to int) int {
+	k, _ := slices.BinarySearch(ps, from)
+	if k < len(ps) && ps[k] < to {
+		return ps[k]
+	}
+	return -1
+}
+
+// mlAcronymUpper reports that a name among mlAINames found at lo[i] is
+// not a two-letter acronym, or is one written in capitals (capsAcronym).
 func (a *analysis) mlAcronymUpper(lo string, i int, w string) bool {
 	if len(w) < 2 || !isLetterByte(w[0]) || len(w) > 2 && isLetterByte(w[2]) && w[2] < 0x80 {
 		return true // not a two-letter acronym (a term, "bot")
 	}
-	o := a.t.orig
-	if i+2 > len(o) || strings.ToLower(o[i:i+2]) != lo[i:i+2] {
-		return true // the original's offsets differ here: not checked
+	return capsAcronym(a.t.orig, lo, i)
+}
+
+// capsAcronym reports that the two-letter Latin acronym of an AI at lo[i]
+// ("KI", "IA", "MI", "AI") is written in capitals in orig: in lower case
+// they are words ("si eres mi cliente", "ha te ki akarsz menni", "dacă
+// ești acasă ia o pauză", "vicino ai", "Nota para mi jefe:"). Where the
+// original's offsets differ from lo's it is not checked.
+func capsAcronym(orig, lo string, i int) bool {
+	if i+2 > len(orig) || orig[i]|0x20 != lo[i] || orig[i+1]|0x20 != lo[i+1] {
+		return true
 	}
-	return o[i] >= 'A' && o[i] <= 'Z' && o[i+1] >= 'A' && o[i+1] <= 'Z'
+	return orig[i] >= 'A' && orig[i] <= 'Z' && orig[i+1] >= 'A' && orig[i+1] <= 'Z'
 }
 
 // mlCondition finds a condition of mlIfYou (at the sorted positions ifs)
@@ -1981,10 +2042,6 @@ func mlCondLen(lo string, j int) int {
 	return n
 }
 
-// mlNameCap bounds the names of an AI that mlReaderAddressed reads in one
-// text.
-const mlNameCap = 256
-
 // sorted is the positions of ids in the text, in order, those that keep
 // holds (nil: all).
 func (h *mlHits) sorted(ids []int32, keep func(lo string, i int) bool) []int {
@@ -2005,7 +2062,7 @@ func (h *mlHits) sorted(ids []int32, keep func(lo string, i int) bool) []int {
 var mlAINames = func() []string {
 	out := append([]string(nil), mlAITerms...)
 	for _, w := range mlAIAcronyms {
-		for _, end := range []string{" ", ",", "-", ":", ".", "'", "’", "，", "：", "、"} {
+		for _, end := range []string{" ", ",", "-", ":", ".", "'", "’", "，", "：", "、", ")", "/", "»", "\"", "”", "!", "?", ";", "\n"} {
 			out = append(out, w+end)
 		}
 	}
@@ -2049,55 +2106,24 @@ func indexFrom(s string, from int, sub string) int {
 	return -1
 }
 
-// mlNamesAI is the position of the first name of an AI in lo[from:to]:
-// one of mlAITerms, or an acronym as a word of its own (CJK and kana may
-// follow it: "aiアシスタント"); or -1.
-func mlNamesAI(lo string, from, to int) int {
-	label, best := lo[from:to], -1
-	for _, w := range mlAITerms {
-		if len(w) <= len(label) {
-			if j := strings.Index(label, w); j >= 0 && (best < 0 || j < best) {
-				best = j
-			}
-		}
-	}
-	for _, w := range mlAIAcronyms {
-		for off := 0; off < len(label); {
-			j := strings.Index(label[off:], w)
-			if j < 0 {
-				break
-			}
-			i := off + j
-			off = i + len(w)
-			before, _ := utf8.DecodeLastRuneInString(lo[:from+i])
-			next, _ := utf8.DecodeRuneInString(label[i+len(w):])
-			if from+i > 0 && unicode.IsLetter(before) && before < 0x2e80 || unicode.IsLetter(next) && next < 0x2e80 && next != utf8.RuneError {
-				continue // inside a word
-			}
-			if best < 0 || i < best {
-				best = i
-			}
-			break
-		}
-	}
-	if best < 0 {
-		return -1
-	}
-	return from + best
-}
-
 // mlSinkIn reports a URL or an e-mail address (findSinks) that starts in
 // lo[from:to] (lo is the lower-cased original, as multilingual reads it).
 func (a *analysis) mlSinkIn(from, to int) bool {
+	if len(a.sinks) == 0 {
+		return false
+	}
 	s, _ := clampSpan(a.t.orig, from, from)
 	e, _ := clampSpan(a.t.orig, to, to)
 	ls, le := a.t.lowPos(s), a.t.lowPos(e)
-	for _, sk := range a.sinks {
-		if sk.s >= ls && sk.s < le {
-			return true
+	if !a.mlSinksSorted {
+		for _, sk := range a.sinks {
+			a.mlSinkAt = append(a.mlSinkAt, int32(sk.s))
 		}
+		slices.Sort(a.mlSinkAt)
+		a.mlSinksSorted = true
 	}
-	return false
+	k, _ := slices.BinarySearch(a.mlSinkAt, int32(ls))
+	return k < len(a.mlSinkAt) && int(a.mlSinkAt[k]) < le
 }
 
 // mlCommand reports a shell command that fetches or installs something,
@@ -2141,9 +2167,9 @@ var (
 	mlEverythingIDs   = mlIDs(mlEverything)
 	mlBeforeIDs       = mlIDs(mlBefore)
 	mlConcealIDs      = mlIDs(mlConceal)
-	mlUserIDs         = mlIDs(mlUser)
-	mlIfYouIDs        = mlIDs(mlIfYou)
-	mlAINameIDs       = mlIDs(mlAINames)
+	mlUserIDs         = mlWideIDs(mlUser)
+	mlIfYouIDs        = mlWideIDs(mlIfYou)
+	mlAINameIDs       = mlWideIDs(mlAINames)
 	mlCueSetIDs       = func() [][]int32 {
 		out := make([][]int32, len(mlCueSets))
 		for k, set := range mlCueSets {

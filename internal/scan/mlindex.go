@@ -23,9 +23,10 @@ type mlPhraseTable struct {
 	bloom4  [1 << 16 / 64]uint64
 	by2     map[uint16][]int32
 	bits2   [1 << 16 / 64]uint64
+	wide    map[int32]bool // phrases kept up to mlWideCap (mlWideIDs)
 }
 
-var mlTable = &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}}
+var mlTable = &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}, wide: map[int32]bool{}}
 
 func mlHash4(k uint32) uint32 { return k * 2654435761 >> 16 }
 
@@ -67,8 +68,23 @@ func mlIDs(phrases []string) []int32 {
 // searches of the rules, bounded on a text that repeats one phrase.
 const mlHitCap = 32
 
+// mlWideCap bounds the positions kept of the phrases every place of which
+// a rule reads (the AI's names, the user, conditions on the reader): 32
+// would let a text that names the AI 32 times first hide the place that
+// matters. The rules that read them do little per place.
+const mlWideCap = 4096
+
+// mlWideIDs is mlIDs for phrases kept up to mlWideCap.
+func mlWideIDs(phrases []string) []int32 {
+	ids := mlIDs(phrases)
+	for _, id := range ids {
+		mlTable.wide[id] = true
+	}
+	return ids
+}
+
 // mlHits are the positions in one lower-cased text of each phrase, in
-// order, at most mlHitCap each.
+// order, at most mlHitCap each (mlWideCap for some).
 type mlHits struct {
 	lo  string
 	pos map[int32][]int32
@@ -80,7 +96,7 @@ func mlScan(lo string) *mlHits {
 	add := func(id int32, i int) {
 		p := t.phrases[id]
 		if len(lo)-i >= len(p) && lo[i:i+len(p)] == p {
-			if ps := h.pos[id]; len(ps) < mlHitCap {
+			if ps := h.pos[id]; len(ps) < mlHitCap || t.wide[id] && len(ps) < mlWideCap {
 				h.pos[id] = append(ps, int32(i))
 			}
 		}
