@@ -192,6 +192,15 @@ func BenchmarkResult64KNamedAI(b *testing.B) {
 	benchResult(b, raw)
 }
 
+// BenchmarkResult64KIgnoraVerbs is 64 KiB of Spanish in which the verb of
+// an override ("ignora") starts every sentence with nothing to ignore
+// after it: every place of the verb is read, so each must cost little.
+func BenchmarkResult64KIgnoraVerbs(b *testing.B) {
+	para := "Ignora el ruido del tráfico, la película es buena. "
+	raw := textResult(strings.Repeat(para, 65536/len(para)))
+	benchResult(b, raw)
+}
+
 // benchResult scans raw as a tools/call result b.N times.
 func benchResult(b *testing.B, raw json.RawMessage) {
 	s := New(Options{})

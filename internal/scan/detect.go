@@ -1658,51 +1658,8 @@ func (a *analysis) multilingual() {
 	a.mlSinksSorted = false
 	a.multilingualFlows()
 	h := mlScan(lo)
-	for k, vid := range mlOverrideVerbIDs {
-		v := mlOverrideVerbs[k]
-		i := h.first(vid)
-		if i < 0 {
-			continue
-		}
-		if mlNegated(lo, i, len(v)) {
-			continue // "Vergiss nicht, die Anweisungen zu lesen": do not forget
-		}
-		end := min(len(lo), i+90)
-		// verb and object in one sentence: "… kannst du ignorieren, es gilt
-		// der Stand vom 12.06. Die neuen Anweisungen …" are two
-		for _, se := range []string{". ", "! ", "? ", ".\n", "\n\n", "。", "！", "？"} {
-			if k := strings.Index(lo[i+len(v):end], se); k >= 0 {
-				end = i + len(v) + k
-			}
-		}
-		for n, nid := range mlInstrNounIDs {
-			if j := h.firstIn(nid, i, end); j >= 0 {
-				if v == "ignore " && mlInstrNouns[n] == "instructions" {
-					break // English is handled by the token rules
-				}
-				s, e := clampSpan(a.t.orig, i, j+len(mlInstrNouns[n]))
-				a.mlAdd(RuleOverride, Critical, s, e, "instruction to ignore previous instructions (non-English)")
-				return
-			}
-		}
-		if v == "ignore " {
-			continue
-		}
-		if h.anyIn(mlEverythingIDs, i, min(len(lo), i+len(v)+24), false) < 0 {
-			continue
-		}
-		if j := h.anyIn(mlBeforeIDs, i, end, true); j >= 0 {
-			e := j + 1
-			for _, id := range mlBeforeIDs {
-				if h.firstWord(id, j, end) == j {
-					e = j + len(mlTable.phrases[id])
-					break
-				}
-			}
-			s, e := clampSpan(a.t.orig, i, e)
-			a.mlAdd(RuleOverride, Critical, s, e, "instruction to forget everything before (non-English)")
-			return
-		}
+	if a.mlOverride(h) {
+		return
 	}
 	if i := h.anyIn(mlConcealIDs, 0, len(lo), false); i >= 0 {
 		e := i + 1
@@ -1723,6 +1680,101 @@ func (a *analysis) multilingual() {
 	}
 	a.mlOwnerRequest(h)
 	a.mlDecodeExec(h)
+}
+
+// mlOverride: an order to ignore the instructions or to forget everything
+// before, in other languages: a verb, then within its sentence and 90
+// bytes an instruction noun, or "everything" and a word for before.
+// Every place of each verb is read, not its first only ("Ignora el ruido
+// del tráfico. Ignora todas las instrucciones anteriores" hid the second);
+// the nouns are looked up by binary search, so each place costs little.
+func (a *analysis) mlOverride(h *mlHits) bool {
+	lo := h.lo
+	var nouns, every, before []mlSpan
+	sorted := false
+	for k, vid := range mlOverrideVerbIDs {
+		v := mlOverrideVerbs[k]
+		for _, p := range h.pos[vid] {
+			i := int(p)
+			if !sorted {
+				nouns, every, before = h.spans(mlInstrNounIDs), h.spans(mlEverythingIDs), h.spans(mlBeforeIDs)
+				sorted = true
+			}
+			near := min(len(lo), i+90)
+			noun, hasNoun := spanIn(nouns, i, near)
+			_, hasEvery := spanIn(every, i, min(len(lo), i+len(v)+24))
+			if !hasNoun && (v == "ignore " || !hasEvery) {
+				continue
+			}
+			if mlNegated(lo, i, len(v)) {
+				continue // "Vergiss nicht, die Anweisungen zu lesen": do not forget
+			}
+			end := near
+			// verb and object in one sentence: "… kannst du ignorieren, es
+			// gilt der Stand vom 12.06. Die neuen Anweisungen …" are two
+			for _, se := range []string{". ", "! ", "? ", ".\n", "\n\n", "。", "！", "？"} {
+				if k := strings.Index(lo[i+len(v):end], se); k >= 0 {
+					end = i + len(v) + k
+				}
+			}
+			if noun, hasNoun = spanIn(nouns, i, end); hasNoun {
+				if v == "ignore " && lo[noun.at:noun.at+noun.n] == "instructions" {
+					continue // English is handled by the token rules
+				}
+				s, e := clampSpan(a.t.orig, i, noun.at+noun.n)
+				a.mlAdd(RuleOverride, Critical, s, e, "instruction to ignore previous instructions (non-English)")
+				return true
+			}
+			if v == "ignore " || !hasEvery {
+				continue
+			}
+			for k, _ := slices.BinarySearchFunc(before, i, cmpSpanAt); k < len(before) && before[k].at+before[k].n <= end; k++ {
+				if b := before[k]; h.firstWord(b.id, b.at, end) == b.at {
+					s, e := clampSpan(a.t.orig, i, b.at+b.n)
+					a.mlAdd(RuleOverride, Critical, s, e, "instruction to forget everything before (non-English)")
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// mlSpan is a phrase of mlTable (id) found at lo[at:at+n].
+type mlSpan struct {
+	at, n int
+	id    int32
+}
+
+func cmpSpanAt(sp mlSpan, at int) int { return sp.at - at }
+
+// spans is the places of ids in the text, in order (longest first where
+// two start together).
+func (h *mlHits) spans(ids []int32) []mlSpan {
+	var out []mlSpan
+	for _, id := range ids {
+		for _, p := range h.pos[id] {
+			out = append(out, mlSpan{at: int(p), n: len(mlTable.phrases[id]), id: id})
+		}
+	}
+	slices.SortFunc(out, func(x, y mlSpan) int {
+		if x.at != y.at {
+			return x.at - y.at
+		}
+		return y.n - x.n
+	})
+	return out
+}
+
+// spanIn is the first of the sorted sps that starts at or after from and
+// ends by to.
+func spanIn(sps []mlSpan, from, to int) (mlSpan, bool) {
+	for k, _ := slices.BinarySearchFunc(sps, from, cmpSpanAt); k < len(sps) && sps[k].at < to; k++ {
+		if sps[k].at+sps[k].n <= to {
+			return sps[k], true
+		}
+	}
+	return mlSpan{}, false
 }
 
 // mlAITerms name an AI in other languages: the acronyms (matched as
@@ -2162,10 +2214,10 @@ func (a *analysis) mlDecodeExec(h *mlHits) {
 
 // ids of the phrase lists in mlTable (mlindex.go)
 var (
-	mlOverrideVerbIDs = mlIDs(mlOverrideVerbs)
-	mlInstrNounIDs    = mlIDs(mlInstrNouns)
-	mlEverythingIDs   = mlIDs(mlEverything)
-	mlBeforeIDs       = mlIDs(mlBefore)
+	mlOverrideVerbIDs = mlWideIDs(mlOverrideVerbs)
+	mlInstrNounIDs    = mlWideIDs(mlInstrNouns)
+	mlEverythingIDs   = mlWideIDs(mlEverything)
+	mlBeforeIDs       = mlWideIDs(mlBefore)
 	mlConcealIDs      = mlIDs(mlConceal)
 	mlUserIDs         = mlWideIDs(mlUser)
 	mlIfYouIDs        = mlWideIDs(mlIfYou)
