@@ -2199,15 +2199,14 @@ var (
 
 func (a *analysis) mlDecodeExec(h *mlHits) {
 	for k, id := range mlDecodeVIDs {
-		i := h.first(id)
-		if i < 0 {
-			continue
-		}
-		end := min(len(h.lo), i+len(mlDecodeV[k])+60)
-		if j := h.anyIn(mlExecVIDs, i+len(mlDecodeV[k]), end, false); j >= 0 {
-			s, e := clampSpan(a.t.orig, i, j+2)
-			a.mlAdd(RuleEncoded, High, s, e, "order to decode hidden content and carry it out (non-English)")
-			return
+		for _, p := range h.pos[id] { // every place kept, not the first only
+			i := int(p)
+			end := min(len(h.lo), i+len(mlDecodeV[k])+60)
+			if j := h.anyIn(mlExecVIDs, i+len(mlDecodeV[k]), end, false); j >= 0 {
+				s, e := clampSpan(a.t.orig, i, j+2)
+				a.mlAdd(RuleEncoded, High, s, e, "order to decode hidden content and carry it out (non-English)")
+				return
+			}
 		}
 	}
 }
@@ -2254,31 +2253,39 @@ func (a *analysis) mlOwnerRequest(h *mlHits) {
 	if a.ctx.kind.isDef() {
 		return
 	}
-	lo := h.lo
 	for k, vid := range mlOwnerVIDs {
-		v := mlOwnerV[k]
-		i := h.firstWord(vid, 0, len(lo))
-		if i < 0 {
-			continue
+		for _, p := range h.pos[vid] { // every place kept, not the first only
+			if a.mlOwnerRequestAt(h, vid, int(p), mlOwnerV[k]) {
+				return
+			}
 		}
-		from, to := max(0, i-120), min(len(lo), i+len(v)+80)
-		if h.anyIn(mlMyIDs, from, to, true) < 0 {
-			continue
-		}
-		please := h.anyIn(mlPleaseIDs, max(0, i-120), i+len(v), false) >= 0
-		// the destination follows the verb
-		after := lo[i:min(len(lo), i+len(v)+120)]
-		sink := a.mlSinkIn(i, i+len(after))
-		// or access handed over ("Merci de faire le virement sur le compte
-		// habituel" from a landlord has neither)
-		access := h.anyIn(mlAccessIDs, from, to, false) >= 0
-		if !sink && !mlAccountNumber(after) && !(please && access) {
-			continue
-		}
-		s, e := clampSpan(a.t.orig, i, i+len(v))
-		a.mlAdd(RuleOverride, Medium, s, e, "asks, in the owner's voice, for an action on the owner's accounts, devices or data (non-English)")
-		return
 	}
+}
+
+// mlOwnerRequestAt is mlOwnerRequest for the verb v (phrase vid) at
+// lo[i].
+func (a *analysis) mlOwnerRequestAt(h *mlHits, vid int32, i int, v string) bool {
+	lo := h.lo
+	if h.firstWord(vid, i, len(lo)) != i {
+		return false // inside a longer word
+	}
+	from, to := max(0, i-120), min(len(lo), i+len(v)+80)
+	if h.anyIn(mlMyIDs, from, to, true) < 0 {
+		return false
+	}
+	please := h.anyIn(mlPleaseIDs, max(0, i-120), i+len(v), false) >= 0
+	// the destination follows the verb
+	after := lo[i:min(len(lo), i+len(v)+120)]
+	sink := a.mlSinkIn(i, i+len(after))
+	// or access handed over ("Merci de faire le virement sur le compte
+	// habituel" from a landlord has neither)
+	access := h.anyIn(mlAccessIDs, from, to, false) >= 0
+	if !sink && !mlAccountNumber(after) && !(please && access) {
+		return false
+	}
+	s, e := clampSpan(a.t.orig, i, i+len(v))
+	a.mlAdd(RuleOverride, Medium, s, e, "asks, in the owner's voice, for an action on the owner's accounts, devices or data (non-English)")
+	return true
 }
 
 // mlAccountNumber reports an account number or an IBAN: eight or more
