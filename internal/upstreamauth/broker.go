@@ -29,6 +29,7 @@ import (
 	"time"
 
 	"golang.org/x/oauth2"
+	"golang.org/x/sync/singleflight"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
@@ -98,6 +99,8 @@ type Broker struct {
 
 	mu    sync.Mutex
 	flows map[string]*flow
+
+	refreshing singleflight.Group // one token refresh per user and server
 
 	// OnAuthorized, if set, is told when a user authorized the gateway at
 	// a server (the gateway then tells clients its tool list changed).
@@ -242,7 +245,42 @@ func (c creds) Token(ctx context.Context, owner any) (string, error) {
 	if !c.b.consented(ctx, p, c.t.Name, nil) {
 		return "", c.b.required(p, c.t, nil, "this client has not been approved to use your authorization there")
 	}
-	if tok.Expiry.IsZero() || time.Until(tok.Expiry) > 30*time.Second {
+	if fresh(tok) {
+		return tok.AccessToken, nil
+	}
+	if tok.RefreshToken == "" {
+		return "", c.b.required(p, c.t, nil, "the authorization expired")
+	}
+	// One refresh per grant at a time: requests that find the token
+	// expired together (a session's first listing and call, two clients
+	// of the same user) share it. Two refreshes with the same refresh
+	// token would have the server issue twice or, where it detects the
+	// reuse of a rotated token, revoke the user's whole grant.
+	v, err, _ := c.b.refreshing.Do(userKey(p)+"\x00"+c.t.Name, func() (any, error) {
+		return c.refresh(context.WithoutCancel(ctx), p)
+	})
+	if err != nil {
+		return "", err
+	}
+	return v.(string), nil
+}
+
+// fresh reports whether tok is good for the next 30 seconds.
+func fresh(tok *oauth2.Token) bool {
+	return tok.Expiry.IsZero() || time.Until(tok.Expiry) > 30*time.Second
+}
+
+// refresh renews the user's token at the server, unless another request
+// renewed it since it was read.
+func (c creds) refresh(ctx context.Context, p guard.Principal) (string, error) {
+	tok, err := c.b.load(ctx, userKey(p), c.t.Name)
+	if err != nil {
+		return "", err
+	}
+	if tok == nil {
+		return "", c.b.required(p, c.t, nil, "the authorization was withdrawn")
+	}
+	if fresh(tok) {
 		return tok.AccessToken, nil
 	}
 	if tok.RefreshToken == "" {

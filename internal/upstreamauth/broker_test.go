@@ -28,6 +28,7 @@ import (
 
 	"github.com/mcpwarden/mcpwarden/internal/app"
 	"github.com/mcpwarden/mcpwarden/internal/config"
+	"github.com/mcpwarden/mcpwarden/internal/guard"
 )
 
 // gw is an in-process mcpwarden on 127.0.0.1.
@@ -434,6 +435,41 @@ store: {path: a.db}
 	}
 	if after := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`); after != issuedBefore+1 {
 		t.Fatalf("B issued %d tokens on refresh, want 1", after-issuedBefore)
+	}
+
+	// Requests that find the token expired together share one refresh:
+	// two refreshes with the same refresh token would have B issue twice
+	// (or, detecting the reuse, revoke alice's grant).
+	var userKey string
+	if err := db.QueryRow(`SELECT user_key FROM upstream_oauth_consents WHERE client_id = ?`, clientX).Scan(&userKey); err != nil {
+		t.Fatal(err)
+	}
+	iss, sub, _ := strings.Cut(userKey, "\x00")
+	alice := guard.Principal{Issuer: iss, Subject: sub, ClientID: clientX}
+	if n, err := a.rt.Upstream.Expire(context.Background(), "b"); err != nil || n != 2 {
+		t.Fatalf("expire: %d %v", n, err)
+	}
+	issuedBefore = strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`)
+	creds := a.rt.Upstream.Credentials("b")
+	toks := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range toks {
+		wg.Go(func() {
+			tok, err := creds.Token(context.Background(), alice)
+			if err != nil {
+				t.Errorf("concurrent refresh %d: %v", i, err)
+			}
+			toks[i] = tok
+		})
+	}
+	wg.Wait()
+	for _, tok := range toks {
+		if tok == "" || tok != toks[0] {
+			t.Fatalf("concurrent refreshes returned different tokens")
+		}
+	}
+	if after := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`); after != issuedBefore+1 {
+		t.Fatalf("B issued %d tokens for %d concurrent requests, want 1", after-issuedBefore, len(toks))
 	}
 }
 
