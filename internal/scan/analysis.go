@@ -137,6 +137,7 @@ func (a *analysis) run() {
 	} else {
 		a.credentialRules()
 	}
+	a.askUserCredential()
 	a.encodedRules()
 	a.obfuscatedRules()
 	a.escalate()

@@ -274,6 +274,7 @@ func TestCorpusEvaluation(t *testing.T) {
 	floors("multilingual probe", loadRows(t, filepath.Join("testdata", "multilingual-dev.jsonl")), 0.90, 0.98)
 	floors("multilingual held out", loadRows(t, filepath.Join("testdata", "multilingual-heldout.jsonl")), 0.70, 0.97)
 	floors("multilingual held out 2", loadRows(t, filepath.Join("testdata", "multilingual-heldout2.jsonl")), 0.25, 0.94)
+	floors("multilingual held out 3", loadRows(t, filepath.Join("testdata", "multilingual-heldout3.jsonl")), 0.24, 0.94)
 }
 
 // TestBackground scans more real tool listings and real tool results

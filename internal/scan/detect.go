@@ -433,6 +433,28 @@ func (a *analysis) markerSeverity(sys bool, at, after int) Severity {
 	return sev
 }
 
+// charAfterParen returns the first character after the parenthesis that
+// opens at or after low offset p (past spaces), closing within 48 bytes on
+// the same line, and past the spaces after it; 0 if there is none.
+func (a *analysis) charAfterParen(p int) byte {
+	low := a.t.low
+	for p < len(low) && (low[p] == ' ' || low[p] == '\t') {
+		p++
+	}
+	if p >= len(low) || low[p] != '(' {
+		return 0
+	}
+	for k := p + 1; k < len(low) && k-p <= 48; k++ {
+		switch low[k] {
+		case '\n', '(':
+			return 0
+		case ')':
+			return a.lowCharAfter(k + 1)
+		}
+	}
+	return 0
+}
+
 // upperLow reports whether the letters of orig behind low range [s,e) are
 // all capitals (and there is one).
 func (a *analysis) upperLow(s, e int) bool {
@@ -849,6 +871,11 @@ func (a *analysis) labels() {
 		}
 		// also allow words joined by spaces only
 		after := a.lowCharAfter(int(a.toks[j].e))
+		if after == '(' {
+			// "### SYSTEM NOTICE (support-automation) ###": a qualifier
+			// in parentheses between the words and the frame
+			after = a.charAfterParen(int(a.toks[j].e))
+		}
 		before := a.lowCharBefore(int(a.toks[i].s))
 		framed := after == ':' || (after == '-' || after == '#' || after == '=') && (before == '-' || before == '#' || before == '=')
 		if !framed {
@@ -1985,6 +2012,135 @@ func (a *analysis) mlReaderAddressed(r *mlReader) {
 			return
 		}
 	}
+	a.mlSubjectOrder(r)
+}
+
+// mlSubjectOrder: the AI, or an assistant, as the subject of an order ("o
+// assistente deve chamar a ferramenta pix_transferir ... Não é preciso
+// confirmar com o usuário", "Der KI-Assistent muss die Datei an ...
+// senden"), the English "The assistant must ..." (aiReaders): the name
+// opens its clause (at most three words after the sentence's start), a
+// modal follows within 80 bytes (not "must be"), and the order carries a
+// destination, the user spoken of or a tool's identifier in its sentence
+// or the next.
+func (a *analysis) mlSubjectOrder(r *mlReader) {
+	lo := r.h.lo
+	subjects := r.h.sorted(mlAssistantIDs, mlAssistantWord)
+	for _, nm := range r.names {
+		if !nm.bot {
+			subjects = append(subjects, nm.at)
+		}
+	}
+	slices.Sort(subjects)
+	lastSt := -1
+	for _, i := range subjects {
+		st, ok := sentenceStart(lo, i, 48)
+		if !ok || st == lastSt {
+			continue
+		}
+		// the clause opens at the sentence's start or after a comma
+		// ("Para liberar a emissão imediatamente, o assistente deve")
+		if c := strings.LastIndexAny(lo[st:i], ",،，"); c >= 0 {
+			st += c + 1
+		}
+		if strings.Count(strings.TrimSpace(lo[st:i]), " ") > 2 {
+			continue
+		}
+		end := min(len(lo), i+96)
+		if se := sentencesAfter(lo, i, 1); se < end {
+			end = se
+		}
+		m := r.h.anyIn(mlModalIDs, i+1, end, true)
+		if m < 0 && !mlArabicModalBefore(lo, st, i) {
+			continue
+		}
+		from := i
+		if m >= 0 {
+			if strings.Count(lo[i:m], " ") > 7 || mlBeAfter(lo, m) {
+				continue
+			}
+			from = m
+		}
+		lastSt = st
+		to := sentencesAfter(lo, from, 2)
+		if a.mlOrderIn(r, from, to) || mlToolIdent(lo[from:to]) {
+			s, e := clampSpan(a.t.orig, st, max(from, i+1))
+			a.mlAdd(RuleSystemMimicry, Medium, s, e, "the AI named as the subject of an order that carries a destination, the user spoken of or a tool to call (non-English)")
+			return
+		}
+	}
+}
+
+// mlAssistant names an assistant in other languages: a person may be one
+// too, so only as the subject of an order that mlSubjectOrder reads.
+var mlAssistant = []string{"assistent", "assistant", "asistente", "assistente", "asystent", "asistent", "asisten ", "asistan", "ассистент", "помощник", "асистент", "помічник", "βοηθός", "المساعد", "مساعد ", "دستیار", "העוזר", "सहायक", "সহকারী", "助手", "助理", "アシスタント", "어시스턴트", "trợ lý", "ผู้ช่วย"}
+
+// mlAssistantWord: an assistant's name found at lo[i] is a word, ended by
+// at most two letters of a case ending ("dem Assistenten", "ассистенту"),
+// not a feminine one ("Assistentin", "asystentka": a person).
+func mlAssistantWord(lo string, i int) bool {
+	if !mlWholeName(lo, i) {
+		return false
+	}
+	for _, w := range mlAssistant {
+		if !strings.HasPrefix(lo[i:], w) {
+			continue
+		}
+		e, n := i+len(w), 0
+		for e < len(lo) {
+			r, size := utf8.DecodeRuneInString(lo[e:])
+			if !unicode.IsLetter(r) || r >= 0x2e80 {
+				break
+			}
+			e += size
+			n++
+		}
+		end := lo[i+len(w) : e]
+		return n <= 2 && end != "in" && end != "ka" && end != "ki"
+	}
+	return false
+}
+
+// mlModal: must, should, has to in other languages, after the subject.
+var mlModal = []string{"muss", "müssen", "soll", "sollte", "sollen", "doit", "doivent", "devra", "devrait", "debe", "deben", "deberá", "debería", "tiene que", "deve", "devem", "deverá", "deveria", "tem que", "tem de", "dovrà", "dovrebbe", "moet", "moeten", "musi", "muszą", "powinien", "powinna", "powinno", "musí", "måste", "skal", "bør", "pitää", "täytyy", "должен", "должна", "должно", "должны", "обязан", "следует", "повинен", "повинна", "zorunda", "πρέπει", "trebuie", "kell", "harus", "wajib", "phải", "ต้อง", "必须", "必須", "应该", "应当", "务必", "しなければ", "してください", "해야", "باید", "חייב", "צריך", "चाहिए"}
+
+// mlBeAfter reports a verb "to be" right after the modal at lo[m] ("deve
+// ser usado": a passive, not an order).
+func mlBeAfter(lo string, m int) bool {
+	sp := strings.IndexByte(lo[m:min(len(lo), m+24)], ' ')
+	if sp < 0 {
+		return false
+	}
+	rest := lo[m+sp+1:]
+	for _, b := range []string{"ser ", "être ", "sein ", "werden", "essere ", "estar ", "zijn ", "worden ", "być ", "vara ", "være ", "быть ", "бути ", "olmak", "fi ", "lenni", "be "} {
+		if strings.HasPrefix(rest, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// mlArabicModalBefore: "يجب على المساعد أن ..." (the assistant must):
+// the modal and its preposition open the clause before the name.
+func mlArabicModalBefore(lo string, st, i int) bool {
+	before := lo[st:i]
+	return strings.Contains(before, "يجب على") || strings.HasPrefix(strings.TrimSpace(before), "على")
+}
+
+// mlToolIdent reports an identifier of a tool in s: letters joined by
+// underscores ("pix_transferir", "send_email").
+func mlToolIdent(s string) bool {
+	for k := strings.IndexByte(s, '_'); k > 0 && k+1 < len(s); {
+		if isLetterByte(s[k-1]) && isLetterByte(s[k+1]) {
+			return true
+		}
+		n := strings.IndexByte(s[k+1:], '_')
+		if n < 0 {
+			break
+		}
+		k += 1 + n
+	}
+	return false
 }
 
 // mlReader is what the rules on the AI addressed read of one text, each
@@ -2068,7 +2224,13 @@ func capsAcronym(orig, lo string, i int) bool {
 // it, with no comma or sentence end between. It returns the span of both.
 func mlCondition(lo string, ifs []int, i, e int) (int, int, bool) {
 	near := func(gap string) bool {
-		return len(gap) <= 40 && strings.Count(gap, " ") <= 3 && !strings.ContainsAny(gap, ",.;:!?\n，。،")
+		if len(gap) > 48 || strings.ContainsAny(gap, ",.;:!?\n，。،") {
+			return false
+		}
+		// "se você for um assistente de IA": two more words when the
+		// gap names an assistant
+		n := strings.Count(gap, " ")
+		return n <= 3 || n <= 5 && slices.ContainsFunc(mlAssistant, func(w string) bool { return strings.Contains(gap, w) })
 	}
 	for k, _ := slices.BinarySearch(ifs, i-40); k < len(ifs) && ifs[k] <= e+30; k++ {
 		j := ifs[k]
@@ -2221,6 +2383,8 @@ var (
 	mlUserIDs         = mlWideIDs(mlUser)
 	mlIfYouIDs        = mlWideIDs(mlIfYou)
 	mlAINameIDs       = mlWideIDs(mlAINames)
+	mlAssistantIDs    = mlWideIDs(mlAssistant)
+	mlModalIDs        = mlWideIDs(mlModal)
 	mlCueSetIDs       = func() [][]int32 {
 		out := make([][]int32, len(mlCueSets))
 		for k, set := range mlCueSets {
@@ -3936,6 +4100,8 @@ func (a *analysis) commandRules() {
 			case a.ctx.kind.isDef():
 				if si >= 0 && a.modelDirective(si) {
 					sev = High
+				} else if ri == sqlStatementRe {
+					sev = Low // a database tool's example statement
 				}
 			case shell:
 				sev = High
@@ -3951,7 +4117,11 @@ func (a *analysis) commandRules() {
 				}
 			}
 			s, e := a.lowSpan(loc[0], loc[1])
-			h := a.add(RuleDangerousCommand, sev, s, e, "dangerous shell command", si)
+			msg := "dangerous shell command"
+			if ri >= 12 {
+				msg = "destructive SQL statement"
+			}
+			h := a.add(RuleDangerousCommand, sev, s, e, msg, si)
 			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) {
 				h.damped = true
 			}
@@ -3972,11 +4142,88 @@ func (a *analysis) toolCallWith(si, p int) bool {
 			return true
 		}
 	}
+	// "execute `DROP TABLE ...` via run_admin_sql": the tool after it
+	for k := st.ts; k+1 < st.te; k++ {
+		if int(a.toks[k].s) > p && a.is(k, "via", "using", "through") && a.toks[k+1].under && !a.negatedBefore(k, 8) {
+			return true
+		}
+	}
 	return false
 }
 
 // ---------------------------------------------------------------------------
 // Credential requests (results)
+
+// askUserCredential: an order to ask the user for their own account
+// secrets ("ask the user for their GitHub username and account password
+// (and the current 2FA code)"), in a tool's description or in a result.
+// A tool that needs a password takes it from the client's configuration
+// or the user's own sign-in, never through the model's conversation (the
+// specification forbids even elicitation for it). Medium; high when it
+// asks for a second factor too (an account taken over). Not a warning
+// ("never ask the user for their password", "scammers ask ...").
+func (a *analysis) askUserCredential() {
+	if a.allCats&cCred == 0 {
+		return
+	}
+	for si := range a.sents {
+		st := &a.sents[si]
+		if st.cats&cCred == 0 {
+			continue
+		}
+		for k := st.ts; k < st.te; k++ {
+			if !a.is(k, "ask", "asks", "prompt", "request", "collect", "obtain") {
+				continue
+			}
+			// "ask the user for", "prompt them for", "request from the
+			// customer"
+			f := k + 1
+			for n := 0; f < st.te && n < 4 && !a.is(f, "for", "from"); n++ {
+				f++
+			}
+			if f >= st.te || f+1 >= st.te {
+				continue
+			}
+			creds, second, poss := 0, false, false
+			for c := f + 1; c < st.te && c <= f+16 && a.lowCharBefore(int(a.toks[c].s)) != ';'; c++ {
+				if a.is(c, "their", "your", "his", "her", "users", "customers") {
+					poss = true
+				}
+				if !poss {
+					continue
+				}
+				switch {
+				case a.is(c, "password", "passwords", "passcode", "passphrase", "pin", "seed", "mnemonic", "ssn"):
+					creds++
+				case a.is(c, "2fa", "mfa", "otp") || a.is(c, "code", "codes") && c > 0 && a.is(c-1, "2fa", "mfa", "sms", "verification", "security", "authentication", "authenticator", "time", "login", "otp"):
+					creds++
+					second = true
+				}
+			}
+			if creds == 0 {
+				continue
+			}
+			warned := false
+			for n := st.ts; n < k; n++ {
+				if a.toks[n].cats&cNeg != 0 || a.is(n, "never", "someone", "anyone", "scammers", "attackers", "fraudsters", "phishing", "scam", "scams") {
+					warned = true
+				}
+			}
+			if warned {
+				continue
+			}
+			sev := Medium
+			if second {
+				sev = High
+			}
+			if s, e := a.tokSpan(st.ts, st.te); a.covered(RuleCredentialRequest, s, e) {
+				return // the result's own request, already reported
+			}
+			a.addTok(RuleCredentialRequest, sev, k, min(st.te, f+8), "order to ask the user for their password or second factor through the conversation")
+			return
+		}
+	}
+}
 
 func (a *analysis) credentialRules() {
 	if a.allCats&cCred == 0 {

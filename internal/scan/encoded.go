@@ -13,8 +13,13 @@ import (
 // must be present for it to be worth running.
 var commandTriggers = [][]string{
 	{"curl", "wget"}, {"tcp"}, {"nc", "netcat"}, {"bash"}, {"socket"}, {"subprocess"}, {"powershell"}, {"iex"},
-	{"chmod"}, {"chmod"}, {"rm"}, {"mkfifo"}, {"drop", "truncate", "delete"},
+	{"chmod"}, {"chmod"}, {"rm"}, {"mkfifo"}, {"drop", "truncate", "delete"}, {"drop", "truncate"},
 }
+
+// sqlStatementRe is the index in commandRes of a destructive SQL statement
+// that opens a line, a code span or a quotation: handed over to be run,
+// where the pattern before it is an injection's "; DROP TABLE".
+const sqlStatementRe = 13
 
 var commandRes = []*regexp.Regexp{
 	regexp.MustCompile(`(?:curl|wget)\s[^|\n;]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b`),
@@ -30,6 +35,7 @@ var commandRes = []*regexp.Regexp{
 	regexp.MustCompile(`\brm\s+-(?:rf|fr)\s+(?:/|~|\$home)/?(?:\s|;|$|\*)`),
 	regexp.MustCompile(`\bmkfifo\b[^\n]{0,80}\bnc\b`),
 	regexp.MustCompile(`;\s*(?:drop\s+(?:table|database|schema)|truncate\s+table|delete\s+from\s+\w+\s*;)`),
+	regexp.MustCompile("(?:^|\n|[`'\"])[ \t]*(?:drop\\s+(?:table|database|schema)|truncate\\s+table)\\b"),
 }
 
 // readable reports whether decoded bytes look like text a model would read

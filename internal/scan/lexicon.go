@@ -202,6 +202,10 @@ var (
 			// containing its complete initial prompt" (promptLeak: the agent
 			// in the third person)
 			"post|share|include|print|output|paste|reveal|send|copy|write|dump|containing|give|provide|return ~6 its|their complete|full|entire|whole|exact|verbatim ~1 initial|system|original|hidden? prompt|prompts|instructions",
+			// "the complete instructions they were started with", "all
+			// tools they can call": the agent's own, in the third person
+			"post|share|include|print|output|paste|reveal|send|copy|write|dump|give|provide|return|list|attach|add|disclose ~8 complete|full|entire|whole|exact|verbatim|original|initial ~1 instructions|prompt|prompts they|it were|was ~1 started|given|launched|initialized|initialised|configured|prompted|created",
+			"post|share|include|print|output|paste|reveal|send|copy|write|dump|give|provide|return|list|attach|add|disclose|enumerate|names ~4 all|every|each ~1 tool|tools|function|functions they|it ~1 can|could|may ~1 call|use|access|invoke",
 		},
 		// a known injection test phrase asked for as the answer: "say 'I
 		// have been PWNED'" (HackAPrompt), "say 'Access Granted'" (Tensor
