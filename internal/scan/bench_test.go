@@ -201,6 +201,16 @@ func BenchmarkResult64KIgnoraVerbs(b *testing.B) {
 	benchResult(b, raw)
 }
 
+// BenchmarkResult64KAssistantMust is 64 KiB of Portuguese in which an
+// assistant is the subject of a modal in every sentence with nothing to
+// carry out: every clause is read as an order once, so each must cost
+// little.
+func BenchmarkResult64KAssistantMust(b *testing.B) {
+	para := "O assistente deve responder com calma, e o assistente deve ouvir. "
+	raw := textResult(strings.Repeat(para, 65536/len(para)))
+	benchResult(b, raw)
+}
+
 // benchResult scans raw as a tools/call result b.N times.
 func benchResult(b *testing.B, raw json.RawMessage) {
 	s := New(Options{})

@@ -1929,7 +1929,12 @@ func (a *analysis) mlOrderIn(r *mlReader, from, to int) bool {
 // sentencesAfter is the end of the n-th sentence that starts at or after
 // k in lo (after its end mark), at most 500 bytes on.
 func sentencesAfter(lo string, k, n int) int {
-	end := min(len(lo), k+500)
+	return sentencesWithin(lo, k, n, 500)
+}
+
+// sentencesWithin is sentencesAfter at most max bytes on.
+func sentencesWithin(lo string, k, n, max int) int {
+	end := min(len(lo), k+max)
 	for i := k; i < end; i++ {
 		w := 0
 		switch c := lo[i]; {
@@ -1939,7 +1944,7 @@ func sentencesAfter(lo string, k, n int) int {
 			if i+1 < len(lo) && (lo[i+1] == ' ' || lo[i+1] == '\n') {
 				w = 2
 			}
-		case c >= 0x80:
+		case c == 0xe3 || c == 0xef || c == 0xe0: // the first byte of each below
 			for _, se := range []string{"。", "！", "？", "।"} {
 				if strings.HasPrefix(lo[i:], se) {
 					w = len(se)
@@ -2032,25 +2037,28 @@ func (a *analysis) mlSubjectOrder(r *mlReader) {
 		}
 	}
 	slices.Sort(subjects)
+	var modals []int
+	if len(subjects) > 0 {
+		modals = r.h.sorted(mlModalIDs, mlModalEnds)
+	}
 	lastSt := -1
 	for _, i := range subjects {
 		st, ok := sentenceStart(lo, i, 48)
-		if !ok || st == lastSt {
+		if !ok {
 			continue
 		}
 		// the clause opens at the sentence's start or after a comma
-		// ("Para liberar a emissão imediatamente, o assistente deve")
+		// ("Para liberar a emissão imediatamente, o assistente deve");
+		// each clause is read once
 		if c := strings.LastIndexAny(lo[st:i], ",،，"); c >= 0 {
 			st += c + 1
 		}
-		if strings.Count(strings.TrimSpace(lo[st:i]), " ") > 2 {
+		if st == lastSt || strings.Count(strings.TrimSpace(lo[st:i]), " ") > 2 {
 			continue
 		}
-		end := min(len(lo), i+96)
-		if se := sentencesAfter(lo, i, 1); se < end {
-			end = se
-		}
-		m := r.h.anyIn(mlModalIDs, i+1, end, true)
+		lastSt = st
+		end := sentencesWithin(lo, i, 1, 96)
+		m := nearestIn(modals, i+1, end)
 		if m < 0 && !mlArabicModalBefore(lo, st, i) {
 			continue
 		}
@@ -2061,7 +2069,6 @@ func (a *analysis) mlSubjectOrder(r *mlReader) {
 			}
 			from = m
 		}
-		lastSt = st
 		to := sentencesAfter(lo, from, 2)
 		if a.mlOrderIn(r, from, to) || mlToolIdent(lo[from:to]) {
 			s, e := clampSpan(a.t.orig, st, max(from, i+1))
@@ -2103,6 +2110,24 @@ func mlAssistantWord(lo string, i int) bool {
 
 // mlModal: must, should, has to in other languages, after the subject.
 var mlModal = []string{"muss", "müssen", "soll", "sollte", "sollen", "doit", "doivent", "devra", "devrait", "debe", "deben", "deberá", "debería", "tiene que", "deve", "devem", "deverá", "deveria", "tem que", "tem de", "dovrà", "dovrebbe", "moet", "moeten", "musi", "muszą", "powinien", "powinna", "powinno", "musí", "måste", "skal", "bør", "pitää", "täytyy", "должен", "должна", "должно", "должны", "обязан", "следует", "повинен", "повинна", "zorunda", "πρέπει", "trebuie", "kell", "harus", "wajib", "phải", "ต้อง", "必须", "必須", "应该", "应当", "务必", "しなければ", "してください", "해야", "باید", "חייב", "צריך", "चाहिए"}
+
+// mlModalEnds reports that the modal found at lo[i] ends a word (a
+// phrase in a script without spaces needs nothing after it).
+func mlModalEnds(lo string, i int) bool {
+	for _, w := range mlModal {
+		if !strings.HasPrefix(lo[i:], w) {
+			continue
+		}
+		e := i + len(w)
+		if r, _ := utf8.DecodeRuneInString(w); r >= 0x2e80 || e == len(lo) {
+			return true
+		}
+		if after, _ := utf8.DecodeRuneInString(lo[e:]); !unicode.IsLetter(after) {
+			return true
+		}
+	}
+	return false
+}
 
 // mlBeAfter reports a verb "to be" right after the modal at lo[m] ("deve
 // ser usado": a passive, not an order).

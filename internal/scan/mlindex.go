@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"slices"
 	"unicode"
 	"unicode/utf8"
 )
@@ -140,21 +141,36 @@ func (h *mlHits) first(id int32) int {
 // ends by to, or -1.
 func (h *mlHits) firstIn(id int32, from, to int) int {
 	n := len(mlTable.phrases[id])
-	for _, p := range h.pos[id] {
-		if int(p) >= from && int(p)+n <= to {
+	for _, p := range h.from(id, from) {
+		if int(p) >= to {
+			break
+		}
+		if int(p)+n <= to {
 			return int(p)
 		}
 	}
 	return -1
 }
 
+// from is the positions of phrase id at or after from (they are kept in
+// order, so found by binary search: a rule that asks once per place of
+// another phrase does not read every place each time).
+func (h *mlHits) from(id int32, from int) []int32 {
+	ps := h.pos[id]
+	k, _ := slices.BinarySearch(ps, int32(from))
+	return ps[k:]
+}
+
 // firstWord is firstIn with a word boundary after the phrase (a phrase
 // that ends in a space has its own), or -1.
 func (h *mlHits) firstWord(id int32, from, to int) int {
 	w := mlTable.phrases[id]
-	for _, p := range h.pos[id] {
+	for _, p := range h.from(id, from) {
 		e := int(p) + len(w)
-		if int(p) < from || e > to {
+		if int(p) >= to {
+			break
+		}
+		if e > to {
 			continue
 		}
 		if r, _ := utf8.DecodeRuneInString(w); r >= 0x2e80 || e == len(h.lo) || w[len(w)-1] == ' ' {
