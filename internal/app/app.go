@@ -69,6 +69,9 @@ type Runtime struct {
 	hup         chan struct{}
 	stopSecrets context.CancelFunc
 	alertHook   *detect.WebhookSink // detect.webhook (nil: none)
+	// scanEventsOrdered: user detection rules read scan.result events
+	// (gateway.Options.ScanEventsOrdered)
+	scanEventsOrdered bool
 	// Metrics are served on the admin listener (admin:; nil: off).
 	Metrics *telemetry.Metrics
 	// Tracing exports spans (telemetry.otlp; nil: off).
@@ -194,7 +197,7 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 		}
 	}
 	gw, err := gateway.New(cfg, gateway.Options{Logger: log, Audit: rt.Audit, Credentials: creds, Approvals: approvals, PinCandidates: cands, Tracing: rt.Tracing,
-		Fingerprints: crossAppFingerprints(cfg, rt.Detect != nil), Holds: holds, CorrelationKey: corrKey})
+		Fingerprints: crossAppFingerprints(cfg, rt.Detect != nil), Holds: holds, CorrelationKey: corrKey, ScanEventsOrdered: rt.scanEventsOrdered})
 	if err != nil {
 		rt.Close()
 		return nil, err
@@ -482,6 +485,7 @@ func (rt *Runtime) openDetect(cfg *config.Config, log *slog.Logger) (*detect.Eng
 		return nil, nil, err
 	}
 	on = append(on, user...)
+	rt.scanEventsOrdered = detect.ReadsScanResults(user)
 	o := detect.Options{Rules: on, Logger: log, Emit: func(ctx context.Context, ev *audit.Event) error { return rt.Audit.Emit(ctx, ev) },
 		HoldFor: cfg.Detect.HoldFor.D(), RuleActions: map[string]string{}}
 	for _, id := range cfg.Detect.Actions.Keys {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -264,6 +265,28 @@ func eventMap(ev *audit.Event) map[string]any {
 }
 
 // streamRule: a condition per event.
+// ReadsScanResults reports whether any of rules is a user rule whose
+// condition may read the gateway's scan.result events (its text names
+// "scan"): such rules need those events in their place before the
+// session's next call (gateway.Options.ScanEventsOrdered).
+func ReadsScanResults(rules []Rule) bool {
+	for _, r := range rules {
+		var u UserRule
+		switch r := r.(type) {
+		case *streamRule:
+			u = r.u
+		case *corrRule:
+			u = r.u
+		default:
+			continue
+		}
+		if strings.Contains(u.When, "scan") || slices.ContainsFunc(u.Sequence, func(c string) bool { return strings.Contains(c, "scan") }) {
+			return true
+		}
+	}
+	return false
+}
+
 type streamRule struct {
 	u    UserRule
 	cond *condition

@@ -119,3 +119,28 @@ func TestUserRuleErrors(t *testing.T) {
 		t.Errorf("missing files: %v", err)
 	}
 }
+
+// Rules that may read scan.result events make the gateway keep those
+// events before the session's next call; the others do not.
+func TestReadsScanResults(t *testing.T) {
+	rules, _, err := LoadRuleFiles([]string{writeRules(t, ruleFile)}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ReadsScanResults(rules) || ReadsScanResults(Builtins(Thresholds{}, nil, nil)) {
+		t.Fatal("rules that do not read scan.result events said they do")
+	}
+	reads, _, err := LoadRuleFiles([]string{writeRules(t, `rules:
+  - id: team.injected_then_call
+    severity: high
+    sequence:
+      - 'event.type == "scan.result"'
+      - 'event.type == "tools/call"'
+`)}, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !ReadsScanResults(append(rules, reads...)) {
+		t.Fatal("a correlation rule over scan.result events was not seen to read them")
+	}
+}

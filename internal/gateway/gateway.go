@@ -84,6 +84,12 @@ type Options struct {
 	// Fingerprints adds content fingerprints of each tool result to its
 	// audit event (detail.result_fp), for mcp.cross_app_flow.
 	Fingerprints bool
+	// ScanEventsOrdered makes every request of a session wait for the
+	// scans behind its earlier answers, so that their scan.result events
+	// come before the request's own (set when user detection rules read
+	// scan.result events). Otherwise only the requests those findings can
+	// decide wait (scanbehind.go).
+	ScanEventsOrdered bool
 	// Holds are the principals held by detections (detect.actions
 	// hold_principal); the detect-hold guard, last in the chain, holds
 	// their calls. nil: none.
@@ -124,6 +130,7 @@ type Gateway struct {
 	scan      *scanState
 	// fingerprints: see Options.Fingerprints.
 	fingerprints bool
+	scanOrdered  bool // ScanEventsOrdered
 	tracing      *telemetry.Tracing
 	preFlow      guard.Chain // the guards before the flow guard (exposure)
 	// catalogGen changes whenever a server's catalog does.
@@ -243,6 +250,7 @@ func New(cfg *config.Config, opts Options) (*Gateway, error) {
 	}
 	g.scan = newScanState(cfg)
 	g.fingerprints = opts.Fingerprints
+	g.scanOrdered = opts.ScanEventsOrdered
 	g.tracing = opts.Tracing
 	g.chain = guard.Chain{&policy.ToolGuard{Rules: rules}, &pin.Guard{Mode: pins.mode, Lock: pins.current}, &scanGuard{st: g.scan}}
 	if cfg.Authenticated() {

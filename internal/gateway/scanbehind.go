@@ -4,12 +4,15 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
+	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/policy"
 	"github.com/mcpwarden/mcpwarden/internal/scan"
 )
 
@@ -18,10 +21,12 @@ import (
 // answer does not wait for it: the call's own event is written, the answer
 // goes back, and the scan runs meanwhile. Its findings are a scan.result
 // event that follows the call's event (same correlation_id). Nothing later
-// in the session is decided without them: the session's next request waits
-// until the scans of its earlier results are recorded (and have tainted the
-// session, in toxic_flows dynamic mode), and the gateway's Close waits for
-// all. Block and redact need the findings to answer, so they scan inline.
+// in the session that they can decide is decided without them: a request
+// waits until the scans of the session's earlier results are recorded (and
+// have tainted the session, in toxic_flows dynamic mode), unless it is a
+// call of a tool not labelled exfiltration (scansDecide), and the
+// gateway's Close waits for all. Block and redact need the findings to
+// answer, so they scan inline.
 
 // scanWaitMax bounds how long Close waits for scans behind answers.
 const scanWaitMax = 30 * time.Second
@@ -96,6 +101,41 @@ func (p *pendingScans) wait(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// scansDecide reports whether the findings of results still scanned
+// behind their answers can decide request m or what is detected of it. A
+// result's findings taint the session (dynamic toxic flows), which holds
+// or denies calls of tools labelled exfiltration only, and the built-in
+// injection detection correlates them with such calls only; so a call of
+// a tool known and not labelled exfiltration (configured or inferred,
+// from its name or its definition) need not wait, and does not pay for a
+// large result's scan on a busy machine. Every other request waits, and
+// every request does when user detection rules read scan.result events
+// (their order before the next call is kept).
+func (s *Session) scansDecide(m *jsonrpc.Message) bool {
+	g := s.g
+	if m.Method != "tools/call" || g.scanOrdered || !s.scans.pending() {
+		return true
+	}
+	name, _ := jsonrpc.StringField(m.Params, "name")
+	srv, up, withheld := g.route("tool", name)
+	if srv == nil || withheld {
+		return true
+	}
+	e := srv.lookup("tool", up)
+	if e == nil {
+		return true
+	}
+	return slices.Contains(g.flows.LabelsOf(srv.name, up, e.def), policy.LabelExfiltration) ||
+		slices.Contains(g.flows.LabelsOf(srv.name, up, nil), policy.LabelExfiltration)
+}
+
+// pending reports whether any scan is registered.
+func (p *pendingScans) pending() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.jobs) > 0
 }
 
 // scansBehind reports whether results are scanned behind the answer.

@@ -467,9 +467,10 @@ func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply S
 		s.mu.Unlock()
 	}()
 
-	if m.Method != "ping" {
-		// Nothing is decided before the findings of the session's earlier
-		// results are recorded (scanbehind.go).
+	if m.Method != "ping" && s.scansDecide(m) {
+		// Nothing those findings can decide is decided before the
+		// findings of the session's earlier results are recorded
+		// (scanbehind.go).
 		if err := s.scans.wait(ctx); err != nil {
 			e := jsonrpc.Errorf(codeRequestCancelled, "request cancelled: %v", context.Cause(ctx))
 			s.recordCancelledCall(ctx, m, e)

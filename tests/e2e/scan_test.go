@@ -96,6 +96,10 @@ servers:
   demo:
     command: "{{BIN}}"
     args: ["demo-server", "--name", "demo", "--poisoned"]
+    tools:
+      # echo can send data out: the findings of a result scanned behind
+      # its answer can decide its next call, which waits for them
+      echo: {labels: [exfiltration]}
   other:
     command: "{{BIN}}"
     args: ["demo-server", "--name", "other", "--extra-tool", "dail\u0443_quote"]
@@ -149,7 +153,8 @@ func TestScanGateway(t *testing.T) {
 	}
 	// Annotate scans behind the answer: the findings are a scan.result
 	// event with the call's correlation_id, written after the call's event
-	// and before the session's next call was decided (its event follows).
+	// and before the session's next call of a tool that can send data out
+	// (echo here) was decided (its event follows).
 	annotated, clean := false, true
 	at := map[string]int{} // correlation id → index of its scan.result event
 	for i, ev := range evs {
