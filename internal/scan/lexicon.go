@@ -335,7 +335,7 @@ var namedSets = map[string]string{
 	"userobj":   "user users human humans them anyone anybody him her requester customer",
 	"overridev": "ignore ignoring ignores disregard disregarding forget discard override overrides overriding supersede supersedes",
 	"prior":     "previous prior above earlier preceding all any your system original initial existing conflicting other default safety these those openai anthropic content usage developer the my our",
-	"instr":     "instructions instruction rules guidelines directives directive prompts prompt policies policy restrictions guardrails constraints programming commands task tasks objective objectives goal goals orders question questions request requests",
+	"instr":     "instructions instruction rules guidelines guidance directives directive prompts prompt policies policy restrictions guardrails constraints programming commands task tasks objective objectives goal goals orders question questions request requests",
 	"strongins": "instructions instruction guidelines directives prompt prompts guardrails programming",
 	"bypassv":   "disable disabled disables disabling bypass bypasses bypassing ignore ignoring skip skipping circumvent circumventing deactivate deactivated suspend suspended remove removed override overriding evade lift lifted turn",
 	"aisafety":  "guardrails guardrail ethical ethics moderation censorship alignment safeguards",
