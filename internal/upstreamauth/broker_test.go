@@ -424,16 +424,19 @@ store: {path: a.db}
 	}
 
 	// An expired access token is refreshed with the refresh token (B
-	// rotates it), without asking the user again.
+	// rotates it), without asking the user again. Counted for alice's
+	// account at B (bob) only: carol's session, still open, may refresh
+	// her own expired token meanwhile (a keep-alive of its upstream
+	// session).
 	if n, err := a.rt.Upstream.Expire(context.Background(), "b"); err != nil || n != 2 {
 		t.Fatalf("expire: %d %v", n, err)
 	}
-	issuedBefore := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`)
+	issuedBefore := issuedTo(t, filepath.Join(b.dir, "audit.jsonl"), "bob")
 	csX2 := connect(t, a.base+"/mcp", tokX)
 	if link, text := call(t, csX2); link != "" || !strings.Contains(text, "hello B") {
 		t.Fatalf("after expiry: link %q text %q (want a silent refresh)", link, text)
 	}
-	if after := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`); after != issuedBefore+1 {
+	if after := issuedTo(t, filepath.Join(b.dir, "audit.jsonl"), "bob"); after != issuedBefore+1 {
 		t.Fatalf("B issued %d tokens on refresh, want 1", after-issuedBefore)
 	}
 
@@ -449,7 +452,7 @@ store: {path: a.db}
 	if n, err := a.rt.Upstream.Expire(context.Background(), "b"); err != nil || n != 2 {
 		t.Fatalf("expire: %d %v", n, err)
 	}
-	issuedBefore = strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`)
+	issuedBefore = issuedTo(t, filepath.Join(b.dir, "audit.jsonl"), "bob")
 	creds := a.rt.Upstream.Credentials("b")
 	toks := make([]string, 8)
 	var wg sync.WaitGroup
@@ -468,9 +471,21 @@ store: {path: a.db}
 			t.Fatalf("concurrent refreshes returned different tokens")
 		}
 	}
-	if after := strings.Count(readFile(t, filepath.Join(b.dir, "audit.jsonl")), `"type":"token.issued"`); after != issuedBefore+1 {
+	if after := issuedTo(t, filepath.Join(b.dir, "audit.jsonl"), "bob"); after != issuedBefore+1 {
 		t.Fatalf("B issued %d tokens for %d concurrent requests, want 1", after-issuedBefore, len(toks))
 	}
+}
+
+// issuedTo counts the tokens B issued to its user subject.
+func issuedTo(t *testing.T, path, subject string) int {
+	t.Helper()
+	n := 0
+	for _, line := range strings.Split(readFile(t, path), "\n") {
+		if strings.Contains(line, `"type":"token.issued"`) && strings.Contains(line, `"subject":"`+subject+`"`) {
+			n++
+		}
+	}
+	return n
 }
 
 func auditHas(t *testing.T, path string, subs ...string) bool {
