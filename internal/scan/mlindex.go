@@ -152,6 +152,16 @@ func (h *mlHits) firstIn(id int32, from, to int) int {
 	return -1
 }
 
+// anyPos reports whether any of ids was found.
+func (h *mlHits) anyPos(ids []int32) bool {
+	for _, id := range ids {
+		if len(h.pos[id]) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // from is the positions of phrase id at or after from (they are kept in
 // order, so found by binary search: a rule that asks once per place of
 // another phrase does not read every place each time).
