@@ -129,6 +129,7 @@ func (a *analysis) run() {
 	a.exfilRules()
 	a.commandRules()
 	if a.ctx.kind.isDef() {
+		a.defToolChain()
 		a.paddingRule()
 		a.preferenceRules()
 		a.capabilityRules()
