@@ -1168,6 +1168,11 @@ func (a *analysis) instructionRules() {
 				if a.toks[k].cats&(cSecret|cCred) != 0 || a.secretVar(k) {
 					protective = true
 				}
+				// "do not ask the user to paste it into the chat": not
+				// to hand something over, which is no waiver
+				if k < m.te+3 && a.is(k, "to") && a.is(k+1, "paste", "enter", "type", "share", "provide", "send", "give", "upload", "copy", "reveal", "supply", "input", "disclose") {
+					protective = true
+				}
 			}
 			if protective {
 				continue
@@ -4353,6 +4358,52 @@ func (a *analysis) modifyDirective(si int) int {
 // ---------------------------------------------------------------------------
 // Preference manipulation (definitions only)
 
+// predecessorsOnly reports that the tools named in tokens [ts, te) are all
+// earlier versions of this one ("search_docs_v2": "Supersedes search_docs
+// (v1), which is deprecated"): a server retiring its own tool.
+func (a *analysis) predecessorsOnly(ts, te int) bool {
+	self, n := a.ctx.self, 0
+	if self == "" {
+		return false
+	}
+	for k := ts; k < te; k++ {
+		if !a.toks[k].under {
+			continue
+		}
+		w := a.word(k)
+		if w == self {
+			continue
+		}
+		if !versionOf(self, w) {
+			return false
+		}
+		n++
+	}
+	return n > 0
+}
+
+// versionOf reports that tool names a and b differ by a version suffix
+// only ("search_docs_v2" and "search_docs", "get_user" and "get_user_v1").
+func versionOf(a, b string) bool {
+	if len(b) > len(a) {
+		a, b = b, a
+	}
+	rest, ok := strings.CutPrefix(a, b)
+	if !ok || rest == "" {
+		return false
+	}
+	rest = strings.TrimPrefix(strings.TrimPrefix(rest, "_"), "v")
+	if rest == "" {
+		return false
+	}
+	for _, c := range rest {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
+}
+
 func (a *analysis) preferenceRules() {
 	done := map[int]bool{}
 	for _, m := range a.ms[gPref] {
@@ -4385,7 +4436,7 @@ func (a *analysis) preferenceRules() {
 		}
 		nx := si + 1
 		steer := a.rangeHas(a.sents[si].ts, a.sents[si].te, "instead", "rather", "this") || nx < len(a.sents) && a.rangeHas(a.sents[nx].ts, a.sents[nx].te, "instead", "rather")
-		if !steer {
+		if !steer || a.predecessorsOnly(a.sents[si].ts, m.ts) {
 			continue
 		}
 		done[si] = true
