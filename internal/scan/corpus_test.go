@@ -275,7 +275,7 @@ func TestCorpusEvaluation(t *testing.T) {
 	floors("multilingual held out", loadRows(t, filepath.Join("testdata", "multilingual-heldout.jsonl")), 0.78, 0.97)
 	floors("multilingual held out 2", loadRows(t, filepath.Join("testdata", "multilingual-heldout2.jsonl")), 0.37, 0.95)
 	floors("multilingual held out 3", loadRows(t, filepath.Join("testdata", "multilingual-heldout3.jsonl")), 0.36, 0.95)
-	floors("multilingual held out 4", loadRows(t, filepath.Join("testdata", "multilingual-heldout4.jsonl")), 0.28, 0.86)
+	floors("multilingual held out 4", loadRows(t, filepath.Join("testdata", "multilingual-heldout4.jsonl")), 0.29, 0.87)
 }
 
 // TestBackground scans more real tool listings and real tool results

@@ -125,6 +125,13 @@ var (
 		cML: "asistente assistente assistenten asystent lassistente allassistente dellassistente lassistant assistent zaboravi zapomnij vergeet abaikan lupakan unut esquece glem olvidate " +
 			"merci veuillez favor favore podrias puedes kannst konntest potresti poderia prosze lutfen tolong mein meinem meinen meine mi mis minha meu mio mia " +
 			"ahora agora hola odkoduj dekodiere decodifica decodifique decodeer asisten tidak " +
+			// the non-English reader rules: from now on, a condition on the
+			// user asking, sending a secret, concealment
+			"desormais dorenavant partir vanaf voortaan teraz bundan artik mostantol momento poi " +
+			"pregunta pregunte pergunte perguntar fragt frage demande chiede chiedera vraagt zapyta frager sorarsa kerdez " +
+			"envie envia envoie envoyez schick schicke sende invia inoltra wyslij przeslij stuur skicka gonder kirim " +
+			"senha contrasena passwort haslo wachtwoord losenord sifre verificacao verificacion " +
+			"gebruiker anvandaren bruger brukeren kayttaja kullaniciya uzytkownikowi " +
 			// the user, the agent and "without" in more languages (the
 			// reader addressed and no confirmation, mlCueSets)
 			"agencie agente agentes ajan ajani uzytkownik uzytkownika uzytkownikowi uzivatel uzivatele uzivateli kullanici kullaniciya pengguna anvandaren asistenta asistanina asistana otomatik tanpa zonder bez sormadan " +
