@@ -1671,6 +1671,23 @@ func (a *analysis) nonLatinLetters() bool {
 	return a.nonLatin == 2
 }
 
+// hasAccentedLetter reports a letter beyond ASCII in s ("é", "ż", "ß"):
+// text in a language other than English, most often, which the
+// non-English pass reads even without a word of its cue list (cML).
+func hasAccentedLetter(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x80 {
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if unicode.IsLetter(r) {
+			return true
+		}
+		i += size - 1
+	}
+	return false
+}
+
 func hasNonLatinLetter(s string) bool {
 	for _, r := range s {
 		if r > 0x24f && unicode.IsLetter(r) {
@@ -1680,8 +1697,11 @@ func hasNonLatinLetter(s string) bool {
 	return false
 }
 
+// multilingual runs the non-English rules on a text that has a word of
+// their cue list (cML), a letter beyond ASCII or one of another script;
+// plain ASCII without a cue word is English, for which they have nothing.
 func (a *analysis) multilingual() {
-	if a.allCats&cML == 0 && (a.t.ascii || !a.nonLatinLetters()) {
+	if a.allCats&cML == 0 && (a.t.ascii || !a.nonLatinLetters() && !hasAccentedLetter(a.t.orig)) {
 		return
 	}
 	lo := strings.ToLower(a.t.orig)
