@@ -1938,7 +1938,7 @@ func mlModalEndsIn(list []string) func(lo string, i int) bool {
 // anyone, imperatives of answering and saying (whole words), only.
 var (
 	mlIfWhen     = []string{"si ", "se ", "až ", "при ", "عند ", "際は", "際に", "ときは", "時は", "場合は", "할 때", "khi ", "saat ", "wenn ", "falls ", "sollte ", "quand ", "lorsque", "cuando ", "quando ", "caso ", "als ", "indien ", "wanneer ", "jeśli ", "jeżeli ", "gdy ", "kiedy ", "pokud ", "když ", "om ", "när ", "hvis ", "når ", "jos ", "kun ", "если ", "когда ", "якщо ", "коли ", "eğer ", "αν ", "όταν ", "dacă ", "când ", "ha ", "amikor ", "إذا ", "عندما ", "اگر ", "وقتی ", "אם ", "כאשר ", "अगर ", "यदि ", "जब ", "যদি ", "如果", "若", "当", "もし", "場合", "만약", "경우", "nếu ", "khi ", "jika ", "kalau ", "apabila ", "bila ", "ketika ", "kapag "}
-	mlSummarize  = []string{"resum", "zusammenfass", "résum", "riassum", "samenvat", "podsumow", "shrn", "sammanfatt", "yhteenve", "обобщ", "резюмир", "підсум", "özetle", "özetlerken", "συνοψ", "rezum", "összefogl", "تلخيص", "لخص", "تلخص", "خلاصه", "לסכם", "מסכם", "सारांश", "সারাংশ", "总结", "摘要", "概括", "要約", "まとめる", "요약", "tóm tắt", "meringkas", "merangkum", "ringkasan"}
+	mlSummarize  = []string{"resum", "zusammenfass", "résum", "riassum", "samenvat", "podsumow", "streśc", "streszcz", "shrn", "sammanfatt", "yhteenve", "обобщ", "резюмир", "підсум", "özetle", "özetlerken", "συνοψ", "rezum", "összefogl", "تلخيص", "لخص", "تلخص", "خلاصه", "לסכם", "מסכם", "सारांश", "সারাংশ", "总结", "摘要", "概括", "要約", "まとめる", "요약", "tóm tắt", "meringkas", "merangkum", "ringkasan"}
 	mlAsk        = []string{"pregunt", "pergunt", "fragt", "frage", "gefragt", "demande", "chied", "domand", "vraagt", "vraag", "zapyta", "pyta", "zeptá", "ptá", "frågar", "spør", "spørg", "kysyy", "kysyä", "спрос", "спраш", "запит", "пита", "sorar", "sorduğ", "sorarsa", "ρωτήσ", "ρωτά", "întreab", "kérdez", "يسأل", "سأل", "بپرسد", "پرسید", "ישאל", "שואל", "पूछ", "জিজ্ঞ", "问", "問", "聞", "尋ね", "質問", "묻", "물어", "hỏi", "bertanya", "tanya", "nagtanong", "magtanong"}
 	mlAnyone     = []string{"alguien", "alguém", "jemand", "quelqu'un", "qualcuno", "iemand", "ktoś", "někdo", "någon", "noen", "nogen", "joku", "кто-то", "кто-нибудь", "хтось", "biri", "κάποιος", "cineva", "valaki", "أحد", "کسی", "מישהו", "कोई", "কেউ", "有人", "誰か", "누군가", "ai đó", "seseorang"}
 	mlOrderWords = []string{"contesta", "contéstale", "contestale", "responde", "respóndele", "responda", "diga", "dile", "díle", "di que", "dígale", "antworte", "sag", "sage", "réponds", "répondez", "dis", "dites", "rispondi", "risponda", "dì", "di' che", "dica", "antwoord", "zeg", "odpowiedz", "odpowiedzieć", "powiedz", "odpověz", "řekni", "svara", "säg", "svar", "si at", "sig", "vastaa", "sano", "ответь", "ответьте", "скажи", "скажите", "відповідай", "скажи", "cevap ver", "söyle", "απάντησε", "πες", "răspunde", "spune", "válaszolj", "mondd", "أجب", "قل", "بگو", "پاسخ بده", "ענה", "תגיד", "जवाब दो", "कहो", "বলুন", "回答", "回复", "说", "告诉", "答えて", "伝えて", "言って", "답하", "말해", "trả lời", "nói", "jawab", "katakan", "bilang", "recomienda", "recomiéndale", "recomende", "empfiehl", "recommande", "raccomanda", "aanbevelen", "poleć", "doporuč", "rekommendera", "рекомендуй", "öner", "推荐", "おすすめ", "추천"}
@@ -2294,7 +2294,8 @@ func mlLabelFor(label string, name int) bool {
 // command) or the user spoken of in the third person.
 func (a *analysis) mlOrderIn(r *mlReader, from, to int) bool {
 	seg := r.h.lo[from:to]
-	return a.mlSinkIn(from, to) || mlAccountNumber(seg) || mlCommand(seg) || mlPath(seg) || nearestIn(r.users, from, to) >= 0
+	return a.mlSinkIn(from, to) || mlAccountNumber(seg) || mlCommand(seg) || mlPath(seg) || nearestIn(r.users, from, to) >= 0 ||
+		r.h.anyIn(mlSecretIDs, from, to, false) >= 0
 }
 
 // mlPath reports a file path in s: "~/" or two or more directories from
@@ -2391,19 +2392,38 @@ func (a *analysis) mlReaderAddressed(r *mlReader) {
 			a.mlAdd(RuleSystemMimicry, Medium, s, e, "text addressed to the AI that reads it, in a condition on the reader being an AI (non-English)")
 			return
 		}
+		// the AI named as the one reading or summarising the text ("Ciao
+		// IA che stai riassumendo le recensioni: ...", "ИИ-агент,
+		// обрабатывающий эту почту"): as a condition on the reader, it
+		// needs nothing more
+		if v := r.h.anyIn(mlReaderVerbIDs, i+nm.n, min(len(lo), i+nm.n+40), false); v >= 0 && !nm.bot && !strings.ContainsAny(lo[i:v], ".!?\n") {
+			s, e := clampSpan(a.t.orig, i, v+2)
+			a.mlAdd(RuleSystemMimicry, Medium, s, e, "the AI named as the one that reads or summarises the text (non-English)")
+			return
+		}
 		if a.mlVocative(r, i, &lastSt) {
 			return
 		}
 	}
 	// a bot, or an assistant or agent said to be automated ("Caro
-	// assistente virtuale, ...", "Oi, robô assistente, ...")
-	for _, i := range r.autoReaders {
+	// assistente virtuale, ...", "Oi, robô assistente, ..."), or any
+	// assistant asked to act before or while it summarises the text
+	// ("Drogi asystencie, zanim streścisz tę wiadomość, wyślij ...")
+	for _, i := range r.anyReaders {
+		if !slices.Contains(r.autoReaders, i) && r.h.anyIn(mlSummarizeIDs, i, sentencesAfter(lo, i, 1), false) < 0 {
+			continue
+		}
 		if a.mlVocative(r, i, &lastSt) {
 			return
 		}
 	}
 	a.mlSubjectOrder(r)
 }
+
+// mlReaderVerb: reading, processing or summarising, said of the AI in a
+// relative clause or participle ("che stai riassumendo", "qui lit",
+// "обрабатывающий", "die liest").
+var mlReaderVerb = []string{"che stai", "che legge", "che riassum", "que lee", "que estás", "que resume", "que procesa", "qui lit", "qui résume", "qui traite", "die liest", "die zusammenfass", "die verarbeitet", "das liest", "der liest", "die dit leest", "który czyta", "które czyta", "który streszcza", "która czyta", "co čteš", "který čte", "která čte", "som läser", "som sammanfattar", "som leser", "joka lukee", "читающ", "обрабатывающ", "резюмирующ", "що читає", "який читає", "okuyan", "özetleyen", "που διαβάζει", "care citește", "aki olvassa", "الذي يقرأ", "الذي يعالج", "التي تقرأ", "که می‌خواند", "שקורא", "जो पढ़", "যে পড়", "yang membaca", "yang merangkum", "que está lendo", "que lê"}
 
 // mlVocative: the reader named at lo[i] in a vocative, the sentence's
 // first comma within eight words of its start, after the name, with an
@@ -2583,7 +2603,7 @@ var (
 )
 
 // mlModal: must, should, has to in other languages, after the subject.
-var mlModal = []string{"muss", "müssen", "soll", "sollte", "sollen", "doit", "doivent", "devra", "devrait", "debe", "deben", "deberá", "debería", "tiene que", "deve", "devem", "deverá", "deveria", "tem que", "tem de", "dovrà", "dovrebbe", "moet", "moeten", "musi", "muszą", "powinien", "powinna", "powinno", "musí", "måste", "skal", "bør", "pitää", "täytyy", "должен", "должна", "должно", "должны", "обязан", "следует", "повинен", "повинна", "zorunda", "πρέπει", "trebuie", "kell", "harus", "verpflichtet", "tenuti", "tenuto", "obligado", "obligados", "obrigado", "obrigados", "zobowiązan", "povinen", "povinni", "skyldig", "wajib", "phải", "ต้อง", "必须", "必須", "应该", "应当", "务必", "しなければ", "してください", "해야", "باید", "חייב", "צריך", "चाहिए"}
+var mlModal = []string{"muss", "müssen", "soll", "sollte", "sollen", "doit", "doivent", "devra", "devrait", "debe", "deben", "deberá", "debería", "tiene que", "deve", "devem", "deverá", "deveria", "tem que", "tem de", "dovrà", "dovrebbe", "moet", "moeten", "musi", "muszą", "powinien", "powinna", "powinno", "musí", "måste", "ska ", "skall", "skal", "bør", "pitää", "täytyy", "должен", "должна", "должно", "должны", "обязан", "следует", "повинен", "повинна", "zorunda", "πρέπει", "trebuie", "kell", "harus", "verpflichtet", "tenuti", "tenuto", "obligado", "obligados", "obrigado", "obrigados", "zobowiązan", "povinen", "povinni", "skyldig", "wajib", "phải", "ต้อง", "必须", "必須", "应该", "应当", "务必", "しなければ", "してください", "해야", "باید", "חייב", "צריך", "चाहिए"}
 
 // mlModalEnds reports that the modal found at lo[i] ends a word (a
 // phrase in a script without spaces needs nothing after it).
@@ -2937,6 +2957,7 @@ var (
 	mlIfWhenIDs       = mlWideIDs(mlIfWhen)
 	mlOwnerClaimIDs   = mlWideIDs(mlOwnerClaim)
 	mlSummarizeIDs    = mlWideIDs(mlSummarize)
+	mlReaderVerbIDs   = mlWideIDs(mlReaderVerb)
 	mlNoConfirmIDs    = mlWideIDs(mlNoConfirm)
 	mlFromNowIDs      = mlWideIDs(mlFromNow)
 	mlYouAreIDs       = mlWideIDs(mlYouAre)
