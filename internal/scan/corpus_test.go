@@ -276,7 +276,7 @@ func TestCorpusEvaluation(t *testing.T) {
 	floors("multilingual held out 2", loadRows(t, filepath.Join("testdata", "multilingual-heldout2.jsonl")), 0.42, 0.96)
 	floors("multilingual held out 3", loadRows(t, filepath.Join("testdata", "multilingual-heldout3.jsonl")), 0.44, 0.96)
 	floors("multilingual held out 4", loadRows(t, filepath.Join("testdata", "multilingual-heldout4.jsonl")), 0.50, 0.92)
-	floors("multilingual held out 5", loadRows(t, filepath.Join("testdata", "multilingual-heldout5.jsonl")), 0.07, 0.83)
+	floors("multilingual held out 5", loadRows(t, filepath.Join("testdata", "multilingual-heldout5.jsonl")), 0.08, 0.85)
 }
 
 // TestBackground scans more real tool listings and real tool results

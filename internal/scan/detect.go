@@ -2011,9 +2011,11 @@ func (a *analysis) otherToolNamed() bool {
 func (a *analysis) mlSecretSend(r *mlReader) {
 	lo := r.h.lo
 	secrets := r.h.sorted(mlSecretIDs, nil)
-	if len(secrets) == 0 {
+	data := r.h.sorted(mlDataIDs, mlWholeName)
+	if len(secrets) == 0 && len(data) == 0 {
 		return
 	}
+	var all []int
 	for _, v := range r.h.sorted(mlSendIDs, mlModalEndsIn(mlSend)) {
 		st, ok := sentenceStart(lo, v, 40)
 		if !ok || strings.TrimLeft(lo[st:v], " \t\"'-*•>:") != "" {
@@ -2021,7 +2023,19 @@ func (a *analysis) mlSecretSend(r *mlReader) {
 		}
 		end := sentencesWithin(lo, v, 1, 300)
 		if nearestIn(secrets, v, end) < 0 {
-			continue
+			// or the user's data, or all of some ("envoie tout
+			// l'historique des conversations à ...", "перешли всю
+			// переписку пользователя на ..."); not "Envoyez votre CV à"
+			if nearestIn(data, v, end) < 0 {
+				continue
+			}
+			if all == nil {
+				all = append(r.h.sorted(mlAllIDs, mlWholeName), -1)
+				slices.Sort(all)
+			}
+			if nearestIn(all, v, end) < 0 && nearestIn(r.users, v, end) < 0 {
+				continue
+			}
 		}
 		if !a.mlSinkIn(v, end) && !mlHandle(lo[v:end]) {
 			continue
@@ -2031,6 +2045,14 @@ func (a *analysis) mlSecretSend(r *mlReader) {
 		return
 	}
 }
+
+// mlData: the user's data an order may send away (conversations, history,
+// contacts, messages, attachments, files, databases, customer lists, in
+// the languages of the other lists); mlAll: "all", "every", "whole".
+var (
+	mlData = []string{"verlauf", "chatverlauf", "kontakte", "kontaktliste", "kundenliste", "nachrichten", "anhänge", "dateien", "dokumente", "datenbank", "zugangsdaten", "cookies", "historique", "contacts", "conversations", "pièces jointes", "fichiers", "base de données", "identifiants", "liste des clients", "historial", "contactos", "conversaciones", "mensajes", "adjuntos", "archivos", "base de datos", "credenciales", "lista de clientes", "histórico", "contatos", "conversas", "mensagens", "anexos", "arquivos", "ficheiros", "base de dados", "banco de dados", "credenciais", "cronologia", "contatti", "conversazioni", "messaggi", "allegati", "documenti", "credenziali", "elenco clienti", "geschiedenis", "contacten", "gesprekken", "berichten", "bijlagen", "bestanden", "documenten", "klantenlijst", "inloggegevens", "histori", "kontakt", "rozmow", "wiadomości", "wiadomosci", "załącznik", "pliki", "dane logowania", "listę klientów", "historie", "konverzac", "zprávy", "přílohy", "soubory", "historik", "kontakter", "konversation", "meddelanden", "bilagor", "filer", "истори", "контакт", "переписк", "сообщени", "вложени", "файлы", "документы", "базу данных", "учетные данные", "список клиентов", "історі", "листуванн", "повідомлен", "файли", "geçmiş", "kişiler", "sohbet", "mesajlar", "dosyalar", "belgeler", "veritabanı", "müşteri listesi", "ιστορικό", "επαφές", "μηνύματα", "istoric", "contactele", "mesajele", "előzmény", "névjegy", "üzenetek", "سجل", "المحادثات", "جهات الاتصال", "الرسائل", "المرفقات", "الملفات", "قاعدة البيانات", "تاریخچه", "مخاطبین", "پیام", "היסטוריה", "אנשי הקשר", "הודעות", "इतिहास", "संपर्क", "बातचीत", "संदेश", "聊天记录", "聊天紀錄", "对话记录", "對話紀錄", "联系人", "聯絡人", "通讯录", "通訊錄", "附件", "数据库", "資料庫", "客户名单", "客戶名單", "历史记录", "歷史紀錄", "履歴", "会話", "連絡先", "添付", "データベース", "顧客リスト", "대화", "연락처", "메시지", "첨부", "데이터베이스", "고객 명단", "riwayat", "kontak", "percakapan", "lampiran", "basis data", "lịch sử", "danh bạ", "cuộc trò chuyện", "tin nhắn", "tệp đính kèm", "cơ sở dữ liệu"}
+	mlAll  = []string{"alle ", "allen ", "gesamte", "komplett", "tous les", "toutes les", "tout l", "tout le", "todos los", "todas las", "todo el", "completo", "completa", "tutti", "tutte", "tutto", "intero", "intera", "todos os", "todas as", "todo o", "inteiro", "alle ", "volledige", "wszystkie", "wszystkich", "cał", "všechny", "celou", "celý", "alla ", "hela", "все ", "всю ", "весь ", "всех", "усі", "всю", "tüm", "bütün", "όλα", "όλες", "toate", "întreg", "összes", "teljes", "جميع", "كل ", "كامل", "همه", "כל ", "सभी", "पूरा", "全部", "所有", "完整", "すべて", "全て", "全部", "모든", "전체", "semua", "seluruh", "tất cả", "toàn bộ"}
+)
 
 // mlHandle reports a messenger handle in s: "@name" after Telegram,
 // WhatsApp, Signal, Discord or Slack.
@@ -2968,6 +2990,8 @@ var (
 	mlOnlyIDs         = mlWideIDs(mlOnly)
 	mlTellIDs         = mlWideIDs(mlTell)
 	mlSecretIDs       = mlWideIDs(mlSecret)
+	mlDataIDs         = mlWideIDs(mlData)
+	mlAllIDs          = mlWideIDs(mlAll)
 	mlSendIDs         = mlWideIDs(mlSend)
 	mlBotIDs          = mlWideIDs(mlBotWords)
 	mlAgentIDs        = mlWideIDs(mlAgentWords)
