@@ -211,6 +211,16 @@ func BenchmarkResult64KAssistantMust(b *testing.B) {
 	benchResult(b, raw)
 }
 
+// BenchmarkResult64KConditions is 64 KiB of Spanish with a condition and
+// the user in every clause and nothing to answer: every place of "si" and
+// of the user is kept and read (a fixed bound let padding hide the one
+// that matters), so each must cost little.
+func BenchmarkResult64KConditions(b *testing.B) {
+	para := "Si el usuario lo dice, bien. "
+	raw := textResult(strings.Repeat(para, 65536/len(para)))
+	benchResult(b, raw)
+}
+
 // benchResult scans raw as a tools/call result b.N times.
 func benchResult(b *testing.B, raw json.RawMessage) {
 	s := New(Options{})

@@ -69,10 +69,12 @@ func mlIDs(phrases []string) []int32 {
 // searches of the rules, bounded on a text that repeats one phrase.
 const mlHitCap = 32
 
-// mlWideCap bounds the positions kept of the phrases every place of which
-// a rule reads (the AI's names, the user, conditions on the reader): 32
-// would let a text that names the AI 32 times first hide the place that
-// matters. The rules that read them do little per place.
+// mlWideCap is the least bound on the positions kept of the phrases every
+// place of which a rule reads (the AI's names, the user, conditions on the
+// reader): 32 would let a text that names the AI 32 times first hide the
+// place that matters, and so would any fixed bound a long text can exceed.
+// mlScan keeps every place (at most one a word start: half the text's
+// bytes); the rules that read them do little per place.
 const mlWideCap = 4096
 
 // mlWideIDs is mlIDs for phrases kept up to mlWideCap.
@@ -94,10 +96,11 @@ type mlHits struct {
 func mlScan(lo string) *mlHits {
 	t := mlTable
 	h := &mlHits{lo: lo, pos: map[int32][]int32{}}
+	wideCap := max(mlWideCap, len(lo)/2+1)
 	add := func(id int32, i int) {
 		p := t.phrases[id]
 		if len(lo)-i >= len(p) && lo[i:i+len(p)] == p {
-			if ps := h.pos[id]; len(ps) < mlHitCap || t.wide[id] && len(ps) < mlWideCap {
+			if ps := h.pos[id]; len(ps) < mlHitCap || t.wide[id] && len(ps) < wideCap {
 				h.pos[id] = append(ps, int32(i))
 			}
 		}
