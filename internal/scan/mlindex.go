@@ -24,10 +24,9 @@ type mlPhraseTable struct {
 	bloom4  [1 << 16 / 64]uint64
 	by2     map[uint16][]int32
 	bits2   [1 << 16 / 64]uint64
-	wide    map[int32]bool // phrases kept up to mlWideCap (mlWideIDs)
 }
 
-var mlTable = &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}, wide: map[int32]bool{}}
+var mlTable = &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}}
 
 func mlHash4(k uint32) uint32 { return k * 2654435761 >> 16 }
 
@@ -65,29 +64,15 @@ func mlIDs(phrases []string) []int32 {
 	return out
 }
 
-// mlHitCap bounds the positions kept per phrase: enough for the window
-// searches of the rules, bounded on a text that repeats one phrase.
-const mlHitCap = 32
-
-// mlWideCap is the least bound on the positions kept of the phrases every
-// place of which a rule reads (the AI's names, the user, conditions on the
-// reader): 32 would let a text that names the AI 32 times first hide the
-// place that matters, and so would any fixed bound a long text can exceed.
-// mlScan keeps every place (at most one a word start: half the text's
-// bytes); the rules that read them do little per place.
+// mlWideCap is the least bound on the positions kept of a phrase. Any
+// fixed bound would let a text that repeats a phrase first (names the AI,
+// says "mein") hide the place that matters, so mlScan keeps every place (at
+// most one a word start: half the text's bytes); the rules that read them
+// do little per place and find a window's by binary search.
 const mlWideCap = 4096
 
-// mlWideIDs is mlIDs for phrases kept up to mlWideCap.
-func mlWideIDs(phrases []string) []int32 {
-	ids := mlIDs(phrases)
-	for _, id := range ids {
-		mlTable.wide[id] = true
-	}
-	return ids
-}
-
 // mlHits are the positions in one lower-cased text of each phrase, in
-// order, at most mlHitCap each (mlWideCap for some).
+// order (every place: mlWideCap).
 type mlHits struct {
 	lo  string
 	pos map[int32][]int32
@@ -100,7 +85,7 @@ func mlScan(lo string) *mlHits {
 	add := func(id int32, i int) {
 		p := t.phrases[id]
 		if len(lo)-i >= len(p) && lo[i:i+len(p)] == p {
-			if ps := h.pos[id]; len(ps) < mlHitCap || t.wide[id] && len(ps) < wideCap {
+			if ps := h.pos[id]; len(ps) < wideCap {
 				h.pos[id] = append(ps, int32(i))
 			}
 		}
