@@ -524,7 +524,12 @@ func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e
 		}
 		return best
 	}
-	for i, n := at(0), 0; i >= 0 && n < 16; i, n = at(i+1), n+1 {
+	// the first order at or after the last colon looked at (-2: not
+	// looked for): colons come in order, so the text is read once for the
+	// orders too, and every name is looked at (a cap on the names would
+	// let harmless ones first hide the one that matters)
+	nextOrder := -2
+	for i := at(0); i >= 0; i = at(i + 1) {
 		w := mlLen(text, names, i)
 		if e := i + w; w == 0 || text[i] < 0x80 && e < len(text) && isLetterByte(text[e]) {
 			continue // "asistentes:" lists who attended
@@ -536,7 +541,13 @@ func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e
 				break
 			}
 		}
-		if colon < 0 || mlAt(text, orders, colon, min(len(text), colon+400)) < 0 {
+		if colon < 0 {
+			continue
+		}
+		if nextOrder != -1 && nextOrder < colon {
+			nextOrder = mlAt(text, orders, colon, len(text))
+		}
+		if nextOrder < 0 || nextOrder >= colon+400 {
 			continue
 		}
 		if text[i] < 0x80 && !a.mlAIAssistant(text, i, w, colon) {
