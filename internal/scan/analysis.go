@@ -258,24 +258,19 @@ func (a *analysis) tokSpan(ts, te int) (int, int) {
 
 func (a *analysis) lowSpan(s, e int) (int, int) { return a.t.origPos(s), a.t.origPos(e) }
 
-// maxMatches bounds the matches kept per pattern group and maxHits the
-// findings per rule in one text: enough to report, and linear work.
+// maxMatches bounds the matches kept per pattern group (and the
+// candidates some rules look at) and maxHits the findings per rule in one
+// text. A bound on what is looked at must not be one a text can reach with
+// harmless matter before the attack (64 links on a web page, 64 negated
+// "do not tell the user" before one that is not): maxMatches is far beyond
+// what a text of the sizes scanned holds; maxHits bounds only what is
+// reported once something was found.
 const (
-	maxMatches = 64
+	maxMatches = 1 << 20
 	maxHits    = 24
 )
 
 func (a *analysis) add(rule string, sev Severity, s, e int, msg string, sent int) *hit {
-	n := 0
-	for i := range a.hits {
-		if a.hits[i].rule == rule {
-			n++
-		}
-	}
-	if n >= maxHits {
-		a.discard = hit{}
-		return &a.discard
-	}
 	if s < 0 {
 		s = 0
 	}
@@ -284,6 +279,27 @@ func (a *analysis) add(rule string, sev Severity, s, e int, msg string, sent int
 	}
 	if s > e {
 		s = e
+	}
+	n, low := 0, -1
+	for i := range a.hits {
+		if a.hits[i].rule == rule {
+			n++
+			if low < 0 || a.hits[i].sev < a.hits[low].sev {
+				low = i
+			}
+		}
+	}
+	if n >= maxHits {
+		// the rule's findings are capped, but not by what came first: 24
+		// low ones ("don't tell the others about the party") must not
+		// keep out a high one after them; it takes the place of the
+		// lowest
+		if sev <= a.hits[low].sev {
+			a.discard = hit{}
+			return &a.discard
+		}
+		a.hits[low] = hit{rule: rule, sev: sev, s: s, e: e, msg: msg, sent: sent}
+		return &a.hits[low]
 	}
 	a.hits = append(a.hits, hit{rule: rule, sev: sev, s: s, e: e, msg: msg, sent: sent})
 	return &a.hits[len(a.hits)-1]

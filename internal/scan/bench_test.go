@@ -221,6 +221,15 @@ func BenchmarkResult64KConditions(b *testing.B) {
 	benchResult(b, raw)
 }
 
+// BenchmarkResult64KLinks is 64 KiB of a page that is all links and
+// addresses: every one is looked at (a bound on them let a page's first
+// links hide the one that matters), so each must cost little.
+func BenchmarkResult64KLinks(b *testing.B) {
+	para := "See https://shop.example-store.com/p/1234 or write to sales@example-store.com. "
+	raw := textResult(strings.Repeat(para, 65536/len(para)))
+	benchResult(b, raw)
+}
+
 // benchResult scans raw as a tools/call result b.N times.
 func benchResult(b *testing.B, raw json.RawMessage) {
 	s := New(Options{})
