@@ -266,6 +266,25 @@ type collector struct {
 	fs     []Finding
 	nl     strings.Builder // natural-language text for the classifier
 	budget int
+	// skipped says why part of the input was not scanned (too many
+	// strings, nested too deep, a blob too large): the input then counts
+	// as unchecked (unscanned), never as clean
+	skipped string
+}
+
+// unscanned is the finding for input the collector left unscanned, if any.
+func (c *collector) unscanned(field string) []Finding {
+	if c.skipped == "" {
+		return nil
+	}
+	return []Finding{{Server: c.server, Tool: c.tool, Rule: RuleUnparsable, Severity: High, Field: field,
+		Message: "part of it was not scanned (" + c.skipped + "): it counts as unchecked"}}
+}
+
+func (c *collector) skip(why string) {
+	if c.skipped == "" {
+		c.skipped = why
+	}
 }
 
 func (c *collector) text(field, text string, kind fieldKind) {
@@ -284,7 +303,15 @@ func (c *collector) text(field, text string, kind fieldKind) {
 
 // strings walks any JSON value and scans its string leaves.
 func (c *collector) strings(field string, v *jval, kind fieldKind, depth int) {
-	if v == nil || depth > 64 || c.budget <= 0 {
+	if v == nil {
+		return
+	}
+	if depth > 64 {
+		c.skip("values nested deeper than 64")
+		return
+	}
+	if c.budget <= 0 {
+		c.skip("more strings than are scanned in one input")
 		return
 	}
 	switch v.kind {
@@ -308,7 +335,15 @@ func (c *collector) strings(field string, v *jval, kind fieldKind, depth int) {
 
 // schema walks a JSON Schema.
 func (c *collector) schema(path string, v *jval, depth int) {
-	if v == nil || v.kind != jObject || depth > 64 || c.budget <= 0 {
+	if v == nil || v.kind != jObject {
+		return
+	}
+	if depth > 64 {
+		c.skip("a schema nested deeper than 64")
+		return
+	}
+	if c.budget <= 0 {
+		c.skip("more strings than are scanned in one input")
 		return
 	}
 	for i, k := range v.keys {
@@ -447,6 +482,7 @@ func (s *Scanner) toolParsed(server string, m *jval, siblings map[string]bool, c
 	if classify {
 		c.fs = append(c.fs, s.classify(server, name, "description", desc0+"\n"+c.nl.String(), len(desc0))...)
 	}
+	c.fs = append(c.fs, c.unscanned("definition")...)
 	return c.fs
 }
 
@@ -657,6 +693,7 @@ func (s *Scanner) prompt(server string, def json.RawMessage) []Finding {
 	}
 	desc, _ := m.strOf("description")
 	c.fs = append(c.fs, s.classify(server, name, "description", desc+"\n"+c.nl.String(), len(desc))...)
+	c.fs = append(c.fs, c.unscanned("definition")...)
 	return finish(c.fs)
 }
 
@@ -698,7 +735,9 @@ func (s *Scanner) result(server, tool string, result json.RawMessage) []Finding 
 				}
 				if b, ok := res.strOf("blob"); ok {
 					mt, _ := res.strOf("mimeType")
-					if textual(mt) && len(b) <= 1<<20 {
+					if textual(mt) && len(b) > 1<<20 {
+						c.skip("a text resource's blob over 1 MiB")
+					} else if textual(mt) {
 						if d, err := base64.StdEncoding.DecodeString(b); err == nil {
 							c.text(base+".resource.blob", string(d), kindResult)
 						}
@@ -712,6 +751,7 @@ func (s *Scanner) result(server, tool string, result json.RawMessage) []Finding 
 	c.strings("result.structuredContent", m.get("structuredContent"), kindResult, 0)
 	c.strings("result._meta", m.get("_meta"), kindResult, 0)
 	c.fs = append(c.fs, s.classify(server, tool, "result", c.nl.String(), 0)...)
+	c.fs = append(c.fs, c.unscanned("result")...)
 	return finish(c.fs)
 }
 
