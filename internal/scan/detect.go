@@ -4310,10 +4310,11 @@ func (a *analysis) exfilRules() {
 		if verb < 0 {
 			continue
 		}
-		if st.cats&(cAll|cModal|cTrigger) == 0 && !a.rangeHas(st.ts, st.te, "copy", "hidden", "bcc", "proxy") {
+		bulk := a.bulkObject(si)
+		if st.cats&(cAll|cModal|cTrigger) == 0 && !bulk && !a.rangeHas(st.ts, st.te, "copy", "hidden", "bcc", "proxy") {
 			continue
 		}
-		if !def && !sk.attacker && st.cats&(cAI|cYou|cAll) == 0 && !a.rangeHas(st.ts, st.te, "copy", "hidden", "bcc", "mirror") {
+		if !def && !sk.attacker && st.cats&(cAI|cYou|cAll) == 0 && !bulk && !a.rangeHas(st.ts, st.te, "copy", "hidden", "bcc", "mirror") {
 			continue // "please send the logs to ops@..." in a ticket is for a person
 		}
 		if st.cats&(cContent|cConv|cRedirObj|cSecret) == 0 {
@@ -4882,6 +4883,28 @@ func (a *analysis) defToolChain() {
 			return
 		}
 	}
+}
+
+// bulkObject reports, in sentence si, the reader's whole store or a run of
+// its items as what is moved: "this inbox", "this account", "this drive"
+// (the reader's own, named from inside it), or "the last 10 emails" — as
+// "all" does. "this thread", "this invoice" are one item a colleague may
+// well forward.
+func (a *analysis) bulkObject(si int) bool {
+	st := a.sents[si]
+	for k := st.ts; k+1 < st.te; k++ {
+		switch {
+		case a.is(k, "this", "the", "your") && a.is(k+1, "inbox", "mailbox", "account", "drive", "workspace", "database", "crm", "repository", "repo", "vault", "wallet"):
+			if a.is(k, "this", "your") || k+2 < st.te && a.is(k+2, "contents") {
+				return true
+			}
+		case a.is(k, "last", "latest", "recent", "previous") && allDigits([]byte(a.word(k+1))):
+			return true
+		case a.is(k, "contents") && a.is(k+1, "of") && k+2 < st.te && a.is(k+2, "this", "your", "the"):
+			return true
+		}
+	}
+	return false
 }
 
 // askUserCredential: an order to ask the user for their own account
