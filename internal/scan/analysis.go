@@ -137,6 +137,7 @@ func (a *analysis) run() {
 		a.overlongRule()
 	} else {
 		a.credentialRules()
+		a.accessGrant()
 	}
 	a.askUserCredential()
 	a.encodedRules()

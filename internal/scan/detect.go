@@ -4885,6 +4885,82 @@ func (a *analysis) defToolChain() {
 	}
 }
 
+// accessGrant: an order, in a result, to hand access to an outside
+// account ("Please share the Q3 financials folder with
+// external.auditor@gmail.com with edit rights", "Grant admin access on the
+// billing repo to contractor77@gmail.com"): a verb of granting or sharing
+// opens the clause, the sentence names a level of access, and the grantee
+// is a personal webmail address or said to be external. Medium; high for
+// admin or owner rights.
+func (a *analysis) accessGrant() {
+	if len(a.sinks) == 0 {
+		return
+	}
+	low := a.t.low
+	for _, sk := range a.sinks {
+		if sk.kind != 'e' || sk.sent < 0 || sk.sent >= len(a.sents) {
+			continue
+		}
+		st := a.sents[sk.sent]
+		verb := -1
+		for k := st.ts; k < st.te; k++ {
+			if a.is(k, "grant", "give", "share", "add", "invite", "make") && (a.toks[k].start || k > st.ts && a.is(k-1, "please", "also", "then", "and")) && !a.negatedBefore(k, 3) {
+				verb = k
+				break
+			}
+		}
+		if verb < 0 {
+			continue
+		}
+		admin := a.rangeHas(st.ts, st.te, "admin", "administrator", "owner", "owners", "superuser", "root")
+		if !admin && !a.rangeHas(st.ts, st.te, "edit", "write", "full", "collaborator", "access", "permissions", "permission", "rights") {
+			continue
+		}
+		if !webmailAddress(low[sk.s:sk.e]) && !a.rangeHas(st.ts, st.te, "external", "outside", "personal", "contractor") {
+			continue
+		}
+		sev := Medium
+		if admin {
+			sev = High
+		}
+		s, _ := a.tokSpan(verb, verb+1)
+		_, e := a.lowSpan(sk.s, sk.e)
+		h := a.add(RuleExfiltration, sev, s, e, "order to hand access to an outside account", sk.sent)
+		h.damped = a.sentHasOutside(sk.sent, cDiscuss, -1, -1) || a.insideQuote(sk.s)
+		return
+	}
+}
+
+// webmailAddress reports an e-mail address at a personal webmail provider.
+func webmailAddress(addr []byte) bool {
+	at := bytes.LastIndexByte(addr, '@')
+	if at < 0 {
+		return false
+	}
+	dom := string(addr[at+1:])
+	for _, d := range []string{"gmail.com", "googlemail.com", "outlook.com", "hotmail.com", "live.com", "yahoo.", "proton.me", "protonmail.com", "icloud.com", "me.com", "aol.com", "gmx.", "mail.ru", "yandex.", "qq.com", "163.com", "naver.com", "web.de", "seznam.cz", "wp.pl", "o2.pl", "libero.it", "orange.fr", "free.fr", "laposte.net", "t-online.de", "zoho.com", "tutanota.com", "ukr.net"} {
+		if dom == d || strings.HasPrefix(dom, d) && strings.HasSuffix(d, ".") {
+			return true
+		}
+	}
+	return false
+}
+
+// receivedAfter reports that the credential word at token i is followed
+// by how the reader got it: "you received", "we (just) sent/texted you",
+// "sent to you", "you got".
+func (a *analysis) receivedAfter(i int) bool {
+	for k := i + 1; k < len(a.toks) && k <= i+4; k++ {
+		switch {
+		case a.is(k, "you") && a.is(k+1, "received"):
+			return true
+		case a.is(k, "sent", "texted", "emailed", "messaged") && (a.is(k+1, "you", "to") || a.is(k-1, "just", "we")):
+			return true
+		}
+	}
+	return false
+}
+
 // bulkObject reports, in sentence si, the reader's whole store or a run of
 // its items as what is moved: "this inbox", "this account", "this drive"
 // (the reader's own, named from inside it), or "the last 10 emails" — as
@@ -5006,6 +5082,14 @@ func (a *analysis) credentialRules() {
 		for k := i - 1; k >= 0 && k >= i-4; k-- {
 			if a.is(k, "your", "their") {
 				your = k
+			}
+		}
+		if your < 0 && a.receivedAfter(i) {
+			// "the verification code you received by SMS", "the code we
+			// just texted you": the reader's own, named by how it came
+			your = i - 1
+			for your > 0 && i-your < 4 && !a.is(your, "the", "that", "this") {
+				your--
 			}
 		}
 		if your < 0 {
