@@ -1854,7 +1854,7 @@ func (a *analysis) mlWhenUserAsks(r *mlReader) {
 		}
 		if orders == nil {
 			orders = h.sorted(mlOrderWordIDs, mlModalEndsIn(mlOrderWords))
-			orders = append(orders, h.sorted(mlModalIDs, mlModalEnds)...)
+			orders = append(orders, h.sorted(mlModalIDs, mlModalEndsIn(mlModal))...)
 			orders = append(orders, h.sorted(mlOnlyIDs, mlWholeName)...)
 			slices.Sort(orders)
 		}
@@ -1912,7 +1912,9 @@ func mlReports(s string) bool {
 	return false
 }
 
-// mlModalEndsIn is mlModalEnds for the phrases of list.
+// mlModalEndsIn reports that a phrase of list found at lo[i] stands as a
+// word: nothing before it joins it, and it ends a word (a phrase in a
+// script without spaces, or ending in a space, needs nothing after it).
 func mlModalEndsIn(list []string) func(lo string, i int) bool {
 	return func(lo string, i int) bool {
 		if !mlWholeName(lo, i) {
@@ -2057,20 +2059,31 @@ var (
 // mlHandle reports a messenger handle in s: "@name" after Telegram,
 // WhatsApp, Signal, Discord or Slack.
 func mlHandle(s string) bool {
-	for k := strings.IndexByte(s, '@'); k >= 0 && k+4 < len(s); {
-		if isLetterByte(s[k+1]) {
-			before := s[max(0, k-24):k]
-			for _, m := range []string{"telegram", "whatsapp", "signal", "discord", "slack", "телеграм"} {
-				if strings.Contains(before, m) {
-					return true
-				}
+	return anyAfter(s, "@", func(k int) bool {
+		if k+4 >= len(s) || !isLetterByte(s[k+1]) {
+			return false
+		}
+		before := s[max(0, k-24):k]
+		for _, m := range []string{"telegram", "whatsapp", "signal", "discord", "slack", "телеграм"} {
+			if strings.Contains(before, m) {
+				return true
 			}
 		}
-		n := strings.IndexByte(s[k+1:], '@')
+		return false
+	})
+}
+
+// anyAfter reports whether f holds at any place of sep in s.
+func anyAfter(s, sep string, f func(k int) bool) bool {
+	for from := 0; from < len(s); {
+		n := strings.Index(s[from:], sep)
 		if n < 0 {
-			break
+			return false
 		}
-		k += 1 + n
+		if f(from + n) {
+			return true
+		}
+		from += n + len(sep)
 	}
 	return false
 }
@@ -2327,21 +2340,13 @@ func mlPath(s string) bool {
 	if strings.Contains(s, "~/") {
 		return true
 	}
-	for k := strings.Index(s, " /"); k >= 0 && k+2 < len(s); {
+	return anyAfter(s, " /", func(k int) bool {
 		p := s[k+2:]
 		if e := strings.IndexAny(p, " \n\t,;)]"); e >= 0 {
 			p = p[:e]
 		}
-		if len(p) > 3 && isLetterByte(p[0]) && strings.Count(p, "/") >= 2 {
-			return true
-		}
-		n := strings.Index(s[k+2:], " /")
-		if n < 0 {
-			break
-		}
-		k += 2 + n
-	}
-	return false
+		return len(p) > 3 && isLetterByte(p[0]) && strings.Count(p, "/") >= 2
+	})
 }
 
 // sentencesAfter is the end of the n-th sentence that starts at or after
@@ -2496,7 +2501,7 @@ func (a *analysis) mlSubjectOrder(r *mlReader) {
 	slices.Sort(subjects)
 	var modals []int
 	if len(subjects) > 0 {
-		modals = r.h.sorted(mlModalIDs, mlModalEnds)
+		modals = r.h.sorted(mlModalIDs, mlModalEndsIn(mlModal))
 	}
 	lastSt := -1
 	for _, i := range subjects {
@@ -2626,24 +2631,6 @@ var (
 
 // mlModal: must, should, has to in other languages, after the subject.
 var mlModal = []string{"muss", "müssen", "soll", "sollte", "sollen", "doit", "doivent", "devra", "devrait", "debe", "deben", "deberá", "debería", "tiene que", "deve", "devem", "deverá", "deveria", "tem que", "tem de", "dovrà", "dovrebbe", "moet", "moeten", "musi", "muszą", "powinien", "powinna", "powinno", "musí", "måste", "ska ", "skall", "skal", "bør", "pitää", "täytyy", "должен", "должна", "должно", "должны", "обязан", "следует", "повинен", "повинна", "zorunda", "πρέπει", "trebuie", "kell", "harus", "verpflichtet", "tenuti", "tenuto", "obligado", "obligados", "obrigado", "obrigados", "zobowiązan", "povinen", "povinni", "skyldig", "wajib", "phải", "ต้อง", "必须", "必須", "应该", "应当", "务必", "しなければ", "してください", "해야", "باید", "חייב", "צריך", "चाहिए"}
-
-// mlModalEnds reports that the modal found at lo[i] ends a word (a
-// phrase in a script without spaces needs nothing after it).
-func mlModalEnds(lo string, i int) bool {
-	for _, w := range mlModal {
-		if !strings.HasPrefix(lo[i:], w) {
-			continue
-		}
-		e := i + len(w)
-		if r, _ := utf8.DecodeRuneInString(w); r >= 0x2e80 || e == len(lo) {
-			return true
-		}
-		if after, _ := utf8.DecodeRuneInString(lo[e:]); !unicode.IsLetter(after) {
-			return true
-		}
-	}
-	return false
-}
 
 // mlBeAfter reports a verb "to be" right after the modal at lo[m] ("deve
 // ser usado": a passive, not an order).

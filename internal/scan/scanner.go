@@ -281,6 +281,21 @@ func (c *collector) unscanned(field string) []Finding {
 		Message: "part of it was not scanned (" + c.skipped + "): it counts as unchecked"}}
 }
 
+// within reports whether a value at depth is still scanned (what names it
+// in the reason if not): nested at most 64 deep, with strings left in the
+// budget.
+func (c *collector) within(depth int, what string) bool {
+	switch {
+	case depth > 64:
+		c.skip(what + " nested deeper than 64")
+		return false
+	case c.budget <= 0:
+		c.skip("more strings than are scanned in one input")
+		return false
+	}
+	return true
+}
+
 func (c *collector) skip(why string) {
 	if c.skipped == "" {
 		c.skipped = why
@@ -303,15 +318,7 @@ func (c *collector) text(field, text string, kind fieldKind) {
 
 // strings walks any JSON value and scans its string leaves.
 func (c *collector) strings(field string, v *jval, kind fieldKind, depth int) {
-	if v == nil {
-		return
-	}
-	if depth > 64 {
-		c.skip("values nested deeper than 64")
-		return
-	}
-	if c.budget <= 0 {
-		c.skip("more strings than are scanned in one input")
+	if v == nil || !c.within(depth, "values") {
 		return
 	}
 	switch v.kind {
@@ -335,15 +342,7 @@ func (c *collector) strings(field string, v *jval, kind fieldKind, depth int) {
 
 // schema walks a JSON Schema.
 func (c *collector) schema(path string, v *jval, depth int) {
-	if v == nil || v.kind != jObject {
-		return
-	}
-	if depth > 64 {
-		c.skip("a schema nested deeper than 64")
-		return
-	}
-	if c.budget <= 0 {
-		c.skip("more strings than are scanned in one input")
+	if v == nil || v.kind != jObject || !c.within(depth, "a schema") {
 		return
 	}
 	for i, k := range v.keys {
