@@ -114,11 +114,12 @@ type Options struct {
 
 // Gateway aggregates upstream servers into one MCP server.
 type Gateway struct {
-	scans pendingScans // annotated results scanned behind their answers (scanbehind.go)
-	cfg   *config.Config
-	log   *slog.Logger
-	audit *audit.Logger
-	chain guard.Chain
+	scans  pendingScans // annotated results scanned behind their answers (scanbehind.go)
+	behind behindPool   // their low-priority workers
+	cfg    *config.Config
+	log    *slog.Logger
+	audit  *audit.Logger
+	chain  guard.Chain
 	// argRules are the argument rules; modes the policy mode per server
 	// (enforce or audit).
 	argRules  policy.ArgRules
@@ -412,6 +413,7 @@ func (g *Gateway) Close() {
 		g.log.Error("shutdown: scans of annotated results did not finish; their findings are not recorded", "waited", scanWaitMax.String())
 	}
 	wcancel()
+	g.behind.close()
 	g.sandboxes.close()
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/audit"
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
+	"github.com/mcpwarden/mcpwarden/internal/lowprio"
 	"github.com/mcpwarden/mcpwarden/internal/policy"
 	"github.com/mcpwarden/mcpwarden/internal/scan"
 )
@@ -39,25 +40,59 @@ type pendingScans struct {
 
 // scanJob is one scan behind an answer. It is registered as soon as the
 // result is in, so nothing later waits less for it, and run once the
-// answer is written, on the transport's goroutine (AfterReply), so that it
-// neither competes with the answer for the CPU nor costs a goroutine;
-// anything that waits for it before then starts it on its own goroutine.
+// answer is written: on a low-priority worker (behindPool), so that it
+// takes the CPU the answers leave idle, or, when the workers' queue is
+// full, on the transport's goroutine. Anything that waits for it starts it
+// at normal priority on its own goroutine, and if a low-priority worker
+// already runs it, runs it a second time beside that worker (a busy
+// machine may not schedule the worker soon): the scan is a pure function
+// of the result, and the first to finish records its findings.
 type scanJob struct {
-	done    chan struct{}
-	started atomic.Bool
-	run     func()
+	done     chan struct{}
+	state    atomic.Int32 // jobIdle, then jobRunning or jobRunningLow
+	rescued  atomic.Bool  // a second run was started beside the worker's
+	finished atomic.Bool
+	scan     func() []scan.Finding   // the scan (safe to run twice)
+	record   func(fs []scan.Finding) // the findings' event; called once
+	size     int                     // the result's bytes (behindPool's bound)
+}
+
+const (
+	jobIdle = iota
+	jobRunning
+	jobRunningLow
+)
+
+// run scans and records, unless another run finished first.
+func (j *scanJob) run() {
+	fs := j.scan()
+	if j.finished.CompareAndSwap(false, true) {
+		j.record(fs)
+	}
 }
 
 // runHere runs the job on the caller's goroutine, unless it was started.
 func (j *scanJob) runHere() {
-	if j.started.CompareAndSwap(false, true) {
+	if j.state.CompareAndSwap(jobIdle, jobRunning) {
 		j.run()
 	}
 }
 
-// start runs the job on a goroutine of its own, unless it was started.
+// runLow is runHere on a low-priority worker.
+func (j *scanJob) runLow() {
+	if j.state.CompareAndSwap(jobIdle, jobRunningLow) {
+		j.run()
+	}
+}
+
+// start runs the job on a goroutine of its own, unless it was started; if
+// a low-priority worker runs it, a second run starts beside it (once).
 func (j *scanJob) start() {
-	if j.started.CompareAndSwap(false, true) {
+	if j.state.CompareAndSwap(jobIdle, jobRunning) {
+		go j.run()
+		return
+	}
+	if j.state.Load() == jobRunningLow && !j.finished.Load() && j.rescued.CompareAndSwap(false, true) {
 		go j.run()
 	}
 }
@@ -158,12 +193,12 @@ func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, r
 		return func() { s.recordScan(ctx, srv, gc, call, fs) }
 	}
 	emitted := make(chan struct{})
-	job := &scanJob{done: make(chan struct{})}
-	job.run = func() {
+	job := &scanJob{done: make(chan struct{}), size: len(result)}
+	job.scan = func() []scan.Finding { return s.scanSafely(srv, gc, result) }
+	job.record = func(fs []scan.Finding) {
 		defer close(job.done)
 		defer g.scans.done(job)
 		defer s.scans.done(job)
-		fs := s.scanSafely(srv, gc, result)
 		<-emitted
 		defer func() {
 			// Off the request's goroutine no handler recovers: a bug here
@@ -176,24 +211,80 @@ func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, r
 	}
 	s.scans.add(job)
 	g.scans.add(job)
-	// A classifier's round trip is not run on the transport's goroutine:
-	// the connection would wait for it.
-	scheduleScan(ctx, job, g.scan.classifier)
+	g.scheduleScan(ctx, job)
 	return func() { close(emitted) }
 }
 
-// scheduleScan runs job once the answer to ctx's request is written: on
-// the goroutine that wrote it, or on one of its own (ownGoroutine). Where
-// the transport does not say when the answer is written (or already did),
-// it starts now on a goroutine of its own: not on this one, which has the
-// answer to give.
-func scheduleScan(ctx context.Context, job *scanJob, ownGoroutine bool) {
-	run := job.runHere
-	if ownGoroutine {
-		run = job.start
+// scheduleScan runs job once the answer to ctx's request is written (or
+// now, where the transport does not say when that is, or already did): on
+// a low-priority worker, or, when their queue is full, on the goroutine
+// that wrote the answer (on one of its own where there is none). A
+// classifier's round trip always gets a goroutine of its own: the
+// connection would wait for it.
+func (g *Gateway) scheduleScan(ctx context.Context, job *scanJob) {
+	if g.scan.classifier {
+		if !putOff(ctx, job.start) {
+			job.start()
+		}
+		return
 	}
-	if !putOff(ctx, run) {
-		job.start()
+	if !putOff(ctx, func() { g.behind.submit(job, job.runHere) }) {
+		g.behind.submit(job, job.start)
+	}
+}
+
+// behindPool holds the low-priority workers of the scans behind answers,
+// started on first use. Its queue holds at most behindQueue jobs and
+// behindQueueBytes of results; beyond, jobs run at normal priority.
+type behindPool struct {
+	once   sync.Once
+	mu     sync.Mutex
+	pool   *lowprio.Pool
+	bytes  int
+	closed bool
+}
+
+const (
+	behindQueue      = 64
+	behindQueueBytes = 64 << 20
+)
+
+// submit queues job on a low-priority worker, or calls otherwise.
+func (b *behindPool) submit(job *scanJob, otherwise func()) {
+	b.once.Do(func() { b.pool = lowprio.NewPool(lowprio.Workers(), behindQueue) })
+	b.mu.Lock()
+	if b.closed || b.bytes+job.size > behindQueueBytes {
+		b.mu.Unlock()
+		otherwise()
+		return
+	}
+	b.bytes += job.size
+	b.mu.Unlock()
+	ok := b.pool.Submit(func() {
+		b.release(job.size)
+		job.runLow()
+	})
+	if !ok {
+		b.release(job.size)
+		otherwise()
+	}
+}
+
+func (b *behindPool) release(n int) {
+	b.mu.Lock()
+	b.bytes -= n
+	b.mu.Unlock()
+}
+
+// close stops the workers once the queued jobs were taken (each is then
+// already done, or runs).
+func (b *behindPool) close() {
+	b.mu.Lock()
+	b.closed = true
+	b.mu.Unlock()
+	b.once.Do(func() {})
+	if b.pool != nil {
+		b.pool.Close()
 	}
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/guard"
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
 	"github.com/mcpwarden/mcpwarden/internal/scan"
+	"golang.org/x/sys/unix"
 )
 
 // A scan behind the answer that fails counts as an unchecked result (a high
@@ -33,7 +34,7 @@ func TestPendingScansWait(t *testing.T) {
 	if err := p.wait(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	newJob := func() *scanJob { j := &scanJob{done: make(chan struct{})}; j.run = func() {}; return j }
+	newJob := func() *scanJob { return testJob(nil, func([]scan.Finding) {}) }
 	job := newJob()
 	p.add(job)
 	released := make(chan error, 1)
@@ -67,50 +68,132 @@ func TestPendingScansWait(t *testing.T) {
 	}
 }
 
-// A scan put off until the reply is written runs when the transport says
-// so, on the transport's goroutine; at once where no transport said it
-// would (or it already did), on a goroutine of its own; and on one of its
-// own when asked (a classifier's round trip), also without a transport's
-// hook (it was never started there).
+// testJob is a scan job with the given scan (nil: no findings) and
+// record.
+func testJob(scanFn func() []scan.Finding, record func([]scan.Finding)) *scanJob {
+	if scanFn == nil {
+		scanFn = func() []scan.Finding { return nil }
+	}
+	return &scanJob{done: make(chan struct{}), scan: scanFn, record: record}
+}
+
+// threadNice is the nice value of the calling goroutine's thread.
+func threadNice() int {
+	p, err := unix.Getpriority(unix.PRIO_PROCESS, unix.Gettid())
+	if err != nil {
+		return -100
+	}
+	return 20 - p
+}
+
+// A scan put off until the reply is written runs once the transport says
+// so, on a low-priority worker (nice 19 on Linux); at once where no
+// transport said it would (or it already did); on a goroutine of its own
+// at normal priority when it waits on a classifier; and, when the workers
+// take no more, on the goroutine that wrote the answer.
 func TestScheduleScan(t *testing.T) {
-	newJob := func() *scanJob {
-		j := &scanJob{done: make(chan struct{})}
-		j.run = func() { close(j.done) }
-		return j
+	g := &Gateway{scan: &scanState{}}
+	defer g.behind.close()
+	type run struct{ nice int }
+	newJob := func() (*scanJob, chan run) {
+		ran := make(chan run, 1)
+		var j *scanJob
+		j = testJob(nil, func([]scan.Finding) { ran <- run{threadNice()}; close(j.done) })
+		return j, ran
 	}
-	ran := func(j *scanJob) bool {
+	wait := func(t *testing.T, ran chan run) run {
+		t.Helper()
 		select {
-		case <-j.done:
-			return true
+		case r := <-ran:
+			return r
 		case <-time.After(5 * time.Second):
-			return false
+			t.Fatal("the scan did not run")
+			return run{}
 		}
 	}
-	for _, own := range []bool{false, true} {
-		j := newJob()
-		scheduleScan(context.Background(), j, own)
-		if !ran(j) {
-			t.Fatalf("own goroutine %v: without a transport's hook the scan did not run at once", own)
-		}
+	j, ran := newJob()
+	g.scheduleScan(context.Background(), j)
+	if r := wait(t, ran); r.nice != 19 {
+		t.Fatalf("without a transport's hook: ran at nice %d, want 19", r.nice)
 	}
+
 	ctx, written := WithAfterReply(context.Background())
-	j := newJob()
-	scheduleScan(ctx, j, false)
+	j, ran = newJob()
+	g.scheduleScan(ctx, j)
 	select {
-	case <-j.done:
+	case <-ran:
 		t.Fatal("the scan ran before the reply was written")
 	case <-time.After(50 * time.Millisecond):
 	}
 	written()
-	select {
-	case <-j.done: // on the transport's goroutine: done when written returns
-	default:
-		t.Fatal("the scan did not run on the transport's goroutine once the reply was written")
+	if r := wait(t, ran); r.nice != 19 {
+		t.Fatalf("after the reply: ran at nice %d, want 19", r.nice)
 	}
-	late := newJob()
-	scheduleScan(ctx, late, false)
-	if !ran(late) {
-		t.Fatal("a scan put off after the reply was written did not run at once")
+	late, ran := newJob()
+	g.scheduleScan(ctx, late)
+	wait(t, ran)
+
+	g.scan.classifier = true
+	j, ran = newJob()
+	g.scheduleScan(context.Background(), j)
+	if r := wait(t, ran); r.nice != 0 {
+		t.Fatalf("a classifier's scan ran at nice %d, want 0", r.nice)
+	}
+	g.scan.classifier = false
+
+	// The workers take no more (their queue is full, or the gateway
+	// closes): the transport's goroutine runs it once the reply is written.
+	g.behind.close()
+	ctx, written = WithAfterReply(context.Background())
+	j, ran = newJob()
+	g.scheduleScan(ctx, j)
+	written()
+	select {
+	case r := <-ran:
+		if r.nice != 0 {
+			t.Fatalf("on the transport's goroutine: nice %d, want 0", r.nice)
+		}
+	default:
+		t.Fatal("with the workers closed, the scan did not run on the transport's goroutine")
+	}
+}
+
+// A request that waits for a scan a starved low-priority worker runs does
+// not wait for that worker: a second run at normal priority records the
+// findings, once.
+func TestWaitRescuesScanOfStarvedWorker(t *testing.T) {
+	g := &Gateway{scan: &scanState{}}
+	var p pendingScans
+	release := make(chan struct{})
+	var scans, records atomic.Int32
+	var j *scanJob
+	j = testJob(func() []scan.Finding {
+		if scans.Add(1) == 1 {
+			<-release // the worker's run: never scheduled, as it were
+		}
+		return []scan.Finding{{Rule: "x"}}
+	}, func([]scan.Finding) { records.Add(1); p.done(j); close(j.done) })
+	p.add(j)
+	g.scheduleScan(context.Background(), j)
+	deadline := time.Now().Add(5 * time.Second)
+	for scans.Load() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("the worker did not take the scan")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := p.wait(wctx); err != nil {
+		t.Fatalf("the wait was held by the worker's run: %v", err)
+	}
+	close(release)
+	g.behind.close() // the worker's run ends
+	if n := records.Load(); n != 1 {
+		t.Fatalf("findings recorded %d times, want once", n)
+	}
+	if n := scans.Load(); n != 2 {
+		t.Fatalf("%d runs, want 2 (the worker's and the rescue)", n)
 	}
 }
 
@@ -119,8 +202,8 @@ func TestScheduleScan(t *testing.T) {
 // written (no hang).
 func TestPendingScanKickedByWait(t *testing.T) {
 	var p pendingScans
-	j := &scanJob{done: make(chan struct{})}
-	j.run = func() { p.done(j); close(j.done) }
+	var j *scanJob
+	j = testJob(nil, func([]scan.Finding) { p.done(j); close(j.done) })
 	p.add(j)
 	ctx, _ := WithAfterReply(context.Background()) // the reply is never written
 	if !putOff(ctx, j.runHere) {
@@ -154,7 +237,7 @@ func TestCallCancelledWhileScansPendingRecorded(t *testing.T) {
 	sink := &memSink{}
 	var calls atomic.Int32
 	_, s := newTestGateway(t, sink, func(string) { calls.Add(1) })
-	j := &scanJob{done: make(chan struct{}), run: func() {}} // never done
+	j := testJob(nil, func([]scan.Finding) {}) // never done
 	s.scans.add(j)
 	defer close(j.done)
 	m, perr := jsonrpc.Parse([]byte(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"r__echo","arguments":{"message":"hi"}}}`), jsonrpc.DefaultLimits)

@@ -4881,9 +4881,11 @@ func (a *analysis) defToolChain() {
 // a comma or at the clause's start; not "the bot refers them"). A
 // script for staff speaks of customers or callers, not of the user.
 func (a *analysis) whenUserAsks() {
+	// a sentence without "anyone" or "someone" misses their bloom bits
+	anyone := idBit(a.lx.ids["anyone"]) | idBit(a.lx.ids["someone"])
 	for si := range a.sents {
 		st := &a.sents[si]
-		if st.cats&cUser == 0 && !a.rangeHas(st.ts, st.te, "anyone", "someone") {
+		if st.cats&cUser == 0 && (st.bloom&anyone == 0 || !a.rangeHas(st.ts, st.te, "anyone", "someone")) {
 			continue
 		}
 		asked := false
