@@ -531,10 +531,13 @@ func (a *analysis) paragraphStart(p int) int {
 
 // openQuote reads low[start:end] and returns the quotation mark (" or ')
 // still open at end and where it opened, or 0 and -1. An apostrophe
-// between two word bytes is not a quotation mark.
+// between two word bytes is not a quotation mark. A mark escaped with a
+// backslash (a quotation inside a JSON string, `\"`) pairs only with an
+// escaped one, and an open escaped quotation is the innermost.
 func (a *analysis) openQuote(start, end int) (byte, int) {
 	low := a.t.low
 	open, at := byte(0), -1
+	escOpen, escAt := byte(0), -1
 	for k := start; k < end; k++ {
 		c := low[k]
 		if c != '"' && c != '\'' {
@@ -543,11 +546,22 @@ func (a *analysis) openQuote(start, end int) (byte, int) {
 		if c == '\'' && k > 0 && isWordByte(low[k-1]) && k+1 < len(low) && isWordByte(low[k+1]) {
 			continue // apostrophe
 		}
+		if k > 0 && low[k-1] == '\\' {
+			if escOpen == 0 {
+				escOpen, escAt = c, k
+			} else if c == escOpen {
+				escOpen, escAt = 0, -1
+			}
+			continue
+		}
 		if open == 0 {
 			open, at = c, k
 		} else if c == open {
 			open, at = 0, -1
 		}
+	}
+	if escOpen != 0 {
+		return escOpen, escAt
 	}
 	return open, at
 }
