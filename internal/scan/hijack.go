@@ -224,17 +224,22 @@ var orderVerbs = toSet("visit say email delete remove book transfer pay create i
 var (
 	readerHeads     = toSet("assistant assistants llm llms chatbot chatbots ai ais copilot copilots claude chatgpt gemini")
 	readerWeakHeads = toSet("agent agents model models bot bots tool tools crawler crawlers reviewer reviewers triager summarizer summariser engine engines")
-	readerMods      = toSet("ai llm language automated autonomous rpa browsing analyst research coding code mail email answer search summary")
+	readerMods      = toSet("ai llm language automated autonomous rpa browsing analyst research coding code mail email answer search summary indexing crawling scraping")
 	readerAIMods    = toSet("ai llm language coding code answer")
 	readerDets      = toSet("any every all the each a an whoever whoevers whichever your")
 	// what a reader does with the text it was given
-	readerParts = toSet("reading processing parsing summarizing summarising answering browsing crawling indexing reviewing analyzing analysing reconciling catching scanning triaging translating running fixing debugging building testing deploying executing investigating editing modifying touching")
+	readerParts = toSet("reading processing parsing summarizing summarising answering browsing crawling indexing reviewing analyzing analysing reconciling catching scanning triaging translating running fixing debugging building testing deploying executing investigating editing modifying touching comparing evaluating ranking screening shortlisting researching")
 	// and, for an AI, what it does for its user
 	readerAIParts = toSet("managing handling helping assisting acting working responding replying using accessing opening loading viewing")
 	readerModals  = toSet("should must shall will")
-	readerLeads   = toSet("note notes message reminder instructions instruction memo guidance attention psa tip hint notice request important urgent warning fyi update info task job step guidelines directions")
-	readerModalTo = toSet("need needs have has are is")
+	// jobs people hold as assistants
+	humanAssistantMods = toSet("sales shop store retail teaching medical dental nursing administrative executive personal legal lab laboratory veterinary physician office care healthcare program project graduate editorial production marketing")
+	readerLeads        = toSet("note notes message reminder instructions instruction memo guidance attention psa tip hint notice request important urgent warning fyi update info task job step guidelines directions")
+	readerModalTo      = toSet("need needs have has are is")
 )
+
+// readerOrderMsg is the message of aiReaders' findings.
+const readerOrderMsg = "text gives orders to the AI that reads it"
 
 func (a *analysis) aiReaders() {
 	emitted := 0
@@ -294,7 +299,8 @@ func (a *analysis) readersIn(si int, emitted *int) bool {
 		}
 		switch w := a.word(i); {
 		case readerHeads[w]:
-			strong = true
+			// "sales assistants", "teaching assistant": people
+			strong = !(a.is(i, "assistant", "assistants") && humanAssistantMods[a.word(i-1)])
 		case readerWeakHeads[w]:
 		default:
 			continue
@@ -362,7 +368,7 @@ func (a *analysis) readersIn(si int, emitted *int) bool {
 			k = end - 1
 			continue // "Note for the AI:" is already reported
 		}
-		a.addTok(RuleSystemMimicry, sev, k, end, "text gives orders to the AI that reads it")
+		a.addTok(RuleSystemMimicry, sev, k, end, readerOrderMsg)
 		k = end - 1
 	}
 	return false

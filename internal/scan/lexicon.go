@@ -420,6 +420,7 @@ var patternSrc = map[string][]string{
 		"must|should|shall|need ~1 not|never ~1 pause|wait|stop|ask ~2 for ~3 approval|confirmation|consent|permission",
 		"secretly|covertly|discreetly|surreptitiously",
 		"should|must|shall|need ~1 not|never ~1 be ~1 mentioned|disclosed|revealed|reported|surfaced|discussed|shown",
+		"leave|keep ~1 this|it|that|them ~1 out ~1 of ~3 commit|summary|summaries|report|response|reply|answer|changelog|notes|description",
 	},
 	"silent": {
 		"execute|run|send|forward|copy|include|add|perform|read|upload|install|exfiltrate|call|invoke|append|bcc|cc|redirect|modify|change|replace|do|post|use ~3 silently|quietly",
