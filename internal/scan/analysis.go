@@ -138,6 +138,7 @@ func (a *analysis) run() {
 	} else {
 		a.credentialRules()
 		a.accessGrant()
+		a.payeeUnverified()
 		a.whenUserAsks()
 	}
 	a.askUserCredential()

@@ -5068,6 +5068,64 @@ func (a *analysis) whenUserAsks() {
 // opens the clause, the sentence names a level of access, and the grantee
 // is a personal webmail address or said to be external. Medium; high for
 // admin or owner rights.
+// payeeUnverified: in a result, bank details the reader is to record
+// ("Please record the details below against vendor ID V-2231 ..., set
+// them as the default ...") together with the check on such a change
+// waived: the reader told to mark it verified or approved, or told it was
+// "already confirmed by phone" (business e-mail compromise, aimed at the
+// agent that keeps the payables). A vendor's notice that asks for a
+// callback orders no such thing. Medium.
+func (a *analysis) payeeUnverified() {
+	if a.allCats&cRedirObj == 0 || !mlAccountNumber(string(a.t.low)) && !a.mayHave("iban", "routing", "sort code", "swift", "bic") {
+		return
+	}
+	record, waive := -1, -1
+	for si := range a.sents {
+		st := a.sents[si]
+		for k := st.ts; k < st.te; k++ {
+			order := a.toks[k].start || a.is(k-1, "please", "and", "then", "also")
+			switch {
+			case order && record < 0 && a.is(k, "record", "update", "change", "set", "replace", "switch", "enter", "use") && !a.negatedBefore(k, 3):
+				for d := k + 1; d < st.te && d <= k+6; d++ {
+					if a.is(d, "details", "iban", "account", "accounts", "beneficiary", "payee", "bank", "remittance", "them") {
+						record = si
+						break
+					}
+				}
+			case order && a.is(k, "mark", "flag", "treat") && !a.negatedBefore(k, 3):
+				for d := k + 1; d+1 < st.te && d <= k+5; d++ {
+					if a.is(d, "as") && a.is(d+1, "verified", "approved", "confirmed", "validated", "trusted", "authorized", "authorised") {
+						waive = k
+						break
+					}
+				}
+			case a.is(k, "already") && k+2 < st.te:
+				d := k + 1
+				if a.is(d, "been") {
+					d++
+				}
+				if a.is(d, "confirmed", "verified", "approved", "validated") && a.rangeHas(d+1, min(st.te, d+4), "phone", "telephone", "call", "callback") {
+					waive = k
+				}
+			}
+		}
+	}
+	if record < 0 || waive < 0 {
+		return
+	}
+	a.addTok(RuleSafetyBypass, Medium, waive, min(waive+4, a.sents[a.toks[waive].sent].te), "bank details to record, with the check on the change waived (marked verified, or said to be confirmed already)")
+}
+
+// mayHave reports whether the lower-case text contains any of words.
+func (a *analysis) mayHave(words ...string) bool {
+	for _, w := range words {
+		if bytes.Contains(a.t.low, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
 func (a *analysis) accessGrant() {
 	if len(a.sinks) == 0 {
 		return
