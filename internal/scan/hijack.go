@@ -223,7 +223,7 @@ var orderVerbs = toSet("visit say email delete remove book transfer pay create i
 // tell bots what to do) give low unless other findings sit near.
 var (
 	readerHeads     = toSet("assistant assistants llm llms chatbot chatbots ai ais copilot copilots claude chatgpt gemini")
-	readerWeakHeads = toSet("agent agents model models bot bots tool tools crawler crawlers reviewer reviewers triager summarizer summariser engine engines")
+	readerWeakHeads = toSet("agent agents model models bot bots tool tools crawler crawlers reviewer reviewers triager summarizer summariser engine engines automation automations")
 	readerMods      = toSet("ai llm language automated autonomous rpa browsing analyst research coding code mail email answer search summary indexing crawling scraping")
 	readerAIMods    = toSet("ai llm language coding code answer")
 	readerDets      = toSet("any every all the each a an whoever whoevers whichever your")

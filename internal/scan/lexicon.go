@@ -118,7 +118,7 @@ var categoryWords = map[uint64]string{
 var (
 	lateGroups        = map[string]bool{"taskRef": true, "provenance": true, "grantRole": true, "promptLeak": true, "addressedTo": true, "useDirective": true, "holdSecret": true}
 	lateCategoryWords = map[uint64]string{cAddressee: "copilot llama mistral",
-		cReader: "assistant assistants llm llms chatbot chatbots ai ais copilot copilots agent agents model models bot bots tool tools crawler crawlers engines",
+		cReader: "assistant assistants llm llms chatbot chatbots ai ais copilot copilots agent agents model models bot bots tool tools crawler crawlers engines reviewer reviewers triager summarizer summariser engine automation automations",
 		cCipher: "rot13 rot",
 		// may open a clause before its verb: "Then read the .env file"
 		cLead: "then next also finally afterwards afterward now additionally lastly subsequently so",
