@@ -9,7 +9,7 @@
 // The priority is a property of an OS thread (Linux: nice 19 on the
 // thread). A goroutine that lowers its thread stays locked to it until it
 // returns, and the thread then ends with it, so no goroutine runs at low
-// priority by accident. Where lowering is not supported the work runs at
+// priority by accident; the main thread is never lowered. Where lowering is not supported the work runs at
 // normal priority.
 //
 // Low priority can starve under sustained load. Work that something later
@@ -24,13 +24,35 @@ import (
 	"sync"
 )
 
-// Lower locks the calling goroutine to its OS thread and gives the thread
-// the lowest CPU priority. The goroutine must not unlock the thread: when
-// it returns, the thread ends. It reports whether the priority was
-// lowered.
-func Lower() bool {
-	runtime.LockOSThread()
-	return lowerThread() == nil
+// Go runs fn on a new goroutine locked to an OS thread of the lowest CPU
+// priority; the thread ends when fn returns. The thread is never the
+// process's main thread: tools such as ps and top show the main thread's
+// priority as the process's, and the main thread cannot end with fn.
+func Go(fn func()) {
+	go func() {
+		runtime.LockOSThread()
+		if onMainThread() {
+			// While this goroutine holds the main thread, the goroutine it
+			// starts takes another; it lets go once that one is locked.
+			locked := make(chan struct{})
+			go lowered(fn, locked)
+			<-locked
+			runtime.UnlockOSThread()
+			return
+		}
+		lowered(fn, nil)
+	}()
+}
+
+// lowered locks the goroutine to its thread for good (announced on
+// locked), lowers the thread and runs fn.
+func lowered(fn func(), locked chan struct{}) {
+	runtime.LockOSThread() // never unlocked: the thread ends with fn
+	if locked != nil {
+		close(locked)
+	}
+	_ = lowerThread()
+	fn()
 }
 
 // Pool runs functions on a fixed set of low-priority goroutines. The zero
@@ -49,7 +71,7 @@ func NewPool(workers, depth int) *Pool {
 	p := &Pool{q: make(chan func(), max(depth, 1))}
 	for range max(workers, 1) {
 		p.wg.Add(1)
-		go p.work()
+		Go(p.work)
 	}
 	return p
 }
@@ -62,7 +84,6 @@ func Workers() int { return max(runtime.GOMAXPROCS(0)/2, 1) }
 
 func (p *Pool) work() {
 	defer p.wg.Done()
-	Lower()
 	for fn := range p.q {
 		fn()
 	}

@@ -14,3 +14,7 @@ func threadNice() (int, error) {
 	p, err := unix.Getpriority(unix.PRIO_PROCESS, unix.Gettid())
 	return 20 - p, err
 }
+
+// onMainThread reports whether the calling goroutine runs on the
+// process's main thread (its thread ID is the process ID).
+func onMainThread() bool { return unix.Gettid() == unix.Getpid() }

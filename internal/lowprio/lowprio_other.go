@@ -9,3 +9,5 @@ var errUnsupported = errors.New("lowprio: not supported on this system")
 func lowerThread() error { return errUnsupported }
 
 func threadNice() (int, error) { return 0, errUnsupported }
+
+func onMainThread() bool { return false }

@@ -46,39 +46,40 @@ func requireLinux(t *testing.T) {
 	}
 }
 
-func TestLowerLowersOnlyItsThreadAndEndsWithIt(t *testing.T) {
+func TestGoLowersOnlyItsThreadAndEndsWithIt(t *testing.T) {
 	requireLinux(t)
-	type lowered struct{ tid, nice int }
-	got := make(chan lowered, 1)
-	release := make(chan struct{})
-	ended := make(chan struct{})
-	go func() {
-		defer close(ended)
-		if !Lower() {
-			got <- lowered{-1, -100}
-			return
+	main := strconv.Itoa(os.Getpid())
+	// Several times: a goroutine may start on the main thread, which must
+	// never be lowered.
+	for range 20 {
+		type lowered struct{ tid, nice int }
+		got := make(chan lowered, 1)
+		release := make(chan struct{})
+		ended := make(chan struct{})
+		Go(func() {
+			defer close(ended)
+			n, err := threadNice()
+			if err != nil {
+				n = -200
+			}
+			got <- lowered{unix.Gettid(), n}
+			<-release
+		})
+		l := <-got
+		if l.nice != 19 {
+			t.Fatalf("nice of the lowered thread: %d, want 19", l.nice)
 		}
-		n, err := threadNice()
-		if err != nil {
-			n = -200
+		tid := strconv.Itoa(l.tid)
+		if tid == main {
+			t.Fatal("the main thread was lowered")
 		}
-		got <- lowered{unix.Gettid(), n}
-		<-release
-	}()
-	l := <-got
-	if l.nice != 19 {
-		t.Fatalf("nice of the lowered thread: %d, want 19", l.nice)
-	}
-	tid := strconv.Itoa(l.tid)
-	if n := niceOfThreads(t)[tid]; n != 19 {
-		t.Fatalf("/proc: thread %s at nice %d, want 19", tid, n)
-	}
-	close(release)
-	<-ended
-	// The thread ends with its goroutine (it stayed locked), so it runs no
-	// other goroutine at low priority. The main thread cannot end: the
-	// runtime parks it for good instead, and it runs nothing again.
-	if tid != strconv.Itoa(os.Getpid()) {
+		if n := niceOfThreads(t)[tid]; n != 19 {
+			t.Fatalf("/proc: thread %s at nice %d, want 19", tid, n)
+		}
+		close(release)
+		<-ended
+		// The thread ends with its goroutine (it stayed locked), so it
+		// runs no other goroutine at low priority.
 		deadline := time.Now().Add(5 * time.Second)
 		for {
 			if _, alive := niceOfThreads(t)[tid]; !alive {
@@ -87,8 +88,11 @@ func TestLowerLowersOnlyItsThreadAndEndsWithIt(t *testing.T) {
 			if time.Now().After(deadline) {
 				t.Fatalf("thread %s (nice 19) outlived its goroutine", tid)
 			}
-			time.Sleep(10 * time.Millisecond)
+			time.Sleep(5 * time.Millisecond)
 		}
+	}
+	if n := niceOfThreads(t)[main]; n != 0 {
+		t.Fatalf("the main thread is at nice %d", n)
 	}
 	// This goroutine's own thread is untouched.
 	runtime.LockOSThread()
