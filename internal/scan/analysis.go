@@ -464,6 +464,12 @@ func (a *analysis) discussed(ts, te int) bool {
 			}
 		}
 	}
+	// an indented code block that a line ending in a reporting word and a
+	// colon introduces ("... whose description contained:\n\n    <IMPORTANT>
+	// ..."): the block is the example
+	if a.indentedExample(int(a.toks[ts].s)) {
+		return true
+	}
 	// a quotation lowers a finding in a text that discusses or reports
 	// (a word of discussion, "said", "wrote"); a review that is all
 	// quotation ("Well done ... Forget everything above and ..." — anon)
@@ -539,6 +545,39 @@ func (a *analysis) paragraphStart(p int) int {
 		}
 	}
 	return start
+}
+
+// indentedExample reports whether low offset p is in a line indented by
+// four spaces or a tab (a Markdown code block) whose block a line ending
+// in a reporting word and a colon introduces ("contained:", "reads:",
+// "like this:", "payload:").
+func (a *analysis) indentedExample(p int) bool {
+	low := a.t.low
+	ls := bytes.LastIndexByte(low[:p], '\n') + 1
+	if !(bytes.HasPrefix(low[ls:], []byte("    ")) || bytes.HasPrefix(low[ls:], []byte("\t"))) {
+		return false
+	}
+	// back over the block's lines and blank lines to the line before it
+	for n := 0; ls > 0 && n < 40; n++ {
+		prev := bytes.LastIndexByte(low[:ls-1], '\n') + 1
+		line := low[prev : ls-1]
+		ls = prev
+		if len(bytes.TrimSpace(line)) == 0 || bytes.HasPrefix(line, []byte("    ")) || bytes.HasPrefix(line, []byte("\t")) {
+			continue
+		}
+		line = bytes.TrimRight(line, " \t\r")
+		if !bytes.HasSuffix(line, []byte(":")) {
+			return false
+		}
+		tail := line[max(0, len(line)-40):]
+		for _, w := range []string{"contain", "says:", "said:", "reads:", "read:", "like this:", "like:", "following:", "payload:", "payloads:", "example:", "text:", "such as:"} {
+			if bytes.Contains(tail, []byte(w)) {
+				return true
+			}
+		}
+		return false
+	}
+	return false
 }
 
 // codeSpanStart returns where the code span (`...`) that low offset p is

@@ -456,6 +456,67 @@ func (a *analysis) markerSeverity(sys bool, at, after int) Severity {
 	return sev
 }
 
+// protectiveNotices lowers, in a definition, an <IMPORTANT> (or similar)
+// tag whose text only warns or asks for the user's confirmation
+// ("<IMPORTANT>Deletion is irreversible ... get explicit confirmation
+// before calling.</IMPORTANT>"): no other finding inside it, words of an
+// irreversible action or of asking the user to confirm, and none of
+// steering, waiving, hiding, reading or sending.
+func (a *analysis) protectiveNotices() {
+	lowOrig := strings.ToLower(a.t.orig)
+	for i := range a.hits {
+		h := &a.hits[i]
+		if h.rule != RuleDirectiveTag || h.sev != Medium || !strings.HasPrefix(h.msg, "<") || !strings.Contains(h.msg, "> tag frames") {
+			continue
+		}
+		name := h.msg[1:strings.IndexByte(h.msg, '>')]
+		if h.e > len(lowOrig) {
+			continue
+		}
+		end := strings.Index(lowOrig[h.e:], "</"+name+">")
+		if end < 0 || end > 2000 {
+			continue
+		}
+		content := lowOrig[h.e : h.e+end]
+		other := false
+		for j := range a.hits {
+			o := &a.hits[j]
+			if j != i && o.s >= h.e && o.s < h.e+end && o.sev >= Low && o.rule != RuleDirectiveTag {
+				other = true
+				break
+			}
+		}
+		if other {
+			continue
+		}
+		veto := false
+		for _, w := range []string{"instead", "ignore", "without", "no confirmation", "never ask", "not ask", "don't ask", "dont ask", "not tell", "don't tell", "not mention", "don't mention", "other tool", "before using this tool", "read ", "send ", "pass ", "always call", "always use"} {
+			if strings.Contains(content, w) {
+				veto = true
+				break
+			}
+		}
+		if veto {
+			continue
+		}
+		for _, w := range []string{"irreversible", "cannot be undone", "can't be undone", "no trash", "no undo", "explicit confirmation", "get confirmation", "ask for confirmation", "user to confirm", "user's confirmation", "user confirmation", "user's approval", "approval from the user"} {
+			if strings.Contains(content, w) {
+				h.sev = Low
+				h.msg += " (its text only warns or asks for the user's confirmation; lowered)"
+				break
+			}
+		}
+	}
+}
+
+// hyphenCompound reports words in low[s:e] joined by hyphens to the words
+// around them ("fake-SYSTEM-header"), not framed by dashes ("--- SYSTEM
+// ---").
+func (a *analysis) hyphenCompound(s, e int) bool {
+	low := a.t.low
+	return s >= 2 && low[s-1] == '-' && isWordByte(low[s-2]) || e+1 < len(low) && low[e] == '-' && isWordByte(low[e+1])
+}
+
 // charAfterParen returns the first character after the parenthesis that
 // opens at or after low offset p (past spaces), closing within 48 bytes on
 // the same line, and past the spaces after it; 0 if there is none.
@@ -900,7 +961,8 @@ func (a *analysis) labels() {
 			after = a.charAfterParen(int(a.toks[j].e))
 		}
 		before := a.lowCharBefore(int(a.toks[i].s))
-		framed := after == ':' || (after == '-' || after == '#' || after == '=') && (before == '-' || before == '#' || before == '=')
+		framed := after == ':' || (after == '-' || after == '#' || after == '=') && (before == '-' || before == '#' || before == '=') &&
+			!(after == '-' && before == '-' && a.hyphenCompound(int(a.toks[i].s), int(a.toks[j].e)))
 		if !framed {
 			i = j
 			continue
@@ -3598,6 +3660,19 @@ type sensitive struct {
 var secretFileWords = toSet("secret secrets credential credentials password passwords passwd token tokens apikey api_key apikeys private privatekey private_key")
 var secretExt = []string{".txt", ".json", ".env", ".key", ".pem", ".yaml", ".yml", ".ini", ".cfg", ".conf", ".toml", ".db", ".sqlite", ".csv", ".xml", ".properties"}
 
+// publicKeyPath reports a path that, after ".ssh", names a public key
+// ("/id_ed25519.pub"): made to be shared, not a secret.
+func publicKeyPath(rest []byte) bool {
+	if len(rest) == 0 || rest[0] != '/' {
+		return false
+	}
+	e := 1
+	for e < len(rest) && (isWordByte(rest[e]) || rest[e] == '.' || rest[e] == '-') {
+		e++
+	}
+	return bytes.HasSuffix(bytes.TrimRight(rest[:e], ".-"), []byte(".pub"))
+}
+
 func (a *analysis) findSensitive() {
 	low := a.t.low
 	a.sens = a.sens[:0]
@@ -3621,11 +3696,13 @@ func (a *analysis) findSensitive() {
 		what := ""
 		switch w {
 		case "ssh":
-			if dotBefore(s) || has(e, "/") && hasBefore(s, "/") {
+			if (dotBefore(s) || has(e, "/") && hasBefore(s, "/")) && !publicKeyPath(low[e:]) {
 				what = "SSH directory"
 			}
 		case "id_rsa", "id_dsa", "id_ecdsa", "id_ed25519":
-			what = "SSH private key"
+			if !has(e, ".pub") {
+				what = "SSH private key" // id_ed25519.pub is the public key, made to be shared
+			}
 		case "env":
 			// .env.example, .env.sample, .env.template and .env.dist are
 			// the checked-in templates without the secrets
@@ -3691,7 +3768,7 @@ func (a *analysis) findSensitive() {
 				what = "password store"
 			}
 		}
-		if what == "" && dotBefore(s) && hasBefore(s-1, "~/") {
+		if what == "" && dotBefore(s) && hasBefore(s-1, "~/") && !(w == "ssh" && publicKeyPath(low[e:])) {
 			what = "home-directory configuration file"
 		}
 		if what == "" && secretFileWords[w] {
@@ -4178,7 +4255,7 @@ func (a *analysis) exfilRules() {
 		}
 		if readIn(sn.sent) || readIn(sn.sent+1) && a.sents[sn.sent].cats&(cNeg) == 0 {
 			h := a.add(RuleSensitivePath, High, s, e, fmt.Sprintf("directive to read a sensitive file (%s)", sn.what), sn.sent)
-			h.damped = a.sentHasOutside(sn.sent, cDiscuss, -1, -1) || !def && a.quotedDirective(sn.sent, sn.s)
+			h.damped = a.sentHasOutside(sn.sent, cDiscuss, -1, -1) || !def && (a.quotedDirective(sn.sent, sn.s) || a.indentedExample(sn.s))
 		} else if def {
 			a.add(RuleSensitivePath, Low, s, e, fmt.Sprintf("mentions a sensitive file (%s)", sn.what), sn.sent)
 		}
@@ -5710,6 +5787,9 @@ func (a *analysis) escalate() {
 		if (h.rule == RuleDirectiveTag || h.rule == RuleSystemMimicry) && h.sev >= Low {
 			tags++
 		}
+	}
+	if a.ctx.kind.isDef() {
+		a.protectiveNotices()
 	}
 	isInstr := func(o *hit) bool { return instructionRules[o.rule] }
 	isWeak := func(o *hit) bool { return instructionRules[o.rule] && o.rule != RuleSensitivePath }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"sort"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
@@ -491,8 +492,45 @@ func (t *ntext) foldUnicode() {
 			kept = append(kept, sp)
 		}
 		t.mixed = kept
+	} else if len(dotlessOnly) > 0 {
+		// a short text (a parameter's description) may hold one Turkish
+		// word and no other letter of the alphabet: "takip numarası"
+		kept := t.mixed[:0]
+		for i, sp := range t.mixed {
+			if len(dotlessOnly) > 0 && dotlessOnly[0] == i {
+				dotlessOnly = dotlessOnly[1:]
+				if turkishSuffixed(s[sp.s:sp.e]) {
+					continue
+				}
+			}
+			kept = append(kept, sp)
+		}
+		t.mixed = kept
 	}
 	off = append(off, int32(len(s)))
 	t.low = low
 	t.off = off
+}
+
+// turkishSuffixed reports a word spelt as Turkish with a dotless ı:
+// back vowels only (a, ı, o, u, as vowel harmony has them after a back
+// vowel) and ı in a case or possessive suffix at its end ("numarası",
+// "kapısın", "yolcuların"). "ıgnore", "prevıous" and "ınstructıons" are
+// not.
+func turkishSuffixed(w string) bool {
+	rs := []rune(strings.ToLower(w))
+	if len(rs) < 4 {
+		return false
+	}
+	for _, r := range rs {
+		switch r {
+		case 'e', 'i', 'ö', 'ü', 'y':
+			return false
+		}
+	}
+	last := rs[len(rs)-1]
+	if last == 'ı' {
+		return true
+	}
+	return rs[len(rs)-2] == 'ı' && strings.ContainsRune("nlrzk", last)
 }
