@@ -102,6 +102,8 @@ type analysis struct {
 	mlSinkAt      []int32
 	mlSinksSorted bool
 	reports       int8 // reportsQuotes, once known: 1 no, 2 yes
+	backticks     int8 // the text has a backtick, once known: 1 no, 2 yes
+	indented      int8 // the text has an indented line, once known: 1 no, 2 yes
 	// sinkBySent indexes sinks by sentence (sentHasSink), once asked
 	sinkBySent []int32
 	longest    int // length of the longest word
@@ -553,13 +555,38 @@ func (a *analysis) paragraphStart(p int) int {
 // "like this:", "payload:").
 func (a *analysis) indentedExample(p int) bool {
 	low := a.t.low
-	ls := bytes.LastIndexByte(low[:p], '\n') + 1
-	if !(bytes.HasPrefix(low[ls:], []byte("    ")) || bytes.HasPrefix(low[ls:], []byte("\t"))) {
+	if a.indented == 0 {
+		a.indented = 1
+		if bytes.Contains(low, []byte("\n    ")) || bytes.Contains(low, []byte("\n\t")) || bytes.HasPrefix(low, []byte("    ")) || bytes.HasPrefix(low, []byte("\t")) {
+			a.indented = 2
+		}
+	}
+	if a.indented == 1 {
+		return false
+	}
+	// the start of a line at most maxLine bytes back (bounded work per
+	// finding: a text of one long line has none)
+	const maxLine = 400
+	lineStart := func(p int) int {
+		from := max(p-maxLine, 0)
+		if n := bytes.LastIndexByte(low[from:p], '\n'); n >= 0 {
+			return from + n + 1
+		}
+		if from == 0 {
+			return 0
+		}
+		return -1
+	}
+	ls := lineStart(p)
+	if ls < 0 || !(bytes.HasPrefix(low[ls:], []byte("    ")) || bytes.HasPrefix(low[ls:], []byte("\t"))) {
 		return false
 	}
 	// back over the block's lines and blank lines to the line before it
 	for n := 0; ls > 0 && n < 40; n++ {
-		prev := bytes.LastIndexByte(low[:ls-1], '\n') + 1
+		prev := lineStart(ls - 1)
+		if prev < 0 {
+			return false
+		}
 		line := low[prev : ls-1]
 		ls = prev
 		if len(bytes.TrimSpace(line)) == 0 || bytes.HasPrefix(line, []byte("    ")) || bytes.HasPrefix(line, []byte("\t")) {
@@ -585,6 +612,15 @@ func (a *analysis) indentedExample(p int) bool {
 // line and p, the last of them the opening one.
 func (a *analysis) codeSpanStart(p int) int {
 	low := a.t.low
+	if a.backticks == 0 {
+		a.backticks = 1
+		if bytes.IndexByte(low, '`') >= 0 {
+			a.backticks = 2
+		}
+	}
+	if a.backticks == 1 {
+		return -1
+	}
 	start := max(p-400, 0)
 	if n := bytes.LastIndexByte(low[start:p], '\n'); n >= 0 {
 		start += n + 1
