@@ -3871,7 +3871,7 @@ func (a *analysis) secretToParam() {
 			into := d < st.te && a.is(d+1, "with")
 			if !into {
 				for d = k + 1; d < st.te && d <= k+8; d++ {
-					if a.is(d-1, "in", "into", "as", "inside") {
+					if a.is(d-1, "in", "into", "as", "inside") && !a.is(d-2, "such") { // "such as" gives an example
 						into = true
 						break
 					}
@@ -4385,6 +4385,9 @@ func (a *analysis) exfilRules() {
 	for n, sk := range a.sinks {
 		if n >= maxMatches {
 			break
+		}
+		if sk.kind == 'e' && a.headerAddress(sk.s) {
+			continue // "To: all-staff@acmecorp.com": a mail's header, no order
 		}
 		si := sk.sent
 		if si < 0 || si >= len(a.sents) {
@@ -5417,6 +5420,31 @@ func oneEditApart(x, y string) bool {
 	default:
 		return x[i:] == y[i+1:]
 	}
+}
+
+// headerAddress reports an e-mail address at low offset p on a mail
+// header line ("To: all-staff@acmecorp.com", "From: IT Security
+// <it-security@acmecorp.com>", "Cc: ..."): the line opens with the header's
+// name and a colon.
+func (a *analysis) headerAddress(p int) bool {
+	low := a.t.low
+	from := max(p-120, 0)
+	ls := from
+	if n := bytes.LastIndexByte(low[from:p], '\n'); n >= 0 {
+		ls = from + n + 1
+	} else if from > 0 {
+		return false
+	}
+	line := bytes.TrimLeft(low[ls:p], " \t>")
+	c := bytes.IndexByte(line, ':')
+	if c <= 0 {
+		return false
+	}
+	switch string(line[:c]) {
+	case "from", "to", "cc", "bcc", "reply-to", "sender", "von", "an", "de", "para", "à", "a", "da", "van", "aan", "od", "do", "från", "till", "от", "кому":
+		return true
+	}
+	return false
 }
 
 // reportMailbox reports an e-mail address whose local part names where
