@@ -5643,6 +5643,13 @@ func (a *analysis) credentialRules() {
 		if neg {
 			continue
 		}
+		// a list of red flags describes what a message does, its verb in
+		// the third person with no subject: "4. Asks you to enter your
+		// password via a link."
+		if st := a.sents[a.toks[ask].sent]; a.is(st.ts, "asks", "requests", "urges", "demands", "tells", "wants", "instructs", "pressures", "pushes") ||
+			a.is(st.ts+1, "asks", "requests", "urges", "demands", "tells", "wants", "instructs", "pressures", "pushes") && allDigits([]byte(a.word(st.ts))) {
+			continue
+		}
 		sev := Low
 		if respond || pressure >= 2 || a.is(ask, "share", "sharing", "reply", "respond") {
 			sev = Medium
