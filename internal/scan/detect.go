@@ -459,9 +459,10 @@ func (a *analysis) markerSeverity(sys bool, at, after int) Severity {
 // protectiveNotices lowers, in a definition, an <IMPORTANT> (or similar)
 // tag whose text only warns or asks for the user's confirmation
 // ("<IMPORTANT>Deletion is irreversible ... get explicit confirmation
-// before calling.</IMPORTANT>"): no other finding inside it, words of an
-// irreversible action or of asking the user to confirm, and none of
-// steering, waiving, hiding, reading or sending.
+// before calling.</IMPORTANT>", or that secrets are redacted): no other
+// finding inside it but a mere mention of a sensitive file, words of an
+// irreversible action, of asking the user to confirm or of redaction, and
+// none of steering, waiving, hiding, reading or sending.
 func (a *analysis) protectiveNotices() {
 	lowOrig := strings.ToLower(a.t.orig)
 	for i := range a.hits {
@@ -481,7 +482,7 @@ func (a *analysis) protectiveNotices() {
 		other := false
 		for j := range a.hits {
 			o := &a.hits[j]
-			if j != i && o.s >= h.e && o.s < h.e+end && o.sev >= Low && o.rule != RuleDirectiveTag {
+			if j != i && o.s >= h.e && o.s < h.e+end && o.sev >= Low && o.rule != RuleDirectiveTag && !(o.rule == RuleSensitivePath && o.sev == Low) {
 				other = true
 				break
 			}
@@ -499,7 +500,7 @@ func (a *analysis) protectiveNotices() {
 		if veto {
 			continue
 		}
-		for _, w := range []string{"irreversible", "cannot be undone", "can't be undone", "no trash", "no undo", "explicit confirmation", "get confirmation", "ask for confirmation", "user to confirm", "user's confirmation", "user confirmation", "user's approval", "approval from the user"} {
+		for _, w := range []string{"irreversible", "cannot be undone", "can't be undone", "no trash", "no undo", "explicit confirmation", "get confirmation", "ask for confirmation", "user to confirm", "user's confirmation", "user confirmation", "user's approval", "approval from the user", "redacted", "never returned"} {
 			if strings.Contains(content, w) {
 				h.sev = Low
 				h.msg += " (its text only warns or asks for the user's confirmation; lowered)"
@@ -4116,6 +4117,9 @@ func (a *analysis) hasReadVerb(si int) bool {
 		}
 		if a.is(k, "access", "scan", "dump", "look", "view", "list") && a.is(k+1, "key", "keys", "token", "tokens", "level", "levels", "control", "controls", "rights", "id", "ids", "policy", "logs", "log", "mode", "results", "report") {
 			continue
+		}
+		if a.is(k, "look", "looks") && a.is(k+1, "like", "as", "similar") {
+			continue // "values that look like API keys": resemblance, not reading
 		}
 		return true
 	}
