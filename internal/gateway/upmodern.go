@@ -214,13 +214,18 @@ func (s *Session) upstreamMeta(meta json.RawMessage) (json.RawMessage, error) {
 // this client: a modern client's own; a session client's mapped to the
 // 2026-07-28 shape (only what the gateway relays by asking it).
 func (s *Session) upstreamCaps() json.RawMessage {
+	// a modern client's virtual session records the last request's
+	// capabilities while other requests run (Stateless)
+	s.mu.Lock()
+	caps := s.clientCaps
+	s.mu.Unlock()
 	if s.protocol == protocol.Modern {
-		if len(s.clientCaps) == 0 {
+		if len(caps) == 0 {
 			return json.RawMessage(`{}`)
 		}
-		return s.clientCaps
+		return caps
 	}
-	return protocol.ClientCapabilities(s.clientCaps)
+	return protocol.ClientCapabilities(caps)
 }
 
 func (s *Session) currentLogLevel() string {
