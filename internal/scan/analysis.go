@@ -564,16 +564,11 @@ func (a *analysis) indentedExample(p int) bool {
 	if a.indented == 1 {
 		return false
 	}
-	// the start of a line at most maxLine bytes back (bounded work per
+	// the start of a line at most 400 bytes back (bounded work per
 	// finding: a text of one long line has none)
-	const maxLine = 400
 	lineStart := func(p int) int {
-		from := max(p-maxLine, 0)
-		if n := bytes.LastIndexByte(low[from:p], '\n'); n >= 0 {
-			return from + n + 1
-		}
-		if from == 0 {
-			return 0
+		if ls, ok := a.lineStartWithin(p, 400); ok {
+			return ls
 		}
 		return -1
 	}
@@ -607,6 +602,20 @@ func (a *analysis) indentedExample(p int) bool {
 	return false
 }
 
+// lineStartWithin returns where the line of low offset p starts, looking
+// at most max bytes back, and whether it found it (a line break, or the
+// text's start); if not, the start of the window.
+func (a *analysis) lineStartWithin(p, max int) (int, bool) {
+	from := p - max
+	if from <= 0 {
+		from = 0
+	}
+	if n := bytes.LastIndexByte(a.t.low[from:p], '\n'); n >= 0 {
+		return from + n + 1, true
+	}
+	return from, from == 0
+}
+
 // codeSpanStart returns where the code span (`...`) that low offset p is
 // in opens, or -1: an odd number of backticks between the start of p's
 // line and p, the last of them the opening one.
@@ -621,10 +630,7 @@ func (a *analysis) codeSpanStart(p int) int {
 	if a.backticks == 1 {
 		return -1
 	}
-	start := max(p-400, 0)
-	if n := bytes.LastIndexByte(low[start:p], '\n'); n >= 0 {
-		start += n + 1
-	}
+	start, _ := a.lineStartWithin(p, 400)
 	// inside a JSON string a line break is written \n
 	if n := bytes.LastIndex(low[start:p], []byte("\\n")); n >= 0 {
 		start += n + 2
