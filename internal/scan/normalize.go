@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"encoding/binary"
+	"slices"
 	"sort"
 	"strings"
 	"unicode"
@@ -329,6 +330,32 @@ func (t *ntext) literalBreaks() {
 	}
 }
 
+// asciiWordClass sorts ASCII bytes for foldUnicode's word state: letters,
+// digits and '_' (in a word), the apostrophe (neither in a word nor its
+// end), and the rest (a word's end).
+var asciiWordClass = func() (t [128]uint8) {
+	for c := range t {
+		switch {
+		case c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z':
+			t[c] = awLetter
+		case c >= '0' && c <= '9' || c == '_':
+			t[c] = awDigit
+		case c == '\'':
+			t[c] = awApostrophe
+		default:
+			t[c] = awOther
+		}
+	}
+	return
+}()
+
+const (
+	awOther = iota
+	awLetter
+	awDigit
+	awApostrophe
+)
+
 // foldUnicode builds low/off for non-ASCII text and records invisible
 // runs and mixed-script words.
 func (t *ntext) foldUnicode() {
@@ -369,28 +396,44 @@ func (t *ntext) foldUnicode() {
 	}
 	var cur *invRun
 	for i := 0; i < len(s); {
+		if s[i] < 0x80 {
+			// a run of ASCII at once: most of a text in a Latin script
+			// is, between its curly quotes and accented letters
+			cur = nil
+			j := i + 1
+			for j < len(s) && s[j] < 0x80 {
+				j++
+			}
+			n := len(low)
+			low = append(low, s[i:j]...)
+			seg := low[n:]
+			off = slices.Grow(off, j-i)
+			for k := i; k < j; k++ {
+				c := s[k]
+				off = append(off, int32(k))
+				switch asciiWordClass[c] {
+				case awLetter:
+					seg[k-i] = lowerTab[c]
+					if wStart < 0 {
+						wStart = k
+					}
+					wLatin = true
+				case awDigit:
+					if wStart < 0 {
+						wStart = k
+					}
+				case awOther:
+					if wStart >= 0 || wLatin || wConf || wStyled || wOtherConf {
+						endWord(k)
+					}
+				}
+			}
+			i = j
+			continue
+		}
 		r, sz := utf8.DecodeRuneInString(s[i:])
 		at := i
 		i += sz
-		if r < 0x80 {
-			cur = nil
-			c := byte(r)
-			if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_' {
-				if wStart < 0 {
-					wStart = at
-				}
-				if c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z' {
-					wLatin = true
-				}
-				if c >= 'A' && c <= 'Z' {
-					c += 'a' - 'A'
-				}
-			} else if c != '\'' {
-				endWord(at)
-			}
-			emit(c, at)
-			continue
-		}
 		if r == utf8.RuneError && sz == 1 {
 			cur = nil
 			endWord(at)
