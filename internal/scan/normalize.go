@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/text/unicode/norm"
 )
@@ -295,7 +296,7 @@ func prepareInto(t *ntext, s string, buf []byte) {
 	if t.ascii {
 		t.low = low
 	} else {
-		t.foldUnicode()
+		t.foldUnicode(low)
 	}
 	t.literalBreaks()
 }
@@ -330,6 +331,61 @@ func (t *ntext) literalBreaks() {
 	}
 }
 
+// asciiEnd is the index of the first byte from 0x80 in s from i, or len(s):
+// eight bytes at a time.
+func asciiEnd(s string, i int) int {
+	for i+8 <= len(s) && binary.LittleEndian.Uint64([]byte(s[i:i+8]))&0x8080808080808080 == 0 {
+		i += 8
+	}
+	for i < len(s) && s[i] < 0x80 {
+		i++
+	}
+	return i
+}
+
+// toLower is strings.ToLower (unicode.ToLower of every rune, an invalid
+// byte becoming U+FFFD) without a call per rune for ASCII, which is most of
+// a text in a Latin script: strings.ToLower maps every rune of a text that
+// has one beyond ASCII through a function value.
+func toLower(s string) string {
+	b := make([]byte, 0, len(s)+8)
+	for i := 0; i < len(s); {
+		if c := s[i]; c < 0x80 {
+			j := asciiEnd(s, i+1)
+			n := len(b)
+			b = append(b, s[i:j]...)
+			for k := n; k < len(b); k++ {
+				b[k] = lowerTab[b[k]]
+			}
+			i = j
+			continue
+		}
+		r, w := utf8.DecodeRuneInString(s[i:])
+		b = utf8.AppendRune(b, unicode.ToLower(r))
+		i += w
+	}
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
+// wordState is foldUnicode's word state after the ASCII bytes w (at offset
+// at of the text), none of which ends a word: a letter or digit starts a
+// word when none is open, a letter makes it Latin.
+func wordState(w string, at int, wStart *int, wLatin *bool) {
+	for k := 0; k < len(w); k++ {
+		switch asciiWordClass[w[k]] {
+		case awLetter:
+			if *wStart < 0 {
+				*wStart = at + k
+			}
+			*wLatin = true
+		case awDigit:
+			if *wStart < 0 {
+				*wStart = at + k
+			}
+		}
+	}
+}
+
 // asciiWordClass sorts ASCII bytes for foldUnicode's word state: letters,
 // digits and '_' (in a word), the apostrophe (neither in a word nor its
 // end), and the rest (a word's end).
@@ -358,7 +414,7 @@ const (
 
 // foldUnicode builds low/off for non-ASCII text and records invisible
 // runs and mixed-script words.
-func (t *ntext) foldUnicode() {
+func (t *ntext) foldUnicode(pre []byte) {
 	s := t.orig
 	low := make([]byte, 0, len(s)+8)
 	off := make([]int32, 0, len(s)+9)
@@ -398,36 +454,34 @@ func (t *ntext) foldUnicode() {
 	for i := 0; i < len(s); {
 		if s[i] < 0x80 {
 			// a run of ASCII at once: most of a text in a Latin script
-			// is, between its curly quotes and accented letters
+			// is, between its curly quotes and accented letters. pre
+			// has it lowered; offsets count up; the word state changes
+			// at the run's first and last non-word bytes only (the
+			// words between are ASCII: they end with nothing to record)
 			cur = nil
-			j := i + 1
-			for j < len(s) && s[j] < 0x80 {
-				j++
+			j := asciiEnd(s, i+1)
+			low = append(low, pre[i:j]...)
+			n := len(off)
+			off = slices.Grow(off, j-i)[:n+j-i]
+			for k := range j - i {
+				off[n+k] = int32(i + k)
 			}
-			n := len(low)
-			low = append(low, s[i:j]...)
-			seg := low[n:]
-			off = slices.Grow(off, j-i)
-			for k := i; k < j; k++ {
-				c := s[k]
-				off = append(off, int32(k))
-				switch asciiWordClass[c] {
-				case awLetter:
-					seg[k-i] = lowerTab[c]
-					if wStart < 0 {
-						wStart = k
-					}
-					wLatin = true
-				case awDigit:
-					if wStart < 0 {
-						wStart = k
-					}
-				case awOther:
-					if wStart >= 0 || wLatin || wConf || wStyled || wOtherConf {
-						endWord(k)
-					}
+			first := i
+			for first < j && asciiWordClass[s[first]] != awOther {
+				first++
+			}
+			from := i
+			if first < j {
+				wordState(s[i:first], i, &wStart, &wLatin)
+				if wStart >= 0 || wLatin || wConf || wStyled || wOtherConf {
+					endWord(first)
+				}
+				from = j
+				for asciiWordClass[s[from-1]] != awOther {
+					from--
 				}
 			}
+			wordState(s[from:j], from, &wStart, &wLatin)
 			i = j
 			continue
 		}
