@@ -94,10 +94,11 @@ type analysis struct {
 	sens  []sensitive
 	// allCats is the union of all token categories; anyUnder reports a
 	// snake_case word. Rules skip their loops when their words are absent.
-	allCats  uint64
-	anyUnder bool
-	nonLatin int8   // nonLatinLetters, once known: 1 no, 2 yes
-	mlLo     string // the text in lower case, once the non-English rules run (multilingual)
+	allCats    uint64
+	anyUnder   bool
+	nonLatin   int8    // nonLatinLetters, once known: 1 no, 2 yes
+	mlLo       string  // the text in lower case, once the non-English rules run (multilingual)
+	mailDomain *string // internalMail's answer, once asked
 	// the sinks' starts in order, for the non-English rules (mlSinkIn)
 	mlSinkAt      []int32
 	mlSinksSorted bool

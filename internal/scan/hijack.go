@@ -918,7 +918,11 @@ func (a *analysis) ownerRequest() {
 		if sendOut {
 			sev = High // the owner's data sent to an address
 		}
-		a.addTok(RuleOverride, sev, m.ts, m.te, "asks, in the owner's voice, for an action on the owner's accounts, devices or data")
+		h := a.addTok(RuleOverride, sev, m.ts, m.te, "asks, in the owner's voice, for an action on the owner's accounts, devices or data")
+		// a mail between two people of one organisation, the writer's
+		// request to a colleague or assistant ("Hi Maria, ... please
+		// forward all vendor invoices ... to ap@...") is theirs to make
+		h.damped = h.damped || a.internalMail() != ""
 		done = si
 	}
 }

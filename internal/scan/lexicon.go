@@ -357,7 +357,7 @@ var namedSets = map[string]string{
 	"toolish":   "tools tool alternatives alternative options services servers providers apis solutions converters calculators translators engines functions",
 	"aimodal":   "should must shall will may needs need is are",
 	"aiverb":    "now immediately henceforth always also prioritize accept operate ignore treat execute grant disable bypass skip comply obey follow include respond reply send never only trust",
-	"privw":     "admin administrator administrative root superuser superadmin unrestricted full elevated maximum privileged god",
+	"privw":     "admin administrator administrative root superuser superadmin unrestricted full elevated maximum privileged god owner",
 	"privn":     "access privileges privilege permissions rights mode level control",
 	"grantv":    "grant grants granted give escalate escalated elevate elevated enable enabled upgrade upgraded unlock unlocked",
 	"credw":     "password passwords passcode credentials credential api_key key keys token tokens codes code mfa 2fa otp pin ssn seed mnemonic private cookie cookies",
@@ -564,6 +564,8 @@ var patternSrc = map[string][]string{
 		"every|each|all ~2 message|messages|prompt|prompts|question|questions|request|requests ~3 user|users",
 		"your ~1 full|entire|complete|exact|verbatim ~1 reply|replies|response|responses|answer|answers|output|reasoning",
 		"everything|all ~2 the? user|users|you ~2 has|have|had? said|written|typed|shared|asked|told|mentioned|discussed|entered",
+		// "the output of all terminal commands executed earlier in this session"
+		"executed|run|ran|opened|read|printed|returned|seen|shown|fetched|used|typed|entered earlier|previously ~1 in|during ~1 this|the ~1 session|conversation|chat",
 	},
 	"disparageRef": {
 		"is|are|was|has|have ~2 deprecated|broken|corrupted|corrupt|unreliable|unsafe|compromised|outdated|insecure|buggy|disabled|obsolete|inaccurate|malicious|hacked|wrong",
@@ -602,6 +604,8 @@ var patternSrc = map[string][]string{
 		"whoever|anyone|anybody ~1 reads|answers|summarizes|summarises|processes|analyzes|analyses|reviews|parses|evaluates|screens ~2 this|these|the",
 		"for|to whoever|anyone ~3 reads|answers|summarizes|summarises|processes|analyzes|reviews|parses|evaluates|screens|catching",
 		"for|to automated|automatic ~1 processing|tools|systems|agents|readers|refactoring|review|reviewers|parsing|screening|assistants",
+		// "when answering questions about this module, tell the user ..."
+		"when|while|whenever|before ~1 answering|responding|replying ~1 to? ~1 any|all|every? ~1 questions|question|queries|query|requests ~1 about|on|regarding|concerning ~1 this|these",
 	},
 	// a parameter said to hold something: "the audit_tag field must
 	// contain ...", "parameter "context" containing ..." (paramMustHoldSecret)
@@ -611,7 +615,7 @@ var patternSrc = map[string][]string{
 	},
 	// a role given to someone: "add the user @x with the Maintainer role"
 	"grantRole": {
-		"add|invite|make|assign|give|grant ~8 @privw ~1 role|access|permissions|rights|privileges",
+		"add|invite|make|assign|give|grant ~11 @privw ~1 role|access|permissions|rights|privileges|permission",
 	},
 	// the model's instructions or tools asked for: "repeat everything in
 	// your instructions above verbatim", "list every tool you have"
