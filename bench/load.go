@@ -41,6 +41,9 @@ type loadOpts struct {
 	ResultBytes int
 	// PIDs are processes whose CPU time is measured over the window.
 	PIDs map[string]int
+	// Block is, in the interleaved scenario, how many calls a target makes
+	// in a row before the next takes its turn (at least 1).
+	Block int
 }
 
 // sample is the raw outcome of one measurement.
@@ -291,24 +294,27 @@ func runInterleaved(ctx context.Context, hc *http.Client, ts []target, o loadOpt
 	stopCPU := cpuWindow(o.PIDs)
 	start := time.Now()
 	deadline := start.Add(o.Duration * time.Duration(len(lanes)))
+	block := max(o.Block, 1)
 	for c := 0; time.Now().Before(deadline) && ctx.Err() == nil; c++ {
-		if o.MaxCalls > 0 && int64(c) >= o.MaxCalls {
+		if o.MaxCalls > 0 && int64(c*block) >= o.MaxCalls {
 			break
 		}
 		for k := range lanes {
 			l := lanes[(c+k)%len(lanes)]
-			t0 := time.Now()
-			err := l.call(ctx, l.s)
-			d := time.Since(t0)
-			l.busy += d
-			if err != nil {
-				l.errs++
-				if l.firstErr == "" {
-					l.firstErr = err.Error()
+			for range block {
+				t0 := time.Now()
+				err := l.call(ctx, l.s)
+				d := time.Since(t0)
+				l.busy += d
+				if err != nil {
+					l.errs++
+					if l.firstErr == "" {
+						l.firstErr = err.Error()
+					}
+					continue
 				}
-				continue
+				l.lat = append(l.lat, d)
 			}
-			l.lat = append(l.lat, d)
 		}
 	}
 	window := time.Since(start)

@@ -62,6 +62,7 @@ type options struct {
 	profile          string
 	inproc           bool
 	interleave       bool
+	block            int
 	bEnv             string // -b-env: a second gateway (target gateway-b) with this environment
 	bScan            string // -b-scan-results
 	bMcpw            string // -b-mcpw: gateway-b's binary
@@ -133,7 +134,8 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.bEnv, "b-env", "", "A/B: also run a second gateway, target gateway-b, the same but with this extra environment (comma-separated, e.g. GOGC=400); add gateway-b to -targets")
 	fs.StringVar(&o.bMcpw, "b-mcpw", "", "A/B: gateway-b runs this mcpwarden binary (default: the gateway's), e.g. a build of another commit")
 	fs.StringVar(&o.bScan, "b-scan-results", "", "A/B: gateway-b's scan.results (default: the same as the gateway's)")
-	fs.BoolVar(&o.interleave, "interleave", true, "one-session scenario: the targets take turns call by call in one window (one session each), rather than one window per target")
+	fs.BoolVar(&o.interleave, "interleave", true, "one-session scenario: the targets take turns in one window (one session each, -block calls a turn), rather than one window per target")
+	fs.IntVar(&o.block, "block", 10, "with -interleave: calls a target makes in a row before the next takes its turn; 1 alternates call by call, where each call follows another target's and bears that target's work left running after its answer (a gateway's scan behind the answer, its audit writer)")
 	fs.BoolVar(&o.inproc, "inproc", false, "run the gateway as `bench gateway`: built from the internal packages with cmd/mcpwarden's wiring, plus a net/http/pprof endpoint (logged) and -audit off")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temp dir (config, logs, audit JSONL, SQLite)")
 	fs.StringVar(&o.logLevel, "log-level", "info", "gateway --log-level")
@@ -582,7 +584,7 @@ func measureInterleaved(ctx context.Context, o *options, e *env, hc *http.Client
 	for attempt := 1; ; attempt++ {
 		smps, err := runInterleaved(ctx, hc, ts, loadOpts{
 			Sessions: 1, Duration: o.duration, MaxCalls: o.calls, WarmCalls: o.warmCalls,
-			Protocol: o.protocol, PIDs: e.pids(), MessageBytes: o.messageBytes, ResultBytes: o.resultBytes,
+			Protocol: o.protocol, PIDs: e.pids(), MessageBytes: o.messageBytes, ResultBytes: o.resultBytes, Block: o.block,
 		})
 		if err != nil {
 			return err

@@ -129,6 +129,7 @@ type report struct {
 		ForeignMax  float64  `json:"foreign_cpu_pct_max"`
 		ForeignMed  float64  `json:"foreign_cpu_pct_median"`
 		Redone      int      `json:"measurements_repeated"`
+		Block       int      `json:"interleave_block,omitempty"` // calls a target makes in a row in the interleaved scenario
 	} `json:"meta"`
 	Measurements          []measurement `json:"measurements"`
 	Summary               []summary     `json:"summary"`
@@ -151,6 +152,9 @@ func newReport(o *options) *report {
 	r.Meta.NumCPU = runtime.NumCPU()
 	r.Meta.Command = strings.TrimSpace("go run ./bench " + strings.Join(os.Args[1:], " "))
 	r.Meta.Rounds = o.rounds
+	if o.interleave {
+		r.Meta.Block = max(o.block, 1)
+	}
 	r.Meta.LoadStart = loadAvg()
 	r.Meta.DurationS = o.duration.Seconds()
 	r.Meta.MaxCalls = o.calls
@@ -330,7 +334,7 @@ func (r *report) markdown() string {
 	fmt.Fprintf(&b, "`%s` — tools/call %s, median of %d rounds × %.0fs per target and scenario, targets interleaved; gateway audit sinks: %s.\n\n", r.Meta.Command, tool, r.Meta.Rounds, r.Meta.DurationS, r.Meta.Audit)
 	for _, m := range r.Measurements {
 		if m.Interleaved {
-			b.WriteString("One session: in each round the targets take turns call by call in one window (one session each, the order rotating every cycle), so drift on the machine falls on all of them alike; calls/s is the rate of the target's own calls, and the upstream's and client's CPU per call is their mean over all targets' calls.\n\n")
+			fmt.Fprintf(&b, "One session: in each round the targets take turns in one window (one session each, %d calls a turn, the order rotating every cycle), so drift on the machine falls on all of them alike; calls/s is the rate of the target's own calls, and the upstream's and client's CPU per call is their mean over all targets' calls.\n\n", r.Meta.Block)
 			break
 		}
 	}
