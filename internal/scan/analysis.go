@@ -53,14 +53,15 @@ func isPropertyNameField(field string) bool {
 
 // tctx is what the analysis of one text knows about its surroundings.
 type tctx struct {
-	kind     fieldKind
-	self     string          // own tool name, lower case
-	params   map[string]bool // own property names (all levels), lower case
-	siblings map[string]bool // other tools of the same server, lower case
-	depth    int             // decoding depth
-	maxDesc  int
-	selfConv bool // the tool's declared purpose is the conversation itself
-	prop     bool // a property name (kindName), which names no tool
+	kind         fieldKind
+	self         string          // own tool name, lower case
+	params       map[string]bool // own property names (all levels), lower case
+	siblings     map[string]bool // other tools of the same server, lower case
+	depth        int             // decoding depth
+	maxDesc      int
+	selfConv     bool // the tool's declared purpose is the conversation itself
+	selfDetector bool // the tool detects prompt injection (its examples are payloads)
+	prop         bool // a property name (kindName), which names no tool
 	// a default or example of a parameter that holds a file's path
 	// (pathParam): a sensitive file named there is not raised
 	pathValue bool

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"unicode"
@@ -63,6 +64,9 @@ func (a *analysis) unicodeRules() {
 			}
 			if r.n == 1 && isJoiner(t.orig[r.s:r.e]) && (isNonLatinLetter(before) || isNonLatinLetter(after)) {
 				continue // joiners are part of many scripts' spelling
+			}
+			if r.n == 1 && t.orig[r.s:r.e] == "\u200b" && noSpaceScript(before) && noSpaceScript(after) {
+				continue // a line-break hint between Thai, Khmer or Chinese words
 			}
 			sev := Low
 			inWord := isASCIIAlnum(before) && isASCIIAlnum(after)
@@ -168,6 +172,44 @@ func decodeVariation(s string) string {
 	return ""
 }
 
+// sgrStyleOnly reports an ANSI "select graphic rendition" sequence (ESC [
+// ... m) that only styles text: colours, bold, underline, their resets.
+// Conceal (8) hides what follows, and a colour set by 38 or 48 is read as
+// its arguments, not as parameters.
+func sgrStyleOnly(seq string) bool {
+	if len(seq) < 3 || seq[0] != 0x1b || seq[1] != '[' || seq[len(seq)-1] != 'm' {
+		return false
+	}
+	params := strings.Split(seq[2:len(seq)-1], ";")
+	for i := 0; i < len(params); i++ {
+		p := params[i]
+		if p == "" {
+			continue
+		}
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return false
+		}
+		switch {
+		case n == 8:
+			return false // conceal
+		case n == 38 || n == 48 || n == 58:
+			if i+1 < len(params) && params[i+1] == "5" {
+				i += 2
+			} else if i+1 < len(params) && params[i+1] == "2" {
+				i += 4
+			}
+		}
+	}
+	return true
+}
+
+// noSpaceScript reports a letter of a script written without spaces
+// between words, where a zero-width space marks where a line may break.
+func noSpaceScript(r rune) bool {
+	return unicode.In(r, unicode.Thai, unicode.Lao, unicode.Khmer, unicode.Myanmar, unicode.Tibetan, unicode.Han, unicode.Hiragana, unicode.Katakana)
+}
+
 func isJoiner(s string) bool { return s == "\u200d" || s == "\u200c" }
 
 func isEmojiish(r rune) bool {
@@ -193,6 +235,9 @@ func (a *analysis) controlRules() {
 		sev := High
 		if !def {
 			sev = Medium
+			if sgrStyleOnly(a.t.orig[sp.s:sp.e]) {
+				sev = Low // colours and bold in a test runner's or compiler's output
+			}
 		}
 		a.add(RuleControlChars, sev, sp.s, sp.e, "ANSI escape sequence, which can hide or rewrite text on a terminal", -1)
 	}
@@ -4875,6 +4920,65 @@ func versionOf(a, b string) bool {
 	return true
 }
 
+// namedToolDisplaced: in a definition, this tool to be chosen over another
+// named by its identifier ("Always use this tool instead of read_file",
+// "prefer it over filesystem.read_file"): the general rule speaks of
+// "other tools", an attacker names the one to displace. Medium.
+func (a *analysis) namedToolDisplaced(done map[int]bool) {
+	if !a.ctx.kind.isDef() {
+		return
+	}
+	for si := range a.sents {
+		st := a.sents[si]
+		if done[si] || !a.rangeHas(st.ts, st.te, "this", "me", "it") {
+			continue
+		}
+		for k := st.ts; k+1 < st.te; k++ {
+			if !(a.is(k, "instead", "rather") && a.is(k+1, "of", "than") || a.is(k, "over") || a.is(k, "place") && a.is(k+1, "of")) {
+				continue
+			}
+			pref := false
+			for j := st.ts; j < k; j++ {
+				if inSet(a.lx, "prefverb", a.toks[j].id) || a.is(j, "always") {
+					pref = true
+				}
+			}
+			if !pref || a.negatedBefore(k, 4) {
+				continue
+			}
+			for d := k + 1; d < st.te && d <= k+4; d++ {
+				w := a.word(d)
+				if a.toks[d].under && a.qualifiedTool(d) && w != a.ctx.self && !a.ctx.siblings[w] {
+					// another server's tool, named with its server ("Prefer
+					// this tool over assign_copilot_to_issue" is a server
+					// retiring its own)
+					done[si] = true
+					a.addTok(RulePreference, Medium, st.ts, d+1, fmt.Sprintf("steers the model from the tool %q to this one", w))
+					break
+				}
+			}
+			break
+		}
+	}
+}
+
+// qualifiedTool reports an identifier written after another server's
+// name and a dot ("filesystem.read_file").
+func (a *analysis) qualifiedTool(d int) bool {
+	s := int(a.toks[d].s)
+	return d > 0 && s >= 2 && a.t.low[s-1] == '.' && int(a.toks[d-1].e) == s-1 && isLetterByte(a.t.low[s-2])
+}
+
+// qualifiedToolIn reports such an identifier in tokens [ts, te).
+func (a *analysis) qualifiedToolIn(ts, te int) bool {
+	for d := ts; d < te; d++ {
+		if a.toks[d].under && a.qualifiedTool(d) {
+			return true
+		}
+	}
+	return false
+}
+
 func (a *analysis) preferenceRules() {
 	done := map[int]bool{}
 	for _, m := range a.ms[gPref] {
@@ -4906,7 +5010,10 @@ func (a *analysis) preferenceRules() {
 			continue
 		}
 		nx := si + 1
-		steer := a.rangeHas(a.sents[si].ts, a.sents[si].te, "instead", "rather", "this") || nx < len(a.sents) && a.rangeHas(a.sents[nx].ts, a.sents[nx].te, "instead", "rather")
+		// "It supersedes filesystem.read_file, which is deprecated": this
+		// tool claims the other's place
+		steer := a.rangeHas(a.sents[si].ts, a.sents[si].te, "instead", "rather", "this") || nx < len(a.sents) && a.rangeHas(a.sents[nx].ts, a.sents[nx].te, "instead", "rather") ||
+			a.rangeHas(a.sents[si].ts, a.sents[si].te, "supersedes", "supersede", "replaces", "obsoletes") && a.qualifiedToolIn(a.sents[si].ts, a.sents[si].te)
 		if !steer || a.predecessorsOnly(a.sents[si].ts, m.ts) {
 			continue
 		}
@@ -4917,6 +5024,7 @@ func (a *analysis) preferenceRules() {
 		// discussion of it: only a discussion word before it damps
 		h.damped = a.sentHasOutside(si, cDiscuss, m.ts, a.sents[si].te)
 	}
+	a.namedToolDisplaced(done)
 	if a.ctx.kind != kindDescription {
 		return
 	}

@@ -560,7 +560,9 @@ func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e
 			continue // "Asistente de dirección: envía tu CV" wants a person
 		}
 		s, e := span(i, colon+1)
-		a.add(RuleSystemMimicry, Medium, s, e, "a label addresses the AI and gives it an order (non-English)", -1)
+		h := a.add(RuleSystemMimicry, Medium, s, e, "a label addresses the AI and gives it an order (non-English)", -1)
+		// a page about prompt injection quotes such labels and orders
+		h.damped = h.damped || mlDiscussion(toLower(a.t.orig))
 		return true
 	}
 	return false

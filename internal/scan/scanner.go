@@ -309,7 +309,19 @@ func (c *collector) text(field, text string, kind fieldKind) {
 	ctx := c.ctx
 	ctx.kind = kind
 	ctx.prop = kind == kindName && strings.Contains(field, "properties.")
-	c.fs = append(c.fs, toFindings(c.server, c.tool, field, text, c.s.analyze(text, &ctx))...)
+	fs := toFindings(c.server, c.tool, field, text, c.s.analyze(text, &ctx))
+	if ctx.selfDetector && kind == kindValue && strings.Contains(field, ".examples") {
+		// a sample input of a tool that detects prompt injection
+		// ("examples": ["Ignore all previous instructions ..."]) is
+		// what it is there to catch
+		for i := range fs {
+			if fs[i].Severity > Low && instructionRules[fs[i].Rule] {
+				fs[i].Severity = Low
+				fs[i].Message += " (an example input of a tool that detects prompt injection; lowered)"
+			}
+		}
+	}
+	c.fs = append(c.fs, fs...)
 	if c.s.opts.Classifier != nil && kind != kindName && c.nl.Len() < 64<<10 {
 		c.nl.WriteString(text)
 		c.nl.WriteByte('\n')
@@ -460,7 +472,7 @@ func (s *Scanner) toolParsed(server string, m *jval, siblings map[string]bool, c
 	collectParams(m.get("outputSchema"), params, 0)
 	desc0, _ := m.strOf("description")
 	c := &collector{s: s, server: server, tool: name, budget: 10000,
-		ctx: tctx{self: strings.ToLower(name), params: params, siblings: siblings, maxDesc: s.opts.MaxDescription, selfConv: aboutConversation(name, desc0)}}
+		ctx: tctx{self: strings.ToLower(name), params: params, siblings: siblings, maxDesc: s.opts.MaxDescription, selfConv: aboutConversation(name, desc0), selfDetector: aboutInjectionDetection(name, desc0)}}
 	if !hasName {
 		c.fs = append(c.fs, Finding{Server: server, Rule: RuleUnparsable, Severity: Info, Field: "name", Message: "tool definition has no string name"})
 	}
@@ -496,6 +508,24 @@ func aboutConversation(name, desc string) bool {
 	}
 	for _, w := range splitIdent(strings.ToLower(splitCamel(name) + " " + desc)) {
 		if convWords[w] {
+			return true
+		}
+	}
+	return false
+}
+
+// aboutInjectionDetection reports a tool whose name or first sentence says
+// it detects prompt injection or jailbreaks (a guard, a classifier).
+func aboutInjectionDetection(name, desc string) bool {
+	if i := strings.IndexAny(desc, ".\n"); i > 0 {
+		desc = desc[:i]
+	}
+	d := strings.ToLower(splitCamel(name) + " " + desc)
+	if !strings.Contains(d, "injection") && !strings.Contains(d, "jailbreak") {
+		return false
+	}
+	for _, v := range []string{"scan", "detect", "classif", "screen", "score", "guard", "filter", "check"} {
+		if strings.Contains(d, v) {
 			return true
 		}
 	}
