@@ -869,6 +869,9 @@ func (a *analysis) ownerRequest() {
 		if lead {
 			verb = a.word(m.ts + 1)
 		}
+		if (verb == "grant" || verb == "give") && a.is(v+1, "me", "us") {
+			continue // "Please grant me AdministratorAccess ...": an access ticket's request for oneself gives an attacker nothing
+		}
 		dest := a.ownerDestination(si)
 		sendOut := dest && a.sentHasSink(si, 'e', 'u') && (slices.Contains(ownerSendVerbs, verb) || a.rangeHas(m.ts, st.te, ownerSendVerbs...))
 		hard := slices.Contains(ownerHardVerbs, verb) || (verb == "turn" || verb == "switch") && a.rangeHas(v+1, min(v+5, st.te), "off")
