@@ -100,6 +100,7 @@ type analysis struct {
 	nonLatin   int8    // nonLatinLetters, once known: 1 no, 2 yes
 	mlLo       string  // the text in lower case, once the non-English rules run (multilingual)
 	mailDomain *string // internalMail's answer, once asked
+	desk       int8    // supportDesk's answer: 0 not asked, 1 no, 2 yes
 	// the sinks' starts in order, for the non-English rules (mlSinkIn)
 	mlSinkAt      []int32
 	mlSinksSorted bool

@@ -5796,13 +5796,19 @@ func (a *analysis) headerAddress(p int) bool {
 // supportDesk reports a help desk's text (a ticket, a macro, a customer's
 // case), where "agent" is the person who answers: two of its words.
 func (a *analysis) supportDesk() bool {
-	n := 0
-	for _, w := range []string{"ticket", "customer", "requester", "macro", "helpdesk", "zendesk", "freshdesk", "tier 2", "escalat", "sla"} {
-		if bytes.Contains(a.t.low, []byte(w)) {
-			n++
+	if a.desk == 0 { // once per text: a text of many "Agent:" labels reads it once
+		a.desk = 1
+		n := 0
+		for _, w := range []string{"ticket", "customer", "requester", "macro", "helpdesk", "zendesk", "freshdesk", "tier 2", "escalat", "sla"} {
+			if bytes.Contains(a.t.low, []byte(w)) {
+				n++
+			}
+		}
+		if n >= 2 {
+			a.desk = 2
 		}
 	}
-	return n >= 2
+	return a.desk == 2
 }
 
 // exampleAt reports an address given as an example: "e.g.", "for

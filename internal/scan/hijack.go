@@ -562,7 +562,11 @@ func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e
 		s, e := span(i, colon+1)
 		h := a.add(RuleSystemMimicry, Medium, s, e, "a label addresses the AI and gives it an order (non-English)", -1)
 		// a page about prompt injection quotes such labels and orders
-		h.damped = h.damped || mlDiscussion(toLower(a.t.orig))
+		lo := a.mlLo
+		if lo == "" {
+			lo = toLower(a.t.orig)
+		}
+		h.damped = h.damped || mlDiscussion(lo)
 		return true
 	}
 	return false
