@@ -134,7 +134,14 @@ func Open(ctx context.Context, cfg *config.Config, log *slog.Logger, o Options) 
 					log.Error("audit: the store's gap event could not be written to audit.file", "event_id", ev.EventID, "err", err)
 				}
 			})))
+		} else if js, err := store.AuditSinkJournal(st, log, redact); err == nil {
+			// The store is the record: each event goes to its journal (one
+			// write) before the response, and into SQLite behind it.
+			sinks = append(sinks, js)
 		} else {
+			if !errors.Is(err, store.ErrNoJournal) {
+				log.Warn("audit store: no journal, every event is committed to SQLite before its call is answered", "reason", err)
+			}
 			sinks = append(sinks, store.AuditSink(st, redact))
 		}
 	}

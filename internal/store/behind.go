@@ -32,14 +32,20 @@ func (k *auditSink) runBehind() {
 			k.accept(req)
 			// Nobody waits, so sleep through the linger and then take
 			// whatever came meanwhile: one transaction costs about as much
-			// as one event, and the writer does not wake for each call.
+			// as one event, and the writer does not wake for each call. A
+			// reader of the store cuts the linger short (see await).
 			wait.Reset(behindLinger)
-			<-wait.C
+			select {
+			case <-wait.C:
+			case <-k.flushNow:
+				wait.Stop()
+			}
 		}
 		if queue != nil && k.drain() {
 			queue = nil
 		}
 		err := k.commitPending()
+		k.progressed()
 		if err == nil {
 			attempts = 0
 			continue
@@ -86,15 +92,22 @@ func (k *auditSink) runBehind() {
 // accept turns a request's events into pending rows. An event that cannot
 // be serialized, or that finds the buffer full, is given up and counted.
 func (k *auditSink) accept(req *writeReq) {
+	for _, r := range req.rows { // journaled: prepared by Write
+		if len(k.pending) >= k.maxPending {
+			k.drop(r.id, time.Unix(0, r.timeNS).UTC(), r.seg, fmt.Sprintf("the write-behind buffer was full (%d events waiting for the store)", k.maxPending))
+			continue
+		}
+		k.pending = append(k.pending, r)
+	}
 	for _, ev := range req.events {
 		r, err := prepareRow(ev, k.redact)
 		if err != nil {
 			k.report(err)
-			k.drop(ev.EventID, ev.Time, "the event could not be serialized: "+err.Error())
+			k.drop(ev.EventID, ev.Time, 0, "the event could not be serialized: "+err.Error())
 			continue
 		}
 		if len(k.pending) >= k.maxPending {
-			k.drop(ev.EventID, ev.Time, fmt.Sprintf("the write-behind buffer was full (%d events waiting for the store)", k.maxPending))
+			k.drop(ev.EventID, ev.Time, 0, fmt.Sprintf("the write-behind buffer was full (%d events waiting for the store)", k.maxPending))
 			continue
 		}
 		k.pending = append(k.pending, r)
@@ -117,10 +130,20 @@ func (k *auditSink) drain() (closed bool) {
 	}
 }
 
-func (k *auditSink) drop(id string, t time.Time, reason string) {
+func (k *auditSink) drop(id string, t time.Time, seg int8, reason string) {
 	k.gap.Add(id, t, reason)
 	k.dropped.Add(1)
 	k.queued.Add(-1)
+	k.resolve(seg)
+}
+
+// resolve counts a row that left the sink (committed or given up), for
+// the journal segment holding it and for readers waiting in await.
+func (k *auditSink) resolve(seg int8) {
+	if seg > 0 {
+		k.resolved[seg-1]++
+	}
+	k.settled.Add(1)
 }
 
 func (k *auditSink) report(err error) {
@@ -153,11 +176,12 @@ func (k *auditSink) commitPending() error {
 			return err
 		}
 		// pending[0] is rejected; pending[1] is committed.
-		bad := k.pending[0]
+		bad, good := k.pending[0], k.pending[1].seg
 		clear(k.pending[:2])
 		k.pending = k.pending[2:]
 		k.queued.Add(-1)
-		k.drop(bad.id, time.Unix(0, bad.timeNS).UTC(), "the store rejected the event: "+err.Error())
+		k.resolve(good)
+		k.drop(bad.id, time.Unix(0, bad.timeNS).UTC(), bad.seg, "the store rejected the event: "+err.Error())
 		k.compact()
 		i++
 	}
@@ -166,6 +190,9 @@ func (k *auditSink) commitPending() error {
 
 // pop removes n committed rows from the head of pending.
 func (k *auditSink) pop(n int) {
+	for i := range n {
+		k.resolve(k.pending[i].seg)
+	}
 	clear(k.pending[:n])
 	k.pending = k.pending[n:]
 	k.queued.Add(-int64(n))
@@ -212,10 +239,18 @@ func (k *auditSink) commitRows(rows []eventRow) error {
 // and hands the gap event to the gap handler, which is then the only
 // record of the loss besides the error report.
 func (k *auditSink) giveUp(reason string) {
+	kept := 0
 	for _, r := range k.pending {
-		k.drop(r.id, time.Unix(0, r.timeNS).UTC(), reason)
+		if r.seg > 0 {
+			kept++ // in the journal: the next start stores it
+			continue
+		}
+		k.drop(r.id, time.Unix(0, r.timeNS).UTC(), r.seg, reason)
 	}
 	k.pending = nil
+	if kept > 0 {
+		k.report(fmt.Errorf("store: %d audit event(s) not stored (%s); they stay in the audit journal and the next start stores them", kept, reason))
+	}
 	if !k.gap.Pending() {
 		return
 	}

@@ -22,6 +22,9 @@ type eventRow struct {
 	tool    string
 	action  string
 	data    []byte
+	// seg is the journal segment holding the row, plus one (0: the row
+	// is in no journal segment).
+	seg int8
 }
 
 // indexed holds the indexed columns as they appear in the (possibly
@@ -200,6 +203,7 @@ func (f Filter) where() (string, []any) {
 // QueryEvents returns the events matching f, ordered by time (then
 // event_id), oldest first unless f.Descending.
 func (s *Store) QueryEvents(ctx context.Context, f Filter) ([]*audit.Event, error) {
+	s.awaitAudit(ctx)
 	where, args := f.where()
 	q := "SELECT event_id, time_ns, data FROM audit_events" + where
 	if f.Descending {
@@ -237,6 +241,7 @@ func (s *Store) QueryEvents(ctx context.Context, f Filter) ([]*audit.Event, erro
 // CountEvents returns the number of events matching f (Limit and
 // Descending are ignored).
 func (s *Store) CountEvents(ctx context.Context, f Filter) (int64, error) {
+	s.awaitAudit(ctx)
 	where, args := f.where()
 	var n int64
 	if err := s.db.QueryRowContext(ctx, "SELECT COUNT(*) FROM audit_events"+where, args...).Scan(&n); err != nil {
@@ -278,6 +283,7 @@ func decodeEvent(id string, timeNS int64, data []byte) *audit.Event {
 // column names and rows. The statement runs on a connection with
 // query_only set, so it cannot change the store whatever it says.
 func (s *Store) QueryRaw(ctx context.Context, query string, limit int) ([]string, [][]any, error) {
+	s.awaitAudit(ctx)
 	q := strings.TrimSpace(query)
 	up := strings.ToUpper(q)
 	if !(strings.HasPrefix(up, "SELECT") || strings.HasPrefix(up, "WITH")) || strings.Contains(strings.TrimRight(q, "; \n\t"), ";") {

@@ -10,6 +10,7 @@ import (
 // JSONL sink wrote (after redaction), for shipping to a SIEM. data is only
 // valid during the call.
 func (s *Store) EachEventData(ctx context.Context, f Filter, fn func(data []byte) error) error {
+	s.awaitAudit(ctx)
 	where, args := f.where()
 	q := "SELECT data FROM audit_events" + where
 	if f.Descending {

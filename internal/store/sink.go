@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -73,6 +75,22 @@ type auditSink struct {
 	maxPending int
 	closeWait  time.Duration
 
+	// journal, when set, holds each event written until the store has it
+	// (see journal.go); resolved counts the rows of each segment that left
+	// the sink (writer-owned).
+	journal  *journal
+	resolved [2]int64
+	// accepted and settled count the events Write took and the events
+	// that left the sink (committed or given up): a reader of the store
+	// waits until settled reaches what was accepted before it read
+	// (await). flushNow cuts the writer's linger short for such a reader;
+	// progress is closed after each commit attempt.
+	accepted atomic.Int64
+	settled  atomic.Int64
+	flushNow chan struct{}
+	pmu      sync.Mutex
+	progress chan struct{}
+
 	commits atomic.Int64 // transactions committed (or attempted)
 	written atomic.Int64 // events committed
 	failed  atomic.Int64 // transactions that failed
@@ -114,8 +132,133 @@ func newAuditSink(s *Store, async bool, onError func(error), opts ...audit.SinkO
 		onError:    onError,
 		maxPending: BehindBuffer,
 		closeWait:  closeBudget,
+		flushNow:   make(chan struct{}, 1),
 	}
 	return k
+}
+
+// AuditSinkJournal is the store's audit sink when it is the only record:
+// Write returns once its events are appended to the store's journal (one
+// write to a file next to the database, see journal.go) and the store
+// commits them behind the call in batches, as AuditSinkBehind does. A
+// reader of the store (QueryEvents, CountEvents, QueryRaw, Export) first
+// waits, briefly, for what was written before it to be committed, so the
+// store reads as if it were written synchronously.
+//
+// On open it stores the events a previous run journaled but did not
+// store (a crash, or a store that refused writes until shutdown), skipping
+// those already stored, and logs how many. It fails when the journal
+// cannot be used (an in-memory store, a platform without file locks,
+// another process holding the journal, a store that refuses the replay):
+// the caller then writes through AuditSink, synchronously, and the
+// journal stays on disk for a later start.
+func AuditSinkJournal(s *Store, log *slog.Logger, opts ...audit.SinkOption) (audit.Sink, error) {
+	if s.memory || strings.HasPrefix(s.path, "file:") {
+		return nil, ErrNoJournal
+	}
+	j, err := openJournal(s.path)
+	if err != nil {
+		return nil, err
+	}
+	k := newAuditSink(s, true, func(err error) {
+		log.Error("audit store", "err", err)
+	}, opts...)
+	k.journal = j
+	n, bad, err := k.replay()
+	if err != nil {
+		j.close(s.path, false)
+		return nil, err
+	}
+	if n > 0 || bad > 0 {
+		log.Warn("audit journal: stored the events of an earlier run that had not reached the store (it did not stop cleanly)",
+			"events", n, "unreadable_lines", bad)
+	}
+	s.barrier.Store(k)
+	return k.start(), nil
+}
+
+// ErrNoJournal is AuditSinkJournal's answer for a database that is not a
+// plain file (in memory, or opened by URI): it has no place for a journal.
+var ErrNoJournal = errors.New("store: no audit journal for an in-memory or URI database")
+
+// replay stores the journal's rows that the store lacks, in their time
+// order, then empties the journal. It returns how many it stored and how
+// many lines it could not read (the tail of a write cut short by a crash:
+// that call was never answered).
+func (k *auditSink) replay() (stored, bad int, err error) {
+	rows, bad, err := k.journal.read()
+	if err != nil {
+		return 0, bad, err
+	}
+	fresh, err := k.st.missingRows(context.Background(), rows)
+	if err != nil {
+		return 0, bad, err
+	}
+	for len(fresh) > 0 {
+		n := min(len(fresh), 4*MaxBatchEvents)
+		if err := k.tx(fresh[:n]); err != nil {
+			return stored, bad, fmt.Errorf("store: replay the audit journal: %w", err)
+		}
+		stored += n
+		fresh = fresh[n:]
+	}
+	return stored, bad, k.journal.empty()
+}
+
+// awaitMax bounds how long a reader waits for the journaled events to be
+// committed (a store that refuses writes must not hang its readers).
+const awaitMax = 2 * time.Second
+
+// await returns once every event accepted before it was called has been
+// committed or given up, or after awaitMax, or when ctx ends.
+func (k *auditSink) await(ctx context.Context) {
+	target := k.accepted.Load()
+	if k.settled.Load() >= target {
+		return
+	}
+	select {
+	case k.flushNow <- struct{}{}:
+	default:
+	}
+	t := time.NewTimer(awaitMax)
+	defer t.Stop()
+	for {
+		k.pmu.Lock()
+		if k.progress == nil {
+			k.progress = make(chan struct{})
+		}
+		ch := k.progress
+		k.pmu.Unlock()
+		if k.settled.Load() >= target {
+			return
+		}
+		select {
+		case <-ch:
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			return
+		case <-k.stopped:
+			return
+		}
+	}
+}
+
+// progressed is called by the writer after each commit attempt: it empties
+// the journal segments whose rows are all stored and wakes the readers
+// waiting in await.
+func (k *auditSink) progressed() {
+	if k.journal != nil {
+		if err := k.journal.release(&k.resolved); err != nil {
+			k.report(err)
+		}
+	}
+	k.pmu.Lock()
+	if k.progress != nil {
+		close(k.progress)
+		k.progress = nil
+	}
+	k.pmu.Unlock()
 }
 
 func (k *auditSink) start() *auditSink {
@@ -168,7 +311,7 @@ func (k *auditSink) Write(ctx context.Context, events ...*audit.Event) error {
 		return nil
 	}
 	req := &writeReq{done: make(chan error, 1)}
-	if k.async {
+	if k.async && k.journal == nil {
 		// The caller must not change the events after Write (the audit
 		// Logger never does).
 		req.events = append([]*audit.Event(nil), events...)
@@ -190,6 +333,21 @@ func (k *auditSink) Write(ctx context.Context, events ...*audit.Event) error {
 	if k.closed {
 		k.mu.RUnlock()
 		return audit.ErrClosed
+	}
+	if k.journal != nil {
+		if err := k.journal.appendRows(req.rows); err != nil {
+			k.mu.RUnlock()
+			k.failed.Add(1)
+			return err
+		}
+		// Journaled: the event is recorded. The send waits for room
+		// (back-pressure) but not for ctx: a journaled row must reach
+		// the writer, or its segment would never be emptied.
+		k.accepted.Add(int64(len(events)))
+		k.queued.Add(int64(len(events)))
+		k.queue <- req
+		k.mu.RUnlock()
+		return nil
 	}
 	k.queued.Add(int64(len(events)))
 	select {
@@ -216,6 +374,12 @@ func (k *auditSink) Close() error {
 		k.mu.Unlock()
 	})
 	<-k.stopped
+	if k.journal != nil && k.st.barrier.CompareAndSwap(k, nil) {
+		// Every journaled row stored: nothing to replay, remove the
+		// files. Rows still unstored (the store refused them until
+		// shutdown) stay in the journal for the next start.
+		k.journal.close(k.st.path, k.queued.Load() == 0)
+	}
 	return nil
 }
 

@@ -24,6 +24,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	_ "modernc.org/sqlite" // registers driver "sqlite"
@@ -38,6 +39,9 @@ type Store struct {
 	db     *sql.DB
 	path   string
 	memory bool
+	// barrier is the journaled audit sink writing the store, if any: a
+	// reader waits for what it accepted (see AuditSinkJournal).
+	barrier atomic.Pointer[auditSink]
 
 	closeOnce sync.Once
 	closeErr  error
@@ -138,6 +142,42 @@ func (s *Store) checkPragmas(ctx context.Context) error {
 		return fmt.Errorf("store: %s: journal_mode is %q, WAL required (is the filesystem local?)", s.path, mode)
 	}
 	return nil
+}
+
+// awaitAudit waits until the audit events written so far through a
+// journaled sink are committed (bounded; see auditSink.await).
+func (s *Store) awaitAudit(ctx context.Context) {
+	if k := s.barrier.Load(); k != nil {
+		k.await(ctx)
+	}
+}
+
+// missingRows returns the rows whose event_id is not stored yet.
+func (s *Store) missingRows(ctx context.Context, rows []eventRow) ([]eventRow, error) {
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	stmt, err := s.db.PrepareContext(ctx, "SELECT 1 FROM audit_events WHERE event_id = ?")
+	if err != nil {
+		return nil, fmt.Errorf("store: replay the audit journal: %w", err)
+	}
+	defer stmt.Close()
+	var out []eventRow
+	seen := make(map[string]bool, len(rows))
+	for _, r := range rows {
+		if seen[r.id] {
+			continue
+		}
+		seen[r.id] = true
+		var one int
+		switch err := stmt.QueryRowContext(ctx, r.id).Scan(&one); {
+		case errors.Is(err, sql.ErrNoRows):
+			out = append(out, r)
+		case err != nil:
+			return nil, fmt.Errorf("store: replay the audit journal: %w", err)
+		}
+	}
+	return out, nil
 }
 
 // Path returns the path the store was opened with.

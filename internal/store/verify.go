@@ -14,6 +14,7 @@ import (
 // "starts at seq N", not as tampering; rows removed in the middle, edited
 // or duplicated are reported. The error is for reading the store only.
 func (s *Store) VerifyChain(ctx context.Context) (audit.Report, error) {
+	s.awaitAudit(ctx)
 	v := audit.NewVerifier("row")
 	// Seq numbers retention deleted (store.retention records the highest
 	// in each audit.retention event) are not tampering.

@@ -34,6 +34,55 @@ func runVerify(t *testing.T, args ...string) (string, int) {
 	return "", -1
 }
 
+// cliConfig writes cfg for the CLI (`--config`) into dir, with an unused
+// listen address, and returns its path.
+func cliConfig(t *testing.T, dir, cfg string) string {
+	t.Helper()
+	p := filepath.Join(dir, "mcpwarden.yaml")
+	if err := os.WriteFile(p, []byte(strings.ReplaceAll(cfg, "{{LISTEN}}", "127.0.0.1:1")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// echoCalls makes n calls of r__echo through g in one session, messages
+// numbered from from.
+func echoCalls(t *testing.T, g *gatewayProc, from, n int) {
+	t.Helper()
+	ctx := context.Background()
+	cs := connect(t, g.URL, nil)
+	if _, err := cs.ListTools(ctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	for i := from; i < from+n; i++ {
+		msg := fmt.Sprintf("message %d", i)
+		res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "r__echo", Arguments: map[string]any{"message": msg}})
+		if err != nil || textOf(res) != msg {
+			t.Fatalf("call %d: %v %v", i, res, err)
+		}
+	}
+	_ = cs.Close()
+}
+
+// storeDown makes the store refuse writes for real: a trigger raises on
+// insert (DROP TRIGGER down ends it).
+func storeDown(t *testing.T, st *store.Store) {
+	t.Helper()
+	if _, err := st.DB().Exec(`CREATE TRIGGER down BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'store down for the test'); END`); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// waitStoreDownReported waits until g logs the store's refusal.
+func waitStoreDownReported(t *testing.T, g *gatewayProc) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(g.stderr.String(), "store down for the test"); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("the gateway did not report the failing store")
+		}
+	}
+}
+
 func stopGateway(g *gatewayProc) {
 	_ = g.cmd.Process.Signal(os.Interrupt)
 	_ = g.cmd.Wait()
@@ -51,26 +100,8 @@ func TestAuditChain(t *testing.T) {
 	dbPath := filepath.Join(shared, "gateway.db")
 	servers := "servers:\n  r:\n    url: " + up.URL + "\n"
 	cfg := "listen: {{LISTEN}}\n" + servers + "audit:\n  file: " + auditPath + "\nstore:\n  path: " + dbPath + "\n"
-	cfgPath := filepath.Join(shared, "mcpwarden.yaml")
-	if err := os.WriteFile(cfgPath, []byte(strings.ReplaceAll(cfg, "{{LISTEN}}", "127.0.0.1:1")), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ctx := context.Background()
-	calls := func(g *gatewayProc, from, n int) {
-		t.Helper()
-		cs := connect(t, g.URL, nil)
-		if _, err := cs.ListTools(ctx, nil); err != nil {
-			t.Fatal(err)
-		}
-		for i := from; i < from+n; i++ {
-			msg := fmt.Sprintf("message %d", i)
-			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "r__echo", Arguments: map[string]any{"message": msg}})
-			if err != nil || textOf(res) != msg {
-				t.Fatalf("call %d: %v %v", i, res, err)
-			}
-		}
-		_ = cs.Close()
-	}
+	cfgPath := cliConfig(t, shared, cfg)
+	calls := func(g *gatewayProc, from, n int) { t.Helper(); echoCalls(t, g, from, n) }
 
 	g := startGateway(t, cfg)
 	calls(g, 0, 3)
@@ -85,15 +116,9 @@ func TestAuditChain(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := st.DB().Exec(`CREATE TRIGGER down BEFORE INSERT ON audit_events BEGIN SELECT RAISE(ABORT, 'store down for the test'); END`); err != nil {
-		t.Fatal(err)
-	}
+	storeDown(t, st)
 	calls(g, 3, 3)
-	for deadline := time.Now().Add(20 * time.Second); !strings.Contains(g.stderr.String(), "store down for the test"); time.Sleep(50 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			t.Fatal("the gateway did not report the failing store")
-		}
-	}
+	waitStoreDownReported(t, g)
 	if _, err := st.DB().Exec(`DROP TRIGGER down`); err != nil {
 		t.Fatal(err)
 	}
