@@ -65,6 +65,7 @@ type options struct {
 	block            int
 	bEnv             string // -b-env: a second gateway (target gateway-b) with this environment
 	bScan            string // -b-scan-results
+	bYAML            string // -b-yaml
 	bMcpw            string // -b-mcpw: gateway-b's binary
 	auth             bool
 	policy           bool
@@ -134,6 +135,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.bEnv, "b-env", "", "A/B: also run a second gateway, target gateway-b, the same but with this extra environment (comma-separated, e.g. GOGC=400); add gateway-b to -targets")
 	fs.StringVar(&o.bMcpw, "b-mcpw", "", "A/B: gateway-b runs this mcpwarden binary (default: the gateway's), e.g. a build of another commit")
 	fs.StringVar(&o.bScan, "b-scan-results", "", "A/B: gateway-b's scan.results (default: the same as the gateway's)")
+	fs.StringVar(&o.bYAML, "b-yaml", "", "A/B: extra top-level configuration for gateway-b (YAML, e.g. 'detect: {disabled: [all]}')")
 	fs.BoolVar(&o.interleave, "interleave", true, "one-session scenario: the targets take turns in one window (one session each, -block calls a turn), rather than one window per target")
 	fs.IntVar(&o.block, "block", 10, "with -interleave: calls a target makes in a row before the next takes its turn; 1 alternates call by call, where each call follows another target's and bears that target's work left running after its answer (a gateway's scan behind the answer, its audit writer)")
 	fs.BoolVar(&o.inproc, "inproc", false, "run the gateway as `bench gateway`: built from the internal packages with cmd/mcpwarden's wiring, plus a net/http/pprof endpoint (logged) and -audit off")
@@ -450,6 +452,9 @@ listen: %s
 			bScan = "scan:\n  results: " + o.bScan + "\n"
 		}
 		bAudit := strings.ReplaceAll(auditYAML, "audit.jsonl", "audit-b.jsonl")
+		if o.bYAML != "" {
+			bAudit += strings.TrimRight(o.bYAML, "\n") + "\n"
+		}
 		cfgB := filepath.Join(dir, "mcpwarden-b.yaml")
 		if err := os.WriteFile(cfgB, []byte(mkYAML(bAddr, bScan, bAudit, filepath.Join(dir, "mcpwarden-b.db"))), 0o600); err != nil {
 			return e, err
