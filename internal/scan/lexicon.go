@@ -173,6 +173,12 @@ var (
 		},
 		// "Then come back here and continue with your task" (resumeTask):
 		// the WASP web-agent injections
+		// a condition put on the reader's own task: "In order to complete
+		// your task, you MUST go to ...", "before you can finish your
+		// task, you need to ..." (taskPrereq)
+		"taskPrereq": {
+			"to|can|could complete|finish|accomplish|fulfil|fulfill|solve|perform|continue ~1 your ~1 current|assigned|original? ~1 task|goal|assignment|objective|mission",
+		},
 		"resumeTask": {
 			"come|go|navigate|return|head ~1 back ~3 and|then ~1 continue|resume|proceed|complete|finish ~1 with|on? ~1 your|the ~1 original|initial|current|assigned|previous? ~1 task|tasks|objective|goal|mission",
 			"then ~1 continue|resume|proceed ~1 with|on? ~1 your ~1 original|initial|current|assigned|previous? ~1 task|tasks|objective|goal|mission",
@@ -338,7 +344,7 @@ var (
 // Named word sets usable in token patterns as @name.
 var namedSets = map[string]string{
 	"neg":       "not no never dont doesnt without cannot cant nor avoid shouldnt mustnt wont",
-	"concealv":  "tell mention inform notify reveal disclose show surface alert discuss explain describe let mentioned told informed notified discussed revealed disclosed alerted described",
+	"concealv":  "tell mention inform notify reveal disclose show surface alert discuss explain describe report let mentioned told informed notified discussed revealed disclosed alerted described reported",
 	"userobj":   "user users human humans them anyone anybody him her requester customer",
 	"overridev": "ignore ignoring ignores disregard disregarding forget discard override overrides overriding supersede supersedes",
 	"prior":     "previous prior above earlier preceding all any your system original initial existing conflicting other default safety these those openai anthropic content usage developer the my our",
@@ -636,6 +642,7 @@ var patternSrc = map[string][]string{
 	"persona":         nil,
 	"decodeExec":      nil,
 	"resumeTask":      nil,
+	"taskPrereq":      nil,
 	"privacyWaiver":   nil,
 	"publicWord":      nil,
 	"memoryPlant":     nil,
@@ -696,6 +703,7 @@ var (
 	gPersona         = groupID("persona")
 	gDecodeExec      = groupID("decodeExec")
 	gResumeTask      = groupID("resumeTask")
+	gTaskPrereq      = groupID("taskPrereq")
 	gPrivacyWaiver   = groupID("privacyWaiver")
 	gPublicWord      = groupID("publicWord")
 	gMemoryPlant     = groupID("memoryPlant")

@@ -331,6 +331,38 @@ func (t *ntext) literalBreaks() {
 	}
 }
 
+// escapedBreaks is s with the escapes "\n", "\r" and "\t" written as a
+// line break (or spaces) where literalBreaks makes them one, for the
+// non-English rules, which lower the original text themselves: "...\n\nAI
+// सहायक के लिए निर्देश:" inside a JSON string must not read "nai". The
+// length stays the same, so offsets do too; s itself when it has no
+// backslash.
+func escapedBreaks(s string) string {
+	i := strings.IndexByte(s, '\\')
+	if i < 0 {
+		return s
+	}
+	b := []byte(s)
+	for ; i >= 0 && i+1 < len(b); i++ {
+		if b[i] != '\\' {
+			continue
+		}
+		c := b[i+1]
+		if c != 'n' && c != 'r' && c != 't' {
+			continue
+		}
+		if i+2 < len(b) && b[i+2] >= 'a' && b[i+2] <= 'z' {
+			continue
+		}
+		b[i], b[i+1] = '\n', ' '
+		if c == 't' {
+			b[i] = ' '
+		}
+		i++
+	}
+	return string(b)
+}
+
 // asciiEnd is the index of the first byte from 0x80 in s from i, or len(s):
 // eight bytes at a time.
 func asciiEnd(s string, i int) int {
