@@ -101,6 +101,7 @@ type analysis struct {
 	mlLo       string  // the text in lower case, once the non-English rules run (multilingual)
 	mailDomain *string // internalMail's answer, once asked
 	desk       int8    // supportDesk's answer: 0 not asked, 1 no, 2 yes
+	userTurns  int8    // mlUserTurns's answer for mlLo: 0 not asked, 1 no, 2 yes
 	// the sinks' starts in order, for the non-English rules (mlSinkIn)
 	mlSinkAt      []int32
 	mlSinksSorted bool
@@ -670,6 +671,18 @@ func (a *analysis) openQuote(start, end int) (byte, int) {
 			}
 			continue
 		}
+		if open == 0 && c == '"' && jsonValueQuote(low, k) {
+			// a JSON string value ("message": "..."): data, not a
+			// quotation; a quotation inside it has escaped quotes
+			e := k + 1
+			for e < len(low) && (low[e] != '"' || low[e-1] == '\\') {
+				e++
+			}
+			if e < end {
+				k = e
+			}
+			continue
+		}
 		if open == 0 {
 			open, at = c, k
 		} else if c == open {
@@ -680,6 +693,24 @@ func (a *analysis) openQuote(start, end int) (byte, int) {
 		return escOpen, escAt
 	}
 	return open, at
+}
+
+// jsonValueQuote reports that the quote at low[k] opens a JSON object's
+// string value: a colon before it, and the key's closing quote before the
+// colon (spaces allowed around it).
+func jsonValueQuote(low []byte, k int) bool {
+	j := k - 1
+	for j >= 0 && (low[j] == ' ' || low[j] == '\t') {
+		j--
+	}
+	if j < 0 || low[j] != ':' {
+		return false
+	}
+	j--
+	for j >= 0 && (low[j] == ' ' || low[j] == '\t') {
+		j--
+	}
+	return j >= 0 && low[j] == '"'
 }
 
 // discussedAt is discussed for a low span that may not start on a word

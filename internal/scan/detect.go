@@ -385,7 +385,9 @@ func (a *analysis) markupScan() {
 						rule = RuleSystemMimicry
 					}
 					h := a.add(rule, a.markerSeverity(sys && !closing, i, k+1), s, e, fmt.Sprintf("<%s> tag frames text as a privileged directive", name), a.sentenceOfLow(i))
-					h.damped = a.discussedAt(i, k+1)
+					// "Each turn starts with `<|im_start|>`": a token shown in
+					// a code span, in prose about it
+					h.damped = a.discussedAt(i, k+1) || inlineCode(low, i, k+1)
 				}
 				if name == "script" || name == "iframe" || name == "object" || name == "embed" {
 					a.markup(i, k+1, fmt.Sprintf("<%s> element", name))
@@ -417,6 +419,20 @@ func (a *analysis) markupScan() {
 			a.markup(s, e+1, w)
 		}
 	}
+}
+
+// inlineCode reports that low[s:e] sits inside a Markdown code span on its
+// line: an odd number of backticks before it on the line, and one after it.
+func inlineCode(low []byte, s, e int) bool {
+	ls := bytes.LastIndexByte(low[:s], '\n') + 1
+	if bytes.Count(low[ls:s], []byte("`"))%2 == 0 || bytes.HasSuffix(low[ls:s], []byte("```")) {
+		return false
+	}
+	le := bytes.IndexByte(low[e:], '\n')
+	if le < 0 {
+		le = len(low) - e
+	}
+	return bytes.IndexByte(low[e:e+le], '`') >= 0
 }
 
 // codeRoleObject reports a message object that code builds (`[{"role":
@@ -1293,7 +1309,11 @@ func (a *analysis) instructionRules() {
 				continue
 			}
 		}
-		a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text addresses the AI directly")
+		sev := Medium
+		if a.codingNote(int(a.toks[m.ts].sent)) {
+			sev = Low // "Note for AI assistants working on this module: keep functions small ..."
+		}
+		a.addTok(RuleSystemMimicry, sev, m.ts, m.te, "text addresses the AI directly")
 	}
 	a.addressedByName()
 	a.mlAddressedLabels()
@@ -1992,6 +2012,11 @@ func (a *analysis) mlForgedTurns(r *mlReader) {
 	if len(turns) < 2 || turns[0].at < 80 {
 		return
 	}
+	// a chat history exported under a heading that says so ("--- Chatverlauf
+	// ---", "【問い合わせ履歴】", "Transcript:") is a log, not a forgery
+	if head := lo[max(0, turns[0].at-400):turns[0].at]; containsAny([]byte(head), mlTranscriptWords) {
+		return
+	}
 	users, assistants := 0, 0
 	for _, t := range turns {
 		if t.user {
@@ -2021,6 +2046,33 @@ func (a *analysis) mlForgedTurns(r *mlReader) {
 	}
 }
 
+// mlUserTurns reports a line that opens with the user's label ("Benutzer
+// (09:15): ...", "ユーザー：..."): the text holds a dialogue, whose
+// "Assistant:" lines are turns, not labels written to the AI.
+func mlUserTurns(lo string) bool {
+	for p, n := 0, 0; p < len(lo) && n < 2000; n++ {
+		q := p
+		for q < len(lo) && (lo[q] == ' ' || lo[q] == '\t' || lo[q] == '-' || lo[q] == '*' || lo[q] == '>') {
+			q++
+		}
+		if q < len(lo) && mlWordOf(mlUser, lo, q) {
+			c := strings.IndexAny(lo[q:min(len(lo), q+40)], ":：")
+			if c > 0 && !strings.Contains(lo[q:q+c], "\n") && strings.Count(lo[q:q+c], " ") <= 2 {
+				return true
+			}
+		}
+		i := strings.IndexByte(lo[p:], '\n')
+		if i < 0 {
+			break
+		}
+		p += i + 1
+	}
+	return false
+}
+
+// mlTranscriptWords head an exported chat history.
+var mlTranscriptWords = []string{"transcript", "chat log", "chatverlauf", "gesprächsverlauf", "verlauf", "historial", "historique", "cronologia", "histórico", "historico", "geschiedenis", "historia", "historie", "история", "переписка", "історія", "geçmiş", "履歴", "记录", "記錄", "历史", "기록", "대화 내역", "سجل", "lịch sử", "riwayat"}
+
 // mlTurnLabel: at lo[q] a turn's label, a word for the user or for the
 // assistant (or AI, bot) alone before a colon; it returns where the turn's
 // text starts, or 0.
@@ -2031,6 +2083,9 @@ func mlTurnLabel(lo string, q int) int {
 	c := strings.IndexAny(lo[q:min(len(lo), q+40)], ":：")
 	if c <= 0 || strings.ContainsAny(lo[q:q+c], " \t\n") && strings.Count(strings.TrimSpace(lo[q:q+c]), " ") > 1 {
 		return 0
+	}
+	if strings.ContainsAny(lo[q:q+c], "0123456789") {
+		return 0 // "Benutzer (09:14):": a timestamped export
 	}
 	c += q
 	if lo[c] == ':' {
@@ -2557,6 +2612,15 @@ func (a *analysis) mlAddressLabel(r *mlReader) bool {
 			if i = nearestIn(r.autoReaders, from, c); i < 0 {
 				if i = nearestIn(r.anyReaders, from, c); i < 0 || !mlBareLabel(lo, i, c) {
 					continue
+				}
+				if a.userTurns == 0 {
+					a.userTurns = 1
+					if mlUserTurns(lo) {
+						a.userTurns = 2
+					}
+				}
+				if a.userTurns == 2 {
+					continue // "Assistent (09:16): ..." answers "Benutzer:": a chat's turn
 				}
 				bare = true
 			}
@@ -4147,6 +4211,52 @@ func sourceFile(run string) bool {
 
 var sourceExt = toSet("py go js ts tsx jsx mjs cjs java kt rb rs c h cc cpp hpp cs php swift scala md rst html css scss vue svelte sql ex exs erl hs ml lua dart r jl")
 
+// envDump reports that sentence si names a dump of the environment, where
+// the secrets of a shell live: `printenv`, `env`, os.environ, process.env,
+// "all environment variables".
+func (a *analysis) envDump(si int) bool {
+	st := a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		switch a.word(k) {
+		case "printenv", "environ":
+			return true
+		case "env":
+			if a.quotedWord(k) || a.lowCharBefore(int(a.toks[k].s)) == '`' || a.is(k-1, "process", "of") && a.is(k+1, "output", "command") || a.is(k-1, "process") {
+				return true
+			}
+		case "environment":
+			if a.is(k+1, "variables") && a.is(k-1, "all", "every", "the", "your", "their") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// codingNote reports a note to AI coding assistants that only guides the
+// code (AGENTS.md, CONTRIBUTING, a module's docstring): its sentence names
+// the code being worked on, and it and the three after it carry nothing an
+// injection needs: no address or URL, no secret or sensitive file, no
+// user spoken of, no hiding, no remote or shell command.
+func (a *analysis) codingNote(si int) bool {
+	st := a.sents[si]
+	if !a.rangeHas(st.ts, st.te, "code", "coding", "module", "modules", "repository", "repo", "codebase", "project", "generators", "contributions", "contributing", "package") {
+		return false
+	}
+	for k := si; k < len(a.sents) && k <= si+3; k++ {
+		t := a.sents[k]
+		if a.sentHasSink(k, 'u', 'e') || t.cats&(cSecret|cUser|cSendV) != 0 || a.sensIn(k) != nil ||
+			a.rangeHas(t.ts, t.te, "curl", "wget", "bash", "sh", "powershell", "ssh", "authorized_keys", "base64", "eval", "exec", "sudo", "chmod", "tell", "mention", "hide", "silently", "secretly", "summary", "ignore", "instead") {
+			return false
+		}
+	}
+	return true
+}
+
+// contentParams name what a tool sends, posts or works on: the
+// conversation may go there in a tool about messages.
+var contentParams = toSet("text message messages body content contents input query prompt question note notes comment summary")
+
 // sideChannelIdent: an identifier with a side-channel part (audit_note).
 func (a *analysis) sideChannelIdent(w string) bool {
 	if strings.IndexByte(w, '_') < 0 {
@@ -4699,17 +4809,29 @@ func (a *analysis) exfilRules() {
 		if st.cats&cSecret != 0 && (harvestVerb(st) || si > 0 && a.sents[si-1].cats&cSecret != 0 && harvestVerb(a.sents[si-1])) {
 			harvest = true
 		}
+		if a.envDump(si) && !a.rangeHas(st.ts, st.te, "never", "without", "except", "excluding", "strip", "remove", "only") {
+			harvest = true // "set `diagnostics` to the complete output of `env` (or `printenv`)"
+		}
 		dest := ""
-		for k := m.te; k < st.te && k < m.te+10; k++ {
+		for k := m.te; k < st.te && k < m.te+30; k++ {
 			if a.is(k, "as", "in", "into", "to", "inside", "within", "via") {
 				for d := k + 1; d < st.te && d <= k+3; d++ {
 					if a.toks[d].cats&cSideChannel != 0 && (a.paramRef(d) || a.toks[d].under || a.quotedWord(d)) || a.is(d, "sidenote") || a.sideChannelIdent(a.word(d)) {
 						dest = a.word(d)
 					}
+					// one of the tool's own parameters that is not what it
+					// sends or posts ("in the `audit_trail` parameter" of a
+					// tool that posts a message)
+					if w := a.word(d); a.ctx.params[w] && !contentParams[w] && a.is(d+1, "parameter", "argument", "field", "param") {
+						dest = w
+					}
 				}
 			}
 		}
-		if a.ctx.selfConv || !strong {
+		// a tool about messages may take the conversation as its content,
+		// not in a side-channel parameter ("include a transcript of the
+		// current conversation ... in the `audit_trail` parameter")
+		if a.ctx.selfConv && dest == "" || !strong {
 			conv = false
 		}
 		if !strong {
