@@ -1188,6 +1188,9 @@ func (a *analysis) instructionRules() {
 		if a.dataInstructions(m.te) {
 			continue // "ignore instructions inside the document" is a defence
 		}
+		if a.is(m.ts-1, "to") && a.is(m.ts-2, "us", "me", "them", "him", "her", "everyone", "guests", "people", "staff", "customers") && a.is(m.ts-3, "told", "asked", "advised", "instructed", "reminded", "warned", "wanted", "tells", "asks") {
+			continue // "The front desk told us to ignore the instructions on the old key card": what a person was told
+		}
 		if a.domainInstructions(m.ts, m.te) {
 			continue // "override the previous shipping instructions": a customer's, not the model's
 		}
@@ -2294,7 +2297,7 @@ func mlModalEndsIn(list []string) func(lo string, i int) bool {
 // The phrases of mlWhenUserAsks: conditions, verbs of asking (stems),
 // anyone, imperatives of answering and saying (whole words), only.
 var (
-	mlIfWhen     = []string{"si ", "se ", "až ", "при ", "عند ", "際は", "際に", "ときは", "時は", "場合は", "할 때", "khi ", "saat ", "wenn ", "falls ", "sollte ", "quand ", "lorsque", "cuando ", "quando ", "caso ", "als ", "indien ", "wanneer ", "jeśli ", "jeżeli ", "gdy ", "kiedy ", "pokud ", "když ", "om ", "när ", "hvis ", "når ", "jos ", "kun ", "если ", "когда ", "якщо ", "коли ", "eğer ", "αν ", "όταν ", "dacă ", "când ", "ha ", "amikor ", "إذا ", "عندما ", "اگر ", "وقتی ", "אם ", "כאשר ", "अगर ", "यदि ", "जब ", "যদি ", "如果", "若", "当", "もし", "場合", "만약", "경우", "nếu ", "khi ", "jika ", "kalau ", "apabila ", "bila ", "ketika ", "kapag "}
+	mlIfWhen     = []string{"si ", "se ", "až ", "при ", "عند ", "際は", "際に", "ときは", "時は", "場合は", "할 때", "khi ", "saat ", "wenn ", "falls ", "sollte ", "quand ", "lorsque", "cuando ", "quando ", "caso ", "als ", "indien ", "wanneer ", "jeśli ", "jeżeli ", "gdy ", "kiedy ", "pokud ", "když ", "om ", "när ", "hvis ", "når ", "jos ", "kun ", "если ", "когда ", "якщо ", "коли ", "eğer ", "αν ", "όταν ", "dacă ", "când ", "ha ", "amikor ", "إذا ", "عندما ", "اگر ", "وقتی ", "אם ", "כאשר ", "अगर ", "यदि ", "जब ", "যদি ", "如果", "若", "当", "もし", "場合", "만약", "경우", "nếu ", "khi ", "jika ", "kalau ", "apabila ", "bila ", "ketika ", "kapag ", "pour tout ", "pour toute ", "para cualquier ", "para todo ", "für jede ", "in jeder ", "per ogni ", "in ogni ", "em qualquer ", "para qualquer ", "voor elke ", "w każdym ", "в любом ", "для любого ", "任何"}
 	mlSummarize  = []string{"resum", "zusammenfass", "résum", "riassum", "samenvat", "podsumow", "streśc", "streszcz", "shrn", "sammanfatt", "yhteenve", "обобщ", "резюмир", "підсум", "özetle", "özetlerken", "συνοψ", "rezum", "összefogl", "تلخيص", "لخص", "تلخص", "خلاصه", "לסכם", "מסכם", "सारांश", "সারাংশ", "总结", "摘要", "概括", "要約", "まとめる", "요약", "tóm tắt", "meringkas", "merangkum", "ringkasan"}
 	mlAsk        = []string{"pregunt", "pergunt", "fragt", "frage", "gefragt", "demande", "chied", "domand", "vraagt", "vraag", "zapyta", "pyta", "zeptá", "ptá", "frågar", "spør", "spørg", "kysyy", "kysyä", "спрос", "спраш", "запит", "пита", "sorar", "sorduğ", "sorarsa", "ρωτήσ", "ρωτά", "întreab", "kérdez", "يسأل", "سأل", "بپرسد", "پرسید", "ישאל", "שואל", "पूछ", "জিজ্ঞ", "问", "問", "聞", "尋ね", "質問", "묻", "물어", "hỏi", "bertanya", "tanya", "nagtanong", "magtanong"}
 	mlAnyone     = []string{"alguien", "alguém", "jemand", "quelqu'un", "qualcuno", "iemand", "ktoś", "někdo", "någon", "noen", "nogen", "joku", "кто-то", "кто-нибудь", "хтось", "biri", "κάποιος", "cineva", "valaki", "أحد", "کسی", "מישהו", "कोई", "কেউ", "有人", "誰か", "누군가", "ai đó", "seseorang"}
@@ -4770,6 +4773,9 @@ func (a *analysis) exfilRules() {
 		// object qualifiers
 		conv, harvest := false, false
 		for k := m.ts + 1; k < st.te && k <= m.te+10; k++ {
+			if a.insideQuote(int(a.toks[k].s)) && !a.insideQuote(int(a.toks[m.ts].s)) {
+				continue // "send money, one 'ignore all previous instructions' sitting in an inbox": a phrase quoted, not the object
+			}
 			switch a.word(k) {
 			case "conversation", "history", "transcript", "transcripts", "chats":
 				// "in this conversation" says where, not what
@@ -5046,7 +5052,7 @@ func (a *analysis) linkBeacons() {
 		query := low[sk.s+q : sk.e]
 		slot := bytes.ContainsAny(query, "{<$") || bytes.Contains(query, []byte("%s")) ||
 			sk.e < len(low) && (low[sk.e] == '<' || low[sk.e] == '{') && query[len(query)-1] == '='
-		if !slot && a.t.ascii {
+		if !slot {
 			// an upper-case placeholder value: ?email=EMAIL&token=TOKEN
 			os, oe := a.t.origPos(sk.s+q), a.t.origPos(sk.e)
 			for _, kv := range strings.FieldsFunc(orig[os:oe], func(r rune) bool { return r == '?' || r == '&' || r == ';' }) {
