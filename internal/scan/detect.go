@@ -2073,6 +2073,18 @@ func mlUserTurns(lo string) bool {
 	return false
 }
 
+// mlFieldLabel reports that the phrase at lo[c] is a field's label: it
+// opens its line and a colon ends it within a few bytes ("Kontoinhaber:",
+// "Titulaire du compte :").
+func mlFieldLabel(lo string, c int) bool {
+	ls := strings.LastIndexByte(lo[:c], '\n') + 1
+	if strings.TrimSpace(lo[ls:c]) != "" {
+		return false
+	}
+	e := strings.IndexAny(lo[c:min(len(lo), c+48)], ":：\n")
+	return e > 0 && lo[c+e] != '\n'
+}
+
 // mlTranscriptWords head an exported chat history.
 var mlTranscriptWords = []string{"transcript", "chat log", "chatverlauf", "gesprächsverlauf", "verlauf", "historial", "historique", "cronologia", "histórico", "historico", "geschiedenis", "historia", "historie", "история", "переписка", "історія", "geçmiş", "履歴", "记录", "記錄", "历史", "기록", "대화 내역", "سجل", "lịch sử", "riwayat"}
 
@@ -2115,6 +2127,9 @@ func (a *analysis) mlOwnerClaim(r *mlReader) {
 	sends := append(h.sorted(mlSendIDs, mlModalEndsIn(mlSend)), h.sorted(mlOwnerVIDs, mlWholeName)...)
 	slices.Sort(sends)
 	for _, c := range h.sorted(mlOwnerClaimIDs, nil) {
+		if mlFieldLabel(lo, c) {
+			continue // "Kontoinhaber: Schreinerei Hofmann GmbH" labels a bank detail, it claims nothing
+		}
 		to := sentencesAfter(lo, c, 3)
 		seg := lo[c:to]
 		if nearestIn(sends, c, to) < 0 && !a.mlSinkIn(c, to) && !mlAccountNumber(seg) {
