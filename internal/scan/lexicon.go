@@ -108,7 +108,7 @@ var categoryWords = map[uint64]string{
 	cDirMark:   "first otherwise before prior after",
 	cSendV:     "send sends post posts upload uploads forward forwards transmit exfiltrate bcc cc mirror relay copy leak export",
 	cHype:      "best ultimate superior unmatched unprecedented revolutionary breakthrough elite exclusive vip outperforms outperform unbeatable unrivaled unrivalled world-class",
-	cSens: "ssh id_rsa id_dsa id_ecdsa id_ed25519 env aws passwd shadow sudoers mcp mcp_config mcp_settings cline_mcp_settings claude_desktop_config cursor codeium windsurf continue roo " +
+	cSens: "ssh id_rsa id_dsa id_ecdsa id_ed25519 env aws passwd shadow sudoers mcp mcp_config mcp_settings cline_mcp_settings claude_desktop_config cursor codeium windsurf continue roo cookies logins key4 " +
 		"npmrc pypirc netrc pgpass gnupg docker kube credentials environ bash_history zsh_history known_hosts authorized_keys keychain login_data wallet pem gcloud azure boto s3cfg terraform hosts password " +
 		"secret secrets credential passwords token tokens apikey api_key apikeys private privatekey private_key",
 }
