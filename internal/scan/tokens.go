@@ -468,6 +468,15 @@ func gapBoundary(low []byte, s, e int) int {
 			} else if s > 0 {
 				// the word itself ended the line
 			}
+			if j < e && low[j] == '+' && j+1 < e && (low[j+1] == '/' || low[j+1] == '#') && i > 0 {
+				// a diff's added comment line ("+// ... to\n+// https://...")
+				// goes on with the comment above it when that line was one
+				ls := bytes.LastIndexByte(low[:i], '\n') + 1
+				if ls+1 < i && low[ls] == '+' && (low[ls+1] == '/' || low[ls+1] == '#') {
+					clause = 1
+					continue
+				}
+			}
 			if j < e {
 				switch low[j] {
 				case '-', '*', '#', '<', '[', '>', '|', '=', '{', '+':
