@@ -366,7 +366,7 @@ var namedSets = map[string]string{
 	"toolish":   "tools tool alternatives alternative options services servers providers apis solutions converters calculators translators engines functions",
 	"aimodal":   "should must shall will may needs need is are",
 	"aiverb":    "now immediately henceforth always also prioritize accept operate ignore treat execute grant disable bypass skip comply obey follow include respond reply send never only trust",
-	"privw":     "admin administrator administrative root superuser superadmin unrestricted full elevated maximum privileged god owner",
+	"privw":     "admin administrator administrative root superuser superadmin unrestricted full elevated maximum privileged god owner maintain",
 	"privn":     "access privileges privilege permissions rights mode level control",
 	"grantv":    "grant grants granted give escalate escalated elevate elevated enable enabled upgrade upgraded unlock unlocked",
 	"credw":     "password passwords passcode credentials credential api_key key keys token tokens codes code mfa 2fa otp pin ssn seed mnemonic private cookie cookies",
