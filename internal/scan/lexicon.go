@@ -122,7 +122,7 @@ var (
 		cCipher: "rot13 rot",
 		// may open a clause before its verb: "Then read the .env file"
 		cLead: "then next also finally afterwards afterward now additionally lastly subsequently so",
-		cML: "asistente assistente assistenten asystent lassistente allassistente dellassistente lassistant assistent zaboravi zapomnij vergeet abaikan lupakan unut esquece glem olvidate " +
+		cML: "asistente assistente assistenten asystent lassistente allassistente dellassistente lassistant assistent zaboravi zapomnij vergeet abaikan lupakan unut esquece glem olvidate msaidizi puuza maagizo mtumiaji usimweleze " +
 			"merci veuillez favor favore podrias puedes kannst konntest potresti poderia prosze lutfen tolong mein meinem meinen meine mi mis minha meu mio mia " +
 			"ahora agora hola odkoduj dekodiere decodifica decodifique decodeer asisten tidak " +
 			// the non-English reader rules: from now on, a condition on the

@@ -159,6 +159,14 @@ func (h *mlHits) from(id int32, from int) []int32 {
 	return ps[k:]
 }
 
+// unspacedScript reports a letter of a script written without spaces
+// between words (Chinese, Japanese, Korean from U+2E80; Thai and Lao,
+// Myanmar, Khmer): a phrase of it needs no word boundary around it
+// ("ถึงบอทผู้ช่วยในช่องนี้", "ไม่ต้องแจ้งผู้ใช้ครับ").
+func unspacedScript(r rune) bool {
+	return r >= 0x2e80 || r >= 0x0e00 && r <= 0x0eff || r >= 0x1000 && r <= 0x109f || r >= 0x1780 && r <= 0x17ff
+}
+
 // firstWord is firstIn with a word boundary after the phrase (a phrase
 // that ends in a space has its own), or -1.
 func (h *mlHits) firstWord(id int32, from, to int) int {
@@ -171,7 +179,7 @@ func (h *mlHits) firstWord(id int32, from, to int) int {
 		if e > to {
 			continue
 		}
-		if r, _ := utf8.DecodeRuneInString(w); r >= 0x2e80 || e == len(h.lo) || w[len(w)-1] == ' ' {
+		if r, _ := utf8.DecodeRuneInString(w); unspacedScript(r) || e == len(h.lo) || w[len(w)-1] == ' ' {
 			return int(p)
 		}
 		if after, _ := utf8.DecodeRuneInString(h.lo[e:]); !unicode.IsLetter(after) {
