@@ -246,10 +246,22 @@ type Outcome struct {
 // out, or ctx ends (the client gave up): only an approval returns
 // Approved.
 func (s *Service) Hold(ctx context.Context, r *Request) (Outcome, error) {
+	return s.HoldThen(ctx, r, nil)
+}
+
+// HoldThen is Hold; recorded, if set, runs once the request is recorded
+// and before the wait, so that what may answer it at once (an elicitation
+// to the requester, answered in their client) never answers a request
+// that does not exist yet: such an answer would be lost and the call held
+// until the timeout.
+func (s *Service) HoldThen(ctx context.Context, r *Request, recorded func()) (Outcome, error) {
 	now := time.Now().UTC()
 	r.RequestedAt, r.ExpiresAt = now, now.Add(s.Timeout)
 	if err := s.Store.Create(ctx, r); err != nil {
 		return Outcome{Request: r}, fmt.Errorf("the approval request could not be recorded: %w", err)
+	}
+	if recorded != nil {
+		recorded()
 	}
 	if s.Webhook != nil {
 		go func(r Request) {

@@ -62,3 +62,27 @@ func TestHoldTimesOutToDenial(t *testing.T) {
 		t.Fatalf("%+v %v", out.Request, err)
 	}
 }
+
+// An answer that comes at once (the requester's elicitation, answered in
+// their client) is given only once the request is recorded: it decides the
+// held call. Given before, it finds no request and is lost, and the call
+// would wait for the timeout (the race the e2e TestApprovalByElicitation
+// met under load).
+func TestHoldThenAnswersTheRecordedRequest(t *testing.T) {
+	ctx := context.Background()
+	s := newService(t, true)
+	s.Timeout = 5 * time.Second
+	r := &Request{ID: NewID(), Server: "s", Tool: "t", Principal: Principal{Subject: "alice"}, Impact: "high"}
+	if err := s.Review(ctx, r.ID, true, "alice", "too early"); err == nil {
+		t.Fatal("a review of a request not yet recorded was accepted")
+	}
+	var reviewErr error
+	start := time.Now()
+	out, err := s.HoldThen(ctx, r, func() { reviewErr = s.Review(ctx, r.ID, true, "alice", "answered in the client") })
+	if err != nil || reviewErr != nil || !out.Approved {
+		t.Fatalf("hold: %+v %v, review: %v", out, err, reviewErr)
+	}
+	if d := time.Since(start); d > 2*time.Second {
+		t.Fatalf("the answer took %v to count", d)
+	}
+}

@@ -490,11 +490,14 @@ func (s *Session) hold(ctx context.Context, gc *guard.Call, d guard.Decision, co
 			}
 		}()
 	}
+	var recorded func()
 	if s.g.approvals.AllowSelfApproval && req.Impact != approval.ImpactDetection && s.canElicit(ctx) && reply != nil {
-		// The policy lets the requester decide: ask them in their client.
-		go s.askApproval(hctx, reply, req, gc)
+		// The policy lets the requester decide: ask them in their client,
+		// once the request is recorded (a quick answer to a request not
+		// yet recorded would be lost).
+		recorded = func() { go s.askApproval(hctx, reply, req, gc) }
 	}
-	out, err := s.g.approvals.Hold(hctx, req)
+	out, err := s.g.approvals.HoldThen(hctx, req, recorded)
 	if err != nil {
 		return guard.Decision{Action: guard.Deny, Guard: "approval", Code: jsonrpc.CodeHeld, Reason: d.Reason + "; " + err.Error() + " (denied)"}
 	}
