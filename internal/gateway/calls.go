@@ -555,5 +555,9 @@ func (s *Session) askApproval(ctx context.Context, reply Sink, req *approval.Req
 	}
 	approve := res.Action == "accept" && res.Content.Approve
 	reason := "answered in the client (elicitation: " + res.Action + ")"
-	_ = s.g.approvals.Review(context.WithoutCancel(ctx), req.ID, approve, gc.Principal.Subject, reason)
+	if err := s.g.approvals.Review(context.WithoutCancel(ctx), req.ID, approve, gc.Principal.Subject, reason); err != nil {
+		// the call stays held and ends denied at the timeout (fail closed);
+		// the lost answer is said, not silent
+		s.g.log.Warn("approval: the answer given in the client was not recorded", "id", req.ID, "err", err)
+	}
 }
