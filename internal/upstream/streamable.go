@@ -96,6 +96,13 @@ type streamConn struct {
 	err        error
 	done       chan struct{}
 	closed     bool
+
+	// posting counts the POSTs in flight; drained is closed when the
+	// stream of the last answered call is read to its end (see
+	// drainBehind).
+	posting atomic.Int32
+	drainMu sync.Mutex
+	drained chan struct{}
 }
 
 func (c *streamConn) Info() string {
@@ -249,7 +256,31 @@ func (c *streamConn) Send(ctx context.Context, m *Outgoing) error {
 // once the response was delivered. onStatus, if set, is called once the
 // upstream's status is in, unless it is a 404.
 func (c *streamConn) post(ctx context.Context, m *Outgoing, onStatus func()) error {
-	req, err := c.newRequest(ctx, http.MethodPost, m.Body)
+	// A call alone on the connection waits for the stream of the call
+	// before it to end, so it reuses that connection rather than dialling
+	// another.
+	if c.posting.Add(1) == 1 {
+		c.awaitDrain(ctx)
+	}
+	defer c.posting.Add(-1)
+	// The request runs in ctx, except that a call answered does not cut
+	// its stream off: the end of the stream is read behind the answer
+	// (drainBehind), and the connection is reused.
+	rctx, rcancel := context.WithCancel(context.WithoutCancel(ctx))
+	stop := context.AfterFunc(ctx, rcancel)
+	var rest io.ReadCloser // a response stream left to drain
+	defer func() {
+		if rest != nil && stop() {
+			c.drainBehind(rest, rcancel)
+			return
+		}
+		stop()
+		rcancel()
+		if rest != nil {
+			rest.Close()
+		}
+	}()
+	req, err := c.newRequest(rctx, http.MethodPost, m.Body)
 	if err != nil {
 		return err
 	}
@@ -276,7 +307,11 @@ func (c *streamConn) post(ctx context.Context, m *Outgoing, onStatus func()) err
 	if err != nil {
 		return err
 	}
-	defer resp.Body.Close()
+	defer func() {
+		if rest == nil {
+			resp.Body.Close()
+		}
+	}()
 	if onStatus != nil && resp.StatusCode != http.StatusNotFound {
 		onStatus()
 	}
@@ -334,7 +369,8 @@ func (c *streamConn) post(ctx context.Context, m *Outgoing, onStatus func()) err
 		c.h(msg, m.ID)
 		return nil
 	case "text/event-stream":
-		return c.readStream(ctx, resp.Body, m)
+		rest, err = c.readStream(ctx, rctx, resp.Body, m)
+		return err
 	default:
 		return fmt.Errorf("unexpected Content-Type %q", resp.Header.Get("Content-Type"))
 	}
@@ -360,14 +396,16 @@ func (c *streamConn) learn(m *Outgoing, resp *jsonrpc.Message) {
 
 // readStream reads a POST's SSE stream until the response to m arrives,
 // resuming with GET and Last-Event-ID if the server closes it early.
-func (c *streamConn) readStream(ctx context.Context, body io.ReadCloser, m *Outgoing) error {
+func (c *streamConn) readStream(ctx, rctx context.Context, body io.ReadCloser, m *Outgoing) (rest io.ReadCloser, err error) {
 	lastID := ""
 	retry := time.Second
 	for attempt := 0; ; attempt++ {
 		got, err := c.consume(body, m, &lastID, &retry)
 		if got {
-			drainAndClose(body)
-			return nil
+			// The response is delivered: the caller answers now, and the
+			// rest of the stream (normally just its end, which the server
+			// writes after the event) is read behind the call.
+			return body, nil
 		}
 		body.Close()
 		if lastID == "" || attempt >= 5 || c.modern {
@@ -376,27 +414,27 @@ func (c *streamConn) readStream(ctx context.Context, body io.ReadCloser, m *Outg
 			if err == nil || errors.Is(err, io.EOF) {
 				err = errors.New("stream ended before the response")
 			}
-			return err
+			return nil, err
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-time.After(retry):
 		}
-		req, rerr := c.newRequest(ctx, http.MethodGet, nil)
+		req, rerr := c.newRequest(rctx, http.MethodGet, nil)
 		if rerr != nil {
-			return rerr
+			return nil, rerr
 		}
 		req.Header.Set("Accept", "text/event-stream")
 		req.Header.Set("Last-Event-ID", lastID)
 		resp, rerr := c.client.Do(req)
 		if rerr != nil {
-			return rerr
+			return nil, rerr
 		}
 		if resp.StatusCode != http.StatusOK {
 			b, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 			resp.Body.Close()
-			return fmt.Errorf("resume stream: %w", statusError(resp.StatusCode, b))
+			return nil, fmt.Errorf("resume stream: %w", statusError(resp.StatusCode, b))
 		}
 		body = resp.Body
 	}
@@ -540,20 +578,43 @@ func (c *streamConn) Close() error {
 	return nil
 }
 
-// drainAndClose reads what is left of a finished response stream (the
-// server closes it after the response), so the connection is reused rather
-// than torn down; a server that keeps the stream open is cut off.
-func drainAndClose(body io.ReadCloser) {
+// drainWait is how long an answered call's response stream may stay open
+// (a variable for tests).
+var drainWait = 100 * time.Millisecond
+
+// drainBehind reads what is left of an answered call's response stream
+// (the server ends it after the response) in its own goroutine, so the
+// connection is reused rather than torn down, without holding up the
+// answer; a server that keeps the stream open is cut off after drainWait.
+// cancel ends the stream's request.
+func (c *streamConn) drainBehind(body io.ReadCloser, cancel context.CancelFunc) {
 	done := make(chan struct{})
+	c.drainMu.Lock()
+	c.drained = done
+	c.drainMu.Unlock()
 	go func() {
+		defer close(done)
+		t := time.AfterFunc(drainWait, cancel)
 		_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
-		close(done)
+		t.Stop()
+		body.Close()
+		cancel()
 	}()
-	select {
-	case <-done:
-	case <-time.After(100 * time.Millisecond):
+}
+
+// awaitDrain waits until the last answered call's stream ended (at most
+// drainWait, its bound) or ctx ends.
+func (c *streamConn) awaitDrain(ctx context.Context) {
+	c.drainMu.Lock()
+	ch := c.drained
+	c.drainMu.Unlock()
+	if ch == nil {
+		return
 	}
-	body.Close()
+	select {
+	case <-ch:
+	case <-ctx.Done():
+	}
 }
 
 // headersOf returns f() when f is set, else h.
