@@ -15,15 +15,21 @@ import (
 	"github.com/mcpwarden/mcpwarden/internal/jsonrpc"
 )
 
-// countConns counts the TCP connections srv accepts.
-func countConns(srv *httptest.Server) *atomic.Int32 {
+// startCounted starts srv counting the TCP connections it accepts, and
+// opens a session with it.
+func startCounted(t *testing.T, srv *httptest.Server) (Conn, *collector, *atomic.Int32) {
 	n := new(atomic.Int32)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			n.Add(1)
 		}
 	}
-	return n
+	srv.Start()
+	t.Cleanup(srv.Close)
+	col := newCollector()
+	conn := dialStreamable(t, &StreamableDialer{URL: srv.URL}, col)
+	handshake(t, conn, col, "2025-11-25")
+	return conn, col, n
 }
 
 // TestStreamableAnswerBeforeStreamEnds: a call is answered as soon as its
@@ -44,12 +50,7 @@ func TestStreamableAnswerBeforeStreamEnds(t *testing.T) {
 			}
 		}
 	}})
-	conns := countConns(srv)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	col := newCollector()
-	conn := dialStreamable(t, &StreamableDialer{URL: srv.URL}, col)
-	handshake(t, conn, col, "2025-11-25")
+	conn, col, conns := startCounted(t, srv)
 
 	sent := make(chan error, 1)
 	go func() {
@@ -116,12 +117,7 @@ func TestStreamableStreamLeftOpenIsCut(t *testing.T) {
 // stream), not one per call.
 func TestStreamableSequentialCallsReuseConnection(t *testing.T) {
 	srv := httptest.NewUnstartedServer(demo.HTTPHandler(demo.Options{}))
-	conns := countConns(srv)
-	srv.Start()
-	t.Cleanup(srv.Close)
-	col := newCollector()
-	conn := dialStreamable(t, &StreamableDialer{URL: srv.URL}, col)
-	handshake(t, conn, col, "2025-11-25")
+	conn, col, conns := startCounted(t, srv)
 	for i := 0; i < 50; i++ {
 		id := strconv.Itoa(1000 + i)
 		if err := conn.Send(context.Background(), &Outgoing{Body: callBody(id, "echo", `{"message":"m"}`), ID: json.RawMessage(id), Method: "tools/call"}); err != nil {
