@@ -13,6 +13,8 @@ import (
 	"bytes"
 	"regexp"
 	"slices"
+	"strings"
+	"sync"
 )
 
 // Shape is one credential format.
@@ -81,51 +83,107 @@ func Select(names []string) (sel []*Shape, unknown []string) {
 	return sel, unknown
 }
 
+// finder finds which shapes of a selection have a prefix in a text. It is
+// built once per selection (see finderFor), so a search allocates nothing.
+//
 // Prefixes that end in '_' or '-' are found by visiting those bytes (rare
-// in prose) rather than by one search per prefix; the others by a search
-// each. candidates returns a bit per shape of sel (at most 64 are checked)
-// whose prefix occurs in b.
-func candidates(b []byte, sel []*Shape) uint64 {
-	var mask uint64
-	var seps [2][]struct {
-		p   []byte
-		bit uint64
+// in prose, common in JSON keys and UUIDs) and looking up the byte before
+// them, so a visit costs a table lookup. The other prefixes are found by
+// their rarest byte in text (an upper-case 'J' rather than the 'e' of
+// "eyJ"), one search per such byte.
+type finder struct {
+	// bySep[k][c]: the prefixes ending in seps[k] whose byte before the
+	// separator is c.
+	bySep [2][256][]bitPrefix
+	// groups: the other prefixes, by the byte searched for.
+	groups []prefixGroup
+}
+
+var seps = [2]byte{'_', '-'}
+
+type bitPrefix struct {
+	p   []byte
+	bit uint64
+	at  int // where the group's byte is in p
+}
+
+type prefixGroup struct {
+	anchor byte
+	ps     []bitPrefix
+}
+
+// rarity ranks a byte by how rare it is in prose and JSON: lower-case
+// letters by English frequency, then digits, then upper-case letters.
+func rarity(c byte) int {
+	switch {
+	case c >= 'a' && c <= 'z':
+		return strings.IndexByte("etaoinsrhldcumfpgwybvkxjqz", c)
+	case c >= '0' && c <= '9':
+		return 28
+	case c >= 'A' && c <= 'Z':
+		return 30 + strings.IndexByte("TSACIMPBRDHEFLGNWOUKVJYQXZ", c)
 	}
+	return 26
+}
+
+func newFinder(sel []*Shape) *finder {
+	f := &finder{}
 	for i, s := range sel {
 		if i >= 64 {
 			break
 		}
 		bit := uint64(1) << i
 		for _, p := range s.prefixes {
-			switch p[len(p)-1] {
-			case '_':
-				seps[0] = append(seps[0], struct {
-					p   []byte
-					bit uint64
-				}{p, bit})
-			case '-':
-				seps[1] = append(seps[1], struct {
-					p   []byte
-					bit uint64
-				}{p, bit})
-			default:
-				if mask&bit == 0 && bytes.Contains(b, p) {
-					mask |= bit
+			if k := bytes.IndexByte(seps[:], p[len(p)-1]); k >= 0 && len(p) >= 2 {
+				c := p[len(p)-2]
+				f.bySep[k][c] = append(f.bySep[k][c], bitPrefix{p: p, bit: bit})
+				continue
+			}
+			at := 0
+			for i := range p {
+				if rarity(p[i]) > rarity(p[at]) {
+					at = i
 				}
 			}
+			g := slices.IndexFunc(f.groups, func(g prefixGroup) bool { return g.anchor == p[at] })
+			if g < 0 {
+				f.groups = append(f.groups, prefixGroup{anchor: p[at]})
+				g = len(f.groups) - 1
+			}
+			f.groups[g].ps = append(f.groups[g].ps, bitPrefix{p: p, bit: bit, at: at})
 		}
 	}
-	for k, sep := range []byte{'_', '-'} {
-		if len(seps[k]) == 0 {
-			continue
-		}
+	return f
+}
+
+// candidates returns a bit per shape of the selection (at most 64 are
+// checked) whose prefix occurs in b.
+func (f *finder) candidates(b []byte) uint64 {
+	var mask uint64
+	for _, g := range f.groups {
 		for i := 0; i < len(b); {
+			j := bytes.IndexByte(b[i:], g.anchor)
+			if j < 0 {
+				break
+			}
+			h := i + j
+			for _, c := range g.ps {
+				if start := h - c.at; start >= 0 && start+len(c.p) <= len(b) && bytes.Equal(b[start:start+len(c.p)], c.p) {
+					mask |= c.bit
+				}
+			}
+			i = h + 1
+		}
+	}
+	for k, sep := range seps {
+		tab := &f.bySep[k]
+		for i := 1; i < len(b); {
 			j := bytes.IndexByte(b[i:], sep)
 			if j < 0 {
 				break
 			}
 			end := i + j + 1
-			for _, c := range seps[k] {
+			for _, c := range tab[b[end-2]] {
 				if end >= len(c.p) && bytes.Equal(b[end-len(c.p):end], c.p) {
 					mask |= c.bit
 				}
@@ -135,6 +193,30 @@ func candidates(b []byte, sel []*Shape) uint64 {
 	}
 	return mask
 }
+
+// finders caches the finder of each selection by its first element's
+// address and length (selections are made once, at start).
+var finders sync.Map // finderKey -> *finder
+
+type finderKey struct {
+	first *Shape
+	ptr   **Shape
+	n     int
+}
+
+func finderFor(sel []*Shape) *finder {
+	if len(sel) == 0 {
+		return &finder{}
+	}
+	k := finderKey{sel[0], &sel[0], len(sel)}
+	if f, ok := finders.Load(k); ok {
+		return f.(*finder)
+	}
+	f, _ := finders.LoadOrStore(k, newFinder(sel))
+	return f.(*finder)
+}
+
+func candidates(b []byte, sel []*Shape) uint64 { return finderFor(sel).candidates(b) }
 
 // Match returns the name of the first shape found in b, or "".
 func Match(b []byte, shapes []*Shape) string {

@@ -1,6 +1,7 @@
 package secretshape
 
 import (
+	"bytes"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -70,4 +71,61 @@ func BenchmarkMaskNoMatch64K(b *testing.B) {
 	for b.Loop() {
 		Mask(doc, Shapes)
 	}
+}
+
+// An audit event of a small tools/call, as the redaction pass sees it.
+const auditEvent = `{"schema_version":"1.6","event_id":"019ad3f2-8c1e-7b3a-9f21-5e8d2c4b1a70","time":"2026-11-29T22:40:01.123456789Z","type":"tool.call","correlation_id":"019ad3f2-8c1e-7b3a-9f21-5e8d2c4b1a71","session_id":"019ad3f2-8b00-7000-8000-000000000001","principal":{"subject":"anonymous","anonymous":true},"client":{"name":"mcpwarden-bench","version":"1.0.0","protocol_version":"2025-11-25"},"transport":"streamable-http","remote_addr":"127.0.0.1:53412","server":"demo","tool":"echo","exposed_name":"demo__echo","arguments":{"message":"hello from mcpwarden-bench: the quick brown fox jumps over the lazy dog"},"schema_hash":"sha256:9f2c4e1b7a3d5f6e8c0b2a4d6f8e0c2b4a6d8f0e2c4b6a8d0f2e4c6b8a0d2f4e","contains_base64":false,"decision":{"action":"allow","guard":"policy","reason":"default allow"},"status":{"outcome":"ok","result_bytes":139},"duration_ms":0.412}`
+
+func BenchmarkMaskAuditEvent(b *testing.B) {
+	doc := []byte(auditEvent)
+	b.SetBytes(int64(len(doc)))
+	b.ReportAllocs()
+	for b.Loop() {
+		Mask(doc, Shapes)
+	}
+}
+
+// naiveCandidates is what candidates computes, by one search per prefix.
+func naiveCandidates(b []byte, sel []*Shape) uint64 {
+	var mask uint64
+	for i, s := range sel {
+		for _, p := range s.prefixes {
+			if bytes.Contains(b, p) {
+				mask |= 1 << i
+			}
+		}
+	}
+	return mask
+}
+
+// The finder agrees with a search per prefix, wherever the prefix sits:
+// at the start or end of the text, after a separator, overlapping another.
+func TestCandidatesAgreeWithSearchPerPrefix(t *testing.T) {
+	var texts []string
+	for _, s := range Shapes {
+		for _, p := range s.prefixes {
+			q := string(p)
+			texts = append(texts, q, q+"x", "x"+q, "_"+q, "-"+q, q[1:], q[:len(q)-1], `{"k":"`+q+`"}`, q+q, "event_id-"+q)
+		}
+	}
+	texts = append(texts, "", "A", "_", "-", auditEvent, "xoxb-1 github_pat_ sk_live_ eyJ AKIAAIza T3BlbkFJ PRIVATE KEY-----")
+	for _, sel := range [][]*Shape{Shapes, Shapes[3:5], {Shapes[9]}} {
+		for _, text := range texts {
+			if got, want := candidates([]byte(text), sel), naiveCandidates([]byte(text), sel); got != want {
+				t.Errorf("%q: candidates %b, want %b", text, got, want)
+			}
+		}
+	}
+}
+
+func FuzzCandidates(f *testing.F) {
+	f.Add([]byte(auditEvent))
+	for _, e := range examples {
+		f.Add([]byte(e))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if got, want := candidates(b, Shapes), naiveCandidates(b, Shapes); got != want {
+			t.Fatalf("%q: candidates %b, want %b", b, got, want)
+		}
+	})
 }
