@@ -21,6 +21,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,6 +67,7 @@ type options struct {
 	bEnv             string // -b-env: a second gateway (target gateway-b) with this environment
 	bScan            string // -b-scan-results
 	bYAML            string // -b-yaml
+	bAudit           string // -b-audit
 	bMcpw            string // -b-mcpw: gateway-b's binary
 	auth             bool
 	policy           bool
@@ -135,6 +137,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.StringVar(&o.bEnv, "b-env", "", "A/B: also run a second gateway, target gateway-b, the same but with this extra environment (comma-separated, e.g. GOGC=400); add gateway-b to -targets")
 	fs.StringVar(&o.bMcpw, "b-mcpw", "", "A/B: gateway-b runs this mcpwarden binary (default: the gateway's), e.g. a build of another commit")
 	fs.StringVar(&o.bScan, "b-scan-results", "", "A/B: gateway-b's scan.results (default: the same as the gateway's)")
+	fs.StringVar(&o.bAudit, "b-audit", "", "A/B: gateway-b's audit sinks (jsonl+store, jsonl or store; default: -audit's)")
 	fs.StringVar(&o.bYAML, "b-yaml", "", "A/B: extra top-level configuration for gateway-b (YAML, e.g. 'detect: {disabled: [all]}')")
 	fs.BoolVar(&o.interleave, "interleave", true, "one-session scenario: the targets take turns in one window (one session each, -block calls a turn), rather than one window per target")
 	fs.IntVar(&o.block, "block", 10, "with -interleave: calls a target makes in a row before the next takes its turn; 1 alternates call by call, where each call follows another target's and bears that target's work left running after its answer (a gateway's scan behind the answer, its audit writer)")
@@ -173,6 +176,11 @@ func parseFlags(args []string) (*options, error) {
 		default:
 			return nil, fmt.Errorf("-targets: unknown target %q", t)
 		}
+	}
+	switch o.bAudit {
+	case "", "jsonl+store", "jsonl", "store":
+	default:
+		return nil, fmt.Errorf("-b-audit: unknown value %q", o.bAudit)
 	}
 	switch o.audit {
 	case "jsonl+store", "jsonl", "store":
@@ -356,16 +364,7 @@ func startEnv(o *options, dir string) (*env, error) {
 	}
 
 	cfg := filepath.Join(dir, "mcpwarden.yaml")
-	auditYAML := "audit:\n"
-	if o.audit == "jsonl+store" || o.audit == "jsonl" {
-		auditYAML += "  file: " + filepath.Join(dir, "audit.jsonl") + "\n"
-	}
-	if o.audit == "jsonl" {
-		auditYAML += "  store: false\n"
-	}
-	if o.audit == "store" || o.audit == "off" {
-		auditYAML = "audit: {}\n" // the default: store on, no file
-	}
+	auditYAML := auditConfig(o.audit, filepath.Join(dir, "audit.jsonl"))
 	authYAML, toolsYAML := "", ""
 	if o.auth {
 		if e.auth, err = newBenchAuth(dir); err != nil {
@@ -451,7 +450,7 @@ listen: %s
 		if o.bScan != "" {
 			bScan = "scan:\n  results: " + o.bScan + "\n"
 		}
-		bAudit := strings.ReplaceAll(auditYAML, "audit.jsonl", "audit-b.jsonl")
+		bAudit := auditConfig(cmp.Or(o.bAudit, o.audit), filepath.Join(dir, "audit-b.jsonl"))
 		if o.bYAML != "" {
 			bAudit += strings.TrimRight(o.bYAML, "\n") + "\n"
 		}
@@ -661,4 +660,16 @@ func policyToolsYAML(n int) string {
 	}
 	b.WriteString("      echo: {arguments: [message], when: \"args.message.size() < 4096 && !args.message.contains('..')\"}\n")
 	return b.String()
+}
+
+// auditConfig is the audit section for a -audit setting, with the JSONL
+// file (if any) at file.
+func auditConfig(mode, file string) string {
+	switch mode {
+	case "jsonl+store":
+		return "audit:\n  file: " + file + "\n"
+	case "jsonl":
+		return "audit:\n  file: " + file + "\n  store: false\n"
+	}
+	return "audit: {}\n" // store, off: the default (store on, no file)
 }
