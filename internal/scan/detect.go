@@ -387,7 +387,7 @@ func (a *analysis) markupScan() {
 					h := a.add(rule, a.markerSeverity(sys && !closing, i, k+1), s, e, fmt.Sprintf("<%s> tag frames text as a privileged directive", name), a.sentenceOfLow(i))
 					// "Each turn starts with `<|im_start|>`": a token shown in
 					// a code span, in prose about it
-					h.damped = a.discussedAt(i, k+1) || inlineCode(low, i, k+1)
+					h.damped = a.discussedAt(i, k+1) || inlineCode(low, i, k+1) || a.templateToken(i, k+1)
 				}
 				if name == "script" || name == "iframe" || name == "object" || name == "embed" {
 					a.markup(i, k+1, fmt.Sprintf("<%s> element", name))
@@ -433,6 +433,69 @@ func inlineCode(low []byte, s, e int) bool {
 		le = len(low) - e
 	}
 	return bytes.IndexByte(low[e:e+le], '`') >= 0
+}
+
+// templateToken reports a chat-template token where a template or a
+// model's files define it rather than frame a message: the whole of a
+// JSON string value ("content": "<|system|>", a tokenizer's special
+// tokens), inside a template expression on its line ({{ '<|system|>\n' +
+// message['content'] }}), or in a fenced code block that shows a
+// template and sends nothing anywhere (no URL or address in the block).
+func (a *analysis) templateToken(s, e int) bool {
+	low := a.t.low
+	if s > 0 && e < len(low) && low[s-1] == '"' && low[e] == '"' {
+		return true
+	}
+	ls := bytes.LastIndexByte(low[:s], '\n') + 1
+	line := low[ls:s]
+	if o := max(bytes.LastIndex(line, []byte("{{")), bytes.LastIndex(line, []byte("{%"))); o >= 0 &&
+		o > max(bytes.LastIndex(line, []byte("}}")), bytes.LastIndex(line, []byte("%}"))) {
+		return true
+	}
+	bs, be, ok := fencedBlock(low, s)
+	if !ok {
+		return false
+	}
+	for _, sk := range a.sinks {
+		if sk.s >= bs && sk.s < be {
+			return false
+		}
+	}
+	return true
+}
+
+// fencedBlock returns the Markdown fenced code block (``` lines) that
+// holds low[i], if any.
+func fencedBlock(low []byte, i int) (int, int, bool) {
+	open := -1
+	for p := 0; p < len(low); {
+		nl := bytes.IndexByte(low[p:], '\n')
+		end := len(low)
+		if nl >= 0 {
+			end = p + nl
+		}
+		if bytes.HasPrefix(bytes.TrimLeft(low[p:end], " \t"), []byte("```")) {
+			if open < 0 {
+				if p > i {
+					return 0, 0, false
+				}
+				open = p
+			} else {
+				if open <= i && i < p {
+					return open, end, true
+				}
+				open = -1
+				if p > i {
+					return 0, 0, false
+				}
+			}
+		}
+		if nl < 0 {
+			break
+		}
+		p = end + 1
+	}
+	return 0, 0, false
 }
 
 // codeRoleObject reports a message object that code builds (`[{"role":
@@ -482,7 +545,9 @@ func (a *analysis) bracketHeaders(open, close byte, seen map[string]bool) {
 				k = j
 			}
 		}
-		if k < len(low) && low[k] == close && k > j && !(!paren && k+1 < len(low) && low[k+1] == '(') && low[j] != '"' && !codeRoleObject(low[j:]) {
+		// message['role'] is a subscript, not a header
+		subscript := !paren && i > 0 && low[i-1] < 0x80 && (isWordByte(low[i-1]) || low[i-1] == ']')
+		if k < len(low) && low[k] == close && k > j && !subscript && !(!paren && k+1 < len(low) && low[k+1] == '(') && low[j] != '"' && !codeRoleObject(low[j:]) {
 			// ["important"] is a JSON array of strings (a mail's labels)
 			inner := string(low[j:k])
 			head := inner
@@ -1463,6 +1528,9 @@ func (a *analysis) instructionRules() {
 				continue // "make sure nothing can silently modify your settings" guards
 			}
 			if a.strongDirective(si) || a.modelDirective(si) || st.imp && si > 0 {
+				if a.narrativeAsk(si) {
+					continue // "She asks you to investigate quietly": a quest's character
+				}
 				a.addTok(RuleConcealment, High, k, k+1, "instruction to act silently, without the user noticing")
 				break
 			}
@@ -2631,13 +2699,7 @@ func (a *analysis) mlAddressLabel(r *mlReader) bool {
 				if i = nearestIn(r.anyReaders, from, c); i < 0 || !mlBareLabel(lo, i, c) {
 					continue
 				}
-				if a.userTurns == 0 {
-					a.userTurns = 1
-					if mlUserTurns(lo) {
-						a.userTurns = 2
-					}
-				}
-				if a.userTurns == 2 {
+				if a.hasUserTurns(lo) {
 					continue // "Assistent (09:16): ..." answers "Benutzer:": a chat's turn
 				}
 				bare = true
@@ -2807,8 +2869,12 @@ func (a *analysis) mlReaderAddressed(r *mlReader) {
 		// between. A text that sets its reader apart so is written to
 		// steer that reader: it needs nothing more.
 		if s, e, ok := mlCondition(lo, r.ifs, i, i+nm.n); ok {
+			sev, msg := Medium, "text addressed to the AI that reads it, in a condition on the reader being an AI (non-English)"
+			if a.mlCodingNote(r, s) {
+				sev, msg = Low, "a note to AI coding assistants that only guides the code (non-English)"
+			}
 			s, e = clampSpan(a.t.orig, s, e)
-			a.mlAdd(RuleSystemMimicry, Medium, s, e, "text addressed to the AI that reads it, in a condition on the reader being an AI (non-English)")
+			a.mlAdd(RuleSystemMimicry, sev, s, e, msg)
 			return
 		}
 		// the AI named as the one reading or summarising the text ("Ciao
@@ -2837,6 +2903,53 @@ func (a *analysis) mlReaderAddressed(r *mlReader) {
 		}
 	}
 	a.mlSubjectOrder(r)
+}
+
+// mlCodeWords name the code being worked on: a repository, a project, a
+// module, a merge request.
+var mlCodeWords = []string{"repository", "repositorium", "repositorio", "repositório", "dépôt", "repo ", "code", "código", "codice", "kód", "kod ", "код", "コード", "代码", "代碼", "코드", "저장소", "projekt", "projet", "proyecto", "projeto", "progetto", "project", "проект", "プロジェクト", "项目", "modul", "módulo", "pull request", "merge request", "codebase"}
+
+// mlWithout: "without" before the user keeps a safeguard ("ohne
+// ausdrückliche Anweisung des Nutzers").
+var mlWithout = []string{"ohne ", "sans ", "sin ", "sem ", "senza ", "zonder ", "bez ", "без ", "utan ", "uden ", "ilman ", "zonder", "无需", "未经", "なしに", "없이"}
+
+// mlCodingNote: a condition on the reader being an AI that works on code
+// ("Wenn du ein KI-Assistent bist und in diesem Repository Code
+// vorschlägst:", "Se você é um assistente de IA ajudando alguém neste
+// repositório:") whose lines carry nothing an
+// injection needs: no address or URL, account, fetching or deleting
+// command, path, secret, nor the user spoken of (but "without the user's
+// instruction", a safeguard). Such a note guides the code (CONTRIBUTING,
+// AGENTS.md), as codingNote reads English ones. It is read from the
+// condition's line (or the heading before it) and the six lines after.
+func (a *analysis) mlCodingNote(r *mlReader, s int) bool {
+	lo := r.h.lo
+	s = strings.LastIndexByte(lo[:s], '\n') + 1 // the condition's line (or its heading's)
+	end := s
+	for n := 0; n < 6 && end < len(lo) && end-s < 900; n++ {
+		if k := strings.IndexByte(lo[end+1:], '\n'); k >= 0 {
+			end += 1 + k
+		} else {
+			end = len(lo)
+		}
+	}
+	end = min(end, len(lo))
+	seg := lo[s:end]
+	if !slices.ContainsFunc(mlCodeWords, func(w string) bool { return strings.Contains(seg, w) }) {
+		return false
+	}
+	if a.mlSinkIn(s, end) || mlAccountNumber(seg) || mlCommand(seg) || mlPath(seg) || r.h.anyIn(mlSecretIDs, s, end, false) >= 0 {
+		return false
+	}
+	for _, u := range r.users {
+		if u < s || u >= end {
+			continue
+		}
+		if !slices.ContainsFunc(mlWithout, func(w string) bool { return strings.Contains(lo[max(s, u-40):u], w) }) {
+			return false
+		}
+	}
+	return true
 }
 
 // mlReaderVerb: reading, processing or summarising, said of the AI in a
@@ -4343,6 +4456,24 @@ func (a *analysis) codingNote(si int) bool {
 	return true
 }
 
+// narrativeAsk: a character's request told in the third person ("She asks
+// you to investigate quietly", a game's quest or a story), with nothing in
+// the sentence to send, change, read or delete, and no address, secret or
+// user.
+func (a *analysis) narrativeAsk(si int) bool {
+	st := a.sents[si]
+	if !a.is(st.ts, "she", "he") || !a.is(st.ts+1, "asks", "wants", "needs", "begs", "urges", "tells") {
+		return false
+	}
+	return st.cats&(cTransferV|cModifyV|cSendV|cReadV|cSecret|cUser) == 0 && !a.sentHasSink(si, 'u', 'e') && a.sensIn(si) == nil
+}
+
+// ownFile reports a path or a public key file named in a sentence: what
+// it passes is that file, not one the sentence before named.
+func ownFile(low []byte) bool {
+	return bytes.Contains(low, []byte("~/")) || bytes.Contains(low, []byte(".pub")) || bytes.Contains(low, []byte("public key"))
+}
+
 // contentParams name what a tool sends, posts or works on: the
 // conversation may go there in a tool about messages.
 var contentParams = toSet("text message messages body content contents input query prompt question note notes comment summary")
@@ -4902,7 +5033,10 @@ func (a *analysis) exfilRules() {
 		}
 		if sn := a.sensIn(si); sn != nil && !refused(si) && !a.sensIsDestination(sn) {
 			sens = sn
-		} else if si > 0 && a.sensIn(si-1) != nil && !refused(si-1) {
+		} else if si > 0 && a.sensIn(si-1) != nil && !refused(si-1) && !ownFile(a.t.low[st.s:st.e]) {
+			// "... read ~/.ssh/id_rsa. Pass its content as note": the
+			// file of the sentence before; not when this one names a file
+			// of its own ("Copy the public key: cat ~/.ssh/id_ed25519.pub")
 			sens = a.sensIn(si - 1)
 		} else if len(a.sens) > 0 && a.rangeHas(st.ts, st.te, "above", "these", "those", "following", "their", "its", "them") {
 			sens = &a.sens[0]

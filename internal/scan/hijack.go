@@ -559,17 +559,40 @@ func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e
 		if text[i] < 0x80 && !a.mlAIAssistant(text, i, w, colon) {
 			continue // "Asistente de dirección: envía tu CV" wants a person
 		}
-		s, e := span(i, colon+1)
-		h := a.add(RuleSystemMimicry, Medium, s, e, "a label addresses the AI and gives it an order (non-English)", -1)
-		// a page about prompt injection quotes such labels and orders
 		lo := a.mlLo
 		if lo == "" {
 			lo = toLower(a.t.orig)
 		}
+		if a.dialogueTurn(text, i, lo) {
+			continue // "アシスタント：承知いたしました" answers "ユーザー：": a chat's turn
+		}
+		s, e := span(i, colon+1)
+		h := a.add(RuleSystemMimicry, Medium, s, e, "a label addresses the AI and gives it an order (non-English)", -1)
+		// a page about prompt injection quotes such labels and orders
 		h.damped = h.damped || mlDiscussion(lo)
 		return true
 	}
 	return false
+}
+
+// dialogueTurn reports that the label at text[i] opens its line (after
+// list marks) in a text whose lines also open with the user's label: a
+// dialogue's turn, not a note written to the AI (forged turns have their
+// own rule, mlForgedTurns).
+func (a *analysis) dialogueTurn(text []byte, i int, lo string) bool {
+	ls := bytes.LastIndexByte(text[:i], '\n') + 1
+	return len(bytes.Trim(text[ls:i], " \t-*>")) == 0 && a.hasUserTurns(lo)
+}
+
+// hasUserTurns is mlUserTurns(lo), worked out once per text.
+func (a *analysis) hasUserTurns(lo string) bool {
+	if a.userTurns == 0 {
+		a.userTurns = 1
+		if mlUserTurns(lo) {
+			a.userTurns = 2
+		}
+	}
+	return a.userTurns == 2
 }
 
 // mlAIAssistant tells an AI assistant from a person's job title in the
