@@ -554,14 +554,14 @@ func (a *analysis) paragraphStart(p int) int {
 }
 
 // indentedExample reports whether low offset p is in a line indented by
-// four spaces or a tab (a Markdown code block) whose block a line ending
-// in a reporting word and a colon introduces ("contained:", "reads:",
-// "like this:", "payload:").
+// two spaces or more or a tab (a Markdown code block, a quoted block of
+// plain text) whose block a line ending in a reporting word and a colon
+// introduces ("contained:", "reads:", "like this:", "payload:").
 func (a *analysis) indentedExample(p int) bool {
 	low := a.t.low
 	if a.indented == 0 {
 		a.indented = 1
-		if bytes.Contains(low, []byte("\n    ")) || bytes.Contains(low, []byte("\n\t")) || bytes.HasPrefix(low, []byte("    ")) || bytes.HasPrefix(low, []byte("\t")) {
+		if bytes.Contains(low, []byte("\n  ")) || bytes.Contains(low, []byte("\n\t")) || bytes.HasPrefix(low, []byte("  ")) || bytes.HasPrefix(low, []byte("\t")) {
 			a.indented = 2
 		}
 	}
@@ -577,7 +577,7 @@ func (a *analysis) indentedExample(p int) bool {
 		return -1
 	}
 	ls := lineStart(p)
-	if ls < 0 || !(bytes.HasPrefix(low[ls:], []byte("    ")) || bytes.HasPrefix(low[ls:], []byte("\t"))) {
+	if ls < 0 || !(bytes.HasPrefix(low[ls:], []byte("  ")) || bytes.HasPrefix(low[ls:], []byte("\t"))) {
 		return false
 	}
 	// back over the block's lines and blank lines to the line before it
@@ -588,7 +588,7 @@ func (a *analysis) indentedExample(p int) bool {
 		}
 		line := low[prev : ls-1]
 		ls = prev
-		if len(bytes.TrimSpace(line)) == 0 || bytes.HasPrefix(line, []byte("    ")) || bytes.HasPrefix(line, []byte("\t")) {
+		if len(bytes.TrimSpace(line)) == 0 || bytes.HasPrefix(line, []byte("  ")) || bytes.HasPrefix(line, []byte("\t")) {
 			continue
 		}
 		line = bytes.TrimRight(line, " \t\r")
