@@ -16,8 +16,9 @@ import (
 )
 
 // startCounted starts srv counting the TCP connections it accepts, and
-// opens a session with it.
-func startCounted(t *testing.T, srv *httptest.Server) (Conn, *collector, *atomic.Int32) {
+// opens a session with it whose answered streams may stay open for wait
+// (0: drainWait).
+func startCounted(t *testing.T, srv *httptest.Server, wait time.Duration) (Conn, *collector, *atomic.Int32) {
 	n := new(atomic.Int32)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
@@ -27,7 +28,7 @@ func startCounted(t *testing.T, srv *httptest.Server) (Conn, *collector, *atomic
 	srv.Start()
 	t.Cleanup(srv.Close)
 	col := newCollector()
-	conn := dialStreamable(t, &StreamableDialer{URL: srv.URL}, col)
+	conn := dialStreamable(t, &StreamableDialer{URL: srv.URL, drainWait: wait}, col)
 	handshake(t, conn, col, "2025-11-25")
 	return conn, col, n
 }
@@ -38,8 +39,6 @@ func startCounted(t *testing.T, srv *httptest.Server) (Conn, *collector, *atomic
 // the stream was cut off); the rest of the stream is read behind the
 // answer, so the connection is reused for the next call.
 func TestStreamableAnswerBeforeStreamEnds(t *testing.T) {
-	defer func(d time.Duration) { drainWait = d }(drainWait)
-	drainWait = time.Minute // the stream ends when the test says so
 	release := make(chan struct{})
 	srv := httptest.NewUnstartedServer(&scriptedServer{t: t, post: func(w http.ResponseWriter, r *http.Request, m *jsonrpc.Message) {
 		sse(w, sseData(jsonrpc.NewResult(m.ID, map[string]any{"content": []any{map[string]any{"type": "text", "text": "early"}}})))
@@ -50,7 +49,7 @@ func TestStreamableAnswerBeforeStreamEnds(t *testing.T) {
 			}
 		}
 	}})
-	conn, col, conns := startCounted(t, srv)
+	conn, col, conns := startCounted(t, srv, time.Minute) // the stream ends when the test says so
 
 	sent := make(chan error, 1)
 	go func() {
@@ -84,18 +83,13 @@ func TestStreamableAnswerBeforeStreamEnds(t *testing.T) {
 // TestStreamableStreamLeftOpenIsCut: a server that never ends a response
 // stream is cut off after drainWait; calls keep working.
 func TestStreamableStreamLeftOpenIsCut(t *testing.T) {
-	defer func(d time.Duration) { drainWait = d }(drainWait)
-	drainWait = 50 * time.Millisecond
 	var cut atomic.Int32
-	srv := httptest.NewServer(&scriptedServer{t: t, post: func(w http.ResponseWriter, r *http.Request, m *jsonrpc.Message) {
+	srv := httptest.NewUnstartedServer(&scriptedServer{t: t, post: func(w http.ResponseWriter, r *http.Request, m *jsonrpc.Message) {
 		sse(w, sseData(jsonrpc.NewResult(m.ID, map[string]any{"content": []any{map[string]any{"type": "text", "text": "ok"}}})))
 		<-r.Context().Done() // never ends the stream itself
 		cut.Add(1)
 	}})
-	t.Cleanup(srv.Close)
-	col := newCollector()
-	conn := dialStreamable(t, &StreamableDialer{URL: srv.URL}, col)
-	handshake(t, conn, col, "2025-11-25")
+	conn, col, _ := startCounted(t, srv, 50*time.Millisecond)
 	for i := 1; i <= 3; i++ {
 		id := strconv.Itoa(100 + i)
 		if err := conn.Send(context.Background(), &Outgoing{Body: callBody(id, "echo", `{}`), ID: json.RawMessage(id), Method: "tools/call"}); err != nil {
@@ -117,7 +111,7 @@ func TestStreamableStreamLeftOpenIsCut(t *testing.T) {
 // stream), not one per call.
 func TestStreamableSequentialCallsReuseConnection(t *testing.T) {
 	srv := httptest.NewUnstartedServer(demo.HTTPHandler(demo.Options{}))
-	conn, col, conns := startCounted(t, srv)
+	conn, col, conns := startCounted(t, srv, 0)
 	for i := 0; i < 50; i++ {
 		id := strconv.Itoa(1000 + i)
 		if err := conn.Send(context.Background(), &Outgoing{Body: callBody(id, "echo", `{"message":"m"}`), ID: json.RawMessage(id), Method: "tools/call"}); err != nil {

@@ -42,6 +42,7 @@ type StreamableDialer struct {
 	clientOnce sync.Once
 	client     *http.Client
 	grace      time.Duration // expiredGrace, unless a test sets it
+	drainWait  time.Duration // drainWait, unless a test sets it
 }
 
 // httpClient is shared by every session of this upstream, so connections
@@ -578,9 +579,8 @@ func (c *streamConn) Close() error {
 	return nil
 }
 
-// drainWait is how long an answered call's response stream may stay open
-// (a variable for tests).
-var drainWait = 100 * time.Millisecond
+// drainWait is how long an answered call's response stream may stay open.
+const drainWait = 100 * time.Millisecond
 
 // drainBehind reads what is left of an answered call's response stream
 // (the server ends it after the response) in its own goroutine, so the
@@ -594,7 +594,11 @@ func (c *streamConn) drainBehind(body io.ReadCloser, cancel context.CancelFunc) 
 	c.drainMu.Unlock()
 	go func() {
 		defer close(done)
-		t := time.AfterFunc(drainWait, cancel)
+		wait := drainWait
+		if c.d.drainWait > 0 {
+			wait = c.d.drainWait
+		}
+		t := time.AfterFunc(wait, cancel)
 		_, _ = io.Copy(io.Discard, io.LimitReader(body, 64<<10))
 		t.Stop()
 		body.Close()
