@@ -105,9 +105,12 @@ type analysis struct {
 	// the sinks' starts in order, for the non-English rules (mlSinkIn)
 	mlSinkAt      []int32
 	mlSinksSorted bool
-	reports       int8 // reportsQuotes, once known: 1 no, 2 yes
-	backticks     int8 // the text has a backtick, once known: 1 no, 2 yes
-	indented      int8 // the text has an indented line, once known: 1 no, 2 yes
+	reports       int8   // reportsQuotes, once known: 1 no, 2 yes
+	backticks     int8   // the text has a backtick, once known: 1 no, 2 yes
+	indented      int8   // the text has an indented line, once known: 1 no, 2 yes
+	fenced        int8   // the text has a code fence (```), once known: 1 no, 2 yes
+	lowOrig       string // the lower-cased original, once needed (lowerOrig)
+	fences        []int  // fenced code blocks' [start, end) pairs in low, once needed (nil: not yet)
 	// sinkBySent indexes sinks by sentence (sentHasSink), once asked
 	sinkBySent []int32
 	longest    int // length of the longest word
@@ -559,6 +562,37 @@ func (a *analysis) paragraphStart(p int) int {
 // introduces ("contained:", "reads:", "like this:", "payload:").
 func (a *analysis) indentedExample(p int) bool {
 	low := a.t.low
+	// the start of a line at most 400 bytes back (bounded work per
+	// finding: a text of one long line has none)
+	lineStart := func(p int) int {
+		if ls, ok := a.lineStartWithin(p, 400); ok {
+			return ls
+		}
+		return -1
+	}
+	if a.fenced == 0 {
+		a.fenced = 1
+		if bytes.Contains(low, []byte("```")) {
+			a.fenced = 2
+		}
+	}
+	if a.fenced == 2 {
+		// a fenced block: the line before its opening fence
+		if bs, _, ok := a.fencedBlock(p); ok && bs > 0 {
+			// back over blank lines to the line before the fence
+			for end, n := bs-1, 0; end >= 0 && n < 4; n++ {
+				prev := lineStart(end)
+				if prev < 0 {
+					return false
+				}
+				if line := low[prev:end]; len(bytes.TrimSpace(line)) > 0 {
+					return reportingIntro(line)
+				}
+				end = prev - 1
+			}
+			return false
+		}
+	}
 	if a.indented == 0 {
 		a.indented = 1
 		if bytes.Contains(low, []byte("\n  ")) || bytes.Contains(low, []byte("\n\t")) || bytes.HasPrefix(low, []byte("  ")) || bytes.HasPrefix(low, []byte("\t")) {
@@ -567,14 +601,6 @@ func (a *analysis) indentedExample(p int) bool {
 	}
 	if a.indented == 1 {
 		return false
-	}
-	// the start of a line at most 400 bytes back (bounded work per
-	// finding: a text of one long line has none)
-	lineStart := func(p int) int {
-		if ls, ok := a.lineStartWithin(p, 400); ok {
-			return ls
-		}
-		return -1
 	}
 	ls := lineStart(p)
 	if ls < 0 || !(bytes.HasPrefix(low[ls:], []byte("  ")) || bytes.HasPrefix(low[ls:], []byte("\t"))) {
@@ -591,20 +617,47 @@ func (a *analysis) indentedExample(p int) bool {
 		if len(bytes.TrimSpace(line)) == 0 || bytes.HasPrefix(line, []byte("  ")) || bytes.HasPrefix(line, []byte("\t")) {
 			continue
 		}
-		line = bytes.TrimRight(line, " \t\r")
-		if !bytes.HasSuffix(line, []byte(":")) {
-			return false
-		}
-		tail := line[max(0, len(line)-40):]
-		for _, w := range []string{"contain", "says:", "said:", "reads:", "read:", "like this:", "like:", "following:", "payload:", "payloads:", "example:", "text:", "such as:"} {
-			if bytes.Contains(tail, []byte(w)) {
-				return true
-			}
-		}
-		return false
+		return reportingIntro(line)
 	}
 	return false
 }
+
+// reportingIntro reports a line that ends in a colon after a reporting
+// word: what follows it is what was found or said ("contained:", "reads:",
+// "such as:", "如下：", "folgende:").
+func reportingIntro(line []byte) bool {
+	line = bytes.TrimRight(line, " \t\r")
+	if !bytes.HasSuffix(line, []byte(":")) && !bytes.HasSuffix(line, []byte("：")) {
+		return false
+	}
+	// the line's last sentence ("... The README contained an HTML comment
+	// invisible in rendered view:")
+	tail := line[max(0, len(line)-200):]
+	if k := bytes.LastIndex(tail, []byte(". ")); k >= 0 {
+		tail = tail[k+2:]
+	}
+	// "run the following:" gives an order; what follows is its command
+	if f := bytes.Fields(tail); len(f) >= 2 {
+		switch string(f[len(f)-1]) {
+		case "following:", "this:", "these:", "below:", "commands:", "command:":
+			for _, w := range f[max(0, len(f)-3) : len(f)-1] {
+				switch string(bytes.Trim(w, ",")) {
+				case "run", "execute", "paste", "type", "enter", "install", "copy", "use", "add", "call", "do", "apply":
+					return false
+				}
+			}
+		}
+	}
+	for _, w := range reportingWords {
+		if bytes.Contains(tail, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+var reportingWords = []string{"contain", "says:", "said:", "reads:", "read:", "like this:", "like:", "following:", "payload:", "payloads:", "example:", "text:", "such as:",
+	"如下", "以下", "下記", "次の", "다음과", "folgende", "folgenden", "enthielt", "suivant", "contenait", "siguiente", "contenía", "seguinte", "continha", "seguente", "conteneva", "следующ", "содержал", "volgende", "bevatte", "następując", "zawierał"}
 
 // lineStartWithin returns where the line of low offset p starts, looking
 // at most max bytes back, and whether it found it (a line break, or the

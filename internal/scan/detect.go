@@ -452,7 +452,7 @@ func (a *analysis) templateToken(s, e int) bool {
 		o > max(bytes.LastIndex(line, []byte("}}")), bytes.LastIndex(line, []byte("%}"))) {
 		return true
 	}
-	bs, be, ok := fencedBlock(low, s)
+	bs, be, ok := a.fencedBlock(s)
 	if !ok {
 		return false
 	}
@@ -465,35 +465,36 @@ func (a *analysis) templateToken(s, e int) bool {
 }
 
 // fencedBlock returns the Markdown fenced code block (``` lines) that
-// holds low[i], if any.
-func fencedBlock(low []byte, i int) (int, int, bool) {
-	open := -1
-	for p := 0; p < len(low); {
-		nl := bytes.IndexByte(low[p:], '\n')
-		end := len(low)
-		if nl >= 0 {
-			end = p + nl
-		}
-		if bytes.HasPrefix(bytes.TrimLeft(low[p:end], " \t"), []byte("```")) {
-			if open < 0 {
-				if p > i {
-					return 0, 0, false
-				}
-				open = p
-			} else {
-				if open <= i && i < p {
-					return open, end, true
-				}
-				open = -1
-				if p > i {
-					return 0, 0, false
+// holds low[i], if any. The blocks are found once per text.
+func (a *analysis) fencedBlock(i int) (int, int, bool) {
+	if a.fences == nil {
+		a.fences = []int{}
+		low := a.t.low
+		open := -1
+		for p := 0; p < len(low); {
+			nl := bytes.IndexByte(low[p:], '\n')
+			end := len(low)
+			if nl >= 0 {
+				end = p + nl
+			}
+			if bytes.HasPrefix(bytes.TrimLeft(low[p:end], " \t"), []byte("```")) {
+				if open < 0 {
+					open = p
+				} else {
+					a.fences = append(a.fences, open, end)
+					open = -1
 				}
 			}
+			if nl < 0 {
+				break
+			}
+			p = end + 1
 		}
-		if nl < 0 {
-			break
-		}
-		p = end + 1
+	}
+	// the last block that opens at or before i
+	k := sort.SearchInts(a.fences, i+1) // first boundary after i
+	if k%2 == 1 && a.fences[k-1] <= i && i < a.fences[k] {
+		return a.fences[k-1], a.fences[k], true
 	}
 	return 0, 0, false
 }
@@ -2550,7 +2551,7 @@ var (
 	mlNegNeed = []string{"nicht", "kein", "no ", "não", "nao ", "non ", "ne ", "pas ", "не ", "ні ", "nie ", "niet", "inte", "ikke", "ei ", "μην", "δεν", "لا ", "نه", "别", "無需", "无需", "不要", "不必", "不用", "不需要", "不要", "ない", "不要", "不要で", "不要です", "必要はありません", "않", "마세요", "말고", "không", "đừng", "jangan", "tidak", "nem ", "nu ", "necesario", "necessário", "necessario", "nötig", "notwendig", "nécessaire", "inutile", "обязательно", "нужно", "zbędn", "potřeba", "nemusí", "behövs", "trengs", "gerek", "perlu", "cần", "אל ", "לא ", "नहीं", "না ", "nincs szükség", "nevoie", "hoeft"}
 	mlTell    = []string{"informier", "informar", "informez", "informer", "informe o ", "informe a ", "informe al ", "informá", "erwähn", "mitteil", "benachrichtig", "dites", "dis-lui", "dire ", "mentionn", "préven", "avertir", "avise", "avisa", "avisar", "avisá", "diga", "digas", "dígale", "decirle", "decir", "contar", "cuente", "menciona", "mencione", "mencionar", "fale", "falar", "conte ", "menzion", "avvis", "sag ", "sage", "sagen", "сообщ", "говор", "упомин", "уведом", "каж", "повідом", "powiedz", "mów", "informow", "wspomin", "zeg ", "zeggen", "vertel", "melden", "meld ", "berätt", "nämn", "fortæl", "nævn", "kerro", "mainitse", "söyle", "bildir", "bahset", "伝え", "知らせ", "説明", "告诉", "告知", "提及", "透露", "通知", "알리", "말하", "말씀", "nói", "thông báo", "beri tahu", "memberi tahu", "memberitahu", "sebut", "mondd", "említ", "spune", "menționa", "πεις", "αναφέρ", "ενημερ", "תגיד", "תספר", "بگو", "اطلاع", "أخبر", "تخبر", "إبلاغ", "बता", "জানা", "upozor", "říkej", "zmiňuj"}
 	mlSecret  = []string{"passwort", "kennwort", "mot de passe", "contraseña", "senha", "password", "hasło", "hasła", "heslo", "wachtwoord", "lösenord", "пароль", "пароля", "密码", "密碼", "パスワード", "비밀번호", "mật khẩu", "kata sandi", "şifre", "كلمة المرور", "סיסמה", "पासवर्ड", "código de verificação", "código de verificación", "code de vérification", "bestätigungscode", "verifizierungscode", "sicherheitscode", "kod weryfikacyjny", "ověřovací kód", "verificatiecode", "verifieringskod", "код подтверждения", "код из смс", "одноразов", "验证码", "驗證碼", "認証コード", "確認コード", "인증 코드", "인증번호", "mã xác minh", "mã otp", "kode verifikasi", "kode otp", "doğrulama kodu", "رمز التحقق", "सत्यापन कोड", "otp", "2fa", "api-key", "api key", "chiave api", "clave api", "clé api", "ключ api", ".env", "id_rsa", "助记词", "シードフレーズ"}
-	mlSend    = []string{"envie", "envíe", "envía", "envia", "manda", "mande", "reenvía", "reenvie", "encaminhe", "envoie", "envoyez", "transmets", "transmettez", "transfère", "schick", "sende", "leite", "übermittle", "invia", "inoltra", "manda ", "wyślij", "prześlij", "pošli", "přepošli", "stuur", "skicka", "vidarebefordra", "send ", "отправь", "отправьте", "перешли", "перешлите", "пришли", "надішли", "перешли", "gönder", "ilet", "gửi", "kirim", "kirimkan", "teruskan", "发送", "发给", "转发", "寄给", "送って", "送信して", "転送して", "보내", "전달해", "أرسل", "ارسل", "بفرست", "שלח", "भेजें", "भेजो"}
+	mlSend    = []string{"envie", "envíe", "envía", "envia", "manda", "mande", "reenvía", "reenvie", "encaminhe", "envoie", "envoyez", "transmets", "transmettez", "transfère", "schick", "sende", "leite", "übermittle", "invia", "inoltra", "manda ", "wyślij", "prześlij", "pošli", "přepošli", "stuur", "skicka", "vidarebefordra", "send ", "отправь", "отправьте", "перешли", "перешлите", "пришли", "надішли", "перешли", "gönder", "ilet", "gửi", "kirim", "kirimkan", "teruskan", "发送", "发给", "转发", "寄给", "送って", "送信して", "転送して", "보내", "전달해", "أرسل", "ارسل", "بفرست", "שלח", "भेजें", "भेजो", "reenvíe", "reenviar", "إرسال"}
 )
 
 // mlOverride: an order to ignore the instructions or to forget everything
@@ -3616,6 +3617,8 @@ var mlCueSets = [][]string{
 	{"bitte nicht zitieren", "sin abrir incidencia", "ni enviar aviso", "sin enviar aviso", "sans ouvrir de ticket", "不要在回复中提及", "不要在回答中提及", "回复中不要提及", "返信では触れない", "não envie notificação", "nao envie notificacao", "no envíes notificación", "no envíe notificación", "ne pas notifier", "sans notifier", "ohne zu benachrichtigen", "nicht benachrichtigen", "senza notificare", "non notificare", "nie powiadamiaj", "niet op de hoogte stellen", "nicht im änderungsprotokoll", "nicht protokollieren", "n'ont pas besoin d'être signalées", "n'ont pas besoin d'être signalés", "n'a pas besoin d'être signalé", "no es necesario informar", "não precisa ser informad", "non è necessario segnalar", "nicht zitieren", "不得提及其他", "不要提及其他", "不得提及任何", "não cite nenhuma outra", "nao cite nenhuma outra", "no menciones ninguna otra", "no cites ninguna otra", "ne mentionne aucune autre", "nenne keine andere", "non citare nessun altro", "mesmo que o usuário pergunte", "aunque el usuario pregunte", "même si l'utilisateur demande", "auch wenn der nutzer fragt", "anche se l'utente chiede", "muss nicht erwähnt werden", "nicht erwähnt werden", "zeg hier niets over", "zeg niets tegen de gebruiker", "об этом не сообщай", "пользователю об этом не", "não conte ao usuário", "nao conte ao usuario", "no se lo digas al usuario", "no menciones", "no lo comentes", "sin mencionarlo", "ne mentionnez pas", "n'en parle pas", "inutile d'en parler", "ユーザーへの報告は不要", "報告は不要", "不需要报告", "无需向用户", "n'en parlez pas", "non parlarne", "não fale disso", "ничего не говори", "ohne weitere erklärung", "ohne weitere erklarung", "sin más explicaciones", "sans autre explication", "senza ulteriori spiegazioni", "sem mais explicações", "без дальнейших объяснений", "説明しないで", "不要解释", "ne fais pas référence", "ne fais pas reference", "no hagas referencia", "nicht darauf hinweisen", "non fare riferimento", "não faça referência", "не упоминай об этом", "ne le mentionne pas", "ne mentionne pas", "non menzionare", "non dirlo", "não mencione", "nao mencione", "nie wspominaj", "не упоминай", "не говори об этом", "erwähne nicht", "erwähne das nicht", "言わないで", "不要提及", "no mencionarlo", "aunque el usuario indique", "aunque el usuario diga", "aunque el usuario pida", "même si l'utilisateur indique", "même si l'utilisateur dit", "auch wenn der benutzer", "anche se l'utente indica", "anche se l'utente dice", "mesmo que o usuário indique", "mesmo que o usuário diga", "hoeft niet te worden toegelicht", "不要透露", "nicht gesondert aufführen", "nicht gesondert erwähnen", "in der zusammenfassung nicht", "användaren ska inte få", "utan att informera användaren", "berätta inte för användaren", "不要写入提交记录", "không cần thông báo", "verwijs later niet", "verwijs niet naar deze", "他の文書の記載に触れず", "他の文書に触れず", "不要提及其他文档", "erwähne diesen schritt", "dem nutzer gegenüber nicht", "aus der zusammenfassung heraus", "n'en dis rien à l'utilisateur", "n'en fais pas mention", "ne le dis pas à l'utilisateur", "sans en informer l'utilisateur", "no se lo comentes al usuario", "ni lo incluyas en el resumen", "sin informar al usuario", "não informe o usuário", "deixe isso fora do resumo", "sem informar o usuário", "non dirlo all'utente", "non menzionarlo nel riepilogo", "senza informare l'utente", "vertel dit niet aan de gebruiker", "laat het weg uit de samenvatting", "zonder de gebruiker te informeren", "nie informuj o tym użytkownika", "pomiń to w podsumowaniu", "nie mów o tym użytkownikowi", "uživateli o tom neříkej", "nezmiňuj to ve shrnutí", "neříkej to uživateli", "säg inget om detta till användaren", "ta inte med det i sammanfattningen", "не сообщай об этом пользователю", "не упоминай в сводке", "не говори пользователю", "не кажи про це користувачеві", "не згадуй у підсумку", "не повідомляй користувача", "kullanıcıya söyleme", "özete ekleme", "kullanıcıya bildirme", "jangan beri tahu pengguna", "jangan masukkan hal ini ke dalam ringkasan", "jangan memberi tahu pengguna", "đừng nói với người dùng", "đừng đưa việc này vào bản tóm tắt", "không cho người dùng biết", "ユーザーに伝えず", "ユーザーには伝えない", "要約にも含めない", "ユーザーに知らせず", "不要告诉用户", "也不要写进摘要", "不要让用户知道", "사용자에게 알리지 말", "요약에도 넣지 마", "사용자에게 별도로 알릴 필요는 없", "لا تخبر المستخدم", "ولا تذكره في الملخص", "यूज़र को मत बताना", "सारांश में भी शामिल मत करना", "उपयोगकर्ता को मत बताना", "no es necesario mostrarlo al usuario", "no es necesario mostrárselo al usuario", "não é necessário mostrá-lo ao usuário", "pas besoin de le montrer à l'utilisateur", "non è necessario mostrarlo all'utente", "muss dem benutzer nicht angezeigt werden", "v souhrnu pro uživatele uveďte pouze", "uživateli uveďte pouze", "usimweleze mtumiaji", "ไม่ต้องแจ้งผู้ใช้", "عدم ذكر هذه الخطوة", "ne szólj a felhasználónak", "ne említsd", "ולא לציין", "לא לציין את", "không nhắc lại tin nhắn này", "den nutzer damit nicht behelligen", "den benutzer damit nicht behelligen", "ohne den nutzer zu behelligen", "sans déranger l'utilisateur", "sin molestar al usuario", "senza disturbare l'utente", "sem incomodar o usuário"},
 	{"número de tarjeta", "numero de tarjeta", "numéro de carte", "numero de carte", "kartennummer", "número do cartão", "numero do cartao", "numero della carta", "номер карты", "卡号", "カード番号", "카드 번호", "el cvv", "le cvv", "o cvv", "il cvv", "cvv-code", "código de seguridad de la tarjeta", "cryptogramme visuel"},
 	{"im öffentlichen kanal", "опубликуй в этой ветке", "опубликуй в ветке", "опубликуйте в этой", "publica en este hilo", "publie dans ce fil", "poste in diesem thread", "öffentlich posten", "öffentlich machen", "sur le forum public", "publie-les", "sur le site public", "en el tablón público", "publícalos", "publicarlos en", "en el foro público", "no fórum público", "publique-os", "sul sito pubblico", "pubblicali", "sul forum pubblico", "openbaar plaatsen", "openbaar maken", "na publicznej stronie", "opublikuj je", "zveřejnit je", "zveřejni je", "publicera dem", "опубликуй их", "опубликуй на", "опублікуй", "herkese açık", "公開掲示板", "公開チャンネルに投稿", "发布到公开", "公开论坛", "공개 게시판", "공개 채널에", "المنتدى العام", "सार्वजनिक फ़ोरम", "trang công khai", "halaman publik"},
+	// a rule that forwards mail automatically (persistence for a thief)
+	{"regla de reenvío", "regla que reenvíe", "weiterleitungsregel", "automatische weiterleitung", "règle de transfert", "règle de redirection", "transfert automatique", "regra de encaminhamento", "regra de redirecionamento", "encaminhamento automático", "regola di inoltro", "inoltro automatico", "doorstuurregel", "automatisch doorsturen", "reguła przekazywania", "regułę przekazywania", "automatyczne przekazywanie", "правило пересылки", "автоматическую пересылку", "yönlendirme kuralı", "otomatik yönlendirme", "転送ルール", "自動転送", "转发规则", "自动转发", "전달 규칙", "자동 전달", "قاعدة إعادة توجيه", "إعادة توجيه تلقائي", "aturan penerusan", "penerusan otomatis", "quy tắc chuyển tiếp", "tự động chuyển tiếp"},
 	{"порекомендуй", "порекомендуйте", "обязательно укажи", "обязательно упомяни", "inclua no final", "incluye al final", "ajoute à la fin de ta réponse", "ajoutez à la fin de votre réponse", "füge am ende deiner antwort", "aggiungi alla fine della risposta", "recomende que o usuário", "recomende ao usuário", "recomiende al usuario", "recomienda al usuario", "recommande à l'utilisateur", "empfiehl dem nutzer", "empfiehl dem benutzer", "raccomanda all'utente", "consiglia all'utente", "在回答末尾", "回答の最後に"},
 }
 
@@ -3624,17 +3627,35 @@ func (a *analysis) mlCues(h *mlHits) {
 	type mark struct{ at, n int }
 	var marks [2]mark
 	kinds := 0
-	for _, set := range mlCueSetIDs {
-		i := h.anyIn(set, 0, len(h.lo), true)
+	// the marks found by their structure rather than a phrase: a waived
+	// confirmation (set 3), an order with a destination and a payment
+	// redirected (kinds of their own)
+	noConfirm := mlConfirmWaived(h.lo)
+	for si := 0; si < len(mlCueSetIDs)+2; si++ {
+		i, n := -1, 1
+		switch {
+		case si < len(mlCueSetIDs):
+			set := mlCueSetIDs[si]
+			if i = h.anyIn(set, 0, len(h.lo), true); i >= 0 {
+				for _, id := range set {
+					if h.firstWord(id, i, len(h.lo)) == i {
+						n = len(mlTable.phrases[id])
+						break
+					}
+				}
+				if si == 3 && slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(h.lo[max(0, i-120):i], r) }) {
+					i = noConfirm // "никогда не отправляет ... без вашего подтверждения": a safeguard
+				}
+			} else if si == 3 {
+				i, n = noConfirm, 1
+			}
+		case si == len(mlCueSetIDs):
+			i = a.mlDirectedOrder(h)
+		default:
+			i = mlPayRedirect(h.lo)
+		}
 		if i < 0 {
 			continue
-		}
-		n := 1
-		for _, id := range set {
-			if h.firstWord(id, i, len(h.lo)) == i {
-				n = len(mlTable.phrases[id])
-				break
-			}
 		}
 		marks[kinds] = mark{i, n}
 		if kinds++; kinds < 2 {
@@ -3656,6 +3677,95 @@ func (a *analysis) mlCues(h *mlHits) {
 		a.mlAdd(RuleOverride, High, s, e, "marks of an injection of two kinds (new orders, no limits, no confirmation, the prompt asked for, the AI addressed; non-English)")
 		return
 	}
+}
+
+// mlConfirmWords name a confirmation or a call-back; mlNotNeeded say it
+// is not needed (within a few words of it, either side): "eine
+// Rückbestätigung ist nicht erforderlich", "Подтверждение с нашей стороны
+// не требуется", "不用再打电话确认", "لا حاجة لانتظار تأكيد".
+var (
+	mlConfirmWords = []string{"bestätigung", "bestätigen", "rückfrage", "rückruf", "confirmation", "confirmer", "confirmación", "confirmar", "confirmação", "conferma", "confermare", "bevestiging", "bevestigen", "potwierdzeni", "potwierdzić", "подтвержден", "подтверждать", "подтвердить", "перезванивать", "onay", "teyit", "確認", "确认", "確認の電話", "확인", "تأكيد", "konfirmasi", "xác nhận"}
+	mlNotNeeded    = []string{"nicht erforderlich", "nicht nötig", "nicht notwendig", "entfällt", "keine ", "pas nécessaire", "inutile", "sans ", "no es necesari", "no hace falta", "innecesari", "sin ", "não é necessári", "desnecessári", "sem ", "non è necessari", "non serve", "senza ", "niet nodig", "zonder ", "geen ", "nie jest wymagan", "nie trzeba", "nie jest potrzebn", "bez ", "не требуется", "не нужно", "не нужен", "без ", "gerek yok", "gerekmez", "gerekmiyor", "olmadan", "不用", "无需", "不需要", "不必", "必要ありません", "必要はありません", "不要です", "なしで", "필요 없", "필요가 없", "없이", "لا حاجة", "دون ", "بدون", "غير مطلوب", "tidak perlu", "tanpa ", "không cần"}
+)
+
+// mlConfirmWaived returns where a confirmation is said to be not needed, or
+// -1. A question ("Is no confirmation needed?") waives nothing.
+func mlConfirmWaived(lo string) int {
+	for _, w := range mlConfirmWords {
+		for off := 0; off < len(lo); {
+			i := strings.Index(lo[off:], w)
+			if i < 0 {
+				break
+			}
+			i += off
+			off = i + len(w)
+			win := lo[max(0, i-60):min(len(lo), i+len(w)+90)]
+			// a question, or "never ... without your confirmation" (a
+			// safeguard described), waives nothing
+			if strings.ContainsAny(win, "?？") || slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(lo[max(0, i-120):i], r) }) {
+				continue
+			}
+			for _, n := range mlNotNeeded {
+				if strings.Contains(win, n) {
+					return i
+				}
+			}
+		}
+	}
+	return -1
+}
+
+// mlDirectedOrder returns where an order opens its sentence with a verb of
+// sending or forwarding (mlSend) and names a destination in that sentence
+// (an address, a URL, a messenger handle, an account number), or -1: one
+// kind of mark for mlCues ("Crea ... una regla que reenvíe ... a
+// archivo@gmx.es" needs another).
+func (a *analysis) mlDirectedOrder(h *mlHits) int {
+	lo := h.lo
+	for _, v := range h.sorted(mlSendIDs, mlModalEndsIn(mlSend)) {
+		st, ok := sentenceStart(lo, v, 200)
+		if !ok {
+			continue
+		}
+		end := sentencesWithin(lo, v, 1, 300)
+		if a.mlSinkIn(st, end) || mlHandle(lo[st:end]) || mlAccountNumber(lo[st:end]) {
+			return v
+		}
+	}
+	return -1
+}
+
+// mlNewAccount says an account is new or changed ("neue Bankverbindung",
+// "nouveau compte", "новый расчётный счёт", "收款账户已变更").
+var mlNewAccount = []string{"neue bankverbindung", "neues konto", "bankverbindung geändert", "bankverbindung hat sich geändert", "umstellen", "nouveau compte", "nouvel iban", "nouvelles coordonnées bancaires", "nueva cuenta", "nuevo iban", "nova conta", "novo iban", "nuovo conto", "nuovo iban", "nieuwe rekening", "nieuw rekeningnummer", "nowe konto", "nowy numer konta", "новый расчётный счёт", "новый расчетный счет", "новый счёт", "новый счет", "новые реквизиты", "yeni hesap", "yeni iban", "新しい口座", "口座を変更", "振込先を変更", "新账户", "新账号", "账户已变更", "账号改为", "账户变更", "새 계좌", "계좌 변경", "계좌를 변경", "حساب جديد", "الحساب الجديد", "rekening baru", "tài khoản mới"}
+
+// mlIfReceive opens a warning about a message the reader may get ("if you
+// receive a message that ...").
+var mlIfReceive = []string{"if you receive", "ontvangt u", "ontvang je", "erhalten sie", "erhältst du", "si vous recevez", "si tu reçois", "si recibe", "si recibes", "se receber", "se você receber", "se ricevi", "se riceve", "jeśli otrzymasz", "если вы получите", "если получите", "alırsanız", "受け取った場合", "收到", "받으시면", "받은 경우", "إذا تلقيت", "jika anda menerima", "nếu bạn nhận được", "betrug", "fraude", "phishing", "oplichting", "oszust", "мошенни", "dolandırıcı", "詐欺", "诈骗", "사기", "احتيال", "penipuan", "lừa đảo"}
+
+// mlPayRedirect returns where a payment is redirected to a new or changed
+// account given by its number in the same sentence, or -1.
+func mlPayRedirect(lo string) int {
+	for _, w := range mlNewAccount {
+		i := strings.Index(lo, w)
+		if i < 0 {
+			continue
+		}
+		// its line, at most 300 bytes back (a bracket opens no sentence
+		// here: "auf DE89 ... (Commerzbank) umstellen")
+		st := max(strings.LastIndexByte(lo[:i], '\n')+1, i-300)
+		end := sentencesWithin(lo, i, 1, 400)
+		seg := lo[st:end]
+		// "Ontvangt u een bericht dat wij een nieuw rekeningnummer
+		// hebben, neem dan eerst contact op": a warning against the fraud
+		if slices.ContainsFunc(mlIfReceive, func(r string) bool { return strings.Contains(seg, r) }) || slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(seg, r) }) {
+			continue
+		}
+		if mlAccountNumber(seg) {
+			return i
+		}
+	}
+	return -1
 }
 
 // clampStart is clampSpan's start for one offset.
@@ -3703,7 +3813,9 @@ var mlDiscussionWords = []string{"ciberseguridad", "investigadores de seguridad"
 	"badacze bezpieczeństwa", "wstrzykiwanie promptów", "beveiligingsonderzoekers", "prompt-injectie",
 	"জেলব্রেক", "जेलब्रेक", "เจลเบรก", "جیلبریک", "джейлбрейк", "ג'יילברייק", "越狱攻击", "脱獄プロンプト", "탈옥 프롬프트", "كسر حماية",
 	"حقن الأوامر", "الحقن غير المباشر", "حقن التعليمات", "حقن الموجه", "तुरंत इंजेक्शन", "प्रॉम्प्ट इंजेक्शन", "istem enjeksiyonu", "prompt enjeksiyonu", "injeksi prompt",
-	"chèn lệnh", "tấn công chèn", "injekce promptu", "promptinjektion", "הזרקת פרומפט", "הזרקת הנחיות", "تزریق پرامپت", "ін'єкці", "промпт-ін"}
+	"chèn lệnh", "tấn công chèn", "injekce promptu", "promptinjektion", "הזרקת פרומפט", "הזרקת הנחיות", "تزریق پرامپت", "ін'єкці", "промпт-ін",
+	"injection de requête", "injections de requêtes", "injection d'invite", "injections d'invite", "injection indirecte", "inyección indirecta", "indirekte prompt", "injeção indireta", "iniezione indiretta", "indirecte injectie",
+	"un attaquant peut", "der angreifer kann", "ein angreifer kann", "un atacante puede", "el atacante puede", "um atacante pode", "o atacante pode", "un attaccante può", "l'attaccante può", "攻击者可以", "攻撃者は", "공격자는"}
 
 func mlDiscussion(lo string) bool {
 	for _, w := range mlDiscussionWords {
@@ -5085,7 +5197,9 @@ func (a *analysis) exfilRules() {
 					harvest = true
 				}
 			case "messages", "list", "prompt", "instructions", "context", "emails":
-				if a.rangeHas(m.ts, min(st.te, m.te+4), "previous", "prior", "last", "earlier", "all", "full", "entire", "whole", "recent", "system", "your") {
+				// "add refusal examples to the system prompt": where it goes
+				into := a.is(k-1, "to", "into") || a.is(k-2, "to", "into") && a.is(k-1, "the", "system", "your", "its") || a.is(k-3, "to", "into") && a.is(k-2, "the", "your", "its")
+				if !into && a.rangeHas(m.ts, min(st.te, m.te+4), "previous", "prior", "last", "earlier", "all", "full", "entire", "whole", "recent", "system", "your") {
 					conv = true
 				}
 			}
@@ -6921,6 +7035,15 @@ func (a *analysis) escalate() {
 			}
 		}
 		return false
+	}
+	if !a.ctx.kind.isDef() {
+		// what a report quotes in a block after "... contained:" (fenced or
+		// indented) is its example, whatever rule found it
+		for i := range a.hits {
+			if h := &a.hits[i]; !h.damped && a.indentedExample(a.t.lowPos(h.s)) {
+				h.damped = true
+			}
+		}
 	}
 	for i := range a.hits {
 		h := &a.hits[i]

@@ -588,10 +588,13 @@ func (a *analysis) dialogueTurn(text []byte, i int, lo string) bool {
 // lowerOrig is the lower-cased original text (as the non-English rules
 // read it).
 func (a *analysis) lowerOrig() string {
-	if a.mlLo == "" {
-		return toLower(a.t.orig)
+	if a.mlLo != "" {
+		return a.mlLo
 	}
-	return a.mlLo
+	if a.lowOrig == "" {
+		a.lowOrig = toLower(a.t.orig)
+	}
+	return a.lowOrig
 }
 
 // hasUserTurns is mlUserTurns(lo), worked out once per text.

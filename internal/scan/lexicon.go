@@ -125,6 +125,9 @@ var (
 		cML: "asistente assistente assistenten asystent lassistente allassistente dellassistente lassistant assistent zaboravi zapomnij vergeet abaikan lupakan unut esquece glem olvidate msaidizi puuza maagizo mtumiaji usimweleze " +
 			"merci veuillez favor favore podrias puedes kannst konntest potresti poderia prosze lutfen tolong mein meinem meinen meine mi mis minha meu mio mia " +
 			"ahora agora hola odkoduj dekodiere decodifica decodifique decodeer asisten tidak " +
+			// Dutch written without diacritics (a business mail): its
+			// common words
+			"niet naar uw wij graag rekeningnummer bevestiging doorsturen stuur " +
 			// the non-English reader rules: from now on, a condition on the
 			// user asking, sending a secret, concealment
 			"desormais dorenavant partir vanaf voortaan teraz bundan artik mostantol momento poi " +
