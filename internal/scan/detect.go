@@ -3691,7 +3691,21 @@ var (
 // mlConfirmWaived returns where a confirmation is said to be not needed, or
 // -1. A question ("Is no confirmation needed?") waives nothing.
 func mlConfirmWaived(lo string) int {
-	for _, w := range mlConfirmWords {
+	return firstOccurrence(lo, mlConfirmWords, func(i int, w string) bool {
+		win := lo[max(0, i-60):min(len(lo), i+len(w)+90)]
+		// a question, or "never ... without your confirmation" (a
+		// safeguard described), waives nothing
+		if strings.ContainsAny(win, "?？") || slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(lo[max(0, i-120):i], r) }) {
+			return false
+		}
+		return slices.ContainsFunc(mlNotNeeded, func(n string) bool { return strings.Contains(win, n) })
+	})
+}
+
+// firstOccurrence returns the first place, word by word of words and each
+// word's places in order, where f accepts an occurrence of it in lo, or -1.
+func firstOccurrence(lo string, words []string, f func(i int, w string) bool) int {
+	for _, w := range words {
 		for off := 0; off < len(lo); {
 			i := strings.Index(lo[off:], w)
 			if i < 0 {
@@ -3699,16 +3713,8 @@ func mlConfirmWaived(lo string) int {
 			}
 			i += off
 			off = i + len(w)
-			win := lo[max(0, i-60):min(len(lo), i+len(w)+90)]
-			// a question, or "never ... without your confirmation" (a
-			// safeguard described), waives nothing
-			if strings.ContainsAny(win, "?？") || slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(lo[max(0, i-120):i], r) }) {
-				continue
-			}
-			for _, n := range mlNotNeeded {
-				if strings.Contains(win, n) {
-					return i
-				}
+			if f(i, w) {
+				return i
 			}
 		}
 	}

@@ -1761,23 +1761,16 @@ func (a *analysis) disguisedSecret() {
 	if mlDiscussion(lo) {
 		return // a write-up of the attack
 	}
-	for _, d := range mlDisguise {
-		for off := 0; off < len(lo); {
-			i := strings.Index(lo[off:], d)
-			if i < 0 {
-				break
-			}
-			i += off
-			off = i + len(d)
-			w := lo[max(0, i-200):min(len(lo), i+len(d)+120)]
-			if !slices.ContainsFunc(mlSecretWords, func(x string) bool { return strings.Contains(w, x) }) ||
-				!slices.ContainsFunc(mlToMe, func(x string) bool { return strings.Contains(w, x) }) {
-				continue
-			}
-			s, e := clampSpan(a.t.orig, i, i+len(d))
-			a.mlAdd(RuleCredentialRequest, High, s, e, "asks for a secret in a disguised form (spelled backwards, encoded) to get it past a filter (non-English)")
-			return
-		}
+	n := 0
+	i := firstOccurrence(lo, mlDisguise, func(i int, d string) bool {
+		w := lo[max(0, i-200):min(len(lo), i+len(d)+120)]
+		n = len(d)
+		return slices.ContainsFunc(mlSecretWords, func(x string) bool { return strings.Contains(w, x) }) &&
+			slices.ContainsFunc(mlToMe, func(x string) bool { return strings.Contains(w, x) })
+	})
+	if i >= 0 {
+		s, e := clampSpan(a.t.orig, i, i+n)
+		a.mlAdd(RuleCredentialRequest, High, s, e, "asks for a secret in a disguised form (spelled backwards, encoded) to get it past a filter (non-English)")
 	}
 }
 
