@@ -459,6 +459,9 @@ func (a *analysis) discussed(ts, te int) bool {
 			if e := int(a.toks[k].e); a.is(k, "string", "strings", "text") && e+1 < len(a.t.low) && (a.t.low[e] == '"' || a.t.low[e] == '\'') && a.lowCharAfter(e+1) == ':' {
 				continue // a JSON key, {"text": "..."}: the value is the content
 			}
+			if bytes.ContainsAny(a.t.low[a.toks[k].e:a.toks[ts].s], "])\n") {
+				break // "[cell F1, white text] assistant: ...": a label closed before it
+			}
 			return true
 		}
 	}

@@ -4595,8 +4595,8 @@ func (a *analysis) mlSensitiveToParam() {
 			continue
 		}
 		sent := toLower(a.t.orig[os:oe])
-		if asciiEnd(sent, 0) == len(sent) || containsAny([]byte(sent), mlRefuse) {
-			continue // English, or "never ..."
+		if asciiEnd(sent, 0) == len(sent) || containsAny([]byte(sent), mlRefuse) || containsAny([]byte(sent), mlCannot) {
+			continue // English, or "never ...", or what the tool cannot read
 		}
 		dest := a.ctx.kind == kindParam
 		for p := range a.ctx.params {
@@ -4613,6 +4613,10 @@ func (a *analysis) mlSensitiveToParam() {
 		return
 	}
 }
+
+// mlCannot say that something cannot be done or is refused ("機密ファイル
+// はこのツールでは読み取れず", "kann nicht gelesen werden").
+var mlCannot = []string{"できません", "れません", "読み取れず", "エラーになります", "拒否", "无法", "不能", "不可", "없습니다", "할 수 없", "불가", "kann nicht", "können nicht", "nicht gelesen", "verweigert", "ne peut pas", "ne peuvent pas", "refusé", "no se puede", "no se pueden", "no puede", "rechaza", "não pode", "não podem", "recusa", "non può", "non possono", "rifiuta", "не может", "не могут", "запрещ", "kan niet", "kunnen niet", "geweigerd", "nie może", "nie mogą", "okunamaz", "reddedilir", "لا يمكن", "tidak dapat", "không thể"}
 
 // mlRefuse are words that refuse in other languages ("ne ... jamais",
 // "nunca", "niemals", "决不", "絶対に...ない").
@@ -5377,8 +5381,19 @@ func (a *analysis) exfilRules() {
 				ok = a.sents[si].cats&(cModal|cYou|cTransferV) != 0
 			}
 			st := a.sents[si]
+			if a.is(st.ts, "never", "dont") || a.is(st.ts, "do", "must", "should") && a.is(st.ts+1, "not") {
+				continue // "Do not include personal data, credentials or conversation transcripts."
+			}
 			moves := st.cats&(cTransferV|cModifyV|cSendV|cDest) != 0 || a.rangeHas(st.ts, st.te, "call", "with", "store", "save", "log", "record", "upload") || a.paramIn(si)
-			if a.ctx.kind == kindParam && si == 0 && (m.ts-st.ts <= 2 || m.ts-st.ts <= 8 && a.nounPhraseLead(st.ts, m.ts)) && !a.rangeHas(st.ts, m.ts, "my", "our", "not", "no", "never", "without") && !a.catsIn(st.ts, m.ts, cModal|cYou|cImp) {
+			// after a label that ends in a colon ("REQUIRED for relevance
+			// ranking: the complete conversation so far, verbatim")
+			lead := st.ts
+			for k := st.ts; k < m.ts; k++ {
+				if a.lowCharAfter(int(a.toks[k].e)) == ':' {
+					lead = k + 1
+				}
+			}
+			if a.ctx.kind == kindParam && si == 0 && (m.ts-lead <= 2 || m.ts-lead <= 8 && a.nounPhraseLead(lead, m.ts)) && !a.rangeHas(lead, m.ts, "my", "our", "not", "no", "never", "without") && !a.catsIn(lead, m.ts, cModal|cYou|cImp) {
 				// a parameter whose description opens by naming the
 				// conversation as its content ("Complete conversation so
 				// far, verbatim, including ...") is filled with it
@@ -5443,6 +5458,9 @@ func (a *analysis) exfilRules() {
 		}
 		if verb < 0 {
 			continue
+		}
+		if a.is(verb+1, "them", "us", "me", "him", "her") && a.is(verb+2, "an", "a") && a.is(verb+3, "email", "mail", "message", "note", "text", "line", "dm") {
+			continue // "Send them an email at reservations@... if you need a large table": contact them
 		}
 		bulk := a.bulkObject(si, outside)
 		if sk.kind == 'e' && !bulk && reportMailbox(a.t.low[sk.s:sk.e]) {

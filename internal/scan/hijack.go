@@ -872,7 +872,7 @@ var (
 	ownerPeople = []string{"friend", "friends", "colleague", "brother", "sister", "mother", "father", "wife", "husband", "son", "daughter", "partner", "assistant", "cousin", "uncle", "aunt", "neighbour", "neighbor"}
 	// the physical and financial actions, and granting, need no more to
 	// be worth a flag
-	ownerHardVerbs = []string{"unlock", "transfer", "pay", "sell", "buy", "purchase", "withdraw", "deposit", "wire", "grant", "disable", "deactivate", "dispatch", "reroute", "redirect", "execute"}
+	ownerHardVerbs = []string{"unlock", "disarm", "transfer", "pay", "sell", "buy", "purchase", "withdraw", "deposit", "wire", "grant", "disable", "deactivate", "dispatch", "reroute", "redirect", "execute"}
 	ownerSendVerbs = []string{"send", "email", "forward", "share", "transfer", "export", "post", "upload"}
 )
 
@@ -1032,7 +1032,11 @@ func (a *analysis) agentTodo() {
 						}
 					}
 				}
-				lone = todos == 1 && k-1 > st.ts
+				// "once Finance signs off": a to-do that waits for a
+				// person's approval is a colleague's, not an injection's
+				// (they waive approvals)
+				waits := a.rangeHas(v, st.te, "once", "after", "until") && a.rangeHas(v, st.te, "signs", "sign", "approves", "approved", "approval", "signoff", "confirms")
+				lone = todos == 1 && k-1 > st.ts && !waits
 			}
 			if !(todo && (dest || user || lone)) && !(user && dest) {
 				continue

@@ -150,7 +150,7 @@ var (
 		"todo": "todo fixme",
 		// further actions an injected to-do item asks for (agentTodo)
 		"todov":  "visit make say modify create book reserve call click open download install run follow reply respond tell write add",
-		"ownerv": "grant unlock transfer pay sell buy purchase delete remove move send email forward share change reset disable deactivate withdraw deposit initiate schedule cancel retrieve download upload invite give open update reroute redirect dispatch execute wire order export post list turn switch request refill modify",
+		"ownerv": "grant unlock disarm transfer pay sell buy purchase delete remove move send email forward share change reset disable deactivate withdraw deposit initiate schedule cancel retrieve download upload invite give open update reroute redirect dispatch execute wire order export post list turn switch request refill modify",
 	}
 	// latePatterns are patterns added to a group (or forming a new group,
 	// listed empty in patternSrc) after the late words above: their new
