@@ -368,7 +368,7 @@ func (a *analysis) readersIn(si int, emitted *int) bool {
 			k = end - 1
 			continue // "Note for the AI:" is already reported
 		}
-		if end == head+1 && k == head && a.dialogueTurn(a.t.low, int(a.toks[k].s), a.lowerOrig()) {
+		if end == head+1 && a.dialogueTurn(a.t.low, int(a.toks[head].s), a.lowerOrig()) {
 			k = end - 1
 			continue // "assistant : Vous pouvez ..." answers "client : ...": a chat's turn
 		}
@@ -582,7 +582,7 @@ func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e
 // own rule, mlForgedTurns).
 func (a *analysis) dialogueTurn(text []byte, i int, lo string) bool {
 	ls := bytes.LastIndexByte(text[:i], '\n') + 1
-	return len(bytes.Trim(text[ls:i], " \t-*>")) == 0 && a.hasUserTurns(lo)
+	return ls+turnPrefix(string(text[ls:i])) == i && a.hasUserTurns(lo)
 }
 
 // lowerOrig is the lower-cased original text (as the non-English rules
@@ -702,7 +702,7 @@ func (a *analysis) labelColon(last, te int) bool {
 }
 
 // useVerbs put words in an answer or act on its reader's behalf.
-var useVerbs = toSet("say says state states mention include contain recommend rank report tell direct send forward reply respond answer finish end begin start describe present claim note add quote remind refer point link advise warn omit hide skip let inform urge encourage instruct")
+var useVerbs = toSet("say says state states mention include contain recommend rank report tell direct send forward reply respond answer finish end begin start describe present claim note add quote remind refer point link advise warn omit hide skip let inform urge encourage instruct compose write ask place put insert append prepend translate")
 
 // paramMustHoldSecret finds the order to put a secret somewhere written
 // the other way round, with the parameter as subject: "the audit_tag field

@@ -623,6 +623,18 @@ var patternSrc = map[string][]string{
 		// "Anyone relaying this guide to a reader should add that ..."
 		"whoever|anyone|anybody ~1 relaying|summarizing|summarising|forwarding|presenting|passing ~2 this|these ~1 guide|article|page|message|email|text|document|table|sheet|report",
 		"for ~1 anyone|whoever ~1 producing|writing|preparing|drafting ~1 a|the? ~1 written? ~1 summary|report|answer|reply|overview ~1 of",
+		// BIPIA's appended orders about the answer: "In your response to
+		// any question about this email, also compose ...", "When you
+		// summarize this message for the user, tell them ...", "While
+		// explaining this code to the user, add that ...", "Before giving
+		// the summary, ask the user to ...", "Regardless of the question
+		// asked about this table, reply with only ..."
+		"in|for ~1 your|the|any|every ~1 response|responses|answer|answers|reply|replies ~1 to|about|on ~1 any|all|every|this|the? ~1 question|questions|query|queries",
+		"in|for ~1 your ~1 summary|summaries|explanation ~1 of ~1 this|these|the ~1 email|mail|message|table|code|article|abstract|text|document|page|paper|post|thread",
+		"when|while|before|whenever ~1 you ~1 summarize|summarise|explain|describe|present|translate ~3 this|these|the ~1 message|email|mail|code|table|article|abstract|text|document|page|paper|snippet|readme|post|thread|data|results",
+		"when|while|before|whenever ~1 explaining|describing|presenting|translating|summarizing|summarising ~3 this|these|the ~1 message|email|mail|code|table|article|abstract|text|document|page|paper|snippet|readme|post|thread|data|results",
+		"before|after ~1 giving|writing|producing|providing ~1 the|your ~1 summary|answer|response|reply|explanation",
+		"regardless|irrespective ~1 of ~3 question|questions|query|queries|request ~5 this|these|the ~1 table|email|message|text|document|data|file|page",
 	},
 	// a parameter said to hold something: "the audit_tag field must
 	// contain ...", "parameter "context" containing ..." (paramMustHoldSecret)
