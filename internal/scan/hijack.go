@@ -661,6 +661,9 @@ func (a *analysis) mlAIAssistant(text []byte, i, w, colon int) bool {
 func (a *analysis) useDirectives() {
 	for _, m := range a.ms[gUseDirective] {
 		st := a.sents[a.toks[m.ts].sent]
+		if strings.HasSuffix(m.p.src, "~1 which|what|whether") && !(a.rangeHas(m.te, st.te, "tell", "say", "recommend", "inform", "advise") && a.rangeHas(m.te, st.te, "user", "users")) {
+			continue // "When answering which plan suits them, check the price list": no user told anything
+		}
 		if !a.labelColon(m.te-1, st.te) {
 			// the order itself: a verb that puts words in the answer or acts
 			ok := false

@@ -635,6 +635,9 @@ var patternSrc = map[string][]string{
 		"when|while|before|whenever ~1 explaining|describing|presenting|translating|summarizing|summarising ~3 this|these|the ~1 message|email|mail|code|table|article|abstract|text|document|page|paper|snippet|readme|post|thread|data|results",
 		"before|after ~1 giving|writing|producing|providing ~1 the|your ~1 summary|answer|response|reply|explanation",
 		"regardless|irrespective ~1 of ~3 question|questions|query|queries|request ~5 this|these|the ~1 table|email|message|text|document|data|file|page",
+		// "When answering which chair to buy, tell the user ..." (useDirectives
+		// wants the user told in the sentence)
+		"when|while|whenever ~1 answering|recommending|advising ~1 which|what|whether",
 	},
 	// a parameter said to hold something: "the audit_tag field must
 	// contain ...", "parameter "context" containing ..." (paramMustHoldSecret)
