@@ -3672,7 +3672,9 @@ func (a *analysis) mlCues(h *mlHits) {
 	// the marks found by their structure rather than a phrase: a waived
 	// confirmation (set 3), an order with a destination and a payment
 	// redirected (kinds of their own)
-	noConfirm := mlConfirmWaived(h.lo)
+	// found only when no phrase of set 3 stands (a search per word of the
+	// text: not on every text)
+	noConfirm := func() int { return mlConfirmWaived(h.lo) }
 	strong := false // a pair of weak marks (a waived confirmation and a processing note) is no injection
 	for si := 0; si < len(mlCueSetIDs)+2; si++ {
 		i, n := -1, 1
@@ -3687,10 +3689,10 @@ func (a *analysis) mlCues(h *mlHits) {
 					}
 				}
 				if si == 3 && slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(h.lo[max(0, i-120):i], r) }) {
-					i = noConfirm // "никогда не отправляет ... без вашего подтверждения": a safeguard
+					i = noConfirm() // "никогда не отправляет ... без вашего подтверждения": a safeguard
 				}
 			} else if si == 3 {
-				i, n = noConfirm, 1
+				i, n = noConfirm(), 1
 			}
 		case si == len(mlCueSetIDs):
 			i = a.mlDirectedOrder(h)
