@@ -105,12 +105,19 @@ type analysis struct {
 	// the sinks' starts in order, for the non-English rules (mlSinkIn)
 	mlSinkAt      []int32
 	mlSinksSorted bool
-	reports       int8   // reportsQuotes, once known: 1 no, 2 yes
-	backticks     int8   // the text has a backtick, once known: 1 no, 2 yes
-	indented      int8   // the text has an indented line, once known: 1 no, 2 yes
-	fenced        int8   // the text has a code fence (```), once known: 1 no, 2 yes
-	lowOrig       string // the lower-cased original, once needed (lowerOrig)
-	fences        []int  // fenced code blocks' [start, end) pairs in low, once needed (nil: not yet)
+	reports       int8    // reportsQuotes, once known: 1 no, 2 yes
+	backticks     int8    // the text has a backtick, once known: 1 no, 2 yes
+	indented      int8    // the text has an indented line, once known: 1 no, 2 yes
+	fenced        int8    // the text has a code fence (```), once known: 1 no, 2 yes
+	lowOrig       string  // the lower-cased original, once needed (lowerOrig)
+	fences        []int   // fenced code blocks' [start, end) pairs in low, once needed (nil: not yet)
+	blockAsked    int     // reportedAround: the last block asked about (its start + 1; 0 none)
+	blockReported bool    // and its answer
+	reportAt      []int32 // reportedAround: where its words are in low (-p-1: a label), once needed
+	// reportedAround: the first and last words of discussion or narration
+	// in other languages (-1: none), once known
+	mlReportFirst, mlReportLast int
+	mlReportKnown               bool
 	// sinkBySent indexes sinks by sentence (sentHasSink), once asked
 	sinkBySent []int32
 	longest    int // length of the longest word
@@ -561,9 +568,22 @@ func (a *analysis) paragraphStart(p int) int {
 
 // indentedExample reports whether low offset p is in a line indented by
 // two spaces or more or a tab (a Markdown code block, a quoted block of
-// plain text) whose block a line ending in a reporting word and a colon
-// introduces ("contained:", "reads:", "like this:", "payload:").
+// plain text) or in a fenced block whose block a line ending in a
+// reporting word and a colon introduces ("contained:", "reads:", "like
+// this:", "payload:"), in a text that reports: a word of discussion or of
+// a report outside the block and its introducing line. A block after
+// "The page contained:" alone is how a payload can wrap itself; it stays
+// what it says.
 func (a *analysis) indentedExample(p int) bool {
+	is, ie, be, ok := a.exampleBlock(p)
+	return ok && a.reportedAround(is, ie, be)
+}
+
+// exampleBlock returns the extent of the block that low offset p is in,
+// from the start of the reporting line that introduces it to the block's
+// end, and where that line ends, when there is such a block (see
+// indentedExample).
+func (a *analysis) exampleBlock(p int) (int, int, int, bool) {
 	low := a.t.low
 	// the start of a line at most 400 bytes back (bounded work per
 	// finding: a text of one long line has none)
@@ -581,19 +601,19 @@ func (a *analysis) indentedExample(p int) bool {
 	}
 	if a.fenced == 2 {
 		// a fenced block: the line before its opening fence
-		if bs, _, ok := a.fencedBlock(p); ok && bs > 0 {
+		if bs, be, ok := a.fencedBlock(p); ok && bs > 0 {
 			// back over blank lines to the line before the fence
 			for end, n := bs-1, 0; end >= 0 && n < 4; n++ {
 				prev := lineStart(end)
 				if prev < 0 {
-					return false
+					return 0, 0, 0, false
 				}
 				if line := low[prev:end]; len(bytes.TrimSpace(line)) > 0 {
-					return reportingIntro(line)
+					return prev, end, be, reportingIntro(line)
 				}
 				end = prev - 1
 			}
-			return false
+			return 0, 0, 0, false
 		}
 	}
 	if a.indented == 0 {
@@ -603,27 +623,130 @@ func (a *analysis) indentedExample(p int) bool {
 		}
 	}
 	if a.indented == 1 {
-		return false
+		return 0, 0, 0, false
 	}
 	ls := lineStart(p)
-	if ls < 0 || !(bytes.HasPrefix(low[ls:], []byte("  ")) || bytes.HasPrefix(low[ls:], []byte("\t"))) {
-		return false
+	if ls < 0 || !indentedLine(low[ls:]) {
+		return 0, 0, 0, false
 	}
 	// back over the block's lines and blank lines to the line before it
 	for n := 0; ls > 0 && n < 40; n++ {
 		prev := lineStart(ls - 1)
 		if prev < 0 {
-			return false
+			return 0, 0, 0, false
 		}
 		line := low[prev : ls-1]
+		ie := ls - 1
 		ls = prev
-		if len(bytes.TrimSpace(line)) == 0 || bytes.HasPrefix(line, []byte("  ")) || bytes.HasPrefix(line, []byte("\t")) {
+		if len(bytes.TrimSpace(line)) == 0 || indentedLine(line) {
 			continue
 		}
-		return reportingIntro(line)
+		if !reportingIntro(line) {
+			return 0, 0, 0, false
+		}
+		// forward over the block's lines to its end (bounded as above)
+		be := p
+		for n := 0; be < len(low) && n < 40; n++ {
+			nl := bytes.IndexByte(low[be:], '\n')
+			if nl < 0 {
+				be = len(low)
+				break
+			}
+			next := be + nl + 1
+			rest := low[next:]
+			if e := bytes.IndexByte(rest, '\n'); e >= 0 {
+				rest = rest[:e]
+			}
+			if len(bytes.TrimSpace(rest)) > 0 && !indentedLine(rest) {
+				be = next
+				break
+			}
+			be = next
+		}
+		return prev, ie, be, true
+	}
+	return 0, 0, 0, false
+}
+
+func indentedLine(line []byte) bool {
+	return bytes.HasPrefix(line, []byte("  ")) || bytes.HasPrefix(line, []byte("\t"))
+}
+
+// reportedAround reports whether the text outside the block [ie,e) that
+// the line [s,ie) introduces has a word of discussion, of a report or of
+// narration ("researchers", "advisory", "we found", "样本分析"): an
+// advisory, a write-up, a test's notes around what it quotes. The
+// introducing line's own label ("Example:", "payload:") does not count.
+// The answer for the last block asked about is kept.
+func (a *analysis) reportedAround(s, ie, e int) bool {
+	if a.blockAsked == s+1 {
+		return a.blockReported
+	}
+	a.blockAsked, a.blockReported = s+1, false
+	if a.reportAt == nil {
+		// the words that count, found once per text (a text may have
+		// many blocks)
+		a.reportAt = []int32{}
+		for k := range a.toks {
+			w := a.word(k)
+			if a.toks[k].cats&cDiscuss != 0 && !a.inSink(k) || reportWords[w] || narrationWords[w] {
+				p := a.toks[k].s
+				if introLabels[w] {
+					p = -p - 1 // counts only off an introducing line
+				}
+				a.reportAt = append(a.reportAt, p)
+			}
+		}
+	}
+	for _, p := range a.reportAt {
+		label := p < 0
+		if label {
+			p = -p - 1
+		}
+		if q := int(p); q < s || q >= e || q < ie && !label {
+			a.blockReported = true
+			return true
+		}
+	}
+	if !a.t.ascii {
+		if !a.mlReportKnown {
+			a.mlReportKnown = true
+			// the first and the last of the words in other languages,
+			// found once per text: a block has one outside it when the
+			// first starts before it or the last after it
+			a.mlReportFirst, a.mlReportLast = -1, -1
+			low := a.t.low
+			for _, ws := range [2][]string{mlDiscussionWords, mlNarrationWords} {
+				for _, w := range ws {
+					if i := bytes.Index(low, []byte(w)); i >= 0 {
+						if a.mlReportFirst < 0 || i < a.mlReportFirst {
+							a.mlReportFirst = i
+						}
+						a.mlReportLast = max(a.mlReportLast, bytes.LastIndex(low, []byte(w)))
+					}
+				}
+			}
+		}
+		if a.mlReportFirst >= 0 && (a.mlReportFirst < ie || a.mlReportLast >= e) {
+			a.blockReported = true
+			return true
+		}
 	}
 	return false
 }
+
+// introLabels are the words a line that introduces a quoted block labels
+// it with; on that line they say nothing about the text around it.
+var introLabels = toSet("example examples payload payloads text sample samples says said quote quoted following contained contains")
+
+// narrationWords tell of something found and examined: an incident report,
+// a review, an advisory.
+var narrationWords = toSet("found discovered observed noticed incident incidents review reviewed reviewer analysis analyzed analysed advisory advisories sanitized sanitised defanged redacted investigation investigated postmortem writeup")
+
+// mlNarrationWords are narrationWords in other languages.
+var mlNarrationWords = []string{"发现", "样本", "分析", "报告", "事件", "无害化", "無害化", "発見", "報告",
+	"gefunden", "entdeckt", "analyse", "vorfall", "encontr", "descubri", "análisis", "incidente", "trouvé", "découvert",
+	"incident", "rapport", "обнаруж", "анализ", "инцидент", "발견", "분석"}
 
 // reportingIntro reports a line that ends in a colon after a reporting
 // word: what follows it is what was found or said ("contained:", "reads:",
