@@ -5336,7 +5336,14 @@ func (a *analysis) exfilRules() {
 			sens = &a.sens[0]
 		}
 		harvestVerb := func(s sentence) bool {
-			return a.rangeHas(s.ts, s.te, "search", "find", "collect", "gather", "locate", "scan", "dump", "extract", "grep", "harvest", "read", "access", "open", "retrieve")
+			for k := s.ts; k < s.te; k++ {
+				// a quoted phrase is no verb ("make your model say
+				// \"Access Granted\"")
+				if a.is(k, "search", "find", "collect", "gather", "locate", "scan", "dump", "extract", "grep", "harvest", "read", "access", "open", "retrieve") && !a.insideQuote(int(a.toks[k].s)) {
+					return true
+				}
+			}
+			return false
 		}
 		if st.cats&cSecret != 0 && (harvestVerb(st) || si > 0 && a.sents[si-1].cats&cSecret != 0 && harvestVerb(a.sents[si-1])) {
 			harvest = true
@@ -6881,8 +6888,11 @@ func (a *analysis) askUserCredential() {
 			for n := 0; f < st.te && n < 4 && !a.is(f, "for", "from"); n++ {
 				f++
 			}
-			if f >= st.te || f+1 >= st.te {
+			if f+1 >= st.te {
 				continue
+			}
+			if !a.is(f, "for", "from") && k > st.ts && (a.is(k-1, "a", "an", "the", "this", "that", "your", "my", "our", "their", "its", "system", "defense", "defence", "user", "initial") || a.is(k, "prompt") && a.toks[k-1].cats&cImp == 0) {
+				continue // "a defense prompt that guards a password": a noun, no one asked for anything
 			}
 			creds, second, poss := 0, false, false
 			for c := f + 1; c < st.te && c <= f+16 && a.lowCharBefore(int(a.toks[c].s)) != ';'; c++ {

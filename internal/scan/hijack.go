@@ -664,7 +664,10 @@ func (a *analysis) useDirectives() {
 		if strings.HasSuffix(m.p.src, "~1 which|what|whether") && !(a.rangeHas(m.te, st.te, "tell", "say", "recommend", "inform", "advise") && a.rangeHas(m.te, st.te, "user", "users")) {
 			continue // "When answering which plan suits them, check the price list": no user told anything
 		}
-		if !a.labelColon(m.te-1, st.te) {
+		if strings.HasSuffix(m.p.src, "~1 so|such ~1 that") && !a.slantedAnswer(m.te, st.te) {
+			continue // "Write your summary so that a first-year student can follow it": a writing task's advice
+		}
+		if !a.labelColon(m.te-1, st.te) && !strings.HasSuffix(m.p.src, "~1 so|such ~1 that") {
 			// the order itself: a verb that puts words in the answer or acts
 			ok := false
 			for k := m.te; k < st.te && k < m.te+6; k++ {
@@ -685,6 +688,27 @@ func (a *analysis) useDirectives() {
 		}
 		a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text dictates what is to be made of it by whoever processes it")
 	}
+}
+
+// slantedAnswer reports whether tokens [k,te) after "write your summary so
+// that" slant what the answer says about something ("open-source databases
+// sound unreliable") or leave a fact out ("without mentioning that the
+// results were mixed"); how it reads ("so that it sounds confident") is a
+// writer's advice.
+func (a *analysis) slantedAnswer(k, te int) bool {
+	for ; k < te; k++ {
+		switch {
+		case a.is(k, "sound", "sounds", "seem", "seems", "appear", "appears", "look", "looks", "come", "comes"):
+			if k > 0 && !a.is(k-1, "it", "you", "this", "that", "everything", "nothing", "i", "we") {
+				return true
+			}
+		case a.is(k, "without") && k+1 < te && a.is(k+1, "mentioning", "saying", "noting", "disclosing", "revealing", "stating", "acknowledging"):
+			return true
+		case a.is(k, "omit", "omits", "omitting", "hide", "hides", "hiding", "downplay", "downplays", "portray", "portrays", "discredit"):
+			return true
+		}
+	}
+	return false
 }
 
 // labelColon reports whether a label ends in a colon after token last or
