@@ -28,8 +28,8 @@ const (
 	// had not seen the rules, scanned before any rule changed for them
 	// (the README gives those first figures); floors under what the
 	// rules reach on them now
-	floorBlindRecall    = 0.80
-	floorBlindPrecision = 0.95
+	floorBlindRecall    = 0.86
+	floorBlindPrecision = 0.96
 	// public attack templates (testdata/public-templates.jsonl): AgentDojo's
 	// and InjecAgent's injections in third-party content and benign twins;
 	// AgentDojo's bare "TODO: <goal>" is caught only when the goal itself
@@ -274,7 +274,7 @@ func TestCorpusEvaluation(t *testing.T) {
 	floors("multilingual probe", loadRows(t, filepath.Join("testdata", "multilingual-dev.jsonl")), 0.94, 0.98)
 	floors("multilingual held out", loadRows(t, filepath.Join("testdata", "multilingual-heldout.jsonl")), 0.80, 0.97)
 	floors("multilingual held out 2", loadRows(t, filepath.Join("testdata", "multilingual-heldout2.jsonl")), 0.42, 0.96)
-	floors("multilingual held out 3", loadRows(t, filepath.Join("testdata", "multilingual-heldout3.jsonl")), 0.44, 0.96)
+	floors("multilingual held out 3", loadRows(t, filepath.Join("testdata", "multilingual-heldout3.jsonl")), 0.48, 0.96)
 	floors("multilingual held out 4", loadRows(t, filepath.Join("testdata", "multilingual-heldout4.jsonl")), 0.50, 0.92)
 	floors("multilingual held out 5", loadRows(t, filepath.Join("testdata", "multilingual-heldout5.jsonl")), 0.08, 0.85)
 }

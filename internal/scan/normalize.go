@@ -651,13 +651,19 @@ func turkishSuffixed(w string) bool {
 	if len(rs) < 4 {
 		return false
 	}
+	// a suffix with ı on a stem spelt otherwise, a loanword's among them
+	// ("talimatları", "formunu" has none): ı only in the last four letters
+	// and the word ends in it or in ı and a consonant of a suffix
+	last := rs[len(rs)-1]
+	if len(rs) >= 6 && (last == 'ı' || rs[len(rs)-2] == 'ı' && strings.ContainsRune("nlrzkm", last)) && !slices.Contains(rs[:len(rs)-4], 'ı') {
+		return true
+	}
 	for _, r := range rs {
 		switch r {
 		case 'e', 'i', 'ö', 'ü', 'y':
 			return false
 		}
 	}
-	last := rs[len(rs)-1]
 	if last == 'ı' {
 		return true
 	}
