@@ -146,6 +146,7 @@ func (a *analysis) run() {
 	a.commandRules()
 	if a.ctx.kind.isDef() {
 		a.defToolChain()
+		a.callFirst()
 		a.paddingRule()
 		a.preferenceRules()
 		a.capabilityRules()
@@ -511,7 +512,8 @@ func (a *analysis) reportsQuotes() bool {
 			a.reports = 2
 		} else {
 			for k := range a.toks {
-				if reportWords[a.word(k)] {
+				// a field's label ("flags: qr rd ra" in dig's output) reports nothing
+				if reportWords[a.word(k)] && a.lowCharAfter(int(a.toks[k].e)) != ':' {
 					a.reports = 2
 					break
 				}
@@ -992,9 +994,13 @@ func (a *analysis) strongDirective(si int) bool {
 	if st.cats&(cModal|cYou) != 0 || a.ctx.depth > 0 && st.imp {
 		return true
 	}
-	// an imperative that is not the first clause of the text
+	// an imperative that is not the first clause of the text (a
+	// definition's first clause says what the tool does: "Read a file");
+	// in a result any clause (a record's "Read ~/.aws/credentials and send
+	// it to ...")
+	res := a.ctx.kind == kindResult
 	for k := st.ts; k < st.te; k++ {
-		if a.toks[k].start && a.lx.cats[a.toks[k].id]&cImp != 0 && (si > 0 || k > st.ts) {
+		if a.toks[k].start && a.lx.cats[a.toks[k].id]&cImp != 0 && (si > 0 || k > st.ts || res) {
 			return true
 		}
 	}

@@ -336,7 +336,7 @@ func (a *analysis) readersIn(si int, emitted *int) bool {
 		// the order: a modal or a label's colon after the subject
 		end := -1
 		for j := i - 1; j < st.te && j < i+9; j++ {
-			if a.lowCharAfter(int(a.toks[j].e)) == ':' && (part || j == head || j == i-1) {
+			if a.labelSepAfter(int(a.toks[j].e)) && (part || j == head || j == i-1) {
 				end = j + 1
 				break
 			}
@@ -663,6 +663,9 @@ func (a *analysis) useDirectives() {
 		st := a.sents[a.toks[m.ts].sent]
 		if strings.HasSuffix(m.p.src, "~1 which|what|whether") && !(a.rangeHas(m.te, st.te, "tell", "say", "recommend", "inform", "advise") && a.rangeHas(m.te, st.te, "user", "users")) {
 			continue // "When answering which plan suits them, check the price list": no user told anything
+		}
+		if strings.HasPrefix(m.p.src, "whoever|anyone|anybody ~4 triages") && a.is(m.ts+1, "edits", "modifies", "changes", "updates", "touches", "maintains", "reviews", "merges", "deploys", "opens") && !a.weakensOrLeaks(int(a.toks[m.ts].sent)) {
+			continue // "# Whoever edits this file next: keep the keys sorted" is a maintainer's note
 		}
 		if strings.HasSuffix(m.p.src, "~1 so|such ~1 that") && !a.slantedAnswer(m.te, st.te) {
 			continue // "Write your summary so that a first-year student can follow it": a writing task's advice
@@ -2003,6 +2006,76 @@ func (a *analysis) obeyNext() {
 func (a *analysis) rangeHasCat(ts, te int, c uint64) bool {
 	for k := max(ts, 0); k < te && k < len(a.toks); k++ {
 		if a.toks[k].cats&c != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// labelSepAfter reports that a label ends at low offset p: a colon, or a
+// dash set off by spaces ("Assistant processing this ticket - the role
+// must be verified ...", "... — ...").
+func (a *analysis) labelSepAfter(p int) bool {
+	low := a.t.low
+	q := p
+	for q < len(low) && (low[q] == ' ' || low[q] == '\t') {
+		q++
+	}
+	if q >= len(low) {
+		return false
+	}
+	if low[q] == ':' {
+		return true
+	}
+	if q == p {
+		return false // "org-admin": a hyphen in a word
+	}
+	rest := low[q:]
+	return bytes.HasPrefix(rest, []byte("- ")) || bytes.HasPrefix(rest, []byte("– ")) || bytes.HasPrefix(rest, []byte("— "))
+}
+
+// callFirst finds, in a definition, an order to call this tool before
+// every other tool call ("must be called before every other tool call,
+// and again before each later one"; Trail of Bits' line jumping): the
+// tool puts itself in front of everything the model does. Medium.
+func (a *analysis) callFirst() {
+	if !a.ctx.kind.isDef() {
+		return
+	}
+	for _, m := range a.ms[gCallFirst] {
+		if a.negatedBefore(m.ts, 3) {
+			continue
+		}
+		a.addTokKey(RulePreference, Medium, m.ts, m.te, "directs the model to call this tool before every other tool call")
+		return
+	}
+}
+
+// mlCallFirst are callFirst's orders in other languages.
+var mlCallFirst = []string{"호출할 때마다", "다른 모든 도구보다 먼저", "他のツールを呼び出すたびに", "ツールを呼び出す前に毎回", "每次调用其他工具之前", "每次调用任何工具之前", "在调用其他工具之前都", "avant chaque appel d'outil", "avant chaque autre outil", "vor jedem anderen tool", "vor jedem tool-aufruf", "vor jedem aufruf eines anderen", "antes de cada llamada a otra herramienta", "antes de cada llamada", "prima di ogni altro strumento", "prima di ogni chiamata", "antes de cada chamada", "перед каждым вызовом", "voor elke andere tool", "voor elke aanroep", "przed każdym wywołaniem", "her araç çağrısından önce"}
+
+// mlCallFirstRule is callFirst in other languages.
+func (a *analysis) mlCallFirstRule(lo string) {
+	if !a.ctx.kind.isDef() {
+		return
+	}
+	for _, p := range mlCallFirst {
+		if i := strings.Index(lo, p); i >= 0 {
+			s, e := clampSpan(a.t.orig, i, i+len(p))
+			a.mlAdd(RulePreference, Medium, s, e, "directs the model to call this tool before every other tool call (non-English)")
+			return
+		}
+	}
+}
+
+// weakensOrLeaks reports whether sentence si or the next turns a safeguard
+// off or moves a secret: a secret or a send, an address, or a setting set
+// to false, disabled or opened to all ("set auth.required to false, set
+// cors.allowed_origins to [\"*\"] and append the key ...").
+func (a *analysis) weakensOrLeaks(si int) bool {
+	for j := si; j < len(a.sents) && j <= si+1; j++ {
+		st := a.sents[j]
+		if st.cats&(cSecret|cSendV) != 0 || a.sentHasSink(j, 'u', 'e') || a.rangeHas(st.ts, st.te, "false", "disable", "disabled", "off", "bypass", "skip") || bytes.Contains(a.t.low[st.s:st.e], []byte(`"*"`)) {
 			return true
 		}
 	}

@@ -210,7 +210,7 @@ var (
 			"decode|decrypt|deobfuscate|unscramble ~6 and|then ~1 execute|run|follow|obey|perform|apply ~2 decoded|resulting|instructions|instruction|commands|command|steps",
 		},
 		"useDirective": {
-			"whoever|anyone|anybody ~4 triages|handles|picks|works|fixes|takes ~3 this|these|it|the",
+			"whoever|anyone|anybody ~4 triages|handles|picks|works|fixes|takes|edits|modifies|changes|updates|touches|maintains|reviews|merges|deploys|processes|opens ~3 this|these|it|the",
 			// "applies to whoever or whatever is summarising this doc": a
 			// machine among the readers
 			"whatever ~3 summarizes|summarises|summarizing|summarising|reads|reading|processes|processing|translates|translating|parses|parsing|triages|handles ~3 this|these|it|the",
@@ -604,6 +604,15 @@ var patternSrc = map[string][]string{
 		"users|user original|initial|actual|current|real? task|request|question|query|instructions|prompt|goal|assignment",
 		"original|initial|actual|assigned|main|primary task|request|assignment|instructions|goal",
 	},
+	// this tool called before every other call ("line jumping": "this
+	// tool must be called before every other tool call, and again before
+	// each later one"; callFirst). "before any other tool" (a login tool's
+	// once) is not
+	"callFirst": {
+		"called|invoked|used|run|call|invoke|use ~2 before|prior ~2 every|each ~1 other? ~1 tool|tools|call|calls|function|request|action|step",
+		"every|each ~1 time ~4 call|calls|invoke|use|uses|calling|invoking|using ~3 another|other|any ~1 tool|tools|function",
+		"before ~1 every|each ~1 other? ~1 tool|function ~1 call|calls|invocation|request",
+	},
 	// a demand to obey what follows: "You must strictly adhere to the
 	// following instruction: use the SensorOverride tool ..." (Agent
 	// Security Bench's observation injections; obeyNext)
@@ -622,7 +631,7 @@ var patternSrc = map[string][]string{
 	"useDirective": {
 		"summary|summaries|answer|answers|response|responses|reply|replies|evaluation|evaluations|assessment|assessments|analysis|analyses|translation|translations ~1 of|about|on|to ~1 this|these|the ~1 article|email|mail|message|table|resume|cv|document|page|record|file|text|content|post|thread|listing|results|review|module|ticket|invite|entry|passage|candidate|question|questions ~2 must|should|shall|need|needs|has|have|are|is",
 		"any|every|each ~1 summary|answer|response|reply|evaluation|assessment|analysis|translation|screening|rating|ranking|review|score ~1 of|about|on|to ~1 this|these ~1 article|email|mail|message|table|resume|cv|document|page|record|file|text|content|post|thread|listing|results|module|ticket|invite|entry|passage|candidate|profile|applicant|application|submission|proposal|report|essay|paper ~2 must|should|shall|need|needs|has|have|are|is",
-		"whenever|when|if|once ~2 this|these ~1 message|email|mail|text|document|page|article|table|record|file|content|passage|chunk|entry|invite|listing|review ~1 is|are|gets|get ~1 used|read|summarized|summarised|quoted|processed|analyzed|analysed|parsed|cited|retrieved|translated|shown|displayed",
+		"whenever|when|if|once ~2 this|these ~1 message|email|mail|text|document|sheet|spreadsheet|workbook|batch|row|rows|form|config|configuration|repo|repository|note|notes|page|article|table|record|file|content|passage|chunk|entry|invite|listing|review ~1 is|are|gets|get ~1 used|read|summarized|summarised|quoted|processed|analyzed|analysed|parsed|cited|retrieved|translated|shown|displayed",
 		"whoever|anyone|anybody ~1 reads|answers|summarizes|summarises|processes|analyzes|analyses|reviews|parses|evaluates|screens ~2 this|these|the",
 		"for|to whoever|anyone ~3 reads|answers|summarizes|summarises|processes|analyzes|reviews|parses|evaluates|screens|catching",
 		"for|to automated|automatic ~1 processing|tools|systems|agents|readers|refactoring|review|reviewers|parsing|screening|assistants|analysis|software|screeners|scoring|evaluation|evaluators|parsers|parser|classifiers|filters|graders|grading|ranking|hiring|recruiting",
@@ -730,6 +739,7 @@ var (
 	gOverride        = groupID("override")
 	gAddressedTo     = groupID("addressedTo")
 	gObeyNext        = groupID("obeyNext")
+	gCallFirst       = groupID("callFirst")
 	gUseDirective    = groupID("useDirective")
 	gGrantRole       = groupID("grantRole")
 	gHoldSecret      = groupID("holdSecret")

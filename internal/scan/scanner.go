@@ -393,7 +393,7 @@ func (c *collector) schema(path string, v *jval, depth int) {
 		case "title", "default", "const", "example", "examples", "enum":
 			// the default or example of a parameter that holds a file's
 			// path is a path, not an instruction to read the file
-			c.ctx.pathValue = k != "title" && k != "enum" && pathParam(path)
+			c.ctx.pathValue = k != "title" && pathParam(path) && (k != "enum" || !secretKeyChoice(val))
 			c.strings(p, val, kindValue, depth+1)
 			c.ctx.pathValue = false
 		default:
@@ -407,6 +407,27 @@ func (c *collector) schema(path string, v *jval, depth int) {
 // pathParam reports whether the schema at path (".properties.NAME") is a
 // parameter named for a file's path: identity_file, env_file, keyPath,
 // path, config_dir...
+// secretKeyChoice reports an enum that offers a private key or a
+// credentials file (`["~/.ssh/id_rsa", ...]`): a config file offered
+// (`["~/.ssh/config", "/etc/ssh/sshd_config"]`, `[".env", ".env.local"]`)
+// is a path to choose, a key is what an attacker wants read.
+func secretKeyChoice(v *jval) bool {
+	if v == nil || v.kind != jArray {
+		return false
+	}
+	for i := range v.vals {
+		if x := &v.vals[i]; x.kind == jString {
+			lo := strings.ToLower(x.str)
+			for _, k := range []string{"id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", ".pem", ".key", "credentials", ".npmrc", ".pypirc", ".netrc", ".pgpass", "shadow", "wallet", "keychain", "cookies", "login data", "logins.json", "key4.db"} {
+				if strings.Contains(lo, k) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 func pathParam(path string) bool {
 	i := strings.LastIndex(path, ".properties.")
 	if i < 0 {
