@@ -3879,13 +3879,18 @@ func mlPayRedirect(lo string) int {
 	// bank details a few lines later ("Neue Bankverbindung ab sofort ...
 	// IBAN: NL42 BUNQ 2091 8837 46")
 	blockAfter := func(i int) bool {
-		// the phrase's own sentence too: "Ontvangt u een bericht dat wij
-		// een nieuw rekeningnummer hebben, neem dan eerst contact op"
-		seg := lo[max(strings.LastIndexByte(lo[:i], '\n')+1, i-300):min(len(lo), i+800)]
-		if slices.ContainsFunc(mlIfReceive, func(r string) bool { return strings.Contains(seg, r) }) || slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(seg, r) }) {
+		// a warning on the phrase's own line: "Ontvangt u een bericht dat
+		// wij een nieuw rekeningnummer hebben, neem dan eerst contact op"
+		ls := max(strings.LastIndexByte(lo[:i], '\n')+1, i-300)
+		le := len(lo)
+		if k := strings.IndexByte(lo[i:], '\n'); k >= 0 {
+			le = i + k
+		}
+		line := lo[ls:le]
+		if slices.ContainsFunc(mlIfReceive, func(r string) bool { return strings.Contains(line, r) }) || slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(line, r) }) {
 			return false
 		}
-		return mlAccountNumber(seg)
+		return mlAccountNumber(lo[i:min(len(lo), i+800)])
 	}
 	for _, w := range mlNewAccount {
 		if i := strings.Index(lo, w); i >= 0 && (at(i) || blockAfter(i)) {
