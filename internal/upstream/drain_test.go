@@ -75,8 +75,12 @@ func TestStreamableAnswerBeforeStreamEnds(t *testing.T) {
 		}
 		col.response(t, id)
 	}
-	if n := conns.Load(); n != before {
-		t.Errorf("%d connections dialled for 5 sequential calls after the first; want the first's reused", n-before)
+	// net/http returns a drained connection to its idle pool on its own
+	// goroutine, after the body's end was read: on a loaded machine the
+	// next call may come first and dial once. Without the wait for the
+	// drain every call dials (5 here; 288 for 2,000 calls before it).
+	if n := conns.Load(); n-before > 1 {
+		t.Errorf("%d connections dialled for 5 sequential calls after the first; want the first's reused (at most one extra dial)", n-before)
 	}
 }
 
