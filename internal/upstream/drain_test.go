@@ -68,7 +68,7 @@ func TestStreamableAnswerBeforeStreamEnds(t *testing.T) {
 	}
 	before := conns.Load()
 	close(release) // the server ends the stream; the next call reuses its connection
-	for i := 8; i < 13; i++ {
+	for i := 8; i < 28; i++ {
 		id := strconv.Itoa(i)
 		if err := conn.Send(context.Background(), &Outgoing{Body: callBody(id, "echo", `{}`), ID: json.RawMessage(id), Method: "tools/call"}); err != nil {
 			t.Fatal(err)
@@ -77,10 +77,12 @@ func TestStreamableAnswerBeforeStreamEnds(t *testing.T) {
 	}
 	// net/http returns a drained connection to its idle pool on its own
 	// goroutine, after the body's end was read: on a loaded machine the
-	// next call may come first and dial once. Without the wait for the
-	// drain every call dials (5 here; 288 for 2,000 calls before it).
-	if n := conns.Load(); n-before > 1 {
-		t.Errorf("%d connections dialled for 5 sequential calls after the first; want the first's reused (at most one extra dial)", n-before)
+	// next call may come first and dial once or twice (CI failed once on
+	// an exact count while a fuzz run shared the machine). This bounds the
+	// reuse; TestStreamableSequentialCallsReuseConnection is the one that
+	// catches calls not waiting for the drain (288 dials for 2,000 calls).
+	if n := conns.Load(); n-before > 2 {
+		t.Errorf("%d connections dialled for 20 sequential calls after the first; want the first's reused (at most two extra dials)", n-before)
 	}
 }
 
