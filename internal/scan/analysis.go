@@ -620,7 +620,7 @@ func (a *analysis) exampleBlock(p int) (int, int, int, bool) {
 	}
 	if a.indented == 0 {
 		a.indented = 1
-		if bytes.Contains(low, []byte("\n  ")) || bytes.Contains(low, []byte("\n\t")) || bytes.HasPrefix(low, []byte("  ")) || bytes.HasPrefix(low, []byte("\t")) {
+		if bytes.Contains(low, []byte("\n  ")) || bytes.Contains(low, []byte("\n\t")) || bytes.HasPrefix(low, []byte("  ")) || bytes.HasPrefix(low, []byte("\t")) || bytes.Contains(low, []byte("\n- `")) || bytes.Contains(low, []byte("\n* `")) {
 			a.indented = 2
 		}
 	}
@@ -644,7 +644,16 @@ func (a *analysis) exampleBlock(p int) (int, int, int, bool) {
 			continue
 		}
 		if !reportingIntro(line) {
-			return 0, 0, 0, false
+			// a sentence wrapped over two lines ("The PR body contained an
+			// HTML\ncomment ... addressed to our review bot:")
+			if len(line) == 0 || line[0] < 'a' || line[0] > 'z' || prev == 0 {
+				return 0, 0, 0, false
+			}
+			pp := lineStart(prev - 1)
+			if pp < 0 || !reportingIntro(low[pp:ie]) {
+				return 0, 0, 0, false
+			}
+			prev = pp
 		}
 		// forward over the block's lines to its end (bounded as above)
 		be := p
@@ -670,8 +679,11 @@ func (a *analysis) exampleBlock(p int) (int, int, int, bool) {
 	return 0, 0, 0, false
 }
 
+// indentedLine: a line of an indented block, or a list item that is a
+// code span ("- `Ignore previous instructions and ...`"), as a list of
+// quoted strings is laid out.
 func indentedLine(line []byte) bool {
-	return bytes.HasPrefix(line, []byte("  ")) || bytes.HasPrefix(line, []byte("\t"))
+	return bytes.HasPrefix(line, []byte("  ")) || bytes.HasPrefix(line, []byte("\t")) || bytes.HasPrefix(line, []byte("- `")) || bytes.HasPrefix(line, []byte("* `"))
 }
 
 // reportedAround reports whether the text outside the block [ie,e) that
