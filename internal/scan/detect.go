@@ -548,7 +548,10 @@ func (a *analysis) bracketHeaders(open, close byte, seen map[string]bool) {
 		}
 		// message['role'] is a subscript, not a header
 		subscript := !paren && i > 0 && low[i-1] < 0x80 && (isWordByte(low[i-1]) || low[i-1] == ']')
-		if k < len(low) && low[k] == close && k > j && !subscript && !(!paren && k+1 < len(low) && low[k+1] == '(') && low[j] != '"' && !codeRoleObject(low[j:]) {
+		// "[system](#context)": a role spoofed as a link to an anchor of the
+		// page (the Bing chat era's markup), a header as "[system]" is
+		linkRole := !paren && k+2 < len(low) && k > j && low[k] == close && low[k+1] == '(' && low[k+2] == '#' && systemish[string(low[j:k])]
+		if k < len(low) && low[k] == close && k > j && !subscript && (linkRole || !(!paren && k+1 < len(low) && low[k+1] == '(')) && low[j] != '"' && !codeRoleObject(low[j:]) {
 			// ["important"] is a JSON array of strings (a mail's labels)
 			inner := string(low[j:k])
 			head := inner
@@ -579,7 +582,13 @@ func (a *analysis) bracketHeaders(open, close byte, seen map[string]bool) {
 					if sys {
 						rule = RuleSystemMimicry
 					}
-					h := a.add(rule, a.markerSeverity(sys, i, k+1), s, e, fmt.Sprintf("bracketed header %q frames text as a directive", clip(a.t.orig[s:e], 60)), a.sentenceOfLow(i))
+					after := k + 1
+					if linkRole {
+						if c := bytes.IndexByte(low[k:min(len(low), k+80)], ')'); c >= 0 {
+							after = k + c + 1
+						}
+					}
+					h := a.add(rule, a.markerSeverity(sys, i, after), s, e, fmt.Sprintf("bracketed header %q frames text as a directive", clip(a.t.orig[s:e], 60)), a.sentenceOfLow(i))
 					// "the [🔓JAILBREAK] trick": a marker named with an
 					// article is talked about, not used
 					h.damped = a.discussedAt(i, k+1) || a.namedMarker(i)
