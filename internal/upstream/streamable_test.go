@@ -397,10 +397,16 @@ func TestStreamableNotificationExpired(t *testing.T) {
 	handshake(t, conn, col, "2025-06-18")
 	rec.setForget(true)
 	err := sendAsync(conn, context.Background(), &Outgoing{Body: []byte(`{"jsonrpc":"2.0","method":"notifications/roots/list_changed"}`), Method: "notifications/roots/list_changed"})
-	if !errors.Is(err, ErrSessionExpired) {
-		t.Fatalf("Send = %v, want ErrSessionExpired", err)
+	// The standalone GET stream may meet the 404 first on a loaded
+	// machine (CI failed once so): the notification then finds the
+	// session already closed; either way the session ends as expired.
+	if !errors.Is(err, ErrSessionExpired) && !errors.Is(err, ErrClosed) {
+		t.Fatalf("Send = %v, want ErrSessionExpired or ErrClosed", err)
 	}
 	waitClosed(t, "Done", conn.Done())
+	if !errors.Is(conn.Err(), ErrSessionExpired) {
+		t.Fatalf("Err = %v, want ErrSessionExpired", conn.Err())
+	}
 }
 
 // TestStreamableCallerGivesUp: a request whose context ends is no longer
