@@ -1326,6 +1326,9 @@ func (a *analysis) instructionRules() {
 		if a.relativeClause(m.ts) || a.narrated(m.ts, m.te) {
 			h.damped = true // "responses that ignore ...", "make an LLM ignore its instructions" describe
 		}
+		if a.howToQuestion(m.ts) {
+			h.damped = true // "Is there a way to tell it to ignore previous instructions without ...?" asks
+		}
 	}
 	for _, m := range a.ms[gNewInstr] {
 		if a.lowCharAfter(int(a.toks[m.te-1].e)) == ':' {
@@ -4883,6 +4886,25 @@ func (a *analysis) narrativeAsk(si int) bool {
 		return false
 	}
 	return st.cats&(cTransferV|cModifyV|cSendV|cReadV|cSecret|cUser) == 0 && !a.sentHasSink(si, 'u', 'e') && a.sensIn(si) == nil
+}
+
+// howToQuestion reports that token k sits in a question that asks how to
+// do it ("Is there a way to tell it to ignore previous instructions
+// without starting a new session?", "How do I make the model forget
+// ...?"): the sentence ends in a question mark and asks for a way, with
+// no address or secret in it.
+func (a *analysis) howToQuestion(k int) bool {
+	si := int(a.toks[k].sent)
+	st := a.sents[si]
+	if st.te <= st.ts || a.lowCharAfter(int(a.toks[st.te-1].e)) != '?' || st.cats&cSecret != 0 || a.sentHasSink(si, 'u', 'e') {
+		return false
+	}
+	for j := st.ts; j < k; j++ {
+		if a.is(j, "way", "how", "possible") && !a.is(j+1, "you", "the") {
+			return true
+		}
+	}
+	return false
 }
 
 // procedureBranch: the sentence is a branch of a numbered procedure: a
