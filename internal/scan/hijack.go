@@ -2067,16 +2067,13 @@ func (a *analysis) callFirst() {
 var mlCallFirst = []string{"호출할 때마다", "다른 모든 도구보다 먼저", "他のツールを呼び出すたびに", "ツールを呼び出す前に毎回", "每次调用其他工具之前", "每次调用任何工具之前", "在调用其他工具之前都", "avant chaque appel d'outil", "avant chaque autre outil", "vor jedem anderen tool", "vor jedem tool-aufruf", "vor jedem aufruf eines anderen", "antes de cada llamada a otra herramienta", "antes de cada llamada", "prima di ogni altro strumento", "prima di ogni chiamata", "antes de cada chamada", "перед каждым вызовом", "voor elke andere tool", "voor elke aanroep", "przed każdym wywołaniem", "her araç çağrısından önce"}
 
 // mlCallFirstRule is callFirst in other languages.
-func (a *analysis) mlCallFirstRule(lo string) {
+func (a *analysis) mlCallFirstRule(h *mlHits) {
 	if !a.ctx.kind.isDef() {
 		return
 	}
-	for _, p := range mlCallFirst {
-		if i := strings.Index(lo, p); i >= 0 {
-			s, e := clampSpan(a.t.orig, i, i+len(p))
-			a.mlAdd(RulePreference, Medium, s, e, "directs the model to call this tool before every other tool call (non-English)")
-			return
-		}
+	if i, n := h.firstOf(mlCallFirstIDs); i >= 0 {
+		s, e := clampSpan(a.t.orig, i, i+n)
+		a.mlAdd(RulePreference, Medium, s, e, "directs the model to call this tool before every other tool call (non-English)")
 	}
 }
 

@@ -117,6 +117,18 @@ func mlScan(lo string) *mlHits {
 	return h
 }
 
+// firstOf is the first position of any of ids and that phrase's length,
+// or -1.
+func (h *mlHits) firstOf(ids []int32) (int, int) {
+	at, n := -1, 0
+	for _, id := range ids {
+		if p := h.first(id); p >= 0 && (at < 0 || p < at) {
+			at, n = p, len(mlTable.phrases[id])
+		}
+	}
+	return at, n
+}
+
 // first is the first position of phrase id, or -1.
 func (h *mlHits) first(id int32) int {
 	if ps := h.pos[id]; len(ps) > 0 {

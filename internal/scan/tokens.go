@@ -405,14 +405,17 @@ func lookupWord(tab *vocabTable, w []byte, hasApos bool) uint16 {
 // rule's cue).
 func (a *analysis) longestWord() int { return a.longest }
 
-func allDigits(b []byte) bool {
-	for _, c := range b {
-		if c < '0' || c > '9' {
+func allDigits[T ~string | ~[]byte](b T) bool {
+	for i := 0; i < len(b); i++ {
+		if b[i] < '0' || b[i] > '9' {
 			return false
 		}
 	}
 	return true
 }
+
+// digitWord reports a word of digits only ("3", "step 5"): not "" (a sink).
+func digitWord(w string) bool { return w != "" && allDigits(w) }
 
 // maxSentence bounds a sentence's length in words, which bounds every
 // per-sentence loop and keeps scanning linear on hostile input.
