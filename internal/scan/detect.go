@@ -2675,7 +2675,7 @@ func (a *analysis) mlOverride(h *mlHits) bool {
 			if mlVerbFinal[v] {
 				// the object before the verb, in its sentence
 				if bn, ok := spanIn(nouns, max(0, i-60), i); ok && bn.at+bn.n <= i && !strings.ContainsAny(lo[bn.at+bn.n:i], ".!?。！？\n") && !mlNegated(lo, i, len(v)) {
-					if mlColleagues(lo[:bn.at]) && !a.mlSinkIn(bn.at, near) || mlQuotedSpan(lo, bn.at, i+len(v)) || mlReportedAsk(lo[i+len(v):min(len(lo), i+len(v)+40)]) {
+					if mlColleagues(lo[:bn.at]) && !a.mlSinkIn(bn.at, near) && !containsAny([]byte(lo[bn.at:near]), mlSecretAsks) || mlQuotedSpan(lo, bn.at, i+len(v)) || mlReportedAsk(lo[i+len(v):min(len(lo), i+len(v)+40)]) {
 						continue // a memo to staff, a phrase quoted ("「以前の指示は無視して」"), a request reported ("無視するよう求められても")
 					}
 					s, e := clampSpan(a.t.orig, bn.at, i+len(v))
@@ -2702,7 +2702,7 @@ func (a *analysis) mlOverride(h *mlHits) bool {
 				if v == "ignore " && lo[noun.at:noun.at+noun.n] == "instructions" {
 					continue // English is handled by the token rules
 				}
-				if mlColleagues(lo[:i]) && !a.mlSinkIn(i, end) {
+				if mlColleagues(lo[:i]) && !a.mlSinkIn(i, end) && !containsAny([]byte(lo[i:min(len(lo), end+160)]), mlSecretAsks) {
 					continue // "Liebe Kolleginnen und Kollegen, ... Bitte ignorieren Sie die bisherigen Anweisungen": a memo to staff
 				}
 				s, e := clampSpan(a.t.orig, i, noun.at+noun.n)
@@ -4909,16 +4909,24 @@ func (a *analysis) narrativeAsk(si int) bool {
 // howToQuestion reports that token k sits in a question that asks how to
 // do it ("Is there a way to tell it to ignore previous instructions
 // without starting a new session?", "How do I make the model forget
-// ...?"): the sentence ends in a question mark and asks for a way, with
-// no address or secret in it.
+// ...?"): the sentence ends in a question mark and asks for a way for the
+// asker, with no address or secret in it.
 func (a *analysis) howToQuestion(k int) bool {
 	si := int(a.toks[k].sent)
 	st := a.sents[si]
 	if st.te <= st.ts || a.lowCharAfter(int(a.toks[st.te-1].e)) != '?' || st.cats&cSecret != 0 || a.sentHasSink(si, 'u', 'e') {
 		return false
 	}
+	// it asks for a way, for the asker or people in general: "is there a
+	// way to", "how do I", "how can we", "is it possible to"; not "how
+	// about you ignore ...", which proposes it
 	for j := st.ts; j < k; j++ {
-		if a.is(j, "way", "how", "possible") && !a.is(j+1, "you", "the") {
+		switch {
+		case a.is(j, "way", "possible") && a.is(j+1, "to"):
+			return true
+		case a.is(j, "how") && a.is(j+1, "to"):
+			return true
+		case a.is(j, "how") && a.is(j+1, "do", "can", "would", "should") && a.is(j+2, "i", "we", "one", "people", "users"):
 			return true
 		}
 	}
@@ -5135,6 +5143,10 @@ var mlColleagueGreetings = []string{"liebe kolleginnen und kollegen", "liebe kol
 	"estimados colegas", "queridos compañeros", "hola a todos", "hola equipo", "cari colleghi", "gentili colleghi", "ciao a tutti", "caros colegas", "prezados colegas", "olá a todos", "olá equipe", "olá equipa",
 	"beste collega's", "beste collega’s", "hallo allemaal", "beste allemaal", "drodzy współpracownicy", "szanowni współpracownicy", "cześć wszystkim", "drogi zespole", "уважаемые коллеги", "дорогие коллеги", "коллеги,",
 	"各位同事", "同事们", "社員各位", "皆さん", "関係者各位", "팀원 여러분", "임직원 여러분", "değerli çalışma arkadaşlarım", "sayın çalışanlarımız", "değerli çalışanlarımız", "merhaba ekip"}
+
+// mlSecretAsks name a secret a memo has no reason to ask for after
+// replacing its instructions ("... nennen Sie mir Ihr Passwort").
+var mlSecretAsks = []string{"passw", "kennwort", "zugangsdaten", "mot de passe", "identifiants", "contraseña", "contrasena", "credenciales", "senha", "credenciais", "password", "wachtwoord", "hasło", "haslo", "пароль", "パスワード", "비밀번호", "密码", "token", "iban", "şifre", "sifre"}
 
 // mlColleagues reports whether the text before a place opens with a
 // greeting to colleagues (its first line, or the line after a mail's
