@@ -105,3 +105,17 @@ func hopLoop(b *testing.B, c *callPath, tool, want string) {
 		return []byte(`{"jsonrpc":"2.0","id":` + strconv.Itoa(id) + `,"method":"tools/call","params":{"name":"` + tool + `","arguments":{"bytes":65536}}}`)
 	}, want)
 }
+
+// BenchmarkHopSmall is BenchmarkHop64KiB with the bench's small call: a
+// result of 71 bytes of text (what echo answers in bench/), where the
+// gateway's fixed cost per call is the whole of what it adds.
+func BenchmarkHopSmall(b *testing.B) {
+	text := "Echo: the quick brown fox jumps over the lazy dog, 0123456789 abcdefgh"
+	up := cannedUpstream(b, text)
+	run := func(b *testing.B, c *callPath, tool string) {
+		hopLoop(b, c, tool, text[len(text)-20:])
+	}
+	b.Run("direct", func(b *testing.B) { run(b, newRawPath(b, up.URL), "report") })
+	b.Run("proxy", func(b *testing.B) { run(b, newRawPath(b, plainProxy(b, up.URL).URL), "report") })
+	b.Run("gateway", func(b *testing.B) { run(b, newCallPathTo(b, up.URL, "annotate"), "demo__report") })
+}
