@@ -159,6 +159,7 @@ func (a *analysis) run() {
 		a.accessGrant()
 		a.payeeUnverified()
 		a.whenUserAsks()
+		a.relayCardData()
 	}
 	a.askUserCredential()
 	a.encodedRules()
