@@ -2117,6 +2117,7 @@ func (a *analysis) multilingual() {
 		return
 	}
 	a.mlCues(h)
+	a.mlOutputOrder(h)
 	r := a.newMLReader(h)
 	if !a.mlAddressLabel(r) {
 		a.mlReaderAddressed(r)

@@ -1,0 +1,440 @@
+package scan
+
+import "strings"
+
+// The output frame: a text that speaks of the answer or the summary that
+// will be made from it ("in ogni risposta ...", "summaries derived from
+// this page must say ...", "凡依据本文撰写的摘要或回答，须 ...", "в ответе на
+// текущий запрос ..."). A page, a mail or a record written for people has
+// no such answer: it has readers, and a letter asks for "your reply". An
+// order about the answer needs no AI named to reach the one that reads
+// the text. Alone the frame is a mark of the two-kinds rule (mlCues):
+// with any other mark (something to hide, a tool to call, data to send,
+// a payment redirected), the text is an injection.
+
+// mlOutNouns name an answer, a reply or a summary, in the forms that
+// start a word (a phrase matches at a word start, so a stem covers its
+// inflections: "vastaukse" → "vastauksessa").
+var mlOutNouns = []string{
+	// German, French, Spanish, Catalan, Italian, Portuguese, Dutch
+	"antwort", "zusammenfassung",
+	"réponse", "résumé", "synthèse",
+	"respuesta", "resumen", "resúmenes",
+	"resposta", "respostes", "resum ",
+	"risposta", "risposte", "riepilog", "riassunt",
+	"respostas", "resumo",
+	"antwoord", "samenvatting",
+	// Polish, Czech, Slovak, Russian, Ukrainian, Romanian, Hungarian
+	"odpowiedź", "odpowiedzi", "odpowiedzią", "podsumowani", "streszczeni", // not "odpowiedzialn" (responsible)
+	"odpověď", "odpovědi", "odpovědí", "shrnutí", "odpoveď", "odpovedi", "zhrnutí",
+	"ответ ", "ответе", "ответы", "ответах", "ответа ", "сводк", "пересказ",
+	"відповідь", "відповіді", "відповіддю", "відповідях", "зведенн", "підсум", // not "відповідальн"
+	"răspuns", "raspuns", "rezumat",
+	"válasz ", "válaszba", "válaszban", "válaszok", "válaszként", "összefoglal", // not "választ" (choose, an election)
+	// Swedish, Danish, Norwegian, Finnish
+	"svar ", "svaret", "svaren", "svarene", "sammanfattning", "opsummering", "besvarelse", "resuméet", "sammendrag", "oppsummering",
+	"vastaus", "vastaukse", "vastauks", "yhteenve", "tiivistelm",
+	// Turkish, Greek, Hebrew, Arabic, Persian, Hindi, Bengali
+	"yanıt", "cevab", "cevap", "özet",
+	"απάντησ", "απαντήσ", "απαντησ", "περίληψ", "σύνοψ",
+	"תשובה", "בתשובה", "תשובות", "סיכום", "בסיכום",
+	"الإجابة", "إجابة", "الرد ", "الجواب", "ملخص", "الملخص", "تلخيص",
+	"پاسخ", "خلاصه",
+	"जवाब", "सारांश", // not "उत्तर": also the north ("उत्तर प्रदेश")
+	"জবাব", "সারাংশ", // nor "উত্তর"
+	// Vietnamese, Indonesian and Malay, Thai, Swahili
+	"câu trả lời", "phản hồi", "tóm tắt",
+	"jawaban", "jawapan", "balasan", "ringkasan",
+	"คำตอบ", "การสรุป", "สรุปรีวิว", "สรุปข้อมูล",
+	"jibu", "majibu", "muhtasari",
+	// Chinese, Japanese, Korean (no spaces: found anywhere)
+	"回答", "回复", "答复", "摘要", "总结", "概要",
+	"返信", "要約", "返答",
+	"답변", "응답", "요약", "답장",
+}
+
+// mlOutQuant are the quantifiers that make it every answer ("in elk
+// antwoord", "cualquier respuesta", "凡 ... 摘要").
+var mlOutQuant = []string{
+	"jede ", "jeder ", "jedem ", "allen ", "sämtliche",
+	"chaque ", "toute ", "toutes les ", "tous les ",
+	"cada ", "cualquier ", "todas las ", "qualsevol ", "totes les ",
+	"ogni ", "qualsiasi ", "tutte le ",
+	"qualquer ", "todas as ",
+	"elk ", "elke ", "ieder ", "iedere ", "alle ",
+	"każd", "wszystkie ", "wszystkich ",
+	"každ", "všechny ", "všetky ",
+	"каждом ", "каждый ", "любом ", "любой ", "всех ", "кожн", "будь-як", "усіх ", "всіх ",
+	"fiecare ", "orice ", "toate ",
+	"minden ", "összes ",
+	"varje ", "alla ", "hvert ", "hver ",
+	"jokai", "kaikki", "kaikissa ",
+	"her ", "tüm ", "bütün ",
+	"κάθε ", "όλες ", "οποιαδήποτε ",
+	"כל ",
+	"كل ", "أي ",
+	"هر ", "همه ",
+	"हर ", "प्रत्येक ", "सभी ",
+	"mỗi ", "mọi ", "tất cả ", "bất kỳ ",
+	"setiap ", "semua ", "tiap ",
+	"ทุก",
+	"kila ",
+	"凡", "所有", "每个", "每一", "任何", "每次",
+	"すべての", "全ての", "各",
+	"모든 ", "각 ",
+	// the answer's end or start ("la finalul răspunsului")
+	"am ende ", "am anfang ", "à la fin d", "au début d", "al final de", "al principio de", "alla fine d", "all'inizio d", "no final d", "no início d", "aan het eind", "aan het begin", "na końcu", "na początku", "в конце", "в начале", "наприкінці", "на початку", "la finalul", "la începutul", "na konec", "na začátek", "na začátku", "sonunda", "başında", "στο τέλος", "στην αρχή", "בסוף", "בתחילת", "في نهاية", "في بداية", "در انتهای", "در ابتدای", "के अंत में", "की शुरुआत में", "cuối", "đầu ", "di akhir", "di awal", "ท้าย", "mwishoni", "末尾", "最後に", "冒頭", "开头", "结尾", "마지막에", "끝에", "loppuun", "alkuun", "végére", "elejére", "i slutet av", "i slutten av", "i slutningen af", "i begyndelsen af", "i början av", "i starten av",
+}
+
+// mlOutThis point at the text itself, the request being answered or the
+// conversation: "this page", "the current request", "in this session".
+var mlOutThis = []string{
+	"dieses ", "diesem ", "dieser ", "diese ",
+	"cette ", "ce document", "cet article", "ce message", "ce ticket",
+	"este ", "esta ", "aquest", "aquesta ",
+	"questa ", "questo ",
+	"nesta ", "neste ", "desta ", "deste ",
+	"dit document", "deze ",
+	"tego ", "tej ", "tym ", "tohoto ", "této ", "tomto ", "tejto ",
+	"этот ", "этой ", "этом ", "этого ", "текущ", "цим ", "цієї ", "цьому ", "поточн",
+	"această ", "acest ", "acestui ",
+	"ezt ", "ennek ", "ebben ", "ezen ", "jelenlegi ",
+	"den här ", "det här ", "detta ", "denne ", "dette ", "tämän ", "tässä ", "tätä ",
+	"bu ", "şu anki ",
+	"αυτή", "αυτό", "αυτού", "τρέχ",
+	"הזה", "הזאת", "הנוכחי",
+	"هذه ", "هذا ", "الحالي",
+	"این ",
+	"इस ", "यह ",
+	"এই ",
+	"này", "hiện tại",
+	"ini ", "saat ini",
+	"นี้",
+	"hii ", "huu ",
+	"本文", "本页", "本邮件", "此", "这", "当前",
+	"この", "本ページ", "本メール", "現在の",
+	"이 상품", "이 페이지", "이 문서", "이 글", "이 기사", "이 메일", "이 이메일", "이 티켓", "이 리뷰", "이 데이터", "본 문서", "현재",
+}
+
+// mlOutModal oblige ("must", "is to be", "須", "べき"); mlOutNoMention
+// keep something out ("not mention", "leave out").
+// mlOutOnly restrict the answer ("a válaszba csak annyit írj", "in der
+// Antwort genügt ..."): a qualifier like a modal.
+var mlOutOnly = []string{"nur ", "genügt", "seulement", "uniquement", "suffit", "solo ", "solamente", "únicamente", "basta", "apenas ", "somente", "soltanto", "alleen", "tylko", "wystarczy", "pouze", "stačí", "только", "достаточно", "лише", "тільки", "достатньо", "doar ", "numai", "ajunge", "csak ", "elég", "bara ", "räcker", "kun ", "vain ", "riittää", "sadece", "yalnızca", "yeterli", "μόνο", "αρκεί", "רק ", "מספיק", "فقط", "يكفي", "केवल", "सिर्फ", "chỉ ", "đủ ", "hanya", "cukup", "เท่านั้น", "只需", "只要", "仅", "だけ", "のみ", "으로 충분"}
+
+var (
+	mlOutModal = []string{
+		"muss ", "müssen ", "soll ", "sollen ", "ist zu ", "sind zu ",
+		"doit ", "doivent ", "devra ",
+		"debe ", "deben ", "deberá ", "ha de ", "han de ", "ha d'", "han d'", "cal ",
+		"deve ", "devono ", "va indicat", "vanno ",
+		"devem ", "deverá ",
+		"moet ", "moeten ", "dient ",
+		"musi ", "należy ", "powinn", "ma być ",
+		"musí ", "má být ", "je třeba ", "je potrebné ",
+		"должен ", "должна ", "должны ", "нужно ", "следует ", "має ", "мають ", "повинн", "слід ", "треба ",
+		"trebuie ",
+		"kell ", "kötelező",
+		"ska ", "skall ", "måste ", "skal ", "må ",
+		"pitää ", "täytyy ", "tulee ",
+		"malı", "meli",
+		"πρέπει",
+		"יש ל", "חייב", "צריך",
+		"يجب", "ينبغي",
+		"باید",
+		"चाहिए", "जाए",
+		"phải ", "cần ",
+		"wajib ", "harus ",
+		"ต้อง", "ให้ระบุ",
+		"lazima ",
+		"须", "必须", "应当", "应该",
+		"べき", "すること", "こと。",
+		"해야", "할 것", "하십시오",
+	}
+	mlOutNoMention = []string{
+		"nicht erwähn", "nicht nennen", "weglassen", "nicht aufführen",
+		"ne pas mentionner", "ne pas les mentionner", "ne mentionne", "sans mentionner", "omettre",
+		"no mencion", "no se mencion", "sin mencionar", "omitir",
+		"sense esmentar", "no esmentis",
+		"non menzionar", "senza menzionare", "omettere",
+		"não mencion", "sem mencionar",
+		"niet vermeld", "niet noemen", "weglaten",
+		"nie wspomin", "wspominać", "pomiń", "pominąć",
+		"nezmiňuj", "nezmiňovat", "vynech",
+		"не упомина", "не упоминай", "не згадуй", "не згадувати", "опусти",
+		"nu menționa", "nu mentiona", "omite",
+		"ne említ", "hagyd ki",
+		"inte med i", "nævnes ikke", "ikke nævn", "ikke nevn", "utelat", "udelad",
+		"älä mainitse", "jätä pois",
+		"bahsetme", "belirtme", "dahil etme",
+		"μην αναφέρ", "παράλειψ",
+		"אל תזכיר", "בלי לציין", "ובלי לציין",
+		"لا تذكر", "دون ذكر",
+		"ذکر نکن",
+		"उल्लेख न", "ज़िक्र न",
+		"không đề cập", "không nhắc", "không cần báo",
+		"jangan sebut", "tidak perlu dijelaskan", "tanpa menyebut",
+		"ไม่ต้องกล่าวถึง", "ไม่ต้องระบุ",
+		"usitaje",
+		"不要提及", "略去", "不得提及", "不要提", "不要引用",
+		// the source not cited
+		"senza citare", "sin citar", "sans citer", "ohne zu zitieren", "ohne die quelle", "sem citar", "zonder te citeren", "zonder bron", "bez cytowania", "bez uvedení zdroje", "не цитируя", "не ссылаясь", "не посилаючись", "fără a cita", "nem hivatkozva", "utan att citera", "uden at citere", "uten å sitere", "lähdettä mainitsematta", "kaynak göstermeden", "χωρίς να αναφέρ", "בלי לצטט", "دون الإشارة إلى المصدر", "بدون ذکر منبع", "स्रोत बताए बिना", "không trích dẫn", "tanpa menyebut sumber", "โดยไม่อ้างอิง", "出典を示さず", "출처를 밝히지",
+		"含めず", "触れず", "記載しない",
+		"제외할 것", "언급하지", "포함하지",
+	}
+)
+
+var (
+	mlOutNounIDs     = mlIDs(mlOutNouns)
+	mlOutQuantIDs    = mlIDs(mlOutQuant)
+	mlOutThisIDs     = mlIDs(mlOutThis)
+	mlOutModalIDs    = mlIDs(mlOutModal)
+	mlOutNoMentionID = mlIDs(mlOutNoMention)
+	mlOutOnlyIDs     = mlIDs(mlOutOnly)
+)
+
+// mlYourBefore and mlYourAfter: the noun has a possessive of the one the
+// text is written to ("in Ihrer Antwort", "votre réponse", "jawaban
+// Anda"): a letter asking its reader to reply, not an order about an
+// answer.
+var (
+	mlYourBefore = []string{"ihrer ", "ihre ", "deiner ", "deine ", "votre ", "vos ", "ta ", "tu ", "tus ", "vuestra ", "vostra ", "tua ", "sua ", "uw ", "je ", "jouw ", "twoj", "wasz", "vaš", "tvou ", "tvé ", "ваш", "тво", "az ön ", "a te ", "din ", "ditt ", "dit ", "dine ", "deres ", "teidän ", "sinun ", "sizin ", "senin ", "आपके ", "आपका ", "আপনার ", "您的", "你的", "あなたの", "귀하의", "당신의"}
+	mlYourAfter  = []string{"ihrer", "voastr", "tău", "dumneavoastră", "σας", "σου", "שלך", "שלכם", "الخاص بك", "شما", "của bạn", "anda", "kamu", "ของคุณ", "yako", "yenu", "nız", "niz", "nuz", "nüz"}
+)
+
+// mlOutputFrame returns where a text orders something about the answer
+// or the summary made from it, or -1: an answer noun with, in its
+// sentence, a quantifier just before it, a word pointing at this text or
+// the request, a modal of obligation or an order to leave something out.
+func mlOutputFrame(h *mlHits) int {
+	for _, v := range h.sorted(mlOutNounIDs, nil) {
+		if _, _, ok := mlOutFrameAt(h, v); ok {
+			return v
+		}
+	}
+	return -1
+}
+
+// mlNoReply are the notices not to reply ("bitte nicht auf diese E-Mail
+// antworten", "请勿回复本邮件", "يرجى عدم الرد"): the verb of a mail's
+// footer, no answer to be made.
+var mlNoReply = []string{"nicht antworten", "nicht auf diese", "nicht beantworten", "ne pas répondre", "ne répondez pas", "no responda", "no respondas", "no conteste", "non rispondere", "não responda", "nao responda", "niet beantwoorden", "niet op deze", "niet reageren", "nie odpowiadaj", "nie odpowiadać", "neodpovídejte", "neodpovedajte", "не отвечайте", "не отвечать", "не відповідайте", "nu răspundeți", "nu raspundeti", "ne válaszol", "svara inte", "svar ikke", "ikke svar", "älä vastaa", "yanıtlamayın", "cevaplamayın", "yanıt vermeyin", "cevap vermeyin", "μην απαντ", "אין להשיב", "לא להשיב", "עדם הרד", "عدم الرد", "لا ترد", "لا تقم بالرد", "پاسخ ندهید", "उत्तर न दें", "जवाब न दें", "उत्तर न द", "không phản hồi", "không trả lời", "jangan membalas", "tidak membalas", "อย่าตอบกลับ", "ไม่ต้องตอบกลับ", "请勿回复", "不要回复", "勿回复", "请不要回复", "无需回复", "返信しないで", "返信はご遠慮", "返信不要", "ご返信", "회신하지", "답장하지", "usijibu"}
+
+// mlAPIResponse: the noun is an HTTP response in an API's documentation
+// ("응답 예시", "401 응답", "Beispielantwort", "respuesta JSON").
+var mlAPIResponse = []string{"예시", "example", "ejemplo", "exemple", "beispiel", "esempio", "exemplo", "voorbeeld", "przykład", "пример", "приклад", "örnek", "例", "json", "ステータス", "状态码", "상태 코드"}
+
+// mlOutFrameAt reports whether the answer noun at v is framed as the
+// answer to be made (see mlOutputFrame), and its sentence.
+func mlOutFrameAt(h *mlHits, v int) (st, end int, ok bool) {
+	lo := h.lo
+	if containsAny([]byte(lo[max(0, v-16):v]), mlYourBefore) || containsAny([]byte(lo[v:min(len(lo), v+40)]), mlYourAfter) ||
+		containsAny([]byte(lo[max(0, v-40):min(len(lo), v+40)]), mlNoReply) ||
+		containsAny([]byte(lo[max(0, v-16):min(len(lo), v+28)]), mlAPIResponse) || v > 0 && lo[v-1] == ' ' && v > 1 && lo[v-2] >= '0' && lo[v-2] <= '9' {
+		return 0, 0, false
+	}
+	st, ok = sentenceStart(lo, v, 240)
+	if !ok {
+		return 0, 0, false
+	}
+	end = sentencesWithin(lo, v, 1, 320)
+	if h.anyIn(mlOutQuantIDs, max(st, v-32), v, false) >= 0 ||
+		h.anyIn(mlOutThisIDs, st, end, false) >= 0 ||
+		h.anyIn(mlOutModalIDs, st, end, false) >= 0 ||
+		h.anyIn(mlOutOnlyIDs, st, end, false) >= 0 ||
+		h.anyIn(mlOutNoMentionID, st, end, false) >= 0 {
+		return st, end, true
+	}
+	return 0, 0, false
+}
+
+// mlOutputFrameIn is mlOutputFrame for tests: the text lower-cased.
+func mlOutputFrameIn(text string) int {
+	lo := toLower(escapedBreaks(text))
+	return mlOutputFrame(mlScan(lo))
+}
+
+// mlOpenFrame are the moment this text is opened, read or processed
+// ("Beim Öffnen dieses Dokuments ...", "このチケットを開いたら", "khi đọc issue
+// này"): a frame of its own, since a document for people has no use for
+// saying what happens when it is read, and the orders that follow are for
+// the one reading it.
+var mlOpenFrame = []string{
+	"beim öffnen dies", "beim lesen dies", "nach dem öffnen dies", "beim verarbeiten dies",
+	"à l'ouverture de ce", "à la lecture de ce", "en ouvrant ce", "en lisant ce", "lors du traitement de ce",
+	"al abrir este", "al abrir esta", "al leer este", "al leer esta", "al procesar este", "al procesar esta",
+	"en obrir aquest", "en llegir aquest",
+	"all'apertura di questo", "all'apertura di questa", "aprendo questo", "aprendo questa", "leggendo questo", "leggendo questa", "alla lettura di questo", "alla lettura di questa",
+	"ao abrir este", "ao abrir esta", "ao ler este", "ao ler esta", "ao processar este", "ao processar esta",
+	"bij het openen van dit", "bij het openen van deze", "bij het lezen van dit", "bij het lezen van deze", "na het openen van dit",
+	"po otwarciu dokumentu", "po otwarciu tego", "po otwarciu tej", "przy otwarciu tego", "podczas czytania tego", "przy każdym odczycie",
+	"při otevření tohoto", "po otevření tohoto", "při čtení tohoto", "při otevření této", "při čtení této",
+	"при открытии этого", "при открытии этой", "при чтении этого", "при чтении этой", "после открытия этого", "при обработке этого", "при обработке этой",
+	"під час відкриття цього", "при відкритті цього", "під час читання цього", "після відкриття цього", "під час обробки цього",
+	"la deschiderea acest", "la citirea acest", "la procesarea acest",
+	"megnyitásakor", "elolvasásakor", "feldolgozásakor",
+	"när meddelandet öppnas", "när dokumentet öppnas", "när detta öppnas", "vid läsning av den här", "vid läsning av detta",
+	"ved åbning af denne", "ved åbning af dette", "ved læsning af denne", "ved læsning af dette",
+	"ved åpning av denne", "ved åpning av dette", "ved lesing av denne", "ved lesing av dette",
+	"tätä avattaessa", "tätä luettaessa", "avattaessa tämä", "luettaessa tämä",
+	"bu belge açıldığında", "bu e-posta açıldığında", "bu sayfa açıldığında", "bu kayıt okunduğunda", "bu bilet açıldığında",
+	"κατά το άνοιγμα αυτού", "κατά το άνοιγμα αυτής", "κατά την ανάγνωση αυτού", "κατά την ανάγνωση αυτής",
+	"בעת פתיחת", "כשפותחים את", "בעת קריאת", "למי שמעבד",
+	"عند فتح هذ", "عند قراءة هذ", "عند معالجة هذ",
+	"هنگام باز کردن این", "هنگام خواندن این", "هنگام پردازش این",
+	"इसे खोलते समय", "इसे पढ़ते समय", "इस दस्तावेज़ को खोलने पर",
+	"khi đọc issue này", "khi đọc email này", "khi đọc tài liệu này", "khi mở tài liệu này", "khi mở email này", "khi xử lý",
+	"saat membuka dokumen ini", "ketika membaca dokumen ini", "saat membaca halaman ini", "ketika membuka email ini",
+	"เมื่อเปิดเอกสารนี้", "เมื่ออ่านเอกสารนี้", "เมื่ออ่านอีเมลนี้",
+	"打开本", "阅读本", "读取本", "打开此", "读取此", "处理本", "处理此",
+	"このチケットを開いたら", "この文書を開いたら", "このメールを開いたら", "このページを読み込んだら", "開いた際は", "読み込んだ際は",
+	"이 문서를 열면", "이 메일을 열면", "이 티켓을 열면", "이 페이지를 읽으면", "열람 시",
+	"pentru cine procesează", "für den, der dies", "à qui traite ce", "para quien procese", "per chi elabora", "para quem processar", "voor wie dit verwerkt", "dla tego, kto przetwarza", "для того, кто обрабатывает", "для того, хто обробляє",
+}
+
+// mlOutSecrets name what an injection wants the answer to carry out of the
+// conversation: its instructions and its secrets.
+var mlOutSecrets = []string{
+	"passw", "kennwort", "mot de passe", "contraseña", "senha", "wachtwoord", "hasło", "haslo", "пароль", "parol", "şifre", "kata sandi", "salasana", "jelszó", "heslo", "lösenord", "adgangskode", "passord", "κωδικ", "סיסמ", "كلمة المرور", "رمز عبور", "पासवर्ड", "mật khẩu", "รหัสผ่าน", "密码", "パスワード", "비밀번호",
+	"token", "токен", "api key", "api-key", "api-schlüssel", "clé api", "clave api", "chave api", "chiave api", "klucz api", "ключ api", "api ключ", "api anahtar", "kunci api", "khóa api", "apiキー", "api 키", "api密钥",
+	"instruktion", "instruks", "instrukc", "instrucc", "instruç", "istruzion", "anweisung", "инструкц", "інструкц", "talimat", "οδηγί", "הוראות", "تعليمات", "دستورالعمل", "निर्देश", "hướng dẫn", "instruksi", "คำสั่ง", "指示", "指令", "지시", "ohjee",
+	"system prompt", "systemprompt", "prompt système", "prompt del sistema", "prompt de sistema", "системн", "sistem mesaj", "mensaje del sistema", "message système", "systemnachricht", "messaggio di sistema", "mensagem do sistema", "systeembericht", "komunikat systemowy", "システムメッセージ", "系统消息", "시스템 메시지",
+}
+
+var (
+	mlOutSecretIDs = mlIDs(mlOutSecrets)
+	mlOpenFrameIDs = mlIDs(mlOpenFrame)
+)
+
+// mlOutSecretNames are secrets inside identifiers (AWS_SECRET_ACCESS_KEY,
+// GITHUB_TOKEN), where no word starts.
+var mlOutSecretNames = []string{"secret", "token", "password", "passwd", "apikey"}
+
+// identSecret reports a secret's name joined to an identifier by an
+// underscore ("aws_secret_access_key", "github_token"); not
+// "secretariat@...".
+func identSecret(s string) bool {
+	for _, w := range mlOutSecretNames {
+		for i := strings.Index(s, w); i >= 0; {
+			e := i + len(w)
+			if i > 0 && s[i-1] == '_' || e < len(s) && s[e] == '_' {
+				return true
+			}
+			n := strings.Index(s[e:], w)
+			if n < 0 {
+				break
+			}
+			i = e + n
+		}
+	}
+	return false
+}
+
+// mlOutMaxAnchors bounds the answer nouns (and the openings) read in one
+// text: a FAQ of a thousand "Antwort:" labels costs no more than this.
+const mlOutMaxAnchors = 256
+
+// mlOutputOrder: an order about the answer (mlOutputFrame) that, in its
+// sentence or the next, keeps something out of the answer, calls a tool
+// by its name, reaches for secrets, the instructions or the conversation,
+// puts in an image or a link, or names an address or an account number:
+// what an injection wants from the answer. A document's own "every answer
+// must cite the article" has none of them. High.
+func (a *analysis) mlOutputOrder(h *mlHits) {
+	if a.ctx.kind.isDef() {
+		return // a tool's description says what its response holds
+	}
+	lo := h.lo
+	nouns := h.sorted(mlOutNounIDs, nil)
+	if len(nouns) > mlOutMaxAnchors {
+		nouns = nouns[:mlOutMaxAnchors]
+	}
+	opens := h.sorted(mlOpenFrameIDs, nil)
+	if len(opens) > mlOutMaxAnchors {
+		opens = opens[:mlOutMaxAnchors]
+	}
+	for k, v := range append(nouns, opens...) {
+		var st, end int
+		open := k >= len(nouns)
+		if open {
+			var ok bool
+			if st, ok = sentenceStart(lo, v, 240); !ok {
+				continue
+			}
+			end = sentencesWithin(lo, v, 1, 320)
+		} else {
+			var ok bool
+			if st, end, ok = mlOutFrameAt(h, v); !ok {
+				continue
+			}
+		}
+		end = max(end, sentencesWithin(lo, v, 2, 600))
+		own := st // an address counts from the frame's own sentence on
+		if st > 1 {
+			// and the sentence before ("No cal cridar l'eina verify_invoice
+			// per a aquest document; la resposta ha d'indicar ...")
+			if p, ok := sentenceStart(lo, st-1, 240); ok {
+				st = p
+			}
+		}
+		seg := lo[st:end]
+		omit := h.anyIn(mlOutNoMentionID, st, end, false) >= 0
+		secret := h.anyIn(mlOutSecretIDs, st, end, false) >= 0 || identSecret(seg)
+		other := mlProseIdent(seg, a.origAt(st, end)) || strings.Contains(seg, "![") || strings.Contains(seg, "](http") || !open && a.mlSinkIn(own, end) || mlAccountNumber(seg)
+		if !omit && !secret && !other || omit && secret && !other {
+			// nothing an injection wants; or a secret kept out of the
+			// answer ("API 키는 ... 응답에 포함하지 마세요"), which protects it
+			continue
+		}
+		s, e := clampSpan(a.t.orig, v, min(len(lo), v+24))
+		// The discussion of attacks in the text lowers it (mlDiscussed),
+		// not the English rules' reading of a sentence (their words for a
+		// discussion are English ones), nor quotes: a review quoted on a
+		// page carries the order as well as a sentence of the page does.
+		hit := a.add(RuleOverride, High, s, e, "an order about the answer or the summary made from this text, with something to hide, a tool to call, secrets or an address in it (non-English)", -1)
+		hit.damped = a.mlDiscussed()
+		return
+	}
+}
+
+// origAt is the original text at the lower-cased text's [s, e), or ""
+// when lower-casing changed the text's length (then positions differ).
+func (a *analysis) origAt(s, e int) string {
+	if len(a.t.orig) != len(a.mlLo) || e > len(a.t.orig) {
+		return ""
+	}
+	return a.t.orig[s:e]
+}
+
+// mlProseIdent reports an identifier made of words joined by underscores
+// ("update_user_role", "create_payment_draft") outside a code span (see
+// mlToolIdent, which reads a span of prose): a tool called by its name.
+// orig, the same span before lower-casing (or ""), tells a constant or an
+// environment variable (KAKAO_REST_API_KEY), which names no tool.
+func mlProseIdent(s, orig string) bool {
+	inCode := false
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '`' {
+			inCode = !inCode
+			continue
+		}
+		if inCode || !isLowerASCII(c) || i > 0 && (isLowerASCII(s[i-1]) || s[i-1] == '_' || s[i-1] >= '0' && s[i-1] <= '9') {
+			continue
+		}
+		j, parts := i, 1
+		for j < len(s) && (isLowerASCII(s[j]) || s[j] >= '0' && s[j] <= '9' || s[j] == '_') {
+			if s[j] == '_' && j+1 < len(s) && isLowerASCII(s[j+1]) && s[j-1] != '_' {
+				parts++
+			}
+			j++
+		}
+		if parts >= 2 && j-i >= 6 && (j >= len(s) || s[j] != '.' && s[j] != '/' && s[j] != '@') && (len(orig) != len(s) || strings.ToLower(orig[i:j]) == orig[i:j]) {
+			return true
+		}
+		i = j
+	}
+	return false
+}
+
+func isLowerASCII(c byte) bool { return c >= 'a' && c <= 'z' }
