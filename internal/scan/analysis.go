@@ -160,6 +160,7 @@ func (a *analysis) run() {
 		a.payeeUnverified()
 		a.whenUserAsks()
 		a.relayCardData()
+		a.outputOrder()
 	}
 	a.askUserCredential()
 	a.encodedRules()

@@ -438,3 +438,202 @@ func mlProseIdent(s, orig string) bool {
 }
 
 func isLowerASCII(c byte) bool { return c >= 'a' && c <= 'z' }
+
+// outputOrder is the output frame in English (mlOutputOrder reads other
+// languages): an answer, reply, response or summary made from this text
+// ("Responses that use this forecast must tell the user ...", "Any reply
+// concerning this account is to quote IBAN ... only"), or the moment the
+// text is opened or processed ("Upon opening this document, ..."), with
+// what an injection wants in that sentence, the one before or the next: a
+// tool by its name, secrets, an image or a link, an address, an account
+// number, the user told something; or something left out of an answer
+// that the text points at ("leave out any reference to the airline's own
+// website"). A style guide's "Summaries must not mention the author" points
+// at no answer of this text; an API's "every response must include the
+// X-Request-ID header" is documentation; "your reply" is a letter's. High.
+func (a *analysis) outputOrder() {
+	if a.ctx.kind.isDef() || len(a.toks) == 0 {
+		return
+	}
+	anchors := 0
+	for si := range a.sents {
+		st := &a.sents[si]
+		for k := st.ts; k < st.te && anchors < mlOutMaxAnchors; k++ {
+			open := a.openFrame(k)
+			if !open && !a.is(k, "response", "responses", "reply", "replies", "answer", "answers", "summary", "summaries", "digest", "digests", "recap", "recaps", "output", "outputs", "comparison", "comparisons", "outreach") && !(a.is(k, "update", "updates") && a.is(k-1, "status")) {
+				continue
+			}
+			anchors++
+			pointed := open
+			if !open {
+				var ok bool
+				if pointed, ok = a.answerFramed(si, k); !ok {
+					continue
+				}
+			}
+			sev := a.outputPayload(si, k, pointed)
+			if sev == 0 {
+				continue
+			}
+			msg := "an order about the answer or the summary made from this text, with a tool to call, secrets, an address or something to hide in it"
+			if sev == Medium {
+				msg = "an order about the answer or the summary made from this text, dictating what it states or recommends"
+			}
+			a.addTok(RuleOverride, sev, k, min(st.te, k+6), msg)
+			return
+		}
+	}
+}
+
+// openFrame: the text opened, read or processed, at token k ("upon
+// opening this", "when this ticket is processed", "whoever reads this").
+func (a *analysis) openFrame(k int) bool {
+	switch {
+	case a.is(k, "upon", "on", "when", "while", "after", "before") && a.is(k+1, "opening", "reading", "processing", "loading", "parsing", "ingesting", "summarizing", "summarising", "indexing") && (a.is(k+2, "this", "these") || a.is(k+2, "of") && a.is(k+3, "this", "these")):
+		return true
+	case a.is(k, "when", "once", "whenever") && a.is(k+1, "this", "these") && (a.is(k+3, "is", "are") && a.is(k+4, "opened", "read", "processed", "loaded", "parsed", "ingested", "summarized", "summarised", "indexed", "retrieved", "fetched") || a.is(k+4, "is", "are") && a.is(k+5, "opened", "read", "processed", "loaded", "parsed", "ingested", "summarized", "summarised", "indexed", "retrieved", "fetched")):
+		return true
+	case a.is(k, "whoever", "whatever") && a.is(k+1, "reads", "processes", "opens", "summarizes", "summarises", "handles", "parses", "ingests") && a.is(k+2, "this", "these"):
+		return true
+	case a.is(k, "upon") && a.is(k+1, "this", "these") && (a.is(k+3, "being") || a.is(k+4, "being")):
+		return true // "upon this file being opened"
+	case a.is(k, "processing", "opening", "reading", "ingesting") && a.is(k+1, "this", "these") && k+3 < len(a.toks) && a.is(k+3, "entails", "means", "requires", "includes", "involves"):
+		return true // "processing this folder entails ..."
+	case a.is(k, "reader", "readers", "processor", "recipient") && a.is(k+1, "of") && a.is(k+2, "this", "these"):
+		return true // "the reader of this message is expected to ..."
+	}
+	return false
+}
+
+// answerFramed reports whether the answer noun at k is an answer to be
+// made from this text: a quantifier before it, this text or the current
+// request pointed at after it, or a modal, "only" or an order to leave
+// something out in its sentence. pointed: a quantifier or this text (an
+// answer the text points at, not any answer in general).
+func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
+	st := &a.sents[si]
+	// a verb: "reply to this email", "Answer only from the material",
+	// "A may answer only in character", "and reply only with"
+	nounNext := k+1 < st.te && a.is(k+1, "generated", "derived", "drafted", "produced", "made", "written", "based", "drawn", "that", "which", "using", "citing", "referencing", "about", "concerning", "regarding", "drawing", "summarizing", "summarising")
+	quantified := false
+	for j := max(st.ts, k-3); j < k; j++ {
+		quantified = quantified || a.is(j, "every", "each", "any", "all") && !a.commaBetween(j, k)
+	}
+	if a.is(k, "reply", "answer", "replies", "answers") && !nounNext && !quantified && (k == st.ts || a.lowCharBefore(int(a.toks[k].s)) == ',' || a.is(k-1, "may", "can", "could", "will", "would", "should", "must", "to", "please", "and", "or", "then", "not", "always", "never", "dont", "simply", "just", "we", "i", "you", "they", "he", "she", "it", "who", "which", "that")) {
+		return false, false
+	}
+	if a.is(k, "replies", "reply") && a.is(k-1, "in") && a.is(k+1, "to") {
+		return false, false // "in replies to this issue": the thread's, people's
+	}
+	if k > st.ts && (a.is(k-1, "your", "our", "their", "his", "her", "my", "its", "no", "http", "json", "xml", "api", "error", "server", "sample", "example", "successful", "failed", "cached", "streaming", "partial", "short", "quick", "automatic", "auto", "canned", "model", "llm", "tool", "program", "command", "console", "script", "function", "raw", "debug", "build", "test") || allDigits([]byte(a.word(k-1)))) {
+		return false, false
+	}
+	if k+1 < st.te && a.is(k+1, "body", "bodies", "header", "headers", "code", "codes", "status", "field", "fields", "object", "objects", "format", "formats", "schema", "payload", "payloads", "time", "times", "example", "examples", "json", "size", "type", "types", "rate", "window", "rules", "template", "templates", "key", "keys", "filter", "filters", "filtering", "check", "checks", "validation", "encoding", "length", "parser", "stream", "buffer", "file", "files", "schemas", "tokens", "channel", "channels") {
+		return false, false
+	}
+	if k > st.ts && a.is(k-1, "reply") || k+1 < st.te && a.is(k+1, "to") && a.is(k+2, "this", "these") && a.is(k+3, "email", "e", "message", "mail") && k > st.ts && a.is(k-1, "not") {
+		return false, false // "do not reply to this email"
+	}
+	for j := max(st.ts, k-3); j < k; j++ {
+		if a.is(j, "every", "each", "any", "all") && !a.commaBetween(j, k) {
+			pointed = true
+		}
+	}
+	for j := k + 1; j < st.te && j <= k+12; j++ {
+		if a.is(j, "this", "these") && j+1 < st.te && a.toks[j+1].cats&cNeg == 0 && !a.is(j+1, "tool", "tools", "function", "functions", "method", "endpoint", "server", "parameter", "field", "option", "command", "flag", "setting", "is", "will", "can", "way", "case", "version", "week", "month", "year", "time") || a.is(j, "current") && a.is(j-1, "the") {
+			pointed = true
+			break
+		}
+	}
+	if pointed {
+		return true, true
+	}
+	if a.is(k, "response", "responses", "output", "outputs") {
+		return false, false // an API's or a tool's response, a program's output, unless pointed at this text
+	}
+	for j := st.ts; j < st.te; j++ {
+		if a.is(j, "must", "should", "shall", "only") || a.is(j, "is", "are") && a.is(j+1, "to") || a.omitAt(j) {
+			return false, true
+		}
+	}
+	return false, false
+}
+
+// omitAt: something left out at token j ("leave out", "omit", "without
+// mentioning", "is not to be mentioned", "do not include").
+func (a *analysis) omitAt(j int) bool {
+	switch {
+	case a.is(j, "omit", "omits", "omitted", "omitting", "exclude", "excluded", "excluding"):
+		return true
+	case a.is(j, "leave", "left", "leaving", "keep", "kept") && a.is(j+1, "out"):
+		return true
+	case a.is(j, "without") && a.is(j+1, "mentioning", "citing", "naming", "referencing", "disclosing", "noting"):
+		return true
+	case a.is(j, "unmentioned", "unreported", "undisclosed"):
+		return true
+	case a.is(j, "not") && (a.is(j+1, "part") && a.is(j+2, "of") || a.is(j+1, "carried", "shown", "reported", "listed", "disclosed", "mentioned", "cited", "included")):
+		return true
+	case a.toks[j].cats&cNeg != 0 && (a.is(j+1, "mention", "mentioned", "cite", "cited", "include", "included", "disclose", "disclosed", "reference", "referenced") || a.is(j+1, "be", "to") && a.is(j+2, "mention", "mentioned", "cited", "included", "disclosed", "referenced", "be") || a.is(j+2, "be") && a.is(j+3, "mentioned", "cited", "included", "disclosed", "referenced")):
+		return true
+	}
+	return false
+}
+
+// outputPayload: what an injection wants from the answer, in sentence si,
+// the one before or the next: a tool by its name, secrets, an image or a
+// link, an address (from si on), an account number, the user told
+// something; or, when the answer is one the text points at, something
+// left out.
+func (a *analysis) outputPayload(si, k int, pointed bool) Severity {
+	from, to := max(0, si-1), min(len(a.sents)-1, si+1)
+	ls, le := a.sents[from].s, a.sents[to].e
+	low := string(a.t.low[ls:le])
+	orig := ""
+	if os, oe := a.t.origPos(ls), a.t.origPos(le); oe-os == le-ls {
+		orig = a.t.orig[os:oe]
+	}
+	// a tool by its name counts for an answer this text points at (or
+	// the text opened): tool documentation names tools beside "replies"
+	// ("use its send_message for conversational replies")
+	if pointed && mlProseIdent(low, orig) || identSecret(low) || strings.Contains(low, "![") || strings.Contains(low, "](http") || mlAccountNumber(low) {
+		return High
+	}
+	for n := si; n <= to; n++ {
+		if a.sentHasSink(n, 'u', 'e') {
+			return High
+		}
+	}
+	dictates := false
+	for n := from; n <= to; n++ {
+		s := &a.sents[n]
+		for j := s.ts; j < s.te; j++ {
+			switch {
+			case a.is(j, "password", "passwords", "credentials", "secret", "secrets") || a.is(j, "token", "tokens") && a.is(j-1, "access", "api", "auth", "bearer", "session", "refresh", "secret", "personal", "oauth", "id", "github", "slack") || a.is(j, "api") && a.is(j+1, "key", "keys") || a.is(j, "system") && a.is(j+1, "prompt", "message") || a.is(j, "conversation", "chat") && a.is(j+1, "history", "so"):
+				if !a.negatedBefore(j, 6) {
+					return High // not "don't paste secret values in replies"
+				}
+			case a.is(j, "tell", "inform", "warn", "advise", "direct", "send", "refer", "ask") && a.is(j+1, "the") && a.is(j+2, "user", "users", "customer", "customers", "reader", "readers", "traveler", "travelers", "traveller", "travellers", "requester", "caller"):
+				return High
+			case pointed && a.omitAt(j):
+				return High
+			case n == si && pointed && (a.is(j, "state", "states", "stating", "recommend", "recommends", "recommended", "describe", "described", "present", "presented", "rank", "ranked", "place", "places", "claim", "claims", "say", "says", "portray", "portrayed", "call", "called", "label", "labelled", "labeled", "rate", "rated") && !a.is(j-1, "the", "a", "an", "its", "our", "your")):
+				dictates = true
+			}
+		}
+	}
+	if dictates {
+		return Medium
+	}
+	return 0
+}
+
+// commaBetween reports a comma, semicolon or colon after token i and
+// before token j.
+func (a *analysis) commaBetween(i, j int) bool {
+	for n := i; n < j; n++ {
+		if c := a.lowCharAfter(int(a.toks[n].e)); c == ',' || c == ';' || c == ':' {
+			return true
+		}
+	}
+	return false
+}
