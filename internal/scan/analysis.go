@@ -161,6 +161,7 @@ func (a *analysis) run() {
 		a.whenUserAsks()
 		a.relayCardData()
 		a.outputOrder()
+		a.readerReference()
 	}
 	a.askUserCredential()
 	a.encodedRules()

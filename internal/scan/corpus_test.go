@@ -272,11 +272,11 @@ func TestCorpusEvaluation(t *testing.T) {
 	// from in part, and a second held-out set written after those rules
 	// (the scanner's weakest part, kept at what it reaches)
 	floors("multilingual probe", loadRows(t, filepath.Join("testdata", "multilingual-dev.jsonl")), 0.94, 0.98)
-	floors("multilingual held out", loadRows(t, filepath.Join("testdata", "multilingual-heldout.jsonl")), 0.80, 0.97)
+	floors("multilingual held out", loadRows(t, filepath.Join("testdata", "multilingual-heldout.jsonl")), 0.82, 0.97)
 	floors("multilingual held out 2", loadRows(t, filepath.Join("testdata", "multilingual-heldout2.jsonl")), 0.46, 0.96)
 	floors("multilingual held out 3", loadRows(t, filepath.Join("testdata", "multilingual-heldout3.jsonl")), 0.50, 0.96)
-	floors("multilingual held out 4", loadRows(t, filepath.Join("testdata", "multilingual-heldout4.jsonl")), 0.56, 0.94)
-	floors("multilingual held out 5", loadRows(t, filepath.Join("testdata", "multilingual-heldout5.jsonl")), 0.16, 0.88)
+	floors("multilingual held out 4", loadRows(t, filepath.Join("testdata", "multilingual-heldout4.jsonl")), 0.60, 0.94)
+	floors("multilingual held out 5", loadRows(t, filepath.Join("testdata", "multilingual-heldout5.jsonl")), 0.17, 0.88)
 }
 
 // TestBackground scans more real tool listings and real tool results

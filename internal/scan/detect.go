@@ -117,8 +117,15 @@ func (a *analysis) unicodeRules() {
 	if name {
 		return
 	}
+	// a result that names the trick shows it ("look-alike domains ...
+	// the first "р" is Cyrillic"): an awareness mail, not a disguise
+	shown := !def && len(t.mixed) > 0 && containsAny(t.low, homoglyphNames)
 	for _, sp := range t.mixed {
-		a.add(RuleHomoglyphText, Medium, sp.s, sp.e, "word mixes Latin letters with look-alike letters from another script", -1)
+		sev := Medium
+		if shown {
+			sev = Low
+		}
+		a.add(RuleHomoglyphText, sev, sp.s, sp.e, "word mixes Latin letters with look-alike letters from another script", -1)
 	}
 	for _, sp := range t.styled {
 		a.add(RuleHomoglyphText, Low, sp.s, sp.e, "word mixes plain letters with styled (fullwidth or mathematical) letters", -1)
@@ -1285,6 +1292,12 @@ func (a *analysis) instructionRules() {
 			continue
 		}
 		first := a.word(m.ts)
+		if (first == "override" || first == "overrides") && m.ts+1 < m.te && a.lowCharAfter(int(a.toks[m.ts].e)) == ':' && m.ts > a.sents[a.toks[m.ts].sent].ts && !a.is(m.ts-1, "system", "admin", "administrator", "developer", "security", "priority", "emergency", "root", "operator") {
+			// "Classic override: \"Ignore your previous instructions ...\"":
+			// a label naming what follows, whose own match starts after
+			// it (not "SYSTEM OVERRIDE: ignore ...")
+			continue
+		}
 		if first == "override" || first == "overrides" || first == "overriding" || first == "supersede" || first == "supersedes" {
 			// "overrides the default system prompt" is how legitimate
 			// configuration is described; an override of "any conflicting
@@ -2118,6 +2131,7 @@ func (a *analysis) multilingual() {
 	}
 	a.mlCues(h)
 	a.mlOutputOrder(h)
+	a.mlReaderReference(h)
 	r := a.newMLReader(h)
 	if !a.mlAddressLabel(r) {
 		a.mlReaderAddressed(r)
@@ -6141,6 +6155,11 @@ func (a *analysis) exfilRules() {
 		if mod < 0 {
 			continue
 		}
+		if st.cats&(cAI|cYou) == 0 && csvHeaderIn(a.t.low[a.sents[si].s:a.sents[si].e]) {
+			// "customer,invoice,...,action_required,send_to,delete_after":
+			// a table's columns and its rows, not a tool's use changed
+			continue
+		}
 		s, e := a.tokSpan(st.ts, st.te)
 		h := a.add(RuleShadowing, High, s, e, "directive that changes how another tool behaves when it is used", si)
 		h.damped = a.sentHasOutside(si, cDiscuss, -1, -1)
@@ -8002,3 +8021,25 @@ func b2i(b bool) int {
 	}
 	return 0
 }
+
+// csvHeaderIn reports a line in b that is a CSV header: four or more
+// fields, each a word or an identifier with no space.
+func csvHeaderIn(b []byte) bool {
+	for len(b) > 0 {
+		line := b
+		if i := bytes.IndexByte(b, '\n'); i >= 0 {
+			line, b = b[:i], b[i+1:]
+		} else {
+			b = nil
+		}
+		line = bytes.TrimSpace(line)
+		if bytes.Count(line, []byte{','}) >= 3 && bytes.IndexByte(line, ' ') < 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// homoglyphNames name look-alike letters (unicodeRules: a result that
+// names them shows them).
+var homoglyphNames = []string{"homoglyph", "look-alike", "lookalike", "look alike", "cyrillic", "punycode", "confusable", "kyrill", "cyrillique", "cirílic", "кириллиц", "омоглиф", "гомоглиф"}

@@ -1,6 +1,7 @@
 package scan
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -293,7 +294,8 @@ func (a *analysis) encodedRules() {
 		worst, rules := a.rescan(string(b.decoded))
 		preview := strings.Join(strings.Fields(string(b.decoded)), " ")
 		if worst >= Medium {
-			a.add(RuleEncoded, maxSev(High, worst), b.s, b.e, fmt.Sprintf("%s block decodes to text matching %s: %q", b.kind, strings.Join(rules, ", "), clip(preview, 80)), -1)
+			h := a.add(RuleEncoded, maxSev(High, worst), b.s, b.e, fmt.Sprintf("%s block decodes to text matching %s: %q", b.kind, strings.Join(rules, ", "), clip(preview, 80)), -1)
+			h.damped = a.quotedExample(a.t.lowPos(b.s), a.t.lowPos(b.e))
 			continue
 		}
 		sev := Low
@@ -320,4 +322,40 @@ func (a *analysis) rescan(text string) (Severity, []string) {
 		}
 	}
 	return worst, rules
+}
+
+// quotedExample: in a result, an encoded block in quotes in a text about
+// attacks ("3. Base64: \"SWdub3Jl...\" (decodes to the phrase in example
+// 1)" in a training module): an example shown, not a payload hidden.
+func (a *analysis) quotedExample(ls, le int) bool {
+	if a.ctx.kind.isDef() || len(a.toks) == 0 {
+		return false
+	}
+	// in quotes: opened before it, around it, or inside a block that is a
+	// sentence ("1. Letter spacing: \"i g n o r e ...\"")
+	if !a.insideQuote(ls) && !(a.lowCharBefore(ls) == '"' && a.lowCharAfter(le) == '"') && !a.quotesIn(ls, le) {
+		return false
+	}
+	si := a.sentenceOfLow(ls)
+	if si < 0 {
+		return false
+	}
+	if a.sentHasOutside(si, cDiscuss, -1, -1) || a.discussedAt(ls, le) {
+		return true
+	}
+	// or two other sentences of the text speak of attacks
+	n := 0
+	for k := range a.sents {
+		if k != si && a.sents[k].cats&cDiscuss != 0 {
+			n++
+		}
+	}
+	return n >= 2
+}
+
+// quotesIn: a quotation inside [ls, le), or one opened inside that closes
+// right after it.
+func (a *analysis) quotesIn(ls, le int) bool {
+	n := bytes.Count(a.t.low[ls:min(le, len(a.t.low))], []byte{'"'})
+	return n >= 2 || n == 1 && a.lowCharAfter(le) == '"'
 }
