@@ -8025,15 +8025,8 @@ func b2i(b bool) int {
 // csvHeaderIn reports a line in b that is a CSV header: four or more
 // fields, each a word or an identifier with no space.
 func csvHeaderIn(b []byte) bool {
-	for len(b) > 0 {
-		line := b
-		if i := bytes.IndexByte(b, '\n'); i >= 0 {
-			line, b = b[:i], b[i+1:]
-		} else {
-			b = nil
-		}
-		line = bytes.TrimSpace(line)
-		if bytes.Count(line, []byte{','}) >= 3 && bytes.IndexByte(line, ' ') < 0 {
+	for line := range bytes.Lines(b) {
+		if line = bytes.TrimSpace(line); bytes.Count(line, []byte{','}) >= 3 && bytes.IndexByte(line, ' ') < 0 {
 			return true
 		}
 	}
