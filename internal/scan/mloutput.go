@@ -675,8 +675,8 @@ func (a *analysis) readerReference() {
 					continue
 				}
 			}
-			pointed := false
-			for j := k + 1; j < st.te && j <= k+9; j++ {
+			pointed := false // this text pointed at, anywhere in the sentence
+			for j := st.ts; j < st.te; j++ {
 				if a.is(j, "this", "these") || a.is(j, "current") && a.is(j-1, "the") {
 					pointed = true
 					break
@@ -704,7 +704,13 @@ func (a *analysis) readerPayload(si int) bool {
 	if os, oe := a.t.origPos(ls), a.t.origPos(le); oe-os == le-ls {
 		orig = a.t.orig[os:oe]
 	}
+	// a tool by its name; in a code span when called ("the
+	// `merge_pull_request` tool gets called"), not a function the note
+	// is about ("check that `merge_pull_request` keeps its signature")
 	if mlProseIdent(low, orig) || identSecret(low) || mlAccountNumber(low) || strings.Contains(low, "![") || strings.Contains(low, "](http") {
+		return true
+	}
+	if mlProseIdent(strings.ReplaceAll(low, "`", " "), strings.ReplaceAll(orig, "`", " ")) && containsAny([]byte(low), toolCallWords) {
 		return true
 	}
 	for n := si; n <= to; n++ {
@@ -810,3 +816,7 @@ func mlWaived(h *mlHits, from, to int) bool {
 	i := h.anyIn(mlCueSetIDs[3], from, to, false)
 	return i >= 0 && !slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(h.lo[max(0, i-120):i], r) })
 }
+
+// toolCallWords say a tool is called ("the `x` tool gets called", "the
+// `okta.add_user_to_group` call ... runs").
+var toolCallWords = []string{" tool", " call", "invoke", " via ", " run ", " runs ", "executed", "triggered"}
