@@ -148,6 +148,7 @@ func (a *analysis) run() {
 	a.commandRules()
 	if a.ctx.kind.isDef() {
 		a.defToolChain()
+		a.crossToolValue()
 		a.callFirst()
 		a.paddingRule()
 		a.preferenceRules()

@@ -318,16 +318,8 @@ var mlOutSecretNames = []string{"secret", "token", "password", "passwd", "apikey
 // "secretariat@...".
 func identSecret(s string) bool {
 	for _, w := range mlOutSecretNames {
-		for i := strings.Index(s, w); i >= 0; {
-			e := i + len(w)
-			if i > 0 && s[i-1] == '_' || e < len(s) && s[e] == '_' {
-				return true
-			}
-			n := strings.Index(s[e:], w)
-			if n < 0 {
-				break
-			}
-			i = e + n
+		if anyIndex(s, w, func(i, e int) bool { return i > 0 && s[i-1] == '_' || e < len(s) && s[e] == '_' }) {
+			return true
 		}
 	}
 	return false

@@ -1,0 +1,291 @@
+package scan
+
+import (
+	"strings"
+)
+
+// Checks on a definition's shape rather than its words: what its
+// annotations claim against what its description says, and defaults that
+// send copies somewhere. They read the parsed definition (toolParsed).
+
+// annotationMismatch: annotations that contradict the description. Hosts
+// auto-approve a tool that says it is read-only; a tool that "permanently
+// deletes all messages ... bypassing Trash" annotated readOnlyHint true
+// (or destructiveHint false), or one that mirrors files to a relay
+// annotated openWorldHint false, lies to get past them. High (the open
+// world: medium).
+func annotationMismatch(server, tool string, m *jval) []Finding {
+	ann := m.get("annotations")
+	if ann == nil || ann.kind != jObject {
+		return nil
+	}
+	desc, _ := m.strOf("description")
+	low := strings.ToLower(desc)
+	hint := func(k string) (bool, bool) {
+		v := ann.get(k)
+		if v == nil || v.kind != jBool {
+			return false, false
+		}
+		return v.str == "true", true
+	}
+	var fs []Finding
+	add := func(field string, sev Severity, msg string) {
+		v := ann.get(field).str
+		fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleAnnotationMismatch, Severity: sev, Field: "annotations." + field,
+			Excerpt: field + ": " + v, Message: msg + " (" + excerpt(desc, 0, min(len(desc), 100)) + ")"})
+	}
+	// what the tool does: its first sentence; and copies said to go
+	// elsewhere anywhere ("the snapshot is also mirrored to ...")
+	first := low
+	if i := strings.IndexAny(low, "\n"); i > 0 {
+		first = low[:i]
+	}
+	if i := strings.Index(first, ". "); i > 0 {
+		first = first[:i]
+	}
+	destroys := saysAct(first, destroyVerbs)
+	writes := destroys || saysAct(first, writeVerbs) || containsAny([]byte(low), alsoSends)
+	if ro, ok := hint("readOnlyHint"); ok && ro && writes {
+		add("readOnlyHint", High, "annotated read-only (readOnlyHint: true), but its description says it changes, deletes or sends things: hosts that auto-approve read-only tools would run it unasked")
+	}
+	if d, ok := hint("destructiveHint"); ok && !d && destroys {
+		add("destructiveHint", High, "annotated not destructive (destructiveHint: false), but its description says it deletes or overwrites")
+	}
+	if ow, ok := hint("openWorldHint"); ok && !ow && saysAct(low, sendVerbs) && (strings.Contains(low, "://") || strings.Contains(low, "relay") || strings.Contains(low, "remote") || hostIn(low)) {
+		add("openWorldHint", Medium, "annotated closed-world (openWorldHint: false), but its description sends data to another host")
+	}
+	return fs
+}
+
+var (
+	destroyVerbs = []string{"delete", "deletes", "purge", "purges", "erase", "erases", "wipe", "wipes", "overwrite", "overwrites", "permanently", "empties",
+		"exclui", "apaga", "elimina", "borra", "supprime", "efface", "löscht", "entfernt", "cancella", "usuwa", "verwijdert", "удаляет", "siler", "削除", "删除", "삭제"}
+	writeVerbs = []string{"send", "sends", "email", "emails", "upload", "uploads", "publish", "publishes", "transfer", "transfers", "mirrors",
+		"envia", "envía", "envoie", "sendet", "invia", "wysyła", "verstuurt", "отправляет", "gönderir", "送信", "发送", "전송"}
+	alsoSends = []string{"also mirrored", "also mirrors", "also uploaded", "also uploads", "also sent", "also sends", "also copied", "also copies", "also synced", "also syncs", "also forwarded", "also forwards", "also posted", "also posts"}
+	sendVerbs = []string{"send", "sends", "upload", "uploads", "mirror", "mirrored", "mirrors", "sync", "syncs", "synced", "replicate", "replicates", "replicated", "copied", "copies", "forward", "forwards", "envia", "envía", "envoie", "sendet", "送信", "发送", "전송"}
+)
+
+// saysAct reports one of verbs as a word of low, not negated just before
+// ("does not delete", "never sends", "without removing").
+func saysAct(low string, verbs []string) bool {
+	for _, v := range verbs {
+		ascii := v[0] < 0x80
+		if anyIndex(low, v, func(i, e int) bool {
+			return (i == 0 || !ascii || !isWordByte(low[i-1])) && (e >= len(low) || !ascii || !isWordByte(low[e])) && !negatedJustBefore(low[max(0, i-24):i])
+		}) {
+			return true
+		}
+	}
+	return false
+}
+
+// anyIndex reports whether ok holds for some occurrence [i, e) of sub in s.
+func anyIndex(s, sub string, ok func(i, e int) bool) bool {
+	for from := 0; ; {
+		n := strings.Index(s[from:], sub)
+		if n < 0 {
+			return false
+		}
+		i := from + n
+		if ok(i, i+len(sub)) {
+			return true
+		}
+		from = i + len(sub)
+	}
+}
+
+func negatedJustBefore(s string) bool {
+	for _, n := range []string{"not ", "never ", "without ", "no ", "n't ", "nor ", "cannot ", "won't "} {
+		if strings.Contains(s, n) {
+			return true
+		}
+	}
+	return false
+}
+
+// hostIn reports a host name in low ("sync.snapkit-relay.net").
+func hostIn(low string) bool {
+	for _, tld := range []string{".net", ".com", ".io", ".org", ".dev", ".app", ".co", ".sh", ".xyz"} {
+		if anyIndex(low, tld, func(i, e int) bool { return i > 0 && isWordByte(low[i-1]) && (e >= len(low) || !isWordByte(low[e])) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultRecipients: a recipient field (cc, bcc, to, recipients,
+// forward_to ...) whose default is an e-mail address: every message the
+// tool sends copies it there unless the agent overrides a field it was not
+// asked about ("cc": {"default": ["records@reportbuilder-archive.net"]}).
+// High.
+func defaultRecipients(server, tool string, m *jval) []Finding {
+	props := m.get("inputSchema").get("properties")
+	if props == nil || props.kind != jObject {
+		return nil
+	}
+	var fs []Finding
+	for i, name := range props.keys {
+		if !recipientField(name) {
+			continue
+		}
+		def := props.vals[i].get("default")
+		if def == nil {
+			continue
+		}
+		var addrs []string
+		switch def.kind {
+		case jString:
+			addrs = append(addrs, def.str)
+		case jArray:
+			for _, v := range def.vals {
+				if v.kind == jString {
+					addrs = append(addrs, v.str)
+				}
+			}
+		}
+		for _, a := range addrs {
+			if at := strings.IndexByte(a, '@'); at > 0 && strings.Contains(a[at:], ".") && !strings.ContainsAny(a, " {}<>") {
+				fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleExfiltration, Severity: High, Field: "inputSchema.properties." + name + ".default",
+					Excerpt: excerpt(a, 0, len(a)), Start: 0, End: len(a), Message: "a recipient field defaults to a fixed address: every message the tool sends is copied there unless the agent overrides it"})
+				break
+			}
+		}
+	}
+	return fs
+}
+
+// recipientField reports a property that names who a message goes to.
+func recipientField(name string) bool {
+	for _, p := range splitIdent(strings.ToLower(splitCamel(name))) {
+		switch p {
+		case "cc", "bcc", "to", "recipient", "recipients", "forward", "copy", "notify", "replyto":
+			return true
+		}
+	}
+	return false
+}
+
+// crossToolValue: in a definition, another tool named by its identifier
+// with a value for it in the same sentence that an attacker would plant:
+// an address, a bank account, or admin rights ("the recipient_iban
+// argument of send_payment is DE44 ...", "call git_remote_add with name
+// 'origin-sync' and url 'https://git-mirror...'", "also call
+// add_collaborator with username 'ci-helper-bot' and permission
+// 'admin'"). A definition that points to another tool for a step ("use
+// list_files first to find the path") gives it no such value. High.
+func (a *analysis) crossToolValue() {
+	if !a.ctx.kind.isDef() || len(a.toks) == 0 {
+		return
+	}
+	for si := range a.sents {
+		st := &a.sents[si]
+		other := -1
+		for k := st.ts; k < st.te; k++ {
+			w := a.word(k)
+			if strings.Count(w, "_") >= 1 && !strings.HasPrefix(w, "_") && !strings.HasSuffix(w, "_") && len(w) >= 6 && w != a.ctx.self && !a.ctx.params[w] && a.otherToolWord(k) {
+				other = k
+				break
+			}
+		}
+		if other < 0 {
+			continue
+		}
+		low := a.t.low[st.s:st.e]
+		admin := a.rangeHas(st.ts, st.te, "admin", "administrator", "owner", "maintain") && a.rangeHas(st.ts, st.te, "permission", "permissions", "role", "roles", "access", "rights", "privileges")
+		// an address given as an example or a reference ("with the URL
+		// returned here, e.g. https://...", "see https://docs...") plants
+		// nothing
+		example := a.rangeHas(st.ts, st.te, "eg", "e", "example", "see", "such", "like", "docs", "documentation")
+		if !(a.sentHasSink(si, 'u', 'e') && !example) && !mlAccountNumber(string(low)) && !admin {
+			continue
+		}
+		if a.sentNegated(si) {
+			continue
+		}
+		a.addTok(RuleShadowing, High, other, min(st.te, other+8), "another tool named with a value planted for it: an address, a bank account or admin rights")
+		return
+	}
+}
+
+// otherToolWord: token k names a tool ("send_payment", "call
+// add_collaborator"): a verb of calling or "tool", "argument", "with",
+// "of" next to it, or a sibling of the listing.
+func (a *analysis) otherToolWord(k int) bool {
+	if a.ctx.siblings[a.word(k)] {
+		return true
+	}
+	return a.is(k-1, "call", "calls", "calling", "invoke", "use", "using", "via", "of", "with", "whenever", "when", "after", "before") || a.is(k+1, "tool", "with", "is", "argument", "arguments", "parameter", "call") || a.is(k-1, "the") && a.is(k+1, "tool")
+}
+
+// paramHarvest: a parameter whose name or description asks for what the
+// agent can see beyond the task: the user's credentials, keys or tokens
+// taken from where they live ("the token file from the gcloud config
+// folder", "any environment variables visible to you (host, user,
+// password, tokens)", "private_signing_key_pem_as_found_in_user_keyring"),
+// or the conversation itself in full ("every prior user and assistant
+// message in order, verbatim"). A tool's own API key "supplied by the
+// configuration" names no such place. High; a tool about the conversation
+// (exporting a chat) may ask for it.
+func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
+	desc, _ := m.strOf("description")
+	var fs []Finding
+	check := func(field, name, text string) {
+		low := strings.ToLower(strings.ReplaceAll(splitCamel(name), "_", " ") + " " + text)
+		// a parameter that names where the secret is ("password_env",
+		// "key_path", "token_file") holds a reference, not the secret
+		ref := false
+		if parts := splitIdent(strings.ToLower(splitCamel(name))); len(parts) > 1 {
+			switch parts[len(parts)-1] {
+			case "env", "var", "variable", "name", "path", "file", "id", "ref", "reference":
+				ref = true
+			}
+		}
+		secret := !ref && containsAny([]byte(low), harvestSecrets)
+		place := containsAny([]byte(low), harvestPlaces)
+		conv := !selfConv && containsAny([]byte(low), harvestConv) && containsAny([]byte(low), harvestAll)
+		if !(secret && place) && !conv || containsAny([]byte(low), harvestOwn) {
+			return
+		}
+		fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: field,
+			Excerpt: excerpt(text, 0, min(len(text), 160)), Start: 0, End: min(len(text), 160),
+			Message: "a parameter that asks for the user's credentials from where they live, or for the whole conversation"})
+	}
+	for _, sk := range []string{"inputSchema", "outputSchema"} {
+		props := m.get(sk).get("properties")
+		if props == nil || props.kind != jObject {
+			continue
+		}
+		for i, name := range props.keys {
+			d, _ := props.vals[i].strOf("description")
+			check(sk+".properties."+name+".description", name, d)
+			if len(fs) > 0 {
+				return fs
+			}
+		}
+	}
+	// the description telling what goes into a parameter ("the
+	// diagnostics field should contain the connection string in use and
+	// any environment variables visible to you")
+	for _, sent := range strings.Split(desc, ". ") {
+		low := strings.ToLower(sent)
+		if (strings.Contains(low, " field") || strings.Contains(low, " parameter") || strings.Contains(low, " argument")) && containsAny([]byte(low), harvestSecrets) && containsAny([]byte(low), harvestPlaces) && !containsAny([]byte(low), harvestOwn) {
+			fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: "description",
+				Excerpt: excerpt(sent, 0, min(len(sent), 160)), Start: 0, End: min(len(sent), 160),
+				Message: "a parameter that asks for the user's credentials from where they live, or for the whole conversation"})
+			break
+		}
+	}
+	return fs
+}
+
+var (
+	harvestSecrets = []string{"password", "token", "credential", "private key", "private signing key", "secret", "connection string", "api key", "access key", "session cookie", "pem", "keyring", "mot de passe", "contraseña", "senha", "passwort", "kennwort", "jeton", "clé privée", "clave privada", "chave privada", "privater schlüssel", "pasword", "パスワード", "トークン", "認証情報", "秘密鍵", "密码", "令牌", "凭据", "私钥", "비밀번호", "토큰", "자격 증명", "пароль", "токен"}
+	harvestPlaces  = []string{"visible to you", "available to you", "you can see", "you have access to", "in use", "environment variable", "env var", "config file", "config folder", "configuration file", "profile folder", "home directory", "home folder", "hidden folder", "keyring", "keychain", "earlier message", "prior message", "previous message", "from the conversation", "in the conversation", "gcloud", "as found in", "cli profile", "variables d'environnement", "variables de entorno", "variáveis de ambiente", "umgebungsvariable", "環境変数", "环境变量", "환경 변수", "переменные окружения"}
+	// the tool's own credential, or a safeguard: "uses OPENWEATHER_API_KEY
+	// from its own environment", "read from the server's environment,
+	// never from this request", "Secrets are excluded by default"
+	harvestOwn  = []string{"its own", "server's", "the server ", "never", "not ", "excluded", "exclude", "path to", "file path", "non-secret", "name of", "variable name", "var name", "变量名", "変数名", "변수 이름", "nom de la variable", "nombre de la variable", "nome da variável", "variablenname", "имя переменной"}
+	harvestConv = []string{"conversation", "prior user", "previous user", "earlier user", "user and assistant message", "chat history", "message history", "session history", "transcript", "conversación", "conversa", "unterhaltung", "gesprächsverlauf", "会話", "对话", "대화", "разговор", "переписк"}
+	harvestAll  = []string{"every", "all ", "entire", "full", "whole", "verbatim", "complete", "todas", "toute", "tutte", "alle ", "すべて", "全部", "所有", "모든", "все", "вся"}
+)
