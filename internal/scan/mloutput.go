@@ -541,6 +541,9 @@ func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
 			break
 		}
 	}
+	if a.is(k, "response", "responses") && a.rangeHas(st.ts, st.te, "header", "headers", "endpoint", "endpoints", "json", "http", "https", "status", "payload", "schema", "cached", "paginated", "pagination") {
+		return false, false // "Every response includes a request_id (header X-Request-Id)": an API's
+	}
 	if pointed {
 		return true, true
 	}
@@ -604,7 +607,8 @@ func (a *analysis) outputPayload(si, k int, pointed bool) Severity {
 		s := &a.sents[n]
 		for j := s.ts; j < s.te; j++ {
 			switch {
-			case a.is(j, "password", "passwords", "credentials", "secret", "secrets") || a.is(j, "token", "tokens") && a.is(j-1, "access", "api", "auth", "bearer", "session", "refresh", "secret", "personal", "oauth", "id", "github", "slack") || a.is(j, "api") && a.is(j+1, "key", "keys") || a.is(j, "system") && a.is(j+1, "prompt", "message") || a.is(j, "conversation", "chat") && a.is(j+1, "history", "so"):
+			case a.is(j, "password", "passwords", "credentials", "secret", "secrets") || a.is(j, "token", "tokens") && a.is(j-1, "access", "api", "auth", "bearer", "session", "refresh", "secret", "personal", "oauth", "id", "github", "slack") ||
+				a.is(j, "code", "codes") && a.is(j-1, "access", "verification", "security", "mfa", "2fa", "otp", "recovery", "backup") || a.is(j, "number", "numbers") && a.is(j-1, "account", "routing", "card", "iban", "ssn") || a.is(j, "api") && a.is(j+1, "key", "keys") || a.is(j, "system") && a.is(j+1, "prompt", "message") || a.is(j, "conversation", "chat") && a.is(j+1, "history", "so"):
 				if !a.negatedBefore(j, 6) {
 					return High // not "don't paste secret values in replies"
 				}
@@ -617,7 +621,10 @@ func (a *analysis) outputPayload(si, k int, pointed bool) Severity {
 			}
 		}
 	}
-	if dictates {
+	// content dictated counts when it steers a choice (only one thing,
+	// the others run down), not when it asks for a caveat ("Press
+	// summaries of this study should state that results are preliminary")
+	if dictates && a.rangeHas(a.sents[si].ts, a.sents[to].te, "only", "exclusively", "recalled", "recall", "scam", "scams", "fraud", "fraudulent", "unsafe", "dangerous", "banned", "illegal", "counterfeit", "malware", "investigation", "bankrupt", "first", "best", "top") {
 		return Medium
 	}
 	return 0
