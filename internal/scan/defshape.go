@@ -126,7 +126,7 @@ func defaultRecipients(server, tool string, m *jval) []Finding {
 	}
 	var fs []Finding
 	for i, name := range props.keys {
-		if !recipientField(name) {
+		if !recipientField(name) || props.get(name) != &props.vals[i] {
 			continue
 		}
 		def := props.vals[i].get("default")
@@ -257,6 +257,9 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 			continue
 		}
 		for i, name := range props.keys {
+			if props.get(name) != &props.vals[i] {
+				continue // a duplicate key: the last one stands
+			}
 			d, _ := props.vals[i].strOf("description")
 			check(sk+".properties."+name+".description", name, d)
 			if len(fs) > 0 {
