@@ -163,6 +163,7 @@ func (a *analysis) run() {
 		a.relayCardData()
 		a.outputOrder()
 		a.readerReference()
+		a.opsWeakening()
 	}
 	a.askUserCredential()
 	a.encodedRules()
