@@ -7895,6 +7895,15 @@ func (a *analysis) escalate() {
 				h.damped = true
 			}
 		}
+		// an attack recorded as data: a row of a moderation table or a
+		// log line that carries its verdict ("| Ignore previous
+		// instructions ... | prompt_injection | blocked", "[PASS] pi-001
+		// \"Ignore previous instructions ...\" -> refused")
+		for i := range a.hits {
+			if h := &a.hits[i]; !h.damped && a.verdictRecord(a.t.lowPos(h.s)) {
+				h.damped = true
+			}
+		}
 		// role markers and turns in a program's code (a fenced block
 		// tagged with its language) or in an inline code span are what
 		// documentation shows about prompts ("```python\nprompt =
@@ -8056,3 +8065,37 @@ func (a *analysis) newClauseIn(ts, te int) bool {
 	}
 	return false
 }
+
+// verdictRecord reports whether low offset p lies on a record line (a
+// table row, a JSON object of several fields, a test or log line) that
+// names the attack it records: a moderation log's verdict
+// ("prompt_injection", "jailbreak", "guardrail_block") or, in a text about
+// a red-team suite, a verdict of refusal ("-> refused", "blocked").
+func (a *analysis) verdictRecord(p int) bool {
+	low := a.t.low
+	if p < 0 || p >= len(low) {
+		return false
+	}
+	ls := bytes.LastIndexByte(low[:p], '\n') + 1
+	le := len(low)
+	if i := bytes.IndexByte(low[p:], '\n'); i >= 0 {
+		le = p + i
+	}
+	line := low[ls:le]
+	t := bytes.TrimSpace(line)
+	record := bytes.Count(line, []byte{'|'}) >= 3 || bytes.Count(line, []byte("\":")) >= 3 ||
+		bytes.HasPrefix(t, []byte("[pass]")) || bytes.HasPrefix(t, []byte("[fail]")) || len(t) > 10 && t[0] >= '0' && t[0] <= '9' && (t[4] == '-' || t[2] == ':')
+	if !record {
+		return false
+	}
+	if containsAny(line, verdictClasses) {
+		return true
+	}
+	return containsAny(line, recordVerdicts) && containsAny(low, verdictSuites)
+}
+
+var (
+	verdictClasses = []string{"prompt_injection", "prompt-injection", "promptinjection", "jailbreak", "injection_attempt", "injecao_prompt", "injeção", "inyeccion", "inyección", "injektion", "guardrail_block", "guardrail-block"}
+	recordVerdicts = []string{"-> refused", "refused", "blocked", "not followed", "rejected", "denied"}
+	verdictSuites  = []string{"red-team", "redteam", "red team", "prompt-injection", "prompt_injection", "jailbreak", "guardrail"}
+)
