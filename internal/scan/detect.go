@@ -6761,6 +6761,11 @@ func (a *analysis) commandRules() {
 					// not from one made to look like it
 					sev = High
 				}
+				if ri == 0 && secretVarPassed(low[loc[0]:loc[1]]) {
+					// "curl ... | NPM_TOKEN=$NPM_TOKEN GITHUB_TOKEN=$GITHUB_TOKEN
+					// bash": the script fetched gets the secrets
+					sev = High
+				}
 				if si >= 0 && a.toolCallWith(si, loc[0]) {
 					// "call admin_exec with cmd='chmod -R 777 /'": the
 					// result hands the model a command for another tool
@@ -8099,3 +8104,14 @@ var (
 	recordVerdicts = []string{"-> refused", "refused", "blocked", "not followed", "rejected", "denied"}
 	verdictSuites  = []string{"red-team", "redteam", "red team", "prompt-injection", "prompt_injection", "jailbreak", "guardrail"}
 )
+
+// secretVarPassed reports a secret's variable handed to the shell of a
+// download-and-run command ("| NPM_TOKEN=$NPM_TOKEN bash").
+func secretVarPassed(cmd []byte) bool {
+	i := bytes.LastIndexByte(cmd, '|')
+	if i < 0 {
+		return false
+	}
+	tail := cmd[i:]
+	return bytes.Contains(tail, []byte("=$")) && containsAny(tail, []string{"token", "secret", "key", "password", "passwd", "credential"})
+}

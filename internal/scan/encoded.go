@@ -23,7 +23,7 @@ var commandTriggers = [][]string{
 const sqlStatementRe = 13
 
 var commandRes = []*regexp.Regexp{
-	regexp.MustCompile(`(?:curl|wget)\s[^|\n;]{0,300}\|\s*(?:sudo\s+)?(?:ba|z|da|k)?sh\b`),
+	regexp.MustCompile(`(?:curl|wget)\s[^|\n;]{0,300}\|\s*(?:sudo\s+(?:-[a-z]+\s+)*)?(?:env\s+)?(?:[a-z_][a-z0-9_]*=\S*\s+){0,8}(?:ba|z|da|k)?sh\b`),
 	regexp.MustCompile(`/dev/tcp/[0-9a-z.\-]+/\d+`),
 	regexp.MustCompile(`\bnc(?:at)?\s+(?:-[a-z]+\s+)*-[a-z]*e\s+/bin/`),
 	regexp.MustCompile(`\bbash\s+-i\s*>&`),
