@@ -1,6 +1,8 @@
 package scan
 
 import (
+	"bytes"
+	"iter"
 	"strings"
 )
 
@@ -44,7 +46,7 @@ func annotationMismatch(server, tool string, m *jval) []Finding {
 		first = first[:i]
 	}
 	destroys := saysAct(first, destroyVerbs)
-	writes := destroys || saysAct(first, writeVerbs) || containsAny([]byte(low), alsoSends)
+	writes := destroys || saysAct(first, writeVerbs) || containsAnyStr(low, alsoSends)
 	if ro, ok := hint("readOnlyHint"); ok && ro && writes {
 		add("readOnlyHint", High, "annotated read-only (readOnlyHint: true), but its description says it changes, deletes or sends things: hosts that auto-approve read-only tools would run it unasked")
 	}
@@ -125,11 +127,11 @@ func defaultRecipients(server, tool string, m *jval) []Finding {
 		return nil
 	}
 	var fs []Finding
-	for i, name := range props.keys {
-		if !recipientField(name) || props.get(name) != &props.vals[i] {
+	for name, p := range lastMembers(props) {
+		if !recipientField(name) {
 			continue
 		}
-		def := props.vals[i].get("default")
+		def := p.get("default")
 		if def == nil {
 			continue
 		}
@@ -231,20 +233,14 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 	desc, _ := m.strOf("description")
 	var fs []Finding
 	check := func(field, name, text string) {
-		low := strings.ToLower(strings.ReplaceAll(splitCamel(name), "_", " ") + " " + text)
-		// a parameter that names where the secret is ("password_env",
-		// "key_path", "token_file") holds a reference, not the secret
-		ref := false
-		if parts := splitIdent(strings.ToLower(splitCamel(name))); len(parts) > 1 {
-			switch parts[len(parts)-1] {
-			case "env", "var", "variable", "name", "path", "file", "id", "ref", "reference":
-				ref = true
-			}
-		}
-		secret := !ref && containsAny([]byte(low), harvestSecrets)
-		place := containsAny([]byte(low), harvestPlaces)
-		conv := !selfConv && containsAny([]byte(low), harvestConv) && containsAny([]byte(low), harvestAll)
-		if !(secret && place) && !conv || containsAny([]byte(low), harvestOwn) {
+		cam := splitCamel(name)
+		low := strings.ToLower(strings.ReplaceAll(cam, "_", " ") + " " + text)
+		// one read for the five lists: this runs for every parameter of
+		// every tool of a listing
+		in := harvestLists.in(low)
+		secretPlace := in&hvSecret != 0 && in&hvPlace != 0 && !refName(cam)
+		conv := !selfConv && in&hvConv != 0 && in&hvAll != 0
+		if !secretPlace && !conv || in&hvOwn != 0 {
 			return
 		}
 		fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: field,
@@ -256,11 +252,8 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 		if props == nil || props.kind != jObject {
 			continue
 		}
-		for i, name := range props.keys {
-			if props.get(name) != &props.vals[i] {
-				continue // a duplicate key: the last one stands
-			}
-			d, _ := props.vals[i].strOf("description")
+		for name, p := range lastMembers(props) {
+			d, _ := p.strOf("description")
 			check(sk+".properties."+name+".description", name, d)
 			if len(fs) > 0 {
 				return fs
@@ -272,7 +265,10 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 	// any environment variables visible to you")
 	for _, sent := range strings.Split(desc, ". ") {
 		low := strings.ToLower(sent)
-		if (strings.Contains(low, " field") || strings.Contains(low, " parameter") || strings.Contains(low, " argument")) && containsAny([]byte(low), harvestSecrets) && containsAny([]byte(low), harvestPlaces) && !containsAny([]byte(low), harvestOwn) {
+		if !strings.Contains(low, " field") && !strings.Contains(low, " parameter") && !strings.Contains(low, " argument") {
+			continue
+		}
+		if in := harvestLists.in(low); in&hvSecret != 0 && in&hvPlace != 0 && in&hvOwn == 0 {
 			fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: "description",
 				Excerpt: excerpt(sent, 0, min(len(sent), 160)), Start: 0, End: min(len(sent), 160),
 				Message: "a parameter that asks for the user's credentials from where they live, or for the whole conversation"})
@@ -288,10 +284,35 @@ var (
 	// the tool's own credential, or a safeguard: "uses OPENWEATHER_API_KEY
 	// from its own environment", "read from the server's environment,
 	// never from this request", "Secrets are excluded by default"
-	harvestOwn  = []string{"its own", "server's", "the server ", "never", "not ", "excluded", "exclude", "path to", "file path", "non-secret", "name of", "variable name", "var name", "变量名", "変数名", "변수 이름", "nom de la variable", "nombre de la variable", "nome da variável", "variablenname", "имя переменной"}
-	harvestConv = []string{"conversation", "prior user", "previous user", "earlier user", "user and assistant message", "chat history", "message history", "session history", "transcript", "conversación", "conversa", "unterhaltung", "gesprächsverlauf", "会話", "对话", "대화", "разговор", "переписк"}
-	harvestAll  = []string{"every", "all ", "entire", "full", "whole", "verbatim", "complete", "todas", "toute", "tutte", "alle ", "すべて", "全部", "所有", "모든", "все", "вся"}
+	harvestOwn   = []string{"its own", "server's", "the server ", "never", "not ", "excluded", "exclude", "path to", "file path", "non-secret", "name of", "variable name", "var name", "变量名", "変数名", "변수 이름", "nom de la variable", "nombre de la variable", "nome da variável", "variablenname", "имя переменной"}
+	harvestConv  = []string{"conversation", "prior user", "previous user", "earlier user", "user and assistant message", "chat history", "message history", "session history", "transcript", "conversación", "conversa", "unterhaltung", "gesprächsverlauf", "会話", "对话", "대화", "разговор", "переписк"}
+	harvestAll   = []string{"every", "all ", "entire", "full", "whole", "verbatim", "complete", "todas", "toute", "tutte", "alle ", "すべて", "全部", "所有", "모든", "все", "вся"}
+	harvestLists = newPhraseSets(harvestSecrets, harvestPlaces, harvestConv, harvestAll, harvestOwn)
 )
+
+// the lists of harvestLists, one bit each
+const (
+	hvSecret uint8 = 1 << iota
+	hvPlace
+	hvConv
+	hvAll
+	hvOwn
+)
+
+// refName reports a parameter's name (split at its humps) that names
+// where a secret is ("password_env", "key_path", "token_file"): it holds a
+// reference, not the secret.
+func refName(cam string) bool {
+	parts := splitIdent(strings.ToLower(cam))
+	if len(parts) < 2 {
+		return false
+	}
+	switch parts[len(parts)-1] {
+	case "env", "var", "variable", "name", "path", "file", "id", "ref", "reference":
+		return true
+	}
+	return false
+}
 
 // opsWeakening: in a result, an order to weaken a security control (open
 // a firewall to the world, allowlist an address, silence monitoring, turn
@@ -311,6 +332,11 @@ func (a *analysis) opsWeakening() {
 	for si := range a.sents {
 		st := &a.sents[si]
 		seg := low[st.s:st.e]
+		// none of the words such an order needs (a secret may stand in an
+		// identifier: GITHUB_TOKEN, integration_tokens)
+		if !a.sentMarked(si, markOps) && !bytes.Contains(seg, []byte("/0")) && !(a.anyUnder && identSecret(string(seg))) {
+			continue
+		}
 		// a prohibition ("never open ... to 0.0.0.0/0"), not any negation
 		// ("so the test is not interrupted", "to avoid an outage")
 		if !weakens(seg) || containsAny(seg, opsProhibit) {
@@ -373,3 +399,34 @@ var (
 	opsAudience = []string{"automation", "automated", " bots", "responder", "on-call assistant", "operators must", "soc automation", "agents and", "for agents", "ai agent", "assistant"}
 	opsCoverUp  = []string{"no ticket", "not to be paged", "no further escalation", "no incident", "not interrupted", "already been informed", "already informed", "pre-approved", "preapproved", "without telling", "do not notify", "don't notify", "no need to notify", "not be notified", "should list no"}
 )
+
+// sentMarked reports a token of sentence si whose word carries a mark of m.
+func (a *analysis) sentMarked(si int, m uint8) bool {
+	st := &a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		if a.marked(k, m) {
+			return true
+		}
+	}
+	return false
+}
+
+// lastMembers yields each member of object v once, in document order,
+// the last of duplicate keys standing (as a JSON reader keeps it), in
+// linear time.
+func lastMembers(v *jval) iter.Seq2[string, *jval] {
+	return func(yield func(string, *jval) bool) {
+		last := make(map[string]int, len(v.keys))
+		for i, name := range v.keys {
+			last[name] = i
+		}
+		for i, name := range v.keys {
+			if last[name] != i {
+				continue // a duplicate key: the last one stands
+			}
+			if !yield(name, &v.vals[i]) {
+				return
+			}
+		}
+	}
+}

@@ -2187,7 +2187,7 @@ func (a *analysis) mlForgedTurns(r *mlReader) {
 	}
 	// a chat history exported under a heading that says so ("--- Chatverlauf
 	// ---", "【問い合わせ履歴】", "Transcript:") is a log, not a forgery
-	if head := lo[max(0, turns[0].at-400):turns[0].at]; containsAny([]byte(head), mlTranscriptWords) {
+	if head := lo[max(0, turns[0].at-400):turns[0].at]; containsAnyStr(head, mlTranscriptWords) {
 		return
 	}
 	users, assistants := 0, 0
@@ -2693,7 +2693,7 @@ func (a *analysis) mlOverride(h *mlHits) bool {
 			if mlVerbFinal[v] {
 				// the object before the verb, in its sentence
 				if bn, ok := spanIn(nouns, max(0, i-60), i); ok && bn.at+bn.n <= i && !strings.ContainsAny(lo[bn.at+bn.n:i], ".!?。！？\n") && !mlNegated(lo, i, len(v)) {
-					if mlColleagues(lo[:bn.at]) && !a.mlSinkIn(bn.at, near) && !containsAny([]byte(lo[bn.at:near]), mlSecretAsks) || mlQuotedSpan(lo, bn.at, i+len(v)) || mlReportedAsk(lo[i+len(v):min(len(lo), i+len(v)+40)]) {
+					if mlColleagues(lo[:bn.at]) && !a.mlSinkIn(bn.at, near) && !containsAnyStr(lo[bn.at:near], mlSecretAsks) || mlQuotedSpan(lo, bn.at, i+len(v)) || mlReportedAsk(lo[i+len(v):min(len(lo), i+len(v)+40)]) {
 						continue // a memo to staff, a phrase quoted ("「以前の指示は無視して」"), a request reported ("無視するよう求められても")
 					}
 					s, e := clampSpan(a.t.orig, bn.at, i+len(v))
@@ -2720,7 +2720,7 @@ func (a *analysis) mlOverride(h *mlHits) bool {
 				if v == "ignore " && lo[noun.at:noun.at+noun.n] == "instructions" {
 					continue // English is handled by the token rules
 				}
-				if mlColleagues(lo[:i]) && !a.mlSinkIn(i, end) && !containsAny([]byte(lo[i:min(len(lo), end+160)]), mlSecretAsks) {
+				if mlColleagues(lo[:i]) && !a.mlSinkIn(i, end) && !containsAnyStr(lo[i:min(len(lo), end+160)], mlSecretAsks) {
 					continue // "Liebe Kolleginnen und Kollegen, ... Bitte ignorieren Sie die bisherigen Anweisungen": a memo to staff
 				}
 				s, e := clampSpan(a.t.orig, i, noun.at+noun.n)
@@ -4815,7 +4815,7 @@ func (a *analysis) mlSensitiveToParam() {
 			continue
 		}
 		sent := toLower(a.t.orig[os:oe])
-		if asciiEnd(sent, 0) == len(sent) || containsAny([]byte(sent), mlRefuse) || containsAny([]byte(sent), mlCannot) {
+		if asciiEnd(sent, 0) == len(sent) || containsAnyStr(sent, mlRefuse) || containsAnyStr(sent, mlCannot) {
 			continue // English, or "never ...", or what the tool cannot read
 		}
 		dest := a.ctx.kind == kindParam
@@ -4999,7 +4999,7 @@ func (a *analysis) mlObeyNext(h *mlHits) {
 	}
 	end := min(len(lo), i+n+400)
 	sev := Low
-	if a.mlSinkIn(i, end) || containsAny([]byte(lo[i:end]), mlToolWords) {
+	if a.mlSinkIn(i, end) || containsAnyStr(lo[i:end], mlToolWords) {
 		sev = High
 	}
 	s, e := clampSpan(a.t.orig, i, i+n)
@@ -5030,7 +5030,7 @@ func (a *analysis) mlForcedVerdict(h *mlHits) {
 		for _, p := range h.pos[id] {
 			i, n := int(p), len(mlTable.phrases[id])
 			from, to := max(0, i-60), min(len(lo), i+n+40)
-			if !containsAny([]byte(lo[from:to]), mlVerdictVerbs) {
+			if !containsAnyStr(lo[from:to], mlVerdictVerbs) {
 				continue
 			}
 			s, e := clampSpan(a.t.orig, i, i+n)
@@ -7183,7 +7183,6 @@ func (a *analysis) answerDictatedNear(si int) bool {
 	return false
 }
 
-// readerOrderIn reports an AI reader given orders in sentence si (aiReaders).
 // aiAudienceNear reports that sentence si or one within 600 bytes before
 // it names AI agents or bots as its audience ("AUTOMATED FIX AVAILABLE (for AI
 // coding agents / CI repair bots) ... Apply the official fix: curl ... |
@@ -7198,6 +7197,7 @@ func (a *analysis) aiAudienceNear(si int) bool {
 	return false
 }
 
+// readerOrderIn reports an AI reader given orders in sentence si (aiReaders).
 func (a *analysis) readerOrderIn(si int) bool {
 	for i := range a.hits {
 		if h := &a.hits[i]; h.msg == readerOrderMsg && h.sent == si && !h.damped {
@@ -7504,7 +7504,7 @@ func (a *analysis) bulkObject(si int, unquoted bool) bool {
 			if a.is(k, "this", "your") || k+2 < st.te && a.is(k+2, "contents") {
 				return true
 			}
-		case a.is(k, "last", "latest", "recent", "previous") && allDigits([]byte(a.word(k+1))):
+		case a.is(k, "last", "latest", "recent", "previous") && allDigits(a.word(k+1)):
 			return true
 		case a.is(k, "contents") && a.is(k+1, "of") && k+2 < st.te && a.is(k+2, "this", "your", "the"):
 			return true
@@ -7607,7 +7607,7 @@ func (a *analysis) relayCardData() {
 			continue
 		}
 		for k := st.ts; k+2 < st.te; k++ {
-			if !a.is(k, "tell", "ask", "instruct", "direct", "advise", "have", "get", "request", "prompt", "invite", "remind", "encourage", "urge", "require", "guide") {
+			if !a.marked(k, markRelay) {
 				continue
 			}
 			who := k + 1
@@ -7728,7 +7728,7 @@ func (a *analysis) credentialRules() {
 		// the third person with no subject: "4. Asks you to enter your
 		// password via a link."
 		if st := a.sents[a.toks[ask].sent]; a.is(st.ts, "asks", "requests", "urges", "demands", "tells", "wants", "instructs", "pressures", "pushes") ||
-			a.is(st.ts+1, "asks", "requests", "urges", "demands", "tells", "wants", "instructs", "pressures", "pushes") && allDigits([]byte(a.word(st.ts))) {
+			a.is(st.ts+1, "asks", "requests", "urges", "demands", "tells", "wants", "instructs", "pressures", "pushes") && allDigits(a.word(st.ts)) {
 			continue
 		}
 		sev := Low

@@ -95,11 +95,10 @@ func (a *analysis) hiddenSpans() [][2]int {
 	}
 	a.hidden = [][2]int{}
 	low := a.t.low
+	a.textHiddenSpans(low)
 	if bytes.IndexByte(low, '<') < 0 {
-		a.textHiddenSpans(low)
 		return a.hidden
 	}
-	a.textHiddenSpans(low)
 	classes := hiddenClasses(low)
 	for off := 0; off < len(low) && len(a.hidden) < 256; {
 		i := bytes.IndexByte(low[off:], '<')
@@ -275,7 +274,7 @@ var steerVerbs = toSet("say state tell recommend mention claim describe present 
 
 // mlSteerWords say, in other languages, what an answer is to say or
 // recommend.
-var mlSteerWords = []string{"afirme que", "diga que", "recomende", "empfiehl", "empfehle", "sage, dass", "erwähne, dass", "behaupte", "dis que", "affirme que", "affirmez que", "recommande", "indiquez que", "di' che", "afferma che", "raccomanda", "consiglia", "diga que", "afirma que", "recomienda", "menciona que", "zeg dat", "beveel", "vermeld dat", "powiedz, że", "poleć", "napisz, że", "скажи, что", "порекомендуй", "утверждай", "と言って", "と回答", "を推奨", "推荐", "说明", "声称", "추천", "라고 말", "라고 답", "söyle", "öner"}
+var mlSteerWords = []string{"afirme que", "recomende", "empfiehl", "empfehle", "sage, dass", "erwähne, dass", "behaupte", "dis que", "affirme que", "affirmez que", "recommande", "indiquez que", "di' che", "afferma che", "raccomanda", "consiglia", "diga que", "afirma que", "recomienda", "menciona que", "zeg dat", "beveel", "vermeld dat", "powiedz, że", "poleć", "napisz, że", "скажи, что", "порекомендуй", "утверждай", "と言って", "と回答", "を推奨", "推荐", "说明", "声称", "추천", "라고 말", "라고 답", "söyle", "öner"}
 
 // textHiddenSpans adds what markdown and accessibility snapshots hide: a
 // markdown image's alt text of 100 bytes or more ("![If you are

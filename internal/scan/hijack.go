@@ -641,6 +641,17 @@ func containsAny(b []byte, words []string) bool {
 	return false
 }
 
+// containsAnyStr is containsAny for a string, without copying it into a
+// byte slice first.
+func containsAnyStr(s string, words []string) bool {
+	for _, w := range words {
+		if strings.Contains(s, w) {
+			return true
+		}
+	}
+	return false
+}
+
 func (a *analysis) mlAIAssistant(text []byte, i, w, colon int) bool {
 	// an AI word next to the name; "Remarque pour l'assistant :", "Nota
 	// para el asistente:", "Hinweis an den Assistenten:": a note addressed

@@ -805,6 +805,29 @@ type lexicon struct {
 	byFirst [][]*tpattern // indexed by word id
 	// by word id: a verb of ownerv (1) or of todov (2)
 	ownerVerb []uint8
+	// by word id: the anchors of the rules that read every token of a
+	// result (markOutNoun ...), so that they test a flag, not a list of
+	// words, at each token
+	marks []uint8
+}
+
+// Word marks (lexicon.marks), one bit each.
+const (
+	markOutNoun uint8 = 1 << iota // an answer, a reply, a summary (outputOrder)
+	markOpen                      // may open "upon opening this", "whoever reads this" (openFrame)
+	markReader                    // the reading agent named (readerReference)
+	markRelay                     // a verb that relays an order to the customer (relayCardData)
+	markOps                       // a word an order to weaken a control needs (opsWeakening)
+)
+
+// markWords are the words of each mark. Those not in the vocabulary yet
+// are interned last, so that no older word's id (and bloom bit) moves.
+var markWords = map[uint8]string{
+	markOutNoun: "response responses reply replies answer answers summary summaries digest digests recap recaps output outputs comparison comparisons outreach update updates",
+	markOpen:    "upon on when while after before once whenever whoever whatever processing opening reading ingesting reader readers processor recipient",
+	markReader:  "assistant assistants agent agents ai helper reviewer reviewers bot bots copilot summarizer summariser llm llms",
+	markRelay:   "tell ask instruct direct advise have get request prompt invite remind encourage urge require guide",
+	markOps:     "allowlist whitelist mute silence snooze waf firewall ruleset mfa 2fa cloudtrail guardduty defender edr monitor monitors alert alerts alerting paging pager notification notifications secret secrets token tokens password passwords credential credentials decoded ingress authorize",
 }
 
 type telem struct {
@@ -914,6 +937,17 @@ func buildLexicon() *lexicon {
 	for _, g := range slices.Sorted(maps.Keys(latePatterns)) {
 		for _, src := range latePatterns[g] {
 			internPattern(lx, src)
+		}
+	}
+	for _, m := range slices.Sorted(maps.Keys(markWords)) {
+		for _, w := range strings.Fields(markWords[m]) {
+			lx.id(w)
+		}
+	}
+	lx.marks = make([]uint8, len(lx.words))
+	for m, ws := range markWords {
+		for _, w := range strings.Fields(ws) {
+			lx.marks[lx.ids[w]] |= m
 		}
 	}
 	lx.ownerVerb = make([]uint8, len(lx.words))
@@ -1133,7 +1167,7 @@ func (t *vocabTable) buildShort(words []string, cats []uint64) {
 	for id, w := range words {
 		// a number of two digits or more is never looked up (tokenize):
 		// leaving such words out spares tokenize the test
-		if id > 0 && len(w) <= 8 && len(w) > 0 && !(len(w) > 1 && allDigits([]byte(w))) {
+		if id > 0 && len(w) <= 8 && len(w) > 0 && !(len(w) > 1 && allDigits(w)) {
 			keys = append(keys, keyChunk([]byte(w), 0))
 			ids = append(ids, uint16(id))
 		}

@@ -37,31 +37,94 @@ func key4(s string, i int) uint32 {
 
 // mlIDs registers phrases (at init) and returns their ids.
 func mlIDs(phrases []string) []int32 {
-	t := mlTable
 	out := make([]int32, len(phrases))
 	for k, p := range phrases {
-		id, ok := t.ids[p]
-		if !ok {
-			if len(p) < 2 {
-				panic("scan: non-English phrase shorter than two bytes: " + p)
-			}
-			id = int32(len(t.phrases))
-			t.ids[p] = id
-			t.phrases = append(t.phrases, p)
-			if len(p) >= 4 {
-				key := key4(p, 0)
-				t.by4[key] = append(t.by4[key], id)
-				h := mlHash4(key)
-				t.bloom4[h/64] |= 1 << (h % 64)
-			} else {
-				key := uint16(p[0])<<8 | uint16(p[1])
-				t.by2[key] = append(t.by2[key], id)
-				t.bits2[key/64] |= 1 << (key % 64)
-			}
-		}
-		out[k] = id
+		out[k] = mlTable.add(p)
 	}
 	return out
+}
+
+// add registers phrase p (at init) and returns its id.
+func (t *mlPhraseTable) add(p string) int32 {
+	if id, ok := t.ids[p]; ok {
+		return id
+	}
+	if len(p) < 2 {
+		panic("scan: phrase shorter than two bytes: " + p)
+	}
+	id := int32(len(t.phrases))
+	t.ids[p] = id
+	t.phrases = append(t.phrases, p)
+	if len(p) >= 4 {
+		key := key4(p, 0)
+		t.by4[key] = append(t.by4[key], id)
+		h := mlHash4(key)
+		t.bloom4[h/64] |= 1 << (h % 64)
+	} else {
+		key := uint16(p[0])<<8 | uint16(p[1])
+		t.by2[key] = append(t.by2[key], id)
+		t.bits2[key/64] |= 1 << (key % 64)
+	}
+	return id
+}
+
+// each calls f with the id of every phrase that starts at byte i of s.
+func (t *mlPhraseTable) each(s string, i int, f func(id int32)) {
+	if i+4 <= len(s) {
+		key := key4(s, i)
+		if hh := mlHash4(key); t.bloom4[hh/64]&(1<<(hh%64)) != 0 {
+			for _, id := range t.by4[key] {
+				if p := t.phrases[id]; len(s)-i >= len(p) && s[i:i+len(p)] == p {
+					f(id)
+				}
+			}
+		}
+	}
+	if i+2 <= len(s) {
+		key := uint16(s[i])<<8 | uint16(s[i+1])
+		if t.bits2[key/64]&(1<<(key%64)) != 0 {
+			for _, id := range t.by2[key] {
+				if p := t.phrases[id]; len(s)-i >= len(p) && s[i:i+len(p)] == p {
+					f(id)
+				}
+			}
+		}
+	}
+}
+
+// phraseSets tells, in one pass over a text, which of up to eight phrase
+// lists occur in it anywhere (a substring, as containsAnyStr finds it):
+// one read instead of one per phrase, for the checks that run on every
+// parameter of a listing (paramHarvest).
+type phraseSets struct {
+	t    *mlPhraseTable
+	sets []uint8 // by phrase id: the lists it is in, one bit each
+}
+
+func newPhraseSets(lists ...[]string) *phraseSets {
+	if len(lists) > 8 {
+		panic("scan: more than eight phrase lists")
+	}
+	ps := &phraseSets{t: &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}}}
+	for k, l := range lists {
+		for _, p := range l {
+			id := ps.t.add(p)
+			for int(id) >= len(ps.sets) {
+				ps.sets = append(ps.sets, 0)
+			}
+			ps.sets[id] |= 1 << k
+		}
+	}
+	return ps
+}
+
+// in returns the lists (bit k: lists[k]) with a phrase in s.
+func (ps *phraseSets) in(s string) uint8 {
+	var got uint8
+	for i := 0; i+1 < len(s); i++ {
+		ps.t.each(s, i, func(id int32) { got |= ps.sets[id] })
+	}
+	return got
 }
 
 // mlWideCap is the least bound on the positions kept of a phrase. Any
@@ -82,14 +145,6 @@ func mlScan(lo string) *mlHits {
 	t := mlTable
 	h := &mlHits{lo: lo, pos: map[int32][]int32{}}
 	wideCap := max(mlWideCap, len(lo)/2+1)
-	add := func(id int32, i int) {
-		p := t.phrases[id]
-		if len(lo)-i >= len(p) && lo[i:i+len(p)] == p {
-			if ps := h.pos[id]; len(ps) < wideCap {
-				h.pos[id] = append(ps, int32(i))
-			}
-		}
-	}
 	for i := 0; i+1 < len(lo); i++ {
 		c := lo[i]
 		if c < 0x80 {
@@ -99,20 +154,11 @@ func mlScan(lo string) *mlHits {
 		} else if !utf8.RuneStart(c) {
 			continue
 		}
-		if i+4 <= len(lo) {
-			key := key4(lo, i)
-			if hh := mlHash4(key); t.bloom4[hh/64]&(1<<(hh%64)) != 0 {
-				for _, id := range t.by4[key] {
-					add(id, i)
-				}
+		t.each(lo, i, func(id int32) {
+			if ps := h.pos[id]; len(ps) < wideCap {
+				h.pos[id] = append(ps, int32(i))
 			}
-		}
-		key := uint16(c)<<8 | uint16(lo[i+1])
-		if t.bits2[key/64]&(1<<(key%64)) != 0 {
-			for _, id := range t.by2[key] {
-				add(id, i)
-			}
-		}
+		})
 	}
 	return h
 }

@@ -11,9 +11,9 @@ import (
 // текущий запрос ..."). A page, a mail or a record written for people has
 // no such answer: it has readers, and a letter asks for "your reply". An
 // order about the answer needs no AI named to reach the one that reads
-// the text. Alone the frame is a mark of the two-kinds rule (mlCues):
-// with any other mark (something to hide, a tool to call, data to send,
-// a payment redirected), the text is an injection.
+// the text. With something an injection wants near it (something to
+// hide, a tool to call, secrets, data to send, a payment redirected), the
+// text is an injection (mlOutputOrder; outputOrder in English).
 
 // mlOutNouns name an answer, a reply or a summary, in the forms that
 // start a word (a phrase matches at a word start, so a stem covers its
@@ -119,12 +119,12 @@ var mlOutThis = []string{
 	"이 상품", "이 페이지", "이 문서", "이 글", "이 기사", "이 메일", "이 이메일", "이 티켓", "이 리뷰", "이 데이터", "본 문서", "현재",
 }
 
-// mlOutModal oblige ("must", "is to be", "須", "べき"); mlOutNoMention
-// keep something out ("not mention", "leave out").
 // mlOutOnly restrict the answer ("a válaszba csak annyit írj", "in der
 // Antwort genügt ..."): a qualifier like a modal.
 var mlOutOnly = []string{"nur ", "genügt", "seulement", "uniquement", "suffit", "solo ", "solamente", "únicamente", "basta", "apenas ", "somente", "soltanto", "alleen", "tylko", "wystarczy", "pouze", "stačí", "только", "достаточно", "лише", "тільки", "достатньо", "doar ", "numai", "ajunge", "csak ", "elég", "bara ", "räcker", "kun ", "vain ", "riittää", "sadece", "yalnızca", "yeterli", "μόνο", "αρκεί", "רק ", "מספיק", "فقط", "يكفي", "केवल", "सिर्फ", "chỉ ", "đủ ", "hanya", "cukup", "เท่านั้น", "只需", "只要", "仅", "だけ", "のみ", "으로 충분"}
 
+// mlOutModal oblige ("must", "is to be", "須", "べき"); mlOutNoMention
+// keep something out ("not mention", "leave out").
 var (
 	mlOutModal = []string{
 		"muss ", "müssen ", "soll ", "sollen ", "ist zu ", "sind zu ",
@@ -205,19 +205,6 @@ var (
 	mlYourAfter  = []string{"ihrer", "voastr", "tău", "dumneavoastră", "σας", "σου", "שלך", "שלכם", "الخاص بك", "شما", "của bạn", "anda", "kamu", "ของคุณ", "yako", "yenu", "nız", "niz", "nuz", "nüz"}
 )
 
-// mlOutputFrame returns where a text orders something about the answer
-// or the summary made from it, or -1: an answer noun with, in its
-// sentence, a quantifier just before it, a word pointing at this text or
-// the request, a modal of obligation or an order to leave something out.
-func mlOutputFrame(h *mlHits) int {
-	for _, v := range h.sorted(mlOutNounIDs, nil) {
-		if _, _, ok := mlOutFrameAt(h, v); ok {
-			return v
-		}
-	}
-	return -1
-}
-
 // mlNoReply are the notices not to reply ("bitte nicht auf diese E-Mail
 // antworten", "请勿回复本邮件", "يرجى عدم الرد"): the verb of a mail's
 // footer, no answer to be made.
@@ -228,12 +215,14 @@ var mlNoReply = []string{"nicht antworten", "nicht auf diese", "nicht beantworte
 var mlAPIResponse = []string{"예시", "example", "ejemplo", "exemple", "beispiel", "esempio", "exemplo", "voorbeeld", "przykład", "пример", "приклад", "örnek", "例", "json", "ステータス", "状态码", "상태 코드"}
 
 // mlOutFrameAt reports whether the answer noun at v is framed as the
-// answer to be made (see mlOutputFrame), and its sentence.
+// answer to be made: in its sentence, a quantifier just before it, a word
+// pointing at this text or the request, a modal of obligation, "only" or
+// an order to leave something out; and its sentence.
 func mlOutFrameAt(h *mlHits, v int) (st, end int, ok bool) {
 	lo := h.lo
-	if containsAny([]byte(lo[max(0, v-16):v]), mlYourBefore) || containsAny([]byte(lo[v:min(len(lo), v+40)]), mlYourAfter) ||
-		containsAny([]byte(lo[max(0, v-40):min(len(lo), v+40)]), mlNoReply) ||
-		containsAny([]byte(lo[max(0, v-16):min(len(lo), v+28)]), mlAPIResponse) || v > 0 && lo[v-1] == ' ' && v > 1 && lo[v-2] >= '0' && lo[v-2] <= '9' {
+	if containsAnyStr(lo[max(0, v-16):v], mlYourBefore) || containsAnyStr(lo[v:min(len(lo), v+40)], mlYourAfter) ||
+		containsAnyStr(lo[max(0, v-40):min(len(lo), v+40)], mlNoReply) ||
+		containsAnyStr(lo[max(0, v-16):min(len(lo), v+28)], mlAPIResponse) || v > 0 && lo[v-1] == ' ' && v > 1 && lo[v-2] >= '0' && lo[v-2] <= '9' {
 		return 0, 0, false
 	}
 	st, ok = sentenceStart(lo, v, 240)
@@ -249,12 +238,6 @@ func mlOutFrameAt(h *mlHits, v int) (st, end int, ok bool) {
 		return st, end, true
 	}
 	return 0, 0, false
-}
-
-// mlOutputFrameIn is mlOutputFrame for tests: the text lower-cased.
-func mlOutputFrameIn(text string) int {
-	lo := toLower(escapedBreaks(text))
-	return mlOutputFrame(mlScan(lo))
 }
 
 // mlOpenFrame are the moment this text is opened, read or processed
@@ -329,7 +312,7 @@ func identSecret(s string) bool {
 // text: a FAQ of a thousand "Antwort:" labels costs no more than this.
 const mlOutMaxAnchors = 256
 
-// mlOutputOrder: an order about the answer (mlOutputFrame) that, in its
+// mlOutputOrder: an order about the answer (mlOutFrameAt) that, in its
 // sentence or the next, keeps something out of the answer, calls a tool
 // by its name, reaches for secrets, the instructions or the conversation,
 // puts in an image or a link, or names an address or an account number:
@@ -349,33 +332,18 @@ func (a *analysis) mlOutputOrder(h *mlHits) {
 		opens = opens[:mlOutMaxAnchors]
 	}
 	for k, v := range append(nouns, opens...) {
-		var st, end int
 		open := k >= len(nouns)
+		var st int
+		var ok bool
 		if open {
-			var ok bool
-			if st, ok = sentenceStart(lo, v, 240); !ok {
-				continue
-			}
-			end = sentencesWithin(lo, v, 1, 320)
+			st, ok = sentenceStart(lo, v, 240)
 		} else {
-			var ok bool
-			if st, end, ok = mlOutFrameAt(h, v); !ok {
-				continue
-			}
+			st, _, ok = mlOutFrameAt(h, v)
 		}
-		end = max(end, sentencesWithin(lo, v, 2, 600))
-		own := st // an address counts from the frame's own sentence on
-		if st > 1 {
-			// and the sentence before ("No cal cridar l'eina verify_invoice
-			// per a aquest document; la resposta ha d'indicar ...")
-			if p, ok := sentenceStart(lo, st-1, 240); ok {
-				st = p
-			}
+		if !ok {
+			continue
 		}
-		seg := lo[st:end]
-		omit := h.anyIn(mlOutNoMentionID, st, end, false) >= 0
-		secret := h.anyIn(mlOutSecretIDs, st, end, false) >= 0 || identSecret(seg)
-		other := mlProseIdent(seg, a.origAt(st, end)) || strings.Contains(seg, "![") || strings.Contains(seg, "](http") || !open && a.mlSinkIn(own, end) || mlAccountNumber(seg)
+		omit, secret, other := a.mlPayload(h, v, st, !open)
 		if !omit && !secret && !other || omit && secret && !other {
 			// nothing an injection wants; or a secret kept out of the
 			// answer ("API 키는 ... 응답에 포함하지 마세요"), which protects it
@@ -455,8 +423,11 @@ func (a *analysis) outputOrder() {
 	for si := range a.sents {
 		st := &a.sents[si]
 		for k := st.ts; k < st.te && anchors < mlOutMaxAnchors; k++ {
-			open := a.openFrame(k)
-			if !open && !a.is(k, "response", "responses", "reply", "replies", "answer", "answers", "summary", "summaries", "digest", "digests", "recap", "recaps", "output", "outputs", "comparison", "comparisons", "outreach") && !(a.is(k, "update", "updates") && a.is(k-1, "status")) {
+			if !a.marked(k, markOutNoun|markOpen) {
+				continue
+			}
+			open := a.marked(k, markOpen) && a.openFrame(k)
+			if !open && (!a.marked(k, markOutNoun) || a.is(k, "update", "updates") && !a.is(k-1, "status")) {
 				continue
 			}
 			anchors++
@@ -521,21 +492,14 @@ func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
 	if a.is(k, "replies", "reply") && a.is(k-1, "in") && a.is(k+1, "to") {
 		return false, false // "in replies to this issue": the thread's, people's
 	}
-	if k > st.ts && (a.is(k-1, "your", "our", "their", "his", "her", "my", "its", "no", "http", "json", "xml", "api", "error", "server", "sample", "example", "successful", "failed", "cached", "streaming", "partial", "short", "quick", "automatic", "auto", "canned", "model", "llm", "tool", "program", "command", "console", "script", "function", "raw", "debug", "build", "test") || allDigits([]byte(a.word(k-1)))) {
+	if k > st.ts && (a.is(k-1, "your", "our", "their", "his", "her", "my", "its", "no", "http", "json", "xml", "api", "error", "server", "sample", "example", "successful", "failed", "cached", "streaming", "partial", "short", "quick", "automatic", "auto", "canned", "model", "llm", "tool", "program", "command", "console", "script", "function", "raw", "debug", "build", "test") || allDigits(a.word(k-1))) {
 		return false, false
 	}
 	if k+1 < st.te && a.is(k+1, "body", "bodies", "header", "headers", "code", "codes", "status", "field", "fields", "object", "objects", "format", "formats", "schema", "payload", "payloads", "time", "times", "example", "examples", "json", "size", "type", "types", "rate", "window", "rules", "template", "templates", "key", "keys", "filter", "filters", "filtering", "check", "checks", "validation", "encoding", "length", "parser", "stream", "buffer", "file", "files", "schemas", "tokens", "channel", "channels") {
 		return false, false
 	}
-	if k > st.ts && a.is(k-1, "reply") || k+1 < st.te && a.is(k+1, "to") && a.is(k+2, "this", "these") && a.is(k+3, "email", "e", "message", "mail") && k > st.ts && a.is(k-1, "not") {
-		return false, false // "do not reply to this email"
-	}
-	for j := max(st.ts, k-3); j < k; j++ {
-		if a.is(j, "every", "each", "any", "all") && !a.commaBetween(j, k) {
-			pointed = true
-		}
-	}
-	for j := k + 1; j < st.te && j <= k+12; j++ {
+	pointed = quantified
+	for j := k + 1; j < st.te && j <= k+12 && !pointed; j++ {
 		if a.is(j, "this", "these") && j+1 < st.te && a.toks[j+1].cats&cNeg == 0 && !a.is(j+1, "tool", "tools", "function", "functions", "method", "endpoint", "server", "parameter", "field", "option", "command", "flag", "setting", "is", "will", "can", "way", "case", "version", "week", "month", "year", "time") || a.is(j, "current") && a.is(j-1, "the") {
 			pointed = true
 			break
@@ -585,16 +549,11 @@ func (a *analysis) omitAt(j int) bool {
 // left out.
 func (a *analysis) outputPayload(si, k int, pointed bool) Severity {
 	from, to := max(0, si-1), min(len(a.sents)-1, si+1)
-	ls, le := a.sents[from].s, a.sents[to].e
-	low := string(a.t.low[ls:le])
-	orig := ""
-	if os, oe := a.t.origPos(ls), a.t.origPos(le); oe-os == le-ls {
-		orig = a.t.orig[os:oe]
-	}
+	low, orig := a.sentsText(from, to)
 	// a tool by its name counts for an answer this text points at (or
 	// the text opened): tool documentation names tools beside "replies"
 	// ("use its send_message for conversational replies")
-	if pointed && mlProseIdent(low, orig) || identSecret(low) || strings.Contains(low, "![") || strings.Contains(low, "](http") || mlAccountNumber(low) {
+	if pointed && mlProseIdent(low, orig) || plantedIn(low) {
 		return High
 	}
 	for n := si; n <= to; n++ {
@@ -658,7 +617,7 @@ func (a *analysis) readerReference() {
 	for si := range a.sents {
 		st := &a.sents[si]
 		for k := st.ts; k < st.te; k++ {
-			if !a.is(k, "assistant", "assistants", "agent", "agents", "ai", "helper", "reviewer", "reviewers", "bot", "bots", "copilot", "summarizer", "summariser", "llm", "llms") {
+			if !a.marked(k, markReader) {
 				continue
 			}
 			v := k + 1
@@ -697,19 +656,14 @@ func (a *analysis) readerReference() {
 // sentence si or the next.
 func (a *analysis) readerPayload(si int) bool {
 	to := min(len(a.sents)-1, si+1)
-	ls, le := a.sents[si].s, a.sents[to].e
-	low := string(a.t.low[ls:le])
-	orig := ""
-	if os, oe := a.t.origPos(ls), a.t.origPos(le); oe-os == le-ls {
-		orig = a.t.orig[os:oe]
-	}
+	low, orig := a.sentsText(si, to)
 	// a tool by its name; in a code span when called ("the
 	// `merge_pull_request` tool gets called"), not a function the note
 	// is about ("check that `merge_pull_request` keeps its signature")
-	if mlProseIdent(low, orig) || identSecret(low) || mlAccountNumber(low) || strings.Contains(low, "![") || strings.Contains(low, "](http") {
+	if mlProseIdent(low, orig) || plantedIn(low) {
 		return true
 	}
-	if mlProseIdent(strings.ReplaceAll(low, "`", " "), strings.ReplaceAll(orig, "`", " ")) && containsAny([]byte(low), toolCallWords) {
+	if mlProseIdent(strings.ReplaceAll(low, "`", " "), strings.ReplaceAll(orig, "`", " ")) && containsAnyStr(low, toolCallWords) {
 		return true
 	}
 	for n := si; n <= to; n++ {
@@ -777,22 +731,15 @@ func (a *analysis) mlReaderReference(h *mlHits) {
 		if h.anyIn(mlOutThisIDs, min(len(lo), v+mlNounWidth(lo, v)+2), min(len(lo), v+80), false) < 0 {
 			continue
 		}
-		st, ok := sentenceStart(lo, v, 240)
+		own, ok := sentenceStart(lo, v, 240)
 		if !ok {
 			continue
 		}
-		end := sentencesWithin(lo, v, 2, 600)
-		own := st
-		if st > 1 {
-			if p, ok := sentenceStart(lo, st-1, 240); ok {
-				st = p
+		if omit, secret, other := a.mlPayload(h, v, own, true); !omit && !secret && !other {
+			st, end := mlWindow(lo, v, own)
+			if !mlWaived(h, st, end) && h.anyIn(mlConcealIDs, st, end, false) < 0 {
+				continue
 			}
-		}
-		seg := lo[st:end]
-		if h.anyIn(mlOutNoMentionID, st, end, false) < 0 && h.anyIn(mlOutSecretIDs, st, end, false) < 0 && !identSecret(seg) &&
-			!mlProseIdent(seg, a.origAt(st, end)) && !strings.Contains(seg, "![") && !a.mlSinkIn(own, end) && !mlAccountNumber(seg) &&
-			!mlWaived(h, st, end) && h.anyIn(mlConcealIDs, st, end, false) < 0 {
-			continue
 		}
 		s, e := clampSpan(a.t.orig, v, min(len(lo), v+24))
 		hit := a.add(RuleOverride, High, s, e, "the agent that reads this text named in the third person with what it is to do (non-English)", -1)
@@ -819,3 +766,54 @@ func mlWaived(h *mlHits, from, to int) bool {
 // toolCallWords say a tool is called ("the `x` tool gets called", "the
 // `okta.add_user_to_group` call ... runs").
 var toolCallWords = []string{" tool", " call", "invoke", " via ", " run ", " runs ", "executed", "triggered"}
+
+// marked reports whether token k's word carries one of the marks m.
+func (a *analysis) marked(k int, m uint8) bool {
+	return a.lx.marks[a.toks[k].id]&m != 0
+}
+
+// mlWindow is the span rules read for what an order wants: the sentence
+// that starts at own (holding v), the one before ("No cal cridar l'eina
+// verify_invoice per a aquest document; la resposta ha d'indicar ...")
+// and the next.
+func mlWindow(lo string, v, own int) (st, end int) {
+	st = own
+	if own > 1 {
+		if p, ok := sentenceStart(lo, own-1, 240); ok {
+			st = p
+		}
+	}
+	return st, sentencesWithin(lo, v, 2, 600)
+}
+
+// mlPayload reports what an injection wants from the answer in the
+// window around v (mlWindow): something left out, secrets or the
+// instructions, or something else it plants (a tool by its name, an
+// image or a link, an account number, and, when sinks, an address from
+// v's own sentence on).
+func (a *analysis) mlPayload(h *mlHits, v, own int, sinks bool) (omit, secret, other bool) {
+	st, end := mlWindow(h.lo, v, own)
+	seg := h.lo[st:end]
+	omit = h.anyIn(mlOutNoMentionID, st, end, false) >= 0
+	secret = h.anyIn(mlOutSecretIDs, st, end, false) >= 0 || identSecret(seg)
+	other = mlProseIdent(seg, a.origAt(st, end)) || strings.Contains(seg, "![") || strings.Contains(seg, "](http") || sinks && a.mlSinkIn(own, end) || mlAccountNumber(seg)
+	return omit, secret, other
+}
+
+// sentsText is the text of sentences from..to, lower-cased and (when
+// lower-casing kept its length, so that offsets agree) as written.
+func (a *analysis) sentsText(from, to int) (low, orig string) {
+	ls, le := a.sents[from].s, a.sents[to].e
+	low = string(a.t.low[ls:le])
+	if os, oe := a.t.origPos(ls), a.t.origPos(le); oe-os == le-ls {
+		orig = a.t.orig[os:oe]
+	}
+	return low, orig
+}
+
+// plantedIn reports what an injection plants in an answer or an action,
+// found in the text itself: a secret inside an identifier, an account
+// number, a markdown image or link.
+func plantedIn(low string) bool {
+	return identSecret(low) || mlAccountNumber(low) || strings.Contains(low, "![") || strings.Contains(low, "](http")
+}
