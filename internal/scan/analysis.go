@@ -113,6 +113,8 @@ type analysis struct {
 	lowOrig       string   // the lower-cased original, once needed (lowerOrig)
 	fences        []int    // fenced code blocks' [start, end) pairs in low, once needed (nil: not yet)
 	hidden        [][2]int // hiddenSpans: low ranges hidden from view by markup, once needed (nil: not yet)
+	verdictLines  int8     // verdictRecord: the text's lines of a log of verdicts, plus one (2 or more: at least two), once counted
+	verdictSuite  int8     // verdictLine: the text names a red-team suite or a guardrail: 1 no, 2 yes, once asked
 	blockAsked    int      // reportedAround: the last block asked about (its start + 1; 0 none)
 	blockReported bool     // and its answer
 	reportAt      []int32  // reportedAround: where its words are in low (-p-1: a label), once needed

@@ -8071,11 +8071,13 @@ func (a *analysis) newClauseIn(ts, te int) bool {
 	return false
 }
 
-// verdictRecord reports whether low offset p lies on a record line (a
-// table row, a JSON object of several fields, a test or log line) that
-// names the attack it records: a moderation log's verdict
-// ("prompt_injection", "jailbreak", "guardrail_block") or, in a text about
-// a red-team suite, a verdict of refusal ("-> refused", "blocked").
+// verdictRecord reports whether low offset p lies on a record line of a
+// log of verdicts: a table row, a JSON object of several fields, a test or
+// log line that names the attack it records and what was done with it (a
+// moderation log's "prompt_injection | blocked", a red-team suite's "->
+// refused"), in a text with two such lines at least. One such line with
+// an order in it is what an attacker could write to look like data; a log
+// has more.
 func (a *analysis) verdictRecord(p int) bool {
 	low := a.t.low
 	if p < 0 || p >= len(low) {
@@ -8086,22 +8088,44 @@ func (a *analysis) verdictRecord(p int) bool {
 	if i := bytes.IndexByte(low[p:], '\n'); i >= 0 {
 		le = p + i
 	}
-	line := low[ls:le]
+	if !a.verdictLine(low[ls:le]) {
+		return false
+	}
+	if a.verdictLines == 0 {
+		// counted once per text: the lines of a log of verdicts
+		n := 0
+		for line := range bytes.Lines(low) {
+			if a.verdictLine(line) {
+				if n++; n == 2 {
+					break
+				}
+			}
+		}
+		a.verdictLines = int8(n + 1)
+	}
+	return a.verdictLines > 2
+}
+
+// verdictLine reports a record line that names an attack and its verdict.
+func (a *analysis) verdictLine(line []byte) bool {
 	t := bytes.TrimSpace(line)
 	record := bytes.Count(line, []byte{'|'}) >= 3 || bytes.Count(line, []byte("\":")) >= 3 ||
 		bytes.HasPrefix(t, []byte("[pass]")) || bytes.HasPrefix(t, []byte("[fail]")) || len(t) > 10 && t[0] >= '0' && t[0] <= '9' && (t[4] == '-' || t[2] == ':')
-	if !record {
+	if !record || !containsAny(line, recordVerdicts) {
 		return false
 	}
-	if containsAny(line, verdictClasses) {
-		return true
+	if a.verdictSuite == 0 {
+		a.verdictSuite = 1
+		if containsAny(a.t.low, verdictSuites) {
+			a.verdictSuite = 2
+		}
 	}
-	return containsAny(line, recordVerdicts) && containsAny(low, verdictSuites)
+	return containsAny(line, verdictClasses) || a.verdictSuite == 2
 }
 
 var (
 	verdictClasses = []string{"prompt_injection", "prompt-injection", "promptinjection", "jailbreak", "injection_attempt", "injecao_prompt", "injeção", "inyeccion", "inyección", "injektion", "guardrail_block", "guardrail-block"}
-	recordVerdicts = []string{"-> refused", "refused", "blocked", "not followed", "rejected", "denied"}
+	recordVerdicts = []string{"refused", "block", "not followed", "rejected", "denied", "flagged", "redact"}
 	verdictSuites  = []string{"red-team", "redteam", "red team", "prompt-injection", "prompt_injection", "jailbreak", "guardrail"}
 )
 

@@ -295,7 +295,7 @@ func (a *analysis) encodedRules() {
 		preview := strings.Join(strings.Fields(string(b.decoded)), " ")
 		if worst >= Medium {
 			h := a.add(RuleEncoded, maxSev(High, worst), b.s, b.e, fmt.Sprintf("%s block decodes to text matching %s: %q", b.kind, strings.Join(rules, ", "), clip(preview, 80)), -1)
-			h.damped = a.quotedExample(a.t.lowPos(b.s), a.t.lowPos(b.e))
+			h.damped = harmlessExample(rules) && a.quotedExample(a.t.lowPos(b.s), a.t.lowPos(b.e))
 			continue
 		}
 		sev := Low
@@ -358,4 +358,18 @@ func (a *analysis) quotedExample(ls, le int) bool {
 func (a *analysis) quotesIn(ls, le int) bool {
 	n := bytes.Count(a.t.low[ls:min(le, len(a.t.low))], []byte{'"'})
 	return n >= 2 || n == 1 && a.lowCharAfter(le) == '"'
+}
+
+// harmlessExample: what a decoded example matched carries nothing out and
+// runs nothing (an "ignore previous instructions" shown in a training
+// module); a payload that sends data, names a key file or a command is
+// not lowered as an example, whatever the text around it says.
+func harmlessExample(rules []string) bool {
+	for _, r := range rules {
+		switch r {
+		case RuleExfiltration, RuleSensitivePath, RuleDangerousCommand, RuleCredentialRequest, RuleSuspiciousURL, RuleMarkup:
+			return false
+		}
+	}
+	return true
 }

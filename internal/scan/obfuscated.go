@@ -132,7 +132,7 @@ func (a *analysis) obfuscatedRules() {
 		}
 		s, e := a.lowSpan(b.s, b.e)
 		h := a.add(RuleEncoded, maxSev(High, worst), s, e, fmt.Sprintf("%s text reads as text matching %s: %q", b.kind, strings.Join(rules, ", "), clip(strings.Join(strings.Fields(plain), " "), 80)), a.sentenceOfLow(b.s))
-		h.damped = a.quotedExample(b.s, b.e)
+		h.damped = harmlessExample(rules) && a.quotedExample(b.s, b.e)
 	}
 }
 
