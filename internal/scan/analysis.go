@@ -100,6 +100,7 @@ type analysis struct {
 	nonLatin   int8    // nonLatinLetters, once known: 1 no, 2 yes
 	mlLo       string  // the text in lower case, once the non-English rules run (multilingual)
 	mlDisc     int8    // mlDiscussed's answer for mlLo: 0 not asked, 1 no, 2 yes
+	lowDisc    int8    // lowerOrigDiscussed's answer before mlLo is set: 0 not asked, 1 no, 2 yes
 	mailDomain *string // internalMail's answer, once asked
 	desk       int8    // supportDesk's answer: 0 not asked, 1 no, 2 yes
 	userTurns  int8    // mlUserTurns's answer for mlLo: 0 not asked, 1 no, 2 yes

@@ -3864,7 +3864,7 @@ var (
 // mlConfirmWaived returns where a confirmation is said to be not needed, or
 // -1. A question ("Is no confirmation needed?") waives nothing.
 func mlConfirmWaived(lo string) int {
-	return firstOccurrence(lo, mlConfirmWords, func(i int, w string) bool {
+	return mlConfirmList.firstOccurrence(lo, func(i int, w string) bool {
 		win := lo[max(0, i-60):min(len(lo), i+len(w)+90)]
 		// a question, or "never ... without your confirmation" (a
 		// safeguard described), waives nothing; the question is the
@@ -3877,25 +3877,6 @@ func mlConfirmWaived(lo string) int {
 		}
 		return slices.ContainsFunc(mlNotNeeded, func(n string) bool { return strings.Contains(win, n) })
 	})
-}
-
-// firstOccurrence returns the first place, word by word of words and each
-// word's places in order, where f accepts an occurrence of it in lo, or -1.
-func firstOccurrence(lo string, words []string, f func(i int, w string) bool) int {
-	for _, w := range words {
-		for off := 0; off < len(lo); {
-			i := strings.Index(lo[off:], w)
-			if i < 0 {
-				break
-			}
-			i += off
-			off = i + len(w)
-			if f(i, w) {
-				return i
-			}
-		}
-	}
-	return -1
 }
 
 // mlDirectedOrder returns where an order opens its sentence with a verb of
@@ -3967,12 +3948,12 @@ func mlPayRedirect(lo string) int {
 		}
 		return mlAccountNumber(lo[i:min(len(lo), i+800)])
 	}
-	for _, w := range mlNewAccount {
-		if i := strings.Index(lo, w); i >= 0 && (at(i) || blockAfter(i)) {
+	for _, i := range mlNewAccountList.first(lo) {
+		if i >= 0 && (at(i) || blockAfter(i)) {
 			return i
 		}
 	}
-	return firstOccurrence(lo, mlChangeWords, func(i int, w string) bool {
+	return mlChangeList.firstOccurrence(lo, func(i int, w string) bool {
 		if slices.ContainsFunc(mlUnchanged, func(u string) bool { return strings.Contains(lo[max(0, i-12):min(len(lo), i+len(w)+12)], u) }) {
 			return false // "bleibt unverändert", "ongewijzigd"
 		}
@@ -3993,10 +3974,10 @@ var (
 // overdue invoices to a new account), or -1: a payment word, an account
 // number within 600 bytes after it, and a word of urgency in the text.
 func mlUrgentPayment(lo string) int {
-	if !slices.ContainsFunc(mlTodayWords, func(w string) bool { return strings.Contains(lo, w) }) {
+	if !mlTodayList.in(lo) {
 		return -1
 	}
-	return firstOccurrence(lo, mlPayWords, func(i int, w string) bool {
+	return mlPayList.firstOccurrence(lo, func(i int, w string) bool {
 		return mlAccountNumber(lo[max(0, i-400):min(len(lo), i+600)]) || digitRun(lo[i:min(len(lo), i+300)], 10)
 	})
 }
@@ -4089,6 +4070,21 @@ func (a *analysis) mlDiscussed() bool {
 	return a.mlDisc == 2
 }
 
+// lowerOrigDiscussed is mlDiscussion of lowerOrig, found once per text
+// (mlDiscussed once the non-English rules have set mlLo).
+func (a *analysis) lowerOrigDiscussed() bool {
+	if a.mlLo != "" {
+		return a.mlDiscussed()
+	}
+	if a.lowDisc == 0 {
+		a.lowDisc = 1
+		if mlDiscussion(a.lowerOrig()) {
+			a.lowDisc = 2
+		}
+	}
+	return a.lowDisc == 2
+}
+
 // mlWeakDiscussionWords say a text may be about security or fraud
 // ("sicurezza informatica", "phishing", "truffa"): two of them mark a
 // discussion (an awareness quiz); one alone is a job posting's or an
@@ -4097,21 +4093,21 @@ var mlWeakDiscussionWords = []string{"ciberseguridad", "cybersécurité", "sicur
 	"phishing", "truffa", "estafa", "fraude", "frode", "señales de alerta", "signaux d'alerte", "warnsignale", "segnali di allarme", "sinais de alerta", "waarschuwingssignalen", "arnaque", "escroquerie", "betrug", "golpe", "oplichting", "oszustw", "мошенни", "诈骗", "詐欺", "사기", "dolandırıcılık", "sensibilizzazione", "concienciación", "sensibilisation", "awareness", "sensibilisierung"}
 
 func mlDiscussion(lo string) bool {
-	for _, w := range mlDiscussionWords {
-		if strings.Contains(lo, w) {
-			return true
-		}
-	}
-	n := 0
-	for _, w := range mlWeakDiscussionWords {
-		if strings.Contains(lo, w) {
-			if n++; n >= 2 {
-				return true
-			}
-		}
-	}
-	return false
+	return mlDiscussionList.in(lo) || mlWeakDiscussionList.distinct(lo) >= 2
 }
+
+// the lists above and those of mlPayRedirect, mlUrgentPayment,
+// mlConfirmWaived and mlUseDirective, each read in one pass
+var (
+	mlDiscussionList     = newPhraseList(mlDiscussionWords)
+	mlWeakDiscussionList = newPhraseList(mlWeakDiscussionWords)
+	mlNewAccountList     = newPhraseList(mlNewAccount)
+	mlChangeList         = newPhraseList(mlChangeWords)
+	mlPayList            = newPhraseList(mlPayWords)
+	mlTodayList          = newPhraseList(mlTodayWords)
+	mlConfirmList        = newPhraseList(mlConfirmWords)
+	mlAnyList            = newPhraseList(mlAnyWords)
+)
 
 // mlNegated reports whether the verb at lo[i:i+n] is negated ("vergiss
 // nicht", "n'oublie pas", "no olvides", "ne zaboravi", "jangan lupakan"):
@@ -5099,7 +5095,7 @@ func (a *analysis) mlUseDirective(lo string) {
 		return
 	}
 	end := 0
-	i := firstOccurrence(lo, mlAnyWords, func(i int, q string) bool {
+	i := mlAnyList.firstOccurrence(lo, func(i int, q string) bool {
 		if i > 0 && q[len(q)-1] == ' ' && isLetterByte(lo[i-1]) {
 			return false // inside a word
 		}

@@ -581,8 +581,7 @@ func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e
 		s, e := span(i, colon+1)
 		h := a.add(RuleSystemMimicry, Medium, s, e, "a label addresses the AI and gives it an order (non-English)", -1)
 		// a page about prompt injection quotes such labels and orders
-		lo := a.lowerOrig()
-		h.damped = h.damped || mlDiscussion(lo)
+		h.damped = h.damped || a.lowerOrigDiscussed()
 		return true
 	}
 	return false
@@ -1824,15 +1823,12 @@ func (a *analysis) disguisedSecret() {
 	if a.t.ascii && a.allCats&cML == 0 {
 		return
 	}
-	lo := a.mlLo
-	if lo == "" {
-		lo = toLower(a.t.orig)
-	}
-	if mlDiscussion(lo) {
+	lo := a.lowerOrig()
+	if a.lowerOrigDiscussed() {
 		return // a write-up of the attack
 	}
 	n := 0
-	i := firstOccurrence(lo, mlDisguise, func(i int, d string) bool {
+	i := mlDisguiseList.firstOccurrence(lo, func(i int, d string) bool {
 		w := lo[max(0, i-200):min(len(lo), i+len(d)+120)]
 		n = len(d)
 		return slices.ContainsFunc(mlSecretWords, func(x string) bool { return strings.Contains(w, x) }) &&
@@ -1846,6 +1842,8 @@ func (a *analysis) disguisedSecret() {
 
 // Marks of disguisedSecret in other languages: the disguise, the secret,
 // and the writer as who gets it.
+var mlDisguiseList = newPhraseList(mlDisguise)
+
 var (
 	mlDisguise    = []string{"al revés", "del revés", "à l'envers", "a l'envers", "rückwärts", "umgekehrt", "al contrario", "alla rovescia", "ao contrário", "de trás para frente", "achterstevoren", "omgekeerd", "задом наперёд", "задом наперед", "в обратном порядке", "倒过来", "倒序", "逆から", "逆順", "거꾸로", "base64", "rot13"}
 	mlSecretWords = []string{"contraseña", "clave", "mot de passe", "passwort", "kennwort", "parola d'ordine", "password", "senha", "wachtwoord", "пароль", "密码", "密碼", "パスワード", "비밀번호", "hasło", "heslo", "şifre", "parolă", "jelszó"}

@@ -92,6 +92,27 @@ func (t *mlPhraseTable) each(s string, i int, f func(id int32)) {
 	}
 }
 
+// everywhere calls f with the id and place of every phrase of the table
+// in s, at every byte (not only word starts), in order of place: the pass
+// of phraseSets and phraseList. Each place costs a hash and a bit test; a
+// phrase is compared only where its first bytes are in the bitsets.
+func (t *mlPhraseTable) everywhere(s string, f func(id int32, i int)) {
+	for i := 0; i+1 < len(s); i++ {
+		hit := false
+		if i+4 <= len(s) {
+			h := mlHash4(key4(s, i))
+			hit = t.bloom4[h/64]&(1<<(h%64)) != 0
+		}
+		if !hit {
+			k := uint16(s[i])<<8 | uint16(s[i+1])
+			hit = t.bits2[k/64]&(1<<(k%64)) != 0
+		}
+		if hit {
+			t.each(s, i, func(id int32) { f(id, i) })
+		}
+	}
+}
+
 // phraseSets tells, in one pass over a text, which of up to eight phrase
 // lists occur in it anywhere (a substring, as containsAnyStr finds it):
 // one read instead of one per phrase, for the checks that run on every
@@ -121,9 +142,7 @@ func newPhraseSets(lists ...[]string) *phraseSets {
 // in returns the lists (bit k: lists[k]) with a phrase in s.
 func (ps *phraseSets) in(s string) uint8 {
 	var got uint8
-	for i := 0; i+1 < len(s); i++ {
-		ps.t.each(s, i, func(id int32) { got |= ps.sets[id] })
-	}
+	ps.t.everywhere(s, func(id int32, _ int) { got |= ps.sets[id] })
 	return got
 }
 
@@ -263,4 +282,93 @@ func (h *mlHits) anyIn(ids []int32, from, to int, word bool) int {
 		}
 	}
 	return best
+}
+
+// phraseList is a list of phrases found in a text in one pass, anywhere
+// in it (as strings.Index finds them, not only at word starts as mlScan
+// does): for the rules that searched a whole text once per phrase of a
+// list (a 64 KiB German mail was read some 200 times over).
+type phraseList struct {
+	t     *mlPhraseTable
+	words []string
+	ids   []int32 // by index of words, its phrase id in t
+}
+
+func newPhraseList(words []string) *phraseList {
+	pl := &phraseList{t: &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}}, words: words}
+	for _, w := range words {
+		pl.ids = append(pl.ids, pl.t.add(w))
+	}
+	return pl
+}
+
+// occurrences returns, by phrase id, the places of each phrase in lo in
+// order, each after the end of the one before (the places a loop of
+// strings.Index finds); nil when none is in lo.
+func (pl *phraseList) occurrences(lo string) [][]int32 {
+	var occ [][]int32
+	pl.t.everywhere(lo, func(id int32, i int) {
+		if occ == nil {
+			occ = make([][]int32, len(pl.t.phrases))
+		}
+		if ps := occ[id]; len(ps) == 0 || int(ps[len(ps)-1])+len(pl.t.phrases[id]) <= i {
+			occ[id] = append(ps, int32(i))
+		}
+	})
+	return occ
+}
+
+// in reports whether any phrase of the list is in lo.
+func (pl *phraseList) in(lo string) bool {
+	found := false
+	pl.t.everywhere(lo, func(int32, int) { found = true })
+	return found
+}
+
+// distinct is the number of different phrases of the list in lo.
+func (pl *phraseList) distinct(lo string) int {
+	var seen []bool
+	n := 0
+	pl.t.everywhere(lo, func(id int32, _ int) {
+		if seen == nil {
+			seen = make([]bool, len(pl.t.phrases))
+		}
+		if !seen[id] {
+			seen[id] = true
+			n++
+		}
+	})
+	return n
+}
+
+// firstOccurrence returns the first place, phrase by phrase of the list in
+// its order and each phrase's places in order, where f accepts an
+// occurrence of it in lo, or -1.
+func (pl *phraseList) firstOccurrence(lo string, f func(i int, w string) bool) int {
+	occ := pl.occurrences(lo)
+	if occ == nil {
+		return -1
+	}
+	for k, w := range pl.words {
+		for _, p := range occ[pl.ids[k]] {
+			if f(int(p), w) {
+				return int(p)
+			}
+		}
+	}
+	return -1
+}
+
+// first returns the first place of each phrase, by index of the list,
+// -1 for one not in lo (strings.Index of each).
+func (pl *phraseList) first(lo string) []int {
+	occ := pl.occurrences(lo)
+	out := make([]int, len(pl.words))
+	for k := range pl.words {
+		out[k] = -1
+		if occ != nil && len(occ[pl.ids[k]]) > 0 {
+			out[k] = int(occ[pl.ids[k]][0])
+		}
+	}
+	return out
 }
