@@ -239,3 +239,14 @@ func benchResult(b *testing.B, raw json.RawMessage) {
 		s.Result("bench", "report", raw)
 	}
 }
+
+// BenchmarkResultSmall is the bench's echo answer: what a small call's
+// result scan costs, the scanner's fixed cost per text.
+func BenchmarkResultSmall(b *testing.B) {
+	sc := New(Options{})
+	res := json.RawMessage(`{"content":[{"type":"text","text":"Echo: the quick brown fox jumps over the lazy dog, 0123456789 abcdefgh"}]}`)
+	b.ReportAllocs()
+	for b.Loop() {
+		sc.Result("demo", "echo", res)
+	}
+}

@@ -778,7 +778,11 @@ func ciSecretsInBody(line []byte) bool {
 // toJSON(secrets) }}'").
 func (a *analysis) substitutionExfil() {
 	low := a.t.low
-	if bytes.Index(low, []byte("$(")) < 0 && bytes.Index(low, []byte("secrets")) < 0 {
+	// a line counts with "$(" or with secrets in a CI expression, which
+	// opens with "${{" or "tojson(" (ciSecretsInBody); "secrets" is
+	// looked for only then (searching prose for it is slow: its first
+	// letter is everywhere)
+	if !bytes.Contains(low, []byte("$(")) && (!bytes.Contains(low, []byte("${{")) && !bytes.Contains(low, []byte("tojson(")) || !bytes.Contains(low, []byte("secrets"))) {
 		return
 	}
 	for ls := 0; ls < len(low); {
@@ -6924,12 +6928,12 @@ func (a *analysis) defToolChain() {
 // sentence an order to answer, say or recommend (after "always", "only",
 // a comma or at the clause's start; not "the bot refers them"). A
 // script for staff speaks of customers or callers, not of the user.
+var anyoneWords = newWordSet("anyone someone")
+
 func (a *analysis) whenUserAsks() {
-	// a sentence without "anyone" or "someone" misses their bloom bits
-	anyone := idBit(a.lx.ids["anyone"]) | idBit(a.lx.ids["someone"])
 	for si := range a.sents {
 		st := &a.sents[si]
-		if st.cats&cUser == 0 && (st.bloom&anyone == 0 || !a.rangeHas(st.ts, st.te, "anyone", "someone")) {
+		if st.cats&cUser == 0 && (!a.sentMayHave(si, anyoneWords) || !a.rangeHasSet(st.ts, st.te, anyoneWords)) {
 			continue
 		}
 		asked := false

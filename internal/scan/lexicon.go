@@ -809,6 +809,26 @@ type lexicon struct {
 	// result (markOutNoun ...), so that they test a flag, not a list of
 	// words, at each token
 	marks []uint8
+	// by mark bit: idBit of each word of the mark (markBloom)
+	markBlooms [8]uint64
+	// the words interned before the word sets' (ids below it): what the
+	// golden test's generated texts are made of, so that a new word set
+	// changes no generated input
+	vocabBeforeSets int
+	// by wordSet index: the set's word ids
+	wsets []wordSetIDs
+	// by word id: bit i set for a word of wordSets[i]
+	wbits []uint64
+}
+
+// markBloom is the sentence-bloom bits of the words of the marks in m: a
+// sentence whose bloom has none of them has no such word.
+func (lx *lexicon) markBloom(m uint8) uint64 {
+	var b uint64
+	for ; m != 0; m &= m - 1 {
+		b |= lx.markBlooms[bits.TrailingZeros8(m)]
+	}
+	return b
 }
 
 // Word marks (lexicon.marks), one bit each.
@@ -944,10 +964,28 @@ func buildLexicon() *lexicon {
 			lx.id(w)
 		}
 	}
+	lx.vocabBeforeSets = len(lx.words)
+	lx.wsets = make([]wordSetIDs, len(wordSets))
+	for i, ws := range wordSets {
+		var e wordSetIDs
+		for _, w := range ws.words {
+			id := lx.id(w)
+			e.ids = append(e.ids, id)
+			e.bloom |= idBit(id)
+		}
+		lx.wsets[i] = e
+	}
+	lx.wbits = make([]uint64, len(lx.words))
+	for i, e := range lx.wsets {
+		for _, id := range e.ids {
+			lx.wbits[id] |= 1 << i
+		}
+	}
 	lx.marks = make([]uint8, len(lx.words))
 	for m, ws := range markWords {
 		for _, w := range strings.Fields(ws) {
 			lx.marks[lx.ids[w]] |= m
+			lx.markBlooms[bits.TrailingZeros8(m)] |= idBit(lx.ids[w])
 		}
 	}
 	lx.ownerVerb = make([]uint8, len(lx.words))

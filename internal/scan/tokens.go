@@ -269,7 +269,9 @@ func (z *tokenizer) word(s, e int, under, hasApos bool) {
 		// a number of two digits or more is never looked up; the short
 		// table leaves such words out
 		id, tc = z.tab.shortWord(binary.LittleEndian.Uint64(low[s:]) & lenMask[wl])
-	case wl <= maxVocabWord && !(wl > 1 && low[s] >= '0' && low[s] <= '9' && allDigits(low[s:e])):
+	case (wl <= maxVocabWord || hasApos && wl-bytes.Count(low[s:e], []byte{'\''}) <= maxVocabWord) && !(wl > 1 && low[s] >= '0' && low[s] <= '9' && allDigits(low[s:e])):
+		// a word padded with apostrophes is looked up as what it reads
+		// ("ign'''...'ore" is "ignore", as word() gives it)
 		id = lookupWord(z.tab, low[s:e], hasApos)
 		if id == 0 && wl >= typoMinLen {
 			id = z.tab.typoID(low[s:e])
