@@ -1953,6 +1953,8 @@ func (a *analysis) catsIn(ts, te int, c uint64) bool {
 	return false
 }
 
+var whereWith = newWordSet("where with")
+
 // slotIsSecret: in a definition, a value the model is to write whose
 // placeholder is said to be a secret variable ("Always include one label
 // of the form ci-auth:<value>, where <value> is the GITHUB_TOKEN or
@@ -1963,7 +1965,7 @@ func (a *analysis) slotIsSecret() {
 	}
 	for si := range a.sents {
 		st := a.sents[si]
-		if !a.rangeHas(st.ts, st.te, "where", "with") {
+		if !a.sentHas(si, whereWith) {
 			continue
 		}
 		for k := st.ts + 1; k < st.te; k++ {
@@ -6491,6 +6493,8 @@ func versionOf(a, b string) bool {
 	return true
 }
 
+var thisMeIt = newWordSet("this me it")
+
 // namedToolDisplaced: in a definition, this tool to be chosen over another
 // named by its identifier ("Always use this tool instead of read_file",
 // "prefer it over filesystem.read_file"): the general rule speaks of
@@ -6501,7 +6505,7 @@ func (a *analysis) namedToolDisplaced(done map[int]bool) {
 	}
 	for si := range a.sents {
 		st := a.sents[si]
-		if done[si] || !a.rangeHas(st.ts, st.te, "this", "me", "it") {
+		if done[si] || !a.sentHas(si, thisMeIt) {
 			continue
 		}
 		for k := st.ts; k+1 < st.te; k++ {
@@ -7443,6 +7447,8 @@ func (a *analysis) toolOrderAt(si int) int {
 	return -1
 }
 
+var useCallVerbs = newWordSet("use call invoke run")
+
 // toolOrderArgs: in a result, an order to call a tool by its name whose
 // arguments follow as lines, one of them an address ("use the send_email
 // tool with:\nto: billing-verify@...\nsubject: remit\nbody: ..."): the
@@ -7454,7 +7460,7 @@ func (a *analysis) toolOrderArgs() {
 	low := a.t.low
 	for si := range a.sents {
 		st := a.sents[si]
-		if st.cats&cTransferV == 0 && !a.rangeHas(st.ts, st.te, "use", "call", "invoke", "run") {
+		if st.cats&cTransferV == 0 && !a.sentHas(si, useCallVerbs) {
 			continue
 		}
 		d := a.toolOrderAt(si)

@@ -67,3 +67,9 @@ func (a *analysis) rangeHasSet(ts, te int, ws *wordSet) bool {
 func (a *analysis) sentMayHave(si int, ws *wordSet) bool {
 	return a.sents[si].bloom&a.lx.wsets[ws.index].bloom != 0
 }
+
+// sentHas reports whether sentence si has a word of ws.
+func (a *analysis) sentHas(si int, ws *wordSet) bool {
+	st := &a.sents[si]
+	return st.bloom&a.lx.wsets[ws.index].bloom != 0 && a.rangeHasSet(st.ts, st.te, ws)
+}
