@@ -779,10 +779,11 @@ func ciSecretsInBody(line []byte) bool {
 func (a *analysis) substitutionExfil() {
 	low := a.t.low
 	// a line counts with "$(" or with secrets in a CI expression, which
-	// opens with "${{" or "tojson(" (ciSecretsInBody); "secrets" is
-	// looked for only then (searching prose for it is slow: its first
-	// letter is everywhere)
-	if !bytes.Contains(low, []byte("$(")) && (!bytes.Contains(low, []byte("${{")) && !bytes.Contains(low, []byte("tojson(")) || !bytes.Contains(low, []byte("secrets"))) {
+	// opens with "${{" or "tojson(" (ciSecretsInBody). The search starts
+	// from letters rare in prose ("json(" before "tojson(", and "secrets"
+	// last): one that starts from a common letter stops at every place of
+	// it
+	if !bytes.Contains(low, []byte("$(")) && (!bytes.Contains(low, []byte("${{")) && !(bytes.Contains(low, []byte("json(")) && bytes.Contains(low, []byte("tojson("))) || !bytes.Contains(low, []byte("secrets"))) {
 		return
 	}
 	for ls := 0; ls < len(low); {
