@@ -1835,9 +1835,6 @@ func (a *analysis) disguisedSecret() {
 		return
 	}
 	lo := a.lowerOrig()
-	if a.lowerOrigDiscussed() {
-		return // a write-up of the attack
-	}
 	n := 0
 	i := mlDisguiseList.firstOccurrence(lo, func(i int, d string) bool {
 		w := lo[max(0, i-200):min(len(lo), i+len(d)+120)]
@@ -1845,7 +1842,9 @@ func (a *analysis) disguisedSecret() {
 		return slices.ContainsFunc(mlSecretWords, func(x string) bool { return strings.Contains(w, x) }) &&
 			slices.ContainsFunc(mlToMe, func(x string) bool { return strings.Contains(w, x) })
 	})
-	if i >= 0 {
+	// not in a write-up of the attack (asked only of a text that has the
+	// marks: the question reads the whole text again)
+	if i >= 0 && !a.lowerOrigDiscussed() {
 		s, e := clampSpan(a.t.orig, i, i+n)
 		a.mlAdd(RuleCredentialRequest, High, s, e, "asks for a secret in a disguised form (spelled backwards, encoded) to get it past a filter (non-English)")
 	}
