@@ -107,18 +107,19 @@ type analysis struct {
 	// the sinks' starts in order, for the non-English rules (mlSinkIn)
 	mlSinkAt      []int32
 	mlSinksSorted bool
-	reports       int8     // reportsQuotes, once known: 1 no, 2 yes
-	backticks     int8     // the text has a backtick, once known: 1 no, 2 yes
-	indented      int8     // the text has an indented line, once known: 1 no, 2 yes
-	fenced        int8     // the text has a code fence (```), once known: 1 no, 2 yes
-	lowOrig       string   // the lower-cased original, once needed (lowerOrig)
-	fences        []int    // fenced code blocks' [start, end) pairs in low, once needed (nil: not yet)
-	hidden        [][2]int // hiddenSpans: low ranges hidden from view by markup, once needed (nil: not yet)
-	verdictLines  int8     // verdictRecord: the text's lines of a log of verdicts, plus one (2 or more: at least two), once counted
-	verdictSuite  int8     // verdictLine: the text names a red-team suite or a guardrail: 1 no, 2 yes, once asked
-	blockAsked    int      // reportedAround: the last block asked about (its start + 1; 0 none)
-	blockReported bool     // and its answer
-	reportAt      []int32  // reportedAround: where its words are in low (-p-1: a label), once needed
+	reports       int8          // reportsQuotes, once known: 1 no, 2 yes
+	backticks     int8          // the text has a backtick, once known: 1 no, 2 yes
+	indented      int8          // the text has an indented line, once known: 1 no, 2 yes
+	fenced        int8          // the text has a code fence (```), once known: 1 no, 2 yes
+	lowOrig       string        // the lower-cased original, once needed (lowerOrig)
+	pscans        []*phraseScan // the phrase lists' reads of this text's lowerings (phrases)
+	fences        []int         // fenced code blocks' [start, end) pairs in low, once needed (nil: not yet)
+	hidden        [][2]int      // hiddenSpans: low ranges hidden from view by markup, once needed (nil: not yet)
+	verdictLines  int8          // verdictRecord: the text's lines of a log of verdicts, plus one (2 or more: at least two), once counted
+	verdictSuite  int8          // verdictLine: the text names a red-team suite or a guardrail: 1 no, 2 yes, once asked
+	blockAsked    int           // reportedAround: the last block asked about (its start + 1; 0 none)
+	blockReported bool          // and its answer
+	reportAt      []int32       // reportedAround: where its words are in low (-p-1: a label), once needed
 	// reportedAround: the first and last words of discussion or narration
 	// in other languages (-1: none), once known
 	mlReportFirst, mlReportLast int

@@ -3793,7 +3793,7 @@ func (a *analysis) mlCues(h *mlHits) {
 	// redirected (kinds of their own)
 	// found only when no phrase of set 3 stands (a search per word of the
 	// text: not on every text)
-	noConfirm := func() int { return mlConfirmWaived(h.lo) }
+	noConfirm := func() int { return mlConfirmWaived(a.phrases(h.lo)) }
 	strong := false // a pair of weak marks (a waived confirmation and a processing note) is no injection
 	for si := 0; si < len(mlCueSetIDs)+3; si++ {
 		i, n := -1, 1
@@ -3816,9 +3816,9 @@ func (a *analysis) mlCues(h *mlHits) {
 		case si == len(mlCueSetIDs):
 			i = a.mlDirectedOrder(h)
 		case si == len(mlCueSetIDs)+1:
-			i = mlPayRedirect(h.lo)
+			i = mlPayRedirect(a.phrases(h.lo))
 		default:
-			i = mlUrgentPayment(h.lo)
+			i = mlUrgentPayment(a.phrases(h.lo))
 		}
 		if i < 0 {
 			continue
@@ -3870,8 +3870,9 @@ var (
 
 // mlConfirmWaived returns where a confirmation is said to be not needed, or
 // -1. A question ("Is no confirmation needed?") waives nothing.
-func mlConfirmWaived(lo string) int {
-	return mlConfirmList.firstOccurrence(lo, func(i int, w string) bool {
+func mlConfirmWaived(ps *phraseScan) int {
+	lo := ps.lo
+	return mlConfirmList.firstOccurrence(ps, func(i int, w string) bool {
 		win := lo[max(0, i-60):min(len(lo), i+len(w)+90)]
 		// a question, or "never ... without your confirmation" (a
 		// safeguard described), waives nothing; the question is the
@@ -3924,7 +3925,8 @@ var mlIfReceive = []string{"if you receive", "ontvangt u", "ontvang je", "erhalt
 // mlPayRedirect returns where a payment is redirected to a new or changed
 // account whose number (seven digits or more) is in the same sentence, or
 // -1.
-func mlPayRedirect(lo string) int {
+func mlPayRedirect(ps *phraseScan) int {
+	lo := ps.lo
 	at := func(i int) bool {
 		// its line, at most 300 bytes back (a bracket opens no sentence
 		// here: "auf DE89 ... (Commerzbank) umstellen")
@@ -3955,12 +3957,12 @@ func mlPayRedirect(lo string) int {
 		}
 		return mlAccountNumber(lo[i:min(len(lo), i+800)])
 	}
-	for _, i := range mlNewAccountList.first(lo) {
+	for _, i := range mlNewAccountList.first(ps) {
 		if i >= 0 && (at(i) || blockAfter(i)) {
 			return i
 		}
 	}
-	return mlChangeList.firstOccurrence(lo, func(i int, w string) bool {
+	return mlChangeList.firstOccurrence(ps, func(i int, w string) bool {
 		if slices.ContainsFunc(mlUnchanged, func(u string) bool { return strings.Contains(lo[max(0, i-12):min(len(lo), i+len(w)+12)], u) }) {
 			return false // "bleibt unverändert", "ongewijzigd"
 		}
@@ -3980,11 +3982,12 @@ var (
 // urgently to an account whose number the text gives (a director's wire,
 // overdue invoices to a new account), or -1: a payment word, an account
 // number within 600 bytes after it, and a word of urgency in the text.
-func mlUrgentPayment(lo string) int {
-	if !mlTodayList.in(lo) {
+func mlUrgentPayment(ps *phraseScan) int {
+	lo := ps.lo
+	if !mlTodayList.in(ps) {
 		return -1
 	}
-	return mlPayList.firstOccurrence(lo, func(i int, w string) bool {
+	return mlPayList.firstOccurrence(ps, func(i int, w string) bool {
 		return mlAccountNumber(lo[max(0, i-400):min(len(lo), i+600)]) || digitRun(lo[i:min(len(lo), i+300)], 10)
 	})
 }
@@ -4070,7 +4073,7 @@ func (a *analysis) mlDiscussed() bool {
 	}
 	if a.mlDisc == 0 {
 		a.mlDisc = 1
-		if mlDiscussion(a.mlLo) {
+		if mlDiscussion(a.phrases(a.mlLo)) {
 			a.mlDisc = 2
 		}
 	}
@@ -4085,7 +4088,7 @@ func (a *analysis) lowerOrigDiscussed() bool {
 	}
 	if a.lowDisc == 0 {
 		a.lowDisc = 1
-		if mlDiscussion(a.lowerOrig()) {
+		if mlDiscussion(a.phrases(a.lowerOrig())) {
 			a.lowDisc = 2
 		}
 	}
@@ -4099,8 +4102,8 @@ func (a *analysis) lowerOrigDiscussed() bool {
 var mlWeakDiscussionWords = []string{"ciberseguridad", "cybersécurité", "sicurezza informatica", "cibersegurança", "ciberseguranca", "it-sicherheit", "informationssicherheit", "cyberbeveiliging", "cyberbezpieczeństw", "кибербезопасност", "网络安全", "サイバーセキュリティ", "사이버 보안", "siber güvenlik",
 	"phishing", "truffa", "estafa", "fraude", "frode", "señales de alerta", "signaux d'alerte", "warnsignale", "segnali di allarme", "sinais de alerta", "waarschuwingssignalen", "arnaque", "escroquerie", "betrug", "golpe", "oplichting", "oszustw", "мошенни", "诈骗", "詐欺", "사기", "dolandırıcılık", "sensibilizzazione", "concienciación", "sensibilisation", "awareness", "sensibilisierung"}
 
-func mlDiscussion(lo string) bool {
-	return mlDiscussionList.in(lo) || mlWeakDiscussionList.distinct(lo) >= 2
+func mlDiscussion(ps *phraseScan) bool {
+	return mlDiscussionList.in(ps) || mlWeakDiscussionList.distinct(ps) >= 2
 }
 
 // the lists above and those of mlPayRedirect, mlUrgentPayment,
@@ -5102,7 +5105,7 @@ func (a *analysis) mlUseDirective(lo string) {
 		return
 	}
 	end := 0
-	i := mlAnyList.firstOccurrence(lo, func(i int, q string) bool {
+	i := mlAnyList.firstOccurrence(a.phrases(lo), func(i int, q string) bool {
 		if i > 0 && q[len(q)-1] == ' ' && isLetterByte(lo[i-1]) {
 			return false // inside a word
 		}

@@ -1836,7 +1836,7 @@ func (a *analysis) disguisedSecret() {
 	}
 	lo := a.lowerOrig()
 	n := 0
-	i := mlDisguiseList.firstOccurrence(lo, func(i int, d string) bool {
+	i := mlDisguiseList.firstOccurrence(a.phrases(lo), func(i int, d string) bool {
 		w := lo[max(0, i-200):min(len(lo), i+len(d)+120)]
 		n = len(d)
 		return slices.ContainsFunc(mlSecretWords, func(x string) bool { return strings.Contains(w, x) }) &&

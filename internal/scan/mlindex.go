@@ -4,6 +4,7 @@ import (
 	"slices"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 )
 
 // The non-English rules look for a few hundred phrases in the lower-cased
@@ -284,73 +285,137 @@ func (h *mlHits) anyIn(ids []int32, from, to int, word bool) int {
 	return best
 }
 
-// phraseList is a list of phrases found in a text in one pass, anywhere
-// in it (as strings.Index finds them, not only at word starts as mlScan
-// does): for the rules that searched a whole text once per phrase of a
-// list (a 64 KiB German mail was read some 200 times over).
+// phraseList is a list of phrases found in a text anywhere in it (as
+// strings.Index finds them, not only at word starts as mlScan does): for
+// the rules that searched a whole text once per phrase of a list (a 64
+// KiB German mail was read some 200 times over). Every list of the rules
+// is in one table, plTable, read once per text (phraseScan), whichever
+// lists ask.
 type phraseList struct {
 	t     *mlPhraseTable
 	words []string
 	ids   []int32 // by index of words, its phrase id in t
 }
 
-func newPhraseList(words []string) *phraseList {
-	pl := &phraseList{t: &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}}, words: words}
+func newPhraseTable() *mlPhraseTable {
+	return &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}}
+}
+
+// plTable holds the phrases of the rules' phrase lists.
+var plTable = newPhraseTable()
+
+func newPhraseList(words []string) *phraseList { return newPhraseListIn(plTable, words) }
+
+// newPhraseListIn adds a list to table t (at init).
+func newPhraseListIn(t *mlPhraseTable, words []string) *phraseList {
+	pl := &phraseList{t: t, words: words}
 	for _, w := range words {
-		pl.ids = append(pl.ids, pl.t.add(w))
+		pl.ids = append(pl.ids, t.add(w))
 	}
 	return pl
 }
 
-// occurrences returns, by phrase id, the places of each phrase in lo in
-// order, each after the end of the one before (the places a loop of
-// strings.Index finds); nil when none is in lo.
-func (pl *phraseList) occurrences(lo string) [][]int32 {
-	var occ [][]int32
-	pl.t.everywhere(lo, func(id int32, i int) {
-		if occ == nil {
-			occ = make([][]int32, len(pl.t.phrases))
+// phraseScan is one read of a phrase table over a text: every place of
+// every phrase, in order.
+type phraseScan struct {
+	t  *mlPhraseTable
+	lo string
+	at [][]int32 // by phrase id; nil when no phrase is in lo
+}
+
+func scanPhrases(t *mlPhraseTable, lo string) *phraseScan {
+	ps := &phraseScan{t: t, lo: lo}
+	t.everywhere(lo, func(id int32, i int) {
+		if ps.at == nil {
+			ps.at = make([][]int32, len(t.phrases))
 		}
-		if ps := occ[id]; len(ps) == 0 || int(ps[len(ps)-1])+len(pl.t.phrases[id]) <= i {
-			occ[id] = append(ps, int32(i))
-		}
+		ps.at[id] = append(ps.at[id], int32(i))
 	})
+	return ps
+}
+
+// phrases is the read of plTable over lo, once per text: the rules ask
+// of the lower-cased original (lowerOrig) and of the text the non-English
+// rules read (mlLo), the same text or two.
+func (a *analysis) phrases(lo string) *phraseScan {
+	for _, ps := range a.pscans {
+		if len(ps.lo) == len(lo) && unsafe.StringData(ps.lo) == unsafe.StringData(lo) {
+			return ps
+		}
+	}
+	ps := scanPhrases(plTable, lo)
+	a.pscans = append(a.pscans, ps)
+	return ps
+}
+
+// occurrences returns, by index of the list's words, the places of each
+// in ps's text in order, each after the end of the one before (the places
+// a loop of strings.Index finds); nil when none is there.
+func (pl *phraseList) occurrences(ps *phraseScan) [][]int32 {
+	if ps.t != pl.t {
+		panic("scan: phrase list read with another table's scan")
+	}
+	if ps.at == nil {
+		return nil
+	}
+	var occ [][]int32
+	for k, id := range pl.ids {
+		all := ps.at[id]
+		if len(all) == 0 {
+			continue
+		}
+		if occ == nil {
+			occ = make([][]int32, len(pl.ids))
+		}
+		n := int32(len(pl.t.phrases[id]))
+		var out []int32
+		for _, p := range all {
+			if len(out) == 0 || out[len(out)-1]+n <= p {
+				out = append(out, p)
+			}
+		}
+		occ[k] = out
+	}
 	return occ
 }
 
-// in reports whether any phrase of the list is in lo.
-func (pl *phraseList) in(lo string) bool {
-	found := false
-	pl.t.everywhere(lo, func(int32, int) { found = true })
-	return found
+// in reports whether any phrase of the list is in ps's text.
+func (pl *phraseList) in(ps *phraseScan) bool {
+	if ps.at == nil {
+		return false
+	}
+	for _, id := range pl.ids {
+		if len(ps.at[id]) > 0 {
+			return true
+		}
+	}
+	return false
 }
 
-// distinct is the number of different phrases of the list in lo.
-func (pl *phraseList) distinct(lo string) int {
-	var seen []bool
-	n := 0
-	pl.t.everywhere(lo, func(id int32, _ int) {
-		if seen == nil {
-			seen = make([]bool, len(pl.t.phrases))
+// distinct is the number of different phrases of the list in ps's text.
+func (pl *phraseList) distinct(ps *phraseScan) int {
+	if ps.at == nil {
+		return 0
+	}
+	var seen []int32
+	for _, id := range pl.ids {
+		if len(ps.at[id]) > 0 && !slices.Contains(seen, id) {
+			seen = append(seen, id)
 		}
-		if !seen[id] {
-			seen[id] = true
-			n++
-		}
-	})
-	return n
+	}
+	return len(seen)
 }
 
 // firstOccurrence returns the first place, phrase by phrase of the list in
 // its order and each phrase's places in order, where f accepts an
-// occurrence of it in lo, or -1.
-func (pl *phraseList) firstOccurrence(lo string, f func(i int, w string) bool) int {
-	occ := pl.occurrences(lo)
+// occurrence of it in ps's text, or -1.
+func (pl *phraseList) firstOccurrence(ps *phraseScan, f func(i int, w string) bool) int {
+	occ := pl.occurrences(ps)
 	if occ == nil {
 		return -1
 	}
 	for k, w := range pl.words {
-		for _, p := range occ[pl.ids[k]] {
+		for _, p := range occ[k] {
 			if f(int(p), w) {
 				return int(p)
 			}
@@ -360,14 +425,13 @@ func (pl *phraseList) firstOccurrence(lo string, f func(i int, w string) bool) i
 }
 
 // first returns the first place of each phrase, by index of the list,
-// -1 for one not in lo (strings.Index of each).
-func (pl *phraseList) first(lo string) []int {
-	occ := pl.occurrences(lo)
+// -1 for one not in ps's text (strings.Index of each).
+func (pl *phraseList) first(ps *phraseScan) []int {
 	out := make([]int, len(pl.words))
-	for k := range pl.words {
+	for k, id := range pl.ids {
 		out[k] = -1
-		if occ != nil && len(occ[pl.ids[k]]) > 0 {
-			out[k] = int(occ[pl.ids[k]][0])
+		if ps.at != nil && len(ps.at[id]) > 0 {
+			out[k] = int(ps.at[id][0])
 		}
 	}
 	return out

@@ -12,7 +12,6 @@ import (
 var phraseListCases = [][]string{
 	{"aa", "aaa", "ab", "ba", "abab"},
 	{"ü", "über", "überweisung", "ßx"},
-	mlChangeWords, mlDiscussionWords, mlWeakDiscussionWords, mlDisguise, mlConfirmWords,
 }
 
 // naiveOccurrences is what firstOccurrence read before: each word's places
@@ -30,20 +29,36 @@ func naiveOccurrences(lo, w string) []int32 {
 	return out
 }
 
+// ruleLists are the rules' own lists, read from the one table they share.
+var ruleLists = []*phraseList{mlDiscussionList, mlWeakDiscussionList, mlNewAccountList, mlChangeList, mlPayList, mlTodayList, mlConfirmList, mlAnyList, mlDisguiseList}
+
 func checkPhraseList(t *testing.T, lo string) {
+	var lists []*phraseList
 	for _, words := range phraseListCases {
-		pl := newPhraseList(words)
-		occ := pl.occurrences(lo)
+		lists = append(lists, newPhraseListIn(newPhraseTable(), words)) // alone in a table
+	}
+	lists = append(lists, ruleLists...) // beside every other list
+	shared := scanPhrases(plTable, lo)
+	for _, pl := range lists {
+		ps := shared
+		if pl.t != plTable {
+			ps = scanPhrases(pl.t, lo)
+		}
+		occ := pl.occurrences(ps)
+		first := pl.first(ps)
 		any, distinct := false, 0
 		seen := map[string]bool{}
-		for k, w := range words {
+		for k, w := range pl.words {
 			want := naiveOccurrences(lo, w)
 			var got []int32
 			if occ != nil {
-				got = occ[pl.ids[k]]
+				got = occ[k]
 			}
 			if !slices.Equal(got, want) {
 				t.Fatalf("%q in %q: places %v, strings.Index gives %v", w, lo, got, want)
+			}
+			if first[k] != strings.Index(lo, w) {
+				t.Fatalf("%q in %q: first %d, strings.Index gives %d", w, lo, first[k], strings.Index(lo, w))
 			}
 			if len(want) > 0 {
 				any = true
@@ -53,8 +68,8 @@ func checkPhraseList(t *testing.T, lo string) {
 				}
 			}
 		}
-		if pl.in(lo) != any || pl.distinct(lo) != distinct {
-			t.Fatalf("in %q: in %v distinct %d, want %v %d", lo, pl.in(lo), pl.distinct(lo), any, distinct)
+		if pl.in(ps) != any || pl.distinct(ps) != distinct {
+			t.Fatalf("in %q: in %v distinct %d, want %v %d", lo, pl.in(ps), pl.distinct(ps), any, distinct)
 		}
 	}
 }
