@@ -304,9 +304,9 @@ func (s *Session) scanSafely(srv *server, gc *guard.Call, result json.RawMessage
 }
 
 // scanBehindMin: results from this size on are scanned behind the answer
-// (on a 2-core machine 16 KiB of prose takes the scanner 0.35–0.40 ms, 64
-// KiB 1.2–1.5 ms: BenchmarkResult64KProse; 300 bytes about 22 µs:
-// BenchmarkArgs).
+// (on a 2-core machine 64 KiB of prose takes the scanner 0.51–0.61 ms,
+// BenchmarkResult64KProse, and of German mail 3.7–4.1 ms; 300 bytes about
+// 17 µs: BenchmarkArgs).
 const scanBehindMin = 16 << 10
 
 // recordScan writes the scan.result event of a call's findings (none: no
