@@ -168,6 +168,7 @@ func (a *analysis) run() {
 		a.outputOrder()
 		a.readerReference()
 		a.opsWeakening()
+		a.secretsPublished()
 	}
 	a.askUserCredential()
 	a.encodedRules()
