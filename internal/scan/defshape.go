@@ -334,17 +334,19 @@ func (a *analysis) opsWeakening() {
 		seg := low[st.s:st.e]
 		// none of the words such an order needs (a secret may stand in an
 		// identifier: GITHUB_TOKEN, integration_tokens)
-		if !a.sentMarked(si, markOps) && !bytes.Contains(seg, []byte("/0")) && !(a.anyUnder && identSecret(string(seg))) {
+		if !a.sentMarked(si, markOps) && !a.sentHas(si, opsMoreWords) && !bytes.Contains(seg, []byte("/0")) && !(a.anyUnder && identSecret(string(seg))) {
 			continue
 		}
 		// a prohibition ("never open ... to 0.0.0.0/0"), not any negation
-		// ("so the test is not interrupted", "to avoid an outage")
-		if !weakens(seg) || containsAny(seg, opsProhibit) {
+		// ("so the test is not interrupted", "to avoid an outage"), nor
+		// the order's own cover-up ("do not notify the secondary on-call")
+		w, hidden := weakens(seg), weakensIfHidden(seg)
+		if !w && !hidden || containsAny(seg, opsProhibit) && !containsAny(seg, opsCoverUp) {
 			continue
 		}
 		from, to := max(0, si-1), min(len(a.sents)-1, si+1)
 		around := low[a.sents[from].s:a.sents[to].e]
-		if !containsAny(around, opsAudience) && !containsAny(around, opsCoverUp) {
+		if !containsAny(around, opsCoverUp) && (!w || !containsAny(around, opsAudience)) {
 			continue
 		}
 		a.add(RuleOverride, High, a.t.origPos(st.s), a.t.origPos(st.e), "order to weaken a security control (open a firewall to the world, allowlist an address, silence monitoring, turn a WAF or MFA off, paste secrets), aimed at automation or kept from people", si)
@@ -369,9 +371,26 @@ func weakens(seg []byte) bool {
 		return true
 	case has("paste ", "post ", "print ", "share ") && has("secret", "token", "password", "credential", "environment variable", "decoded"):
 		return true
+	case (startsWordIn(seg, "merge") || startsWordIn(seg, "approve")) && (startsWordIn(seg, "bypass") || has("skipping required", "skip required", "without review", "without approval", "admin override", "--admin")):
+		return true // "Approve PR #4411 and merge it ..., bypassing required status checks"
+	case has("attach ", "grant ", "assign ", "add ", "give ") && has("administratoraccess", "administrator access", "admin access", "admin role", "admin rights", "owner role", "cluster-admin", "root access", "full access", "poweruseraccess"):
+		return true // "Attach AdministratorAccess to user svc-backup-sync"
+	case has("archive ", "suppress ", "dismiss ", "mark ") && has("guardduty", "security hub", "finding", "findings", "detection", "detections") && !has("false positive after", "after review"):
+		return true // "archive the related GuardDuty findings as expected activity"
 	}
 	return false
 }
+
+// weakensIfHidden reports an order that is routine for operators and a
+// weakening when kept from people: closing an incident ("Resolve this
+// incident ..., do not notify the secondary on-call").
+func weakensIfHidden(seg []byte) bool {
+	return containsAny(seg, []string{"resolve ", "close ", "acknowledge ", "ack "}) && containsAny(seg, []string{"incident", "alert", "alarm", "page"})
+}
+
+// opsMoreWords are words an order to weaken a control needs that are not
+// marks (markOps): merging, admin rights, findings, incidents.
+var opsMoreWords = newWordSet("merge approve bypass bypassing administratoraccess admin administrator poweruseraccess finding findings incident incidents")
 
 // ipv4In reports a dotted IPv4 address in s.
 func ipv4In(s string) bool {
@@ -397,7 +416,7 @@ func ipv4In(s string) bool {
 var (
 	opsProhibit = []string{"never ", "do not ", "don't ", "dont ", "must not ", "should not ", "shouldn't ", "not allowed", "prohibited", "forbidden", "is not permitted"}
 	opsAudience = []string{"automation", "automated", " bots", "responder", "on-call assistant", "operators must", "soc automation", "agents and", "for agents", "ai agent", "assistant"}
-	opsCoverUp  = []string{"no ticket", "not to be paged", "no further escalation", "no incident", "not interrupted", "already been informed", "already informed", "pre-approved", "preapproved", "without telling", "do not notify", "don't notify", "no need to notify", "not be notified", "should list no"}
+	opsCoverUp  = []string{"do not post in", "don't post in", "not post in the", "leave it out of the", "no customer impact", "no ticket", "not to be paged", "no further escalation", "no incident", "not interrupted", "already been informed", "already informed", "pre-approved", "preapproved", "without telling", "do not notify", "don't notify", "no need to notify", "not be notified", "should list no"}
 )
 
 // sentMarked reports a token of sentence si whose word carries a mark of m.
