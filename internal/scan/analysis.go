@@ -169,6 +169,7 @@ func (a *analysis) run() {
 		a.readerReference()
 		a.opsWeakening()
 		a.secretsPublished()
+		a.secretFileEmbedded()
 	}
 	a.askUserCredential()
 	a.encodedRules()
