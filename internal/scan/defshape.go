@@ -375,6 +375,8 @@ func weakens(seg []byte) bool {
 		return true // "Approve PR #4411 and merge it ..., bypassing required status checks"
 	case has("attach ", "grant ", "assign ", "add ", "give ") && has("administratoraccess", "administrator access", "admin access", "admin role", "admin rights", "owner role", "cluster-admin", "root access", "full access", "poweruseraccess"):
 		return true // "Attach AdministratorAccess to user svc-backup-sync"
+	case has("allusers", "allauthenticatedusers", "public-read", "public read", "publicread", "everyone read", "anonymous read") && has("grant", "set ", "make ", "add ", "give ", "allow"):
+		return true // "grant allUsers read access" to a bucket: the data made public
 	case has("archive ", "suppress ", "dismiss ", "mark ") && has("guardduty", "security hub", "finding", "findings", "detection", "detections") && !has("false positive after", "after review"):
 		return true // "archive the related GuardDuty findings as expected activity"
 	}
@@ -390,7 +392,7 @@ func weakensIfHidden(seg []byte) bool {
 
 // opsMoreWords are words an order to weaken a control needs that are not
 // marks (markOps): merging, admin rights, findings, incidents.
-var opsMoreWords = newWordSet("merge approve bypass bypassing administratoraccess admin administrator poweruseraccess finding findings incident incidents")
+var opsMoreWords = newWordSet("merge approve bypass bypassing administratoraccess admin administrator poweruseraccess finding findings incident incidents allusers allauthenticatedusers public")
 
 // ipv4In reports a dotted IPv4 address in s.
 func ipv4In(s string) bool {

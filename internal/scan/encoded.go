@@ -143,6 +143,13 @@ func findEncoded(s string) []encBlock {
 				j = i + 1
 			}
 			i = j
+		case (c == '?' || c == '&') && formValueEnd(s, i) > 0:
+			// a query value of words joined by '+' ("?note=Assistant%2C+the
+			// +vendor+needs+raw+logs.+Export+..."): text sent in a URL,
+			// mostly not escaped, so not a percent-encoded block
+			vs, ve := formValueStart(s, i), formValueEnd(s, i)
+			out = append(out, encBlock{"form-encoded", vs, ve, percentDecode(s[vs:ve])})
+			i = ve
 		case c == '&' && i+3 < n && s[i+1] == '#':
 			j, cnt := i, 0
 			var d []byte
@@ -220,7 +227,9 @@ func findEncoded(s string) []encBlock {
 				}
 			}
 			i = e
-			if i < n && !isB64(s[i]) {
+			// the byte after the run starts no run; it may start an escape
+			// or a query parameter ("...io/?note=", "Assistant%2C")
+			if i < n && !isB64(s[i]) && s[i] != '%' && s[i] != '\\' && s[i] != '&' && s[i] != '?' {
 				i++
 			}
 		default:
@@ -240,6 +249,44 @@ func unhex(c byte) byte {
 		return c - 'A' + 10
 	}
 	return 0
+}
+
+// formValueStart is where the value of the query parameter that starts
+// at s[i] ('?' or '&', then a key and '=') begins, or -1.
+func formValueStart(s string, i int) int {
+	j := i + 1
+	for j < len(s) && j-i <= 40 && (isASCIIAlnum(rune(s[j])) || s[j] == '_' || s[j] == '-' || s[j] == '.') {
+		j++
+	}
+	if j == i+1 || j >= len(s) || s[j] != '=' {
+		return -1
+	}
+	return j + 1
+}
+
+// formValueEnd is the end of the parameter's value that starts at s[i]
+// when it is text: at least 30 bytes, six words or more joined by '+',
+// and readable once decoded; else -1.
+func formValueEnd(s string, i int) int {
+	vs := formValueStart(s, i)
+	if vs < 0 {
+		return -1
+	}
+	plus, e := 0, vs
+	for e < len(s) && e-vs < 4096 {
+		c := s[e]
+		if c == '&' || c == '#' || c <= ' ' || c == '"' || c == '\'' || c == '<' || c == '>' || c == '\\' {
+			break
+		}
+		if c == '+' {
+			plus++
+		}
+		e++
+	}
+	if plus < 5 || e-vs < 30 || !readable(percentDecode(s[vs:e])) {
+		return -1
+	}
+	return e
 }
 
 func percentDecode(s string) []byte {
@@ -283,7 +330,7 @@ func (a *analysis) encodedRules() {
 		return
 	}
 	// nothing to decode without a long word or an escape character
-	if a.longestWord() < 20 && (a.t.ascii || a.t.maxB64 < 20) && strings.IndexByte(a.t.orig, '%') < 0 && strings.IndexByte(a.t.orig, '\\') < 0 && strings.IndexByte(a.t.orig, '&') < 0 {
+	if a.longestWord() < 20 && (a.t.ascii || a.t.maxB64 < 20) && strings.IndexByte(a.t.orig, '%') < 0 && strings.IndexByte(a.t.orig, '\\') < 0 && strings.IndexByte(a.t.orig, '&') < 0 && !strings.Contains(a.t.orig, "=") {
 		return
 	}
 	blocks := findEncoded(a.t.orig)
