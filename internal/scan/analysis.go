@@ -117,6 +117,7 @@ type analysis struct {
 	hidden        [][2]int      // hiddenSpans: low ranges hidden from view by markup, once needed (nil: not yet)
 	verdictLines  int8          // verdictRecord: the text's lines of a log of verdicts, plus one (2 or more: at least two), once counted
 	verdictSuite  int8          // verdictLine: the text names a red-team suite or a guardrail: 1 no, 2 yes, once asked
+	dataset       int8          // labelledDataset: 1 no, 2 yes, once asked
 	blockAsked    int           // reportedAround: the last block asked about (its start + 1; 0 none)
 	blockReported bool          // and its answer
 	reportAt      []int32       // reportedAround: where its words are in low (-p-1: a label), once needed
@@ -634,7 +635,7 @@ func (a *analysis) exampleBlock(p int) (int, int, int, bool) {
 	}
 	if a.indented == 0 {
 		a.indented = 1
-		if bytes.Contains(low, []byte("\n  ")) || bytes.Contains(low, []byte("\n\t")) || bytes.HasPrefix(low, []byte("  ")) || bytes.HasPrefix(low, []byte("\t")) || bytes.Contains(low, []byte("\n- `")) || bytes.Contains(low, []byte("\n* `")) {
+		if bytes.Contains(low, []byte("\n  ")) || bytes.Contains(low, []byte("\n\t")) || bytes.HasPrefix(low, []byte("  ")) || bytes.HasPrefix(low, []byte("\t")) || bytes.Contains(low, []byte("\n- `")) || bytes.Contains(low, []byte("\n* `")) || bytes.Contains(low, []byte("\n> ")) {
 			a.indented = 2
 		}
 	}
@@ -693,11 +694,11 @@ func (a *analysis) exampleBlock(p int) (int, int, int, bool) {
 	return 0, 0, 0, false
 }
 
-// indentedLine: a line of an indented block, or a list item that is a
-// code span ("- `Ignore previous instructions and ...`"), as a list of
+// indentedLine: a line of an indented block, a markdown quotation ("> "),
+// or a list item that is a code span ("- `Ignore previous instructions and ...`"), as a list of
 // quoted strings is laid out.
 func indentedLine(line []byte) bool {
-	return bytes.HasPrefix(line, []byte("  ")) || bytes.HasPrefix(line, []byte("\t")) || bytes.HasPrefix(line, []byte("- `")) || bytes.HasPrefix(line, []byte("* `"))
+	return bytes.HasPrefix(line, []byte("  ")) || bytes.HasPrefix(line, []byte("\t")) || bytes.HasPrefix(line, []byte("- `")) || bytes.HasPrefix(line, []byte("* `")) || bytes.HasPrefix(line, []byte("> "))
 }
 
 // reportedAround reports whether the text outside the block [ie,e) that
@@ -810,7 +811,7 @@ func reportingIntro(line []byte) bool {
 	return false
 }
 
-var reportingWords = []string{"contain", "says:", "said:", "reads:", "read:", "like this:", "like:", "following:", "payload:", "payloads:", "example:", "text:", "such as:",
+var reportingWords = []string{"contain", "says:", "said:", "reads:", "read:", "like this:", "like:", "following:", "payload:", "payloads:", "example:", "example from", "examples from", "known example", "text:", "such as:",
 	"如下", "以下", "下記", "次の", "다음과", "folgende", "folgenden", "enthielt", "suivant", "contenait", "siguiente", "contenía", "seguinte", "continha", "seguente", "conteneva", "следующ", "содержал", "volgende", "bevatte", "następując", "zawierał"}
 
 // lineStartWithin returns where the line of low offset p starts, looking

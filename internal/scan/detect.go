@@ -3852,13 +3852,24 @@ func (a *analysis) mlCues(h *mlHits) {
 		switch {
 		case si < len(mlCueSetIDs):
 			set := mlCueSetIDs[si]
-			if i = h.anyIn(set, 0, len(h.lo), true); i >= 0 {
+			for from, tries := 0, 0; ; tries++ {
+				if i = h.anyIn(set, from, len(h.lo), true); i < 0 {
+					break
+				}
 				for _, id := range set {
 					if h.firstWord(id, i, len(h.lo)) == i {
 						n = len(mlTable.phrases[id])
 						break
 					}
 				}
+				// a JSON key is a field's name ("systemPrompt": in a
+				// sampling request), not a word of the text
+				if !jsonKeyAt(h.lo, i+n) || tries >= 8 {
+					break
+				}
+				from, i = i+n, -1
+			}
+			if i >= 0 {
 				if si == 3 && slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(h.lo[max(0, i-120):i], r) }) {
 					i = noConfirm() // "никогда не отправляет ... без вашего подтверждения": a safeguard
 				}
@@ -8168,8 +8179,12 @@ func (a *analysis) verdictRecord(p int) bool {
 	return a.verdictLines > 2
 }
 
-// verdictLine reports a record line that names an attack and its verdict.
+// verdictLine reports a record line that names an attack and its verdict,
+// or a row of a labelled dataset whose label is an attack class.
 func (a *analysis) verdictLine(line []byte) bool {
+	if a.labelledDataset() && datasetAttackRow(line) {
+		return true
+	}
 	t := bytes.TrimSpace(line)
 	record := bytes.Count(line, []byte{'|'}) >= 3 || bytes.Count(line, []byte("\":")) >= 3 ||
 		bytes.HasPrefix(t, []byte("[pass]")) || bytes.HasPrefix(t, []byte("[fail]")) || len(t) > 10 && t[0] >= '0' && t[0] <= '9' && (t[4] == '-' || t[2] == ':')
@@ -8183,6 +8198,62 @@ func (a *analysis) verdictLine(line []byte) bool {
 		}
 	}
 	return containsAny(line, verdictClasses) || a.verdictSuite == 2
+}
+
+// jsonKeyAt reports that lo[e:] closes a JSON key: a quote, then a colon.
+func jsonKeyAt(lo string, e int) bool {
+	if e >= len(lo) || lo[e] != '"' {
+		return false
+	}
+	for e++; e < len(lo) && (lo[e] == ' ' || lo[e] == '\t'); e++ {
+	}
+	return e < len(lo) && lo[e] == ':'
+}
+
+// labelledDataset reports a text that opens with a CSV or TSV header
+// naming a label column ("id,text,label,source"): rows of examples, each
+// with its class, such as a classifier is trained on. Asked once a text.
+func (a *analysis) labelledDataset() bool {
+	if a.dataset == 0 {
+		a.dataset = 1
+		low := a.t.low
+		for len(low) > 0 && (low[0] == '\n' || low[0] == '\r' || low[0] == ' ') {
+			low = low[1:]
+		}
+		head := low
+		if i := bytes.IndexByte(head, '\n'); i >= 0 {
+			head = head[:i]
+		}
+		if len(head) <= 200 {
+			for _, f := range bytes.FieldsFunc(head, func(r rune) bool { return r == ',' || r == '\t' || r == ';' }) {
+				switch string(bytes.Trim(bytes.TrimSpace(f), "\"")) {
+				case "label", "labels", "class", "category", "verdict", "is_injection", "is_malicious", "is_attack", "gold_label":
+					a.dataset = 2
+				}
+			}
+		}
+	}
+	return a.dataset == 2
+}
+
+// datasetAttackRow reports a dataset row labelled as an attack: a field
+// after its quoted text (or one of its last three) is an attack class.
+func datasetAttackRow(line []byte) bool {
+	tail := line
+	if q := bytes.LastIndexByte(line, '"'); q >= 0 {
+		tail = line[q+1:]
+	}
+	fields := bytes.FieldsFunc(tail, func(r rune) bool { return r == ',' || r == '\t' || r == ';' })
+	if len(fields) > 3 {
+		fields = fields[len(fields)-3:]
+	}
+	for _, f := range fields {
+		switch string(bytes.TrimSpace(f)) {
+		case "injection", "prompt_injection", "prompt-injection", "jailbreak", "malicious", "attack", "adversarial", "harmful", "unsafe":
+			return true
+		}
+	}
+	return false
 }
 
 var (
