@@ -229,6 +229,11 @@ type Scan struct {
 	// MinSeverity is the severity at which withhold, redact and block act:
 	// low, medium, high (default) or critical.
 	MinSeverity string `yaml:"min_severity"`
+	// SensitiveElicitation: "refuse" (default): an upstream's form-mode
+	// elicitation request that asks the user for a secret (a password, a
+	// one-time code, a card number, an API key) is refused, as MCP
+	// forbids it; "allow": it reaches the client, recorded.
+	SensitiveElicitation string `yaml:"sensitive_elicitation"`
 	// Classifier, when set, asks an HTTP endpoint for a second opinion on
 	// definitions (POST {"text": ...} → {"score": x, "label": "..."}).
 	Classifier *ScanClassifier `yaml:"classifier"`
@@ -1003,6 +1008,9 @@ func (c *Config) applyDefaults(baseDir string) {
 	}
 	if c.Scan.MinSeverity == "" {
 		c.Scan.MinSeverity = "high"
+	}
+	if c.Scan.SensitiveElicitation == "" {
+		c.Scan.SensitiveElicitation = "refuse"
 	}
 	for i, r := range c.Detect.Rules {
 		c.Detect.Rules[i] = relTo(baseDir, r)

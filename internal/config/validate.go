@@ -144,6 +144,9 @@ func (v *validator) validate() {
 	if m := c.Scan.Definitions; m != "" && m != "withhold" && m != "report" && m != "off" {
 		v.errorf("scan.definitions", "must be \"withhold\", \"report\" or \"off\", got %q", truncate(m))
 	}
+	if m := c.Scan.SensitiveElicitation; m != "" && m != "refuse" && m != "allow" {
+		v.errorf("scan.sensitive_elicitation", "must be \"refuse\" or \"allow\", got %q", truncate(m))
+	}
 	if m := c.Scan.Results; m != "" && m != "annotate" && m != "redact" && m != "block" && m != "off" {
 		v.errorf("scan.results", "must be \"annotate\", \"redact\", \"block\" or \"off\", got %q", truncate(m))
 	}

@@ -269,7 +269,7 @@ func (r *injection) Observe(ev *audit.Event, now time.Time) []Alert {
 	var found []scan.Finding
 	where := ""
 	if isCall && r.sc != nil && len(ev.Arguments) > 0 {
-		for _, f := range r.sc.Result(ev.Server, ev.Tool, wrapArgs(ev.Arguments)) {
+		for _, f := range r.sc.Result(ev.Server, ev.Tool, scan.AsStructuredResult(ev.Arguments)) {
 			if f.Severity >= scan.Medium {
 				f.Field = strings.Replace(f.Field, "result.structuredContent", "arguments", 1)
 				found = append(found, f)
@@ -305,15 +305,6 @@ func (r *injection) Observe(ev *audit.Event, now time.Time) []Alert {
 		EventIDs: []string{ev.EventID}, Key: ev.SessionID + "\x00" + ev.Server + "/" + ev.Tool + "\x00" + where,
 		Detail: map[string]any{"where": where, "findings": sortedKeys(rules)}})
 	return out
-}
-
-// wrapArgs presents arguments as a result's structured content, so the
-// scanner reads every string in them as untrusted text.
-func wrapArgs(args json.RawMessage) json.RawMessage {
-	b := make([]byte, 0, len(args)+32)
-	b = append(b, `{"structuredContent":`...)
-	b = append(b, args...)
-	return append(b, '}')
 }
 
 // --- mcp.rug_pull ------------------------------------------------------

@@ -116,6 +116,9 @@ func (s *Session) forwardCall(ctx context.Context, srv *server, m *jsonrpc.Messa
 					"mcpwarden: server %q asked the client for %s, which the client did not declare (the call cannot complete)", srv.name, in.Method)
 			}
 			methods = append(methods, in.Method)
+			if jerr := s.g.checkInputRequest(ctx, s, srv, in.Method, in.Params); jerr != nil {
+				return nil, jerr
+			}
 		}
 		if modernClient {
 			return s.g.wrapState(s, srv, m, params, r, ir, s.principal(ctx).Key())

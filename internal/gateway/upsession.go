@@ -371,6 +371,10 @@ func (us *upSession) handleServerRequest(m *jsonrpc.Message, related json.RawMes
 			"mcpwarden: cannot tell which client %s is for (no single client call in flight on this shared upstream)", m.Method)))
 		return
 	}
+	if jerr := us.srv.g.checkInputRequest(context.Background(), target, us.srv, m.Method, m.Params); jerr != nil {
+		us.reply(jsonrpc.NewError(m.ID, jerr))
+		return
+	}
 	downID := target.registerServerRequest(us, m.ID, sink)
 	body, err := jsonrpc.Rewrite(m, downID, nil)
 	if err != nil {

@@ -106,7 +106,7 @@ func BenchmarkResult64KProse(b *testing.B) {
 }
 
 // benchArgs wraps call arguments the way the detection engine's injection
-// rule does (internal/detect wrapArgs) before it scans them.
+// rule does (scan.AsStructuredResult) before it scans them.
 func benchArgs(args string) json.RawMessage {
 	return json.RawMessage(`{"structuredContent":` + args + `}`)
 }
