@@ -171,6 +171,7 @@ func (a *analysis) run() {
 		a.opsWeakening()
 		a.secretsPublished()
 		a.secretFileEmbedded()
+		a.elicitationForm()
 	}
 	a.askUserCredential()
 	a.encodedRules()
