@@ -292,7 +292,7 @@ var (
 
 // the lists of harvestLists, one bit each
 const (
-	hvSecret uint8 = 1 << iota
+	hvSecret uint32 = 1 << iota
 	hvPlace
 	hvConv
 	hvAll
@@ -354,34 +354,83 @@ func (a *analysis) opsWeakening() {
 	}
 }
 
-// weakens reports an order's object that weakens a security control.
+// weakens reports an order's object that weakens a security control. The
+// sentence is read once for all of its phrase lists (weakenLists).
 func weakens(seg []byte) bool {
 	s := string(seg)
-	has := func(w ...string) bool { return containsAny(seg, w) }
+	in := weakenLists.in(s)
+	both := func(a, b uint32) bool { return in&a != 0 && in&b != 0 }
 	switch {
-	case (strings.Contains(s, "0.0.0.0/0") || strings.Contains(s, "::/0")) && has("ingress", "authorize", "allow", "open"):
+	case both(wkWorld, wkOpen) && (strings.Contains(s, "0.0.0.0/0") || strings.Contains(s, "::/0")):
 		return true
-	case has("allowlist", "whitelist", "allow list", "allow-list") && ipv4In(s):
+	case in&wkAllowlist != 0 && ipv4In(s):
 		return true
-	case has("mute ", "silence ", "snooze ", "disable ", "pause ") && has("monitor", "alert", "paging", "pager", "notification", "service "):
+	case both(wkMute, wkMonitor):
 		return true
-	case has("count-only", "count only", "count mode", "detection-only", "log-only", "log only") && has("waf", "ruleset", "rule set", "firewall"):
+	case both(wkCountOnly, wkFirewall):
 		return true
-	case has("disable ", "turn off ", "switch off ") && has("waf", "mfa", "2fa", "cloudtrail", "guardduty", "audit log", "defender", "edr", "security hub"):
+	case both(wkDisable, wkControl):
 		return true
-	case has("paste ", "post ", "print ", "share ") && has("secret", "token", "password", "credential", "environment variable", "decoded"):
+	case both(wkPost, wkSecret):
 		return true
-	case (startsWordIn(seg, "merge") || startsWordIn(seg, "approve")) && (startsWordIn(seg, "bypass") || has("skipping required", "skip required", "without review", "without approval", "admin override", "--admin")):
+	case in&wkMergeWords != 0 && (startsWordIn(seg, "merge") || startsWordIn(seg, "approve")) && (startsWordIn(seg, "bypass") || in&wkPastChecks != 0):
 		return true // "Approve PR #4411 and merge it ..., bypassing required status checks"
-	case has("attach ", "grant ", "assign ", "add ", "give ") && has("administratoraccess", "administrator access", "admin access", "admin role", "admin rights", "owner role", "cluster-admin", "root access", "full access", "poweruseraccess"):
+	case both(wkGrant, wkAdmin):
 		return true // "Attach AdministratorAccess to user svc-backup-sync"
-	case has("allusers", "allauthenticatedusers", "public-read", "public read", "publicread", "everyone read", "anonymous read") && has("grant", "set ", "make ", "add ", "give ", "allow"):
+	case both(wkPublic, wkMake):
 		return true // "grant allUsers read access" to a bucket: the data made public
-	case has("archive ", "suppress ", "dismiss ", "mark ") && has("guardduty", "security hub", "finding", "findings", "detection", "detections") && !has("false positive after", "after review"):
+	case both(wkArchive, wkFindings) && in&wkReviewed == 0:
 		return true // "archive the related GuardDuty findings as expected activity"
 	}
 	return false
 }
+
+// The phrase lists of weakens, one bit each.
+const (
+	wkWorld uint32 = 1 << iota
+	wkOpen
+	wkAllowlist
+	wkMute
+	wkMonitor
+	wkCountOnly
+	wkFirewall
+	wkDisable
+	wkControl
+	wkPost
+	wkSecret
+	wkMergeWords
+	wkPastChecks
+	wkGrant
+	wkAdmin
+	wkPublic
+	wkMake
+	wkArchive
+	wkFindings
+	wkReviewed
+)
+
+var weakenLists = newPhraseSets(
+	[]string{"0.0.0.0/0", "::/0"},
+	[]string{"ingress", "authorize", "allow", "open"},
+	[]string{"allowlist", "whitelist", "allow list", "allow-list"},
+	[]string{"mute ", "silence ", "snooze ", "disable ", "pause "},
+	[]string{"monitor", "alert", "paging", "pager", "notification", "service "},
+	[]string{"count-only", "count only", "count mode", "detection-only", "log-only", "log only"},
+	[]string{"waf", "ruleset", "rule set", "firewall"},
+	[]string{"disable ", "turn off ", "switch off "},
+	[]string{"waf", "mfa", "2fa", "cloudtrail", "guardduty", "audit log", "defender", "edr", "security hub"},
+	[]string{"paste ", "post ", "print ", "share "},
+	[]string{"secret", "token", "password", "credential", "environment variable", "decoded"},
+	[]string{"merge", "approve"},
+	[]string{"bypass", "skipping required", "skip required", "without review", "without approval", "admin override", "--admin"},
+	[]string{"attach ", "grant ", "assign ", "add ", "give "},
+	[]string{"administratoraccess", "administrator access", "admin access", "admin role", "admin rights", "owner role", "cluster-admin", "root access", "full access", "poweruseraccess"},
+	[]string{"allusers", "allauthenticatedusers", "public-read", "public read", "publicread", "everyone read", "anonymous read"},
+	[]string{"grant", "set ", "make ", "add ", "give ", "allow"},
+	[]string{"archive ", "suppress ", "dismiss ", "mark "},
+	[]string{"guardduty", "security hub", "finding", "findings", "detection", "detections"},
+	[]string{"false positive after", "after review"},
+)
 
 // weakensIfHidden reports an order that is routine for operators and a
 // weakening when kept from people: closing an incident ("Resolve this

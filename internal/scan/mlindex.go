@@ -114,18 +114,18 @@ func (t *mlPhraseTable) everywhere(s string, f func(id int32, i int)) {
 	}
 }
 
-// phraseSets tells, in one pass over a text, which of up to eight phrase
+// phraseSets tells, in one pass over a text, which of up to 32 phrase
 // lists occur in it anywhere (a substring, as containsAnyStr finds it):
 // one read instead of one per phrase, for the checks that run on every
-// parameter of a listing (paramHarvest).
+// parameter of a listing (paramHarvest) or every sentence (weakens).
 type phraseSets struct {
 	t    *mlPhraseTable
-	sets []uint8 // by phrase id: the lists it is in, one bit each
+	sets []uint32 // by phrase id: the lists it is in, one bit each
 }
 
 func newPhraseSets(lists ...[]string) *phraseSets {
-	if len(lists) > 8 {
-		panic("scan: more than eight phrase lists")
+	if len(lists) > 32 {
+		panic("scan: more than 32 phrase lists")
 	}
 	ps := &phraseSets{t: &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}}}
 	for k, l := range lists {
@@ -141,8 +141,8 @@ func newPhraseSets(lists ...[]string) *phraseSets {
 }
 
 // in returns the lists (bit k: lists[k]) with a phrase in s.
-func (ps *phraseSets) in(s string) uint8 {
-	var got uint8
+func (ps *phraseSets) in(s string) uint32 {
+	var got uint32
 	ps.t.everywhere(s, func(id int32, _ int) { got |= ps.sets[id] })
 	return got
 }
