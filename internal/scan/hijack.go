@@ -1831,7 +1831,10 @@ func (a *analysis) disguisedSecret() {
 		a.addTok(RuleCredentialRequest, High, st.ts, st.te, "asks for a secret in a disguised form (spelled backwards, encoded) to get it past a filter")
 		return
 	}
-	if a.t.ascii && a.allCats&cML == 0 {
+	// in other languages: not in a text the non-English rules take for
+	// English (multilingual's gate: no cue word, no letter of another
+	// script, no accented letter; curly quotes and dashes are English)
+	if a.allCats&cML == 0 && (a.t.ascii || !a.nonLatinLetters() && !hasAccentedLetter(a.t.orig)) {
 		return
 	}
 	lo := a.lowerOrig()
