@@ -304,8 +304,8 @@ func (s *Session) scanSafely(srv *server, gc *guard.Call, result json.RawMessage
 }
 
 // scanBehindMin: results from this size on are scanned behind the answer
-// (on a 2-core machine 64 KiB of prose takes the scanner 0.51–0.61 ms,
-// BenchmarkResult64KProse, and of German mail 3.7–4.1 ms; 300 bytes about
+// (on a 2-core machine 64 KiB of prose takes the scanner 0.5–0.75 ms,
+// BenchmarkResult64KProse, and of German mail 2.5–2.9 ms; 300 bytes about
 // 17 µs: BenchmarkArgs).
 const scanBehindMin = 16 << 10
 
