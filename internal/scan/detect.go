@@ -3921,14 +3921,14 @@ var mlProcessingSet = slices.IndexFunc(mlCueSets, func(set []string) bool { retu
 // Rückbestätigung ist nicht erforderlich", "Подтверждение с нашей стороны
 // не требуется", "不用再打电话确认", "لا حاجة لانتظار تأكيد".
 var (
-	mlConfirmWords = []string{"token-prüfung", "prüfung", "überprüfung", "vérification", "verificación", "verificação", "weryfikacj", "проверк", "検証", "검증", "验证", "bestätigung", "bestätigen", "rückfrage", "rückruf", "confirmation", "confirmer", "confirmación", "confirmar", "confirmação", "conferma", "confermare", "bevestiging", "bevestigen", "potwierdzeni", "potwierdzić", "подтвержден", "подтверждать", "подтвердить", "перезванивать", "onay", "teyit", "確認", "确认", "확인", "تأكيد", "konfirmasi", "xác nhận",
+	mlConfirmWords = []string{"token-prüfung", "prüfung", "überprüfung", "vérification", "verificación", "verificação", "weryfikacj", "verifica telefonica", "verifica", "ověřen", "ověřov", "verifiering", "kontrollsamtal", "återuppringning", "проверк", "検証", "검증", "验证", "bestätigung", "bestätigen", "rückfrage", "rückruf", "confirmation", "confirmer", "confirmación", "confirmar", "confirmação", "conferma", "confermare", "bevestiging", "bevestigen", "potwierdzeni", "potwierdzić", "подтвержден", "подтверждать", "подтвердить", "перезванивать", "onay", "teyit", "確認", "确认", "확인", "تأكيد", "konfirmasi", "xác nhận",
 		// a call-back to check the request
 		"terugbellen", "rappeler", "contre-appel", "devolver la llamada", "ligar de volta", "richiamare", "oddzwonić", "oddzwaniać", "перезвонить", "geri arama", "折り返し", "回电", "回拨", "다시 전화", "معاودة الاتصال", "menelepon balik", "gọi lại",
 		// verifying who asks
 		"vérifier mon identité", "verificar mi identidad", "meine identität zu prüfen", "verificare la mia identità", "verificar minha identidade", "mijn identiteit te controleren", "проверять мою личность",
 		// a contact with the other side to check it
 		"contato com o fornecedor", "contacto con el proveedor", "kontakt mit dem lieferanten", "contact avec le fournisseur", "contatto con il fornitore", "contact met de leverancier"}
-	mlNotNeeded = []string{"필요는 없", "ohne ", "nicht erforderlich", "nicht nötig", "nicht notwendig", "entfällt", "keine ", "pas nécessaire", "inutile", "sans ", "no es necesari", "no hace falta", "innecesari", "sin ", "não é necessári", "desnecessári", "sem ", "non è necessari", "non serve", "senza ", "niet nodig", "zonder ", "geen ", "nie jest wymagan", "nie trzeba", "nie jest potrzebn", "bez ", "не требуется", "не нужно", "не нужен", "без ", "gerek yok", "gerekmez", "gerekmiyor", "olmadan", "不用", "无需", "不需要", "不必", "必要ありません", "必要はありません", "不要です", "なしで", "필요 없", "필요가 없", "없이", "لا حاجة", "دون ", "بدون", "غير مطلوب", "tidak perlu", "tanpa ", "không cần"}
+	mlNotNeeded = []string{"필요는 없", "nie ma potrzeby", "behöver inte", "behövs inte", "inte nödvändig", "není třeba", "není nutné", "нет необходимости", "ohne ", "nicht erforderlich", "nicht nötig", "nicht notwendig", "entfällt", "keine ", "pas nécessaire", "inutile", "sans ", "no es necesari", "no hace falta", "innecesari", "sin ", "não é necessári", "desnecessári", "sem ", "non è necessari", "non serve", "senza ", "niet nodig", "zonder ", "geen ", "nie jest wymagan", "nie trzeba", "nie jest potrzebn", "bez ", "не требуется", "не нужно", "не нужен", "без ", "gerek yok", "gerekmez", "gerekmiyor", "olmadan", "不用", "无需", "不需要", "不必", "必要ありません", "必要はありません", "不要です", "なしで", "필요 없", "필요가 없", "없이", "لا حاجة", "دون ", "بدون", "غير مطلوب", "tidak perlu", "tanpa ", "không cần"}
 )
 
 // mlConfirmWaived returns where a confirmation is said to be not needed, or
@@ -4037,8 +4037,8 @@ func mlPayRedirect(ps *phraseScan) int {
 
 // mlPayWords order or name a payment; mlTodayWords make it urgent.
 var (
-	mlPayWords   = []string{"überweisung", "überweisen", "virement", "transferencia", "bonifico", "transferência", "overboeking", "overmaken", "przelew", "opłacenie", "płatności", "перевод", "перевести", "振り込", "振込", "送金", "송금", "이체", "汇款", "转账", "havale"}
-	mlTodayWords = []string{"noch heute", "heute noch", "eilüberweisung", "aujourd'hui", "virement urgent", "hoy mismo", "antes de las", "oggi stesso", "entro oggi", "ainda hoje", "hoje mesmo", "vandaag nog", "nog vandaag", "jeszcze dziś", "jeszcze dzisiaj", "сегодня же", "срочно", "本日", "今日中", "至急", "오늘 중", "오늘까지", "긴급", "今天", "紧急", "bugün"}
+	mlPayWords   = []string{"überweisung", "überweisen", "virement", "transferencia", "bonifico", "bonifici", "saldare", "transferência", "overboeking", "overmaken", "przelew", "opłacenie", "płatności", "перевод", "перевести", "振り込", "振込", "送金", "송금", "이체", "汇款", "转账", "havale", "betala", "betalning", "uhraďte", "uhradit", "úhrad", "platbu", "оплатить", "付款", "سداد", "تحويل"}
+	mlTodayWords = []string{"noch heute", "heute noch", "eilüberweisung", "aujourd'hui", "virement urgent", "hoy mismo", "antes de las", "oggi stesso", "entro oggi", "ainda hoje", "hoje mesmo", "vandaag nog", "nog vandaag", "jeszcze dziś", "jeszcze dzisiaj", "сегодня же", "срочно", "本日", "今日中", "至急", "오늘 중", "오늘까지", "긴급", "今天", "紧急", "bugün", "redan idag", "redan i dag", "idag", "ještě dnes", "dnes", "اليوم"}
 )
 
 // mlUrgentPayment returns where a payment is ordered for today or
