@@ -3870,7 +3870,7 @@ func (a *analysis) mlCues(h *mlHits) {
 				from, i = i+n, -1
 			}
 			if i >= 0 {
-				if si == 3 && slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(h.lo[max(0, i-120):i], r) }) {
+				if si == 3 && mlRefuses(h.lo[max(0, i-120):i]) {
 					i = noConfirm() // "никогда не отправляет ... без вашего подтверждения": a safeguard
 				}
 			} else if si == 3 {
@@ -3943,7 +3943,7 @@ func mlConfirmWaived(ps *phraseScan) int {
 		// niet nodig" asks nothing)
 		st, _ := sentenceStart(lo, i, 60)
 		se := sentencesWithin(lo, i, 1, 120)
-		if strings.ContainsAny(lo[max(st, i-60):se], "?？") || slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(lo[max(0, i-120):i], r) }) {
+		if strings.ContainsAny(lo[max(st, i-60):se], "?？") || mlRefuses(lo[max(0, i-120):i]) {
 			return false
 		}
 		return slices.ContainsFunc(mlNotNeeded, func(n string) bool { return strings.Contains(win, n) })
@@ -3998,7 +3998,7 @@ func mlPayRedirect(ps *phraseScan) int {
 		seg := lo[st:end]
 		// "Ontvangt u een bericht dat wij een nieuw rekeningnummer
 		// hebben, neem dan eerst contact op": a warning against the fraud
-		if slices.ContainsFunc(mlIfReceive, func(r string) bool { return strings.Contains(seg, r) }) || slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(seg, r) }) {
+		if slices.ContainsFunc(mlIfReceive, func(r string) bool { return strings.Contains(seg, r) }) || mlRefuses(seg) {
 			return false
 		}
 		return digitRun(seg, 7)
@@ -4015,7 +4015,7 @@ func mlPayRedirect(ps *phraseScan) int {
 			le = i + k
 		}
 		line := lo[ls:le]
-		if slices.ContainsFunc(mlIfReceive, func(r string) bool { return strings.Contains(line, r) }) || slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(line, r) }) {
+		if slices.ContainsFunc(mlIfReceive, func(r string) bool { return strings.Contains(line, r) }) || mlRefuses(line) {
 			return false
 		}
 		return mlAccountNumber(lo[i:min(len(lo), i+800)])
@@ -4884,7 +4884,7 @@ func (a *analysis) mlSensitiveToParam() {
 			continue
 		}
 		sent := toLower(a.t.orig[os:oe])
-		if asciiEnd(sent, 0) == len(sent) || containsAnyStr(sent, mlRefuse) || containsAnyStr(sent, mlCannot) {
+		if asciiEnd(sent, 0) == len(sent) || mlRefuses(sent) || containsAnyStr(sent, mlCannot) {
 			continue // English, or "never ...", or what the tool cannot read
 		}
 		dest := a.ctx.kind == kindParam
@@ -4912,6 +4912,24 @@ var mlCannot = []string{"できません", "れません", "読み取れず", "�
 
 // mlRefuse are words that refuse in other languages ("ne ... jamais",
 // "nunca", "niemals", "决不", "絶対に...ない").
+// mlRefuses reports a word of mlRefuse in s. A short one ("nie", "mai")
+// counts as a word of its own, not as the end of another ("opłacenie
+// faktury", "Giamai"): Polish verbal nouns end in "-nie".
+func mlRefuses(s string) bool {
+	for _, r := range mlRefuse {
+		if r == "nie " || r == "mai " {
+			if wordIn(s, r[:len(r)-1]) {
+				return true
+			}
+			continue
+		}
+		if strings.Contains(s, r) {
+			return true
+		}
+	}
+	return false
+}
+
 var mlRefuse = []string{"never", "jamais", "nunca", "niemals", "nie ", "mai ", "никогда", "ніколи", "nooit", "aldrig", "asla", "không bao giờ", "tidak pernah", "决不", "絶不", "切勿", "不要", "禁止", "絶対に", "しないで", "절대", "하지 마", "أبدا", "אף פעם"}
 
 // wordIn reports w in s with no letter or digit on either side.

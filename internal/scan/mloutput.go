@@ -1,7 +1,6 @@
 package scan
 
 import (
-	"slices"
 	"strings"
 )
 
@@ -760,7 +759,7 @@ func mlNounWidth(lo string, v int) int {
 // never acts without one ("tidak pernah mengirim pesan tanpa konfirmasi").
 func mlWaived(h *mlHits, from, to int) bool {
 	i := h.anyIn(mlCueSetIDs[3], from, to, false)
-	return i >= 0 && !slices.ContainsFunc(mlRefuse, func(r string) bool { return strings.Contains(h.lo[max(0, i-120):i], r) })
+	return i >= 0 && !mlRefuses(h.lo[max(0, i-120):i])
 }
 
 // toolCallWords say a tool is called ("the `x` tool gets called", "the
