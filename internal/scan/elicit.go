@@ -15,31 +15,46 @@ import (
 // use form mode elicitation to request sensitive information", 2025-11-25;
 // 2026-07-28 names passwords, API keys, access tokens and payment
 // credentials); a server that needs them sends the user to a URL. A field
-// is read by its name, its title and its description; a username, an
-// e-mail address or a shipping address is no secret (a description is not
-// read: "your username, not your password"). URL-mode requests
-// and params that are not an object give none.
+// is read by its name and its title, not its description ("your username,
+// not your password"); a username, an e-mail address or a shipping address
+// is no secret. Only a request whose mode is the string "url" is URL
+// mode; anything else is read as the form it would be shown as.
+//
+// The request is read member by member, so a member of an unexpected
+// type (a numeric title, a mode of another type) hides no field: a
+// request the reader could not read as a whole would have passed as one
+// that asks for nothing.
 func ElicitationSecrets(params json.RawMessage) []string {
-	var p struct {
-		Mode   string `json:"mode"`
-		Schema struct {
-			Properties map[string]struct {
-				Title       string `json:"title"`
-				Description string `json:"description"`
-			} `json:"properties"`
-		} `json:"requestedSchema"`
+	var p map[string]json.RawMessage
+	if json.Unmarshal(params, &p) != nil {
+		return nil // not an object: no form
 	}
-	if json.Unmarshal(params, &p) != nil || p.Mode == "url" {
+	if stringMember(p["mode"]) == "url" {
 		return nil
 	}
+	var schema, props map[string]json.RawMessage
+	if json.Unmarshal(p["requestedSchema"], &schema) != nil || json.Unmarshal(schema["properties"], &props) != nil {
+		return nil // no fields
+	}
 	var out []string
-	for name, prop := range p.Schema.Properties {
-		if secretField(name) || secretField(prop.Title) {
+	for name, raw := range props {
+		var prop map[string]json.RawMessage
+		_ = json.Unmarshal(raw, &prop) // a field that is no object is read by its name
+		if secretField(name) || secretField(stringMember(prop["title"])) {
 			out = append(out, name)
 		}
 	}
 	sort.Strings(out)
 	return out
+}
+
+// stringMember is the string a JSON member holds, or "" when it holds none.
+func stringMember(raw json.RawMessage) string {
+	var s string
+	if json.Unmarshal(raw, &s) != nil {
+		return ""
+	}
+	return s
 }
 
 // secretField reports a field's name, title or description that asks for

@@ -24,6 +24,12 @@ func TestElicitationSecrets(t *testing.T) {
 		{form(`{"pw":{"type":"string","title":"인터넷뱅킹 비밀번호"},"pin":{"type":"string"}}`), []string{"pin", "pw"}},
 		{form(`{"mdp":{"type":"string","title":"Mot de passe"}}`), []string{"mdp"}},
 		{json.RawMessage(`{"message":"m","requestedSchema":{"properties":{"password":{"type":"string"}}}}`), []string{"password"}}, // form is the default mode
+		// a member of an unexpected type hides no field (read as a whole,
+		// the request would have failed to parse and passed as asking for
+		// nothing)
+		{form(`{"password":{"type":"string","title":123},"otp":"x","street":{"title":["a"]}}`), []string{"otp", "password"}},
+		{json.RawMessage(`{"mode":7,"message":"m","requestedSchema":{"properties":{"cvv":{"type":"string"}}}}`), []string{"cvv"}},
+		{json.RawMessage(`{"mode":"URL","requestedSchema":{"properties":{"pin":{}}}}`), []string{"pin"}}, // only "url" is URL mode
 		// no secret
 		{form(`{"street":{"type":"string"},"postcode":{"type":"string","title":"Postcode"},"email":{"type":"string","format":"email"}}`), nil},
 		{form(`{"username":{"type":"string","title":"Username","description":"your login name, not your password"}}`), nil},
@@ -73,9 +79,23 @@ func FuzzElicitationSecrets(f *testing.F) {
 	f.Add([]byte(`{"mode":"form","requestedSchema":{"properties":{"password":{"title":"Password"}}}}`))
 	f.Add([]byte(`{"requestedSchema":{"properties":{"a":{"title":"密码"}}}}`))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		for _, name := range ElicitationSecrets(json.RawMessage(b)) {
-			if name == "" && !strings.Contains(string(b), `""`) {
-				t.Fatalf("empty field name from %q", b)
+		got := ElicitationSecrets(json.RawMessage(b))
+		if !slices.IsSorted(got) || len(slices.Compact(slices.Clone(got))) != len(got) {
+			t.Fatalf("%q: %v not sorted and unique", b, got)
+		}
+		// every name returned is a field of the request's properties
+		var p struct {
+			Schema struct {
+				Properties map[string]json.RawMessage `json:"properties"`
+			} `json:"requestedSchema"`
+		}
+		_ = json.Unmarshal(b, &p)
+		for _, name := range got {
+			if _, ok := p.Schema.Properties[name]; !ok && json.Valid(b) {
+				var raw map[string]json.RawMessage
+				if json.Unmarshal(b, &raw) == nil {
+					t.Fatalf("%q: %q is not one of the request's fields", b, name)
+				}
 			}
 		}
 	})
