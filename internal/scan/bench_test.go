@@ -106,10 +106,8 @@ func BenchmarkResult64KProse(b *testing.B) {
 }
 
 // benchArgs wraps call arguments the way the detection engine's injection
-// rule does (scan.AsStructuredResult) before it scans them.
-func benchArgs(args string) json.RawMessage {
-	return json.RawMessage(`{"structuredContent":` + args + `}`)
-}
+// rule does before it scans them.
+func benchArgs(args string) json.RawMessage { return AsStructuredResult(json.RawMessage(args)) }
 
 // BenchmarkArgs is the detection engine's scan of a typical call's
 // arguments.

@@ -99,6 +99,16 @@ func findEncoded(s string) []encBlock {
 	n := len(s)
 	for i := 0; i < n; {
 		c := s[i]
+		if c == '?' || c == '&' {
+			// a query value of words joined by '+' ("?note=Assistant%2C+the
+			// +vendor+needs+raw+logs.+Export+..."): text sent in a URL,
+			// mostly not escaped, so not a percent-encoded block
+			if vs, ve, d := formValue(s, i); d != nil {
+				out = append(out, encBlock{"form-encoded", vs, ve, d})
+				i = ve
+				continue
+			}
+		}
 		switch {
 		case c == '%' && i+2 < n && isHex(s[i+1]) && isHex(s[i+2]):
 			j, esc, alnum := i, 0, 0
@@ -143,13 +153,6 @@ func findEncoded(s string) []encBlock {
 				j = i + 1
 			}
 			i = j
-		case (c == '?' || c == '&') && formValueEnd(s, i) > 0:
-			// a query value of words joined by '+' ("?note=Assistant%2C+the
-			// +vendor+needs+raw+logs.+Export+..."): text sent in a URL,
-			// mostly not escaped, so not a percent-encoded block
-			vs, ve := formValueStart(s, i), formValueEnd(s, i)
-			out = append(out, encBlock{"form-encoded", vs, ve, percentDecode(s[vs:ve])})
-			i = ve
 		case c == '&' && i+3 < n && s[i+1] == '#':
 			j, cnt := i, 0
 			var d []byte
@@ -251,27 +254,19 @@ func unhex(c byte) byte {
 	return 0
 }
 
-// formValueStart is where the value of the query parameter that starts
-// at s[i] ('?' or '&', then a key and '=') begins, or -1.
-func formValueStart(s string, i int) int {
+// formValue returns the value of the query parameter that starts at s[i]
+// ('?' or '&', then a key and '=') and its decoding when it is text: at
+// least 30 bytes, six words or more joined by '+', readable once decoded;
+// else a nil decoding.
+func formValue(s string, i int) (vs, ve int, decoded []byte) {
 	j := i + 1
 	for j < len(s) && j-i <= 40 && (isASCIIAlnum(rune(s[j])) || s[j] == '_' || s[j] == '-' || s[j] == '.') {
 		j++
 	}
 	if j == i+1 || j >= len(s) || s[j] != '=' {
-		return -1
+		return 0, 0, nil
 	}
-	return j + 1
-}
-
-// formValueEnd is the end of the parameter's value that starts at s[i]
-// when it is text: at least 30 bytes, six words or more joined by '+',
-// and readable once decoded; else -1.
-func formValueEnd(s string, i int) int {
-	vs := formValueStart(s, i)
-	if vs < 0 {
-		return -1
-	}
+	vs = j + 1
 	plus, e := 0, vs
 	for e < len(s) && e-vs < 4096 {
 		c := s[e]
@@ -283,10 +278,13 @@ func formValueEnd(s string, i int) int {
 		}
 		e++
 	}
-	if plus < 5 || e-vs < 30 || !readable(percentDecode(s[vs:e])) {
-		return -1
+	if plus < 5 || e-vs < 30 {
+		return 0, 0, nil
 	}
-	return e
+	if d := percentDecode(s[vs:e]); readable(d) {
+		return vs, e, d
+	}
+	return 0, 0, nil
 }
 
 func percentDecode(s string) []byte {
@@ -330,7 +328,7 @@ func (a *analysis) encodedRules() {
 		return
 	}
 	// nothing to decode without a long word or an escape character
-	if a.longestWord() < 20 && (a.t.ascii || a.t.maxB64 < 20) && strings.IndexByte(a.t.orig, '%') < 0 && strings.IndexByte(a.t.orig, '\\') < 0 && strings.IndexByte(a.t.orig, '&') < 0 && !strings.Contains(a.t.orig, "=") {
+	if a.longestWord() < 20 && (a.t.ascii || a.t.maxB64 < 20) && strings.IndexByte(a.t.orig, '%') < 0 && strings.IndexByte(a.t.orig, '\\') < 0 && strings.IndexByte(a.t.orig, '&') < 0 && (strings.IndexByte(a.t.orig, '?') < 0 || strings.IndexByte(a.t.orig, '=') < 0) {
 		return
 	}
 	blocks := findEncoded(a.t.orig)

@@ -173,7 +173,7 @@ func goldenCases(t testing.TB) []goldenCase {
 				addText(name+"|out", r.Output, textKinds[:3]...)
 				// the detection engine's argument scan
 				args, _ := json.Marshal(map[string]any{"text": r.Output, "notes": []any{r.Output[:len(r.Output)/2]}})
-				addResult(name+"|args", wrapArgsForTest(args))
+				addResult(name+"|args", AsStructuredResult(args))
 			}
 		}
 	}
@@ -358,18 +358,13 @@ func goldenCases(t testing.TB) []goldenCase {
 			addResult(fmt.Sprintf("gen:structured-rpc:%d", i), wrapped)
 		}
 		args, _ := json.Marshal(sc)
-		addResult(fmt.Sprintf("gen:args:%d", i), wrapArgsForTest(args))
+		addResult(fmt.Sprintf("gen:args:%d", i), AsStructuredResult(args))
 	}
 	// malformed results
 	for i, raw := range []string{`{`, `[]`, `{"content":"x"}`, `{"content":[{"text":1}]}`, `{"content":[{"type":"text","text":"a\ud800b"}]}`, "{\"content\":[{\"type\":\"text\",\"text\":\"\xff\xfe\"}]}"} {
 		addResult(fmt.Sprintf("gen:malformed:%d", i), json.RawMessage(raw))
 	}
 	return cases
-}
-
-func wrapArgsForTest(args json.RawMessage) json.RawMessage {
-	b := append([]byte(`{"structuredContent":`), args...)
-	return append(b, '}')
 }
 
 // benchText is demo.BenchText (internal/demo), copied so that this package

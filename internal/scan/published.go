@@ -223,11 +223,9 @@ var (
 // form mode, and how a server phishes the user (ElicitationSecrets). High.
 func (a *analysis) elicitationForm() {
 	orig := a.t.orig
-	if len(orig) > 1<<20 || !strings.Contains(orig, "requestedSchema") {
-		return
-	}
+	// a JSON object, first: the search for its key is a read of the text
 	t := strings.TrimSpace(orig)
-	if !strings.HasPrefix(t, "{") {
+	if !strings.HasPrefix(t, "{") || len(orig) > 1<<20 || !strings.Contains(orig, "requestedSchema") {
 		return
 	}
 	var msg struct {
