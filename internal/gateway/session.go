@@ -616,13 +616,14 @@ func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message
 		}
 		return nil, nil, jsonrpc.Errorf(jsonrpc.CodeUpstreamUnavailable, "server %q is unavailable: %v", srv.name, err)
 	}
-	id := us.newID()
-	call := &upCall{sess: s, clientID: m.ID, reply: reply, resp: make(chan *jsonrpc.Message, 1), upID: id, method: m.Method}
+	call := &upCall{sess: s, clientID: m.ID, reply: reply, resp: make(chan *jsonrpc.Message, 1), method: m.Method}
+	id := us.callID(ctx, s, m.ID, call)
+	defer us.forget(call)
 	meta := jsonrpc.Field(params, "_meta")
 	var gtok string
 	if tok := jsonrpc.Field(meta, "progressToken"); tok != nil {
 		call.clientToken = tok
-		gtok = strconv.Quote("mcpw-p-" + string(id))
+		gtok = strconv.Quote("mcpw-p-" + strconv.FormatInt(us.nextID.Add(1), 10))
 		if meta, err = jsonrpc.SetField(meta, "progressToken", json.RawMessage(gtok)); err != nil {
 			return nil, us, jsonrpc.Errorf(jsonrpc.CodeInvalidParams, "bad _meta: %v", err)
 		}
@@ -652,13 +653,11 @@ func (s *Session) forwardTo(ctx context.Context, srv *server, m *jsonrpc.Message
 	if err != nil {
 		return nil, us, jsonrpc.Errorf(jsonrpc.CodeInternalError, "rewrite request: %v", err)
 	}
-	us.mu.Lock()
-	us.calls[string(id)] = call
 	if gtok != "" {
+		us.mu.Lock()
 		us.progress[gtok] = call
+		us.mu.Unlock()
 	}
-	us.mu.Unlock()
-	defer us.forget(call)
 
 	// The call's context ends with the call, so an upstream response stream
 	// is closed when the client is answered or gives up.

@@ -93,6 +93,11 @@ func (s *Session) forwardCall(ctx context.Context, srv *server, m *jsonrpc.Messa
 		}
 	}()
 	for ; ; round++ {
+		if round == 2 {
+			// A retry is a new request: it never reuses the first
+			// round's id, which may have been the client's.
+			ctx = withNumberedID(ctx)
+		}
 		r, jerr := s.forwardMsg(ctx, srv, m, params, reply, correlation)
 		if jerr != nil || r.Error != nil {
 			return r, jerr

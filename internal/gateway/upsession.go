@@ -15,8 +15,10 @@ import (
 )
 
 // upSession is one initialized MCP session with an upstream. The gateway
-// numbers its requests itself (ids never collide, whoever the clients are)
-// and remembers which client request each one answers.
+// numbers its own requests, and clients' requests on a session it shares
+// (ids never collide, whoever the clients are); on a client's own session
+// a plain client id goes through as it is (callID). It remembers which
+// client request each one answers.
 type upSession struct {
 	srv     *server
 	conn    upstream.Conn
@@ -153,8 +155,76 @@ func (us *upSession) request(ctx context.Context, method string, params any, met
 	}
 }
 
+// gatewayIDBase: the ids the gateway chooses on an upstream session (its
+// own requests, and a client's request whose id is not passed through)
+// count up from here, above every id passThroughID lets through, so the two
+// never meet and the gateway, as the requestor, never uses an id twice in
+// a session. 2^52: still exact as a JavaScript number.
+const gatewayIDBase = 1 << 52
+
 func (us *upSession) newID() json.RawMessage {
-	return json.RawMessage(strconv.FormatInt(us.nextID.Add(1), 10))
+	return json.RawMessage(strconv.FormatInt(gatewayIDBase+us.nextID.Add(1), 10))
+}
+
+// callID picks the upstream id of a client's request and registers call
+// under it. On the client's own upstream session the client's id goes
+// through as it is when passThroughID allows it, no call of this session
+// uses it and ctx does not ask for a new id (withNumberedID: the retry of
+// a call, which the specification wants under a new id): the answer then
+// needs no id rewritten, which for a large result saves a copy of it.
+// Otherwise the gateway numbers it.
+func (us *upSession) callID(ctx context.Context, s *Session, clientID json.RawMessage, call *upCall) json.RawMessage {
+	id := json.RawMessage(nil)
+	if us.owner == s && passThroughID(clientID) && ctx.Value(numberedIDKey{}) == nil {
+		id = clientID
+	}
+	us.mu.Lock()
+	defer us.mu.Unlock()
+	if _, busy := us.calls[string(id)]; id == nil || busy {
+		id = us.newID()
+	}
+	call.upID = id
+	us.calls[string(id)] = call
+	return id
+}
+
+type numberedIDKey struct{}
+
+// withNumberedID marks ctx so that the request sent under it gets an id the
+// gateway numbers, never the client's (callID).
+func withNumberedID(ctx context.Context) context.Context {
+	return context.WithValue(ctx, numberedIDKey{}, true)
+}
+
+// passThroughID reports whether a client's request id can be the upstream
+// id as it is: an integer in canonical form below gatewayIDBase, or a
+// string of at most 64 letters, digits and "-._:". Any JSON encoder writes
+// these back byte for byte, so the upstream's answer finds its call.
+func passThroughID(id json.RawMessage) bool {
+	n := len(id)
+	switch {
+	case n == 0:
+		return false
+	case id[0] == '"':
+		if n < 3 || n > 66 || id[n-1] != '"' {
+			return false
+		}
+		for _, c := range id[1 : n-1] {
+			if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '_' || c == ':') {
+				return false
+			}
+		}
+		return true
+	case n > 16 || id[0] == '0' && n > 1:
+		return false
+	}
+	for _, c := range id {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	v, err := strconv.ParseInt(string(id), 10, 64)
+	return err == nil && v < gatewayIDBase
 }
 
 func (us *upSession) forget(c *upCall) {

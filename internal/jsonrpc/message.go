@@ -301,12 +301,13 @@ func mustEncode(w wire) []byte {
 
 // Rewrite returns m's bytes with the top-level id replaced (when id is not
 // nil) and params replaced (when params is not nil), keeping every other
-// top-level field, known or not, as it was.
+// top-level field, known or not, as it was. An id the same as m's changes
+// nothing; with no params either, m.Raw itself is returned (not a copy).
 func Rewrite(m *Message, id json.RawMessage, params json.RawMessage) ([]byte, error) {
 	var keyBuf [2]string
 	var valBuf [2][]byte
 	keys, vals := keyBuf[:0], valBuf[:0]
-	if id != nil {
+	if id != nil && !bytes.Equal(id, m.ID) {
 		keys, vals = append(keys, "id"), append(vals, id)
 	}
 	if params != nil {

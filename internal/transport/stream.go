@@ -508,10 +508,17 @@ func writeEvent(buf *bytes.Buffer, streamID string, e sseEvent) {
 	buf.WriteString(strconv.FormatInt(e.seq, 10))
 	buf.WriteString("\nevent: message\n")
 	// JSON has newlines only as whitespace; each line is one data field.
-	for _, line := range bytes.Split(e.data, []byte("\n")) {
+	// (Read in place: a large result is not split into a slice of lines.)
+	data := e.data
+	for {
+		line, rest, more := bytes.Cut(data, []byte("\n"))
 		buf.WriteString("data: ")
 		buf.Write(bytes.TrimRight(line, "\r"))
 		buf.WriteByte('\n')
+		if !more {
+			break
+		}
+		data = rest
 	}
 	buf.WriteByte('\n')
 }

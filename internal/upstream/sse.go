@@ -52,9 +52,11 @@ func newSSEReader(r io.Reader, max int) *sseReader {
 }
 
 // postReaders holds the buffered readers of POST response streams, which
-// live as long as one request: 64 KiB, so that a large result comes in a
-// few reads, and reused rather than allocated per request.
-var postReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 64<<10) }}
+// live as long as one request, reused rather than allocated per request.
+// 128 KiB: a result of 64 KiB (its JSON, escapes and all) is one data line
+// that fits, so it is copied once, from the buffer into its own
+// allocation; a longer line is assembled first (readLine), one copy more.
+var postReaders = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 128<<10) }}
 
 // newPostSSEReader is newSSEReader with a pooled buffer; close returns it.
 // Nothing Next returns points into the buffer (event data is copied).
