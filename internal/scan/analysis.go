@@ -144,6 +144,7 @@ func (a *analysis) run() {
 	a.tokenize()
 	a.findSinks()
 	a.neutralizeSinks()
+	a.weakDiscussion()
 	a.sinkRules()
 	a.matchPatterns()
 	a.findSensitive()
@@ -224,6 +225,48 @@ func (a *analysis) neutralizeSinks() {
 			if a.toks[k].start && a.lx.cats[a.toks[k].id]&cImp != 0 {
 				st.imp = true
 			}
+		}
+	}
+}
+
+// discussWeak are the discussion words (cDiscuss) that are everyday words
+// outside a text about attacks: a formatter detects a SQL dialect, a French
+// "étape technique" is a technical step. ("example" is not one of them: a
+// description that warns of requests "for example ..." quotes one.)
+var discussWeak = newWordSet("detect detects detection detecting technique techniques")
+
+// weakDiscussion takes cDiscuss from the weak discussion words of a text
+// that has no other discussion word (attack, injection, malicious,
+// phishing, exploit, researcher, ...): with nothing in it about attacks, a
+// sentence that detects, or gives an example, is not one that discusses an
+// attack, and its orders are not lowered as if quoted.
+func (a *analysis) weakDiscussion() {
+	if a.allCats&cDiscuss == 0 {
+		return
+	}
+	weak := 0
+	for k := range a.toks {
+		if a.toks[k].cats&cDiscuss == 0 {
+			continue
+		}
+		if !a.in(k, discussWeak) {
+			return // the text is about attacks: every discussion word counts
+		}
+		weak++
+	}
+	if weak == 0 {
+		return
+	}
+	a.allCats &^= cDiscuss
+	for si := range a.sents {
+		st := &a.sents[si]
+		if st.cats&cDiscuss == 0 {
+			continue
+		}
+		st.cats = 0
+		for k := st.ts; k < st.te; k++ {
+			a.toks[k].cats &^= cDiscuss
+			st.cats |= a.toks[k].cats
 		}
 	}
 }
