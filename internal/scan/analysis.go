@@ -171,6 +171,7 @@ func (a *analysis) run() {
 		a.readerReference()
 		a.opsWeakening()
 		a.secretsPublished()
+		a.secretsUnredacted()
 		a.secretFileEmbedded()
 		a.elicitationForm()
 	}
