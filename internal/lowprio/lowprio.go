@@ -6,7 +6,7 @@
 // parsing that very answer. At the lowest priority it waits while they
 // run and still finishes as soon as the CPU is idle.
 //
-// The priority is a property of an OS thread (Linux: nice 19 on the
+// The priority is a property of an OS thread (Linux: SCHED_IDLE at nice 19 on the
 // thread). A goroutine that lowers its thread stays locked to it until it
 // returns, and the thread then ends with it, so no goroutine runs at low
 // priority by accident; the main thread is never lowered. Where lowering is not supported the work runs at

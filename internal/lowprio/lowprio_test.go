@@ -62,12 +62,15 @@ func TestGoLowersOnlyItsThreadAndEndsWithIt(t *testing.T) {
 			if err != nil {
 				n = -200
 			}
+			if pol, err := threadPolicy(); err != nil || pol != unix.SCHED_IDLE {
+				n = -300 // not in SCHED_IDLE
+			}
 			got <- lowered{unix.Gettid(), n}
 			<-release
 		})
 		l := <-got
 		if l.nice != 19 {
-			t.Fatalf("nice of the lowered thread: %d, want 19", l.nice)
+			t.Fatalf("nice of the lowered thread: %d, want 19 in SCHED_IDLE (-300: not SCHED_IDLE)", l.nice)
 		}
 		tid := strconv.Itoa(l.tid)
 		if tid == main {
@@ -100,6 +103,9 @@ func TestGoLowersOnlyItsThreadAndEndsWithIt(t *testing.T) {
 	if n, err := threadNice(); err != nil || n != 0 {
 		t.Fatalf("nice of an ordinary thread: %d, %v", n, err)
 	}
+	if pol, err := threadPolicy(); err != nil || pol != unix.SCHED_NORMAL {
+		t.Fatalf("policy of an ordinary thread: %d, %v", pol, err)
+	}
 }
 
 func TestPoolRunsAtLowPriority(t *testing.T) {
@@ -117,6 +123,9 @@ func TestPoolRunsAtLowPriority(t *testing.T) {
 			if err != nil {
 				n = -1
 			}
+			if pol, err := threadPolicy(); err != nil || pol != unix.SCHED_IDLE {
+				n = -2 // not in SCHED_IDLE
+			}
 			mu.Lock()
 			nices = append(nices, n)
 			mu.Unlock()
@@ -127,7 +136,7 @@ func TestPoolRunsAtLowPriority(t *testing.T) {
 	wg.Wait()
 	for _, n := range nices {
 		if n != 19 {
-			t.Fatalf("work ran at nice %d, want 19 (%v)", n, nices)
+			t.Fatalf("work ran at nice %d, want 19 in SCHED_IDLE (-2: not SCHED_IDLE) (%v)", n, nices)
 		}
 	}
 }
