@@ -419,8 +419,12 @@ func (a *analysis) outputOrder() {
 		return
 	}
 	anchors := 0
+	outOpen := a.lx.markBloom(markOutNoun | markOpen)
 	for si := range a.sents {
 		st := &a.sents[si]
+		if st.bloom&outOpen == 0 {
+			continue // no word of either mark
+		}
 		for k := st.ts; k < st.te && anchors < mlOutMaxAnchors; k++ {
 			if !a.marked(k, markOutNoun|markOpen) {
 				continue
@@ -613,8 +617,12 @@ func (a *analysis) readerReference() {
 	if a.ctx.kind.isDef() || len(a.toks) == 0 {
 		return
 	}
+	reader := a.lx.markBloom(markReader)
 	for si := range a.sents {
 		st := &a.sents[si]
+		if st.bloom&reader == 0 {
+			continue // no word of the mark
+		}
 		for k := st.ts; k < st.te; k++ {
 			if !a.marked(k, markReader) {
 				continue
