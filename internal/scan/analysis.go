@@ -171,10 +171,11 @@ func (a *analysis) run() {
 		a.readerReference()
 		a.opsWeakening()
 		a.secretsPublished()
-		a.secretsUnredacted()
 		a.secretFileEmbedded()
 		a.elicitationForm()
 	}
+	a.secretsUnredacted()
+	a.repeatedCall()
 	a.askUserCredential()
 	a.encodedRules()
 	a.obfuscatedRules()

@@ -45,6 +45,9 @@ func annotationMismatch(server, tool string, m *jval) []Finding {
 	if i := strings.Index(first, ". "); i > 0 {
 		first = first[:i]
 	}
+	if i := strings.IndexAny(first, "。！？"); i > 0 {
+		first = first[:i] // a sentence of Chinese or Japanese
+	}
 	destroys := saysAct(first, destroyVerbs)
 	writes := destroys || saysAct(first, writeVerbs) || containsAnyStr(low, alsoSends)
 	if ro, ok := hint("readOnlyHint"); ok && ro && writes {

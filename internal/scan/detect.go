@@ -423,6 +423,9 @@ func (a *analysis) markupScan() {
 		}
 		w := a.word(k)
 		if w == "javascript" && next == ':' || (w == "onerror" || w == "onload") && next == '=' || w == "document" && bytes.HasPrefix(low[e:], []byte(".cookie")) {
+			if w == "document" && (a.negatedBefore(k, 4) || a.negatedClause(k)) {
+				continue // "do not read document.cookie": named to forbid it
+			}
 			a.markup(s, e+1, w)
 		}
 	}
@@ -5677,6 +5680,9 @@ func (a *analysis) readVerbAt(k int) bool {
 	}
 	if a.is(k, "look", "looks") && a.is(k+1, "like", "as", "similar") {
 		return false
+	}
+	if a.is(k, "access", "scan", "dump", "search", "load", "view") && a.is(k+1, "uses", "is", "was", "requires", "needs", "comes", "relies", "works", "goes", "happens", "takes", "defaults", "follows") {
+		return false // the subject of a sentence: "Cluster access uses the context from ~/.kube/config"
 	}
 	return !(a.is(k-1, "by") && strings.HasSuffix(a.word(k), "ing") || a.is(k-1, "is", "are", "was", "were", "be", "been"))
 }

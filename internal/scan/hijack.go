@@ -566,6 +566,9 @@ func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e
 		if colon < 0 {
 			continue
 		}
+		if between := text[i+w : colon]; bytes.IndexByte(between, '(') >= 0 || bytes.Contains(between, []byte("（")) {
+			continue // "AI への指示（例：「...」）": the colon opens a parenthetical example, not the label
+		}
 		if nextOrder != -1 && nextOrder < colon {
 			nextOrder = mlAt(text, orders, colon, len(text))
 		}
