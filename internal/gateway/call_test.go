@@ -44,9 +44,16 @@ func newTestGateway(t testing.TB, sink audit.Sink, onCall func(string)) (*Gatewa
 
 func newTestGatewaySinks(t testing.TB, onCall func(string), sinks ...audit.Sink) (*Gateway, *Session) {
 	t.Helper()
+	return newTestGatewayServer(t, "", onCall, sinks...)
+}
+
+// newTestGatewayServer is newTestGatewaySinks with more of server r's
+// configuration (YAML lines indented under it, e.g. tool labels).
+func newTestGatewayServer(t testing.TB, serverYAML string, onCall func(string), sinks ...audit.Sink) (*Gateway, *Session) {
+	t.Helper()
 	up := httptest.NewServer(demo.HTTPHandler(demo.Options{Name: "r", OnCall: onCall}))
 	t.Cleanup(up.Close)
-	cfg, _, err := config.Parse([]byte("servers:\n  r:\n    url: "+up.URL+"\npolicy:\n  default: allow\n"), "test.yaml", "")
+	cfg, _, err := config.Parse([]byte("servers:\n  r:\n    url: "+up.URL+"\n"+serverYAML+"policy:\n  default: allow\n"), "test.yaml", "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -236,7 +236,10 @@ func (m *memSink) Name() string { return "mem" }
 func TestCallCancelledWhileScansPendingRecorded(t *testing.T) {
 	sink := &memSink{}
 	var calls atomic.Int32
-	_, s := newTestGateway(t, sink, func(string) { calls.Add(1) })
+	// echo labelled exfiltration: a call the findings can decide, whether
+	// or not the catalog is listed yet (unlabelled, it waits only while
+	// the tool is unknown, and the test raced the listing)
+	_, s := newTestGatewayServer(t, "    tools:\n      echo:\n        labels: [exfiltration]\n", func(string) { calls.Add(1) }, sink)
 	j := testJob(nil, func([]scan.Finding) {}) // never done
 	s.scans.add(j)
 	defer close(j.done)

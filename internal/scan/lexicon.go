@@ -67,7 +67,7 @@ var categoryWords = map[uint64]string{
 	cNeg:      "not no never dont doesnt didnt without cannot cant nor avoid shouldnt mustnt wont isnt arent refrain neither",
 	cUser:     "user users human humans customer customers requester",
 	cConcealV: "tell mention inform notify reveal disclose show surface alert discuss explain mentioned told informed notified discussed revealed disclosed shown alerted tells mentions informs reveals",
-	cSecret:   "password passwords passwd secret secrets credential credentials api_key apikey api_keys private_key privatekey mnemonic cookies keychain passphrase token tokens ssh",
+	cSecret:   "password passwords passwd secret secrets credential credentials api_key apikey api_keys private_key privatekey mnemonic cookie cookies keychain passphrase token tokens ssh",
 	cTransferV: "pass include send put append attach insert embed copy forward upload post submit paste concatenate concat concatenate add provide supply bcc cc transmit share mirror relay leak export write output " +
 		"return echo print encode populate fill",
 	cReadV:    "read open cat access load fetch retrieve grab collect gather search find locate scan dump extract view look obtain reading accessing",
