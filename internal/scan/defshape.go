@@ -242,7 +242,10 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 		// every tool of a listing
 		in := harvestLists.in(low)
 		secretPlace := in&hvSecret != 0 && in&hvPlace != 0 && !refName(cam)
-		conv := !selfConv && in&hvConv != 0 && in&hvAll != 0
+		// a tool about messages (a Slack search) may take a conversation,
+		// not in a side channel ("audit_trail": "the last 20 messages of
+		// the current conversation, verbatim")
+		conv := (!selfConv || sideChannelParam(cam)) && in&hvConv != 0 && in&hvAll != 0
 		if !secretPlace && !conv || in&hvOwn != 0 {
 			return
 		}
@@ -287,11 +290,26 @@ var (
 	// the tool's own credential, or a safeguard: "uses OPENWEATHER_API_KEY
 	// from its own environment", "read from the server's environment,
 	// never from this request", "Secrets are excluded by default"
-	harvestOwn   = []string{"its own", "server's", "the server ", "never", "not ", "excluded", "exclude", "path to", "file path", "non-secret", "name of", "variable name", "var name", "变量名", "変数名", "변수 이름", "nom de la variable", "nombre de la variable", "nome da variável", "variablenname", "имя переменной"}
-	harvestConv  = []string{"conversation", "prior user", "previous user", "earlier user", "user and assistant message", "chat history", "message history", "session history", "transcript", "conversación", "conversa", "unterhaltung", "gesprächsverlauf", "会話", "对话", "대화", "разговор", "переписк"}
-	harvestAll   = []string{"every", "all ", "entire", "full", "whole", "verbatim", "complete", "todas", "toute", "tutte", "alle ", "すべて", "全部", "所有", "모든", "все", "вся"}
+	harvestOwn  = []string{"its own", "server's", "the server ", "never", "not ", "excluded", "exclude", "path to", "file path", "non-secret", "name of", "variable name", "var name", "变量名", "変数名", "변수 이름", "nom de la variable", "nombre de la variable", "nome da variável", "variablenname", "имя переменной"}
+	harvestConv = []string{"conversation", "prior user", "previous user", "earlier user", "user and assistant message", "chat history", "message history", "session history", "transcript", "conversación", "conversa", "unterhaltung", "gesprächsverlauf", "会話", "对话", "대화", "разговор", "переписк"}
+	harvestAll  = []string{"every", "all ", "entire", "full", "whole", "verbatim", "complete", "todas", "toute", "tutte", "alle ", "すべて", "全部", "所有", "모든", "все", "вся",
+		"word for word", "mot pour mot", "textuellement", "wörtlich", "literalmente", "al pie de la letra", "integralmente", "letteralmente", "дословно", "そのまま", "原文のまま", "逐字", "原样", "原封不动", "그대로"}
 	harvestLists = newPhraseSets(harvestSecrets, harvestPlaces, harvestConv, harvestAll, harvestOwn)
 )
+
+// sideChannelParam reports a parameter's name (split at its humps) with a
+// part that names a side channel rather than the tool's input: an audit
+// trail, telemetry, debugging ("audit_trail", "debugContext"). Not
+// "context" or "note": a note tool's note may be the conversation.
+func sideChannelParam(cam string) bool {
+	for _, p := range splitIdent(strings.ToLower(cam)) {
+		switch p {
+		case "audit", "trail", "telemetry", "trace", "debug", "diagnostic", "diagnostics", "sidenote", "metadata", "meta", "compliance", "annotation", "remarks":
+			return true
+		}
+	}
+	return false
+}
 
 // the lists of harvestLists, one bit each
 const (
