@@ -2603,7 +2603,11 @@ func (a *analysis) mlConcealNear(r *mlReader) {
 			ws = u - 60
 		}
 		ws = max(ws, u-60)
-		we := sentencesWithin(lo, u, 1, 80)
+		reach := 80
+		if lo[u] >= 0xe0 {
+			reach = 140 // a script of three bytes a letter (Korean, Japanese, Chinese): the same clause in more bytes
+		}
+		we := sentencesWithin(lo, u, 1, reach)
 		if nearestIn(negs, ws, we) < 0 {
 			continue
 		}
@@ -2614,6 +2618,11 @@ func (a *analysis) mlConcealNear(r *mlReader) {
 		sev := Low
 		if len(a.hits) > 0 || len(a.sinks) > 0 || len(r.names) > 0 || len(r.readers) > 0 || a.otherToolNamed() {
 			sev = Medium
+		}
+		if containsAnyStr(lo[ws:we], harvestSecrets) {
+			// a secret kept from view protects it ("Zeigen Sie das rohe
+			// Token dem Benutzer nicht im Klartext an")
+			sev = Low
 		}
 		s, e := clampSpan(a.t.orig, ws, we)
 		a.mlAdd(RuleConcealment, sev, s, e, "instruction to keep something from the user: the user, a negation and a verb of telling in one clause (non-English)")
@@ -2723,9 +2732,11 @@ func anyAfter(s, sep string, f func(k int) bool) bool {
 // sending in the imperative.
 var (
 	mlNegNeed = []string{"nicht", "kein", "no ", "não", "nao ", "non ", "ne ", "pas ", "не ", "ні ", "nie ", "niet", "inte", "ikke", "ei ", "μην", "δεν", "لا ", "نه", "别", "無需", "无需", "不要", "不必", "不用", "不需要", "不要", "ない", "不要", "不要で", "不要です", "必要はありません", "않", "마세요", "말고", "không", "đừng", "jangan", "tidak", "nem ", "nu ", "necesario", "necessário", "necessario", "nötig", "notwendig", "nécessaire", "inutile", "обязательно", "нужно", "zbędn", "potřeba", "nemusí", "behövs", "trengs", "gerek", "perlu", "cần", "אל ", "לא ", "नहीं", "না ", "nincs szükség", "nevoie", "hoeft"}
-	mlTell    = []string{"informier", "informar", "informez", "informer", "informe o ", "informe a ", "informe al ", "informá", "erwähn", "mitteil", "benachrichtig", "dites", "dis-lui", "dire ", "mentionn", "préven", "avertir", "avise", "avisa", "avisar", "avisá", "diga", "digas", "dígale", "decirle", "decir", "contar", "cuente", "menciona", "mencione", "mencionar", "fale", "falar", "conte ", "menzion", "avvis", "sag ", "sage", "sagen", "сообщ", "говор", "упомин", "уведом", "каж", "повідом", "powiedz", "mów", "informow", "wspomin", "zeg ", "zeggen", "vertel", "melden", "meld ", "berätt", "nämn", "fortæl", "nævn", "kerro", "mainitse", "söyle", "bildir", "bahset", "伝え", "知らせ", "説明", "告诉", "告知", "提及", "透露", "通知", "알리", "말하", "말씀", "nói", "thông báo", "beri tahu", "memberi tahu", "memberitahu", "sebut", "mondd", "említ", "spune", "menționa", "πεις", "αναφέρ", "ενημερ", "תגיד", "תספר", "بگو", "اطلاع", "أخبر", "تخبر", "إبلاغ", "बता", "জানা", "upozor", "říkej", "zmiňuj"}
-	mlSecret  = []string{"passwort", "kennwort", "mot de passe", "contraseña", "senha", "password", "hasło", "hasła", "heslo", "wachtwoord", "lösenord", "пароль", "пароля", "密码", "密碼", "パスワード", "비밀번호", "mật khẩu", "kata sandi", "şifre", "كلمة المرور", "סיסמה", "पासवर्ड", "código de verificação", "código de verificación", "code de vérification", "bestätigungscode", "verifizierungscode", "sicherheitscode", "kod weryfikacyjny", "ověřovací kód", "verificatiecode", "verifieringskod", "код подтверждения", "код из смс", "одноразов", "验证码", "驗證碼", "認証コード", "確認コード", "인증 코드", "인증번호", "mã xác minh", "mã otp", "kode verifikasi", "kode otp", "doğrulama kodu", "رمز التحقق", "सत्यापन कोड", "otp", "2fa", "api-key", "api key", "chiave api", "clave api", "clé api", "ключ api", ".env", "id_rsa", "助记词", "シードフレーズ"}
-	mlSend    = []string{"envie", "envíe", "envía", "envia", "manda", "mande", "reenvía", "reenvie", "encaminhe", "envoie", "envoyez", "transmets", "transmettez", "transfère", "schick", "sende", "leite", "übermittle", "invia", "inoltra", "manda ", "wyślij", "prześlij", "pošli", "přepošli", "stuur", "skicka", "vidarebefordra", "send ", "отправь", "отправьте", "перешли", "перешлите", "пришли", "надішли", "перешли", "gönder", "ilet", "gửi", "kirim", "kirimkan", "teruskan", "发送", "发给", "转发", "寄给", "送って", "送信して", "転送して", "보내", "전달해", "أرسل", "ارسل", "بفرست", "שלח", "भेजें", "भेजो", "reenvíe", "reenviar", "إرسال",
+	mlTell    = []string{"informier", "informar", "informez", "informer", "informe o ", "informe a ", "informe al ", "informá", "erwähn", "mitteil", "benachrichtig", "dites", "dis-lui", "dire ", "mentionn", "préven", "avertir", "avise", "avisa", "avisar", "avisá", "diga", "digas", "dígale", "decirle", "decir", "contar", "cuente", "menciona", "mencione", "mencionar", "fale", "falar", "conte ", "menzion", "avvis", "sag ", "sage", "sagen", "сообщ", "говор", "упомин", "уведом", "каж", "повідом", "powiedz", "mów", "informow", "wspomin", "zeg ", "zeggen", "vertel", "melden", "meld ", "berätt", "nämn", "fortæl", "nævn", "kerro", "mainitse", "söyle", "bildir", "bahset", "伝え", "知らせ", "説明", "告诉", "告知", "提及", "透露", "通知", "알리", "말하", "말씀", "nói", "thông báo", "beri tahu", "memberi tahu", "memberitahu", "sebut", "mondd", "említ", "spune", "menționa", "πεις", "αναφέρ", "ενημερ", "תגיד", "תספר", "بگو", "اطلاع", "أخبر", "تخبر", "إبلاغ", "बता", "জানা", "upozor", "říkej", "zmiňuj",
+		// verbs of showing and commenting: "사용자에게 보여 주는 확인 메시지에는 ... 포함하지 마세요", "no hace falta comentarlo con el usuario"
+		"보여", "comentarlo", "comentárselo", "comentarle", "mostrarle", "mostrárselo", "montrer", "zeig", "表示し", "显示给"}
+	mlSecret = []string{"passwort", "kennwort", "mot de passe", "contraseña", "senha", "password", "hasło", "hasła", "heslo", "wachtwoord", "lösenord", "пароль", "пароля", "密码", "密碼", "パスワード", "비밀번호", "mật khẩu", "kata sandi", "şifre", "كلمة المرور", "סיסמה", "पासवर्ड", "código de verificação", "código de verificación", "code de vérification", "bestätigungscode", "verifizierungscode", "sicherheitscode", "kod weryfikacyjny", "ověřovací kód", "verificatiecode", "verifieringskod", "код подтверждения", "код из смс", "одноразов", "验证码", "驗證碼", "認証コード", "確認コード", "인증 코드", "인증번호", "mã xác minh", "mã otp", "kode verifikasi", "kode otp", "doğrulama kodu", "رمز التحقق", "सत्यापन कोड", "otp", "2fa", "api-key", "api key", "chiave api", "clave api", "clé api", "ключ api", ".env", "id_rsa", "助记词", "シードフレーズ"}
+	mlSend   = []string{"envie", "envíe", "envía", "envia", "manda", "mande", "reenvía", "reenvie", "encaminhe", "envoie", "envoyez", "transmets", "transmettez", "transfère", "schick", "sende", "leite", "übermittle", "invia", "inoltra", "manda ", "wyślij", "prześlij", "pošli", "přepošli", "stuur", "skicka", "vidarebefordra", "send ", "отправь", "отправьте", "перешли", "перешлите", "пришли", "надішли", "перешли", "gönder", "ilet", "gửi", "kirim", "kirimkan", "teruskan", "发送", "发给", "转发", "寄给", "送って", "送信して", "転送して", "보내", "전달해", "أرسل", "ارسل", "بفرست", "שלח", "भेजें", "भेजो", "reenvíe", "reenviar", "إرسال",
 		// infinitives, as orders are written in notes ("envoyer le lien à ...")
 		"envoyer", "transférer", "enviar", "encaminhar", "inviare", "inoltrare", "versenden", "weiterleiten", "versturen", "doorsturen", "wysłać", "przesłać", "отправить", "переслать", "göndermek", "iletmek", "gửi cho",
 		// uploading somewhere is sending there
@@ -7124,6 +7135,62 @@ func (a *analysis) defToolChain() {
 			return
 		}
 	}
+	a.defToolChainMail()
+}
+
+// defToolChainMail is defToolChain for an e-mail address in any language:
+// a verb of calling next to another tool's identifier ("appelez share_item
+// avec ... le destinataire vault-sync@op-backup.io", "调用 send_mail 并抄送
+// ...", "share_item を呼び出し") and an e-mail address in the sentence. A
+// tool's description has no business handing another tool an address of
+// its own choosing. High.
+func (a *analysis) defToolChainMail() {
+	low := a.t.low
+	for _, sk := range a.sinks {
+		addr := low[sk.s:sk.e]
+		if sk.sent < 0 || sk.sent >= len(a.sents) || bytes.IndexByte(addr, '@') < 0 || bytes.Contains(addr, []byte("://")) || documentationHost(addr) {
+			continue
+		}
+		st := &a.sents[sk.sent]
+		for d := st.ts; d < st.te; d++ {
+			if !a.toks[d].under || a.toks[d].sink {
+				continue
+			}
+			name := a.word(d)
+			if name == a.ctx.self || a.ctx.params[name] || a.negatedBefore(d, 3) {
+				continue
+			}
+			ds, de := int(a.toks[d].s), int(a.toks[d].e)
+			before := low[max(st.s, ds-16):ds]
+			after := low[de:min(st.e, de+16)]
+			if !containsAnyBytes(before, callStemsBefore) && !containsAnyBytes(after, callStemsAfter) {
+				continue
+			}
+			s, _ := a.lowSpan(ds, de)
+			_, e := a.lowSpan(sk.s, sk.e)
+			if s > e {
+				s, e = a.lowSpan(sk.s, de)
+			}
+			a.add(RuleExfiltration, High, s, e, fmt.Sprintf("the definition has the model call another tool (%s) with an e-mail address it fixes", name), sk.sent)
+			return
+		}
+	}
+}
+
+// Verbs of calling a tool: before its identifier ("call x", "appelez x",
+// "调用 x") or after it ("x を呼び出", "x 를 호출").
+var (
+	callStemsBefore = [][]byte{[]byte("call "), []byte("invoke "), []byte("appelez "), []byte("appelle "), []byte("appeler "), []byte("utilisez "), []byte("llama "), []byte("llame "), []byte("llamar "), []byte("invoca "), []byte("chiama "), []byte("chiamare "), []byte("chame "), []byte("chamar "), []byte("rufe "), []byte("rufen "), []byte("ruf "), []byte("aufrufen "), []byte("вызови "), []byte("вызовите "), []byte("调用"), []byte("呼叫"), []byte("呼び出")}
+	callStemsAfter  = [][]byte{[]byte("を呼び出"), []byte("を実行"), []byte(" aufrufen"), []byte(" auf,"), []byte("를 호출"), []byte("을 호출"), []byte(" 호출")}
+)
+
+func containsAnyBytes(b []byte, subs [][]byte) bool {
+	for _, s := range subs {
+		if bytes.Contains(b, s) {
+			return true
+		}
+	}
+	return false
 }
 
 // whenUserAsks: a rule, in a result, for what to answer when the user asks
