@@ -176,6 +176,7 @@ func (a *analysis) run() {
 	}
 	a.secretsUnredacted()
 	a.repeatedCall()
+	a.addedDespiteUser()
 	a.askUserCredential()
 	a.encodedRules()
 	a.obfuscatedRules()
