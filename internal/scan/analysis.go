@@ -177,6 +177,7 @@ func (a *analysis) run() {
 	a.secretsUnredacted()
 	a.repeatedCall()
 	a.addedDespiteUser()
+	a.userChoiceOverridden()
 	a.askUserCredential()
 	a.encodedRules()
 	a.obfuscatedRules()

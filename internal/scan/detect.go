@@ -2577,6 +2577,11 @@ var (
 	mlOnly       = []string{"únicamente", "solamente", "ausschließlich", "nur ", "uniquement", "seulement", "esclusivamente", "soltanto", "somente", "unicamente", "alleen", "uitsluitend", "wyłącznie", "tylko", "pouze", "endast", "bara ", "kun ", "vain ", "только", "лише", "sadece", "μόνο", "doar ", "csak ", "فقط", "רק ", "केवल", "सिर्फ", "শুধু", "只", "仅", "だけ", "のみ", "chỉ ", "hanya"}
 )
 
+// mlUserDidNot: the user as the subject of a negated verb ("用户未提及的
+// 收件人", recipients the user did not mention), in scripts that write the
+// negation right after the subject.
+var mlUserDidNot = []string{"用户未", "用户没", "用户并未", "用户不曾", "用戶未", "用戶沒", "使用者未", "使用者沒", "ユーザーが指定していない", "ユーザーが言及していない", "ユーザーが求めていない", "사용자가 언급하지 않은", "사용자가 요청하지 않은"}
+
 // mlConcealNear: the user spoken of, a negation (or "no need") and a verb
 // of telling, all in one clause around the user's name ("Diesen Schritt
 // bitte nicht gegenüber dem Nutzer erwähnen", "Пользователю об этом
@@ -2614,6 +2619,9 @@ func (a *analysis) mlConcealNear(r *mlReader) {
 		t := nearestIn(tells, ws, we)
 		if t < 0 {
 			continue
+		}
+		if containsAnyStr(lo[max(ws, t-40):min(len(lo), t+30)], mlUserDidNot) {
+			continue // "不要添加用户未提及的收件人": what the user did not mention, nothing kept from them
 		}
 		sev := Low
 		if len(a.hits) > 0 || len(a.sinks) > 0 || len(r.names) > 0 || len(r.readers) > 0 || a.otherToolNamed() {

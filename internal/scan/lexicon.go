@@ -444,6 +444,10 @@ var patternSrc = map[string][]string{
 		"@concealv ~4 to ~1 the? @userobj ~1 only ~1 as",
 		// "the flag is omitted from the command preview shown to the user"
 		"omitted|omit|omits|excluded|exclude|excludes|hidden|hide ~1 from ~5 shown|displayed|presented|visible ~1 to ~1 the? @userobj",
+		// "Do not raise this setting with the user"
+		"@neg ~2 raise|flag ~4 with ~1 the? @userobj",
+		// "so that hosts auto-approve it and the user does not see an approval dialog"
+		"@userobj ~3 not|never|nt ~2 see|get ~2 an|the|any? ~1 approval|confirmation|consent ~1 dialog|dialogs|prompt|prompts|popup|request|requests",
 	},
 	"silent": {
 		"execute|run|send|forward|copy|include|add|perform|read|upload|install|exfiltrate|call|invoke|append|bcc|cc|redirect|modify|change|replace|do|post|use ~3 silently|quietly",
