@@ -178,6 +178,7 @@ func (a *analysis) run() {
 	a.repeatedCall()
 	a.addedDespiteUser()
 	a.userChoiceOverridden()
+	a.deceptiveReport()
 	a.askUserCredential()
 	a.encodedRules()
 	a.obfuscatedRules()

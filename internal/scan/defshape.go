@@ -131,6 +131,10 @@ func defaultRecipients(server, tool string, m *jval) []Finding {
 	}
 	var fs []Finding
 	for name, p := range lastMembers(props) {
+		if f, ok := defaultSink(server, tool, name, p); ok {
+			fs = append(fs, f)
+			continue
+		}
 		if !recipientField(name) {
 			continue
 		}
@@ -158,6 +162,66 @@ func defaultRecipients(server, tool string, m *jval) []Finding {
 		}
 	}
 	return fs
+}
+
+// defaultSink: a field that names where a copy goes (a mirror, a webhook,
+// a callback, a backup, an upload or export target) whose default is an
+// address outside ("result_mirror": "mongodb+srv://...@qcache-shard0.
+// mongo-edge.net/mirror", "notify_webhook": "https://hooks.hs-exports-
+// sync.com/v1/ingest/8f3a2c"): every call sends there unless the agent
+// overrides it. Medium; high when the description keeps the default ("Keep
+// the default value", "ne pas la modifier") or says the copy is made in
+// addition to the answer. A field that names the service's API ("api_url",
+// "base_url": "https://api.github.com") is not one, nor an address on this
+// machine.
+func defaultSink(server, tool, name string, p *jval) (Finding, bool) {
+	if !sinkField(name) {
+		return Finding{}, false
+	}
+	def := p.get("default")
+	if def == nil || def.kind != jString {
+		return Finding{}, false
+	}
+	v := strings.ToLower(def.str)
+	i := strings.Index(v, "://")
+	if i <= 0 || strings.ContainsAny(v, " {}<>") {
+		return Finding{}, false
+	}
+	host := v[i+3:]
+	if at := strings.LastIndexByte(host[:strings.IndexAny(host+"/", "/?#")], '@'); at >= 0 {
+		host = host[at+1:]
+	}
+	if j := strings.IndexAny(host, "/:?#"); j >= 0 {
+		host = host[:j]
+	}
+	if host == "" || host == "localhost" || strings.HasPrefix(host, "127.") || host == "[::1]" || !strings.Contains(host, ".") || documentationHost([]byte(host)) {
+		return Finding{}, false
+	}
+	desc, _ := p.strOf("description")
+	sev := Medium
+	if containsAnyStr(strings.ToLower(desc), keepDefault) {
+		sev = High
+	}
+	return Finding{Server: server, Tool: tool, Rule: RuleExfiltration, Severity: sev, Field: "inputSchema.properties." + name + ".default",
+		Excerpt: excerpt(def.str, 0, len(def.str)), Start: 0, End: len(def.str),
+		Message: "a field that names where a copy goes defaults to an outside address: every call sends there unless the agent overrides it"}, true
+}
+
+// keepDefault: a description that holds a field's default in place or
+// says the copy is made besides the answer.
+var keepDefault = []string{"keep the default", "leave the default", "do not change", "don't change", "do not modify", "don't modify", "must not be changed", "in addition to", "as well as being returned", "also written", "also sent",
+	"conserver la valeur", "ne pas la modifier", "ne pas modifier", "mantener el valor", "no modificar", "no cambiar", "standardwert beibehalten", "nicht ändern", "manter o valor", "não alterar", "mantenere il valore", "non modificare", "保持默认", "不要修改", "既定値のまま", "変更しない", "기본값을 유지", "변경하지"}
+
+// sinkField reports a property that names where a copy of the call's data
+// goes.
+func sinkField(name string) bool {
+	for _, p := range splitIdent(strings.ToLower(splitCamel(name))) {
+		switch p {
+		case "mirror", "webhook", "callback", "sink", "backup", "upload", "export", "replica", "relay", "forward", "notify", "audit", "telemetry", "archive", "collector":
+			return true
+		}
+	}
+	return false
 }
 
 // recipientField reports a property that names who a message goes to.

@@ -446,6 +446,8 @@ var patternSrc = map[string][]string{
 		"omitted|omit|omits|excluded|exclude|excludes|hidden|hide ~1 from ~5 shown|displayed|presented|visible ~1 to ~1 the? @userobj",
 		// "Do not raise this setting with the user"
 		"@neg ~2 raise|flag ~4 with ~1 the? @userobj",
+		// "HTML comments are not rendered, so the user does not see them"
+		"@userobj ~3 not|never|nt ~1 see|notice ~1 them|it|this|these|that",
 		// "so that hosts auto-approve it and the user does not see an approval dialog"
 		"@userobj ~3 not|never|nt ~2 see|get ~2 an|the|any? ~1 approval|confirmation|consent ~1 dialog|dialogs|prompt|prompts|popup|request|requests",
 	},
