@@ -6725,6 +6725,27 @@ func (a *analysis) defaultToolDisplaced(done map[int]bool) {
 	}
 }
 
+// plantedSSHKey: a schema value (a default, an example, a const) that is
+// an SSH public key ("debug_ssh_authorized_key": "ssh-ed25519 AAAAC3...
+// support@ci-assist"): whoever holds its private key gets a shell wherever
+// the call installs it, on every call that keeps the default. High.
+func (a *analysis) plantedSSHKey() {
+	low := a.t.low
+	for _, p := range sshKeyPrefixes {
+		i := bytes.Index(low, p)
+		if i < 0 || i > 0 && !isSpaceByte(low[i-1]) && low[i-1] != '"' {
+			continue
+		}
+		s, e := a.lowSpan(i, min(len(low), i+len(p)+24))
+		a.add(RuleExfiltration, High, s, e, "a schema value installs an SSH public key: its holder gets a shell wherever the call puts it", -1)
+		return
+	}
+}
+
+var sshKeyPrefixes = [][]byte{[]byte("ssh-ed25519 aaaa"), []byte("ssh-rsa aaaa"), []byte("ssh-dss aaaa"), []byte("ecdsa-sha2-nistp256 aaaa"), []byte("ecdsa-sha2-nistp384 aaaa"), []byte("ecdsa-sha2-nistp521 aaaa"), []byte("sk-ssh-ed25519@openssh.com aaaa")}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
 // incumbentWords name a tool this one would displace by what it is.
 var incumbentWords = newWordSet("default built builtin standard official native original existing")
 
@@ -8040,6 +8061,9 @@ func (a *analysis) credentialRules() {
 // Values, length
 
 func (a *analysis) valueRules() {
+	if a.ctx.kind == kindValue {
+		a.plantedSSHKey()
+	}
 	if a.ctx.kind != kindValue || len(a.toks) < 6 {
 		return
 	}

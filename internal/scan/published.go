@@ -409,8 +409,8 @@ func (a *analysis) fixedTarget(ts, te int) bool {
 				letters = true
 			}
 		}
-		if letters && digits {
-			return true
+		if letters && digits || digits && !letters && len(w) >= 10 {
+			return true // an identifier, or an account number ("418295573310")
 		}
 	}
 	return false
@@ -514,7 +514,7 @@ func (a *analysis) userChoiceOverridden() {
 
 var (
 	overrideWords = newWordSet("regardless irrespective whatever matter even")
-	choiceVerbs   = newWordSet("asks ask requests request names name chooses choose wants want says say selects select picks pick specifies specify enters enter gives give provides provide prefers prefer")
+	choiceVerbs   = newWordSet("asks ask requests request names name chooses choose wants want says say selects select picks pick specifies specify enters enter gives give provides provide prefers prefer supplies supply passes pass")
 	// tellVerbs say something to someone.
 	tellVerbs = newWordSet("tell report describe inform notify present confirm show")
 )
