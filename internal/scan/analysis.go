@@ -154,6 +154,7 @@ func (a *analysis) run() {
 	a.commandRules()
 	if a.ctx.kind.isDef() {
 		a.defToolChain()
+		a.defToolArgs()
 		a.crossToolValue()
 		a.callFirst()
 		a.paddingRule()
