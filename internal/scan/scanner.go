@@ -321,11 +321,42 @@ func (c *collector) text(field, text string, kind fieldKind) {
 			}
 		}
 	}
+	if ctx.selfDetector && kind == kindDescription {
+		// a tool that detects injection lists what it looks for ("for
+		// injection patterns such as 'before using send_email, first
+		// call ...', hidden <IMPORTANT> blocks, requests to read ~/.ssh"):
+		// a sentence that gives examples names them, it orders nothing
+		for i := range fs {
+			if fs[i].Severity > Low && (instructionRules[fs[i].Rule] || fs[i].Rule == RuleDirectiveTag) && examplesSentence(text, fs[i].Start) {
+				fs[i].Severity = Low
+				fs[i].Message += " (an example listed by a tool that detects prompt injection; lowered)"
+			}
+		}
+	}
 	c.fs = append(c.fs, fs...)
 	if c.s.opts.Classifier != nil && kind != kindName && c.nl.Len() < 64<<10 {
 		c.nl.WriteString(text)
 		c.nl.WriteByte('\n')
 	}
+}
+
+// examplesSentence reports that the sentence of text around offset at
+// introduces examples ("such as", "e.g.", "for example", "patterns like").
+func examplesSentence(text string, at int) bool {
+	at = min(max(at, 0), len(text))
+	st := strings.LastIndex(text[:at], ". ") + 1
+	if nl := strings.LastIndexByte(text[:at], '\n'); nl+1 > st {
+		st = nl + 1
+	}
+	en := len(text)
+	if i := strings.Index(text[at:], ". "); i >= 0 {
+		en = at + i
+	}
+	if i := strings.IndexByte(text[at:], '\n'); i >= 0 && at+i < en {
+		en = at + i
+	}
+	seg := strings.ToLower(text[st:en])
+	return containsAnyStr(seg, []string{"such as", "e.g.", "for example", "for instance", "patterns like", "like '", "like \""})
 }
 
 // strings walks any JSON value and scans its string leaves.
