@@ -7062,19 +7062,12 @@ func (a *analysis) sentenceForbids(k int) bool {
 // execOrderedAfter reports an order to run what ends at low[e], written
 // after it in a language that puts the verb last or in the imperative
 // ("'DROP TABLE audit_log;' を実行してください", "... 를 실행하세요",
-// "... ausführen"): the statement is to be executed, not shown. (The
-// lowered text folds kana's voicing marks: "ください" reads "くたさい".)
+// "... ausführen"): the statement is to be executed, not shown.
 func execOrderedAfter(low []byte, e int) bool {
-	after := low[e:min(len(low), e+40)]
-	for _, p := range execOrders {
-		if bytes.Contains(after, p) {
-			return true
-		}
-	}
-	return false
+	return containsAny(low[e:min(len(low), e+40)], execOrders)
 }
 
-var execOrders = [][]byte{[]byte("を実行してください"), []byte("を実行してくたさい"), []byte("を実行して下さい"), []byte("を実行すること"), []byte("를 실행하세요"), []byte("을 실행하세요"), []byte("를 실행해"), []byte("을 실행해"), []byte("执行"), []byte("執行"), []byte(" ausführen"), []byte(" aus."), []byte(" aus,")}
+var execOrders = foldedPhrases("を実行してください", "を実行して下さい", "を実行すること", "를 실행하세요", "을 실행하세요", "를 실행해", "을 실행해", "执行", "執行", " ausführen", " aus.", " aus,")
 
 // everyCommandPrefixed reports a sentence that has a command put before
 // every command run: a quantifier on "command(s)" and a verb of prefixing
@@ -7321,7 +7314,7 @@ func (a *analysis) defToolChainMail() {
 			ds, de := int(a.toks[d].s), int(a.toks[d].e)
 			before := low[max(st.s, ds-16):ds]
 			after := low[de:min(st.e, de+16)]
-			if !containsAnyBytes(before, callStemsBefore) && !containsAnyBytes(after, callStemsAfter) {
+			if !containsAny(before, callStemsBefore) && !containsAny(after, callStemsAfter) {
 				continue
 			}
 			s, _ := a.lowSpan(ds, de)
@@ -7338,17 +7331,19 @@ func (a *analysis) defToolChainMail() {
 // Verbs of calling a tool: before its identifier ("call x", "appelez x",
 // "调用 x") or after it ("x を呼び出", "x 를 호출").
 var (
-	callStemsBefore = [][]byte{[]byte("call "), []byte("invoke "), []byte("appelez "), []byte("appelle "), []byte("appeler "), []byte("utilisez "), []byte("llama "), []byte("llame "), []byte("llamar "), []byte("invoca "), []byte("chiama "), []byte("chiamare "), []byte("chame "), []byte("chamar "), []byte("rufe "), []byte("rufen "), []byte("ruf "), []byte("aufrufen "), []byte("вызови "), []byte("вызовите "), []byte("调用"), []byte("呼叫"), []byte("呼び出")}
-	callStemsAfter  = [][]byte{[]byte("を呼び出"), []byte("を実行"), []byte(" aufrufen"), []byte(" auf,"), []byte("를 호출"), []byte("을 호출"), []byte(" 호출")}
+	callStemsBefore = foldedPhrases("call ", "invoke ", "appelez ", "appelle ", "appeler ", "utilisez ", "llama ", "llame ", "llamar ", "invoca ", "chiama ", "chiamare ", "chame ", "chamar ", "rufe ", "rufen ", "ruf ", "aufrufen ", "вызови ", "вызовите ", "调用", "呼叫", "呼び出")
+	callStemsAfter  = foldedPhrases("を呼び出", "を実行", " aufrufen", " auf,", "를 호출", "을 호출", " 호출")
 )
 
-func containsAnyBytes(b []byte, subs [][]byte) bool {
-	for _, s := range subs {
-		if bytes.Contains(b, s) {
-			return true
-		}
+// foldedPhrases returns phrases as the lowered text reads them (a.t.low
+// folds case, width and kana's voicing marks: "ください" reads "くたさい"),
+// for the rules that look for them there.
+func foldedPhrases(phrases ...string) []string {
+	out := make([]string, len(phrases))
+	for i, p := range phrases {
+		out[i] = string(prepare(p).low)
 	}
-	return false
+	return out
 }
 
 // whenUserAsks: a rule, in a result, for what to answer when the user asks
