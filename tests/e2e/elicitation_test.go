@@ -90,16 +90,7 @@ func TestSensitiveElicitationRefused(t *testing.T) {
 
 			// the attack: refused, the client never asked
 			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "bank__verify_account"})
-			refused := false
-			var werr *jsonrpc.Error
-			switch {
-			case errors.As(err, &werr):
-				refused = werr.Code == -32010 && strings.Contains(werr.Message, "password")
-			case err == nil && res.IsError:
-				// a 2025-11-25 upstream gets the refusal for its request
-				// and reports its tool's failure
-				refused = true
-			}
+			refused := refusedCall(err, res, "password")
 			if !refused || asked.Load() != 0 {
 				t.Fatalf("verify_account: refused %v (err %v, result %+v), client asked %d times", refused, err, res, asked.Load())
 			}
@@ -144,8 +135,7 @@ func TestSamplingInjectionBlocked(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			res, err := cs.CallTool(ctx, &mcp.CallToolParams{Name: "bank__handoff"})
-			var werr *jsonrpc.Error
-			refused := errors.As(err, &werr) && werr.Code == -32010 || err == nil && res.IsError
+			refused := refusedCall(err, res, "")
 			if !refused || sampled.Load() != 0 {
 				t.Fatalf("handoff: refused %v (err %v, result %+v), model sampled %d times", refused, err, res, sampled.Load())
 			}
@@ -162,6 +152,17 @@ func TestSamplingInjectionBlocked(t *testing.T) {
 			}
 		})
 	}
+}
+
+// refusedCall reports a call the gateway refused: -32010 (with word in
+// its message, when given), or, from a 2025-11-25 upstream that got the
+// refusal for its own request, its tool's failure.
+func refusedCall(err error, res *mcp.CallToolResult, word string) bool {
+	var werr *jsonrpc.Error
+	if errors.As(err, &werr) {
+		return werr.Code == -32010 && strings.Contains(werr.Message, word)
+	}
+	return err == nil && res.IsError
 }
 
 // bankGateway runs a gateway in front of a phishingUpstream speaking rev,
