@@ -558,7 +558,7 @@ var (
 // sentMarked reports a token of sentence si whose word carries a mark of m.
 func (a *analysis) sentMarked(si int, m uint8) bool {
 	st := &a.sents[si]
-	if st.bloom&a.lx.markBloom(m) == 0 {
+	if st.marks&m == 0 {
 		return false // no word of the mark
 	}
 	for k := st.ts; k < st.te; k++ {

@@ -8029,10 +8029,9 @@ func (a *analysis) relayCardData() {
 	if a.ctx.kind.isDef() {
 		return
 	}
-	relay := a.lx.markBloom(markRelay)
 	for si := range a.sents {
 		st := &a.sents[si]
-		if st.te-st.ts < 6 || st.bloom&relay == 0 {
+		if st.te-st.ts < 6 || st.marks&markRelay == 0 {
 			continue
 		}
 		for k := st.ts; k+2 < st.te; k++ {

@@ -823,8 +823,6 @@ type lexicon struct {
 	// result (markOutNoun ...), so that they test a flag, not a list of
 	// words, at each token
 	marks []uint8
-	// by mark bit: idBit of each word of the mark (markBloom)
-	markBlooms [8]uint64
 	// the words interned before the word sets' (ids below it): what the
 	// golden test's generated texts are made of, so that a new word set
 	// changes no generated input
@@ -833,16 +831,6 @@ type lexicon struct {
 	wsets []wordSetIDs
 	// by word id: bit i set for a word of wordSets[i]
 	wbits []uint64
-}
-
-// markBloom is the sentence-bloom bits of the words of the marks in m: a
-// sentence whose bloom has none of them has no such word.
-func (lx *lexicon) markBloom(m uint8) uint64 {
-	var b uint64
-	for ; m != 0; m &= m - 1 {
-		b |= lx.markBlooms[bits.TrailingZeros8(m)]
-	}
-	return b
 }
 
 // Word marks (lexicon.marks), one bit each.
@@ -985,7 +973,6 @@ func buildLexicon() *lexicon {
 		for _, w := range ws.words {
 			id := lx.id(w)
 			e.ids = append(e.ids, id)
-			e.bloom |= idBit(id)
 		}
 		lx.wsets[i] = e
 	}
@@ -999,7 +986,6 @@ func buildLexicon() *lexicon {
 	for m, ws := range markWords {
 		for _, w := range strings.Fields(ws) {
 			lx.marks[lx.ids[w]] |= m
-			lx.markBlooms[bits.TrailingZeros8(m)] |= idBit(lx.ids[w])
 		}
 	}
 	lx.ownerVerb = make([]uint8, len(lx.words))

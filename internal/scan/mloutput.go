@@ -419,10 +419,9 @@ func (a *analysis) outputOrder() {
 		return
 	}
 	anchors := 0
-	outOpen := a.lx.markBloom(markOutNoun | markOpen)
 	for si := range a.sents {
 		st := &a.sents[si]
-		if st.bloom&outOpen == 0 {
+		if st.marks&(markOutNoun|markOpen) == 0 {
 			continue // no word of either mark
 		}
 		for k := st.ts; k < st.te && anchors < mlOutMaxAnchors; k++ {
@@ -617,10 +616,9 @@ func (a *analysis) readerReference() {
 	if a.ctx.kind.isDef() || len(a.toks) == 0 {
 		return
 	}
-	reader := a.lx.markBloom(markReader)
 	for si := range a.sents {
 		st := &a.sents[si]
-		if st.bloom&reader == 0 {
+		if st.marks&markReader == 0 {
 			continue // no word of the mark
 		}
 		for k := st.ts; k < st.te; k++ {

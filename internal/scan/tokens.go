@@ -22,6 +22,8 @@ type sentence struct {
 	s, e   int // low offsets
 	cats   uint64
 	bloom  uint64 // idBit of each word's id as tokenized (an unknown word sets bit 0)
+	wsets  uint64 // union of its words' word sets (lexicon.wbits), as tokenized
+	marks  uint8  // union of its words' marks (lexicon.marks), as tokenized
 	imp    bool   // has a clause-initial imperative verb
 	md     int8   // modelDirective cache: 0 unknown, 1 no, 2 yes
 }
@@ -219,6 +221,21 @@ func (a *analysis) tokenize() {
 	}
 	a.toks, a.sents = z.toks, z.sents
 	a.allCats |= z.allCats
+	// each sentence's word sets and marks, exactly: the rules that look
+	// for a word of a set or a mark skip the sentences without one (the
+	// bloom of ids lets through most sentences of ordinary prose). Sinks
+	// later take words out (neutralizeSinks), so these are a superset.
+	marks, wbits := a.lx.marks, a.lx.wbits
+	for si := range a.sents {
+		st := &a.sents[si]
+		var m uint8
+		var w uint64
+		for _, t := range a.toks[st.ts:st.te] {
+			m |= marks[t.id]
+			w |= wbits[t.id]
+		}
+		st.marks, st.wsets = m, w
+	}
 
 	// every underscore is a word byte, so part of a word
 	a.anyUnder = a.anyUnder || anyU != 0

@@ -115,14 +115,17 @@ func checkTokenize(t *testing.T, s *Scanner, text string) {
 	}
 	for i := range rs {
 		got := a.sents[i]
-		var want uint64
+		var want, wantSets uint64
+		var wantMarks uint8
 		for k := got.ts; k < got.te; k++ {
 			want |= idBit(a.toks[k].id)
+			wantSets |= a.lx.wbits[a.toks[k].id]
+			wantMarks |= a.lx.marks[a.toks[k].id]
 		}
-		if got.bloom != want {
-			t.Fatalf("%q: sentence %d bloom %x, want %x", clip(text, 200), i, got.bloom, want)
+		if got.bloom != want || got.wsets != wantSets || got.marks != wantMarks {
+			t.Fatalf("%q: sentence %d bloom %x, word sets %x, marks %x, want %x, %x, %x", clip(text, 200), i, got.bloom, got.wsets, got.marks, want, wantSets, wantMarks)
 		}
-		got.bloom = 0
+		got.bloom, got.wsets, got.marks = 0, 0, 0
 		if rs[i] != got {
 			t.Fatalf("%q: sentence %d is %+v, reference %+v", clip(text, 200), i, got, rs[i])
 		}

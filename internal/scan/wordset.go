@@ -4,7 +4,7 @@ import "strings"
 
 // A wordSet is a list of words that rules test at many tokens, read by
 // lexicon id: an integer compare per token, and a sentence skipped when
-// its bloom has none of the set's bits, instead of a string compare per
+// none of its words is of the set (sentence.wsets), instead of a string compare per
 // word and token (rangeHas, is). Its words are interned in the lexicon
 // after every other word (buildLexicon), so that no older word's id, and
 // with it the sentence blooms, moves.
@@ -21,8 +21,7 @@ type wordSet struct {
 
 // wordSetIDs is a wordSet as ids of a lexicon.
 type wordSetIDs struct {
-	ids   []uint16
-	bloom uint64 // idBit of each id
+	ids []uint16
 }
 
 // wordSets are every wordSet, in the order declared.
@@ -63,13 +62,14 @@ func (a *analysis) rangeHasSet(ts, te int, ws *wordSet) bool {
 }
 
 // sentMayHave reports whether sentence si may hold a word of ws: false
-// when its bloom has none of the set's bits.
+// when none of its words as tokenized is of the set (a sink may since have
+// taken one out).
 func (a *analysis) sentMayHave(si int, ws *wordSet) bool {
-	return a.sents[si].bloom&a.lx.wsets[ws.index].bloom != 0
+	return a.sents[si].wsets&ws.bit != 0
 }
 
 // sentHas reports whether sentence si has a word of ws.
 func (a *analysis) sentHas(si int, ws *wordSet) bool {
 	st := &a.sents[si]
-	return st.bloom&a.lx.wsets[ws.index].bloom != 0 && a.rangeHasSet(st.ts, st.te, ws)
+	return st.wsets&ws.bit != 0 && a.rangeHasSet(st.ts, st.te, ws)
 }
