@@ -186,32 +186,23 @@ func findEncoded(s string) []encBlock {
 			}
 			i = j
 		case isB64(c):
-			j := i
-			upper, lower, digit, plusSlash, dashUnder := false, false, false, false, false
-			for j < n {
-				switch b64Class[s[j]] {
-				case 0:
-					goto done
-				case 1:
-					upper = true
-				case 2:
-					lower = true
-				case 3:
-					digit = true
-				case 4:
-					plusSlash = true
-				default:
-					dashUnder = true
-				}
+			// the run first, then, for one long enough to be a payload,
+			// which kinds of byte it has (most runs are words)
+			j := i + 1
+			for j < n && b64Class[s[j]] != 0 {
 				j++
 			}
-		done:
 			e := j
 			for e < n && s[e] == '=' && e-j < 2 {
 				e++
 			}
 			run := s[i:j]
 			if len(run) >= 24 {
+				var has [6]bool // by b64Class
+				for k := 0; k < len(run); k++ {
+					has[b64Class[run[k]]] = true
+				}
+				upper, lower, digit, plusSlash, dashUnder := has[1], has[2], has[3], has[4], has[5]
 				allHex := true
 				for k := 0; k < len(run); k++ {
 					if !isHex(run[k]) {
