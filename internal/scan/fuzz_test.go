@@ -121,6 +121,13 @@ func fieldTexts(raw []byte) map[string]string {
 	if err != nil {
 		return nil
 	}
+	// a field may be named twice (duplicate keys: the scanner reads every
+	// copy); the longest text bounds the spans of all
+	put := func(field, text string) {
+		if len(text) >= len(out[field]) {
+			out[field] = text
+		}
+	}
 	// record texts instead of scanning them
 	var walk func(field string, v *jval, schema bool, depth int)
 	walk = func(field string, v *jval, schema bool, depth int) {
@@ -129,7 +136,7 @@ func fieldTexts(raw []byte) map[string]string {
 		}
 		switch v.kind {
 		case jString:
-			out[field] = v.str
+			put(field, v.str)
 		case jArray:
 			for i := range v.vals {
 				walk(field+"["+itoa(i)+"]", &v.vals[i], schema, depth+1)
@@ -138,7 +145,7 @@ func fieldTexts(raw []byte) map[string]string {
 			for i, k := range v.keys {
 				if schema && (k == "properties") {
 					for j, name := range v.vals[i].keys {
-						out[field+"."+k+"."+name] = name
+						put(field+"."+k+"."+name, name)
 						walk(field+"."+k+"."+name, &v.vals[i].vals[j], schema, depth+1)
 					}
 					continue
@@ -151,7 +158,7 @@ func fieldTexts(raw []byte) map[string]string {
 		switch k {
 		case "name", "title", "description":
 			if m.vals[i].kind == jString {
-				out[k] = m.vals[i].str
+				put(k, m.vals[i].str)
 			} else {
 				walk(k, &m.vals[i], false, 0)
 			}
