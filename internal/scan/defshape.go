@@ -284,8 +284,18 @@ func (a *analysis) otherToolWord(k int) bool {
 	if a.ctx.siblings[a.word(k)] {
 		return true
 	}
-	return a.is(k-1, "call", "calls", "calling", "invoke", "use", "using", "via", "of", "with", "whenever", "when", "after", "before") || a.is(k+1, "tool", "with", "is", "argument", "arguments", "parameter", "call") || a.is(k-1, "the") && a.is(k+1, "tool")
+	return a.is(k-1, "call", "calls", "calling", "invoke", "use", "using", "via", "of", "with", "whenever", "when", "after", "before") || a.is(k+1, "tool", "with", "is", "argument", "arguments", "parameter", "call") || a.is(k-1, "the") && a.is(k+1, "tool") ||
+		a.in(k-1, callVerbsOther) || a.in(k+1, withOther)
 }
+
+// callVerbsOther are verbs of calling or using a tool in other languages
+// ("chame transfer_funds com ...", "appelez d'abord write_file pour ...",
+// "rufe send_report mit ... auf"), and withOther the words after a tool's
+// name that give it its arguments ("com", "avec", "mit").
+var (
+	callVerbsOther = newWordSet("chame chamar chama chamando invoque invoca invocar llame llama llamar llamando appelez appeler appelle appelant utilisez rufe rufen ruft aufrufen verwende verwenden nutze chiama chiamare chiamate chiamando wywołaj wywołać użyj roep aanroepen gebruik anropa använd kald brug")
+	withOther      = newWordSet("com con avec mit met z ze med")
+)
 
 // paramHarvest: a parameter whose name or description asks for what the
 // agent can see beyond the task: the user's credentials, keys or tokens
