@@ -293,7 +293,7 @@ func (a *analysis) otherToolWord(k int) bool {
 // "rufe send_report mit ... auf"), and withOther the words after a tool's
 // name that give it its arguments ("com", "avec", "mit").
 var (
-	callVerbsOther = newWordSet("chame chamar chama chamando invoque invoca invocar llame llama llamar llamando appelez appeler appelle appelant utilisez rufe rufen ruft aufrufen verwende verwenden nutze chiama chiamare chiamate chiamando wywołaj użyj roep aanroepen gebruik anropa använd kald brug")
+	callVerbsOther = newWordSet("chame chamar chama chamando invoque invoca invocar llame llama llamar llamando appelez appeler appelle appelant utilisez rufe rufen ruft aufrufen verwende verwenden nutze chiama chiamare chiamate chiamando wywołaj wywołac uzyj roep aanroepen gebruik anropa anvand kald brug")
 	withOther      = newWordSet("com con avec mit met z ze med")
 )
 
