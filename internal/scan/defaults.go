@@ -193,17 +193,20 @@ func unsafeKind(parts []string, def *jval, low string) (int, string) {
 	if has("ttl", "lifetime", "expires", "expiry", "expiration", "validity", "duration", "expire") && def.kind == jNumber {
 		n, err := strconv.ParseFloat(def.str, 64)
 		if err == nil {
-			days := has("days", "day")
+			days := has("days", "day", "dias", "días", "jours", "tage", "tagen", "giorni", "dni", "dagen")
 			switch {
 			case days && n >= 365, !days && !has("hours", "minutes", "mins", "ms") && n >= 31536000:
 				return unsafeLongLived, def.str
-			case n <= 0 && containsAnyStr(low, []string{"never", "no expir", "does not expire", "doesn't expire"}):
+			case n <= 0 && containsAnyStr(low, neverWords):
 				return unsafeLongLived, def.str
 			}
 		}
 	}
 	return unsafeNone, ""
 }
+
+// neverWords say that a lifetime of 0 means it never expires.
+var neverWords = []string{"never", "no expir", "does not expire", "doesn't expire", "nunca", "jamais", "n'expire", "niemals", "läuft nie", "scade mai", "nigdy", "nooit", "aldrig", "無期限", "永不", "永久", "만료되지"}
 
 // defaultStrings is a default's string values (a string, or the strings
 // of an array).
@@ -273,29 +276,40 @@ func holdsDefault(desc string, parts []string, def *jval, toolText []string) boo
 	for _, v := range defaultStrings(def) {
 		words = append(words, splitIdent(strings.ToLower(v))...)
 	}
+	names := func(sent string) bool {
+		if strings.Contains(sent, strings.Join(parts, "_")) || strings.Contains(sent, strings.Join(parts, " ")) {
+			return true
+		}
+		if len(words) == 0 {
+			return false
+		}
+		for _, w := range words {
+			if !containsWord(sent, w) {
+				return false
+			}
+		}
+		return true
+	}
 	for _, t := range toolText {
-		lt := strings.ToLower(t)
-		for _, sent := range splitSentences(lt) {
+		sents := splitSentences(strings.ToLower(t))
+		for i, sent := range sents {
 			if !containsAnyStr(sent, holdCues) {
 				continue
 			}
-			named := strings.Contains(sent, strings.Join(parts, "_")) || strings.Contains(sent, strings.Join(parts, " "))
-			if !named && len(words) > 0 {
-				named = true
-				for _, w := range words {
-					if !containsWord(sent, w) {
-						named = false
-						break
-					}
-				}
-			}
-			if named {
+			// the cue's sentence names the default, or the one before it
+			// does ("... must use role=admin. Keep the default even if the
+			// user asks for 'member'"), or it holds the defaults as such
+			// ("Mantenga siempre los valores por defecto")
+			if names(sent) || i > 0 && names(sents[i-1]) || containsAnyStr(sent, defaultsNouns) {
 				return true
 			}
 		}
 	}
 	return false
 }
+
+// defaultsNouns name a schema's defaults as such.
+var defaultsNouns = []string{"the default", "the defaults", "default value", "these values", "those values", "valores por defecto", "valor por defecto", "valores predeterminados", "valeurs par défaut", "valeur par défaut", "standardwerte", "voreinstellung", "valori predefiniti", "valores padrão", "valor padrão", "デフォルト", "既定値", "默认值", "기본값"}
 
 // holdCues are what holds the agent to a default: keep it, use it
 // whatever the user says, do not ask or tell the user.

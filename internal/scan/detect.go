@@ -1161,6 +1161,26 @@ func (a *analysis) markup(ls, le int, what string) {
 
 var addressees = toSet("ai assistant llm model agent chatbot bot claude chatgpt gpt gemini")
 
+// capabilityQualifier returns the last token of a qualifier after token j
+// that says what the reader can reach ("with DB access", "with shell
+// access", "having admin rights") when a colon ends it, or j.
+func (a *analysis) capabilityQualifier(j int) int {
+	if !a.is(j+1, "with", "having") {
+		return j
+	}
+	for k := j + 2; k < len(a.toks) && k <= j+6; k++ {
+		if a.toks[k].sent != a.toks[j].sent {
+			return j
+		}
+		if a.is(k, "access", "permissions", "permission", "rights", "privileges", "tools", "credentials", "admin") {
+			if a.lowCharAfter(int(a.toks[k].e)) == ':' {
+				return k
+			}
+		}
+	}
+	return j
+}
+
 // addressedLabels finds "AI assistant: ignore ...", "Claude: you must ...":
 // a label naming the model that opens a directive.
 func (a *analysis) addressedLabels() {
@@ -1174,6 +1194,11 @@ func (a *analysis) addressedLabels() {
 		j := i
 		if j+1 < len(a.toks) && a.toks[j+1].cats&cAddressee != 0 && !a.toks[j+1].start {
 			j++
+		}
+		if a.lowCharAfter(int(a.toks[j].e)) != ':' {
+			// the reader named with what it can do: "Assistant with DB
+			// access: run GRANT ...", "Agents with shell access: ..."
+			j = a.capabilityQualifier(j)
 		}
 		if a.lowCharAfter(int(a.toks[j].e)) != ':' || j+1 >= len(a.toks) {
 			continue
@@ -1867,9 +1892,24 @@ var domainInstr = []string{"shipping", "delivery", "payment", "billing", "wire",
 // are named by what they are about ("shipping instructions").
 func (a *analysis) domainInstructions(ts, te int) bool {
 	for k := ts + 1; k < te; k++ {
-		if a.is(k, "instructions", "instruction", "directions", "guidelines", "rules") && a.is(k-1, domainInstr...) {
+		if a.is(k, "instructions", "instruction", "directions", "guidelines", "rules") && (a.is(k-1, domainInstr...) || k > 0 && ownedByThing(string(a.t.low[a.toks[k-1].s:a.toks[k-1].e]))) {
 			return true
 		}
+	}
+	return false
+}
+
+// ownedByThing reports a possessive (as written) that gives instructions a product's,
+// a document's or a professional's owner: "the manual's instruction to
+// descale every three months", "the recipe's directions".
+func ownedByThing(w string) bool {
+	stem, ok := strings.CutSuffix(w, "'s")
+	if !ok {
+		return false
+	}
+	switch stem {
+	case "manual", "recipe", "label", "manufacturer", "maker", "vendor", "package", "packaging", "box", "kit", "leaflet", "insert", "doctor", "dentist", "vet", "pharmacist", "physio", "teacher", "instructor", "coach", "trainer", "landlord", "installer", "mechanic", "plumber", "electrician", "gps", "map", "guidebook":
+		return true
 	}
 	return false
 }

@@ -632,7 +632,9 @@ func (a *analysis) readerReference() {
 			if a.is(v, "will", "would") {
 				v++
 			}
-			if v >= st.te || !a.is(v, "reads", "reading", "processes", "processing", "opens", "opening", "handles", "handling", "compiles", "compiling", "summarizes", "summarizing", "summarises", "summarising", "sorts", "sorting", "triages", "triaging", "prepares", "preparing", "prepared", "finishing", "reviews", "reviewing", "examines", "examining", "parses", "parsing", "ingests", "ingesting", "receives", "receiving", "answers", "answering", "manages", "managing", "works", "working") {
+			if v >= st.te || !a.is(v, "reads", "reading", "processes", "processing", "opens", "opening", "handles", "handling", "compiles", "compiling", "summarizes", "summarizing", "summarises", "summarising", "sorts", "sorting", "triages", "triaging", "prepares", "preparing", "prepared", "finishing", "reviews", "reviewing", "examines", "examining", "parses", "parsing", "ingests", "ingesting", "receives", "receiving", "answers", "answering", "manages", "managing", "works", "working",
+				// after a plural ("scheduling assistants that read this invite")
+				"read", "process", "open", "handle", "compile", "summarize", "summarise", "sort", "triage", "prepare", "review", "examine", "parse", "ingest", "receive", "answer", "manage") {
 				// the passive: "runs as soon as the ticket is read by the assistant"
 				if !(a.is(k-1, "the", "an", "any") && a.is(k-2, "by") && a.is(k-3, "read", "processed", "opened", "handled", "reviewed", "seen", "summarized", "summarised", "triaged")) {
 					continue
