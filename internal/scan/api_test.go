@@ -344,6 +344,9 @@ func TestCommandTables(t *testing.T) {
 	lx := compiled()
 	for _, ws := range commandTriggers {
 		for _, w := range ws {
+			if strings.Contains(w, " ") {
+				continue // a phrase, looked for in the text
+			}
 			if id := lx.ids[w]; id == 0 || lx.cats[id]&cCmd == 0 {
 				t.Errorf("trigger %q is not a command word", w)
 			}

@@ -11,16 +11,25 @@ import (
 )
 
 // commandTriggers gives, for each command regexp, the words one of which
-// must be present for it to be worth running.
+// must be present for it to be worth running: command words of the
+// lexicon (cCmd), or phrases of two words looked for in the text.
 var commandTriggers = [][]string{
 	{"curl", "wget"}, {"tcp"}, {"nc", "netcat"}, {"bash"}, {"socket"}, {"subprocess"}, {"powershell"}, {"iex"},
 	{"chmod"}, {"chmod"}, {"rm"}, {"mkfifo"}, {"drop", "truncate", "delete"}, {"drop", "truncate"},
+	{"git config", "npm config", "pip config"},
 }
 
 // sqlStatementRe is the index in commandRes of a destructive SQL statement
 // that opens a line, a code span or a quotation: handed over to be run,
 // where the pattern before it is an injection's "; DROP TABLE".
 const sqlStatementRe = 13
+
+// configTamperRe is the index in commandRes of a command that changes a
+// developer tool's configuration to store credentials in plain text, run
+// hooks from a shared directory, turn TLS checks off or fetch packages
+// over plain HTTP: planted before the commands an agent runs, it outlives
+// the session.
+const configTamperRe = 14
 
 var commandRes = []*regexp.Regexp{
 	regexp.MustCompile(`(?:curl|wget)\s[^|\n;]{0,300}\|\s*(?:sudo\s+(?:-[a-z]+\s+)*)?(?:env\s+)?(?:[a-z_][a-z0-9_]*=\S*\s+){0,8}(?:ba|z|da|k)?sh\b`),
@@ -36,7 +45,8 @@ var commandRes = []*regexp.Regexp{
 	regexp.MustCompile(`\brm\s+-(?:rf|fr)\s+(?:/|~|\$home)/?(?:\s|;|$|\*)`),
 	regexp.MustCompile(`\bmkfifo\b[^\n]{0,80}\bnc\b`),
 	regexp.MustCompile(`;\s*(?:drop\s+(?:table|database|schema)|truncate\s+table|delete\s+from\s+\w+\s*;)`),
-	regexp.MustCompile("(?:^|\n|[`'\"])[ \t]*(?:drop\\s+(?:table|database|schema)|truncate\\s+table)\\b"),
+	regexp.MustCompile("(?:^|\n|[`'\"]|执行|執行|运行|運行)[ \t]*(?:drop\\s+(?:table|database|schema)\\b|truncate\\s+(?:table\\b|[a-z_][a-z0-9_.]*\\s*;))"),
+	regexp.MustCompile(`\bgit\s+config\s+(?:--(?:global|system)\s+)?(?:credential\.helper\s+['"]?store\b|core\.hookspath\s+['"]?(?:/tmp|/var/tmp|/dev/shm)|http\.sslverify\s+['"]?false)|\bnpm\s+config\s+set\s+(?:registry\s+['"]?http://|strict-ssl\s+false)|\bpip\s+config\s+set\s+global\.(?:index-url\s+['"]?http://|trusted-host)`),
 }
 
 // readable reports whether decoded bytes look like text a model would read
