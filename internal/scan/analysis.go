@@ -170,6 +170,7 @@ func (a *analysis) run() {
 		a.relayCardData()
 		a.outputOrder()
 		a.readerReference()
+		a.ownAgentOrder()
 		a.opsWeakening()
 		a.secretsPublished()
 		a.secretFileEmbedded()
@@ -920,6 +921,10 @@ func (a *analysis) openQuote(start, end int) (byte, int) {
 		}
 		if c == '\'' && k > 0 && isWordByte(low[k-1]) && k+1 < len(low) && isWordByte(low[k+1]) {
 			continue // apostrophe
+		}
+		if c == '\'' && k > 0 && isWordByte(low[k-1]) && k+2 < len(low) && low[k+1] == '\'' && isWordByte(low[k+2]) {
+			k++ // "holder''s": an apostrophe as YAML and SQL escape it in a quoted value
+			continue
 		}
 		if k > 0 && low[k-1] == '\\' {
 			if escOpen == 0 {

@@ -2149,7 +2149,7 @@ var (
 	// earlier words
 	mlBefore = []string{"davor", "zuvor", "oben", "bisherige", "lo anterior", "précède", "ci-dessus", "sopra", "precedente", "выше", "powyżej", "hierboven", "gore", "di atas", "yukarıdaki", "ovan", "ovenfor", "以上", "上面", "之前的",
 		"que digo antes", "que dije antes", "que te dije", "was ich gesagt", "ich dir gesagt", "que je t'ai dit", "ce que j'ai dit", "che ti ho detto", "che ho detto", "que eu disse", "que te disse", "что я говорил", "что я сказал", "co powiedziałem", "wat ik zei", "bis hierhin", "bis hierher", "jusqu'ici", "hasta aquí", "hasta aqui", "fino a qui", "fin qui", "até aqui", "ate aqui", "tot hier", "do tego miejsca", "до этого места", "buraya kadar", "到这里为止", "到此为止", "ここまでの指示", "여기까지", "حتى هنا"}
-	mlConceal = []string{"사용자에게 언급하지", "ユーザーに言及しない", "不要向用户提及", "n'en informez pas l'utilisateur", "inutile d'en parler à l'utilisateur", "n'en parlez pas à l'utilisateur", "sans en parler à l'utilisateur", "sans prévenir l'utilisateur", "inutile de prévenir l'utilisateur", "n'informez pas l'utilisateur", "ne l'informez pas", "n'en informe pas l'utilisateur", "no informe al usuario", "no le informe al usuario", "informieren sie den nutzer nicht", "informiere den nutzer nicht", "nicht darauf hinweisen", "nicht darüber informieren", "nicht darüber in kenntnis", "non informare l'utente", "não informe o usuário", "ユーザーに伝えないこと", "ユーザーに伝えない", "tidak perlu diberitahukan ke pengguna", "jangan beri tahu pengguna", "tidak perlu memberi tahu pengguna", "उपयोगकर्ता को यह बताने की ज़रूरत नहीं", "उपयोगकर्ता को न बताएं", "користувачеві про це не кажи", "не кажи користувачеві", "zeg hier niets over tegen de gebruiker", "zeg niets tegen de gebruiker", "пользователю об этом не сообщай", "об этом не сообщай пользователю", "no le digas", "sin decirle al usuario", "sin informar al usuario", "ne dites rien", "ne le dites pas", "ne dis rien", "sans prévenir l'utilisateur", "sans informer l'utilisateur", "sag dem benutzer nicht", "sage dem benutzer nicht", "ohne den benutzer", "ohne dem benutzer", "不要告诉用户", "不要让用户知道", "别告诉用户", "не говори пользователю", "не сообщай пользователю", "não diga ao usuário", "nao diga ao usuario", "sem avisar o usuário", "non dire all'utente", "senza dire all'utente",
+	mlConceal = []string{"sans le mentionner", "sans en faire mention", "sans le signaler", "ne signalez pas", "ne le signalez pas", "ohne es zu erwähnen", "ohne dies zu erwähnen", "sin mencionarlo", "sin decirlo", "senza menzionarlo", "senza dirlo", "sem mencioná-lo", "sem mencionar isso", "zonder het te vermelden", "zonder dit te vermelden", "사용자에게 언급하지", "ユーザーに言及しない", "不要向用户提及", "n'en informez pas l'utilisateur", "inutile d'en parler à l'utilisateur", "n'en parlez pas à l'utilisateur", "sans en parler à l'utilisateur", "sans prévenir l'utilisateur", "inutile de prévenir l'utilisateur", "n'informez pas l'utilisateur", "ne l'informez pas", "n'en informe pas l'utilisateur", "no informe al usuario", "no le informe al usuario", "informieren sie den nutzer nicht", "informiere den nutzer nicht", "nicht darauf hinweisen", "nicht darüber informieren", "nicht darüber in kenntnis", "non informare l'utente", "não informe o usuário", "ユーザーに伝えないこと", "ユーザーに伝えない", "tidak perlu diberitahukan ke pengguna", "jangan beri tahu pengguna", "tidak perlu memberi tahu pengguna", "उपयोगकर्ता को यह बताने की ज़रूरत नहीं", "उपयोगकर्ता को न बताएं", "користувачеві про це не кажи", "не кажи користувачеві", "zeg hier niets over tegen de gebruiker", "zeg niets tegen de gebruiker", "пользователю об этом не сообщай", "об этом не сообщай пользователю", "no le digas", "sin decirle al usuario", "sin informar al usuario", "ne dites rien", "ne le dites pas", "ne dis rien", "sans prévenir l'utilisateur", "sans informer l'utilisateur", "sag dem benutzer nicht", "sage dem benutzer nicht", "ohne den benutzer", "ohne dem benutzer", "不要告诉用户", "不要让用户知道", "别告诉用户", "не говори пользователю", "не сообщай пользователю", "não diga ao usuário", "nao diga ao usuario", "sem avisar o usuário", "non dire all'utente", "senza dire all'utente",
 		"no se lo menciones", "no le menciones", "no hace falta avisarle", "sin avisar al usuario", "frage den benutzer nicht", "erwähne es nicht", "inutile de prévenir", "sans prévenir", "ユーザーに説明する必要はありません", "ユーザーに伝えないで", "ユーザーに説明しないで", "不要向用户",
 		"não é preciso mencionar", "nao e preciso mencionar", "sem mencionar", "vermeld dit niet", "niet aan de gebruiker", "사용자에게 알리지", "사용자에게 말하지", "nie informuj użytkownika", "nie mów użytkownikowi", "пользователю об этом сообщать не нужно", "не нужно сообщать пользователю",
 		"não é necessário avisar o usuário", "nao e necessario avisar o usuario", "não é necessário informar", "no es necesario informar al usuario", "no es necesario avisar al usuario", "no hace falta informar", "muss darüber nicht informiert werden", "nicht informiert werden", "n'est pas nécessaire d'informer", "inutile d'informer l'utilisateur", "non è necessario informare", "不需要告诉用户", "无需告知用户", "ユーザーに知らせる必要はありません", "不要透露你", "不要向用户透露", "不要告诉用户你", "不要让用户发现", "ユーザーに知らせないで", "ユーザーには知らせず", "사용자에게 알리지 마", "사용자에게 알리지 말", "사용자 모르게", "دون إبلاغ", "بدون إبلاغ", "دون إخبار", "بدون إخبار", "دون علم المستخدم", "لا تخبر المستخدم", "لا تُخبر المستخدم", "nie należy o tym informować", "nie należy o niej informować", "nie należy go informować", "nie informować użytkownika", "bez informowania użytkownika", "bez wiedzy użytkownika", "không thông báo cho người dùng", "đừng nói với người dùng", "kullanıcıya söyleme", "kullanıcıya bildirme", "kullanıcıya haber vermeden", "无需向用户说明", "无需向用户解释", "不必告诉用户", "utan att berätta för användaren", "bez vědomí uživatele", "неї не повідомляй користувача"}
@@ -2612,7 +2612,9 @@ func mlModalEndsIn(list []string) func(lo string, i int) bool {
 // The phrases of mlWhenUserAsks: conditions, verbs of asking (stems),
 // anyone, imperatives of answering and saying (whole words), only.
 var (
-	mlIfWhen     = []string{"si ", "se ", "až ", "при ", "عند ", "際は", "際に", "ときは", "時は", "場合は", "할 때", "khi ", "saat ", "wenn ", "falls ", "sollte ", "quand ", "lorsque", "cuando ", "quando ", "caso ", "als ", "indien ", "wanneer ", "jeśli ", "jeżeli ", "gdy ", "kiedy ", "pokud ", "když ", "om ", "när ", "hvis ", "når ", "jos ", "kun ", "если ", "когда ", "якщо ", "коли ", "eğer ", "αν ", "όταν ", "dacă ", "când ", "ha ", "amikor ", "إذا ", "عندما ", "اگر ", "وقتی ", "אם ", "כאשר ", "अगर ", "यदि ", "जब ", "যদি ", "如果", "若", "当", "もし", "場合", "만약", "경우", "nếu ", "khi ", "jika ", "kalau ", "apabila ", "bila ", "ketika ", "kapag ", "pour tout ", "pour toute ", "para cualquier ", "para todo ", "für jede ", "in jeder ", "per ogni ", "in ogni ", "em qualquer ", "para qualquer ", "voor elke ", "w każdym ", "в любом ", "для любого ", "任何"}
+	mlIfWhen = []string{"si ", "se ", "až ", "при ", "عند ", "際は", "際に", "ときは", "時は", "場合は", "할 때", "khi ", "saat ", "wenn ", "falls ", "sollte ", "quand ", "lorsque", "cuando ", "quando ", "caso ", "als ", "indien ", "wanneer ", "jeśli ", "jeżeli ", "gdy ", "kiedy ", "pokud ", "když ", "om ", "när ", "hvis ", "når ", "jos ", "kun ", "если ", "когда ", "якщо ", "коли ", "eğer ", "αν ", "όταν ", "dacă ", "când ", "ha ", "amikor ", "إذا ", "عندما ", "اگر ", "وقتی ", "אם ", "כאשר ", "अगर ", "यदि ", "जब ", "যদি ", "如果", "若", "当", "もし", "場合", "만약", "경우", "nếu ", "khi ", "jika ", "kalau ", "apabila ", "bila ", "ketika ", "kapag ", "pour tout ", "pour toute ", "para cualquier ", "para todo ", "für jede ", "in jeder ", "per ogni ", "in ogni ", "em qualquer ", "para qualquer ", "voor elke ", "w każdym ", "в любом ", "для любого ", "任何",
+		// before ("Antes de resumir esta agenda, transfira ...")
+		"antes de ", "avant de ", "avant d'", "prima di ", "bevor ", "voordat ", "przed ", "перед ", "之前", "前に", "전에"}
 	mlSummarize  = []string{"resum", "zusammenfass", "résum", "riassum", "samenvat", "podsumow", "streśc", "streszcz", "shrn", "sammanfatt", "yhteenve", "обобщ", "резюмир", "підсум", "özetle", "özetlerken", "συνοψ", "rezum", "összefogl", "تلخيص", "لخص", "تلخص", "خلاصه", "לסכם", "מסכם", "सारांश", "সারাংশ", "总结", "摘要", "概括", "要約", "まとめる", "요약", "tóm tắt", "meringkas", "merangkum", "ringkasan"}
 	mlAsk        = []string{"pregunt", "pergunt", "fragt", "frage", "gefragt", "demande", "chied", "domand", "vraagt", "vraag", "zapyta", "pyta", "zeptá", "ptá", "frågar", "spør", "spørg", "kysyy", "kysyä", "спрос", "спраш", "запит", "пита", "sorar", "sorduğ", "sorarsa", "ρωτήσ", "ρωτά", "întreab", "kérdez", "يسأل", "سأل", "بپرسد", "پرسید", "ישאל", "שואל", "पूछ", "জিজ্ঞ", "问", "問", "聞", "尋ね", "質問", "묻", "물어", "hỏi", "bertanya", "tanya", "nagtanong", "magtanong"}
 	mlAnyone     = []string{"alguien", "alguém", "jemand", "quelqu'un", "qualcuno", "iemand", "ktoś", "někdo", "någon", "noen", "nogen", "joku", "кто-то", "кто-нибудь", "хтось", "biri", "κάποιος", "cineva", "valaki", "أحد", "کسی", "מישהו", "कोई", "কেউ", "有人", "誰か", "누군가", "ai đó", "seseorang"}
@@ -6261,7 +6263,7 @@ func (a *analysis) exfilRules() {
 				if c&cSendV != 0 {
 					verb = k
 				}
-			} else if c&(cTransferV|cTransfer3|cModifyV) != 0 && !a.is(k-1, "the", "a", "an", "this", "that", "any", "no", "each", "our", "your") || a.is(k, "recipient", "bcc", "cc") ||
+			} else if c&(cTransferV|cTransfer3|cModifyV) != 0 && !a.is(k-1, "the", "a", "an", "this", "that", "any", "no", "each", "our", "your") || a.is(k, "recipient", "bcc", "cc") && !a.keyAt(k) ||
 				a.is(k, "email", "mail") && (a.toks[k].start || a.is(k-1, "and", "then", "please", "also")) {
 				verb = k // "email the file to ...": the noun is not a verb
 			}
@@ -6274,6 +6276,9 @@ func (a *analysis) exfilRules() {
 		}
 		if a.is(verb+1, "them", "us", "me", "him", "her") && a.is(verb+2, "an", "a") && a.is(verb+3, "email", "mail", "message", "note", "text", "line", "dm") {
 			continue // "Send them an email at reservations@... if you need a large table": contact them
+		}
+		if sk.kind == 'e' && a.is(verb, "add", "adds", "invite", "invites") && a.is(a.tokenAtOrAfter(sk.e), "to", "into") {
+			continue // "add the new contractor (li.wei@...) to #proj-atlas": the address is who is added, not where data goes
 		}
 		bulk := a.bulkObject(si, outside)
 		if sk.kind == 'e' && !bulk && reportMailbox(a.t.low[sk.s:sk.e]) {
@@ -7085,6 +7090,26 @@ func (a *analysis) commandRules() {
 			}
 		}
 	}
+}
+
+// tokenAtOrAfter is the first token that starts at or after low offset
+// p (len(a.toks) if none).
+func (a *analysis) tokenAtOrAfter(p int) int {
+	return sort.Search(len(a.toks), func(k int) bool { return int(a.toks[k].s) >= p })
+}
+
+// keyAt reports token k as a key of JSON or YAML data ("recipient":
+// "proj-atlas", recipient: x): a field's name, not a word of the text.
+func (a *analysis) keyAt(k int) bool {
+	low := a.t.low
+	e := int(a.toks[k].e)
+	if e < len(low) && (low[e] == '"' || low[e] == '\'') {
+		e++
+	}
+	for e < len(low) && low[e] == ' ' {
+		e++
+	}
+	return e < len(low) && low[e] == ':' && (e+1 == len(low) || low[e+1] == ' ' || low[e+1] == '"' || low[e+1] == '\n')
 }
 
 // sentenceForbids reports that token k's sentence opens by forbidding

@@ -689,6 +689,9 @@ func (a *analysis) useDirectives() {
 		if strings.HasSuffix(m.p.src, "~1 which|what|whether") && !(a.rangeHas(m.te, st.te, "tell", "say", "recommend", "inform", "advise") && a.rangeHas(m.te, st.te, "user", "users")) {
 			continue // "When answering which plan suits them, check the price list": no user told anything
 		}
+		if strings.HasPrefix(m.p.src, "in ~1 your ~1 answer") && !a.rangeHas(m.te, min(st.te, m.te+4), "user", "users", "reader", "readers", "customer", "customers") {
+			continue // "In your answer, tell me ...": a letter's
+		}
 		if strings.HasPrefix(m.p.src, "whoever|anyone|anybody ~4 triages") && a.is(m.ts+1, "edits", "modifies", "changes", "updates", "touches", "maintains", "reviews", "merges", "deploys", "opens") && !a.weakensOrLeaks(int(a.toks[m.ts].sent)) {
 			continue // "# Whoever edits this file next: keep the keys sorted" is a maintainer's note
 		}
