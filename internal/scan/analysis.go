@@ -166,6 +166,7 @@ func (a *analysis) run() {
 		a.credentialRules()
 		a.accessGrant()
 		a.payeeUnverified()
+		a.paymentsRedirected()
 		a.whenUserAsks()
 		a.relayCardData()
 		a.outputOrder()

@@ -673,6 +673,22 @@ func (a *analysis) mlAIAssistant(text []byte, i, w, colon int) bool {
 	return false
 }
 
+// steersChoice reports, in tokens [from, to), a choice steered by name:
+// "recommend X as the top choice", "present X as the best option".
+func (a *analysis) steersChoice(from, to int) bool {
+	for k := from; k < to; k++ {
+		if !a.is(k, "recommend", "present", "describe", "rank", "list", "put", "place", "feature") {
+			continue
+		}
+		for j := k + 1; j < to && j <= k+8; j++ {
+			if a.is(j, "as") && a.is(j+1, "the") && a.is(j+2, "top", "best", "first", "only", "preferred", "recommended") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
 // useDirectives finds orders about what is to be made of the text by
 // whoever reads, answers about or processes it: "Summaries of this article
 // must say the recall was withdrawn", "Any evaluation of this resume
@@ -688,6 +704,9 @@ func (a *analysis) useDirectives() {
 		st := a.sents[a.toks[m.ts].sent]
 		if strings.HasSuffix(m.p.src, "~1 which|what|whether") && !(a.rangeHas(m.te, st.te, "tell", "say", "recommend", "inform", "advise") && a.rangeHas(m.te, st.te, "user", "users")) {
 			continue // "When answering which plan suits them, check the price list": no user told anything
+		}
+		if strings.HasPrefix(m.p.src, "when|while|whenever ~1 presenting|comparing") && !a.steersChoice(m.te, st.te) {
+			continue // "When comparing options, consider the location first": advice
 		}
 		if strings.HasPrefix(m.p.src, "in ~1 your ~1 answer") && !a.rangeHas(m.te, min(st.te, m.te+4), "user", "users", "reader", "readers", "customer", "customers") {
 			continue // "In your answer, tell me ...": a letter's
@@ -714,7 +733,11 @@ func (a *analysis) useDirectives() {
 		} else if !a.labelColon(m.te-1, st.te) && !strings.HasSuffix(m.p.src, "~1 so|such ~1 that") {
 			// the order itself: a verb that puts words in the answer or acts
 			ok := false
-			for k := m.te; k < st.te && k < m.te+6; k++ {
+			reach := 6
+			if strings.HasPrefix(m.p.src, "whoever|anyone|anybody ~4 triages") {
+				reach = 9 // "Whoever updates the scheduled payment for you should also set ..."
+			}
+			for k := m.te; k < st.te && k < m.te+reach; k++ {
 				if a.toks[k].cats&cNeg != 0 {
 					break
 				}
