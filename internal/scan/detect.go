@@ -7570,23 +7570,23 @@ func (a *analysis) payeeUnverified() {
 // banking suite). Not the user's own new account ("to your new account"),
 // not a notice that asks for a call to verify, not a warning. Medium.
 func (a *analysis) paymentsRedirected() {
-	if !a.mayHave("scheduled", "recurring", "standing", "existing", "regular", "future") || !mlAccountNumber(string(a.t.low)) {
-		return
-	}
-	if a.mayHave("verify", "call us", "by phone", "callback", "call back") {
-		return // a notice that has the change checked by a call
-	}
 	for si := range a.sents {
 		st := a.sents[si]
+		if !a.sentMayHave(si, otherPayments) {
+			continue
+		}
 		q := -1
 		for k := st.ts; k < st.te; k++ {
-			if a.is(k, "scheduled", "recurring", "standing", "existing", "regular", "future") && a.rangeHas(k+1, min(st.te, k+4), "transactions", "transaction", "payments", "payment", "orders", "order", "transfers", "debits") {
+			if a.in(k, otherPayments) && a.rangeHas(k+1, min(st.te, k+4), "transactions", "transaction", "payments", "payment", "orders", "order", "transfers", "debits") {
 				q = k
 				break
 			}
 		}
 		if q < 0 || a.sentNegated(si) {
 			continue
+		}
+		if a.mayHave("verify", "call us", "by phone", "callback", "call back") {
+			return // a notice that has the change checked by a call
 		}
 		to := min(len(a.sents)-1, si+1)
 		moved, acct := false, false
@@ -7608,6 +7608,9 @@ func (a *analysis) paymentsRedirected() {
 		return
 	}
 }
+
+// otherPayments qualify payments as the reader's others (paymentsRedirected).
+var otherPayments = newWordSet("scheduled recurring standing existing regular future")
 
 // mayHave reports whether the lower-case text contains any of words.
 func (a *analysis) mayHave(words ...string) bool {

@@ -674,8 +674,11 @@ func (a *analysis) ownAgentOrder() {
 	}
 	for si := range a.sents {
 		st := &a.sents[si]
+		if !a.sentMayHave(si, agentNouns) {
+			continue
+		}
 		for k := st.ts + 1; k < st.te; k++ {
-			if !a.is(k, "assistant", "assistants", "agent", "agents", "ai", "bot", "copilot") {
+			if !a.in(k, agentNouns) {
 				continue
 			}
 			p := k - 1
@@ -716,6 +719,9 @@ func (a *analysis) ownAgentOrder() {
 		}
 	}
 }
+
+// agentNouns are the AI nouns of ownAgentOrder.
+var agentNouns = newWordSet("assistant assistants agent agents ai bot copilot")
 
 // readerPayload: what an attacker wants done by the reading agent, in
 // sentence si or the next.
