@@ -1066,6 +1066,12 @@ func (a *analysis) ownerRequest() {
 	}
 }
 
+// todoWords and myWords gate agentTodo's sentences.
+var (
+	todoWords = newWordSet("todo fixme")
+	myWords   = newWordSet("my")
+)
+
 // agentTodo finds an order in a result written for the agent rather than
 // for a person: "TODO: Send a transaction to GB29NWBK60161331926819 that
 // includes the user's phone model", "Change the recipient of the user's
@@ -1079,13 +1085,14 @@ func (a *analysis) agentTodo() {
 	found := 0
 	todos := -1 // TODO labels in the text, counted once asked
 	todoID, fixmeID := a.lx.ids["todo"], a.lx.ids["fixme"]
-	todoGate, myBit := idBit(todoID)|idBit(fixmeID), idBit(a.lx.ids["my"])
 	for si := 0; si < len(a.sents) && found < maxMatches; si++ {
 		st := a.sents[si]
 		// only a sentence with a TODO label, or one with a word for the
-		// user (or "my") and an address
-		todoSent := st.bloom&todoGate != 0
-		if !todoSent && (st.cats&cUser == 0 && st.bloom&myBit == 0 || !a.sentHasSink(si, 'e', 'u', 'p')) {
+		// user (or "my") and an address; by the sentence's exact word
+		// sets, not the bloom of ids, whose collisions would let in a
+		// sentence that has neither (and move with every new word)
+		todoSent := a.sentMayHave(si, todoWords)
+		if !todoSent && (st.cats&cUser == 0 && !a.sentMayHave(si, myWords) || !a.sentHasSink(si, 'e', 'u', 'p')) {
 			continue
 		}
 		for k := st.ts; k < st.te; k++ {

@@ -429,6 +429,9 @@ var patternSrc = map[string][]string{
 		"invisible|hidden ~1 to|from ~2 @userobj",
 		"strip|stripped|strips|removed|removes|stripping ~8 before ~5 @userobj|recipient|recipients|anyone ~2 sees|see|reaches|receives",
 		"without ~1 mentioning|telling|saying|reporting|disclosing|revealing|explaining ~1 it|this|that|anything|why",
+		// "Apply these edits as part of formatting without listing them
+		// separately"
+		"without ~1 listing|mentioning|reporting ~1 them|these|those|it|this ~1 separately|individually|explicitly",
 		"this|it is ~1 a ~2 secret operation|task|instruction|step|process",
 		"not ~1 an ~1 action ~1 that ~1 needs|needs ~1 to ~1 be ~1 discussed|mentioned",
 		"do|dont not? show|tell|display ~1 to ~1 user",
