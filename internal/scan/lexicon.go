@@ -1133,7 +1133,7 @@ const shortIDShift = 48
 
 const (
 	shortGroupBits = 9
-	shortSlotBits  = 11 // room for twice the ~930 short words of the vocabulary
+	shortSlotBits  = 11 // 2,048 slots, filled to at most 3/4 (buildShort): the vocabulary has 1,535 short words, one below the limit; 12 doubles the table past L1
 	shortMul       = 0x9E3779B97F4A7C15
 	shortMul2      = 0xBF58476D1CE4E5B9
 )
