@@ -156,6 +156,7 @@ func (a *analysis) run() {
 		a.defToolChain()
 		a.defToolArgs()
 		a.crossToolValue()
+		a.opsWeakening()
 		a.callFirst()
 		a.paddingRule()
 		a.preferenceRules()

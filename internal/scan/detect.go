@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -6983,7 +6984,10 @@ func (a *analysis) commandRules() {
 	a.substitutionExfil()
 	a.pipeExfil()
 	low := a.t.low
-	if a.allCats&cCmd == 0 && !bytes.Contains(low, []byte(" config ")) {
+	// the two-word triggers (git config, git push ...) only where a
+	// sentence has one of their first words
+	phrases := a.textHas(cmdToolWords) && phraseTriggerIn(low)
+	if a.allCats&cCmd == 0 && !phrases {
 		return
 	}
 	execDir := len(a.ms[gExecDirective]) > 0
@@ -6996,7 +7000,7 @@ func (a *analysis) commandRules() {
 	for ri, re := range commandRes {
 		run := false
 		for _, w := range commandTriggers[ri] {
-			run = run || present[w] || strings.IndexByte(w, ' ') >= 0 && bytes.Contains(low, []byte(w))
+			run = run || present[w] || phrases && strings.IndexByte(w, ' ') >= 0 && bytes.Contains(low, []byte(w))
 		}
 		if !run {
 			continue
@@ -7043,7 +7047,7 @@ func (a *analysis) commandRules() {
 			case a.ctx.kind.isDef():
 				if si >= 0 && a.modelDirective(si) || execOrderedAfter(low, loc[1]) || execOrderedBefore(low, loc[0]) {
 					sev = High // "query ツールで 'DROP TABLE audit_log;' を実行してください"
-				} else if ri == sqlStatementRe || ri == configTamperRe {
+				} else if ri == sqlStatementRe || ri == configTamperRe || ri == gitMirrorRe {
 					sev = Low // a database tool's example statement, a setup note
 				}
 			case shell:
@@ -7078,14 +7082,21 @@ func (a *analysis) commandRules() {
 			}
 			s, e := a.lowSpan(loc[0], loc[1])
 			msg := "dangerous shell command"
+			docHost := false
 			if ri >= 12 && ri <= sqlStatementRe {
 				msg = "destructive SQL statement"
 			}
 			if ri == configTamperRe {
 				msg = "a command that stores credentials in plain text, runs hooks from a shared directory, turns TLS checks off or fetches packages over plain HTTP"
 			}
+			if ri == gitMirrorRe {
+				msg = "a push of the whole repository (every branch, every tag, a mirror) to a remote given by URL"
+				if m := urlHostRe.FindSubmatch(low[loc[0]:min(len(low), loc[1]+100)]); m != nil && documentationHost(m[1]) {
+					docHost = true // "git push --mirror https://git.example.com/new.git": documentation's
+				}
+			}
 			h := a.add(RuleDangerousCommand, sev, s, e, msg, si)
-			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) {
+			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) || docHost {
 				h.damped = true
 			}
 		}
@@ -7096,6 +7107,34 @@ func (a *analysis) commandRules() {
 // p (len(a.toks) if none).
 func (a *analysis) tokenAtOrAfter(p int) int {
 	return sort.Search(len(a.toks), func(k int) bool { return int(a.toks[k].s) >= p })
+}
+
+// urlHostRe finds a URL's host.
+var urlHostRe = regexp.MustCompile(`https?://([^/\s'"` + "`" + `:]+)`)
+
+// cmdToolWords: every phrase of commandTriggers has one of them.
+var cmdToolWords = newWordSet("git config")
+
+// textHas reports a sentence with a word of ws.
+func (a *analysis) textHas(ws *wordSet) bool {
+	for si := range a.sents {
+		if a.sents[si].wsets&ws.bit != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// phraseTriggerIn reports one of commandTriggers' two-word phrases in low.
+func phraseTriggerIn(low []byte) bool {
+	for _, ws := range commandTriggers {
+		for _, w := range ws {
+			if strings.IndexByte(w, ' ') >= 0 && bytes.Contains(low, []byte(w)) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // keyAt reports token k as a key of JSON or YAML data ("recipient":

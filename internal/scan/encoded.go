@@ -17,6 +17,7 @@ var commandTriggers = [][]string{
 	{"curl", "wget"}, {"tcp"}, {"nc", "netcat"}, {"bash"}, {"socket"}, {"subprocess"}, {"powershell"}, {"iex"},
 	{"chmod"}, {"chmod"}, {"rm"}, {"mkfifo"}, {"drop", "truncate", "delete"}, {"drop", "truncate"},
 	{"git config", "npm config", "pip config"},
+	{"git push", "git remote"},
 }
 
 // sqlStatementRe is the index in commandRes of a destructive SQL statement
@@ -30,6 +31,11 @@ const sqlStatementRe = 13
 // over plain HTTP: planted before the commands an agent runs, it outlives
 // the session.
 const configTamperRe = 14
+
+// gitMirrorRe is the index in commandRes of a push of a whole repository
+// (every branch, every tag, a mirror) to a remote given by URL: the source
+// code copied to another host.
+const gitMirrorRe = 15
 
 var commandRes = []*regexp.Regexp{
 	regexp.MustCompile(`(?:curl|wget)\s[^|\n;]{0,300}\|\s*(?:sudo\s+(?:-[a-z]+\s+)*)?(?:env\s+)?(?:[a-z_][a-z0-9_]*=\S*\s+){0,8}(?:ba|z|da|k)?sh\b`),
@@ -47,6 +53,7 @@ var commandRes = []*regexp.Regexp{
 	regexp.MustCompile(`;\s*(?:drop\s+(?:table|database|schema)|truncate\s+table|delete\s+from\s+\w+\s*;)`),
 	regexp.MustCompile("(?:^|\n|[`'\"]|执行|執行|运行|運行)[ \t]*(?:drop\\s+(?:table|database|schema)\\b|truncate\\s+(?:table\\b|[a-z_][a-z0-9_.]*\\s*;))"),
 	regexp.MustCompile(`\bgit\s+config\s+(?:--(?:global|system)\s+)?(?:credential\.helper\s+['"]?store\b|core\.hookspath\s+['"]?(?:/tmp|/var/tmp|/dev/shm)|http\.sslverify\s+['"]?false)|\bnpm\s+config\s+set\s+(?:registry\s+['"]?http://|strict-ssl\s+false)|\bpip\s+config\s+set\s+global\.(?:index-url\s+['"]?http://|trusted-host)`),
+	regexp.MustCompile(`\bgit\s+push\s+(?:-[a-z-]+\s+)*--(?:mirror|all)\b[^\n]{0,40}?https?://|\bgit\s+remote\s+add\s+\S+\s+['"]?https?://[\s\S]{0,300}?\bgit\s+push\s+\S+\s+--(?:all|mirror|tags)\b`),
 }
 
 // readable reports whether decoded bytes look like text a model would read
