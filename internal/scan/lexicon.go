@@ -1133,7 +1133,9 @@ const shortIDShift = 48
 
 const (
 	shortGroupBits = 9
-	shortSlotBits  = 11 // 2,048 slots, filled to at most 3/4 (buildShort): the vocabulary has 1,535 short words, one below the limit; 12 doubles the table past L1
+	shortSlotBits  = 11 // 2,048 slots, filled to at most 7/8 (shortLoadNum/shortLoadDen): the vocabulary has 1,535 short words of 1,792; 12 doubles the table past L1
+	shortLoadNum   = 7
+	shortLoadDen   = 8
 	shortMul       = 0x9E3779B97F4A7C15
 	shortMul2      = 0xBF58476D1CE4E5B9
 )
@@ -1224,7 +1226,7 @@ func (t *vocabTable) buildShort(words []string, cats []uint64) {
 			ids = append(ids, uint16(id))
 		}
 	}
-	if len(keys) > 1<<shortSlotBits*3/4 {
+	if len(keys) > 1<<shortSlotBits*shortLoadNum/shortLoadDen {
 		panic("scan: too many short vocabulary words for shortSlotBits")
 	}
 	if cPatFirst >= 1<<shortIDShift {
