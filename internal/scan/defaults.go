@@ -156,9 +156,7 @@ func unsafeKind(parts []string, def *jval, low string) (int, string) {
 	if has("confirm", "confirmed", "confirmation", "dry", "dryrun", "preview", "private", "internal", "block", "deny", "drop") && !has("public", "access") {
 		// the safe end is the default's own meaning here (block_public_access
 		// is read below)
-		if !(has("block") && has("public") && isFalse) {
-			return unsafeNone, ""
-		}
+		return unsafeNone, ""
 	}
 	switch {
 	case has("block") && has("public") && isFalse:
@@ -284,7 +282,7 @@ func holdsDefault(desc string, parts []string, def *jval, toolText []string) boo
 			return false
 		}
 		for _, w := range words {
-			if !containsWord(sent, w) {
+			if !wordIn(sent, w) {
 				return false
 			}
 		}
@@ -321,11 +319,4 @@ var holdCues = append([]string{"do not ask", "don't ask", "never ask", "without 
 // splitSentences splits lowered text at sentence ends.
 func splitSentences(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == '\n' || r == '。' || r == ';' })
-}
-
-// containsWord reports w in s as a whole word.
-func containsWord(s, w string) bool {
-	return anyIndex(s, w, func(i, e int) bool {
-		return (i == 0 || !isWordByte(s[i-1])) && (e == len(s) || !isWordByte(s[e]))
-	})
 }

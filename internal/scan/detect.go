@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"fmt"
 	"net/url"
-	"regexp"
 	"slices"
 	"sort"
 	"strconv"
@@ -7091,9 +7090,8 @@ func (a *analysis) commandRules() {
 			}
 			if ri == gitMirrorRe {
 				msg = "a push of the whole repository (every branch, every tag, a mirror) to a remote given by URL"
-				if m := urlHostRe.FindSubmatch(low[loc[0]:min(len(low), loc[1]+100)]); m != nil && documentationHost(m[1]) {
-					docHost = true // "git push --mirror https://git.example.com/new.git": documentation's
-				}
+				// "git push --mirror https://git.example.com/new.git": documentation's
+				docHost = documentationHost(urlHostAt(low[loc[0]:min(len(low), loc[1]+100)]))
 			}
 			h := a.add(RuleDangerousCommand, sev, s, e, msg, si)
 			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) || docHost {
@@ -7109,8 +7107,19 @@ func (a *analysis) tokenAtOrAfter(p int) int {
 	return sort.Search(len(a.toks), func(k int) bool { return int(a.toks[k].s) >= p })
 }
 
-// urlHostRe finds a URL's host.
-var urlHostRe = regexp.MustCompile(`https?://([^/\s'"` + "`" + `:]+)`)
+// urlHostAt is the host of the first URL in b (nil if none).
+func urlHostAt(b []byte) []byte {
+	i := bytes.Index(b, []byte("://"))
+	if i < 0 {
+		return nil
+	}
+	h := b[i+3:]
+	n := 0
+	for n < len(h) && isHostByte(h[n]) {
+		n++
+	}
+	return h[:n]
+}
 
 // cmdToolWords: every phrase of commandTriggers has one of them.
 var cmdToolWords = newWordSet("git config")
