@@ -305,12 +305,7 @@ func (a *analysis) textHiddenSpans(low []byte) {
 		return
 	}
 	for ls := 0; ls < len(low) && len(a.hidden) < 256; {
-		le := bytes.IndexByte(low[ls:], '\n')
-		if le < 0 {
-			le = len(low)
-		} else {
-			le += ls
-		}
+		le := lineEnd(low, ls)
 		line := bytes.TrimLeft(low[ls:le], " -")
 		q := bytes.IndexByte(line, '"')
 		r := bytes.LastIndex(line, []byte("\" [ref="))

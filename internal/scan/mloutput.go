@@ -433,6 +433,9 @@ func (a *analysis) outputOrder() {
 			if !open && (!a.marked(k, markOutNoun) || a.is(k, "update", "updates") && !a.is(k-1, "status")) {
 				continue
 			}
+			if !open && a.headingOrLabel(k) {
+				continue // "# Summary", "Summary of the packages provided by this module:": a title
+			}
 			anchors++
 			pointed := open
 			if !open {
@@ -453,6 +456,41 @@ func (a *analysis) outputOrder() {
 			return
 		}
 	}
+}
+
+// headingOrLabel reports that token k names a part of the document rather
+// than an answer: it is on a markdown heading line ("# Summary", "##
+// Responses"), or it opens a line that is all title ("Summary", "**Summary**")
+// or a label ending the line with a colon and no order in it ("Summary of
+// the packages provided by this module:").
+func (a *analysis) headingOrLabel(k int) bool {
+	p := int(a.toks[k].s)
+	ls, ok := a.lineStartWithin(p, 200)
+	if !ok {
+		return false
+	}
+	low := a.t.low
+	prefix := bytes.Trim(low[ls:p], " \t*_")
+	if len(prefix) > 0 && len(bytes.TrimLeft(prefix, "#")) == 0 {
+		return true // a markdown heading
+	}
+	if len(prefix) > 0 {
+		return false
+	}
+	le := lineEnd(low, p)
+	line := bytes.TrimRight(low[p:le], " \t\r*_")
+	if len(line) == int(a.toks[k].e)-p {
+		return true // the line is the word alone
+	}
+	if len(line) > 0 && line[len(line)-1] == ':' && len(line) <= 120 {
+		for j := k + 1; j < len(a.toks) && int(a.toks[j].s) < le; j++ {
+			if a.toks[j].cats&(cImp|cYou|cModal) != 0 || a.is(j, "must", "should", "shall", "only", "never", "always") {
+				return false
+			}
+		}
+		return true
+	}
+	return false
 }
 
 // openFrame: the text opened, read or processed, at token k ("upon
@@ -488,6 +526,14 @@ func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
 	quantified := false
 	for j := max(st.ts, k-3); j < k; j++ {
 		quantified = quantified || a.is(j, "every", "each", "any", "all") && !a.commaBetween(j, k)
+		if a.is(j, "will", "would", "can", "could", "may", "might", "must", "should", "shall", "to", "is", "are", "does", "do") {
+			quantified = false // "each command will output ...": the quantifier is another noun's
+		}
+	}
+	if a.is(k, "response", "responses", "output", "outputs") {
+		if _, _, inCode := a.fencedBlock(int(a.toks[k].s)); inCode {
+			return false, false // "// do whatever you want with each response": a program's
+		}
 	}
 	if a.is(k, "reply", "answer", "replies", "answers") && !nounNext && !quantified && (k == st.ts || a.lowCharBefore(int(a.toks[k].s)) == ',' || a.is(k-1, "may", "can", "could", "will", "would", "should", "must", "to", "please", "and", "or", "then", "not", "always", "never", "dont", "simply", "just", "we", "i", "you", "they", "he", "she", "it", "who", "which", "that")) {
 		return false, false
@@ -508,7 +554,7 @@ func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
 			break
 		}
 	}
-	if a.is(k, "response", "responses") && a.rangeHas(st.ts, st.te, "header", "headers", "endpoint", "endpoints", "json", "http", "https", "status", "payload", "schema", "cached", "paginated", "pagination") {
+	if a.is(k, "response", "responses") && a.rangeHas(st.ts, st.te, "header", "headers", "endpoint", "endpoints", "json", "http", "https", "status", "payload", "schema", "cached", "paginated", "pagination", "paginate", "iterate", "iterator", "iterators", "request", "requests", "async", "await", "callback", "promise") {
 		return false, false // "Every response includes a request_id (header X-Request-Id)": an API's
 	}
 	if pointed {
