@@ -565,8 +565,10 @@ var patternSrc = map[string][]string{
 		"user|users ~2 already|earlier|previously? asked|requested|wanted|approved|authorized|agreed ~2 for? this|that|it|to ~1 earlier|before|already|previously",
 		"granted|given|grants|gives ~1 you ~4 permission|permissions|rights|authority|authorization|authorisation|approval|consent",
 		"granted|given|grants|gives ~1 you ~3 full|unrestricted|admin|administrator|root|elevated ~1 access|privileges|control",
-		"without ~1 asking|checking|prompting|confirming|consulting|bothering|waiting ~3 user|users|confirmation|permission|approval|them|first?",
-		"disable|disabling|remove|bypass|turn|stop|delete|clear ~2 off? ~1 the? audit|auditing|logging|monitoring|telemetry|alerting ~1 hook|hooks|log|logs|trail|system|config?",
+		"without ~1 asking|prompting|confirming|consulting|bothering ~3 user|users|confirmation|permission|approval|them|first?",
+		"without ~1 checking|waiting ~3 user|users|confirmation|permission|approval|them|first",
+		"disable|disabling|remove|bypass|stop|delete|clear ~2 the? audit|auditing|logging|monitoring|telemetry|alerting ~1 hook|hooks|log|logs|trail|system|config?",
+		"turn|turning ~1 off ~1 the? audit|auditing|logging|monitoring|telemetry|alerting ~1 hook|hooks|log|logs|trail|system|config?",
 		"ai|assistant|agent|llm|model|you ~3 authorized|authorised|allowed|permitted|entitled|free|cleared ~1 to ~8 without",
 	},
 	"distrustUser": {
