@@ -1603,6 +1603,9 @@ func (a *analysis) instructionRules() {
 		if a.protective(si, m.ts, m.te) {
 			sev = Low
 		}
+		if a.rangeHas(m.ts, m.te, "implementation", "implementations", "internals", "complexity", "boilerplate", "abstraction", "plumbing") {
+			continue // "hide the implementation detail from the user": a library's user, an API's design
+		}
 		if strings.HasPrefix(m.p.src, "leave|keep") {
 			// "Leave this out of the commit message": medium; "keep it out
 			// of the commit" said of a secret or a key file protects it
@@ -1807,8 +1810,8 @@ func (a *analysis) instructionRules() {
 		if a.ctx.kind == kindResult || a.directive(int(a.toks[m.ts].sent)) {
 			// "will succeed silently" has no action verb of this list;
 			// "how to run a command silently" asks
-			if a.rangeHas(m.ts-2, m.ts, "will", "would", "may", "can", "be", "how") {
-				continue
+			if a.rangeHas(m.ts-2, m.ts, "will", "would", "may", "can", "be", "how", "used", "had", "has", "have", "was", "were", "did", "does") {
+				continue // "Upgrading libc alone used to change behaviour quietly": what happened
 			}
 			// "make sure nothing in the workspace can silently modify your
 			// settings" guards against it
@@ -4938,7 +4941,9 @@ func (a *analysis) findSensitive() {
 				what = "credential file"
 			}
 		case "credentials":
-			if hasBefore(s, ".git-") || has(e, ".json") || hasBefore(s, "/") {
+			// a path's last part ("~/.aws/credentials"), not a directory
+			// or package on the way ("google.golang.org/grpc/credentials/insecure")
+			if hasBefore(s, ".git-") || has(e, ".json") || hasBefore(s, "/") && !has(e, "/") {
 				what = "credential file"
 			}
 		case "environ":
@@ -6245,7 +6250,14 @@ func (a *analysis) exfilRules() {
 			// of its own ("Copy the public key: cat ~/.ssh/id_ed25519.pub")
 			sens = a.sensIn(si - 1)
 		} else if len(a.sens) > 0 && a.rangeHas(st.ts, st.te, "above", "these", "those", "following", "their", "its", "them") {
-			sens = &a.sens[0]
+			// a file the pronoun can reach: in the three sentences before
+			// (or the text's first, as before, when it is that near)
+			for i := range a.sens {
+				if d := si - a.sens[i].sent; d >= 0 && d <= 3 || a.sens[i].sent > si && a.rangeHas(st.ts, st.te, "following") {
+					sens = &a.sens[i]
+					break
+				}
+			}
 		}
 		harvestVerb := func(s sentence) bool {
 			for k := s.ts; k < s.te; k++ {
