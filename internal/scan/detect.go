@@ -6747,11 +6747,28 @@ func (a *analysis) triggerClause(si int) bool {
 func (a *analysis) imperativeModify(si int) int {
 	st := a.sents[si]
 	for k := st.ts + 1; k < st.te; k++ {
-		if a.toks[k].start && a.toks[k].cats&cModifyV != 0 && !a.negatedBefore(k, 2) {
+		if a.toks[k].start && a.toks[k].cats&cModifyV != 0 && !a.negatedBefore(k, 2) && a.verbUse(k) {
 			return k
 		}
 	}
 	return -1
+}
+
+// verbUse reports that token k is used as a verb as far as its
+// neighbours tell: not after a determiner ("with each set of `fn(value,
+// key, cache)`") and not a part of a path or an identifier ("api.patch('/set-message', ...)").
+func (a *analysis) verbUse(k int) bool {
+	if a.is(k-1, "a", "an", "the", "each", "every", "this", "that", "any", "its", "their", "one") {
+		return false
+	}
+	low := a.t.low
+	if s := int(a.toks[k].s); s > 0 && (low[s-1] == '/' || low[s-1] == '.' || low[s-1] == '-' || low[s-1] == '_') {
+		return false
+	}
+	if e := int(a.toks[k].e); e < len(low) && (low[e] == '-' || low[e] == '_' || low[e] == '/') {
+		return false
+	}
+	return true
 }
 
 // redirIdent reports a snake_case identifier one of whose parts is a word
@@ -6768,7 +6785,7 @@ func (a *analysis) redirIdent(w string) bool {
 func (a *analysis) modifyDirective(si int) int {
 	st := a.sents[si]
 	for k := st.ts; k < st.te; k++ {
-		if a.toks[k].cats&cModifyV == 0 || a.negatedBefore(k, 2) {
+		if a.toks[k].cats&cModifyV == 0 || a.negatedBefore(k, 2) || !a.verbUse(k) {
 			continue
 		}
 		for j := k + 1; j < st.te && j <= k+5; j++ {
