@@ -23,8 +23,9 @@ import (
 // the same on every machine where .ci/run installed the dependencies.
 
 // maxRealDocFlagged is the number of documents flagged when it was last
-// lowered (5 of 507): the test fails if more are.
-const maxRealDocFlagged = 5
+// lowered (1 of 507: safer-buffer's README, whose "identical" is spelt with
+// a Cyrillic es on purpose): the test fails if more are.
+const maxRealDocFlagged = 1
 
 type realDoc struct {
 	name string // where it comes from: npm:<path> or go:<module@version>/<path>
