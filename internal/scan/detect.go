@@ -356,6 +356,9 @@ func (a *analysis) markupScan() {
 				j++
 			}
 			name := string(low[ns:j])
+			if j < len(low) && low[j] == '/' && j+1 < len(low) && low[j+1] != '>' {
+				name = "" // "#include <sys/socket.h>": a path in angle brackets, no element
+			}
 			// attributes until '>' on the same line
 			k := j
 			for k < len(low) && k-j < 120 && low[k] != '>' && low[k] != '<' && low[k] != '\n' {
@@ -561,7 +564,10 @@ func (a *analysis) bracketHeaders(open, close byte, seen map[string]bool) {
 		// "[system](#context)": a role spoofed as a link to an anchor of the
 		// page (the Bing chat era's markup), a header as "[system]" is
 		linkRole := !paren && k+2 < len(low) && k > j && low[k] == close && low[k+1] == '(' && low[k+2] == '#' && systemish[string(low[j:k])]
-		if k < len(low) && low[k] == close && k > j && !subscript && (linkRole || !(!paren && k+1 < len(low) && low[k+1] == '(')) && low[j] != '"' && !codeRoleObject(low[j:]) {
+		// "[ $((directive & shellCompDirectiveError)) -ne 0 ]": a shell's
+		// test, whose words are variables
+		shellTest := !paren && k > j && (bytes.IndexByte(low[j:k], '$') >= 0 || bytes.Contains(low[j:k], []byte(" = ")) || bytes.Contains(low[j:k], []byte(" -ne ")) || bytes.Contains(low[j:k], []byte(" -eq ")))
+		if k < len(low) && low[k] == close && k > j && !subscript && !shellTest && (linkRole || !(!paren && k+1 < len(low) && low[k+1] == '(')) && low[j] != '"' && !codeRoleObject(low[j:]) {
 			// ["important"] is a JSON array of strings (a mail's labels)
 			inner := string(low[j:k])
 			head := inner
@@ -1153,6 +1159,41 @@ func sendIdent(w string) bool {
 
 var identSendV = toSet("send export upload post forward share sync push transfer copy email mail exfiltrate leak")
 
+// codeText reports a span that reads as a program: at least eight of the
+// characters code is built of ({ } ( ) ; = [ ]), one for every 24 bytes
+// or more.
+func codeText(b []byte) bool {
+	n := 0
+	for _, c := range b {
+		switch c {
+		case '{', '}', '(', ')', ';', '=', '[', ']':
+			n++
+		}
+	}
+	return n >= 8 && n*24 >= len(b)
+}
+
+// cliFlag reports that tokens [ts, te) are the words of one command-line
+// option ("-ignore-unsupported-alignment", "--disable-safety-checks"): a
+// dash opens it after a space, and only dashes join its words.
+func (a *analysis) cliFlag(ts, te int) bool {
+	low := a.t.low
+	s := int(a.toks[ts].s)
+	for s > 0 && low[s-1] == '-' {
+		s--
+	}
+	if s == int(a.toks[ts].s) || s > 0 && low[s-1] != ' ' && low[s-1] != '\t' && low[s-1] != '\n' && low[s-1] != '"' && low[s-1] != '\'' && low[s-1] != '`' {
+		return false
+	}
+	for k := ts + 1; k < te; k++ {
+		gap := low[a.toks[k-1].e:a.toks[k].s]
+		if len(bytes.Trim(gap, "-")) != 0 || len(gap) == 0 {
+			return false
+		}
+	}
+	return true
+}
+
 // referenceLink reports a URL (at low offset p) that is a markdown link's
 // target ("[text](URL)") or a reference definition ("[label]: URL"), unless
 // the link is where something goes: "to", "into", "via" or "at" just before
@@ -1420,6 +1461,11 @@ func (a *analysis) identifiers() {
 		if a.ctx.params[w] || a.ctx.params[strings.Trim(w, "_")] {
 			continue
 		}
+		if p := int(a.toks[i].e); bytes.HasPrefix(bytes.TrimLeft(a.t.low[p:min(len(a.t.low), p+40)], " \t"), []byte("= ")) && a.origUpper(i) {
+			if v := bytes.TrimLeft(a.t.low[p:min(len(a.t.low), p+40)], " \t="); len(v) > 0 && v[0] >= '0' && v[0] <= '9' {
+				continue // "SYS_SYSTEM_OVERRIDE = 454": a constant's definition in code
+			}
+		}
 		parts := splitIdent(w)
 		has := func(m map[string]bool) bool {
 			for _, p := range parts {
@@ -1500,6 +1546,9 @@ func (a *analysis) instructionRules() {
 		}
 		if a.procedureBranch(int(a.toks[m.ts].sent)) {
 			continue // "3. If the LED is already solid blue, ignore the above directions and go straight to step 5"
+		}
+		if strings.HasPrefix(m.p.src, "@prior ~1 @instr ~2 are|is") && a.is(m.ts, "the", "these", "those", "all", "any", "other", "existing", "default") && a.is(m.ts+1, "request", "requests", "policy", "policies", "question", "questions", "task", "tasks", "goal", "goals", "objective", "objectives", "orders", "commands", "constraints", "rules") && a.sents[a.toks[m.ts].sent].cats&(cAI|cYou) == 0 {
+			continue // "Returns an error if the policy is invalid", "the request's context, which is canceled": a program's objects
 		}
 		h := a.addTok(RuleOverride, Critical, m.ts, m.te, "instruction to ignore or override previous instructions")
 		if a.refusalScenario(m.ts) {
@@ -1605,6 +1654,9 @@ func (a *analysis) instructionRules() {
 		}
 		if a.rangeHas(m.ts, m.te, "implementation", "implementations", "internals", "complexity", "boilerplate", "abstraction", "plumbing") {
 			continue // "hide the implementation detail from the user": a library's user, an API's design
+		}
+		if a.is(m.te-1, "user", "users") && a.is(m.te, "space", "land", "mode", "namespace", "agent", "id", "ids", "name", "names", "code", "level") {
+			continue // "hidden from user space": the kernel's word
 		}
 		if strings.HasPrefix(m.p.src, "leave|keep") {
 			// "Leave this out of the commit message": medium; "keep it out
@@ -1797,6 +1849,9 @@ func (a *analysis) instructionRules() {
 			if a.rangeHas(st.ts, k, "will", "would", "be", "is", "are", "was", "were", "fails", "fail", "ignored", "skipped", "dropped", "nothing", "nobody", "noone", "prevent", "prevents", "ensure", "sure") {
 				continue // "make sure nothing can silently modify your settings" guards
 			}
+			if a.is(k-1, "while", "by") {
+				continue // "never conflicting, while quietly destroying them": how a thing behaves
+			}
 			if a.strongDirective(si) || a.modelDirective(si) || st.imp && si > 0 {
 				if a.narrativeAsk(si) {
 					continue // "She asks you to investigate quietly": a quest's character
@@ -1810,7 +1865,7 @@ func (a *analysis) instructionRules() {
 		if a.ctx.kind == kindResult || a.directive(int(a.toks[m.ts].sent)) {
 			// "will succeed silently" has no action verb of this list;
 			// "how to run a command silently" asks
-			if a.rangeHas(m.ts-2, m.ts, "will", "would", "may", "can", "be", "how", "used", "had", "has", "have", "was", "were", "did", "does") {
+			if a.rangeHas(m.ts-2, m.ts, "will", "would", "may", "can", "be", "how", "used", "had", "has", "have", "was", "were", "did", "does", "while", "by") {
 				continue // "Upgrading libc alone used to change behaviour quietly": what happened
 			}
 			// "make sure nothing in the workspace can silently modify your
@@ -1822,8 +1877,8 @@ func (a *analysis) instructionRules() {
 		}
 	}
 	for _, m := range a.ms[gSafetyAI] {
-		if a.negatedBefore(m.ts, 2) {
-			continue
+		if a.negatedBefore(m.ts, 2) || a.cliFlag(m.ts, m.te) {
+			continue // "-ignore-unsupported-alignment": a compiler's option
 		}
 		a.addTok(RuleSafetyBypass, High, m.ts, m.te, "instruction to disable or bypass safety guardrails")
 	}
@@ -6496,6 +6551,12 @@ func (a *analysis) exfilRules() {
 		if mod < 0 {
 			continue
 		}
+		if st.cats&(cAI|cYou) == 0 && codeText(a.t.low[st.s:st.e]) {
+			// "const add = (key, value) => { if (typeof replacer ===
+			// 'function') value = replacer.call(obj, key, value) ...": a
+			// program, whose words are no order
+			continue
+		}
 		if st.cats&(cAI|cYou) == 0 && csvHeaderIn(a.t.low[a.sents[si].s:a.sents[si].e]) {
 			// "customer,invoice,...,action_required,send_to,delete_after":
 			// a table's columns and its rows, not a tool's use changed
@@ -6675,6 +6736,12 @@ func (a *analysis) refIn(from, to int) bool {
 			}
 		}
 		if a.toks[k].cats&cToolWord != 0 && k > st.ts {
+			if c := a.lowCharAfter(int(a.toks[k].e)); c == '(' || c == '.' && a.is(k, "function") {
+				continue // "set: function (key, value) {": a language's keyword, or a call in code
+			}
+			if b := a.lowCharBefore(int(a.toks[k].s)); b == '=' || b == ':' || b == '(' || b == ',' || b == '.' {
+				continue // "webidl.util.HasFlag = function ...", "fn.apply"
+			}
 			p := a.word(k - 1)
 			if !refStop[p] && p != a.ctx.self && a.toks[k-1].cats&(cAll|cNeg) == 0 {
 				return true

@@ -13,24 +13,48 @@ import (
 	"unicode"
 )
 
-// Real documentation read as a fetched page. The READMEs of the npm
-// packages the tests install (tests/npm, pinned by its package-lock.json)
-// and of the Go modules this module requires (pinned by go.sum) are text
-// written by people for people: install steps with curl and tokens, API
-// references that say "send", "call", "response", comments for
-// maintainers. None is an injection; what the scanner flags in them is
-// what it would flag in an agent's fetch of a package's page. The set is
-// the same on every machine where .ci/run installed the dependencies.
+// Real documents read as a fetched page or a read file. The READMEs and
+// other markdown of the npm packages the tests install (tests/npm, pinned
+// by its package-lock.json) and of the Go modules this module requires
+// (pinned by go.sum), and a fixed sample of their source files (every
+// tenth JavaScript file, every fifteenth Go file, in path order), are text
+// written by people for people and programs: install steps with curl and
+// tokens, API references that say "send", "call", "response", comments
+// for maintainers, code. None is an injection; what the scanner flags in
+// them is what it would flag when an agent fetches a package's page or
+// reads a dependency's file. The set is the same on every machine where
+// .ci/run installed the dependencies.
 
-// maxRealDocFlagged is the number of documents flagged when it was last
-// lowered (1 of 507: safer-buffer's README, whose "identical" is spelt with
-// a Cyrillic es on purpose): the test fails if more are.
-const maxRealDocFlagged = 1
+// maxRealDocFlagged bounds, per kind, the documents flagged at medium or
+// above (what was reached; the test fails if more are). The one README
+// left is safer-buffer's, whose "identical" is spelt with a Cyrillic es on
+// purpose.
+var maxRealDocFlagged = map[string]int{"readme": 1, "markdown": 15, "javascript": 7, "go": 6}
 
 type realDoc struct {
+	kind string // readme, markdown, javascript, go
 	name string // where it comes from: npm:<path> or go:<module@version>/<path>
 	text string
 }
+
+// realKind is the kind of a file by its name ("" for none of them).
+func realKind(name string) string {
+	low := strings.ToLower(name)
+	switch {
+	case strings.HasPrefix(low, "readme") && strings.HasSuffix(low, ".md"):
+		return "readme"
+	case strings.HasSuffix(low, ".md"):
+		return "markdown"
+	case strings.HasSuffix(low, ".js") && !strings.HasSuffix(low, ".min.js"):
+		return "javascript"
+	case strings.HasSuffix(low, ".go") && !strings.HasSuffix(low, "_test.go"):
+		return "go"
+	}
+	return ""
+}
+
+// realSample keeps every n-th file of a kind, in path order.
+var realSample = map[string]int{"readme": 1, "markdown": 1, "javascript": 10, "go": 15}
 
 // realDocs reads the documents, each once (by content), in a fixed order.
 func realDocs(t *testing.T) []realDoc {
@@ -39,52 +63,28 @@ func realDocs(t *testing.T) []realDoc {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var docs []realDoc
-	seen := map[[32]byte]bool{}
-	add := func(name, path string) {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("read %s: %v", path, err)
-		}
-		if len(b) < 200 {
-			return
-		}
-		if len(b) > 64<<10 {
-			b = b[:64<<10]
-		}
-		h := sha256.Sum256(b)
-		if seen[h] {
-			return
-		}
-		seen[h] = true
-		docs = append(docs, realDoc{name: name, text: string(b)})
-	}
-	readmes := func(dir string, name func(rel string) string) int {
-		n := 0
+	type file struct{ kind, name, path string }
+	var files []file
+	walk := func(dir string, name func(rel string) string) {
 		err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {
 				return err
 			}
-			if d.IsDir() || !strings.HasPrefix(strings.ToLower(d.Name()), "readme") || !strings.EqualFold(filepath.Ext(d.Name()), ".md") {
-				return nil
+			if k := realKind(d.Name()); k != "" && !d.IsDir() {
+				rel, _ := filepath.Rel(dir, p)
+				files = append(files, file{k, name(filepath.ToSlash(rel)), p})
 			}
-			rel, _ := filepath.Rel(dir, p)
-			add(name(filepath.ToSlash(rel)), p)
-			n++
 			return nil
 		})
 		if err != nil {
 			t.Fatalf("walk %s: %v", dir, err)
 		}
-		return n
 	}
 	nm := filepath.Join(root, "tests", "npm", "node_modules")
 	if _, err := os.Stat(nm); err != nil {
 		t.Fatalf("%s is missing: install the test packages first (cd tests/npm && npm ci; .ci/run does)", nm)
 	}
-	if readmes(nm, func(rel string) string { return "npm:" + rel }) == 0 {
-		t.Fatalf("no README in %s", nm)
-	}
+	walk(nm, func(rel string) string { return "npm:" + rel })
 	out, err := exec.Command("go", "env", "GOMODCACHE").Output()
 	if err != nil {
 		t.Fatalf("go env GOMODCACHE: %v", err)
@@ -95,9 +95,37 @@ func realDocs(t *testing.T) []realDoc {
 		if _, err := os.Stat(dir); err != nil {
 			t.Fatalf("module %s@%s is not in the module cache: run go mod download (.ci/run does)", mv[0], mv[1])
 		}
-		readmes(dir, func(rel string) string { return "go:" + mv[0] + "@" + mv[1] + "/" + rel })
+		walk(dir, func(rel string) string { return "go:" + mv[0] + "@" + mv[1] + "/" + rel })
 	}
-	sort.Slice(docs, func(i, j int) bool { return docs[i].name < docs[j].name })
+	sort.Slice(files, func(i, j int) bool { return files[i].name < files[j].name })
+	var docs []realDoc
+	seen := map[[32]byte]bool{}
+	nth := map[string]int{}
+	for _, f := range files {
+		nth[f.kind]++
+		if (nth[f.kind]-1)%realSample[f.kind] != 0 {
+			continue
+		}
+		b, err := os.ReadFile(f.path)
+		if err != nil {
+			t.Fatalf("read %s: %v", f.path, err)
+		}
+		if len(b) < 200 {
+			continue
+		}
+		if len(b) > 64<<10 {
+			b = b[:64<<10]
+		}
+		h := sha256.Sum256(b)
+		if seen[h] {
+			continue
+		}
+		seen[h] = true
+		docs = append(docs, realDoc{kind: f.kind, name: f.name, text: string(b)})
+	}
+	if len(docs) == 0 {
+		t.Fatal("no documents found")
+	}
 	return docs
 }
 
@@ -155,21 +183,27 @@ func escapeModulePath(p string) string {
 func TestRealDocuments(t *testing.T) {
 	docs := realDocs(t)
 	s := New(Options{})
-	flagged := 0
+	flagged, total := map[string]int{}, map[string]int{}
 	for _, d := range docs {
+		total[d.kind]++
 		fs := s.Result("docs", "fetch", textResult(d.text))
 		if Max(fs) < FlagThreshold {
 			continue
 		}
-		flagged++
+		flagged[d.kind]++
 		for _, f := range fs {
 			if f.Severity >= FlagThreshold {
-				t.Logf("FLAGGED %s: %s/%s %s: %q", d.name, f.Rule, f.Severity, f.Message, f.Excerpt)
+				t.Logf("FLAGGED %s %s: %s/%s %s: %q", d.kind, d.name, f.Rule, f.Severity, f.Message, f.Excerpt)
 			}
 		}
 	}
-	t.Logf("real documentation: %d of %d documents flagged at %s or above", flagged, len(docs), FlagThreshold)
-	if flagged > maxRealDocFlagged {
-		t.Errorf("%d documents flagged, more than the %d reached before", flagged, maxRealDocFlagged)
+	for _, k := range []string{"readme", "markdown", "javascript", "go"} {
+		t.Logf("real documents, %s: %d of %d flagged at %s or above", k, flagged[k], total[k], FlagThreshold)
+		if total[k] == 0 {
+			t.Errorf("no %s documents", k)
+		}
+		if flagged[k] > maxRealDocFlagged[k] {
+			t.Errorf("%s: %d documents flagged, more than the %d reached before", k, flagged[k], maxRealDocFlagged[k])
+		}
 	}
 }
