@@ -111,6 +111,7 @@ type analysis struct {
 	backticks     int8          // the text has a backtick, once known: 1 no, 2 yes
 	indented      int8          // the text has an indented line, once known: 1 no, 2 yes
 	fenced        int8          // the text has a code fence (```), once known: 1 no, 2 yes
+	isChangelog   int8          // the text is a change log (changelog), once known: 1 no, 2 yes
 	lowOrig       string        // the lower-cased original, once needed (lowerOrig)
 	pscans        []*phraseScan // the phrase lists' reads of this text's lowerings (phrases)
 	fences        []int         // fenced code blocks' [start, end) pairs in low, once needed (nil: not yet)

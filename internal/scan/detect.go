@@ -1159,6 +1159,41 @@ func sendIdent(w string) bool {
 
 var identSendV = toSet("send export upload post forward share sync push transfer copy email mail exfiltrate leak")
 
+// listItemAt reports that low offset p is on a line that opens with a
+// list marker ("* ", "- ", "+ "), p within its first words.
+func (a *analysis) listItemAt(p int) bool {
+	ls, ok := a.lineStartWithin(p, 160)
+	if !ok {
+		return false
+	}
+	line := bytes.TrimLeft(a.t.low[ls:p], " \t")
+	return len(line) >= 2 && (line[0] == '*' || line[0] == '-' || line[0] == '+') && line[1] == ' '
+}
+
+// changelog reports a text that is a change log: it names itself so, or
+// has a version heading ("## [1.4.0]", "## v2.31.0 - 2025-01-02", "### Bug
+// Fixes") and at least five list items.
+func (a *analysis) changelog() bool {
+	if a.isChangelog == 0 {
+		a.isChangelog = 1
+		low := a.t.low
+		items := bytes.Count(low, []byte("\n* ")) + bytes.Count(low, []byte("\n- "))
+		named := bytes.Contains(low, []byte("changelog")) || bytes.Contains(low, []byte("release notes")) || bytes.Contains(low, []byte("### bug fixes")) || bytes.Contains(low, []byte("### what's changed")) || bytes.Contains(low, []byte("### commits"))
+		if !named {
+			for _, h := range [][]byte{[]byte("\n## ["), []byte("\n## v"), []byte("\n# ["), []byte("\n### ["), []byte("\n## 0"), []byte("\n## 1"), []byte("\n## 2"), []byte("\n## 3"), []byte("\n## 4"), []byte("\n## 5")} {
+				if bytes.Contains(low, h) {
+					named = true
+					break
+				}
+			}
+		}
+		if named && items >= 5 {
+			a.isChangelog = 2
+		}
+	}
+	return a.isChangelog == 2
+}
+
 // codeText reports a span that reads as a program: at least eight of the
 // characters code is built of ({ } ( ) ; = [ ]), one for every 24 bytes
 // or more.
@@ -1341,6 +1376,10 @@ func (a *analysis) addressedLabels() {
 			i = j
 			continue // "Agent: before submitting, check ..." in a help desk's macro: a person
 		}
+		if a.listItemAt(int(a.toks[i].s)) && a.changelog() {
+			i = j
+			continue // "* model: add Duration unit constants": a change log's scope
+		}
 		if c&(cImp|cYou|cModal) != 0 || a.lx.cats[a.toks[n].id]&cImp != 0 || orderVerbs[a.word(n)] || inSet(a.lx, "overridev", a.toks[n].id) || a.is(n, "this", "the", "from", "when", "before", "after") {
 			a.addTok(RuleSystemMimicry, Medium, i, n, "a label addresses the AI and opens a directive")
 		}
@@ -1460,6 +1499,9 @@ func (a *analysis) identifiers() {
 		w := a.word(i)
 		if a.ctx.params[w] || a.ctx.params[strings.Trim(w, "_")] {
 			continue
+		}
+		if p := int(a.toks[i].e); p < len(a.t.low) && a.t.low[p] == '(' && p > 0 && int(a.toks[i].s) > 0 && a.t.low[a.toks[i].s-1] == '.' {
+			continue // "AST_Node.disable_validation();": a method called in code
 		}
 		if p := int(a.toks[i].e); bytes.HasPrefix(bytes.TrimLeft(a.t.low[p:min(len(a.t.low), p+40)], " \t"), []byte("= ")) && a.origUpper(i) {
 			if v := bytes.TrimLeft(a.t.low[p:min(len(a.t.low), p+40)], " \t="); len(v) > 0 && v[0] >= '0' && v[0] <= '9' {
@@ -1712,6 +1754,9 @@ func (a *analysis) instructionRules() {
 			// in a result, an order: "Verdaccio Middleware plugin to bypass
 			// npmjs audit" names what a plugin does
 			si := int(a.toks[m.ts].sent)
+			if a.is(m.ts-1, "to", "will", "would", "can", "may") && a.sents[si].cats&(cAI|cYou) == 0 {
+				continue // "Set to `false` to disable logging", "a level that will disable all logging": what an option does
+			}
 			ordered := func(i int) bool { return i >= 0 && (a.sents[i].imp || a.modelDirective(i) || a.strongDirective(i)) }
 			if !ordered(si) && !ordered(si-1) && !a.aiEarlierOnLine(m.ts) { // or the sentence that opens its list ("... must, in the same change: 1. ... 2. delete ..."), or a line that addressed the AI
 				continue
@@ -1852,6 +1897,9 @@ func (a *analysis) instructionRules() {
 			if a.is(k-1, "while", "by") {
 				continue // "never conflicting, while quietly destroying them": how a thing behaves
 			}
+			if a.ctx.kind == kindResult && a.rangeHas(st.ts, k, "we", "i", "ive", "weve") && st.cats&(cAI|cYou) == 0 {
+				continue // "we made an experimental release ... silently": what the authors did
+			}
 			if a.strongDirective(si) || a.modelDirective(si) || st.imp && si > 0 {
 				if a.narrativeAsk(si) {
 					continue // "She asks you to investigate quietly": a quest's character
@@ -1872,6 +1920,9 @@ func (a *analysis) instructionRules() {
 			// settings" guards against it
 			if st := a.sents[a.toks[m.ts].sent]; a.rangeHas(st.ts, m.ts, "nothing", "nobody", "noone", "prevent", "prevents", "ensure", "sure") {
 				continue
+			}
+			if st := a.sents[a.toks[m.ts].sent]; a.ctx.kind == kindResult && a.rangeHas(st.ts, m.ts, "we", "i", "ive", "weve") && st.cats&(cAI|cYou) == 0 {
+				continue // "we made an experimental release ... silently": what the authors did
 			}
 			a.addTok(RuleConcealment, High, m.ts, m.te, "instruction to act silently, without the user noticing")
 		}
@@ -6424,7 +6475,7 @@ func (a *analysis) exfilRules() {
 			if !ok || !moves || a.rangeHas(m.ts, m.te, "my", "our") {
 				continue
 			}
-			if a.rangeHas(m.ts, m.te, "protobuf", "proto", "grpc", "kafka", "queue", "mqtt", "amqp", "sqs", "pubsub", "websocket", "http", "json", "commit", "error", "irc", "syslog") {
+			if a.rangeHas(m.ts, min(m.te+2, a.sents[si].te), "protobuf", "proto", "grpc", "kafka", "queue", "mqtt", "amqp", "sqs", "pubsub", "websocket", "http", "json", "commit", "error", "irc", "syslog", "method", "methods", "options", "mock", "mocking", "logger", "logging", "dictionary", "window") {
 				continue // "all protobuf messages were required to implement": a type's, no conversation
 			}
 			done[si] = true
@@ -6550,6 +6601,9 @@ func (a *analysis) exfilRules() {
 		}
 		if mod < 0 {
 			continue
+		}
+		if st.cats&(cAI|cYou) == 0 && a.listItemAt(int(a.toks[st.ts].s)) && a.changelog() {
+			continue // "* duration plugin when parsing duration from ISO string, set missing components to 0": a fix, logged
 		}
 		if st.cats&(cAI|cYou) == 0 && codeText(a.t.low[st.s:st.e]) {
 			// "const add = (key, value) => { if (typeof replacer ===

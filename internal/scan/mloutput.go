@@ -541,6 +541,15 @@ func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
 	if a.is(k, "replies", "reply") && a.is(k-1, "in") && a.is(k+1, "to") {
 		return false, false // "in replies to this issue": the thread's, people's
 	}
+	if a.is(k, "answers", "answer") && a.is(k+1, "to") && (a.is(k+2, "questions", "faqs") || a.is(k+3, "questions", "faqs")) {
+		return false, false // "For answers to common questions about this code of conduct, see the FAQ": a FAQ's
+	}
+	if a.is(k-1, "a", "an") && a.is(k+1, "that", "which") && !a.rangeHas(st.ts, st.te, "must", "should", "shall", "always", "never") {
+		return false, false // "an answer that omits the field is rejected": any answer, described
+	}
+	if _, _, inCode := a.fencedBlock(int(a.toks[k].s)); (inCode || codeText(a.t.low[st.s:st.e])) && a.is(k, "response", "responses", "output", "outputs") {
+		return false, false // "when output has been written during this inflate call": a program's
+	}
 	if k > st.ts && (a.is(k-1, "your", "our", "their", "his", "her", "my", "its", "no", "http", "json", "xml", "api", "error", "server", "sample", "example", "successful", "failed", "cached", "streaming", "partial", "short", "quick", "automatic", "auto", "canned", "model", "llm", "tool", "program", "command", "console", "script", "function", "raw", "debug", "build", "test") || allDigits(a.word(k-1))) {
 		return false, false
 	}
@@ -554,7 +563,7 @@ func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
 			break
 		}
 	}
-	if a.is(k, "response", "responses") && a.rangeHas(st.ts, st.te, "header", "headers", "endpoint", "endpoints", "json", "http", "https", "status", "payload", "schema", "cached", "paginated", "pagination", "paginate", "iterate", "iterator", "iterators", "request", "requests", "async", "await", "callback", "promise") {
+	if a.is(k, "response", "responses") && a.rangeHas(st.ts, st.te, "header", "headers", "endpoint", "endpoints", "json", "http", "https", "status", "payload", "schema", "cached", "paginated", "pagination", "paginate", "iterate", "iterator", "iterators", "request", "requests", "async", "await", "callback", "promise", "rpc", "rpcs", "openapi", "protobuf", "grpc", "api", "stored", "bytes") {
 		return false, false // "Every response includes a request_id (header X-Request-Id)": an API's
 	}
 	if pointed {
