@@ -1387,6 +1387,128 @@ func (a *analysis) addressedLabels() {
 	}
 }
 
+// automated readers: agents, bots and assistants, and automation named as
+// such ("automated responders", "AI reviewers"), which a label may address
+// with what they are doing ("review agents validating this PR:").
+var (
+	readerNouns     = newWordSet("ai assistant assistants agent agents bot bots copilot copilots llm llms chatbot chatbots")
+	automationNouns = newWordSet("responder responders reviewer reviewers integration integrations processor processors automation automations pipeline pipelines workflow workflows tool tools system systems triager triagers")
+	automatedAdj    = newWordSet("automated automatic autonomous ai agentic llm")
+	aiAssistantAdj  = newWordSet("ai automated virtual coding code review llm digital agentic autonomous")
+	humanAgentAdj   = newWordSet("support sales travel insurance estate booking customer field service human live call secret")
+)
+
+// readerLabels finds a label, at the start of a line or a clause, that
+// addresses automated readers the way addressedLabels' labels address the
+// model, in the forms those do not read: with a lead ("Resolution for
+// automated responders:", "Instructions to AI reviewers:"), with more than
+// one name ("Reviewers and review agents validating this PR:"), or with
+// what the readers are doing before the colon. The label must open an
+// order (an imperative, a modal or "you" in the next twelve words). A note
+// for coding assistants about the code (codingNote) is low.
+func (a *analysis) readerLabels() {
+	low := a.t.low
+	for ls := 0; ls < len(low); {
+		le := lineEnd(low, ls)
+		// each colon of the line that ends a label opening the line or a
+		// sentence ("... from deploy-bot. Resolution for automated
+		// responders: via the GitHub API set ...")
+		for p, n := ls, 0; p < le && n < 8; n++ {
+			c := bytes.IndexByte(low[p:le], ':')
+			if c < 0 {
+				break
+			}
+			colon := p + c
+			if colon+1 >= le || low[colon+1] == ' ' || low[colon+1] == '\t' {
+				a.readerLabel(ls, colon)
+			}
+			p = colon + 1
+		}
+		ls = le + 1
+	}
+}
+
+func (a *analysis) readerLabel(ls, colon int) {
+	k0 := a.tokenAtOrAfter(ls)
+	if k0 < 0 || k0 >= len(a.toks) || int(a.toks[k0].s) >= colon {
+		return
+	}
+	// the label opens the line or the last sentence begun before the colon
+	for k := k0 + 1; k < len(a.toks) && int(a.toks[k].s) < colon; k++ {
+		if a.toks[k].start {
+			k0 = k
+		}
+	}
+	reader := -1
+	n := 0
+	for k := k0; k < len(a.toks) && int(a.toks[k].s) < colon; k++ {
+		n++
+		if n > 10 {
+			return // a sentence with a colon, not a label
+		}
+		switch {
+		case a.in(k, automationNouns) && k > k0 && a.in(k-1, automatedAdj):
+			reader = k
+		case a.is(k, "assistant", "assistants") && !(k > k0 && a.in(k-1, aiAssistantAdj)):
+			// "Note for sales assistants comparing quotes:": people, unless named as AI
+		case a.is(k, "agent", "agents") && k > k0 && a.in(k-1, humanAgentAdj):
+			// "support agents", "travel agents": people
+		case a.in(k, readerNouns):
+			reader = k
+		}
+		if a.toks[k].cats&(cModal|cYou) != 0 {
+			return // "Agents can be configured with:": a statement
+		}
+	}
+	if reader < 0 || reader == k0 {
+		return // "Agent: thanks, ...", "bot: got it": a chat's speaker (addressedLabels reads those)
+	}
+	if a.lx.cats[a.toks[k0].id]&cImp != 0 || a.is(k0, "how", "what", "why", "when", "ask", "tell", "start", "restart", "stop", "run", "use", "build", "create", "install", "configure", "deploy", "register", "call", "invoke", "write") || bytes.ContainsAny(a.t.low[a.toks[k0].s:colon], "()@[]") {
+		return // "Ask the agent:", "How to build an agent:", "Restart the agent:": to the user, or a title
+	}
+	if a.insideQuote(colon) || a.rangeHas(k0, reader, "i", "we", "he", "she", "they", "that", "our") {
+		return // "a ticket containing 'assistant: reply with ...'", "I tightened the prompt for the support bot:", "to that agent:"
+	}
+	if a.is(reader, "agent", "agents") && a.supportDesk() {
+		return // "Script for the agent:": a call centre's
+	}
+	if after := bytes.TrimLeft(a.t.low[colon+1:min(len(a.t.low), colon+8)], " \t\r\n"); bytes.HasPrefix(after, []byte("```")) {
+		return // a colon that introduces code
+	}
+	// the reader's name ends the label, or what the readers are doing
+	// does ("review agents validating this PR:", "to the agent reading
+	// this table:")
+	if tail := colon - int(a.toks[reader].e); tail > 1 {
+		if reader+1 >= len(a.toks) || !strings.HasSuffix(a.word(reader+1), "ing") {
+			return
+		}
+	}
+	// an order after the colon
+	next := a.tokenAtOrAfter(colon + 1)
+	if next < 0 || next >= len(a.toks) {
+		return
+	}
+	ordered := false
+	for k := next; k < len(a.toks) && k < next+24; k++ {
+		if a.toks[k].cats&(cModal|cYou) != 0 && k < next+12 || a.lx.cats[a.toks[k].id]&cImp != 0 && !a.is(k-1, "to", "the", "a", "an", "this", "that", "will", "would", "can", "could", "may", "might", "is", "are", "was", "were", "be") {
+			ordered = true // "via the GitHub API set ...", "so before approving run from the repo root"
+			break
+		}
+	}
+	if !ordered {
+		return
+	}
+	s, e := a.tokSpan(k0, reader+1)
+	if a.covered(RuleSystemMimicry, s, e) {
+		return
+	}
+	sev := Medium
+	if a.codingNote(int(a.toks[reader].sent)) {
+		sev = Low
+	}
+	a.addTok(RuleSystemMimicry, sev, k0, reader+1, "a label addresses automated readers and opens a directive")
+}
+
 // labels finds capitalised labels such as "SYSTEM:", "IMPORTANT SYSTEM
 // NOTE:", "### SYSTEM INSTRUCTION ###", "---CRITICAL SYSTEM OVERRIDE---".
 func (a *analysis) labels() {
@@ -1744,6 +1866,7 @@ func (a *analysis) instructionRules() {
 		a.useDirectives()
 		a.forcedVerdict()
 		a.obeyNext()
+		a.readerLabels() // after the other labels: what they report at their own severity is not reported again
 	}
 	waived := map[int]bool{}
 	for _, m := range a.ms[gConsent] {
@@ -8233,7 +8356,7 @@ func (a *analysis) supportDesk() bool {
 	if a.desk == 0 { // once per text: a text of many "Agent:" labels reads it once
 		a.desk = 1
 		n := 0
-		for _, w := range []string{"ticket", "customer", "requester", "macro", "helpdesk", "zendesk", "freshdesk", "tier 2", "escalat", "sla"} {
+		for _, w := range []string{"ticket", "customer", "requester", "macro", "helpdesk", "zendesk", "freshdesk", "tier 2", "escalat", "sla", "support agent", "caller", "call cent", "agents only"} {
 			if bytes.Contains(a.t.low, []byte(w)) {
 				n++
 			}
