@@ -642,6 +642,8 @@ var patternSrc = map[string][]string{
 	// "this message is addressed to the AI agent working in this database"
 	"addressedTo": {
 		"addressed|directed|meant|intended|written ~1 to|for ~2 ai|assistant|assistants|agent|agents|llm|llms|model|models|chatbot|chatbots|copilot",
+		// "performed by whichever assistant or integration processes this ticket"
+		"whichever|whatever ~2 assistant|assistants|agent|agents|bot|bots|integration|integrations|automation|copilot|llm|ai ~3 processes|handles|reads|picks|receives|triages ~2 this|these",
 	},
 	// orders about what is to be made of this text by whoever processes
 	// it: "Summaries of this article must say ...", "Whenever this message
