@@ -1756,6 +1756,7 @@ func (a *analysis) instructionRules() {
 		a.promptLeak() // results: below
 	}
 	a.agentSecret()
+	a.agentFileWrite()
 	a.persona()
 	a.anyTool()
 	for _, m := range a.ms[gRole] {

@@ -1,0 +1,127 @@
+package scan
+
+import "bytes"
+
+// Agent instruction files: what coding agents read as standing orders at
+// the start of every session (Claude Code's CLAUDE.md, AGENTS.md, Cursor's
+// .cursorrules and .cursor/rules/*.mdc, GitHub Copilot's
+// copilot-instructions.md, Windsurf's and Cline's rules). Text that has
+// the agent write one makes its payload persistent: the "rules file
+// backdoor". It counts when the text around the file's name asks for it
+// to be written (created, appended to, added to, in several languages) and
+// what is to be written waives confirmation, is always applied, runs a
+// download or an upload, or routes the project's network calls through
+// something else. A README's "add `- use pnpm` to your CLAUDE.md" has none
+// of those.
+
+// agentFileWriteVerbs are verbs (and their stems) of writing a file, as
+// the lowered text has them.
+var agentFileWriteVerbs = [][]byte{
+	[]byte("create"), []byte("append"), []byte("add "), []byte("adds "), []byte("write"), []byte("insert"), []byte("save "), []byte("put "),
+	// the lowered text has its accents folded ("hängt" reads "hangt")
+	[]byte("anhang"), []byte("hangt"), []byte("anleg"), []byte("schreib"), []byte("hinzufug"), []byte("erganz"),
+	[]byte("ajout"), []byte("creez"), []byte("creer"), []byte("ecri"), []byte("anad"), []byte("crea "), []byte("escrib"),
+	[]byte("adicion"), []byte("aggiung"), []byte("scriv"), []byte("toevoeg"), []byte("dodaj"), []byte("zapisz"),
+	[]byte("写入"), []byte("追加"), []byte("创建"), []byte("添加"), []byte("作成"), []byte("書き込"), []byte("추가"), []byte("작성"),
+	[]byte("добав"), []byte("созда"), []byte("запиш"),
+}
+
+// agentFilePayload are what makes the written text a payload.
+var agentFilePayload = [][]byte{
+	[]byte("alwaysapply: true"), []byte("no confirmation"), []byte("without confirmation"), []byte("without asking"), []byte("pre-approved"),
+	[]byte("preapproved"), []byte("auto-approve"), []byte("auto approve"), []byte("always allowed"), []byte("allowlisted"), []byte("whitelisted"),
+	[]byte("keine bestatigung"), []byte("dauerhaft freigegeben"), []byte("ohne ruckfrage"), []byte("sans confirmation"), []byte("sin confirmacion"),
+	[]byte("sem confirmacao"), []byte("senza conferma"), []byte("无需确认"), []byte("不需要确认"), []byte("確認不要"), []byte("確認なし"), []byte("확인 없이"),
+	[]byte("без подтверждения"),
+	[]byte("curl "), []byte("wget "), []byte("npx "), []byte("--upload"), []byte("| sh"), []byte("| bash"), []byte("pip install"), []byte("iwr "),
+}
+
+// agentFileNet: the project's network calls routed elsewhere ("import
+// fetch from formkit-lite/net instead of the global fetch or axios").
+var agentFileNet = [][]byte{[]byte("fetch"), []byte("axios"), []byte("http request"), []byte("requests"), []byte("proxy")}
+
+// agentFileAt returns the length of the agent instruction file's name
+// that ends or starts at the '.' at low[i] (its start in *start), or 0:
+// one pass over the text's dots, not one search per name.
+func agentFileAt(low []byte, i int, start *int) int {
+	rest := low[i:]
+	if len(rest) < 3 {
+		return 0
+	}
+	switch rest[1] { // most dots end sentences: one byte tells
+	case 'm', 'c', 'w', 'g':
+	default:
+		return 0
+	}
+	if bytes.HasPrefix(rest, []byte(".md")) && (len(rest) == 3 || !isWordByte(rest[3])) {
+		for _, w := range [][]byte{[]byte("claude"), []byte("agents"), []byte("gemini"), []byte("copilot-instructions")} {
+			if s := i - len(w); s >= 0 && bytes.Equal(low[s:i], w) && (s == 0 || !isWordByte(low[s-1])) {
+				*start = s
+				return len(w) + 3
+			}
+		}
+		return 0
+	}
+	for _, w := range [][]byte{[]byte(".cursorrules"), []byte(".cursor/rules"), []byte(".windsurfrules"), []byte(".clinerules"), []byte(".github/instructions")} {
+		if bytes.HasPrefix(rest, w) {
+			*start = i
+			return len(w)
+		}
+	}
+	return 0
+}
+
+func (a *analysis) agentFileWrite() {
+	low := a.t.low
+	def := a.ctx.kind.isDef()
+	for off := 0; off < len(low); {
+		i := bytes.IndexByte(low[off:], '.')
+		if i < 0 {
+			return
+		}
+		i += off
+		off = i + 1
+		var p int
+		n := agentFileAt(low, i, &p)
+		if n == 0 {
+			continue
+		}
+		name := low[p : p+n]
+		near := low[max(0, p-240):min(len(low), p+n+160)]
+		if !containsAnyBytes(near, agentFileWriteVerbs) || negatedWrite(near) {
+			continue
+		}
+		after := low[p:min(len(low), p+800)]
+		payload := containsAnyBytes(after, agentFilePayload) ||
+			bytes.Contains(after, []byte("instead of")) && containsAnyBytes(after, agentFileNet)
+		if !payload {
+			continue
+		}
+		sev := Medium
+		if def {
+			sev = High
+		}
+		s, e := a.lowSpan(p, p+n)
+		a.add(RuleOverride, sev, s, e, "asks for an AI agent's standing instructions ("+string(name)+") to be written with orders that waive confirmation, run downloads or uploads, or reroute the project's network calls", a.sentenceOfLow(p))
+		return
+	}
+}
+
+func containsAnyBytes(b []byte, words [][]byte) bool {
+	for _, w := range words {
+		if bytes.Contains(b, w) {
+			return true
+		}
+	}
+	return false
+}
+
+// negatedWrite: "never add secrets to CLAUDE.md", "do not write ... to".
+func negatedWrite(near []byte) bool {
+	for _, n := range [][]byte{[]byte("never "), []byte("do not "), []byte("don't "), []byte("must not "), []byte("should not ")} {
+		if bytes.Contains(near, n) {
+			return true
+		}
+	}
+	return false
+}
