@@ -499,9 +499,11 @@ var (
 	// lower-cased original instead)
 	mlAIAddresseeLatin = []string{"assistenten", "asistente", "assistente", "assistant", "assistent", "asystent"}
 	mlAIAddresseeOther = []string{"ассистент", "помощник", "アシスタント", "エージェント", "ai助手", "智能助手", "人工智能助手", "ai代理", "어시스턴트", "에이전트"}
-	mlOrderLatin       = []string{"anade", "responde", "respondele", "reenvia", "comparte", "pega ", "escribe", "borra", "elimina", "condividi", "indica ", "invia ", "inoltra", "scrivi", "cancella", "envoie", "partage", "transfere", "ecris", "supprime", "ajoute", "exportiere", "schicke", "leite ", "teile ", "losche", "compartilhe", "adicione", "apague", "encaminhe", "lis ", "place "}
-	mlOrderLatinPut    = append(mlOrderLatin[:len(mlOrderLatin):len(mlOrderLatin)], mlPutV...)
-	mlOrderOther       = []string{"отключи", "отправь", "перешли", "удали", "добавь", "напиши", "прочитай", "転送", "入力", "削除", "送信", "追加", "転記", "转发", "发送", "删除", "填写", "输入", "호출", "보내", "담아", "삭제", "입력", "전달"}
+	mlOrderLatin       = []string{"anade", "responde", "respondele", "reenvia", "comparte", "pega ", "escribe", "borra", "elimina", "condividi", "indica ", "invia ", "inoltra", "scrivi", "cancella", "envoie", "partage", "transfere", "ecris", "supprime", "ajoute", "exportiere", "schicke", "leite ", "teile ", "losche", "compartilhe", "adicione", "apague", "encaminhe", "lis ", "place ",
+		// a polite request is an order too ("Bitte die IBAN direkt ... eintragen")
+		"bitte ", "veuillez", "merci de ", "por favor", "per favore", "prosze", "lutfen", "gelieve", "alstublieft"}
+	mlOrderLatinPut = append(mlOrderLatin[:len(mlOrderLatin):len(mlOrderLatin)], mlPutV...)
+	mlOrderOther    = []string{"отключи", "отправь", "перешли", "удали", "добавь", "напиши", "прочитай", "転送", "入力", "削除", "送信", "追加", "転記", "转发", "发送", "删除", "填写", "输入", "호출", "보내", "담아", "삭제", "입력", "전달"}
 )
 
 func (a *analysis) mlAddressedLabels() {
@@ -630,7 +632,7 @@ func (a *analysis) hasUserTurns(lo string) bool {
 var (
 	mlAIWords       = []string{"ia ", "ia)", "ia:", "ki-", "ki ", "ai-", "ai ", "(ai", "(ia", "virtual", "virtuel", "digital", "bot"}
 	mlNoteWords     = []string{"remarque", "note ", "nota ", "hinweis", "notiz", "aviso", "avviso", "mensaje", "messaggio", "mensagem", "message ", "nachricht", "instrucciones", "istruzioni", "instrucoes", "consigne", "anweisung", "recordatorio", "promemoria", "rappel"}
-	mlReadTaskWords = []string{"resum", "riepilog", "riassun", "zusammenfass", "lee ", "legge", "lit ", "liest", "lees", "procesa", "elabora", "traite", "verarbeit", "prepara"}
+	mlReadTaskWords = []string{"resum", "riepilog", "riassun", "zusammenfass", "lee ", "legge", "lit ", "liest", "lees", "procesa", "elabora", "traite", "verarbeit", "prepara", "bearbeit", "behandel", "tratta", "gestion"}
 )
 
 // containsAny reports whether b contains one of words.
@@ -658,8 +660,11 @@ func (a *analysis) mlAIAssistant(text []byte, i, w, colon int) bool {
 	// an AI word next to the name; "Remarque pour l'assistant :", "Nota
 	// para el asistente:", "Hinweis an den Assistenten:": a note addressed
 	// to it; a reading task in the label
+	// the label's own line before the name, up to 60 bytes: "Hinweis zur
+	// Bearbeitung durch den Assistenten:"
+	lead := text[max(bytes.LastIndexByte(text[:i], '\n')+1, i-60):i]
 	if containsAny(text[max(0, i-12):min(len(text), colon+1)], mlAIWords) ||
-		containsAny(text[max(0, i-28):i], mlNoteWords) ||
+		containsAny(text[max(0, i-28):i], mlNoteWords) || containsAny(lead, mlNoteWords) && containsAny(lead, mlReadTaskWords) ||
 		containsAny(text[i:min(len(text), colon+1)], mlReadTaskWords) {
 		return true
 	}
