@@ -1757,6 +1757,7 @@ func (a *analysis) instructionRules() {
 	}
 	a.agentSecret()
 	a.agentFileWrite()
+	a.wipeGoal()
 	a.persona()
 	a.anyTool()
 	for _, m := range a.ms[gRole] {
@@ -6655,8 +6656,9 @@ func (a *analysis) exfilRules() {
 					verb = k // "call export_user_files with ... destination=\"ftp://...\""
 				}
 			} else if c&(cTransferV|cTransfer3|cModifyV) != 0 && !a.is(k-1, "the", "a", "an", "this", "that", "any", "no", "each", "our", "your") || a.is(k, "recipient", "bcc", "cc") && !a.keyAt(k) ||
-				a.is(k, "email", "mail") && (a.toks[k].start || a.is(k-1, "and", "then", "please", "also")) {
-				verb = k // "email the file to ...": the noun is not a verb
+				a.is(k, "email", "mail") && (a.toks[k].start || a.is(k-1, "and", "then", "please", "also")) ||
+				sk.kind == 'p' && a.toks[k].under && sendIdent(a.word(k)) && a.is(k+1, "to") {
+				verb = k // "email the file to ...": the noun is not a verb; "followed by send_message to +1360..." names one
 			}
 			if verb == k && a.negatedBefore(k, 2) {
 				verb = -1
