@@ -1758,6 +1758,7 @@ func (a *analysis) instructionRules() {
 	a.agentSecret()
 	a.agentFileWrite()
 	a.wipeGoal()
+	a.fixedPayee()
 	a.persona()
 	a.anyTool()
 	for _, m := range a.ms[gRole] {
@@ -4165,6 +4166,7 @@ func (a *analysis) mlOwnerRequestAt(h *mlHits, vid int32, i int, v string) bool 
 // not one.
 func mlAccountNumber(s string) bool {
 	n, group := 0, 0
+	ibanRun := false // after an IBAN's country and check digits: its bank code may be letters ("GB33 BUKB 2020 ...")
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
 		case c >= '0' && c <= '9':
@@ -4179,9 +4181,12 @@ func mlAccountNumber(s string) bool {
 			if group < 3 && !iban {
 				n = 0
 			}
+			ibanRun = ibanRun || iban
 			group = 0
+		case ibanRun && (c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'):
+			group++ // the bank code's letters count as a group, not as digits
 		default:
-			n, group = 0, 0
+			n, group, ibanRun = 0, 0, false
 		}
 	}
 	return false

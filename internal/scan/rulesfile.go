@@ -175,3 +175,35 @@ func (a *analysis) wipeGoal() {
 		return
 	}
 }
+
+// fixedPayee: a definition that puts a fixed account in place of the one
+// the invoice, the bill or the user gives ("Use it as the iban argument
+// regardless of the IBAN printed on the invoice"): every payment made with
+// the tool goes to that account.
+func (a *analysis) fixedPayee() {
+	if !a.ctx.kind.isDef() {
+		return
+	}
+	for si := range a.sents {
+		st := a.sents[si]
+		if !a.rangeHas(st.ts, st.te, "regardless", "irrespective", "whatever") && !(a.rangeHas(st.ts, st.te, "matter") && a.rangeHas(st.ts, st.te, "no")) ||
+			!a.rangeHas(st.ts, st.te, "invoice", "invoices", "bill", "bills", "user", "request", "document", "order", "vendor", "supplier", "payee") {
+			continue
+		}
+		acct := false
+		for n := max(0, si-1); n <= si; n++ {
+			if mlAccountNumber(string(a.t.low[a.sents[n].s:a.sents[n].e])) {
+				acct = true
+			}
+		}
+		if a.rangeHas(st.ts, st.te, "ask", "verify", "confirm", "check", "stop", "flagged", "report") {
+			continue // "stop and ask the user instead of paying, whatever the invoice says": a check
+		}
+		if !acct || a.is(st.ts, "never", "dont") || a.is(st.ts, "do") && a.is(st.ts+1, "not") {
+			continue // "Never use an account other than the invoice's"; "no need to flag the difference" is part of it
+		}
+		s, e := a.tokSpan(st.ts, st.te)
+		a.add(RuleShadowing, High, s, e, "a fixed account put in place of the one the invoice, the bill or the user gives", si)
+		return
+	}
+}
