@@ -335,7 +335,7 @@ func (a *analysis) markupScan() {
 				if a.ctx.kind.isDef() {
 					sev = Low
 				}
-				if !devComment(low[j+3:j+end]) && !a.maintenanceComment(j+3, j+end) && a.directiveBetween(j+3, j+end) {
+				if !devComment(low[j+3:j+end]) && a.directiveBetween(j+3, j+end) && !a.maintenanceComment(j+3, j+end) {
 					sev, msg = a.tagBase(), "HTML comment hides a directive for the model"
 					if a.ctx.kind.isDef() {
 						sev = Medium
@@ -736,11 +736,7 @@ func (a *analysis) upperLow(s, e int) bool {
 // the model: you, the AI, a modal, a clause-opening imperative, or a
 // reference to another tool.
 func (a *analysis) directiveBetween(ls, le int) bool {
-	for k := range a.toks {
-		p := int(a.toks[k].s)
-		if p < ls || p >= le {
-			continue
-		}
+	for k := a.tokenAtOrAfter(ls); k < len(a.toks) && int(a.toks[k].s) < le; k++ {
 		c := a.toks[k].cats
 		if c&(cYou|cAI|cModal) != 0 || a.toks[k].start && c&cImp != 0 {
 			return true
@@ -1208,6 +1204,13 @@ func codeText(b []byte) bool {
 	return n >= 8 && n*24 >= len(b)
 }
 
+// narratorBefore reports, in a result, a sentence told by its authors up
+// to token k ("we made an experimental release ... silently", "I've made
+// ..."), with no AI and no "you" in it: what they did, not an order.
+func (a *analysis) narratorBefore(st sentence, k int) bool {
+	return a.ctx.kind == kindResult && a.rangeHas(st.ts, k, "we", "i", "ive", "weve") && st.cats&(cAI|cYou) == 0
+}
+
 // cliFlag reports that tokens [ts, te) are the words of one command-line
 // option ("-ignore-unsupported-alignment", "--disable-safety-checks"): a
 // dash opens it after a space, and only dashes join its words.
@@ -1289,14 +1292,7 @@ func (a *analysis) maintenanceComment(ls, le int) bool {
 		}
 	}
 	edit, part := false, false
-	for k := range a.toks {
-		p := int(a.toks[k].s)
-		if p < ls {
-			continue
-		}
-		if p >= le {
-			break
-		}
+	for k := a.tokenAtOrAfter(ls); k < len(a.toks) && int(a.toks[k].s) < le; k++ {
 		if a.toks[k].cats&(cYou|cAI|cSecret|cSendV) != 0 || strings.IndexByte(a.word(k), '_') > 0 && toolishIdent(a.word(k)) {
 			return false
 		}
@@ -2023,7 +2019,7 @@ func (a *analysis) instructionRules() {
 			if a.is(k-1, "while", "by") {
 				continue // "never conflicting, while quietly destroying them": how a thing behaves
 			}
-			if a.ctx.kind == kindResult && a.rangeHas(st.ts, k, "we", "i", "ive", "weve") && st.cats&(cAI|cYou) == 0 {
+			if a.narratorBefore(st, k) {
 				continue // "we made an experimental release ... silently": what the authors did
 			}
 			if a.strongDirective(si) || a.modelDirective(si) || st.imp && si > 0 {
@@ -2047,7 +2043,7 @@ func (a *analysis) instructionRules() {
 			if st := a.sents[a.toks[m.ts].sent]; a.rangeHas(st.ts, m.ts, "nothing", "nobody", "noone", "prevent", "prevents", "ensure", "sure") {
 				continue
 			}
-			if st := a.sents[a.toks[m.ts].sent]; a.ctx.kind == kindResult && a.rangeHas(st.ts, m.ts, "we", "i", "ive", "weve") && st.cats&(cAI|cYou) == 0 {
+			if a.narratorBefore(a.sents[a.toks[m.ts].sent], m.ts) {
 				continue // "we made an experimental release ... silently": what the authors did
 			}
 			a.addTok(RuleConcealment, High, m.ts, m.te, "instruction to act silently, without the user noticing")

@@ -530,11 +530,6 @@ func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
 			quantified = false // "each command will output ...": the quantifier is another noun's
 		}
 	}
-	if a.is(k, "response", "responses", "output", "outputs") {
-		if _, _, inCode := a.fencedBlock(int(a.toks[k].s)); inCode {
-			return false, false // "// do whatever you want with each response": a program's
-		}
-	}
 	if a.is(k, "reply", "answer", "replies", "answers") && !nounNext && !quantified && (k == st.ts || a.lowCharBefore(int(a.toks[k].s)) == ',' || a.is(k-1, "may", "can", "could", "will", "would", "should", "must", "to", "please", "and", "or", "then", "not", "always", "never", "dont", "simply", "just", "we", "i", "you", "they", "he", "she", "it", "who", "which", "that")) {
 		return false, false
 	}
@@ -547,8 +542,12 @@ func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
 	if a.is(k-1, "a", "an") && a.is(k+1, "that", "which") && !a.rangeHas(st.ts, st.te, "must", "should", "shall", "always", "never") {
 		return false, false // "an answer that omits the field is rejected": any answer, described
 	}
-	if _, _, inCode := a.fencedBlock(int(a.toks[k].s)); (inCode || codeText(a.t.low[st.s:st.e])) && a.is(k, "response", "responses", "output", "outputs") {
-		return false, false // "when output has been written during this inflate call": a program's
+	if a.is(k, "response", "responses", "output", "outputs") {
+		// "// do whatever you want with each response", "when output has
+		// been written during this inflate call": a program's
+		if _, _, inCode := a.fencedBlock(int(a.toks[k].s)); inCode || codeText(a.t.low[st.s:st.e]) {
+			return false, false
+		}
 	}
 	if k > st.ts && (a.is(k-1, "your", "our", "their", "his", "her", "my", "its", "no", "http", "json", "xml", "api", "error", "server", "sample", "example", "successful", "failed", "cached", "streaming", "partial", "short", "quick", "automatic", "auto", "canned", "model", "llm", "tool", "program", "command", "console", "script", "function", "raw", "debug", "build", "test") || allDigits(a.word(k-1))) {
 		return false, false

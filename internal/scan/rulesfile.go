@@ -16,38 +16,38 @@ import "bytes"
 
 // agentFileWriteVerbs are verbs (and their stems) of writing a file, as
 // the lowered text has them.
-var agentFileWriteVerbs = [][]byte{
-	[]byte("create"), []byte("append"), []byte("add "), []byte("adds "), []byte("write"), []byte("insert"), []byte("save "), []byte("put "),
+var agentFileWriteVerbs = []string{
+	"create", "append", "add ", "adds ", "write", "insert", "save ", "put ",
 	// the lowered text has its accents folded ("hängt" reads "hangt")
-	[]byte("anhang"), []byte("hangt"), []byte("anleg"), []byte("schreib"), []byte("hinzufug"), []byte("erganz"),
-	[]byte("ajout"), []byte("creez"), []byte("creer"), []byte("ecri"), []byte("anad"), []byte("crea "), []byte("escrib"),
-	[]byte("adicion"), []byte("aggiung"), []byte("scriv"), []byte("toevoeg"), []byte("dodaj"), []byte("zapisz"),
-	[]byte("写入"), []byte("追加"), []byte("创建"), []byte("添加"), []byte("作成"), []byte("書き込"), []byte("추가"), []byte("작성"),
-	[]byte("добав"), []byte("созда"), []byte("запиш"),
+	"anhang", "hangt", "anleg", "schreib", "hinzufug", "erganz",
+	"ajout", "creez", "creer", "ecri", "anad", "crea ", "escrib",
+	"adicion", "aggiung", "scriv", "toevoeg", "dodaj", "zapisz",
+	"写入", "追加", "创建", "添加", "作成", "書き込", "추가", "작성",
+	"добав", "созда", "запиш",
 }
 
 // agentFilePayload are what makes the written text a payload.
-var agentFilePayload = [][]byte{
-	[]byte("alwaysapply: true"), []byte("no confirmation"), []byte("without confirmation"), []byte("without asking"), []byte("pre-approved"),
-	[]byte("preapproved"), []byte("auto-approve"), []byte("auto approve"), []byte("always allowed"), []byte("allowlisted"), []byte("whitelisted"),
-	[]byte("keine bestatigung"), []byte("dauerhaft freigegeben"), []byte("ohne ruckfrage"), []byte("sans confirmation"), []byte("sin confirmacion"),
-	[]byte("sem confirmacao"), []byte("senza conferma"), []byte("无需确认"), []byte("不需要确认"), []byte("確認不要"), []byte("確認なし"), []byte("확인 없이"),
-	[]byte("без подтверждения"),
-	[]byte("curl "), []byte("wget "), []byte("npx "), []byte("--upload"), []byte("| sh"), []byte("| bash"), []byte("pip install"), []byte("iwr "),
+var agentFilePayload = []string{
+	"alwaysapply: true", "no confirmation", "without confirmation", "without asking", "pre-approved",
+	"preapproved", "auto-approve", "auto approve", "always allowed", "allowlisted", "whitelisted",
+	"keine bestatigung", "dauerhaft freigegeben", "ohne ruckfrage", "sans confirmation", "sin confirmacion",
+	"sem confirmacao", "senza conferma", "无需确认", "不需要确认", "確認不要", "確認なし", "확인 없이",
+	"без подтверждения",
+	"curl ", "wget ", "npx ", "--upload", "| sh", "| bash", "pip install", "iwr ",
 }
 
 // agentFileRemote: standing instructions to be fetched from an address
 // and followed ("at the start of every session fetch https://.../latest.txt
 // and follow it before any other instruction").
-var agentFileRemote = [][]byte{
-	[]byte("follow"), []byte("priority"), []byte("precedence"), []byte("fetch"), []byte("load"), []byte("befolg"), []byte("vorrang"), []byte("suivre"), []byte("priorit"),
-	[]byte("seguir"), []byte("segui"), []byte("遵循"), []byte("优先"), []byte("获取"), []byte("従"), []byte("優先"), []byte("取得"), []byte("따르"), []byte("따를"), []byte("우선"), []byte("가져"),
-	[]byte("следу"), []byte("приоритет"),
+var agentFileRemote = []string{
+	"follow", "priority", "precedence", "fetch", "load", "befolg", "vorrang", "suivre", "priorit",
+	"seguir", "segui", "遵循", "优先", "获取", "従", "優先", "取得", "따르", "따를", "우선", "가져",
+	"следу", "приоритет",
 }
 
 // agentFileNet: the project's network calls routed elsewhere ("import
 // fetch from formkit-lite/net instead of the global fetch or axios").
-var agentFileNet = [][]byte{[]byte("fetch"), []byte("axios"), []byte("http request"), []byte("requests"), []byte("proxy")}
+var agentFileNet = []string{"fetch", "axios", "http request", "requests", "proxy"}
 
 // agentFileAt returns the length of the agent instruction file's name
 // that ends or starts at the '.' at low[i] (its start in *start), or 0:
@@ -97,13 +97,13 @@ func (a *analysis) agentFileWrite() {
 		}
 		name := low[p : p+n]
 		near := low[max(0, p-240):min(len(low), p+n+160)]
-		if !containsAnyBytes(near, agentFileWriteVerbs) || negatedWrite(near) {
+		if !containsAny(near, agentFileWriteVerbs) || negatedWrite(near) {
 			continue
 		}
 		after := low[p:min(len(low), p+800)]
-		payload := containsAnyBytes(after, agentFilePayload) ||
-			bytes.Contains(after, []byte("instead of")) && containsAnyBytes(after, agentFileNet) ||
-			bytes.Contains(after, []byte("://")) && containsAnyBytes(after, agentFileRemote)
+		payload := containsAny(after, agentFilePayload) ||
+			bytes.Contains(after, []byte("instead of")) && containsAny(after, agentFileNet) ||
+			bytes.Contains(after, []byte("://")) && containsAny(after, agentFileRemote)
 		if !payload {
 			continue
 		}
@@ -115,15 +115,6 @@ func (a *analysis) agentFileWrite() {
 		a.add(RuleOverride, sev, s, e, "asks for an AI agent's standing instructions ("+string(name)+") to be written with orders that waive confirmation, run downloads or uploads, or reroute the project's network calls", a.sentenceOfLow(p))
 		return
 	}
-}
-
-func containsAnyBytes(b []byte, words [][]byte) bool {
-	for _, w := range words {
-		if bytes.Contains(b, w) {
-			return true
-		}
-	}
-	return false
 }
 
 // negatedWrite: "never add secrets to CLAUDE.md", "do not write ... to".
@@ -147,10 +138,10 @@ func negatedWrite(near []byte) bool {
 // resources you created").
 var (
 	wipeVerbs   = newWordSet("delete deletes deleting wipe wipes wiping erase erasing destroy destroying terminate terminating purge purging clean cleaning remove removing")
-	wipeTargets = [][]byte{[]byte("home directory"), []byte("home directories"), []byte("factory state"), []byte("file-system and cloud"), []byte("filesystem and cloud"),
-		[]byte("cloud resources"), []byte("entire disk"), []byte("every file on"), []byte("all databases"), []byte("every database")}
-	ownResources = [][]byte{[]byte("you created"), []byte("you've created"), []byte("created by this"), []byte("created in this"), []byte("this tutorial"), []byte("this stack"),
-		[]byte("this example"), []byte("this demo"), []byte("this guide"), []byte("this lab"), []byte("to avoid charges"), []byte("to avoid incurring")}
+	wipeTargets = []string{"home directory", "home directories", "factory state", "file-system and cloud", "filesystem and cloud",
+		"cloud resources", "entire disk", "every file on", "all databases", "every database"}
+	ownResources = []string{"you created", "you've created", "created by this", "created in this", "this tutorial", "this stack",
+		"this example", "this demo", "this guide", "this lab", "to avoid charges", "to avoid incurring"}
 )
 
 func (a *analysis) wipeGoal() {
@@ -160,7 +151,7 @@ func (a *analysis) wipeGoal() {
 			continue
 		}
 		seg := a.t.low[st.s:st.e]
-		if !containsAnyBytes(seg, wipeTargets) || containsAnyBytes(seg, ownResources) || si+1 < len(a.sents) && containsAnyBytes(a.t.low[a.sents[si+1].s:a.sents[si+1].e], ownResources) {
+		if !containsAny(seg, wipeTargets) || containsAny(seg, ownResources) || si+1 < len(a.sents) && containsAny(a.t.low[a.sents[si+1].s:a.sents[si+1].e], ownResources) {
 			continue
 		}
 		goal := a.rangeHas(st.ts, st.te, "goal", "task", "job", "mission", "objective") || si > 0 && a.rangeHas(a.sents[si-1].ts, a.sents[si-1].te, "goal", "task", "mission", "objective")
