@@ -73,6 +73,7 @@ type options struct {
 	policy           bool
 	messageBytes     int
 	resultBytes      int
+	servers          int
 	gatewayEnv       string
 	scanResults      string
 	keep             bool
@@ -149,6 +150,7 @@ func parseFlags(args []string) (*options, error) {
 	fs.DurationVar(&o.hold, "hold", 0, "keep the processes running this long after measuring, for inspection (pprof, /proc)")
 	fs.StringVar(&o.scanResults, "scan-results", "", "set the gateway's scan.results (annotate, redact, block, off; default: the gateway's default, annotate)")
 	fs.StringVar(&o.gatewayEnv, "gateway-env", "", "extra environment of the gateway process only, comma-separated (e.g. GOGC=200), for diagnosis")
+	fs.IntVar(&o.servers, "servers", 1, "configure the upstream as this many servers (demo, demo2, ...; calls go to demo's tools): from two on, results are also fingerprinted for mcp.cross_app_flow")
 	fs.IntVar(&o.resultBytes, "result-bytes", 0, "call the upstream's report tool instead of echo: a small argument and a plain-text result of this many bytes (what the gateway scans, without a large argument to audit)")
 	fs.IntVar(&o.messageBytes, "message-bytes", 0, "echo a message of this many bytes (e.g. 65536: results the gateway scans at that size)")
 	fs.BoolVar(&o.policy, "policy", false, "run the gateway with policy.default deny and 100 tool rules (argument allowlist and a CEL condition on echo, checked with the input schema)")
@@ -388,6 +390,10 @@ func startEnv(o *options, dir string) (*env, error) {
 	if upProto == "same" {
 		upProto = o.protocol
 	}
+	moreServers := ""
+	for i := 2; i <= o.servers; i++ {
+		moreServers += fmt.Sprintf("  demo%d:\n    url: %s\n    protocol: \"%s\"\n", i, e.upURL, upProto)
+	}
 	mkYAML := func(addr, scanYAML, auditYAML, db string) string {
 		return fmt.Sprintf(`# written by mcpwarden bench
 listen: %s
@@ -395,11 +401,11 @@ listen: %s
   demo:
     url: %s
     protocol: "%s"
-%spolicy:
+%s%spolicy:
   default: %s
 %s%sstore:
   path: %s
-`, addr, authYAML, e.upURL, upProto, toolsYAML, policyDefault, scanYAML, auditYAML, db)
+`, addr, authYAML, e.upURL, upProto, toolsYAML, moreServers, policyDefault, scanYAML, auditYAML, db)
 	}
 	yaml := mkYAML(gwAddr, scanYAML, auditYAML, filepath.Join(dir, "mcpwarden.db"))
 	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {

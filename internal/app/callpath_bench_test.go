@@ -36,12 +36,24 @@ func newCallPath(tb testing.TB, scanResults string) *callPath {
 // newCallPathTo is newCallPath in front of the upstream at upURL.
 func newCallPathTo(tb testing.TB, upURL, scanResults string) *callPath {
 	tb.Helper()
+	return newCallPathServers(tb, upURL, scanResults, 1)
+}
+
+// newCallPathServers is newCallPathTo with the upstream configured as n
+// servers (demo, demo2, ...): from two on, results are fingerprinted for
+// mcp.cross_app_flow.
+func newCallPathServers(tb testing.TB, upURL, scanResults string, n int) *callPath {
+	tb.Helper()
 	dir := tb.TempDir()
 	scan := ""
 	if scanResults != "" {
 		scan = "scan:\n  results: " + scanResults + "\n"
 	}
-	yaml := "listen: 127.0.0.1:0\nservers:\n  demo:\n    url: " + upURL + "\npolicy:\n  default: allow\n" + scan +
+	servers := "  demo:\n    url: " + upURL + "\n"
+	for i := 2; i <= n; i++ {
+		servers += "  demo" + strconv.Itoa(i) + ":\n    url: " + upURL + "\n"
+	}
+	yaml := "listen: 127.0.0.1:0\nservers:\n" + servers + "policy:\n  default: allow\n" + scan +
 		"audit:\n  file: " + filepath.Join(dir, "audit.jsonl") + "\nstore:\n  path: " + filepath.Join(dir, "mcpwarden.db") + "\n"
 	cfg, _, err := config.Parse([]byte(yaml), "bench.yaml", dir)
 	if err != nil {

@@ -91,6 +91,8 @@ func BenchmarkHop64KiB(b *testing.B) {
 	for _, mode := range []string{"off", "annotate"} {
 		b.Run("gateway-scan="+mode, func(b *testing.B) { run(b, newCallPathTo(b, up.URL, mode), "demo__report") })
 	}
+	// Two servers: results are also fingerprinted (mcp.cross_app_flow).
+	b.Run("gateway-2servers", func(b *testing.B) { run(b, newCallPathServers(b, up.URL, "annotate", 2), "demo__report") })
 }
 
 // newRawPath is a session straight to url (the upstream or a proxy).

@@ -13,7 +13,7 @@ import (
 // SchemaVersion is the version of the event schema this package writes.
 // Additive changes bump the minor version; renames, removals or changes of
 // meaning bump the major version (see docs/audit-events.md).
-const SchemaVersion = "1.7"
+const SchemaVersion = "1.8"
 
 // Event types. The list is open: new types may be added in a minor schema
 // version, so consumers must tolerate types they do not know.
@@ -63,6 +63,11 @@ const (
 	// answer; it follows the call's event and carries its correlation_id.
 	// Block and redact mode put the findings in the call's event.
 	TypeScanResult = "scan.result"
+	// TypeResultFingerprints (since 1.8): the content fingerprints of a
+	// large tools/call result (detail.result_fp, for mcp.cross_app_flow),
+	// computed behind the answer; it follows the call's event and carries
+	// its correlation_id and detail.call_event_id.
+	TypeResultFingerprints = "result.fingerprints"
 	// TypeSampling and TypeElicitation (since 1.7): a request an upstream
 	// sent for the client (a server-to-client request, or an entry of an
 	// InputRequiredResult's inputRequests), with the gateway's decision.

@@ -420,10 +420,22 @@ func (r *crossApp) ID() string { return RuleCrossAppFlow }
 // by the gateway, when of this version: detail.result_fp_v) and flags arguments to another server's tool that carry
 // them.
 func (r *crossApp) Observe(ev *audit.Event, now time.Time) []Alert {
+	if ev.Type == audit.TypeResultFingerprints {
+		// a large result's fingerprints, computed behind its answer: the
+		// source is the call (detail.call_event_id)
+		if ev.SessionID != "" {
+			id, _ := ev.Detail["call_event_id"].(string)
+			if id == "" {
+				id = ev.EventID
+			}
+			r.remember(r.sessions.get(ev.SessionID, now, newFlowSession), ev, id)
+		}
+		return nil
+	}
 	if ev.Type != audit.TypeToolsCall || ev.SessionID == "" || ev.Status.Outcome != audit.OutcomeOK {
 		return nil
 	}
-	s := r.sessions.get(ev.SessionID, now, func() *flowSession { return &flowSession{src: map[uint64]flowSrc{}} })
+	s := r.sessions.get(ev.SessionID, now, newFlowSession)
 	var out []Alert
 	if len(ev.Arguments) > 2 && len(s.src) > 0 {
 		from := map[string]flowSrc{}
@@ -457,13 +469,21 @@ func (r *crossApp) Observe(ev *audit.Event, now time.Time) []Alert {
 				Detail: map[string]any{"from": names, "matches": matches}})
 		}
 	}
+	r.remember(s, ev, ev.EventID)
+	return out
+}
+
+func newFlowSession() *flowSession { return &flowSession{src: map[uint64]flowSrc{}} }
+
+// remember keeps the fingerprints of ev's result (detail.result_fp), as
+// content of ev's server and tool, returned by the call of event callID.
+func (r *crossApp) remember(s *flowSession, ev *audit.Event, callID string) {
 	for _, fp := range resultFingerprints(ev.Detail) {
 		if len(s.src) >= maxFlowFingerprints {
 			break
 		}
-		s.src[fp] = flowSrc{server: ev.Server, tool: ev.Tool, eventID: ev.EventID}
+		s.src[fp] = flowSrc{server: ev.Server, tool: ev.Tool, eventID: callID}
 	}
-	return out
 }
 
 // --- mcp.harvest -------------------------------------------------------

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -225,6 +226,34 @@ func TestCrossAppFlow(t *testing.T) {
 	elsewhere := result("s2", "mail", "send_email", `{"body":"Customer record: Jane Example, account AC-99812734, card 4111-1111-1111-1111"}`, "sent")
 	if got := run(t, []*audit.Event{read, other, same, elsewhere}).rules(); len(got) != 0 {
 		t.Fatalf("benign: %v", got)
+	}
+}
+
+// TestCrossAppFlowBehind: a large result's fingerprints come in the
+// result.fingerprints event that follows its call's (computed behind the
+// answer); they count as the call's, and the alert names the call's event.
+func TestCrossAppFlowBehind(t *testing.T) {
+	const record = "Customer record: Jane Example, account AC-99812734, card 4111-1111-1111-1111, address 12 Long Road, Springfield. Balance 1,234.56 EUR as of last statement."
+	withFP := result("s1", "crm", "get_customer", `{"id":"42"}`, record)
+	read := call("s1", "crm", "get_customer", `{"id":"42"}`)
+	read.Status = audit.Status{Outcome: audit.OutcomeOK}
+	read.EventID = "call-1"
+	fps := &audit.Event{Type: audit.TypeResultFingerprints, SessionID: "s1", Server: "crm", Tool: "get_customer",
+		Status: audit.Status{Outcome: audit.OutcomeOK}, Detail: withFP.Detail}
+	fps.Detail["call_event_id"] = "call-1"
+	moved := result("s1", "mail", "send_email", `{"to":"x@example.com","body":"FYI --\nCustomer record: Jane Example,  account AC-99812734, card 4111-1111-1111-1111, address 12 Long Road, Springfield."}`, "sent")
+	c := run(t, []*audit.Event{read, fps, moved})
+	if got := c.rules(); len(got) != 1 || got[0] != "mcp.cross_app_flow:high" {
+		t.Fatalf("record moved after its fingerprints came behind the call: %v", got)
+	}
+	if ids := c.alerts[0].EventIDs; !slices.Contains(ids, "call-1") || slices.Contains(ids, fps.EventID) {
+		t.Fatalf("alert's events %v: want the call's (call-1), not the fingerprints' (%s)", ids, fps.EventID)
+	}
+	// Benign twin: the fingerprints event of another session.
+	fps2 := *fps
+	fps2.SessionID, fps2.EventID = "s2", ""
+	if got := run(t, []*audit.Event{read, &fps2, moved}).rules(); len(got) != 0 {
+		t.Fatalf("fingerprints of another session: %v", got)
 	}
 }
 

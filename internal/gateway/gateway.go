@@ -409,7 +409,7 @@ func (g *Gateway) Close() {
 	wg.Wait()
 	// The findings of results answered before the shutdown are recorded.
 	wctx, wcancel := context.WithTimeout(context.Background(), scanWaitMax)
-	if err := g.scans.wait(wctx); err != nil {
+	if err := g.scans.wait(wctx, nil); err != nil {
 		g.log.Error("shutdown: scans of annotated results did not finish; their findings are not recorded", "waited", scanWaitMax.String())
 	}
 	wcancel()

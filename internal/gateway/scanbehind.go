@@ -38,24 +38,35 @@ type pendingScans struct {
 	jobs map[*scanJob]struct{}
 }
 
-// scanJob is one scan behind an answer. It is registered as soon as the
-// result is in, so nothing later waits less for it, and run once the
-// answer is written: on a low-priority worker (behindPool), so that it
-// takes the CPU the answers leave idle, or, when the workers' queue is
-// full, on the transport's goroutine. Anything that waits for it starts it
-// at normal priority on its own goroutine, and if a low-priority worker
-// already runs it, runs it a second time beside that worker (a busy
-// machine may not schedule the worker soon): the scan is a pure function
-// of the result, and the first to finish records its findings.
+// scanJob is one piece of work behind an answer: the scan of an annotated
+// result, or the content fingerprints of a large result (jobFingerprints).
+// It is registered as soon as the result is in, so nothing later waits
+// less for it, and run once the answer is written: on a low-priority
+// worker (behindPool), so that it takes the CPU the answers leave idle,
+// or, when the workers' queue is full, on the transport's goroutine.
+// Anything that waits for it starts it at normal priority on its own
+// goroutine, and if a low-priority worker already runs it, runs it a
+// second time beside that worker (a busy machine may not schedule the
+// worker soon): the work is a pure function of the result, and the first
+// to finish records its outcome.
 type scanJob struct {
 	done     chan struct{}
 	state    atomic.Int32 // jobIdle, then jobRunning or jobRunningLow
 	rescued  atomic.Bool  // a second run was started beside the worker's
 	finished atomic.Bool
-	scan     func() []scan.Finding   // the scan (safe to run twice)
-	record   func(fs []scan.Finding) // the findings' event; called once
-	size     int                     // the result's bytes (behindPool's bound)
+	// compute is the pure part (safe to run twice); it returns the
+	// recording of its outcome (its event), which is called once
+	compute func() (record func())
+	size    int    // the result's bytes (behindPool's bound)
+	kind    int    // jobScan or jobFingerprints
+	server  string // the server whose result it is
 }
+
+// Kinds of work behind an answer.
+const (
+	jobScan         = iota // the scan of an annotated result (scan.result)
+	jobFingerprints        // a large result's content fingerprints (result.fingerprints)
+)
 
 const (
 	jobIdle = iota
@@ -65,9 +76,9 @@ const (
 
 // run scans and records, unless another run finished first.
 func (j *scanJob) run() {
-	fs := j.scan()
+	record := j.compute()
 	if j.finished.CompareAndSwap(false, true) {
-		j.record(fs)
+		record()
 	}
 }
 
@@ -113,10 +124,11 @@ func (p *pendingScans) done(j *scanJob) {
 	p.mu.Unlock()
 }
 
-// wait returns once every scan registered before the call is done, or
-// with ctx's error. Scans added meanwhile are not waited for, so a busy
-// session cannot starve a request. A scan not started yet starts now.
-func (p *pendingScans) wait(ctx context.Context) error {
+// wait returns once every job registered before the call that need
+// reports true for (nil: every job) is done, or with ctx's error. Jobs
+// added meanwhile are not waited for, so a busy session cannot starve a
+// request. A job not started yet starts now.
+func (p *pendingScans) wait(ctx context.Context, need func(*scanJob) bool) error {
 	p.mu.Lock()
 	if len(p.jobs) == 0 {
 		p.mu.Unlock()
@@ -124,7 +136,9 @@ func (p *pendingScans) wait(ctx context.Context) error {
 	}
 	js := make([]*scanJob, 0, len(p.jobs))
 	for j := range p.jobs {
-		js = append(js, j)
+		if need == nil || need(j) {
+			js = append(js, j)
+		}
 	}
 	p.mu.Unlock()
 	for _, j := range js {
@@ -138,19 +152,45 @@ func (p *pendingScans) wait(ctx context.Context) error {
 	return nil
 }
 
+// waitsFor returns which of the session's jobs behind answers request m
+// waits for (nil: none is pending). Scans: a result's findings taint the
+// session (dynamic toxic flows), which holds or denies calls of tools
+// labelled exfiltration only, and the built-in injection detection
+// correlates them with such calls only; so a call of a tool known and not
+// labelled exfiltration (configured or inferred, from its name or its
+// definition) need not wait, and does not pay for a large result's scan on
+// a busy machine. Every other request waits, and every request does when
+// user detection rules read scan.result events (their order before the
+// next call is kept). Fingerprints: mcp.cross_app_flow matches a call's
+// arguments against the results of other servers' tools, so a call waits
+// for the fingerprints of results of servers other than its own (or of
+// any, where its server is not known); other requests do not.
+func (s *Session) waitsFor(m *jsonrpc.Message) func(*scanJob) bool {
+	if m.Method == "ping" || !s.scans.pending() {
+		return nil
+	}
+	scans := s.scansDecide(m)
+	target := ""
+	if m.Method == "tools/call" {
+		name, _ := jsonrpc.StringField(m.Params, "name")
+		if srv, _, withheld := s.g.route("tool", name); srv != nil && !withheld {
+			target = srv.name
+		}
+	}
+	return func(j *scanJob) bool {
+		if j.kind == jobFingerprints {
+			return m.Method == "tools/call" && (target == "" || target != j.server)
+		}
+		return scans
+	}
+}
+
 // scansDecide reports whether the findings of results still scanned
-// behind their answers can decide request m or what is detected of it. A
-// result's findings taint the session (dynamic toxic flows), which holds
-// or denies calls of tools labelled exfiltration only, and the built-in
-// injection detection correlates them with such calls only; so a call of
-// a tool known and not labelled exfiltration (configured or inferred,
-// from its name or its definition) need not wait, and does not pay for a
-// large result's scan on a busy machine. Every other request waits, and
-// every request does when user detection rules read scan.result events
-// (their order before the next call is kept).
+// behind their answers can decide request m or what is detected of it
+// (see waitsFor).
 func (s *Session) scansDecide(m *jsonrpc.Message) bool {
 	g := s.g
-	if m.Method != "tools/call" || g.scanOrdered || !s.scans.pending() {
+	if m.Method != "tools/call" || g.scanOrdered {
 		return true
 	}
 	name, _ := jsonrpc.StringField(m.Params, "name")
@@ -192,22 +232,48 @@ func (s *Session) scanBehind(ctx context.Context, srv *server, gc *guard.Call, r
 		fs, _, _ := g.scan.scanResult(srv.name, gc.Name, result)
 		return func() { s.recordScan(ctx, srv, gc, call, fs) }
 	}
+	return s.behind(ctx, jobScan, srv, gc, len(result), call, func() func() {
+		fs := s.scanSafely(srv, gc, result)
+		return func() { s.recordScan(ctx, srv, gc, call, fs) }
+	})
+}
+
+// fingerprintsBehind computes a large result's content fingerprints (for
+// mcp.cross_app_flow) behind its answer, as scanBehind scans it: their
+// result.fingerprints event follows the call's, and a later call of
+// another server's tool in the session waits for it (waitsFor).
+func (s *Session) fingerprintsBehind(ctx context.Context, srv *server, gc *guard.Call, result json.RawMessage, call *audit.Event) (written func()) {
+	ctx = context.WithoutCancel(ctx)
+	return s.behind(ctx, jobFingerprints, srv, gc, len(result), call, func() func() {
+		fp, err := fingerprints(result)
+		return func() { s.recordFingerprints(ctx, srv, gc, call, fp, err) }
+	})
+}
+
+// behind registers work behind the call's answer (compute, as scanJob's)
+// in the session's and the gateway's pending sets, schedules it, and
+// returns the function the call runs once its own event was written: the
+// work's event comes after it.
+func (s *Session) behind(ctx context.Context, kind int, srv *server, gc *guard.Call, size int, call *audit.Event, compute func() func()) (written func()) {
+	g := s.g
 	emitted := make(chan struct{})
-	job := &scanJob{done: make(chan struct{}), size: len(result)}
-	job.scan = func() []scan.Finding { return s.scanSafely(srv, gc, result) }
-	job.record = func(fs []scan.Finding) {
-		defer close(job.done)
-		defer g.scans.done(job)
-		defer s.scans.done(job)
-		<-emitted
-		defer func() {
-			// Off the request's goroutine no handler recovers: a bug here
-			// is logged rather than ending the process.
-			if r := recover(); r != nil {
-				g.log.Error("recording an annotated result's findings panicked", "server", srv.name, "tool", gc.Name, "correlation_id", call.CorrelationID, "panic", r)
-			}
-		}()
-		s.recordScan(ctx, srv, gc, call, fs)
+	job := &scanJob{done: make(chan struct{}), size: size, kind: kind, server: srv.name}
+	job.compute = func() func() {
+		record := compute()
+		return func() {
+			defer close(job.done)
+			defer g.scans.done(job)
+			defer s.scans.done(job)
+			<-emitted
+			defer func() {
+				// Off the request's goroutine no handler recovers: a bug
+				// here is logged rather than ending the process.
+				if r := recover(); r != nil {
+					g.log.Error("recording the outcome of work behind an answer panicked", "server", srv.name, "tool", gc.Name, "correlation_id", call.CorrelationID, "panic", r)
+				}
+			}()
+			record()
+		}
 	}
 	s.scans.add(job)
 	g.scans.add(job)
@@ -316,17 +382,37 @@ func (s *Session) recordScan(ctx context.Context, srv *server, gc *guard.Call, c
 	if len(fs) == 0 {
 		return
 	}
-	ev := &audit.Event{
-		Type: audit.TypeScanResult, SessionID: call.SessionID, Principal: call.Principal, Client: call.Client,
-		Transport: call.Transport, RemoteAddr: call.RemoteAddr, CorrelationID: call.CorrelationID,
-		Server: call.Server, Tool: call.Tool, ExposedName: call.ExposedName,
-		Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK},
-		Detail: map[string]any{"scan": findingsDetail(fs), "scan_max_severity": scan.Max(fs).String(), "call_event_id": call.EventID},
-	}
+	ev := followUp(call, audit.TypeScanResult)
+	ev.Detail["scan"], ev.Detail["scan_max_severity"] = findingsDetail(fs), scan.Max(fs).String()
 	if scan.Max(fs) >= g.scan.min && s.noteInjection(srv, gc) {
 		ev.Detail["tainted_session"] = true
 	}
 	_ = g.emit(ctx, ev) // a failure is logged and refuses later calls (fail closed)
+}
+
+// followUp is an event of type typ that follows the call's event with what
+// was found behind its answer: the call's session, principal, client,
+// server, tool and correlation id, and its event id (detail.call_event_id).
+func followUp(call *audit.Event, typ string) *audit.Event {
+	return &audit.Event{
+		Type: typ, SessionID: call.SessionID, Principal: call.Principal, Client: call.Client,
+		Transport: call.Transport, RemoteAddr: call.RemoteAddr, CorrelationID: call.CorrelationID,
+		Server: call.Server, Tool: call.Tool, ExposedName: call.ExposedName,
+		Decision: audit.Decision{Action: audit.ActionAllow}, Status: audit.Status{Outcome: audit.OutcomeOK},
+		Detail: map[string]any{"call_event_id": call.EventID},
+	}
+}
+
+// recordFingerprints writes the result.fingerprints event of a large
+// result's content fingerprints, computed behind its answer (none and no
+// error: no event).
+func (s *Session) recordFingerprints(ctx context.Context, srv *server, gc *guard.Call, call *audit.Event, fp []uint64, err error) {
+	if len(fp) == 0 && err == nil {
+		return
+	}
+	ev := followUp(call, audit.TypeResultFingerprints)
+	s.g.fingerprintsDetail(ev, srv, call.CorrelationID, fp, err)
+	_ = s.g.emit(ctx, ev) // a failure is logged and refuses later calls (fail closed)
 }
 
 // afterReplyKey carries the work put off until a request's reply is

@@ -3,6 +3,7 @@ package gateway
 import (
 	"context"
 	"encoding/json"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -31,14 +32,14 @@ func TestScanSafelyFailsClosed(t *testing.T) {
 // not held by scans that start after it began.
 func TestPendingScansWait(t *testing.T) {
 	var p pendingScans
-	if err := p.wait(context.Background()); err != nil {
+	if err := p.wait(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 	newJob := func() *scanJob { return testJob(nil, func([]scan.Finding) {}) }
 	job := newJob()
 	p.add(job)
 	released := make(chan error, 1)
-	go func() { released <- p.wait(context.Background()) }()
+	go func() { released <- p.wait(context.Background(), nil) }()
 	select {
 	case <-released:
 		t.Fatal("wait returned while a scan was pending")
@@ -58,12 +59,12 @@ func TestPendingScansWait(t *testing.T) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if err := p.wait(ctx); err == nil {
+	if err := p.wait(ctx, nil); err == nil {
 		t.Fatal("a cancelled request kept waiting for a pending scan")
 	}
 	p.done(later)
 	close(later.done)
-	if err := p.wait(context.Background()); err != nil {
+	if err := p.wait(context.Background(), nil); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -74,7 +75,10 @@ func testJob(scanFn func() []scan.Finding, record func([]scan.Finding)) *scanJob
 	if scanFn == nil {
 		scanFn = func() []scan.Finding { return nil }
 	}
-	return &scanJob{done: make(chan struct{}), scan: scanFn, record: record}
+	return &scanJob{done: make(chan struct{}), compute: func() func() {
+		fs := scanFn()
+		return func() { record(fs) }
+	}}
 }
 
 // threadNice is the nice value of the calling goroutine's thread.
@@ -184,7 +188,7 @@ func TestWaitRescuesScanOfStarvedWorker(t *testing.T) {
 	}
 	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := p.wait(wctx); err != nil {
+	if err := p.wait(wctx, nil); err != nil {
 		t.Fatalf("the wait was held by the worker's run: %v", err)
 	}
 	close(release)
@@ -211,7 +215,7 @@ func TestPendingScanKickedByWait(t *testing.T) {
 	}
 	wctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
-	if err := p.wait(wctx); err != nil {
+	if err := p.wait(wctx, nil); err != nil {
 		t.Fatalf("the wait did not start the put-off scan: %v", err)
 	}
 }
@@ -264,4 +268,47 @@ func TestCallCancelledWhileScansPendingRecorded(t *testing.T) {
 		}
 	}
 	t.Fatalf("no cancelled tools/call event among %d events", len(sink.evs))
+}
+
+// A call waits for the fingerprints behind the answers of other servers'
+// results (mcp.cross_app_flow matches its arguments against them), not
+// for those of its own server's; no other request waits for them.
+func TestWaitForFingerprintsOfOtherServers(t *testing.T) {
+	_, s := newTestGatewayServer(t, "", nil, &memSink{})
+	fpJob := func(server string) *scanJob {
+		j := testJob(nil, func([]scan.Finding) {})
+		j.kind, j.server = jobFingerprints, server
+		return j
+	}
+	parse := func(raw string) *jsonrpc.Message {
+		m, perr := jsonrpc.Parse([]byte(raw), jsonrpc.DefaultLimits)
+		if perr != nil {
+			t.Fatal(perr)
+		}
+		return m
+	}
+	call := parse(`{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"r__echo","arguments":{"message":"hi"}}}`)
+	list := parse(`{"jsonrpc":"2.0","id":8,"method":"tools/list"}`)
+
+	own := fpJob("r") // never done
+	s.scans.add(own)
+	defer close(own.done)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if resp := string(s.HandleRequest(ctx, call, nopSink{})); !strings.Contains(resp, `"hi"`) {
+		t.Fatalf("a call waited for its own server's fingerprints: %s", resp)
+	}
+
+	other := fpJob("crm") // never done
+	s.scans.add(other)
+	defer close(other.done)
+	if need := s.waitsFor(list); need != nil && need(other) {
+		t.Fatal("tools/list waits for fingerprints")
+	}
+	short, cancelShort := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancelShort()
+	resp, _ := jsonrpc.Parse(s.HandleRequest(short, parse(`{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"r__echo","arguments":{"message":"hi"}}}`), nopSink{}), jsonrpc.DefaultLimits)
+	if resp == nil || resp.Error == nil || resp.Error.Code != codeRequestCancelled {
+		t.Fatalf("a call did not wait for another server's fingerprints: %v", resp)
+	}
 }

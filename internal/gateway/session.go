@@ -467,11 +467,11 @@ func (s *Session) HandleRequest(ctx context.Context, m *jsonrpc.Message, reply S
 		s.mu.Unlock()
 	}()
 
-	if m.Method != "ping" && s.scansDecide(m) {
-		// Nothing those findings can decide is decided before the
-		// findings of the session's earlier results are recorded
-		// (scanbehind.go).
-		if err := s.scans.wait(ctx); err != nil {
+	if need := s.waitsFor(m); need != nil {
+		// Nothing the findings (or fingerprints) of the session's earlier
+		// results can decide or detect is decided before they are
+		// recorded (scanbehind.go).
+		if err := s.scans.wait(ctx, need); err != nil {
 			e := jsonrpc.Errorf(codeRequestCancelled, "request cancelled: %v", context.Cause(ctx))
 			s.recordCancelledCall(ctx, m, e)
 			return jsonrpc.NewError(m.ID, e)

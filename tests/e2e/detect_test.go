@@ -196,6 +196,35 @@ audit:
 	if found["server"] != "mail" || !strings.Contains(toJSON(found["summary"]), "crm/echo") {
 		t.Fatalf("alert: %s", toJSON(found))
 	}
+	// The large result's fingerprints were computed behind its answer: not
+	// in the call's event but in the result.fingerprints event that
+	// follows it, recorded before the other server's call (which waited
+	// for it); the alert names the call's event.
+	evs := auditEvents(t, g.Audit)
+	callAt, fpAt, mailAt := -1, -1, -1
+	for i, e := range evs {
+		switch {
+		case e["type"] == "tools/call" && e["server"] == "crm" && len(toJSON(e["arguments"])) > 16<<10:
+			callAt = i
+		case e["type"] == "result.fingerprints" && callAt >= 0 && fpAt < 0:
+			fpAt = i
+		case e["type"] == "tools/call" && e["server"] == "mail" && callAt >= 0 && mailAt < 0:
+			mailAt = i
+		}
+	}
+	if callAt < 0 || fpAt < 0 || mailAt < 0 || !(callAt < fpAt && fpAt < mailAt) {
+		t.Fatalf("events: large crm call at %d, its fingerprints at %d, the mail call at %d: want them in this order", callAt, fpAt, mailAt)
+	}
+	crmCall, fps := evs[callAt], evs[fpAt]
+	if d, _ := crmCall["detail"].(map[string]any); d["result_fp"] != nil {
+		t.Fatalf("the large call's own event has the fingerprints: %s", toJSON(d))
+	}
+	if d, _ := fps["detail"].(map[string]any); d["call_event_id"] != crmCall["event_id"] || d["result_fp"] == nil || fps["correlation_id"] != crmCall["correlation_id"] {
+		t.Fatalf("result.fingerprints: %s, for the call %s", toJSON(fps), crmCall["event_id"])
+	}
+	if !strings.Contains(toJSON(found["event_ids"]), crmCall["event_id"].(string)) {
+		t.Fatalf("the alert does not name the call: %s", toJSON(found))
+	}
 }
 
 // waitCrossAppAlerts waits for the n-th mcp.cross_app_flow alert and
