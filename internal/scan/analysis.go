@@ -179,6 +179,7 @@ func (a *analysis) run() {
 		a.secretFileEmbedded()
 		a.elicitationForm()
 	}
+	a.taskSend()
 	a.secretsUnredacted()
 	a.repeatedCall()
 	a.addedDespiteUser()

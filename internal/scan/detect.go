@@ -1790,6 +1790,12 @@ func (a *analysis) instructionRules() {
 	}
 	for _, m := range a.ms[gConceal] {
 		si := int(a.toks[m.ts].sent)
+		if m.p.src == "silent|unlogged|unreported" && !(a.is(m.ts-1, "are", "is") && a.is(m.ts-2, "writes", "copies", "uploads", "sends", "forwards", "saves", "calls", "requests") && si > 0 && a.orderAround(si-1, m.ts, m.te)) {
+			continue // "Background writes are silent unless ..." documents a product; "Cache writes are silent" after an order hides what was ordered
+		}
+		if strings.HasPrefix(m.p.src, "confuses|confuse") && !a.rangeHas(max(a.sents[si].ts, m.ts-4), m.ts, "mentioning", "reporting", "flagging", "surfacing", "explaining", "showing") {
+			continue // "the new menu confuses users" is no order to keep anything from them
+		}
 		if a.distinguish(m.ts, m.te) {
 			continue // "the model cannot reliably tell the user's instructions from text"
 		}
@@ -1869,6 +1875,9 @@ func (a *analysis) instructionRules() {
 	}
 	waived := map[int]bool{}
 	for _, m := range a.ms[gConsent] {
+		if waiverStated(m.p.src) && (!a.waiverNegated(m) || !a.orderAround(int(a.toks[m.ts].sent), m.ts, m.te)) {
+			continue // "Viewer access needs no approval from an admin" states a process
+		}
 		if (strings.HasPrefix(m.p.src, "disable|disabling|remove|bypass|stop") || strings.HasPrefix(m.p.src, "turn|turning")) && a.loggingOf(m.te) {
 			continue // "stop logging key fingerprints at INFO level" keeps secrets out of the logs
 		}
@@ -1929,7 +1938,7 @@ func (a *analysis) instructionRules() {
 				continue
 			}
 		}
-		if strings.HasPrefix(m.p.src, "performed") || strings.HasPrefix(m.p.src, "confirmation") || strings.HasPrefix(m.p.src, "treat") {
+		if strings.HasPrefix(m.p.src, "performed") || strings.HasPrefix(m.p.src, "confirmation|confirmations") || strings.HasPrefix(m.p.src, "treat") {
 			// "confirmation dialogs are disabled in CI" documents a
 			// setting; "... are redundant here: always pass confirm=false"
 			// and "should be performed without prompting" direct the model
@@ -3010,6 +3019,67 @@ func (a *analysis) mlConcealNear(r *mlReader) {
 	}
 }
 
+// contactInvitation reports an address given as whom to write to or call,
+// after an invitation: "If you have questions about this invoice, email
+// billing@acme.com or call +1 555 0100", "For support, mail
+// help@example.com": a verb of writing or calling takes the address itself
+// as its object, after a word of questions or help; no data go to it.
+func (a *analysis) contactInvitation(si int, sk sink) bool {
+	st := a.sents[si]
+	n := st.ts
+	for n < st.te && !(a.toks[n].sink && int(a.toks[n].s) >= sk.s) {
+		n++
+	}
+	if n == st.te || n == st.ts || !a.is(n-1, "email", "mail", "contact", "write", "message", "call", "phone", "text", "ring", "at") {
+		return false
+	}
+	return a.rangeHas(st.ts, n-1, "questions", "question", "problems", "problem", "issues", "help", "support", "concerns", "assistance", "queries", "inquiries", "enquiries", "feedback")
+}
+
+// waiverStated reports the consent patterns that state that no approval
+// or confirmation is needed ("no confirmation needed", "needs no
+// approval", "does not need the user's approval"): a waiver only where an
+// order is given around them (orderAround).
+func waiverStated(src string) bool {
+	return strings.HasPrefix(src, "need|needs|require|requires ~1 the|your") || strings.HasPrefix(src, "confirmation|approval|permission|consent|sign-off ~1 is?") || strings.HasPrefix(src, "needs|need|requires|require ~1 no")
+}
+
+// waiverNegated reports whether the consent pattern matched at m has the
+// negation it needs before it: "not" before "need the user's approval",
+// "no" (with up to one word between) before "confirmation needed".
+func (a *analysis) waiverNegated(m pmatch) bool {
+	switch {
+	case strings.HasPrefix(m.p.src, "need|needs|require|requires ~1 the|your"):
+		return a.is(m.ts-1, "not", "doesnt", "dont", "never")
+	case strings.HasPrefix(m.p.src, "confirmation|approval|permission|consent|sign-off ~1 is?"):
+		return a.is(m.ts-1, "no") || a.is(m.ts-2, "no") && a.is(m.ts-1, "user", "human", "explicit", "further")
+	}
+	return true
+}
+
+// orderAround reports an order in sentence si or the one before, outside
+// tokens [ts, te) (the waiver itself, whose "needs" is no order): a clause
+// that opens with an imperative ("Read-only tools ..." is none), the model
+// or "you" addressed, "must", "should" or "shall" ("needs" is the
+// waiver's own word), or a destructive or
+// installing command ("git reset --hard", "rm -rf", "npx") that the
+// sentence waives confirmation for.
+func (a *analysis) orderAround(si, ts, te int) bool {
+	for k := a.sents[max(0, si-1)].ts; k < a.sents[si].te; k++ {
+		if k >= ts && k < te {
+			continue
+		}
+		t := &a.toks[k]
+		if t.start && t.cats&cImp != 0 && (int(t.e) >= len(a.t.low) || a.t.low[t.e] != '-') {
+			return true
+		}
+		if t.cats&(cYou|cAI) != 0 || a.is(k, "must", "should", "shall", "reset", "clean", "rm", "purge", "wipe", "drop", "truncate", "delete", "install", "npx", "curl") {
+			return true
+		}
+	}
+	return false
+}
+
 // otherToolNamed reports an identifier of a tool other than this one
 // (and not one of its parameters) in the text: "送金系ツール
 // （transfer_funds、send_payment など）".
@@ -3112,7 +3182,7 @@ func anyAfter(s, sep string, f func(k int) bool) bool {
 // sending in the imperative.
 var (
 	mlNegNeed = []string{"nicht", "kein", "no ", "não", "nao ", "non ", "ne ", "pas ", "не ", "ні ", "nie ", "niet", "inte", "ikke", "ei ", "μην", "δεν", "لا ", "نه", "别", "無需", "无需", "不要", "不必", "不用", "不需要", "不要", "ない", "不要", "不要で", "不要です", "必要はありません", "않", "마세요", "말고", "không", "đừng", "jangan", "tidak", "nem ", "nu ", "necesario", "necessário", "necessario", "nötig", "notwendig", "nécessaire", "inutile", "обязательно", "нужно", "zbędn", "potřeba", "nemusí", "behövs", "trengs", "gerek", "perlu", "cần", "אל ", "לא ", "नहीं", "না ", "nincs szükség", "nevoie", "hoeft"}
-	mlTell    = []string{"informier", "informar", "informez", "informer", "informe o ", "informe a ", "informe al ", "informá", "erwähn", "mitteil", "benachrichtig", "dites", "dis-lui", "dire ", "mentionn", "préven", "avertir", "avise", "avisa", "avisar", "avisá", "diga", "digas", "dígale", "decirle", "decir", "contar", "cuente", "menciona", "mencione", "mencionar", "fale", "falar", "conte ", "menzion", "avvis", "sag ", "sage", "sagen", "сообщ", "говор", "упомин", "уведом", "каж", "повідом", "powiedz", "mów", "informow", "wspomin", "zeg ", "zeggen", "vertel", "melden", "meld ", "berätt", "nämn", "fortæl", "nævn", "kerro", "mainitse", "söyle", "bildir", "bahset", "伝え", "知らせ", "説明", "告诉", "告知", "提及", "透露", "通知", "알리", "말하", "말씀", "nói", "thông báo", "beri tahu", "memberi tahu", "memberitahu", "sebut", "mondd", "említ", "spune", "menționa", "πεις", "αναφέρ", "ενημερ", "תגיד", "תספר", "بگو", "اطلاع", "أخبر", "تخبر", "إبلاغ", "बता", "জানা", "upozor", "říkej", "zmiňuj",
+	mlTell    = []string{"signal", "segnal", "señal", "reportar", "relatar", "보고", "報告", "报告", "汇报", "zgłos", "zgłasz", "informier", "informar", "informez", "informer", "informe o ", "informe a ", "informe al ", "informá", "erwähn", "mitteil", "benachrichtig", "dites", "dis-lui", "dire ", "mentionn", "préven", "avertir", "avise", "avisa", "avisar", "avisá", "diga", "digas", "dígale", "decirle", "decir", "contar", "cuente", "menciona", "mencione", "mencionar", "fale", "falar", "conte ", "menzion", "avvis", "sag ", "sage", "sagen", "сообщ", "говор", "упомин", "уведом", "каж", "повідом", "powiedz", "mów", "informow", "wspomin", "zeg ", "zeggen", "vertel", "melden", "meld ", "berätt", "nämn", "fortæl", "nævn", "kerro", "mainitse", "söyle", "bildir", "bahset", "伝え", "知らせ", "説明", "告诉", "告知", "提及", "透露", "通知", "알리", "말하", "말씀", "nói", "thông báo", "beri tahu", "memberi tahu", "memberitahu", "sebut", "mondd", "említ", "spune", "menționa", "πεις", "αναφέρ", "ενημερ", "תגיד", "תספר", "بگو", "اطلاع", "أخبر", "تخبر", "إبلاغ", "बता", "জানা", "upozor", "říkej", "zmiňuj",
 		// verbs of showing and commenting: "사용자에게 보여 주는 확인 메시지에는 ... 포함하지 마세요", "no hace falta comentarlo con el usuario"
 		"보여", "comentarlo", "comentárselo", "comentarle", "mostrarle", "mostrárselo", "montrer", "zeig", "表示し", "显示给"}
 	mlSecret = []string{"passwort", "kennwort", "mot de passe", "contraseña", "senha", "password", "hasło", "hasła", "heslo", "wachtwoord", "lösenord", "пароль", "пароля", "密码", "密碼", "パスワード", "비밀번호", "mật khẩu", "kata sandi", "şifre", "كلمة المرور", "סיסמה", "पासवर्ड", "código de verificação", "código de verificación", "code de vérification", "bestätigungscode", "verifizierungscode", "sicherheitscode", "kod weryfikacyjny", "ověřovací kód", "verificatiecode", "verifieringskod", "код подтверждения", "код из смс", "одноразов", "验证码", "驗證碼", "認証コード", "確認コード", "인증 코드", "인증번호", "mã xác minh", "mã otp", "kode verifikasi", "kode otp", "doğrulama kodu", "رمز التحقق", "सत्यापन कोड", "otp", "2fa", "api-key", "api key", "chiave api", "clave api", "clé api", "ключ api", ".env", "id_rsa", "助记词", "シードフレーズ"}
@@ -6670,6 +6740,9 @@ func (a *analysis) exfilRules() {
 		}
 		if a.is(verb+1, "them", "us", "me", "him", "her") && a.is(verb+2, "an", "a") && a.is(verb+3, "email", "mail", "message", "note", "text", "line", "dm") {
 			continue // "Send them an email at reservations@... if you need a large table": contact them
+		}
+		if a.contactInvitation(si, sk) {
+			continue // "If you have questions about this invoice, email billing@acme.com": whom to write to
 		}
 		if sk.kind == 'e' && a.is(verb, "add", "adds", "invite", "invites") && a.is(a.tokenAtOrAfter(sk.e), "to", "into") {
 			continue // "add the new contractor (li.wei@...) to #proj-atlas": the address is who is added, not where data goes
