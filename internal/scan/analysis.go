@@ -159,6 +159,7 @@ func (a *analysis) run() {
 		a.crossToolValue()
 		a.opsWeakening()
 		a.callFirst()
+		a.triggerHijack()
 		a.paddingRule()
 		a.preferenceRules()
 		a.capabilityRules()
