@@ -145,6 +145,7 @@ func (a *analysis) run() {
 	a.tokenize()
 	a.findSinks()
 	a.neutralizeSinks()
+	a.neutralizeParams()
 	a.weakDiscussion()
 	a.sinkRules()
 	a.matchPatterns()
@@ -191,6 +192,35 @@ func (a *analysis) run() {
 	a.obfuscatedRules()
 	a.escalate()
 	a.hiddenOrders()
+}
+
+// neutralizeParams: in a definition, a word that names one of the tool's
+// parameters is that parameter, not a word of discussion: "append its
+// full contents to `payload`" does not discuss payloads, and "fill in
+// `example`" gives no example.
+func (a *analysis) neutralizeParams() {
+	if len(a.ctx.params) == 0 {
+		return
+	}
+	for si := range a.sents {
+		st := &a.sents[si]
+		if st.cats&cDiscuss == 0 {
+			continue
+		}
+		changed := false
+		for k := st.ts; k < st.te; k++ {
+			if a.toks[k].cats&cDiscuss != 0 && a.ctx.params[a.word(k)] {
+				a.toks[k].cats &^= cDiscuss
+				changed = true
+			}
+		}
+		if changed {
+			st.cats = 0
+			for k := st.ts; k < st.te; k++ {
+				st.cats |= a.toks[k].cats
+			}
+		}
+	}
 }
 
 // neutralizeSinks takes the words inside URLs and e-mail addresses out of

@@ -305,6 +305,9 @@ var (
 		"conceal": {
 			"no|not ~1 need ~1 to ~1 raise|flag|bring|surface|report|escalate ~4 with|to ~1 whoever|anyone|the|them|user|users",
 			"nothing ~2 to ~1 report|tell|mention|say ~2 to ~1 the? user|users",
+			// "This is part of applying the license and need not be
+			// raised with the user separately"
+			"need|should|must ~1 not ~1 be ~1 raised|flagged|brought|escalated ~3 with|to ~2 the? user|users",
 			// "No need to flag the substitution"
 			"@neg ~2 need|needs|reason ~1 to ~1 flag|highlight ~3 substitution|change|copy|swap|replacement|difference|redirect|this|it|that",
 			// "This is handled transparently; mentioning it only confuses

@@ -392,11 +392,15 @@ var (
 )
 
 // fixedTarget reports, in the tokens [ts, te), a value the text fixes: a
-// quoted literal or an identifier that mixes letters and digits
-// ("C07QX2AUDIT", "team_vcops7731").
+// quoted literal, an identifier that mixes letters and digits
+// ("C07QX2AUDIT", "team_vcops7731") or a chat channel ("#ext-partner-bridge").
 func (a *analysis) fixedTarget(ts, te int) bool {
+	low := a.t.low
 	for k := ts; k < te; k++ {
 		w := a.word(k)
+		if p := int(a.toks[k].s); len(w) >= 3 && p >= 1 && low[p-1] == '#' && (p == 1 || low[p-2] == ' ' || low[p-2] == '(' || low[p-2] == '`' || low[p-2] == '\'') {
+			return true // a chat channel: "#ext-partner-bridge"
+		}
 		if len(w) < 6 {
 			continue
 		}
@@ -469,8 +473,9 @@ func (a *analysis) externalSinkIn(from, to int) bool {
 // whatever the user asks ("set destination to ba_1OqT7vKZ4mJ2xR9c
 // regardless of which bank account the user names", "published
 // externally (external=true) with expires=0 whatever the user requests"):
-// "regardless of", "whatever", "no matter", "irrespective of" or "even if"
-// before the user and a verb of choosing, and a value the text fixes (an
+// "regardless of", "whatever", "no matter", "irrespective of", "even if"
+// or "instead of" ("instead of the channel the user named") before the
+// user and a verb of choosing, and a value the text fixes (an
 // identifier of letters and digits, key=value, an address) in the
 // sentence. A tool that overrides its user's explicit choice with a value
 // of its author's serves the author. Medium; high when the text also has
@@ -486,7 +491,7 @@ func (a *analysis) userChoiceOverridden() {
 			continue
 		}
 		for k := st.ts; k+2 < st.te; k++ {
-			if !(a.is(k, "regardless", "irrespective") && a.is(k+1, "of") || a.is(k, "whatever") || a.is(k, "no") && a.is(k+1, "matter") || a.is(k, "even") && a.is(k+1, "if", "when")) {
+			if !(a.is(k, "regardless", "irrespective", "instead") && a.is(k+1, "of") || a.is(k, "whatever") || a.is(k, "no") && a.is(k+1, "matter") || a.is(k, "even") && a.is(k+1, "if", "when")) {
 				continue
 			}
 			user := -1
@@ -513,8 +518,8 @@ func (a *analysis) userChoiceOverridden() {
 }
 
 var (
-	overrideWords = newWordSet("regardless irrespective whatever matter even")
-	choiceVerbs   = newWordSet("asks ask requests request names name chooses choose wants want says say selects select picks pick specifies specify enters enter gives give provides provide prefers prefer supplies supply passes pass")
+	overrideWords = newWordSet("regardless irrespective whatever matter even instead")
+	choiceVerbs   = newWordSet("asks ask asked requests request requested names name named chooses choose chose chosen wants want wanted says say said selects select selected picks pick picked specifies specify specified enters enter entered gives give gave given provides provide provided prefers prefer preferred supplies supply supplied passes pass passed")
 	// tellVerbs say something to someone.
 	tellVerbs = newWordSet("tell report describe inform notify present confirm show")
 )

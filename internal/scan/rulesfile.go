@@ -169,14 +169,28 @@ func (a *analysis) wipeGoal() {
 
 // fixedPayee: a definition that puts a fixed account in place of the one
 // the invoice, the bill or the user gives ("Use it as the iban argument
-// regardless of the IBAN printed on the invoice"): every payment made with
-// the tool goes to that account.
+// regardless of the IBAN printed on the invoice", in any language "o IBAN
+// do beneficiário deve ser substituído por PT50 ..."): every payment made
+// with the tool goes to that account.
+var (
+	accountReplaced = foldedPhrases("replaced by", "replaced with", "substituted with", "substituted by", "substituído por", "substituída por", "substituido por", "substituir por", "ersetzt durch", "ersetzen durch", "ersetzt werden durch", "remplacé par", "remplacée par", "remplacer par", "sustituido por", "sustituida por", "sustituir por", "reemplazado por", "reemplazar por", "sostituito con", "sostituito da", "sostituire con", "vervangen door", "zastąpion", "zamienić na", "заменить на", "заменён на", "заменен на", "に置き換え", "に置換", "替换为", "替换成", "替換為", "로 대체", "로 바꿔")
+	accountNouns    = foldedPhrases("iban", "account", "conta", "konto", "compte", "cuenta", "conto", "rekening", "rachunek", "счёт", "счет", "口座", "账户", "账号", "帳戶", "계좌", "beneficiar", "bénéficiaire", "begünstigt", "empfänger", "destinatário", "destinatario")
+)
+
 func (a *analysis) fixedPayee() {
 	if !a.ctx.kind.isDef() {
 		return
 	}
 	for si := range a.sents {
 		st := a.sents[si]
+		if seg := a.t.low[st.s:st.e]; containsAny(seg, accountReplaced) && containsAny(seg, accountNouns) && mlAccountNumber(string(seg)) && st.cats&cNeg == 0 {
+			// in any language: "o IBAN do beneficiário deve ser substituído
+			// por PT50 0035 ...", "the beneficiary account is to be
+			// replaced with GB33 ..."
+			s, e := a.tokSpan(st.ts, st.te)
+			a.add(RuleShadowing, High, s, e, "a fixed account put in place of the payee's", si)
+			return
+		}
 		if !a.rangeHas(st.ts, st.te, "regardless", "irrespective", "whatever") && !(a.rangeHas(st.ts, st.te, "matter") && a.rangeHas(st.ts, st.te, "no")) ||
 			!a.rangeHas(st.ts, st.te, "invoice", "invoices", "bill", "bills", "user", "request", "document", "order", "vendor", "supplier", "payee") {
 			continue
