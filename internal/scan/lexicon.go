@@ -341,6 +341,10 @@ var (
 			"save|store|remember|add|write|record|persist|put|keep ~4 to|in|into|as ~2 memory|memories|long-term|permanent|persistent",
 			"call|use|invoke ~2 memory|memories ~1 tool|function ~3 save|store|add|remember|write|record",
 			"save|store|add|record ~1 a? ~1 new? ~1 memory|memories",
+			// "please save as a standing preference for our account: ...",
+			// "for future sessions, remember that ..."
+			"save|store|keep|remember|record ~3 as ~1 a|an? ~1 standing|permanent|persistent|default ~1 preference|rule|instruction|setting|note",
+			"for|in ~1 all? future|subsequent|later ~1 sessions|conversations|chats",
 		},
 		// where auto-approval is named (autoApprove): "autoApprove",
 		// "--dangerously-skip-permissions", "yolo mode"
