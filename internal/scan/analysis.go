@@ -182,6 +182,8 @@ func (a *analysis) run() {
 		a.elicitationForm()
 	}
 	a.taskSend()
+	a.historyOff()
+	a.envUploadFlag()
 	a.secretsUnredacted()
 	a.repeatedCall()
 	a.addedDespiteUser()
