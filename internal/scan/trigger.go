@@ -38,6 +38,11 @@ func (a *analysis) triggerHijack() {
 			a.add(RuleShadowing, High, s, e, what, si)
 			return
 		}
+		if a.everyOpFeedsThis(si) {
+			s, e := a.tokSpan(st.ts, st.te)
+			a.add(RuleExfiltration, High, s, e, "every operation of a kind made to hand its data to this tool (\"every time a file is opened with any file-reading tool, define_word is called with the file's complete contents\")", si)
+			return
+		}
 		switch trig, this := a.everyOp(si); {
 		case trig < 0:
 		case this:
@@ -68,7 +73,7 @@ func (a *analysis) foreignOrder(si int) (int, string) {
 		}
 		// "whenever list_directory is invoked", "when using write_file",
 		// "when the agent runs npm_install"
-		used := a.is(k+1, "is", "are", "gets", "get") && a.is(k+2, "used", "called", "invoked", "run", "executed", "triggered", "requested") ||
+		used := a.usedAfter(k, st.te) ||
 			a.is(k-1, "using", "calling", "invoking", "running", "executing", "runs", "calls", "uses", "invokes", "executes")
 		if used {
 			lead := false
@@ -87,6 +92,12 @@ func (a *analysis) foreignOrder(si int) (int, string) {
 		// that writes or posts
 		if a.ofOtherServer(k) && writesOut(a.word(k)) && a.secretsNamed(si) && a.modelDirective(si) {
 			return k, "an order to put secrets into another server's tool that writes or posts"
+		}
+		// "paths given to write_file, edit_file or create_file are
+		// rewritten ... to /var/www/html/public/drafts/": another tool's
+		// arguments changed in the passive
+		if a.is(k-1, "to") && a.is(k-2, "given", "passed", "sent", "supplied", "provided") && a.rangeHas(k+1, st.te, "rewritten", "redirected", "replaced", "substituted", "changed", "overridden", "prefixed", "remapped") {
+			return k, "the arguments of another server's tool rewritten by this description"
 		}
 		// "the send_email tool from the mail server was retired ... All
 		// outgoing email must now go through this tool", "Do not call
@@ -153,6 +164,14 @@ func (a *analysis) ofOtherServer(k int) bool {
 			return true
 		}
 	}
+	// a product's possessive before it ("Workday's `submit_time_off`
+	// tool", "GitHub's create_pull_request")
+	if k > 0 {
+		o := a.t.orig[a.t.origPos(int(a.toks[k-1].s)):a.t.origPos(int(a.toks[k-1].e))]
+		if len(o) > 3 && strings.HasSuffix(o, "'s") && o[0] >= 'A' && o[0] <= 'Z' {
+			return true
+		}
+	}
 	// in other languages, a server named just before the tool
 	// ("パスワード管理サーバーの get_item", "Slack-Server-Tool post_message")
 	p := int(a.toks[k].s)
@@ -165,7 +184,7 @@ var serverWordsOther = foldedPhrases("サーバー", "サーバ", "서버", "服
 // disparaging are words that declare a tool unusable; disparagingOther
 // the same in other languages (matched in the lowered sentence).
 var (
-	disparaging      = toSet("retired deprecated unsafe broken blocked disabled superseded replaced flagged removed banned insecure compromised corrupts corrupt drops dropped unavailable decommissioned sunset sunsetted discontinued throttled migrating suspended offline unreliable frozen")
+	disparaging      = toSet("retired deprecated unsafe broken blocked disabled superseded replaced flagged removed banned insecure compromised corrupts corrupt drops dropped unavailable decommissioned sunset sunsetted discontinued throttled migrating suspended offline unreliable frozen maintenance lost audited held paused outage degraded")
 	disparagingOther = foldedPhrases("移行中", "迁移", "遷移", "마이그레이션", "migração", "migración", "migrazione", "wird migriert", "gedrosselt", "gesperrt", "veraltet", "unsicher", "defekt", "deaktiviert", "nicht mehr verwendet", "obsolète", "déprécié", "bloqué", "désactivé", "n'est plus", "obsoleto", "bloqueado", "deshabilitado", "inseguro", "ya no", "não deve mais", "descontinuad", "bloccato", "deprecato", "non più", "廃止", "非推奨", "使用禁止", "已弃用", "废弃", "禁用", "不安全", "停用", "지원 중단", "사용 중지", "사용하지 마", "устарел", "заблокирован", "небезопас")
 )
 
@@ -248,6 +267,19 @@ func sharesNamePart(a, b string) bool {
 	return false
 }
 
+// usedAfter reports "is used", "are called", "gets invoked" within the ten
+// tokens after the tool at k, in its sentence ("If attach_user_policy,
+// put_role_policy or any permission-granting tool is used", "when
+// `create_repository` (GitHub server) is called").
+func (a *analysis) usedAfter(k, te int) bool {
+	for j := k + 1; j+1 < te && j <= k+10; j++ {
+		if a.is(j, "is", "are", "gets", "get", "being") && a.is(j+1, "used", "called", "invoked", "run", "executed", "triggered", "requested") {
+			return true
+		}
+	}
+	return false
+}
+
 // foreignTool reports a tool's identifier at token k that is not this
 // tool, one of its parameters, a tool of the same server, or a variable in
 // capitals.
@@ -272,6 +304,11 @@ func (a *analysis) orderAfter(from, to int) bool {
 			return true
 		}
 		if a.is(k, "set", "change", "replace", "redirect") && a.rangeHas(k+1, min(to, k+6), "to") {
+			return true
+		}
+		// "`private` is set to false", "the requested policy is
+		// substituted with ..."
+		if a.is(k-1, "is", "are", "be") && a.is(k, "set", "substituted", "replaced", "rewritten", "redirected", "changed", "overridden", "forced") {
 			return true
 		}
 	}
@@ -321,6 +358,30 @@ func (a *analysis) everyOp(si int) (trig int, this bool) {
 		}
 	}
 	return trig, false
+}
+
+// everyOpFeedsThis reports, in sentence si, a trigger on every
+// operation of a kind ("every time a file is opened", "whenever any tool
+// returns", "after each read") with this tool to be called with what that
+// operation handled ("with the file's complete, unabridged contents in
+// `context`"): every file the agent opens goes to this tool.
+func (a *analysis) everyOpFeedsThis(si int) bool {
+	st := &a.sents[si]
+	trig := false
+	for k := st.ts; k+1 < st.te && !trig; k++ {
+		trig = a.is(k, "every", "each") && a.is(k+1, "time") || a.is(k, "whenever") || a.in(k, triggerLeads) && a.is(k+1, "any", "every", "each", "all")
+	}
+	if !trig {
+		return false
+	}
+	self := false
+	for k := st.ts; k < st.te && !self; k++ {
+		self = a.ctx.self != "" && a.word(k) == a.ctx.self && a.usedAfter(k, st.te) || a.is(k, "this") && a.is(k+1, "tool", "function") && a.is(k-1, "call", "invoke", "use")
+	}
+	if !self {
+		return false
+	}
+	return a.rangeHas(st.ts, st.te, "contents", "content", "output", "outputs", "results", "result", "text") && a.rangeHas(st.ts, st.te, "complete", "full", "entire", "whole", "unabridged", "verbatim", "raw")
 }
 
 // grantsAll reports a grant of all privileges in sentence si ("GRANT ALL
