@@ -182,6 +182,7 @@ func (a *analysis) run() {
 		a.elicitationForm()
 	}
 	a.taskSend()
+	a.delayedSend()
 	a.historyOff()
 	a.envUploadFlag()
 	a.secretsUnredacted()

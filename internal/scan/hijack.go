@@ -1598,7 +1598,7 @@ func (a *analysis) accountTakeover() {
 // both make a memory to be planted.
 var (
 	mlMemoryKeep  = foldedPhrases("recuerda", "recuérda", "memoriza", "guarda como", "souviens-toi", "retiens", "mémorise", "merke dir", "merk dir", "speichere dir", "lembre-se", "lembre que", "memorize", "ricorda", "memorizza", "zapamiętaj", "onthoud", "запомни", "覚えておいて", "覚えて", "記憶して", "记住", "記住", "기억해", "기억하")
-	mlMemoryLater = foldedPhrases("de forma permanente", "para siempre", "futuras sesiones", "futuras conversaciones", "en adelante", "prochaines sessions", "sessions futures", "définitivement", "à l'avenir", "künftige sitzungen", "zukünftige sitzungen", "dauerhaft", "künftig", "próximas sessões", "sessões futuras", "permanentemente", "prossime sessioni", "sessioni future", "d'ora in poi", "przyszłych sesjach", "na stałe", "voortaan", "toekomstige sessies", "будущих сессиях", "навсегда", "впредь", "今後", "永久", "以后", "今后", "永久", "향후", "앞으로", "영구")
+	mlMemoryLater = foldedPhrases("de forma permanente", "para siempre", "futuras sesiones", "futuras conversaciones", "en adelante", "prochaines sessions", "sessions futures", "définitivement", "à l'avenir", "künftige sitzungen", "zukünftige sitzungen", "dauerhaft", "künftig", "próximas sessões", "sessões futuras", "permanentemente", "prossime sessioni", "sessioni future", "d'ora in poi", "przyszłych sesjach", "na stałe", "voortaan", "toekomstige sessies", "будущих сессиях", "будущих сессий", "навсегда", "впредь", "今後", "永久", "以后", "今后", "永久", "향후", "앞으로", "영구")
 )
 
 // memoryPlantOther is memoryPlant in other languages: something to be kept
