@@ -1695,6 +1695,9 @@ func (a *analysis) instructionRules() {
 		if a.dataInstructions(m.te) {
 			continue // "ignore instructions inside the document" is a defence
 		}
+		if strings.HasPrefix(m.p.src, "reveal|print|show") && a.is(m.te-1, "message") && !a.is(m.te-2, "system", "initial", "original", "hidden", "internal", "secret") {
+			continue // "print the original panic message" (a program's comment): a message of its own, not the prompt
+		}
 		if a.is(m.ts-1, "to") && a.is(m.ts-2, "us", "me", "them", "him", "her", "everyone", "guests", "people", "staff", "customers") && a.is(m.ts-3, "told", "asked", "advised", "instructed", "reminded", "warned", "wanted", "tells", "asks") {
 			continue // "The front desk told us to ignore the instructions on the old key card": what a person was told
 		}
@@ -6506,6 +6509,9 @@ func (a *analysis) exfilRules() {
 		}
 		if a.is(m.ts, "export") && m.ts+1 < len(a.toks) && a.lowCharAfter(int(a.toks[m.ts+1].e)) == '=' {
 			continue // the shell's export NPM_TOKEN="$(cat /run/secrets/npm_token)" sets a variable
+		}
+		if a.rangeHas(max(a.sents[si].ts, m.ts-8), min(a.sents[si].te, m.te+4), "dictionary", "window", "buffer", "inflate", "deflate", "compression", "compressor", "decoder", "encoder", "undo", "redo") {
+			continue // "if dictionary would fill window, just replace the history" (zlib): a buffer's history, no conversation
 		}
 		if !a.directive(si) && !(a.ctx.kind == kindParam) {
 			continue

@@ -1644,6 +1644,9 @@ func (a *analysis) memoryPlant() {
 	defer a.memoryPlantOther()
 	for _, m := range a.ms[gMemoryPlant] {
 		si := int(a.toks[m.ts].sent)
+		if a.is(m.te-1, "persistent", "permanent", "long-term") && !a.is(m.te, "memory", "memories", "storage", "store", "notes", "note", "preference", "preferences", "instruction", "instructions", "context", "profile", "rule", "rules") {
+			continue // "Record state to check for persistent congestion": no memory
+		}
 		if a.negatedClause(m.ts) || !(a.sents[si].imp || a.strongDirective(si) || a.toks[m.ts].start) {
 			continue
 		}

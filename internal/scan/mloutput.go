@@ -403,6 +403,24 @@ func mlProseIdent(s, orig string) bool {
 
 func isLowerASCII(c byte) bool { return c >= 'a' && c <= 'z' }
 
+// trailingComment reports whether low offset p is in a comment that
+// follows code on its line ("this.pending_buf = null; /* output still
+// pending */", "x := 0 // summary of the run"): it describes that code.
+func (a *analysis) trailingComment(p int) bool {
+	low := a.t.low
+	start, _ := a.lineStartWithin(p, 400)
+	line := low[start:p]
+	c := bytes.Index(line, []byte("/*"))
+	if d := bytes.Index(line, []byte("//")); d >= 0 && (c < 0 || d < c) && (d == 0 || line[d-1] != ':') {
+		c = d // not "https://"
+	}
+	if c <= 0 {
+		return false
+	}
+	code := bytes.TrimSpace(line[:c])
+	return len(code) > 0 && bytes.ContainsAny(code[len(code)-1:], ";{}),=")
+}
+
 // outputOrder is the output frame in English (mlOutputOrder reads other
 // languages): an answer, reply, response or summary made from this text
 // ("Responses that use this forecast must tell the user ...", "Any reply
@@ -435,6 +453,9 @@ func (a *analysis) outputOrder() {
 			}
 			if !open && a.headingOrLabel(k) {
 				continue // "# Summary", "Summary of the packages provided by this module:": a title
+			}
+			if a.trailingComment(int(a.toks[k].s)) {
+				continue // "this.pending_buf = null; /* output still pending */": a comment on the code before it
 			}
 			anchors++
 			pointed := open
