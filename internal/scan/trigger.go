@@ -129,12 +129,14 @@ func (a *analysis) foreignOrder(si int) (int, string) {
 	return -1, ""
 }
 
-// writesOut reports a tool's name that says it writes, posts or sends
-// (create_page, post_message, add_comment, upload_file, send_email).
+// writesOut reports a tool's name whose verb says it writes, posts or
+// sends (create_page, post_message, add_comment, upload_file,
+// send_email); not get_page or list_issues, nor a vault's store_secret
+// (keeping a secret where secrets are kept is its job).
 func writesOut(name string) bool {
 	for _, p := range strings.FieldsFunc(name, func(r rune) bool { return r == '_' || r == '-' || r == '.' }) {
 		switch p {
-		case "create", "post", "publish", "comment", "share", "upload", "write", "send", "message", "page", "issue", "tweet", "append", "put", "push", "reply":
+		case "create", "post", "publish", "share", "upload", "write", "send", "tweet", "append", "put", "push", "reply", "add", "insert":
 			return true
 		}
 	}
