@@ -46,14 +46,14 @@ func (a *analysis) taskSend() {
 			continue
 		}
 		st := &a.sents[si]
-		cond := -1
+		cond, noun := -1, false
 		for k := st.ts; k < st.te && cond < 0; k++ {
 			if !a.in(k, taskLeadWords) {
 				continue
 			}
 			for t := k + 1; t < st.te && t <= k+4; t++ {
 				if a.in(t, agentTaskWords) {
-					cond = k
+					cond, noun = k, a.is(t, "summary", "summaries", "triage")
 					break
 				}
 			}
@@ -81,7 +81,11 @@ func (a *analysis) taskSend() {
 				if !a.dataDestination(from, a.sents[min(vs+1, len(a.sents)-1)].e) {
 					continue
 				}
-			} else if !a.sinkBetween(from, end) {
+			} else if noun || !a.sinkBetween(from, end) {
+				// "For the weekly summary, email your numbers to jane@...": a
+				// summary people write; the reader's own act of
+				// summarizing, or a destination that carries data, is the
+				// agent's
 				continue
 			}
 			sev := Medium
