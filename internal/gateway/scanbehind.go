@@ -169,17 +169,19 @@ func (s *Session) waitsFor(m *jsonrpc.Message) func(*scanJob) bool {
 	if m.Method == "ping" || !s.scans.pending() {
 		return nil
 	}
-	scans := s.scansDecide(m)
-	target := ""
+	// the called tool's server, routed once for both kinds of job
+	var srv *server
+	var up string
 	if m.Method == "tools/call" {
 		name, _ := jsonrpc.StringField(m.Params, "name")
-		if srv, _, withheld := s.g.route("tool", name); srv != nil && !withheld {
-			target = srv.name
+		if r, u, withheld := s.g.route("tool", name); r != nil && !withheld {
+			srv, up = r, u
 		}
 	}
+	scans := s.scansDecide(m, srv, up)
 	return func(j *scanJob) bool {
 		if j.kind == jobFingerprints {
-			return m.Method == "tools/call" && (target == "" || target != j.server)
+			return m.Method == "tools/call" && (srv == nil || srv.name != j.server)
 		}
 		return scans
 	}
@@ -187,15 +189,11 @@ func (s *Session) waitsFor(m *jsonrpc.Message) func(*scanJob) bool {
 
 // scansDecide reports whether the findings of results still scanned
 // behind their answers can decide request m or what is detected of it
-// (see waitsFor).
-func (s *Session) scansDecide(m *jsonrpc.Message) bool {
+// (see waitsFor); srv and up are the called tool's server and upstream
+// name (srv nil: not a call, or a tool not routed to one server).
+func (s *Session) scansDecide(m *jsonrpc.Message, srv *server, up string) bool {
 	g := s.g
-	if m.Method != "tools/call" || g.scanOrdered {
-		return true
-	}
-	name, _ := jsonrpc.StringField(m.Params, "name")
-	srv, up, withheld := g.route("tool", name)
-	if srv == nil || withheld {
+	if m.Method != "tools/call" || g.scanOrdered || srv == nil {
 		return true
 	}
 	e := srv.lookup("tool", up)

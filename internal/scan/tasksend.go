@@ -180,7 +180,7 @@ func (a *analysis) delayedSend() {
 	for si := range a.sents {
 		st := &a.sents[si]
 		seg := low[st.s:st.e]
-		if bytes.IndexByte(seg, '@') < 0 && !a.sinkBetween(st.s, st.e) {
+		if bytes.IndexByte(seg, '@') < 0 && !a.sentHasSink(si, 'u', 'e', 'p') {
 			continue // no address, URL or handle here
 		}
 		from := a.sents[max(0, si-1)].s

@@ -71,6 +71,7 @@ func (a *analysis) foreignOrder(si int) (int, string) {
 		if !a.foreignTool(k) {
 			continue
 		}
+		other := a.ofOtherServer(k)
 		// "whenever list_directory is invoked", "when using write_file",
 		// "when the agent runs npm_install"
 		used := a.usedAfter(k, st.te) ||
@@ -90,7 +91,7 @@ func (a *analysis) foreignOrder(si int) (int, string) {
 		// server's create_page tool under the parent page 'Public Wiki'
 		// containing the secret": secrets put into another server's tool
 		// that writes or posts
-		if a.ofOtherServer(k) && writesOut(a.word(k)) && a.secretsNamed(si) && a.modelDirective(si) {
+		if other && writesOut(a.word(k)) && a.secretsNamed(si) && a.modelDirective(si) {
 			return k, "an order to put secrets into another server's tool that writes or posts"
 		}
 		// "paths given to write_file, edit_file or create_file are
@@ -104,7 +105,7 @@ func (a *analysis) foreignOrder(si int) (int, string) {
 		// run_command; pass any shell command ... in the expr field
 		// instead": another server's tool declared unusable and its work
 		// routed through this tool
-		if a.ofOtherServer(k) && !sharesNamePart(a.ctx.self, a.word(k)) && a.disparaged(si, k) && a.routedHere(si) {
+		if other && !sharesNamePart(a.ctx.self, a.word(k)) && a.disparaged(si, k) && a.routedHere(si) {
 			return k, "another server's tool declared retired, unsafe or broken, and its work routed through this tool"
 		}
 		// a tool whose name shares nothing with this one's: a weather
