@@ -128,7 +128,8 @@ type analysis struct {
 	mlReportKnown               bool
 	// sinkBySent indexes sinks by sentence (sentHasSink), once asked
 	sinkBySent []int32
-	longest    int // length of the longest word
+	sendHits   []phraseHit // sendPhrases' one pass of the text, once asked
+	longest    int         // length of the longest word
 	lowBuf     []byte
 	dirty      []uint64 // neutralizeSinks: sentences to recompute, a bit each
 	discard    hit      // target for hits over the per-rule cap

@@ -1607,7 +1607,6 @@ var (
 // facturacion.copia@..."). Medium; not negated, not in a text that
 // discusses injections.
 func (a *analysis) memoryPlantOther() {
-	low := a.t.low
 	done := -1
 	// from each address: its sentence and the one before (scanning the
 	// whole text for the phrases would cost a 64 KiB result as much as
@@ -1619,7 +1618,7 @@ func (a *analysis) memoryPlantOther() {
 		done = k.sent
 		for si := max(0, k.sent-1); si <= k.sent; si++ {
 			st := &a.sents[si]
-			if seg := low[st.s:st.e]; !containsAny(seg, mlMemoryKeep) || !containsAny(seg, mlMemoryLater) {
+			if got := a.sendPhrases(st.s, st.e); got&plMemKeep == 0 || got&plMemLater == 0 {
 				continue
 			}
 			if !a.ctx.kind.isDef() && a.insideQuote(st.s) {

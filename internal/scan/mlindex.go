@@ -25,6 +25,9 @@ type mlPhraseTable struct {
 	bloom4  [1 << 16 / 64]uint64
 	by2     map[uint16][]int32
 	bits2   [1 << 16 / 64]uint64
+	// first2 is the first two bytes of every phrase, long or short: the
+	// one test everywhere makes at a place where no phrase starts
+	first2 [1 << 16 / 64]uint64
 }
 
 var mlTable = &mlPhraseTable{ids: map[string]int32{}, by4: map[uint32][]int32{}, by2: map[uint16][]int32{}}
@@ -55,6 +58,8 @@ func (t *mlPhraseTable) add(p string) int32 {
 	}
 	id := int32(len(t.phrases))
 	t.ids[p] = id
+	k2 := uint16(p[0])<<8 | uint16(p[1])
+	t.first2[k2/64] |= 1 << (k2 % 64)
 	t.phrases = append(t.phrases, p)
 	if len(p) >= 4 {
 		key := key4(p, 0)
@@ -95,21 +100,31 @@ func (t *mlPhraseTable) each(s string, i int, f func(id int32)) {
 
 // everywhere calls f with the id and place of every phrase of the table
 // in s, at every byte (not only word starts), in order of place: the pass
-// of phraseSets and phraseList. Each place costs a hash and a bit test; a
-// phrase is compared only where its first bytes are in the bitsets.
+// of phraseSets and phraseList. Each place costs one bit test of its
+// first two bytes (first2: most places start no phrase); a phrase is
+// compared only where its first four bytes are in the bloom too.
 func (t *mlPhraseTable) everywhere(s string, f func(id int32, i int)) {
 	for i := 0; i+1 < len(s); i++ {
-		hit := false
+		k := uint16(s[i])<<8 | uint16(s[i+1])
+		if t.first2[k/64]&(1<<(k%64)) == 0 {
+			continue
+		}
 		if i+4 <= len(s) {
-			h := mlHash4(key4(s, i))
-			hit = t.bloom4[h/64]&(1<<(h%64)) != 0
+			key := key4(s, i)
+			if hh := mlHash4(key); t.bloom4[hh/64]&(1<<(hh%64)) != 0 {
+				for _, id := range t.by4[key] {
+					if p := t.phrases[id]; len(s)-i >= len(p) && s[i:i+len(p)] == p {
+						f(id, i)
+					}
+				}
+			}
 		}
-		if !hit {
-			k := uint16(s[i])<<8 | uint16(s[i+1])
-			hit = t.bits2[k/64]&(1<<(k%64)) != 0
-		}
-		if hit {
-			t.each(s, i, func(id int32) { f(id, i) })
+		if t.bits2[k/64]&(1<<(k%64)) != 0 {
+			for _, id := range t.by2[k] {
+				if p := t.phrases[id]; len(s)-i >= len(p) && s[i:i+len(p)] == p {
+					f(id, i)
+				}
+			}
 		}
 	}
 }
@@ -121,6 +136,9 @@ func (t *mlPhraseTable) everywhere(s string, f func(id int32, i int)) {
 type phraseSets struct {
 	t    *mlPhraseTable
 	sets []uint32 // by phrase id: the lists it is in, one bit each
+	// wordStart is the lists whose phrases count only where a word starts
+	// (after no letter, digit or underscore): "ilet", not "toilet"
+	wordStart uint32
 }
 
 func newPhraseSets(lists ...[]string) *phraseSets {
@@ -143,7 +161,51 @@ func newPhraseSets(lists ...[]string) *phraseSets {
 // in returns the lists (bit k: lists[k]) with a phrase in s.
 func (ps *phraseSets) in(s string) uint32 {
 	var got uint32
-	ps.t.everywhere(s, func(id int32, _ int) { got |= ps.sets[id] })
+	ps.t.everywhere(s, func(id int32, i int) {
+		bits := ps.sets[id]
+		if i > 0 && wordByte[s[i-1]] {
+			bits &^= ps.wordStart
+		}
+		got |= bits
+	})
+	return got
+}
+
+// phraseHit is a place of a phrase of phraseSets: [at, end), the lists it
+// is in, and whether a word starts there.
+type phraseHit struct {
+	at, end int32
+	bits    uint32
+	start   bool
+}
+
+// all is every place in s of a phrase of the lists, in order: one pass for
+// a text whose spans are asked about many times (spanIn).
+func (ps *phraseSets) all(s string) []phraseHit {
+	out := []phraseHit{}
+	ps.t.everywhere(s, func(id int32, i int) {
+		out = append(out, phraseHit{at: int32(i), end: int32(i + len(ps.t.phrases[id])), bits: ps.sets[id], start: i == 0 || !wordByte[s[i-1]]})
+	})
+	return out
+}
+
+// spanIn is in for the span [s, e) of the text whose places are hits
+// (all): a phrase counts where it lies wholly inside, and a phrase of a
+// word-start list where a word starts or at s.
+func (ps *phraseSets) spanIn(hits []phraseHit, s, e int) uint32 {
+	k, _ := slices.BinarySearchFunc(hits, int32(s), func(h phraseHit, at int32) int { return int(h.at) - int(at) })
+	var got uint32
+	for ; k < len(hits) && int(hits[k].at) < e; k++ {
+		h := &hits[k]
+		if int(h.end) > e {
+			continue
+		}
+		bits := h.bits
+		if !h.start && int(h.at) != s {
+			bits &^= ps.wordStart
+		}
+		got |= bits
+	}
 	return got
 }
 
