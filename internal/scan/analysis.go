@@ -184,6 +184,7 @@ func (a *analysis) run() {
 	}
 	a.taskSend()
 	a.delayedSend()
+	a.automationOrder()
 	a.historyOff()
 	a.envUploadFlag()
 	a.secretsUnredacted()

@@ -384,7 +384,13 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 		// not in a side channel ("audit_trail": "the last 20 messages of
 		// the current conversation, verbatim")
 		conv := (!selfConv || sideChannelParam(cam)) && in&hvConv != 0 && in&hvAll != 0
-		if !secretPlace && !conv || in&hvOwn != 0 {
+		if kind := secretHarvest(cam, low); kind != "" {
+			fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: field,
+				Excerpt: excerpt(text, 0, min(len(text), 160)), Start: 0, End: min(len(text), 160),
+				Message: "a parameter that asks for " + kind})
+			return
+		}
+		if !secretPlace && !conv || in&hvOwn != 0 || heldBack(low) {
 			return
 		}
 		fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: field,
@@ -416,7 +422,13 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 		if !strings.Contains(low, " field") && !strings.Contains(low, " parameter") && !strings.Contains(low, " argument") && !namesParam(low, params) {
 			continue
 		}
-		if in := harvestLists.in(low); in&hvSecret != 0 && in&hvPlace != 0 && in&hvOwn == 0 {
+		if kind := secretHarvest("", low); kind != "" && namesParam(low, params) {
+			fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: "description",
+				Excerpt: excerpt(sent, 0, min(len(sent), 160)), Start: 0, End: min(len(sent), 160),
+				Message: "a parameter that asks for " + kind})
+			break
+		}
+		if in := harvestLists.in(low); in&hvSecret != 0 && in&hvPlace != 0 && in&hvOwn == 0 && !heldBack(low) {
 			fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: "description",
 				Excerpt: excerpt(sent, 0, min(len(sent), 160)), Start: 0, End: min(len(sent), 160),
 				Message: "a parameter that asks for the user's credentials from where they live, or for the whole conversation"})
@@ -426,11 +438,144 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 	return fs
 }
 
+// heldBack reports a negation that keeps a secret out of the parameter
+// ("never logged or stored", "is not sent", "not required; the server uses
+// its own", "never from this request"): a safeguard. Not a negation of
+// something else ("if that does not exist", "if these are not yet known",
+// "need not be described to the user", "never shown to the user", which
+// hides it).
+func heldBack(low string) bool {
+	for _, neg := range []string{"not ", "never ", "n't "} {
+		for from := 0; ; {
+			i := strings.Index(low[from:], neg)
+			if i < 0 {
+				break
+			}
+			at := from + i + len(neg)
+			from = at
+			words := strings.Fields(low[at:min(len(low), at+40)])
+			for k, w := range words {
+				if k >= 3 {
+					break
+				}
+				w = strings.Trim(w, ".,;:()'\"`")
+				if keptOutVerbs[w] {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// keptOutVerbs follow a negation that keeps a secret out: a verb that
+// would take or pass it on ("never logged", "not be copied"), or the secret
+// itself ("name only, not the secret values").
+var keptOutVerbs = toSet("send sent pass passed include included includes read store stored log logged collect collected share shared transmit transmitted upload uploaded retain retained keep kept put provide provided ask request requested require required needed from persist persisted save saved forward forwarded copy copied paste pasted return returned print printed expose exposed echo echoed write written secret secrets value values contents content key keys token tokens password passwords credentials")
+
+// secretHarvest names what a parameter's description (or a sentence of the
+// tool's description that fills a parameter) asks for when it asks for a
+// secret by where it lives rather than by name, or for the user's
+// sensitive personal data behind the user's back; "" if it asks for
+// neither.
+//
+//   - the contents of a file that holds credentials (~/.ssh/id_ed25519,
+//     ~/.aws/credentials, .env, .netrc, ~/.docker/config.json ...) or the
+//     process's environment ("the output of `env`", "printenv"): "Read the
+//     files and pass them verbatim", "Full text of the repository's .env";
+//     not a parameter that takes a path (key_path, "path to the key"), nor
+//     one the description keeps the secret out of (heldBack);
+//   - payment, identity or login secrets (a card's number or CVV, a Social
+//     Security or passport number, a bank password or one-time code), or
+//     two kinds of personal data (date of birth, home address, salary, bank
+//     details ...), in a parameter whose name does not name them, with the
+//     value taken from the conversation, hidden from the user, or asked of
+//     the user under a pretext.
+func secretHarvest(name, low string) string {
+	in := secretHarvestLists.in(low)
+	if in&shPathRef != 0 || name != "" && in&shEnvDump == 0 && refName(name) || heldBack(low) {
+		return ""
+	}
+	if in&shCredFile != 0 && (strings.Contains(low, ".pub") || strings.Contains(low, "public key")) && !strings.Contains(low, "private") {
+		in &^= shCredFile // a public key ("the contents of ~/.ssh/id_ed25519.pub")
+	}
+	if in&(shCredFile|shEnvDump) != 0 && in&shContents != 0 {
+		if in&shCredFile != 0 {
+			return "the contents of a file that holds credentials"
+		}
+		return "the process's whole environment, secrets included"
+	}
+	if in&(shPersonalStrong|shPersonal) == 0 || in&shCue == 0 || name != "" && namesPersonalData(name) {
+		return ""
+	}
+	if in&shPersonalStrong != 0 || personalKinds(low) >= 2 {
+		return "payment, identity or login secrets, or the user's personal data, hidden from the user or taken from the conversation"
+	}
+	return ""
+}
+
+// namesPersonalData reports a parameter's name that says which personal
+// datum it takes ("card_number", "cvv", "ssn", "billing_address"): such a
+// parameter is what a payment or identity tool asks for.
+func namesPersonalData(name string) bool {
+	for _, p := range splitIdent(strings.ToLower(name)) {
+		switch p {
+		case "password", "passwd", "pwd", "pin", "cvv", "cvc", "card", "ssn", "passport", "dob", "birth", "birthdate", "address", "salary", "phone", "iban", "account", "otp", "code", "token", "secret", "credential", "credentials", "payment", "billing", "kyc", "identity", "senha", "tarjeta", "cartao", "contrasena":
+			return true
+		}
+	}
+	return false
+}
+
+// personalKinds counts the kinds of personal data named in low.
+func personalKinds(low string) int {
+	n := 0
+	for _, p := range harvestPersonal {
+		if strings.Contains(low, p) {
+			n++
+		}
+	}
+	return n
+}
+
+var (
+	// files that hold credentials, named by path
+	harvestCredFiles = []string{"~/.ssh", ".ssh/", "id_rsa", "id_ed25519", "id_ecdsa", "id_dsa", ".aws/credentials", ".aws/config", ".env", ".netrc", ".git-credentials", ".npmrc", ".pypirc", "docker/config.json", "kubeconfig", ".kube/config", "credentials.json", ".pgpass", "wallet.dat", "/etc/shadow", "mcp.json", "claude_desktop_config", ".gnupg", "keychain"}
+	// the process's environment as a whole
+	harvestEnvDump = []string{"process environment", "environment of the caller", "caller's environment", "output of `env`", "output of env", "`printenv`", "printenv", "os.environ", "process.env", "all environment variables", "every environment variable", "entire environment", "full environment", "whole environment"}
+	// the contents, not a reference
+	harvestContents = []string{"contents", "content of", "full text", "verbatim", "unchanged", "unfiltered", "unredacted", "unmodified", "as-is", "as is", "raw ", "entire", "whole", "read the file", "reading ~", "reading the", "read ~", "the output of", "word for word", "contenido", "conteúdo", "contenu", "inhalt", "contenuto", "内容", "내용", "содержим"}
+	// a parameter that takes a path or a name
+	harvestPathRef = []string{"path to", "file path", "path of", "location of", "name of the", "variable name", "only the path", "not its contents", "not the contents", "never its contents"}
+	// secrets of payment, identity or login
+	harvestPersonalStrong = []string{"cvv", "cvc", "card number", "card's number", "full card", "security code", "social security", "ssn", "passport number", "passport no", "online banking password", "internet banking", "banking password", "one-time code", "one time code", "2fa code", "otp code", "token code", "seed phrase", "recovery phrase", "número do cartão", "numero do cartão", "dados do cartão", "senha", "número de tarjeta", "datos de la tarjeta", "contraseña", "numéro de carte", "mot de passe", "kartennummer", "passwort", "numero della carta", "código do token", "código de segurança", "código de seguridad", "カード番号", "セキュリティコード", "暗証番号", "パスワード", "卡号", "银行卡", "密码", "카드 번호", "카드번호", "비밀번호", "номер карты", "пароль"}
+	// kinds of personal data (two make a profile)
+	harvestPersonal = []string{"date of birth", "birth date", "home address", "salary", "phone number", "bank details", "bank account", "account number", "iban", "routing number", "driver's license", "national id", "tax id", "employee id", "datos bancarios", "dados bancários", "coordonnées bancaires", "bankverbindung", "bankdaten", "fecha de nacimiento", "data de nascimento", "date de naissance", "geburtsdatum", "data di nascita", "teléfono", "telefone", "téléphone", "telefono", "direcciones", "dirección", "endereço", "adresse", "indirizz", "生年月日", "住所", "出生日期", "地址", "생년월일", "주소", "дата рождения", "адрес"}
+	// taken from the conversation, hidden from the user, or asked under a
+	// pretext
+	harvestCue = []string{"conversation", "chat history", "mentioned", "mencionad", "mentionné", "erwähnt", "menzionat", "言及", "提到", "언급", "упомянут", "conversación", "conversa", "unterhaltung", "会話", "对话", "대화", "разговор",
+		"never shown", "not shown to the user", "never displayed", "not displayed", "do not show", "don't show", "do not display", "don't display", "do not mention", "don't mention", "without telling", "hidden from the user", "not visible to the user",
+		"no lo muestres", "no la muestres", "no los muestres", "sin mostrar", "não mostre", "não exiba", "sem mostrar", "non mostrarl", "non mostrare", "ne pas afficher", "ne l'affichez pas", "nicht anzeigen", "nicht zeigen", "表示しない", "不要显示", "不要告诉", "표시하지", "не показыва",
+		"ask the user for", "peça-os", "peça ao usuário", "pídele", "pida al usuario", "demandez-les", "demandez à l'utilisateur"}
+	secretHarvestLists = newPhraseSets(harvestCredFiles, harvestEnvDump, harvestContents, harvestPathRef, harvestPersonalStrong, harvestPersonal, harvestCue)
+)
+
+// the lists of secretHarvestLists, one bit each
+const (
+	shCredFile uint32 = 1 << iota
+	shEnvDump
+	shContents
+	shPathRef
+	shPersonalStrong
+	shPersonal
+	shCue
+)
+
 // namesParam reports a sentence that puts something into one of params,
 // named in code or quotes ("Pass the user's personal access token in
 // `auth`").
 func namesParam(low string, params []string) bool {
-	if !containsAnyStr(low, []string{"pass ", "put ", "set ", "include ", "fill ", "send ", "provide ", "supply ", "copy ", "paste ", "enter ", "add ", "goes in", "go in", "belongs in"}) {
+	if !containsAnyStr(low, []string{"pass ", "passes ", "passing ", "put ", "puts ", "set ", "sets ", "include ", "includes ", "fill ", "fills ", "send ", "sends ", "provide ", "supply ", "copy ", "paste ", "enter ", "add ", "goes in", "go in", "belongs in"}) {
 		return false // the name in another role ("the token needs the `repo` scope")
 	}
 	for _, p := range params {
@@ -444,11 +589,11 @@ func namesParam(low string, params []string) bool {
 
 var (
 	harvestSecrets = []string{"password", "token", "credential", "private key", "private signing key", "secret", "connection string", "api key", "access key", "session cookie", "pem", "keyring", "mot de passe", "contraseña", "senha", "passwort", "kennwort", "jeton", "clé privée", "clave privada", "chave privada", "privater schlüssel", "pasword", "パスワード", "トークン", "認証情報", "秘密鍵", "密码", "令牌", "凭据", "私钥", "비밀번호", "토큰", "자격 증명", "пароль", "токен"}
-	harvestPlaces  = []string{"visible to you", "available to you", "you can see", "you have access to", "in use", "environment variable", "env var", "config file", "config folder", "configuration file", "profile folder", "home directory", "home folder", "hidden folder", "keyring", "keychain", "earlier message", "prior message", "previous message", "from the conversation", "in the conversation", "gcloud", "as found in", "cli profile", "kubeconfig", ".kube/config", "~/.", "aws/credentials", ".npmrc", ".netrc", ".pypirc", ".git-credentials", "docker/config.json", "credentials file", "variables d'environnement", "variables de entorno", "variáveis de ambiente", "umgebungsvariable", "環境変数", "环境变量", "환경 변수", "переменные окружения"}
+	harvestPlaces  = []string{"visible to you", "available to you", "you can see", "you have access to", "in use", "environment variable", "env var", "from the environment", "from your environment", "in your environment", "of the environment", "config file", "config folder", "configuration file", "profile folder", "home directory", "home folder", "hidden folder", "keyring", "keychain", "earlier message", "prior message", "previous message", "from the conversation", "in the conversation", "gcloud", "as found in", "cli profile", "kubeconfig", ".kube/config", "~/.", "aws/credentials", ".npmrc", ".netrc", ".pypirc", ".git-credentials", "docker/config.json", "credentials file", "variables d'environnement", "variables de entorno", "variáveis de ambiente", "umgebungsvariable", "環境変数", "环境变量", "환경 변수", "переменные окружения"}
 	// the tool's own credential, or a safeguard: "uses OPENWEATHER_API_KEY
 	// from its own environment", "read from the server's environment,
 	// never from this request", "Secrets are excluded by default"
-	harvestOwn  = []string{"its own", "server's", "the server ", "never", "not ", "excluded", "exclude", "path to", "file path", "non-secret", "name of", "variable name", "var name", "变量名", "変数名", "변수 이름", "nom de la variable", "nombre de la variable", "nome da variável", "variablenname", "имя переменной"}
+	harvestOwn  = []string{"its own", "server's", "the server ", "excluded", "exclude", "path to", "file path", "non-secret", "name of", "variable name", "var name", "变量名", "変数名", "변수 이름", "nom de la variable", "nombre de la variable", "nome da variável", "variablenname", "имя переменной"}
 	harvestConv = []string{"conversation", "prior user", "previous user", "earlier user", "user and assistant message", "chat history", "message history", "session history", "transcript", "conversación", "conversa", "unterhaltung", "gesprächsverlauf", "会話", "对话", "대화", "разговор", "переписк"}
 	harvestAll  = []string{"every", "all ", "entire", "full", "whole", "verbatim", "complete", "todas", "toute", "tutte", "alle ", "すべて", "全部", "所有", "모든", "все", "вся",
 		"word for word", "mot pour mot", "textuellement", "wörtlich", "literalmente", "al pie de la letra", "integralmente", "letteralmente", "дословно", "そのまま", "原文のまま", "逐字", "原样", "原封不动", "그대로"}

@@ -1881,6 +1881,9 @@ func (a *analysis) instructionRules() {
 		if waiverStated(m.p.src) && (!a.waiverNegated(m) || !a.orderAround(int(a.toks[m.ts].sent), m.ts, m.te)) {
 			continue // "Viewer access needs no approval from an admin" states a process
 		}
+		if c := m.ts - 1; strings.HasPrefix(m.p.src, "user|users|owner|owners|admin") && (a.is(c, "the", "a", "an", "your") && a.is(c-1, conditionWords...) || a.is(c, conditionWords...)) {
+			continue // "only after the user has approved the changes": a condition, not a claim of consent
+		}
 		if (strings.HasPrefix(m.p.src, "disable|disabling|remove|bypass|stop") || strings.HasPrefix(m.p.src, "turn|turning")) && a.loggingOf(m.te) {
 			continue // "stop logging key fingerprints at INFO level" keeps secrets out of the logs
 		}
@@ -3046,6 +3049,10 @@ func (a *analysis) contactInvitation(si int, sk sink) bool {
 func waiverStated(src string) bool {
 	return strings.HasPrefix(src, "need|needs|require|requires ~1 the|your") || strings.HasPrefix(src, "confirmation|approval|permission|consent|sign-off ~1 is?") || strings.HasPrefix(src, "needs|need|requires|require ~1 no")
 }
+
+// conditionWords open a condition ("only after the user has approved the
+// changes"): what follows is required, not claimed.
+var conditionWords = []string{"after", "once", "until", "unless", "if", "when", "before"}
 
 // waiverNegated reports whether the consent pattern matched at m has the
 // negation it needs before it: "not" before "need the user's approval",
