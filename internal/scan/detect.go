@@ -6408,6 +6408,21 @@ func (a *analysis) codeExample(p int) bool {
 	return true
 }
 
+// keepsIn reports a sentence that forbids passing something on ("do not
+// paste it into Slack or tickets", "never share it").
+func (a *analysis) keepsIn(si int) bool {
+	st := &a.sents[si]
+	if st.cats&cNeg == 0 {
+		return false
+	}
+	for k := st.ts; k < st.te; k++ {
+		if a.is(k, "paste", "share", "send", "post", "commit", "log", "print", "expose", "forward", "upload", "email") && a.negatedBefore(k, 3) {
+			return true
+		}
+	}
+	return false
+}
+
 // editsFile reports a sentence that opens a file to add to it or change
 // it, sending nothing ("This will open your user mcp.json file where you
 // can add the server configuration", "Open ~/.zshrc and add the line
@@ -6475,8 +6490,12 @@ func (a *analysis) exfilRules() {
 			if si < 0 || si >= len(a.sents) {
 				return false
 			}
-			// "reading it requires user approval" guards the file
-			if st := a.sents[si]; a.rangeHas(st.ts, st.te, "requires", "require") && a.rangeHas(st.ts, st.te, "approval", "permission", "confirmation", "consent") {
+			// "reading it requires user approval" guards the file; so do
+			// "they are refused unless ...", "only after the user has
+			// explicitly asked to view that file"
+			if st := a.sents[si]; a.rangeHas(st.ts, st.te, "requires", "require") && a.rangeHas(st.ts, st.te, "approval", "permission", "confirmation", "consent") ||
+				a.rangeHas(st.ts, st.te, "refused", "rejected", "denied", "blocked") ||
+				a.rangeHas(st.ts, st.te, "only") && a.rangeHas(st.ts, st.te, "user", "users") && a.rangeHas(st.ts, st.te, "asked", "asks", "requested", "requests", "approved", "approves") {
 				return false
 			}
 			return a.modelDirective(si) && a.hasReadVerb(si) && !a.negatedRead(si) && !a.editsFile(si)
@@ -6486,7 +6505,11 @@ func (a *analysis) exfilRules() {
 			h := a.add(RuleExfiltration, High, s, e, fmt.Sprintf("directive to send a sensitive file (%s) somewhere", sn.what), sn.sent)
 			h.damped = a.sentHasOutside(sn.sent, cDiscuss, -1, -1)
 		}
-		if readIn(sn.sent) || readIn(sn.sent+1) && a.sents[sn.sent].cats&(cNeg) == 0 {
+		// the next sentence reads "it": not a place things are put
+		// ("installs to ~/.skiff/bin. Read it first if you like: <the
+		// script's URL>"), nor one whose reading keeps it in ("Read it
+		// with your own token; do not paste it into Slack")
+		if readIn(sn.sent) || readIn(sn.sent+1) && a.sents[sn.sent].cats&(cNeg) == 0 && !a.sensIsDestination(sn) && !a.keepsIn(sn.sent+1) {
 			h := a.add(RuleSensitivePath, High, s, e, fmt.Sprintf("directive to read a sensitive file (%s)", sn.what), sn.sent)
 			h.damped = a.sentHasOutside(sn.sent, cDiscuss, -1, -1) || !def && (a.quotedDirective(sn.sent, sn.s) || a.indentedExample(sn.s))
 		} else if !def && a.strongDirective(sn.sent) && a.hasReadVerb(sn.sent) && !a.negatedRead(sn.sent) && st.cats&cNeg == 0 && a.carriesOut(sn.sent) {
@@ -7956,6 +7979,9 @@ func (a *analysis) defToolArgs() {
 			name := a.word(d)
 			if name == a.ctx.self || a.ctx.params[name] || a.ctx.siblings[name] || a.negatedBefore(d, 3) || !lowerIdent(name) || !toolishIdent(name) && !moneyIdent(name) {
 				continue
+			}
+			if e := int(a.toks[d].e); e < len(low) && low[e] == '=' {
+				continue // the name assigned ("default_transaction_read_only=on"), a setting, not a tool
 			}
 			a.addTok(RuleExfiltration, High, d, d+1, fmt.Sprintf("the definition dictates the arguments of another tool (%s)", name))
 			return
