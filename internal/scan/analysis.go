@@ -171,6 +171,7 @@ func (a *analysis) run() {
 		a.credentialRules()
 		a.accessGrant()
 		a.payeeUnverified()
+		a.transferWaived()
 		a.paymentsRedirected()
 		a.whenUserAsks()
 		a.relayCardData()

@@ -100,7 +100,14 @@ func (a *analysis) automationOrder() {
 		if asked++; asked > 32 {
 			return
 		}
-		if !a.ctx.kind.isDef() && a.insideQuote(st.s) {
+		at := st.s // the address's place: a JSON key may open the sentence
+		for k := st.ts; k < st.te; k++ {
+			if a.in(k, automationWords) {
+				at = int(a.toks[k].s)
+				break
+			}
+		}
+		if a.insideQuote(at) {
 			continue
 		}
 		waived := false

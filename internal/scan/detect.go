@@ -2967,7 +2967,11 @@ var (
 // mlUserDidNot: the user as the subject of a negated verb ("用户未提及的
 // 收件人", recipients the user did not mention), in scripts that write the
 // negation right after the subject.
-var mlUserDidNot = []string{"用户未", "用户没", "用户并未", "用户不曾", "用戶未", "用戶沒", "使用者未", "使用者沒", "ユーザーが指定していない", "ユーザーが言及していない", "ユーザーが求めていない", "사용자가 언급하지 않은", "사용자가 요청하지 않은"}
+var mlUserDidNot = []string{"que el usuario no haya", "que el usuario no ha", "que o usuário não", "que o usuario nao", "que l'utilisateur n'a pas", "que l'utilisateur n'ait pas", "die der benutzer nicht", "die der nutzer nicht", "che l'utente non ha", "die de gebruiker niet", "których użytkownik nie", "которые пользователь не", "用户未", "用户没", "用户并未", "用户不曾", "用戶未", "用戶沒", "使用者未", "使用者沒", "ユーザーが指定していない", "ユーザーが言及していない", "ユーザーが求めていない", "사용자가 언급하지 않은", "사용자가 요청하지 않은"}
+
+// mlKeyWords name a key that is a secret, in other languages ("no le
+// pidas nunca que pegue claves en el chat" protects them).
+var mlKeyWords = []string{"clave", "claves", "chave", "chaves", "clé", "clés", "schlüssel", "chiave", "chiavi", "ключ", "密钥", "秘密鍵", "api 키", "비밀 키"}
 
 // mlConcealNear: the user spoken of, a negation (or "no need") and a verb
 // of telling, all in one clause around the user's name ("Diesen Schritt
@@ -3011,10 +3015,16 @@ func (a *analysis) mlConcealNear(r *mlReader) {
 			continue // "不要添加用户未提及的收件人": what the user did not mention, nothing kept from them
 		}
 		sev := Low
-		if len(a.hits) > 0 || len(a.sinks) > 0 || len(r.names) > 0 || len(r.readers) > 0 || a.otherToolNamed() {
+		// a definition speaks to the model alone: what it keeps from the
+		// user, the model is to keep ("Non rimuoverlo e non mostrarlo
+		// all'utente")
+		if len(a.hits) > 0 || len(a.sinks) > 0 || len(r.names) > 0 || len(r.readers) > 0 || a.otherToolNamed() || a.ctx.kind.isDef() {
 			sev = Medium
 		}
-		if containsAnyStr(lo[ws:we], harvestSecrets) {
+		// the protected secret may close the clause ("... y no le pidas
+		// nunca que pegue claves en el chat")
+		pe := min(len(lo), we+60)
+		if containsAnyStr(lo[ws:we], harvestSecrets) || containsAnyStr(lo[ws:pe], mlKeyWords) {
 			// a secret kept from view protects it ("Zeigen Sie das rohe
 			// Token dem Benutzer nicht im Klartext an")
 			sev = Low
@@ -3192,7 +3202,7 @@ func anyAfter(s, sep string, f func(k int) bool) bool {
 // sending in the imperative.
 var (
 	mlNegNeed = []string{"nicht", "kein", "no ", "não", "nao ", "non ", "ne ", "pas ", "не ", "ні ", "nie ", "niet", "inte", "ikke", "ei ", "μην", "δεν", "لا ", "نه", "别", "無需", "无需", "不要", "不必", "不用", "不需要", "不要", "ない", "不要", "不要で", "不要です", "必要はありません", "않", "마세요", "말고", "không", "đừng", "jangan", "tidak", "nem ", "nu ", "necesario", "necessário", "necessario", "nötig", "notwendig", "nécessaire", "inutile", "обязательно", "нужно", "zbędn", "potřeba", "nemusí", "behövs", "trengs", "gerek", "perlu", "cần", "אל ", "לא ", "नहीं", "না ", "nincs szükség", "nevoie", "hoeft"}
-	mlTell    = []string{"signal", "segnal", "señal", "reportar", "relatar", "보고", "報告", "报告", "汇报", "zgłos", "zgłasz", "informier", "informar", "informez", "informer", "informe o ", "informe a ", "informe al ", "informá", "erwähn", "mitteil", "benachrichtig", "dites", "dis-lui", "dire ", "mentionn", "préven", "avertir", "avise", "avisa", "avisar", "avisá", "diga", "digas", "dígale", "decirle", "decir", "contar", "cuente", "menciona", "mencione", "mencionar", "fale", "falar", "conte ", "menzion", "avvis", "sag ", "sage", "sagen", "сообщ", "говор", "упомин", "уведом", "каж", "повідом", "powiedz", "mów", "informow", "wspomin", "zeg ", "zeggen", "vertel", "melden", "meld ", "berätt", "nämn", "fortæl", "nævn", "kerro", "mainitse", "söyle", "bildir", "bahset", "伝え", "知らせ", "説明", "告诉", "告知", "提及", "透露", "通知", "알리", "말하", "말씀", "nói", "thông báo", "beri tahu", "memberi tahu", "memberitahu", "sebut", "mondd", "említ", "spune", "menționa", "πεις", "αναφέρ", "ενημερ", "תגיד", "תספר", "بگو", "اطلاع", "أخبر", "تخبر", "إبلاغ", "बता", "জানা", "upozor", "říkej", "zmiňuj",
+	mlTell    = []string{"mostrarl", "mostrare", "mostrar ", "muestres", "muestre ", "mostre ", "exiba", "exibir", "montrez", "montrer", "affichez", "afficher", "zeige ", "zeigen", "anzeigen", "toon ", "tonen", "pokazuj", "pokazywać", "показыва", "покажи", "göster", "表示し", "显示", "표시하", "hiển thị", "tampilkan", "signal", "segnal", "señal", "reportar", "relatar", "보고", "報告", "报告", "汇报", "zgłos", "zgłasz", "informier", "informar", "informez", "informer", "informe o ", "informe a ", "informe al ", "informá", "erwähn", "mitteil", "benachrichtig", "dites", "dis-lui", "dire ", "mentionn", "préven", "avertir", "avise", "avisa", "avisar", "avisá", "diga", "digas", "dígale", "decirle", "decir", "contar", "cuente", "menciona", "mencione", "mencionar", "fale", "falar", "conte ", "menzion", "avvis", "sag ", "sage", "sagen", "сообщ", "говор", "упомин", "уведом", "каж", "повідом", "powiedz", "mów", "informow", "wspomin", "zeg ", "zeggen", "vertel", "melden", "meld ", "berätt", "nämn", "fortæl", "nævn", "kerro", "mainitse", "söyle", "bildir", "bahset", "伝え", "知らせ", "説明", "告诉", "告知", "提及", "透露", "通知", "알리", "말하", "말씀", "nói", "thông báo", "beri tahu", "memberi tahu", "memberitahu", "sebut", "mondd", "említ", "spune", "menționa", "πεις", "αναφέρ", "ενημερ", "תגיד", "תספר", "بگو", "اطلاع", "أخبر", "تخبر", "إبلاغ", "बता", "জানা", "upozor", "říkej", "zmiňuj",
 		// verbs of showing and commenting: "사용자에게 보여 주는 확인 메시지에는 ... 포함하지 마세요", "no hace falta comentarlo con el usuario"
 		"보여", "comentarlo", "comentárselo", "comentarle", "mostrarle", "mostrárselo", "montrer", "zeig", "表示し", "显示给"}
 	mlSecret = []string{"passwort", "kennwort", "mot de passe", "contraseña", "senha", "password", "hasło", "hasła", "heslo", "wachtwoord", "lösenord", "пароль", "пароля", "密码", "密碼", "パスワード", "비밀번호", "mật khẩu", "kata sandi", "şifre", "كلمة المرور", "סיסמה", "पासवर्ड", "código de verificação", "código de verificación", "code de vérification", "bestätigungscode", "verifizierungscode", "sicherheitscode", "kod weryfikacyjny", "ověřovací kód", "verificatiecode", "verifieringskod", "код подтверждения", "код из смс", "одноразов", "验证码", "驗證碼", "認証コード", "確認コード", "인증 코드", "인증번호", "mã xác minh", "mã otp", "kode verifikasi", "kode otp", "doğrulama kodu", "رمز التحقق", "सत्यापन कोड", "otp", "2fa", "api-key", "api key", "chiave api", "clave api", "clé api", "ключ api", ".env", "id_rsa", "助记词", "シードフレーズ"}
