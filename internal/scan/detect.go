@@ -967,7 +967,10 @@ func (a *analysis) pipeExfil() {
 			out = true
 		}
 		if !out {
-			for _, f := range []string{"@.env", "@~/.ssh/", "@/etc/passwd", "@~/.aws/", "@.aws/", "@~/.netrc", "@.git-credentials", "@~/.git-credentials", "@id_rsa", "@credentials"} {
+			for _, f := range []string{"@.env", "@~/.ssh/", "@/etc/passwd", "@~/.aws/", "@.aws/", "@~/.netrc", "@.git-credentials", "@~/.git-credentials", "@id_rsa", "@credentials",
+				// a CI job's environment file, the process's environment,
+				// registry and cluster credentials
+				"@\"$github_env\"", "@$github_env", "@${github_env}", "@/proc/self/environ", "@~/.docker/config.json", "@~/.kube/config", "@~/.npmrc", "@.npmrc", "@~/.pypirc"} {
 				if bytes.Contains(after, []byte(f)) {
 					out = true
 					break
