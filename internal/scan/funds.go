@@ -54,7 +54,7 @@ func (a *analysis) transferWaived() {
 		}
 		s, e := a.lowSpan(st.s, st.e)
 		h := a.add(RuleSafetyBypass, Medium, s, e, "an order to move money to an account the text gives, with the check with its owner waived", si)
-		h.damped = a.textDiscusses()
+		h.damped = a.attacksDiscussed()
 		return
 	}
 }
