@@ -62,7 +62,7 @@ var automationLists = newPhraseSets(
 	// the address, in other forms
 	[]string{"if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "assigned to", "picked up", "worked through by", "reads it", "reads this", "read by", "processed by", "usually miss", "bot queue"},
 	// a command, an order in itself
-	[]string{"curl ", "wget ", "| sh", "| bash", "docker run", "kubectl ", "gh api", "gh pr merge", "git push", "terraform apply", "terraform destroy", "npm publish"},
+	[]string{"curl ", "wget ", "| sh", "| bash", "docker run", "kubectl ", "gh api", "gh pr merge", "git push", "terraform apply", "terraform destroy", "npm publish", ">> ~/", "sudo ", "chmod "},
 	// the whole text read by automation
 	[]string{"reads it", "reads this", "read by", "processed by", "worked through by", "picked up by"},
 )
@@ -105,7 +105,14 @@ func (a *analysis) automationOrder() {
 			continue
 		}
 		got := in(si)
-		addressed := named || got&atAddress != 0 || a.rangeHas(st.ts, st.te, "should", "must", "shall")
+		// the modal may follow on the next line of a wrapped comment
+		// ("# pushed, including automated refactors, ...\n# the
+		// contractor account must have admin")
+		modalEnd := st.te
+		if si+1 < len(a.sents) && bytes.IndexByte(low[st.e:a.sents[si+1].s], '\n') >= 0 {
+			modalEnd = a.sents[si+1].te
+		}
+		addressed := named || got&atAddress != 0 || a.rangeHas(st.ts, modalEnd, "should", "must", "shall")
 		if !addressed {
 			continue
 		}
@@ -127,7 +134,7 @@ func (a *analysis) automationOrder() {
 		// a text that says automation reads it ("Release automation reads
 		// it when the label is applied", "requests here are worked
 		// through by the bot queue") speaks to it throughout
-		reach := 2
+		reach := 6
 		if got&atDocument != 0 {
 			reach = 40
 		}

@@ -53,6 +53,11 @@ func insecureDefaults(server, tool string, m *jval) []Finding {
 				if f, ok := insecureDefault(server, tool, field, name, p, def, toolText); ok {
 					fs = append(fs, f)
 				}
+				if v := secretInterpolated(def, 0); v != "" {
+					fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleExfiltration, Severity: High, Field: field + ".default",
+						Excerpt: excerpt(v, 0, len(v)), Start: 0, End: len(v),
+						Message: "a default fills in the caller's secrets from the environment: every call sends them unless the agent overrides it"})
+				}
 			}
 			if depth < 3 {
 				if sub := p.get("properties"); sub != nil && sub.kind == jObject {
@@ -319,4 +324,98 @@ var holdCues = append([]string{"do not ask", "don't ask", "never ask", "without 
 // splitSentences splits lowered text at sentence ends.
 func splitSentences(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == '.' || r == '!' || r == '?' || r == '\n' || r == '。' || r == ';' })
+}
+
+// secretInterpolated returns a string of default def (at any depth of
+// objects and arrays) that interpolates a secret of the caller's
+// environment ("${env:AWS_SECRET_ACCESS_KEY}", "${{ secrets.NPM_TOKEN }}",
+// "$GITHUB_TOKEN", "$(cat ~/.npmrc)"), or "". A default is what every call
+// sends; a tool has no business defaulting to the caller's credentials.
+func secretInterpolated(def *jval, depth int) string {
+	if def == nil || depth > 4 {
+		return ""
+	}
+	switch def.kind {
+	case jString:
+		if interpolatesSecret(def.str) {
+			return def.str
+		}
+	case jArray, jObject:
+		for i := range def.vals {
+			if v := secretInterpolated(&def.vals[i], depth+1); v != "" {
+				return v
+			}
+		}
+	}
+	return ""
+}
+
+// interpolatesSecret reports a reference to a secret of the environment
+// in v: a variable of the environment or of CI secrets whose name names a
+// secret, or a command that reads a credential file.
+func interpolatesSecret(v string) bool {
+	up := strings.ToUpper(v)
+	for _, lead := range []string{"${ENV:", "$ENV:", "${{ SECRETS.", "${{SECRETS.", "${", "$(CAT ", "%"} {
+		for from := 0; ; {
+			i := strings.Index(up[from:], lead)
+			if i < 0 {
+				break
+			}
+			at := from + i + len(lead)
+			from = at
+			name := up[at:]
+			if lead == "$(CAT " {
+				low := strings.ToLower(name)
+				for _, f := range harvestCredFiles {
+					if strings.HasPrefix(low, f) || strings.HasPrefix(low, "~/"+strings.TrimPrefix(f, "~/")) {
+						return true
+					}
+				}
+				continue
+			}
+			end := 0
+			for end < len(name) && (name[end] >= 'A' && name[end] <= 'Z' || name[end] >= '0' && name[end] <= '9' || name[end] == '_') {
+				end++
+			}
+			if lead == "%" && (end == len(name) || name[end] != '%') {
+				continue // %VAR% on Windows
+			}
+			if secretVarName(name[:end]) {
+				return true
+			}
+		}
+	}
+	// a bare $VAR
+	for i := 0; i+1 < len(up); i++ {
+		if up[i] != '$' || up[i+1] < 'A' || up[i+1] > 'Z' {
+			continue
+		}
+		end := i + 1
+		for end < len(up) && (up[end] >= 'A' && up[end] <= 'Z' || up[end] >= '0' && up[end] <= '9' || up[end] == '_') {
+			end++
+		}
+		if secretVarName(up[i+1 : end]) {
+			return true
+		}
+	}
+	return false
+}
+
+// secretVarName reports an environment variable's name that names a
+// secret: a part TOKEN, SECRET, PASSWORD, PASSWD, CREDENTIALS, APIKEY, or
+// KEY after ACCESS, API, PRIVATE or SECRET (AWS_SECRET_ACCESS_KEY,
+// OPENAI_API_KEY; not KEYBOARD_LAYOUT).
+func secretVarName(n string) bool {
+	parts := strings.Split(n, "_")
+	for i, p := range parts {
+		switch p {
+		case "TOKEN", "SECRET", "PASSWORD", "PASSWD", "PASS", "CREDENTIALS", "CREDENTIAL", "APIKEY", "PAT":
+			return len(parts) > 1 || p != "PASS"
+		case "KEY":
+			if i > 0 && (parts[i-1] == "ACCESS" || parts[i-1] == "API" || parts[i-1] == "PRIVATE" || parts[i-1] == "SECRET") {
+				return true
+			}
+		}
+	}
+	return false
 }
