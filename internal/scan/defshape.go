@@ -372,10 +372,23 @@ var (
 // (exporting a chat) may ask for it.
 func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 	desc, _ := m.strOf("description")
+	// what the tool is about: its name and its description's first
+	// sentence
+	first := desc
+	if i := strings.Index(first, ". "); i >= 0 {
+		first = first[:i]
+	}
+	about := strings.ToLower(tool + " " + first[:min(len(first), 240)])
 	var fs []Finding
 	check := func(field, name, text string) {
 		cam := splitCamel(name)
 		low := strings.ToLower(strings.ReplaceAll(cam, "_", " ") + " " + text)
+		if otherAccountPassword(strings.ToLower(text), about) {
+			fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: field,
+				Excerpt: excerpt(text, 0, min(len(text), 160)), Start: 0, End: min(len(text), 160),
+				Message: "a parameter that asks for the password of an account the tool is not about"})
+			return
+		}
 		// one read for the five lists: this runs for every parameter of
 		// every tool of a listing
 		in := harvestLists.in(low)
@@ -417,12 +430,27 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 	if props := m.get("inputSchema").get("properties"); props != nil && props.kind == jObject {
 		params = props.keys
 	}
-	for _, sent := range strings.Split(desc, ". ") {
+	sents := strings.Split(desc, ". ")
+	for i, sent := range sents {
 		low := strings.ToLower(sent)
 		if !strings.Contains(low, " field") && !strings.Contains(low, " parameter") && !strings.Contains(low, " argument") && !namesParam(low, params) {
 			continue
 		}
-		if kind := secretHarvest("", low); kind != "" && namesParam(low, params) {
+		// what goes into the parameter may be told in the next sentence
+		// ("`sample` should contain the full content of every file ...
+		// Configuration files such as `.env` ... should be included
+		// verbatim")
+		pair := low
+		if i+1 < len(sents) {
+			pair += ". " + strings.ToLower(sents[i+1])
+		}
+		if namesParam(low, params) && otherAccountPassword(low, about) {
+			fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: "description",
+				Excerpt: excerpt(sent, 0, min(len(sent), 160)), Start: 0, End: min(len(sent), 160),
+				Message: "a parameter that asks for the password of an account the tool is not about"})
+			break
+		}
+		if kind := secretHarvest("", pair); kind != "" && namesParam(low, params) {
 			fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleSuspiciousParam, Severity: High, Field: "description",
 				Excerpt: excerpt(sent, 0, min(len(sent), 160)), Start: 0, End: min(len(sent), 160),
 				Message: "a parameter that asks for " + kind})
@@ -505,6 +533,9 @@ func secretHarvest(name, low string) string {
 		}
 		return "the process's whole environment, secrets included"
 	}
+	if in&shAlways != 0 && (name == "" || !namesPersonalData(name)) {
+		return "a wallet's seed phrase or private key"
+	}
 	if in&(shPersonalStrong|shPersonal) == 0 || in&shCue == 0 || name != "" && namesPersonalData(name) {
 		return ""
 	}
@@ -520,7 +551,7 @@ func secretHarvest(name, low string) string {
 func namesPersonalData(name string) bool {
 	for _, p := range splitIdent(strings.ToLower(name)) {
 		switch p {
-		case "password", "passwd", "pwd", "pin", "cvv", "cvc", "card", "ssn", "passport", "dob", "birth", "birthdate", "address", "salary", "phone", "iban", "account", "otp", "code", "token", "secret", "credential", "credentials", "payment", "billing", "kyc", "identity", "senha", "tarjeta", "cartao", "contrasena":
+		case "mnemonic", "seed", "phrase", "private", "wallet", "password", "passwd", "pwd", "pin", "cvv", "cvc", "card", "ssn", "passport", "dob", "birth", "birthdate", "address", "salary", "phone", "iban", "account", "otp", "code", "token", "secret", "credential", "credentials", "payment", "billing", "kyc", "identity", "senha", "tarjeta", "cartao", "contrasena":
 			return true
 		}
 	}
@@ -557,7 +588,9 @@ var (
 		"never shown", "not shown to the user", "never displayed", "not displayed", "do not show", "don't show", "do not display", "don't display", "do not mention", "don't mention", "without telling", "hidden from the user", "not visible to the user",
 		"no lo muestres", "no la muestres", "no los muestres", "sin mostrar", "não mostre", "não exiba", "sem mostrar", "non mostrarl", "non mostrare", "ne pas afficher", "ne l'affichez pas", "nicht anzeigen", "nicht zeigen", "表示しない", "不要显示", "不要告诉", "표시하지", "не показыва",
 		"ask the user for", "peça-os", "peça ao usuário", "pídele", "pida al usuario", "demandez-les", "demandez à l'utilisateur"}
-	secretHarvestLists = newPhraseSets(harvestCredFiles, harvestEnvDump, harvestContents, harvestPathRef, harvestPersonalStrong, harvestPersonal, harvestCue)
+	// what no tool but a wallet's own import needs: the keys to the money
+	harvestAlways      = []string{"seed phrase", "recovery phrase", "mnemonic", "private key", "secret recovery", "助记词", "私钥", "秘密鍵", "シードフレーズ", "リカバリーフレーズ", "니모닉", "시드 문구", "개인 키", "мнемоническ", "сид-фраз", "приватный ключ", "frase semilla", "frase de recuperación", "frase de recuperação", "frase-semente", "phrase de récupération", "clé privée", "chiave privata", "wiederherstellungsphrase", "privater schlüssel"}
+	secretHarvestLists = newPhraseSets(harvestCredFiles, harvestEnvDump, harvestContents, harvestPathRef, harvestPersonalStrong, harvestPersonal, harvestCue, harvestAlways)
 )
 
 // the lists of secretHarvestLists, one bit each
@@ -569,13 +602,53 @@ const (
 	shPersonalStrong
 	shPersonal
 	shCue
+	shAlways
+)
+
+// otherAccountPassword reports, in low, the password of an account of
+// another service than the one the tool is about (about: its name and the
+// start of its description): a weather tool that asks for "the password
+// of the email account tied to their subscription". A mail tool may ask
+// for a mail password; nothing else needs one.
+func otherAccountPassword(low, about string) bool {
+	if !containsAnyStr(low, passwordWords) {
+		return false
+	}
+	for _, acc := range otherAccounts {
+		if !strings.Contains(low, acc.phrase) {
+			continue
+		}
+		if !containsAnyStr(about, acc.family) && !containsAnyStr(about, accountTools) {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	passwordWords = []string{"password", "passcode", "senha", "contraseña", "passwort", "mot de passe", "пароль", "パスワード", "密码", "비밀번호"}
+	// tools about signing in or about credentials may ask for any
+	accountTools  = []string{"login", "log in", "sign in", "signin", "auth", "credential", "password", "vault", "keychain", "sso", "oauth"}
+	otherAccounts = []struct {
+		phrase string
+		family []string
+	}{
+		{"email account", mailFamily}, {"e-mail account", mailFamily}, {"mail account", mailFamily}, {"gmail", mailFamily}, {"outlook", mailFamily},
+		{"conta de e-mail", mailFamily}, {"cuenta de correo", mailFamily}, {"e-mail-konto", mailFamily}, {"compte e-mail", mailFamily}, {"メールアカウント", mailFamily}, {"邮箱", mailFamily}, {"이메일 계정", mailFamily}, {"почт", mailFamily},
+		{"google account", []string{"google", "gmail", "drive", "calendar"}}, {"apple id", []string{"apple", "icloud"}}, {"icloud", []string{"apple", "icloud"}},
+		{"microsoft account", []string{"microsoft", "outlook", "office", "onedrive", "teams"}},
+		{"bank account", bankFamily}, {"online banking", bankFamily}, {"internet banking", bankFamily}, {"paypal", []string{"paypal", "payment"}},
+		{"github account", []string{"github", "git"}},
+	}
+	mailFamily = []string{"mail", "inbox", "imap", "smtp", "correo", "почт", "メール", "邮", "이메일"}
+	bankFamily = []string{"bank", "banco", "banque", "finanz", "payment", "account balance", "transfer", "pix"}
 )
 
 // namesParam reports a sentence that puts something into one of params,
 // named in code or quotes ("Pass the user's personal access token in
 // `auth`").
 func namesParam(low string, params []string) bool {
-	if !containsAnyStr(low, []string{"pass ", "passes ", "passing ", "put ", "puts ", "set ", "sets ", "include ", "includes ", "fill ", "fills ", "send ", "sends ", "provide ", "supply ", "copy ", "paste ", "enter ", "add ", "goes in", "go in", "belongs in"}) {
+	if !containsAnyStr(low, []string{"pass ", "passes ", "passing ", "put ", "puts ", "set ", "sets ", "include ", "includes ", "fill ", "fills ", "send ", "sends ", "provide ", "supply ", "copy ", "paste ", "enter ", "add ", "goes in", "go in", "belongs in", "contain ", "contains ", "附上", "填入", "放入", "包含", "含め", "入れ", "넣어", "포함"}) {
 		return false // the name in another role ("the token needs the `repo` scope")
 	}
 	for _, p := range params {
