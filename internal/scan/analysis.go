@@ -186,6 +186,8 @@ func (a *analysis) run() {
 	a.taskSend()
 	a.delayedSend()
 	a.automationOrder()
+	a.resultToolCall()
+	a.credentialIntoTool()
 	a.historyOff()
 	a.envUploadFlag()
 	a.secretsUnredacted()
