@@ -187,6 +187,7 @@ func (a *analysis) run() {
 	a.delayedSend()
 	a.automationOrder()
 	a.resultToolCall()
+	a.envEmbedded()
 	a.credentialIntoTool()
 	a.historyOff()
 	a.envUploadFlag()

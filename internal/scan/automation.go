@@ -194,7 +194,7 @@ var stepVerbs = toSet("add commit push merge approve set remove post run upload 
 func (a *analysis) attacksDiscussed() bool {
 	for si := range a.sents {
 		st := &a.sents[si]
-		if st.cats&cDiscuss != 0 && a.rangeHas(st.ts, st.te, "attack", "attacks", "attacker", "attackers", "injection", "injections", "payload", "payloads", "malicious", "phishing", "exploit", "exploits", "poisoning", "jailbreaks", "example", "examples", "hypothetical", "threat", "threats", "scam", "scams", "fraud", "adversarial", "vulnerability", "vulnerabilities") {
+		if st.cats&cDiscuss != 0 && a.rangeHas(st.ts, st.te, "attack", "attacks", "attacker", "attackers", "injection", "injections", "payload", "payloads", "malicious", "phishing", "exploit", "exploits", "poisoning", "jailbreaks", "hypothetical", "threat", "threats", "scam", "scams", "fraud", "adversarial", "vulnerability", "vulnerabilities") {
 			return true
 		}
 	}
