@@ -356,14 +356,8 @@ func secretInterpolated(def *jval, depth int) string {
 func interpolatesSecret(v string) bool {
 	up := strings.ToUpper(v)
 	for _, lead := range []string{"${ENV:", "$ENV:", "${{ SECRETS.", "${{SECRETS.", "${", "$(CAT ", "%"} {
-		for from := 0; ; {
-			i := strings.Index(up[from:], lead)
-			if i < 0 {
-				break
-			}
-			at := from + i + len(lead)
-			from = at
-			name := up[at:]
+		if anyAfter(up, lead, func(p int) bool {
+			name := up[p+len(lead):]
 			if lead == "$(CAT " {
 				low := strings.ToLower(name)
 				for _, f := range harvestCredFiles {
@@ -371,18 +365,18 @@ func interpolatesSecret(v string) bool {
 						return true
 					}
 				}
-				continue
+				return false
 			}
 			end := 0
 			for end < len(name) && (name[end] >= 'A' && name[end] <= 'Z' || name[end] >= '0' && name[end] <= '9' || name[end] == '_') {
 				end++
 			}
 			if lead == "%" && (end == len(name) || name[end] != '%') {
-				continue // %VAR% on Windows
+				return false // %VAR% on Windows
 			}
-			if secretVarName(name[:end]) {
-				return true
-			}
+			return secretVarName(name[:end])
+		}) {
+			return true
 		}
 	}
 	// a bare $VAR

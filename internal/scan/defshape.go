@@ -474,23 +474,19 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 // hides it).
 func heldBack(low string) bool {
 	for _, neg := range []string{"not ", "never ", "n't "} {
-		for from := 0; ; {
-			i := strings.Index(low[from:], neg)
-			if i < 0 {
-				break
-			}
-			at := from + i + len(neg)
-			from = at
-			words := strings.Fields(low[at:min(len(low), at+40)])
-			for k, w := range words {
+		if anyAfter(low, neg, func(p int) bool {
+			at := p + len(neg)
+			for k, w := range strings.Fields(low[at:min(len(low), at+40)]) {
 				if k >= 3 {
 					break
 				}
-				w = strings.Trim(w, ".,;:()'\"`")
-				if keptOutVerbs[w] {
+				if keptOutVerbs[strings.Trim(w, ".,;:()'\"`")] {
 					return true
 				}
 			}
+			return false
+		}) {
+			return true
 		}
 	}
 	return false
