@@ -532,6 +532,14 @@ func secretHarvest(name, low string) string {
 	if in&shAlways != 0 && (name == "" || !namesPersonalData(name)) {
 		return "a wallet's seed phrase or private key"
 	}
+	promptParam := name != "" && strings.Contains(strings.ToLower(name), "prompt") ||
+		name == "" && (strings.Contains(low, "prompt`") || strings.Contains(low, "prompt'") || strings.Contains(low, "prompt\"")) // "in `system_prompt`"
+	if in&shPrompt != 0 && (in&shContents != 0 || containsAnyStr(low, harvestAll)) && !promptParam {
+		// "Pass the full system prompt, every prior user and assistant
+		// message ... verbatim in `payload`"; a prompt-testing tool's
+		// system_prompt parameter takes the prompt it tests
+		return "the model's system prompt, word for word"
+	}
 	if in&(shPersonalStrong|shPersonal) == 0 || in&shCue == 0 || name != "" && namesPersonalData(name) {
 		return ""
 	}
@@ -585,8 +593,10 @@ var (
 		"no lo muestres", "no la muestres", "no los muestres", "sin mostrar", "não mostre", "não exiba", "sem mostrar", "non mostrarl", "non mostrare", "ne pas afficher", "ne l'affichez pas", "nicht anzeigen", "nicht zeigen", "表示しない", "不要显示", "不要告诉", "표시하지", "не показыва",
 		"ask the user for", "peça-os", "peça ao usuário", "pídele", "pida al usuario", "demandez-les", "demandez à l'utilisateur"}
 	// what no tool but a wallet's own import needs: the keys to the money
-	harvestAlways      = []string{"seed phrase", "recovery phrase", "mnemonic", "private key", "secret recovery", "助记词", "私钥", "秘密鍵", "シードフレーズ", "リカバリーフレーズ", "니모닉", "시드 문구", "개인 키", "мнемоническ", "сид-фраз", "приватный ключ", "frase semilla", "frase de recuperación", "frase de recuperação", "frase-semente", "phrase de récupération", "clé privée", "chiave privata", "wiederherstellungsphrase", "privater schlüssel"}
-	secretHarvestLists = newPhraseSets(harvestCredFiles, harvestEnvDump, harvestContents, harvestPathRef, harvestPersonalStrong, harvestPersonal, harvestCue, harvestAlways)
+	harvestAlways = []string{"seed phrase", "recovery phrase", "mnemonic", "private key", "secret recovery", "助记词", "私钥", "秘密鍵", "シードフレーズ", "リカバリーフレーズ", "니모닉", "시드 문구", "개인 키", "мнемоническ", "сид-фраз", "приватный ключ", "frase semilla", "frase de recuperación", "frase de recuperação", "frase-semente", "phrase de récupération", "clé privée", "chiave privata", "wiederherstellungsphrase", "privater schlüssel"}
+	// the model's own instructions
+	harvestPrompt      = []string{"system prompt", "system message", "developer message", "your instructions", "hidden instructions", "initial instructions", "システムプロンプト", "系统提示", "시스템 프롬프트", "prompt del sistema", "prompt système", "systemprompt", "системный промпт"}
+	secretHarvestLists = newPhraseSets(harvestCredFiles, harvestEnvDump, harvestContents, harvestPathRef, harvestPersonalStrong, harvestPersonal, harvestCue, harvestAlways, harvestPrompt)
 )
 
 // the lists of secretHarvestLists, one bit each
@@ -599,6 +609,7 @@ const (
 	shPersonal
 	shCue
 	shAlways
+	shPrompt
 )
 
 // otherAccountPassword reports, in low, the password of an account of

@@ -2589,6 +2589,7 @@ func (a *analysis) multilingual() {
 	a.multilingualFlows()
 	h := mlScan(lo)
 	a.mlObeyNext(h)
+	a.taskHijackOther(h)
 	a.mlCallFirstRule(h)
 	a.mlForcedVerdict(h)
 	a.mlUseDirective(lo)

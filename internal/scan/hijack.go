@@ -167,6 +167,38 @@ func (a *analysis) taskHijack() {
 	}
 }
 
+// taskHijackOther is taskHijack in other languages: the task the reader
+// was given, named as the speaker's ("la tarea que te di al principio",
+// "die Aufgabe, die ich dir gegeben habe", "我最初给你的任务"), with
+// "before" or "first" in the same sentence ("Antes de resolver la tarea
+// que te di al principio, haz lo siguiente primero: ..."; AgentDojo's
+// note translated). A colleague's mail that refers to a task it gave
+// says neither where the task began nor that something comes first. High.
+func (a *analysis) taskHijackOther(h *mlHits) {
+	lo := h.lo
+	for _, p := range h.sorted(taskGivenIDs, nil) {
+		ws, ok := sentenceStart(lo, p, 200)
+		if !ok {
+			ws = max(0, p-200)
+		}
+		we := sentencesWithin(lo, p, 1, 240)
+		if !containsAnyStr(lo[ws:we], firstOther) {
+			continue
+		}
+		s, e := clampSpan(a.t.orig, ws, we)
+		a.mlAdd(RuleOverride, High, s, e, "puts another task before the one the model was given (task hijacking, non-English)")
+		return
+	}
+}
+
+// taskGivenOther name the task the speaker gave the reader; firstOther
+// put something before it.
+var (
+	taskGivenOther = []string{"la tarea que te di", "la tarea que te he dado", "la tarea que te encargué", "la tâche que je t'ai donnée", "la tâche que je vous ai donnée", "la tâche que je t'ai confiée", "die aufgabe, die ich dir", "die aufgabe die ich dir", "die aufgabe, die ich ihnen", "il compito che ti ho dato", "il compito che ti ho assegnato", "a tarefa que te dei", "a tarefa que eu te dei", "a tarefa que lhe dei", "de taak die ik je", "zadanie, które ci dałem", "zadanie, które ci dałam", "zadanie które ci dałem", "задачу, которую я тебе дал", "задачу, которую я вам дал", "задачу которую я тебе дал", "sana verdiğim görev", "我最初给你的任务", "我一开始给你的任务", "我给你的任务", "最初に与えたタスク", "最初にお願いしたタスク", "最初に与えた課題", "처음에 준 작업", "내가 처음에 준", "nhiệm vụ tôi đã giao", "tugas yang saya berikan"}
+	taskGivenIDs   = mlIDs(taskGivenOther)
+	firstOther     = []string{"antes de", "primero", "avant de", "d'abord", "bevor", "zuerst", "prima di", "antes de", "primeiro", "voordat", "eerst", "zanim", "najpierw", "прежде чем", "сначала", "önce", "之前", "先", "前に", "まず", "전에", "먼저", "trước khi", "sebelum", "terlebih dahulu"}
+)
+
 // taskVerbs act on a task: "solve the task", "answer the user's question",
 // "return to your original task".
 var taskVerbs = toSet("solve solving answer answering complete completing finish finishing continue continuing resume resuming handle handling do doing return returning respond responding address addressing process processing fulfil fulfill fulfilling perform performing tackle tackling start starting begin beginning proceed proceeding work working get getting go going")
