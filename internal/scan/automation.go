@@ -200,3 +200,17 @@ func (a *analysis) attacksDiscussed() bool {
 	}
 	return false
 }
+
+// blockQuoted reports that low offset p is on a line of a markdown block
+// quote ("> ...").
+func (a *analysis) blockQuoted(p int) bool {
+	low := a.t.low
+	ls := p
+	for ls > 0 && low[ls-1] != '\n' && p-ls < 2000 {
+		ls--
+	}
+	for ls < p && (low[ls] == ' ' || low[ls] == '\t') {
+		ls++
+	}
+	return ls < len(low) && low[ls] == '>'
+}

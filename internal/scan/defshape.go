@@ -759,7 +759,10 @@ func (a *analysis) opsWeakening() {
 		if !ordered && !containsAny(around, opsCoverUp) && (!w || !containsAny(around, opsAudience)) {
 			continue
 		}
-		a.add(RuleOverride, High, a.t.origPos(st.s), a.t.origPos(st.e), "order to weaken a security control (open a firewall to the world, allowlist an address, silence monitoring, turn a WAF or MFA off, paste secrets), aimed at automation or kept from people", si)
+		h := a.add(RuleOverride, High, a.t.origPos(st.s), a.t.origPos(st.e), "order to weaken a security control (open a firewall to the world, allowlist an address, silence monitoring, turn a WAF or MFA off, paste secrets), aimed at automation or kept from people", si)
+		// a postmortem that quotes the comment it fell for ("> \"...
+		// please approve and squash-merge with admin override.\"")
+		h.damped = !def && a.attacksDiscussed() && (a.insideQuote(st.s) || a.blockQuoted(st.s))
 		return
 	}
 }

@@ -1909,7 +1909,7 @@ func (a *analysis) instructionRules() {
 		if waiverStated(m.p.src) && (!a.waiverNegated(m) || !a.orderAround(int(a.toks[m.ts].sent), m.ts, m.te)) {
 			continue // "Viewer access needs no approval from an admin" states a process
 		}
-		if c := m.ts - 1; strings.HasPrefix(m.p.src, "user|users|owner|owners|admin") && (a.is(c, "the", "a", "an", "your") && a.is(c-1, conditionWords...) || a.is(c, conditionWords...)) {
+		if c := m.ts - 1; (strings.HasPrefix(m.p.src, "user|users|owner|owners|admin") || strings.HasPrefix(m.p.src, "preapproved|pre ~1 approved")) && (a.is(c, "the", "a", "an", "your", "is", "are", "was", "been") && a.is(c-1, conditionWords...) || a.is(c, conditionWords...)) {
 			continue // "only after the user has approved the changes": a condition, not a claim of consent
 		}
 		if (strings.HasPrefix(m.p.src, "disable|disabling|remove|bypass|stop") || strings.HasPrefix(m.p.src, "turn|turning")) && a.loggingOf(m.te) {
@@ -4685,7 +4685,7 @@ func (a *analysis) lowerOrigDiscussed() bool {
 // ("sicurezza informatica", "phishing", "truffa"): two of them mark a
 // discussion (an awareness quiz); one alone is a job posting's or an
 // attacker's pretext.
-var mlWeakDiscussionWords = []string{"ciberseguridad", "cybersécurité", "sicurezza informatica", "cibersegurança", "ciberseguranca", "it-sicherheit", "informationssicherheit", "cyberbeveiliging", "cyberbezpieczeństw", "кибербезопасност", "网络安全", "サイバーセキュリティ", "사이버 보안", "siber güvenlik",
+var mlWeakDiscussionWords = []string{"钓鱼", "诈骗", "样例", "仅供识别", "请勿照做", "フィッシング", "詐欺", "피싱", "사기", "ciberseguridad", "cybersécurité", "sicurezza informatica", "cibersegurança", "ciberseguranca", "it-sicherheit", "informationssicherheit", "cyberbeveiliging", "cyberbezpieczeństw", "кибербезопасност", "网络安全", "サイバーセキュリティ", "사이버 보안", "siber güvenlik",
 	"phishing", "truffa", "estafa", "fraude", "frode", "señales de alerta", "signaux d'alerte", "warnsignale", "segnali di allarme", "sinais de alerta", "waarschuwingssignalen", "arnaque", "escroquerie", "betrug", "golpe", "oplichting", "oszustw", "мошенни", "诈骗", "詐欺", "사기", "dolandırıcılık", "sensibilizzazione", "concienciación", "sensibilisation", "awareness", "sensibilisierung"}
 
 func mlDiscussion(ps *phraseScan) bool {
@@ -5340,7 +5340,7 @@ func (a *analysis) findSensitive() {
 				what = "browser cookie or password store"
 			}
 		}
-		if what == "" && dotBefore(s) && hasBefore(s-1, "~/") && !(w == "ssh" && publicKeyPath(low[e:])) {
+		if what == "" && dotBefore(s) && hasBefore(s-1, "~/") && !(w == "ssh" && publicKeyPath(low[e:])) && !programDir(low[e:]) {
 			what = "home-directory configuration file"
 		}
 		if what == "" && secretFileWords[w] {
@@ -6514,6 +6514,33 @@ func (a *analysis) sensIsDestination(sn *sensitive) bool {
 	return false
 }
 
+// youCanBefore reports "you can", "you may" or "you could" just before
+// token k, with at most an adverb between ("You can automatically
+// forward ..."): a capability described, not an order.
+func (a *analysis) youCanBefore(k int) bool {
+	for j := k - 1; j >= 0 && j >= k-3; j-- {
+		if a.is(j, "can", "may", "could") && a.is(j-1, "you") {
+			return true
+		}
+	}
+	return false
+}
+
+// programDir reports a home directory's program or cache folder after a
+// tool's dot directory ("~/.tideflow/bin", "~/.npm/_cacache"): where an
+// installer puts binaries, not a configuration that holds secrets.
+func programDir(rest []byte) bool {
+	if len(rest) == 0 || rest[0] != '/' {
+		return false
+	}
+	for _, d := range []string{"/bin", "/cache", "/_cacache", "/logs", "/log", "/tmp", "/lib", "/share"} {
+		if bytes.HasPrefix(rest, []byte(d)) && (len(rest) == len(d) || !isWordByte(rest[len(d)])) {
+			return true
+		}
+	}
+	return false
+}
+
 func (a *analysis) exfilRules() {
 	def := a.ctx.kind.isDef()
 	// sensitive paths
@@ -6575,6 +6602,9 @@ func (a *analysis) exfilRules() {
 		}
 		if a.is(m.ts-1, "is", "are", "was", "were") {
 			continue // "only the names are returned": what the tool does ("must be returned" orders it)
+		}
+		if !a.ctx.kind.isDef() && a.youCanBefore(m.ts) {
+			continue // a help page's "You can automatically forward all your new messages to another address": what the reader may do
 		}
 		if a.is(m.ts, "export") && m.ts+1 < len(a.toks) && a.lowCharAfter(int(a.toks[m.ts+1].e)) == '=' {
 			continue // the shell's export NPM_TOKEN="$(cat /run/secrets/npm_token)" sets a variable
