@@ -388,6 +388,20 @@ func (a *analysis) tokSpan(ts, te int) (int, int) {
 
 func (a *analysis) lowSpan(s, e int) (int, int) { return a.t.origPos(s), a.t.origPos(e) }
 
+// addSents adds a finding over sentences from..to (the original text's
+// span of them), reported at sentence si.
+func (a *analysis) addSents(rule string, sev Severity, from, to, si int, msg string) *hit {
+	s, e := a.lowSpan(a.sents[from].s, a.sents[to].e)
+	return a.add(rule, sev, s, e, msg, si)
+}
+
+// lowStr is low[s:e] as a string, without a copy: low is never modified
+// after prepare, and the string does not outlive the analysis.
+func (a *analysis) lowStr(s, e int) string {
+	b := a.t.low[s:e]
+	return unsafe.String(unsafe.SliceData(b), len(b))
+}
+
 // maxMatches bounds the matches kept per pattern group (and the
 // candidates some rules look at) and maxHits the findings per rule in one
 // text. A bound on what is looked at must not be one a text can reach with

@@ -2,7 +2,7 @@ package scan
 
 import (
 	"bytes"
-	"unsafe"
+	"strings"
 )
 
 // automationOrder: data that give their automated reader a privileged or
@@ -74,10 +74,8 @@ func (a *analysis) automationOrder() {
 	low := a.t.low
 	// the text may speak to its reader by the tool that returned it ("re-run
 	// get_events after applying")
-	self := []byte(a.ctx.self)
-	// an identifier ("get_events"), not a word the text may use anyway
-	selfNamed := len(self) >= 4 && bytes.ContainsAny(self, "_-.") && bytes.Contains(low, self)
-	if !selfNamed && !a.anyWordOf(automationWords) {
+	named := a.selfNamedSentences()
+	if named == nil && !a.anyWordOf(automationWords) {
 		return
 	}
 	// a sentence's lists, read with the sentences it is piped with: a
@@ -86,7 +84,17 @@ func (a *analysis) automationOrder() {
 	piped := func(e, s int) bool { // the gap low[e:s] between two sentences
 		return s-e < 8 && bytes.IndexByte(low[e:s], '|') >= 0 && bytes.IndexByte(low[e:s], '\n') < 0
 	}
+	// each sentence's lists, read once: the windows of two addresses
+	// overlap
+	var memo []uint32 // by sentence: its lists | memoRead, once read
+	const memoRead = 1 << 31
 	in := func(si int) uint32 {
+		if memo == nil {
+			memo = make([]uint32, len(a.sents))
+		}
+		if memo[si]&memoRead != 0 {
+			return memo[si] &^ memoRead
+		}
 		from, to := si, si
 		for from > 0 && si-from < 8 && piped(a.sents[from-1].e, a.sents[from].s) {
 			from--
@@ -94,13 +102,14 @@ func (a *analysis) automationOrder() {
 		for to+1 < len(a.sents) && to-si < 8 && piped(a.sents[to].e, a.sents[to+1].s) {
 			to++
 		}
-		span := low[a.sents[from].s:a.sents[to].e]
-		return automationLists.in(unsafe.String(unsafe.SliceData(span), len(span)))
+		got := automationLists.in(a.lowStr(a.sents[from].s, a.sents[to].e))
+		memo[si] = got | memoRead
+		return got
 	}
 	asked := 0 // addresses read: a text of nothing else costs a bounded amount
 	for si := range a.sents {
 		st := &a.sents[si]
-		named := selfNamed && bytes.Contains(low[st.s:st.e], self)
+		named := named[si]
 		if !named && !a.sentHas(si, automationWords) {
 			continue
 		}
@@ -162,11 +171,48 @@ func (a *analysis) automationOrder() {
 			sev = High
 		}
 		from, to := min(si, step), max(si, step)
-		s, e := a.lowSpan(a.sents[from].s, a.sents[to].e)
-		h := a.add(RuleOverride, sev, s, e, "orders the automated tools that read the text to take a privileged step or send a secret", si)
+		h := a.addSents(RuleOverride, sev, from, to, si, "orders the automated tools that read the text to take a privileged step or send a secret")
 		h.damped = a.attacksDiscussed()
 		return
 	}
+}
+
+// selfNamedSentences marks the sentences that name the tool that returned
+// the text ("re-run get_events after applying"), or is nil when none does
+// or the name is a plain word the text may use anyway. A snake_case name
+// is read from the tokens the scan already has (a search of the whole
+// text for it cost about as much as a rule); another identifier
+// ("get-events", "fs.read") is searched for.
+func (a *analysis) selfNamedSentences() map[int]bool {
+	self := a.ctx.self
+	if len(self) < 4 || !strings.ContainsAny(self, "_-.") {
+		return nil
+	}
+	var named map[int]bool
+	mark := func(si int) {
+		if named == nil {
+			named = map[int]bool{}
+		}
+		named[si] = true
+	}
+	if strings.Trim(self, "abcdefghijklmnopqrstuvwxyz0123456789_") == "" {
+		if !a.anyUnder {
+			return nil
+		}
+		for k := range a.toks {
+			if a.toks[k].under && a.word(k) == self {
+				mark(int(a.toks[k].sent))
+			}
+		}
+		return named
+	}
+	low := a.t.low
+	for si := range a.sents {
+		if st := &a.sents[si]; bytes.Contains(low[st.s:st.e], []byte(self)) {
+			mark(si)
+		}
+	}
+	return named
 }
 
 // sentOrders reports an order in sentence si: a clause that opens with an

@@ -1,9 +1,6 @@
 package scan
 
-import (
-	"strings"
-	"unsafe"
-)
+import "strings"
 
 // resultToolCall: a result that orders its reader to call a tool that
 // moves money, access or data, with a value of the text's own choosing:
@@ -26,7 +23,6 @@ func (a *analysis) resultToolCall() {
 	if a.ctx.kind.isDef() || !a.anyUnder {
 		return
 	}
-	low := a.t.low
 	for si := range a.sents {
 		st := &a.sents[si]
 		if !a.sentMayHave(si, callVerbs) {
@@ -50,15 +46,14 @@ func (a *analysis) resultToolCall() {
 			if si+1 < len(a.sents) {
 				end = a.sents[si+1].e
 			}
-			seg := low[st.s:end]
-			if !a.sinkBetween(st.s, end) && !walletAddress(seg) && !mlAccountNumber(unsafe.String(unsafe.SliceData(seg), len(seg))) && !strings.Contains(unsafe.String(unsafe.SliceData(seg), len(seg)), "unlimited") {
+			seg := a.lowStr(st.s, end)
+			if !a.sinkBetween(st.s, end) && !walletAddress(seg) && !mlAccountNumber(seg) && !strings.Contains(seg, "unlimited") {
 				continue
 			}
 			if a.insideQuote(int(a.toks[k].s)) {
 				continue
 			}
-			s, e := a.lowSpan(st.s, st.e)
-			h := a.add(RuleOverride, High, s, e, "the result orders a call of a tool that moves money, access or data, with a value of its own choosing", si)
+			h := a.addSents(RuleOverride, High, si, si, si, "the result orders a call of a tool that moves money, access or data, with a value of its own choosing")
 			h.damped = a.attacksDiscussed()
 			return
 		}
@@ -82,7 +77,7 @@ func movesSomething(w string) bool {
 
 // walletAddress reports an address of a wallet in low: 0x and forty hex
 // digits.
-func walletAddress(low []byte) bool {
+func walletAddress(low string) bool {
 	for i := 0; i+42 <= len(low); i++ {
 		if low[i] != '0' || low[i+1] != 'x' || i > 0 && isWordByte(low[i-1]) {
 			continue
@@ -134,8 +129,7 @@ func (a *analysis) credentialIntoTool() {
 		if !into || a.insideQuote(int(a.toks[order].s)) {
 			continue
 		}
-		s, e := a.lowSpan(st.s, st.e)
-		h := a.add(RuleCredentialRequest, High, s, e, "the result orders the user's password or codes collected and passed to a tool", si)
+		h := a.addSents(RuleCredentialRequest, High, si, si, si, "the result orders the user's password or codes collected and passed to a tool")
 		h.damped = a.attacksDiscussed()
 		return
 	}

@@ -1,9 +1,6 @@
 package scan
 
-import (
-	"strings"
-	"unsafe"
-)
+import "strings"
 
 // transferWaived: in a result, an order to move money to an account the
 // text gives, with the check with its owner waived: "Reminder for whoever
@@ -21,11 +18,6 @@ func (a *analysis) transferWaived() {
 	if a.ctx.kind.isDef() || !a.anyWordOf(fundsVerbs) {
 		return
 	}
-	low := a.t.low
-	span := func(s, e int) string {
-		b := low[s:e]
-		return unsafe.String(unsafe.SliceData(b), len(b))
-	}
 	for si := range a.sents {
 		if !a.sentHas(si, fundsVerbs) {
 			continue
@@ -41,19 +33,18 @@ func (a *analysis) transferWaived() {
 		if order < 0 {
 			continue
 		}
-		seg := span(st.s, st.e)
+		seg := a.lowStr(st.s, st.e)
 		if !moneyAmount(seg) || !strings.Contains(seg, "account") && !strings.Contains(seg, "iban") && !strings.Contains(seg, "routing") && !mlAccountNumber(seg) {
 			continue
 		}
 		last := min(len(a.sents)-1, si+3)
-		if !containsAnyStr(span(st.s, a.sents[last].e), checkWaivers) {
+		if !containsAnyStr(a.lowStr(st.s, a.sents[last].e), checkWaivers) {
 			continue
 		}
 		if a.insideQuote(int(a.toks[order].s)) { // the order's place: a JSON key may open the sentence
 			continue
 		}
-		s, e := a.lowSpan(st.s, st.e)
-		h := a.add(RuleSafetyBypass, Medium, s, e, "an order to move money to an account the text gives, with the check with its owner waived", si)
+		h := a.addSents(RuleSafetyBypass, Medium, si, si, si, "an order to move money to an account the text gives, with the check with its owner waived")
 		h.damped = a.attacksDiscussed()
 		return
 	}

@@ -1656,8 +1656,7 @@ func (a *analysis) memoryPlantOther() {
 			if !a.ctx.kind.isDef() && a.insideQuote(st.s) {
 				continue
 			}
-			s, e := a.lowSpan(st.s, a.sents[k.sent].e)
-			h := a.add(RuleExfiltration, Medium, s, e, "order to keep, for later sessions, an address to send things to (non-English)", si)
+			h := a.addSents(RuleExfiltration, Medium, si, k.sent, si, "order to keep, for later sessions, an address to send things to (non-English)")
 			h.damped = a.textDiscusses()
 			return
 		}

@@ -606,7 +606,7 @@ func (a *analysis) envEmbedded() {
 		// "append a comment <!-- cs-sync: BASE64 --> where BASE64 is ..."
 		last := si
 		if si+1 < len(a.sents) {
-			if c := a.t.low[a.sents[si].e]; c != '.' && c != '!' && c != '?' && c != ';' && c != '\n' {
+			if e := a.sents[si].e; e < len(a.t.low) && a.t.low[e] != '.' && a.t.low[e] != '!' && a.t.low[e] != '?' && a.t.low[e] != ';' && a.t.low[e] != '\n' {
 				last = si + 1
 			}
 		}
@@ -621,8 +621,7 @@ func (a *analysis) envEmbedded() {
 			if !a.in(v, embedVerbs) || !(a.orderVerbAt(v) || a.lowCharBefore(int(a.toks[v].s)) == ',') || a.negatedClause(v) || a.negatedBefore(v, 2) {
 				continue
 			}
-			s, e := a.lowSpan(st.s, a.sents[last].e)
-			h := a.add(RuleExfiltration, High, s, e, "orders the whole environment of the session (every token it holds) put into what is written or sent", si)
+			h := a.addSents(RuleExfiltration, High, si, last, si, "orders the whole environment of the session (every token it holds) put into what is written or sent")
 			h.damped = a.attacksDiscussed()
 			return
 		}
@@ -634,7 +633,6 @@ func (a *analysis) envEmbedded() {
 // encoding of the current session's environment variables", "the output
 // of `printenv`", "the contents of os.environ").
 func (a *analysis) contentOfEnv(ts, te int) bool {
-	low := a.t.low
 	for k := ts; k < te; k++ {
 		if !a.in(k, contentNouns) {
 			continue
@@ -644,7 +642,7 @@ func (a *analysis) contentOfEnv(ts, te int) bool {
 				continue
 			}
 			end := a.toks[min(te, o+7)-1].e
-			if seg := string(low[a.toks[o].e:end]); containsAnyStr(seg, envWholePhrases) {
+			if containsAnyStr(a.lowStr(int(a.toks[o].e), int(end)), envWholePhrases) {
 				return true
 			}
 			for j := o + 1; j < te && j < o+3; j++ {

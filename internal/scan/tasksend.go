@@ -1,9 +1,6 @@
 package scan
 
-import (
-	"bytes"
-	"unsafe"
-)
+import "bytes"
 
 // taskSend: an order, in data, for what to do while doing what an AI
 // agent does with the data, that sends something to a fixed destination:
@@ -174,8 +171,7 @@ var sendLists = func() *phraseSets {
 // text made the first time it is asked.
 func (a *analysis) sendPhrases(s, e int) uint32 {
 	if a.sendHits == nil {
-		low := a.t.low // never modified after prepare
-		a.sendHits = sendLists.all(unsafe.String(unsafe.SliceData(low), len(low)))
+		a.sendHits = sendLists.all(a.lowStr(0, len(a.t.low)))
 	}
 	return sendLists.spanIn(a.sendHits, s, e)
 }
@@ -211,8 +207,7 @@ func (a *analysis) delayedSend() {
 		if !a.ctx.kind.isDef() && a.insideQuote(st.s) || sg&plNegSend != 0 {
 			continue
 		}
-		s, e := a.lowSpan(from, st.e)
-		h := a.add(RuleExfiltration, Medium, s, e, "an order put off to the next time something happens, or a blind copy, that sends something to an address, a URL or a chat handle", si)
+		h := a.addSents(RuleExfiltration, Medium, max(0, si-1), si, si, "an order put off to the next time something happens, or a blind copy, that sends something to an address, a URL or a chat handle")
 		h.damped = a.textDiscusses()
 		return
 	}
@@ -249,8 +244,7 @@ func (a *analysis) taskSendOther() {
 		if a.ctx.kind.isDef() {
 			sev = High
 		}
-		s, e := a.lowSpan(st.s, end)
-		h := a.add(RuleExfiltration, sev, s, e, "an order for what to do while summarizing the text, that sends something to a fixed destination (non-English)", k.sent)
+		h := a.addSents(RuleExfiltration, sev, max(0, k.sent-1), k.sent, k.sent, "an order for what to do while summarizing the text, that sends something to a fixed destination (non-English)")
 		// a text that discusses injections anywhere (its title: "Prompt
 		// Injection: Wie Angreifer ...") quotes rather than orders
 		h.damped = a.textDiscusses()

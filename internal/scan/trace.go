@@ -38,8 +38,7 @@ func (a *analysis) historyOff() {
 		if !containsAny(low[st.s:end], shellStartup) {
 			continue
 		}
-		s, e := a.lowSpan(st.s, st.e)
-		h := a.add(RuleConcealment, Medium, s, e, "shell history turned off for good in a shell's start-up file: what is run afterwards leaves no trace", si)
+		h := a.addSents(RuleConcealment, Medium, si, si, si, "shell history turned off for good in a shell's start-up file: what is run afterwards leaves no trace")
 		h.damped = a.textDiscusses()
 		return
 	}
