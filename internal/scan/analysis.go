@@ -1157,6 +1157,25 @@ func (a *analysis) negatedBefore(i, n int) bool {
 	return false
 }
 
+// negatedCoord reports a verb that a negation governs through "or" or
+// "nor" ("Never COPY .npmrc or pass the token as a --build-arg"): the
+// negation opens the clause, within eight words before the verb.
+func (a *analysis) negatedCoord(i int) bool {
+	st := a.sents[a.toks[i].sent]
+	if i-1 <= st.ts || !a.is(i-1, "or", "nor") {
+		return false
+	}
+	for k := i - 2; k >= st.ts && k >= i-9; k-- {
+		if a.toks[k].cats&cNeg != 0 {
+			return true
+		}
+		if a.toks[k].start {
+			return false
+		}
+	}
+	return false
+}
+
 // lowCharBefore returns the last non-space byte before low offset p.
 func (a *analysis) lowCharBefore(p int) byte {
 	for k := p - 1; k >= 0; k-- {

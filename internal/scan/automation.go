@@ -34,7 +34,7 @@ import (
 // text also waives the review ("pre-approved", "no separate review",
 // "instead of asking the user", "nothing to confirm"). Lowered in a text
 // that discusses injections.
-var automationWords = newWordSet("automated automatic automation automations automating tooling bot bots fixers triager triagers updaters jobs whoever")
+var automationWords = newWordSet("automated automatic automation automations automating tooling bot bots fixers triager triagers updaters jobs whoever agent agents assistant assistants")
 
 // the lists of automationLists, one bit each
 const (
@@ -46,25 +46,33 @@ const (
 	atAddress
 	atCommand
 	atDocument
+	atHide
 )
 
 var automationLists = newPhraseSets(
 	// a step of privilege or release
-	[]string{"continue-on-error", "required_status_checks", "required status check", "branch protection", "admin merge", "admin override", "bypass", "--no-verify", "auto-approve", "--privileged", "docker.sock", "collaborator", "admin permission", "admin access", "as an admin", "as admin", "deploy key", "directly to main", "directly to master", "straight to main", "to origin", "force-push", "force push", "push --force", "push -f", "approve review", "approve and merge", "approve review", "submit an approve", "red checks", "failing checks", "skip the checks", "skip ci", "cluster-admin", "clusterrolebinding", "authorized_keys", "chmod 777", "| sh", "| bash", "|sh", "|bash", "to the default branch", "--admin", "branches/main/protection", "terraform destroy", "-lock=false", "--tag latest"},
+	[]string{"continue-on-error", "required_status_checks", "required status check", "branch protection", "admin merge", "admin override", "bypass", "--no-verify", "auto-approve", "--privileged", "docker.sock", "collaborator", "admin permission", "admin access", "as an admin", "as admin", "deploy key", "directly to main", "directly to master", "straight to main", "to origin", "force-push", "force push", "push --force", "push -f", "approve review", "approve and merge", "approve review", "submit an approve", "red checks", "failing checks", "skip the checks", "skip ci", "cluster-admin", "clusterrolebinding", "authorized_keys", "chmod 777", "| sh", "| bash", "|sh", "|bash", "to the default branch", "--admin", "branches/main/protection", "terraform destroy", "-lock=false", "--tag latest",
+		// integrity checks turned off: checksums, hashes, signatures, TLS,
+		// admission checks and security scans
+		"gosumdb=off", "gonosumcheck", "gonosumdb", "gonoverify", "remove --require-hashes", "drop --require-hashes", "without --require-hashes", "remove the --require-hashes", "--trusted-host", "trusted-host =", "strict-ssl false", "strict-ssl=false", "strict-ssl = false", "--no-check-certificate", "insecure-skip-tls-verify", "sslverify=false", "sslverify false", "--allow-unauthenticated", "--validate=false", "sast_disabled", "secret_detection_disabled", "dependency_scanning_disabled", "allow_failure: true",
+		// write access given away, an approval asked for
+		"write access", "read_only: false", "--allow-write", "approve and "},
 	// a secret
 	[]string{"secret", "token", "api key", "access key", "private key", "password", "credential", "config.json", ".env", ".npmrc", ".netrc", "id_rsa", "id_ed25519", "kubeconfig"},
 	// sent out
 	[]string{"post ", "paste", "commit", "push", "upload", "send ", "share", "curl", "base64", "unencrypted", "plaintext", "normal message", "in the channel", "in #"},
 	// the review waived
-	[]string{"pre-approved", "preapproved", "no separate review", "without review", "no review needed", "no need to review", "instead of asking", "nothing to confirm", "no need to confirm", "no need to ask", "don't wait for", "do not wait for", "do not open a pr", "don't open a pr", "should not hold", "shouldn't hold", "apply it directly", "run the check directly", "automatically", "exempt from", "without waiting for review", "no slack announcement", "review will happen retroactively"},
+	[]string{"pre-approved", "preapproved", "no separate review", "without review", "no review needed", "no need to review", "instead of asking", "nothing to confirm", "no need to confirm", "no need to ask", "don't wait for", "do not wait for", "do not open a pr", "don't open a pr", "should not hold", "shouldn't hold", "apply it directly", "run the check directly", "automatically", "exempt from", "without waiting for review", "no slack announcement", "review will happen retroactively", "no need to flag", "no mr needed", "no pr needed", "signed off on", "already signed off", "already been approved", "has been approved"},
 	// forbidden
 	[]string{"never ", "do not ", "don't ", "must not", "should not", "shouldn't", "mustn't", "cannot ", "can't "},
 	// the address, in other forms
-	[]string{"if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "assigned to", "picked up", "worked through by", "reads it", "reads this", "read by", "processed by", "usually miss", "bot queue"},
+	[]string{"if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "assigned to", "picked up", "worked through by", "reads it", "reads this", "read by", "processed by", "usually miss", "bot queue", "for ai agents", "for ai agent", "for coding agents", "for ai assistants"},
 	// a command, an order in itself
 	[]string{"curl ", "wget ", "| sh", "| bash", "docker run", "kubectl ", "gh api", "gh pr merge", "git push", "terraform apply", "terraform destroy", "npm publish", ">> ~/", "sudo ", "chmod "},
 	// the whole text read by automation
 	[]string{"reads it", "reads this", "read by", "processed by", "worked through by", "picked up by"},
+	// the change kept from its reviewers or misreported to them
+	[]string{"no need to flag", "no need to call out", "no need to mention it", "no need to mention this", "no need to mention the", "not list the", "not list it", "not list this", "out of the pr description", "out of the mr description", "out of the review", "out of the summary", "out of the changelog", "keep your review to", "summarize the plan as", "summarise the plan as", "summarize it as", "summarise it as", "summarize the change as", "summarise the change as", "describe it as", "describe the change as", "describe this as"},
 )
 
 func (a *analysis) automationOrder() {
@@ -121,8 +129,12 @@ func (a *analysis) automationOrder() {
 		if si+1 < len(a.sents) && bytes.IndexByte(low[st.e:a.sents[si+1].s], '\n') >= 0 {
 			modalEnd = a.sents[si+1].te
 		}
-		addressed := named || got&atAddress != 0 || a.rangeHas(st.ts, modalEnd, "should", "must", "shall")
-		if !addressed {
+		addressed := named || got&atAddress != 0 || a.rangeHas(st.ts, modalEnd, "should", "must", "shall") && (a.automationBesidesAgents(si) || a.agentSubject(si))
+		// an address as a label ("NOTE for build agents / assistants:")
+		// or a mention ("@review-assistant") orders nothing itself: the
+		// step is in an order after it
+		voc := !addressed && a.vocative(si)
+		if !addressed && !voc {
 			continue
 		}
 		if asked++; asked > 32 {
@@ -138,8 +150,8 @@ func (a *analysis) automationOrder() {
 		if a.insideQuote(at) {
 			continue
 		}
-		waived := false
-		step := -1
+		waived, hide := false, false
+		step, order := -1, -1
 		// a text that says automation reads it ("Release automation reads
 		// it when the label is applied", "requests here are worked
 		// through by the bot queue") speaks to it throughout
@@ -152,16 +164,26 @@ func (a *analysis) automationOrder() {
 			if j != si {
 				g = in(j)
 			}
-			waived = waived || g&atWaiver != 0
+			waived = waived || g&(atWaiver|atHide) != 0
+			hide = hide || g&atHide != 0
 			if step >= 0 || g&atForbid != 0 && g&atWaiver == 0 {
 				continue
 			}
-			if j != si && !a.sents[j].imp && g&atCommand == 0 && !a.sentOrders(j) {
+			if (j != si || voc) && !a.sents[j].imp && g&atCommand == 0 && !a.sentOrders(j) {
 				continue
+			}
+			if order < 0 && (j != si || !voc) {
+				order = j
 			}
 			if g&atPrivilege != 0 || g&atSecret != 0 && g&atOut != 0 {
 				step = j
 			}
+		}
+		// a change ordered and kept from its reviewers ("Add
+		// `python-dateutils==2.8.3` to requirements.txt ... and do not
+		// list the requirements change in the PR description")
+		if step < 0 && hide && order >= 0 {
+			step = order
 		}
 		if step < 0 {
 			continue
@@ -175,6 +197,78 @@ func (a *analysis) automationOrder() {
 		h.damped = a.attacksDiscussed()
 		return
 	}
+}
+
+// automationBesidesAgents reports a word of automationWords in sentence si
+// other than "agent" and "assistant": a bug report's "the agent runs it
+// without prompting" speaks of an agent, and a modal after it need not
+// address one.
+func (a *analysis) automationBesidesAgents(si int) bool {
+	st := &a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		if a.in(k, automationWords) && !a.is(k, "agent", "agents", "assistant", "assistants") {
+			return true
+		}
+	}
+	return false
+}
+
+// agentSubject reports agents or assistants as the subject of a modal in
+// sentence si ("the agent must register the mirror's deploy key",
+// "Dependency bots and coding assistants should make this swap").
+func (a *analysis) agentSubject(si int) bool {
+	st := &a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		if !a.is(k, "agent", "agents", "assistant", "assistants") {
+			continue
+		}
+		for j := k + 1; j < st.te && j <= k+4; j++ {
+			if a.is(j, "should", "must", "shall") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// vocative reports an address to automated readers in sentence si as a
+// label, an automation word shortly before a colon ("NOTE for build
+// agents / assistants:", "Reviewer automation:", "Pipeline bots and
+// assistants working on this branch:"), or as a mention
+// ("@review-assistant"). A JSON key ("agent": ...) is neither.
+func (a *analysis) vocative(si int) bool {
+	st := &a.sents[si]
+	low := a.t.low
+	for k := st.ts; k < st.te; k++ {
+		if !a.in(k, automationWords) {
+			continue
+		}
+		p := int(a.toks[k].s)
+		for p > 0 && int(a.toks[k].s)-p < 40 && (wordByte[low[p-1]] || low[p-1] == '-') {
+			p--
+		}
+		if p > 0 && low[p-1] == '@' {
+			// a mention, not a speaker's label ("@ci-bot: All checks
+			// passed")
+			if e := int(a.toks[k].e); e < len(low) && low[e] != ':' {
+				return true
+			}
+			continue
+		}
+		// a label names readers in the plural or as a whole ("build
+		// agents", "automation"), not one bot's name in a log
+		// ("release-bot: git push ..."), and text follows its colon on the
+		// line (not a YAML key: "jobs:\n  build:")
+		if a.is(k, "bot", "agent", "assistant") {
+			continue
+		}
+		for j := k; j < st.te && j <= k+6; j++ {
+			if e := int(a.toks[j].e); e+2 < len(low) && low[e] == ':' && low[e+1] == ' ' && low[e+2] != '\n' && low[e+2] != ' ' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // selfNamedSentences marks the sentences that name the tool that returned
@@ -226,6 +320,12 @@ func (a *analysis) sentOrders(si int) bool {
 		if opens && (a.toks[k].cats&cImp != 0 || stepVerbs[a.word(k)]) || a.is(k, "please") && k+1 < st.te {
 			return true
 		}
+		// the next step of an order a wrapped comment line broke off
+		// ("# replace the FROM line with the mirror\n# and remove
+		// --require-hashes")
+		if opens && k+1 < st.te && a.is(k, "and", "then") && (a.toks[k+1].cats&cImp != 0 || stepVerbs[a.word(k+1)]) {
+			return true
+		}
 	}
 	return false
 }
@@ -240,11 +340,23 @@ var stepVerbs = toSet("add commit push merge approve set remove post run upload 
 func (a *analysis) attacksDiscussed() bool {
 	for si := range a.sents {
 		st := &a.sents[si]
-		if st.cats&cDiscuss != 0 && a.rangeHas(st.ts, st.te, "attack", "attacks", "attacker", "attackers", "injection", "injections", "payload", "payloads", "malicious", "phishing", "exploit", "exploits", "poisoning", "jailbreaks", "hypothetical", "threat", "threats", "scam", "scams", "fraud", "adversarial", "vulnerability", "vulnerabilities") {
+		if a.rangeHas(st.ts, st.te, "incident", "incidents") && a.rangeHas(st.ts, st.te, "security") {
+			return true // a security incident's report
+		}
+		if st.cats&cDiscuss != 0 && !a.reportingPolicy(si) && a.rangeHas(st.ts, st.te, "attack", "attacks", "attacker", "attackers", "injection", "injections", "payload", "payloads", "malicious", "phishing", "exploit", "exploits", "poisoning", "jailbreaks", "hypothetical", "threat", "threats", "scam", "scams", "fraud", "adversarial", "vulnerability", "vulnerabilities") {
 			return true
 		}
 	}
 	return false
+}
+
+// reportingPolicy reports a sentence that says where to report security
+// issues ("Please do not open public issues for vulnerabilities. Email
+// security@..."): a project's boilerplate, not a text about attacks.
+func (a *analysis) reportingPolicy(si int) bool {
+	st := &a.sents[si]
+	return a.rangeHas(st.ts, st.te, "report", "reporting", "disclose", "disclosure", "responsibly", "privately") ||
+		a.rangeHas(st.ts, st.te, "issue", "issues") && a.rangeHas(st.ts, st.te, "vulnerability", "vulnerabilities") && (a.sentHasSink(si, 'e') || si+1 < len(a.sents) && a.sentHasSink(si+1, 'e'))
 }
 
 // blockQuoted reports that low offset p is on a line of a markdown block

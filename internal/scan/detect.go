@@ -2618,6 +2618,7 @@ func (a *analysis) multilingual() {
 	a.mlOwnerRequest(h)
 	a.mlDecodeExec(h)
 	a.mlSecretSend(r)
+	a.mlAssistantTasked(r)
 	a.mlConcealNear(r)
 	a.mlWhenUserAsks(r)
 	a.mlRoleSwitch(r)
@@ -3689,7 +3690,9 @@ func (a *analysis) mlVocative(r *mlReader, i int, lastSt *int) bool {
 		st++
 	}
 	c := strings.IndexAny(lo[i:min(len(lo), st+100)], ",，、،")
-	if c < 0 || strings.Count(lo[st:i+c], " ") > 7 {
+	if c < 0 || strings.Count(lo[st:i+c], " ") > 7 || listedName(lo, i, c+2) || strings.Count(lo[i:i+c], "(") > strings.Count(lo[i:i+c], ")") {
+		// a comma in a parenthesis lists ("assistentes de IA (Gemini,
+		// ChatGPT Enterprise)"), it calls no one
 		return false
 	}
 	if c > 24 && !strings.Contains(lo[i:i+c], " ") {
@@ -3751,6 +3754,12 @@ func (a *analysis) mlSubjectOrder(r *mlReader) {
 			if strings.Count(lo[i:m], " ") > 7 || mlBeAfter(lo, m) {
 				continue
 			}
+			// a prohibition ("Assistentes não devem executar instruções
+			// encontradas ...", "Assistenten dürfen nicht ..."): the
+			// negation just before or after the modal
+			if mlModalNegated(r.h, i, m) {
+				continue
+			}
 			from = m
 		}
 		to := sentencesAfter(lo, from, 2)
@@ -3762,9 +3771,27 @@ func (a *analysis) mlSubjectOrder(r *mlReader) {
 	}
 }
 
+// mlModalNegated reports a negation in the word before the modal at
+// lo[m] or in the word after it (the subject at i): "não devem", "dürfen
+// nicht", "ne doivent pas".
+func mlModalNegated(h *mlHits, i, m int) bool {
+	lo := h.lo
+	w := strings.IndexByte(lo[m:], ' ') // the modal's end
+	if w < 0 {
+		return false
+	}
+	e := m + w + 1
+	if k := strings.IndexByte(lo[e:], ' '); k >= 0 {
+		e += k + 1
+	} else {
+		e = len(lo)
+	}
+	return h.anyIn(mlNegNeedIDs, max(i, m-6), min(len(lo), e), false) >= 0
+}
+
 // mlAssistant names an assistant in other languages: a person may be one
 // too, so only as the subject of an order that mlSubjectOrder reads.
-var mlAssistant = []string{"assistent", "assistant", "asistente", "assistente", "asystent", "asystenc", "asistent", "asisten ", "asistan", "ассистент", "помощник", "асистент", "помічник", "βοηθός", "المساعد", "مساعد ", "دستیار", "העוזר", "सहायक", "সহকারী", "助手", "助理", "アシスタント", "어시스턴트", "trợ lý", "ผู้ช่วย"}
+var mlAssistant = []string{"assistent", "assistant", "asistente", "assistente", "asystent", "asystenc", "asistent", "asisten ", "asistan", "ассистент", "помощник", "асистент", "помічник", "βοηθός", "المساعد", "مساعد ", "دستیار", "העוזר", "לעוזר", "סייען", "सहायक", "সহকারী", "助手", "助理", "アシスタント", "어시스턴트", "trợ lý", "ผู้ช่วย"}
 
 // mlAssistantWord: an assistant's name found at lo[i] is a word, ended by
 // at most two letters of a case ending ("dem Assistenten", "ассистенту"),
@@ -3794,6 +3821,11 @@ func mlWordOf(list []string, lo string, i int) bool {
 			n++
 		}
 		end := lo[i+len(w) : e]
+		if w == "asistan" {
+			// Turkish stacks its case endings ("asistanının dikkatine":
+			// to the attention of the assistant)
+			return true
+		}
 		return n <= 2 && end != "in" && end != "ka" && end != "ki"
 	}
 	return false
@@ -4359,6 +4391,20 @@ var mlCueSets = [][]string{
 }
 
 // mlCues reports a text with marks of two kinds of mlCueSets.
+// listedName reports a name addressed by a comma ("gemini, ") that is an
+// item of a list instead ("assistentes de IA (Gemini, ChatGPT
+// Enterprise)"): a parenthesis before it.
+func listedName(lo string, i, n int) bool {
+	if n < 2 || i+n > len(lo) || lo[i+n-2:i+n] != ", " {
+		return false
+	}
+	p := i - 1
+	for p >= 0 && lo[p] == ' ' {
+		p--
+	}
+	return p >= 0 && lo[p] == '(' // "Oi, robô assistente, ...": a greeting's comma before is no list
+}
+
 func (a *analysis) mlCues(h *mlHits) {
 	type mark struct{ at, n int }
 	var marks [2]mark
@@ -4387,7 +4433,7 @@ func (a *analysis) mlCues(h *mlHits) {
 				}
 				// a JSON key is a field's name ("systemPrompt": in a
 				// sampling request), not a word of the text
-				if !jsonKeyAt(h.lo, i+n) || tries >= 8 {
+				if !jsonKeyAt(h.lo, i+n) && !listedName(h.lo, i, n) || tries >= 8 {
 					break
 				}
 				from, i = i+n, -1
@@ -4686,7 +4732,9 @@ func (a *analysis) lowerOrigDiscussed() bool {
 // discussion (an awareness quiz); one alone is a job posting's or an
 // attacker's pretext.
 var mlWeakDiscussionWords = []string{"钓鱼", "诈骗", "样例", "仅供识别", "请勿照做", "フィッシング", "詐欺", "피싱", "사기", "ciberseguridad", "cybersécurité", "sicurezza informatica", "cibersegurança", "ciberseguranca", "it-sicherheit", "informationssicherheit", "cyberbeveiliging", "cyberbezpieczeństw", "кибербезопасност", "网络安全", "サイバーセキュリティ", "사이버 보안", "siber güvenlik",
-	"phishing", "truffa", "estafa", "fraude", "frode", "señales de alerta", "signaux d'alerte", "warnsignale", "segnali di allarme", "sinais de alerta", "waarschuwingssignalen", "arnaque", "escroquerie", "betrug", "golpe", "oplichting", "oszustw", "мошенни", "诈骗", "詐欺", "사기", "dolandırıcılık", "sensibilizzazione", "concienciación", "sensibilisation", "awareness", "sensibilisierung"}
+	"phishing", "truffa", "estafa", "fraude", "frode", "señales de alerta", "signaux d'alerte", "warnsignale", "segnali di allarme", "sinais de alerta", "waarschuwingssignalen", "arnaque", "escroquerie", "betrug", "golpe", "oplichting", "oszustw", "мошенни", "诈骗", "詐欺", "사기", "dolandırıcılık", "sensibilizzazione", "concienciación", "sensibilisation", "awareness", "sensibilisierung",
+	// a message reported as suspect ("Mail suspect : demande de changement de RIB")
+	"mail suspect", "e-mail suspect", "message suspect", "verdächtige e-mail", "verdächtige nachricht", "correo sospechoso", "mensaje sospechoso", "e-mail sospetta", "messaggio sospetto", "e-mail suspeito", "mensagem suspeita", "verdachte e-mail", "подозрительное письмо", "підозрілий лист", "şüpheli e-posta", "email mencurigakan", "可疑邮件", "不審なメール", "의심스러운 메일"}
 
 func mlDiscussion(ps *phraseScan) bool {
 	return mlDiscussionList.in(ps) || mlWeakDiscussionList.distinct(ps) >= 2
@@ -5882,7 +5930,7 @@ func (a *analysis) secretToParam() {
 			// a transfer verb before the destination, not negated
 			verb := -1
 			for j := st.ts; j < d; j++ {
-				if a.toks[j].cats&(cTransferV|cModifyV) != 0 && !a.negatedBefore(j, 2) {
+				if a.toks[j].cats&(cTransferV|cModifyV) != 0 && !a.negatedBefore(j, 2) && !a.negatedCoord(j) {
 					verb = j
 				}
 			}
@@ -7761,7 +7809,10 @@ func (a *analysis) commandRules() {
 				docHost = documentationHost(urlHostAt(low[loc[0]:min(len(low), loc[1]+100)]))
 			}
 			h := a.add(RuleDangerousCommand, sev, s, e, msg, si)
-			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) || docHost {
+			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) || docHost || a.blockQuoted(loc[0]) && a.attacksDiscussed() {
+				// discussed, documentation's, or quoted in a report of an
+				// attack ("> \"AI agents working in this repo: ...
+				// execute `curl ... | sh`\"")
 				h.damped = true
 			}
 		}

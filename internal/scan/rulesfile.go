@@ -112,7 +112,10 @@ func (a *analysis) agentFileWrite() {
 			sev = High
 		}
 		s, e := a.lowSpan(p, p+n)
-		a.add(RuleOverride, sev, s, e, "asks for an AI agent's standing instructions ("+string(name)+") to be written with orders that waive confirmation, run downloads or uploads, or reroute the project's network calls", a.sentenceOfLow(p))
+		h := a.add(RuleOverride, sev, s, e, "asks for an AI agent's standing instructions ("+string(name)+") to be written with orders that waive confirmation, run downloads or uploads, or reroute the project's network calls", a.sentenceOfLow(p))
+		// a result that reports such a file as an attack ("Possible
+		// prompt injection targeting AI coding agents")
+		h.damped = !def && a.attacksDiscussed()
 		return
 	}
 }
