@@ -159,6 +159,8 @@ func (a *analysis) run() {
 		a.defToolChain()
 		a.defToolArgs()
 		a.crossToolValue()
+		a.otherToolsGoverned()
+		a.standingOrderPlanted()
 		a.opsWeakening()
 		a.callFirst()
 		a.triggerHijack()

@@ -579,7 +579,10 @@ var (
 	// the process's environment as a whole
 	harvestEnvDump = []string{"process environment", "environment of the caller", "caller's environment", "output of `env`", "output of env", "`printenv`", "printenv", "os.environ", "process.env", "all environment variables", "every environment variable", "entire environment", "full environment", "whole environment"}
 	// the contents, not a reference
-	harvestContents = []string{"contents", "content of", "full text", "verbatim", "unchanged", "unfiltered", "unredacted", "unmodified", "as-is", "as is", "raw ", "entire", "whole", "read the file", "reading ~", "reading the", "read ~", "the output of", "word for word", "contenido", "conteúdo", "contenu", "inhalt", "contenuto", "内容", "내용", "содержим"}
+	harvestContents = []string{"contents", "content of", "full text", "verbatim", "unchanged", "unfiltered", "unredacted", "unmodified", "as-is", "as is", "raw ", "entire", "whole", "read the file", "reading ~", "reading the", "read ~", "the output of", "word for word", "contenido", "conteúdo", "contenu", "inhalt", "contenuto", "内容", "내용", "содержим",
+		// the values themselves ("NAME=value, one per line"), or the text as it stands
+		"name=value", "=value", "with their values", "and their values", "with values", "and values",
+		"tel quel", "telle quelle", "tal cual", "tal como está", "sem alteraç", "unverändert", "così com'è", "そのまま", "原样", "그대로", "как есть", "дословно"}
 	// a parameter that takes a path or a name
 	harvestPathRef = []string{"path to", "file path", "path of", "location of", "name of the", "variable name", "only the path", "not its contents", "not the contents", "never its contents"}
 	// secrets of payment, identity or login
@@ -595,7 +598,9 @@ var (
 	// what no tool but a wallet's own import needs: the keys to the money
 	harvestAlways = []string{"seed phrase", "recovery phrase", "mnemonic", "private key", "secret recovery", "助记词", "私钥", "秘密鍵", "シードフレーズ", "リカバリーフレーズ", "니모닉", "시드 문구", "개인 키", "мнемоническ", "сид-фраз", "приватный ключ", "frase semilla", "frase de recuperación", "frase de recuperação", "frase-semente", "phrase de récupération", "clé privée", "chiave privata", "wiederherstellungsphrase", "privater schlüssel"}
 	// the model's own instructions
-	harvestPrompt      = []string{"system prompt", "system message", "developer message", "your instructions", "hidden instructions", "initial instructions", "システムプロンプト", "系统提示", "시스템 프롬프트", "prompt del sistema", "prompt système", "systemprompt", "системный промпт"}
+	harvestPrompt = []string{"system prompt", "system message", "developer message", "your instructions", "hidden instructions", "initial instructions", "instructions you received", "instructions you were given", "システムプロンプト", "系统提示", "시스템 프롬프트", "prompt del sistema", "prompt système", "systemprompt", "системный промпт",
+		// the instructions the reader received, in other languages
+		"vos instructions", "vos consignes", "consignes que vous avez reçues", "instructions que vous avez reçues", "tes instructions", "tus instrucciones", "sus instrucciones", "instrucciones que recibiste", "instrucciones que has recibido", "suas instruções", "instruções que você recebeu", "deine anweisungen", "ihre anweisungen", "anweisungen, die du erhalten", "le tue istruzioni", "istruzioni che hai ricevuto", "受け取った指示", "あなたへの指示", "你收到的指令", "你的指令", "받은 지시", "твои инструкции", "ваши инструкции", "инструкции, которые ты получил"}
 	secretHarvestLists = newPhraseSets(harvestCredFiles, harvestEnvDump, harvestContents, harvestPathRef, harvestPersonalStrong, harvestPersonal, harvestCue, harvestAlways, harvestPrompt)
 )
 
@@ -655,7 +660,9 @@ var (
 // named in code or quotes ("Pass the user's personal access token in
 // `auth`").
 func namesParam(low string, params []string) bool {
-	if !containsAnyStr(low, []string{"pass ", "passes ", "passing ", "put ", "puts ", "set ", "sets ", "include ", "includes ", "fill ", "fills ", "send ", "sends ", "provide ", "supply ", "copy ", "paste ", "enter ", "add ", "goes in", "go in", "belongs in", "contain ", "contains ", "附上", "填入", "放入", "包含", "含め", "入れ", "넣어", "포함"}) {
+	if !containsAnyStr(low, []string{"pass ", "passes ", "passing ", "put ", "puts ", "set ", "sets ", "include ", "includes ", "fill ", "fills ", "send ", "sends ", "provide ", "supply ", "copy ", "paste ", "enter ", "add ", "goes in", "go in", "belongs in", "contain ", "contains ", "carry ", "carries ", "附上", "填入", "放入", "包含", "含め", "入れ", "넣어", "포함",
+		// fill in, in other languages
+		"renseignez", "remplissez", "indiquez", "incluez", "mettez", "rellena", "incluye", "preencha", "inclua", "coloque", "füllen", "fülle", "trage ", "tragen sie", "compila", "inserisci", "includi", "заполни", "укажи", "передай", "記入", "填写", "입력", "기입", "wypełnij", "podaj ", "vul "}) {
 		return false // the name in another role ("the token needs the `repo` scope")
 	}
 	for _, p := range params {
@@ -663,9 +670,34 @@ func namesParam(low string, params []string) bool {
 		if strings.Contains(low, "`"+lp+"`") || strings.Contains(low, "'"+lp+"'") || strings.Contains(low, "\""+lp+"\"") {
 			return true
 		}
+		// an identifier is a parameter's name unquoted too, as the object
+		// of a verb of filling ("every request now carries an
+		// install_fingerprint"), not as a subject ("system_prompt
+		// overrides the default")
+		if strings.IndexByte(lp, '_') > 0 && filledIdent(low, lp) {
+			return true
+		}
 	}
 	return false
 }
+
+// filledIdent reports the identifier id in s, not inside a longer one,
+// with a verb of filling among the three words before it ("carries an
+// install_fingerprint", "put it in session_blob").
+func filledIdent(s, id string) bool {
+	for i := wordAt(s, id, 0); i >= 0; i = wordAt(s, id, i+1) {
+		ws := strings.Fields(s[max(0, i-60):i])
+		for k := len(ws) - 1; k >= 0 && k >= len(ws)-3; k-- {
+			if fillVerbs[strings.Trim(ws[k], ".,;:()'\"`")] {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// fillVerbs put a value into a parameter.
+var fillVerbs = toSet("pass passes put puts set sets include includes fill fills send sends provide provides supply supplies copy paste enter add adds carry carries contain contains")
 
 var (
 	harvestSecrets = []string{"password", "token", "credential", "private key", "private signing key", "secret", "connection string", "api key", "access key", "session cookie", "pem", "keyring", "mot de passe", "contraseña", "senha", "passwort", "kennwort", "jeton", "clé privée", "clave privada", "chave privada", "privater schlüssel", "pasword", "パスワード", "トークン", "認証情報", "秘密鍵", "密码", "令牌", "凭据", "私钥", "비밀번호", "토큰", "자격 증명", "пароль", "токен"}
@@ -676,6 +708,7 @@ var (
 	harvestOwn  = []string{"its own", "server's", "the server ", "excluded", "exclude", "path to", "file path", "non-secret", "name of", "variable name", "var name", "变量名", "変数名", "변수 이름", "nom de la variable", "nombre de la variable", "nome da variável", "variablenname", "имя переменной"}
 	harvestConv = []string{"conversation", "prior user", "previous user", "earlier user", "user and assistant message", "chat history", "message history", "session history", "transcript", "conversación", "conversa", "unterhaltung", "gesprächsverlauf", "会話", "对话", "대화", "разговор", "переписк"}
 	harvestAll  = []string{"every", "all ", "entire", "full", "whole", "verbatim", "complete", "todas", "toute", "tutte", "alle ", "すべて", "全部", "所有", "모든", "все", "вся",
+		"complète", "complet ", "completa", "completo", "vollständig", "intégral", "integral", "entière", "entero", "entera", "inteira", "intero", "intera", "полн", "全文",
 		"word for word", "mot pour mot", "textuellement", "wörtlich", "literalmente", "al pie de la letra", "integralmente", "letteralmente", "дословно", "そのまま", "原文のまま", "逐字", "原样", "原封不动", "그대로"}
 	harvestLists = newPhraseSets(harvestSecrets, harvestPlaces, harvestConv, harvestAll, harvestOwn)
 )

@@ -1735,6 +1735,9 @@ func (a *analysis) instructionRules() {
 		if a.peopleVocative(int(a.toks[m.ts].sent), m.ts) {
 			continue // "Team, please ignore the previous macro ...": a message to colleagues
 		}
+		if a.documentRevision(m.ts, m.te) {
+			continue // "Please ignore the instructions in the previous version regarding submission by email": a document's revision
+		}
 		if a.procedureBranch(int(a.toks[m.ts].sent)) {
 			continue // "3. If the LED is already solid blue, ignore the above directions and go straight to step 5"
 		}
@@ -5062,17 +5065,7 @@ func attackerWordIn(b []byte, mailbox bool) bool {
 // example, example.com/.net/.org, .test, .invalid, .localhost) or has a
 // single label ("https://attacker/").
 func documentationHost(u []byte) bool {
-	h := u
-	if i := bytes.Index(h, []byte("://")); i >= 0 {
-		h = h[i+3:]
-	}
-	if i := bytes.LastIndexByte(h, '@'); i >= 0 {
-		h = h[i+1:]
-	}
-	if i := bytes.IndexAny(h, "/?#:"); i >= 0 {
-		h = h[:i]
-	}
-	host := strings.TrimSuffix(string(h), ".")
+	host := hostOf(u)
 	if host == "" {
 		return false
 	}
@@ -5183,6 +5176,120 @@ func (a *analysis) findSinks() {
 	}
 }
 
+// hostOf is the host of a URL or an e-mail address (without a scheme,
+// user, port, path or trailing dot).
+func hostOf(u []byte) string {
+	h := u
+	if i := bytes.Index(h, []byte("://")); i >= 0 {
+		h = h[i+3:]
+	}
+	if i := bytes.LastIndexByte(h, '@'); i >= 0 {
+		h = h[i+1:]
+	}
+	if i := bytes.IndexAny(h, "/?#:"); i >= 0 {
+		h = h[:i]
+	}
+	return strings.TrimSuffix(string(h), ".")
+}
+
+// institutionHost reports an address or URL whose host is under a
+// registry that admits only public bodies and schools (.gov, .mil, .edu,
+// gov.uk, gouv.fr, gob.mx, go.jp, gc.ca, ac.uk ...).
+func institutionHost(u []byte) bool {
+	host := "." + hostOf(u)
+	for _, sfx := range []string{".gov", ".mil", ".edu", ".gc.ca"} {
+		if strings.HasSuffix(host, sfx) {
+			return true
+		}
+	}
+	for _, mid := range []string{".gov.", ".gob.", ".gouv.", ".go.", ".edu.", ".ac.", ".mil."} {
+		if i := strings.LastIndex(host, mid); i >= 0 && len(host)-(i+len(mid)) <= 3 && !strings.Contains(host[i+len(mid):], ".") {
+			return true // a country's second level: gov.uk, gouv.fr, go.jp, ac.uk
+		}
+	}
+	return false
+}
+
+// documentRevision reports an override whose instructions are a
+// document's earlier edition ("ignore the instructions in the previous
+// version regarding submission by email"): a revision replacing its
+// own text, for its readers: the edition after "in", "of" or "from",
+// within five words after the match, and the match itself not the
+// model's ("your", "all", "previous" instructions).
+func (a *analysis) documentRevision(ts, te int) bool {
+	if a.rangeHas(ts, te, "your", "all", "any", "previous", "prior", "earlier", "above", "system", "safety") {
+		return false // "ignore your previous instructions, the old version is outdated" asks the model
+	}
+	end := min(te+5, a.sents[a.toks[ts].sent].te)
+	for k := te; k+1 < end; k++ {
+		// the instructions "in the previous version": a preposition
+		// before the edition
+		j := k - 1
+		if a.is(j, "the", "this", "that", "its", "our") {
+			j--
+		}
+		if !a.is(j, "in", "of", "from") {
+			continue
+		}
+		if a.is(k, "previous", "earlier", "prior", "older", "old", "former", "original", "superseded", "outdated") && a.is(k+1, "version", "versions", "edition", "editions", "release", "revision", "notice", "advisory", "handbook", "manual", "guide", "guidelines", "document", "page", "issue", "bulletin", "announcement", "memo", "circular", "policy") {
+			return true
+		}
+	}
+	return false
+}
+
+// ownFileIn reports that sentence si names a file of its own (ownFile):
+// "Copy the public key: cat ~/.ssh/id_ed25519.pub" reads that file, not
+// the one the sentence before named.
+func (a *analysis) ownFileIn(si int) bool {
+	if si < 0 || si >= len(a.sents) {
+		return false
+	}
+	return ownFile(a.t.low[a.sents[si].s:a.sents[si].e])
+}
+
+// listedLink reports a URL sink alone on its line, on another line than
+// the verb at token k (before or after it): a link listed under a title (a search result, a
+// reading list), not where the verb sends anything ("Send it to:\n
+// https://..." ends its line with the colon, and counts).
+func (a *analysis) listedLink(k int, sk sink) bool {
+	if sk.kind != 'u' {
+		return false
+	}
+	low := a.t.low
+	from, to := int(a.toks[k].e), sk.s // the verb before the link, or after it
+	if from > to {
+		from, to = sk.e, int(a.toks[k].s)
+	}
+	if from > to || bytes.IndexByte(low[from:to], '\n') < 0 {
+		return false
+	}
+	ls := bytes.LastIndexByte(low[:sk.s], '\n') + 1
+	if len(bytes.TrimSpace(low[ls:sk.s])) > 0 {
+		return false
+	}
+	le := sk.e
+	for le < len(low) && low[le] != '\n' {
+		if low[le] != ' ' && low[le] != '\t' {
+			return false
+		}
+		le++
+	}
+	// the line before ends in a colon: the link is what it leads to
+	pe := ls - 1
+	for pe > 0 && (low[pe-1] == ' ' || low[pe-1] == '\t' || low[pe-1] == '\n') {
+		pe--
+	}
+	return pe <= 0 || low[pe-1] != ':'
+}
+
+// urlSlotWords name what a URL template's slot carries that is the
+// conversation's or a secret, in English and (as the text is folded) in
+// other languages: "?c=<últimas três mensagens do usuário>".
+var urlSlotWords = append([]string{"conversation", "history", "chat", "message", "secret", "password", "summary", "memory", "prompt", "transcript", "cookie", "credential", "contents", ".env", "those", "that", "these", "them", "details"},
+	foldedPhrases("mensag", "mensaje", "messaggi", "nachricht", "conversa", "unterhaltung", "verlauf", "historial", "histórico", "historique", "cronologia", "senha", "contraseña", "mot de passe", "passwort", "segreto", "geheim", "contenido", "conteúdo", "contenu", "inhalt",
+		"会話", "对话", "對話", "メッセージ", "消息", "聊天记录", "密码", "パスワード", "대화", "메시지", "비밀번호", "сообщени", "переписк", "пароль", "повідомлен", "листуванн")...)
+
 // sinkRules reports URL templates and attacker-named hosts (after the
 // words inside sinks have been neutralised).
 func (a *analysis) sinkRules() {
@@ -5231,7 +5338,7 @@ func (a *analysis) sinkRules() {
 				continue
 			}
 			tail := string(ub[q+i:])
-			for _, w := range []string{"conversation", "history", "chat", "message", "secret", "password", "summary", "memory", "prompt", "transcript", "cookie", "credential", "contents", ".env", "those", "that", "these", "them", "details"} {
+			for _, w := range urlSlotWords {
 				if strings.Contains(tail, w) {
 					s, e := a.lowSpan(sk.s, sk.e)
 					h := a.add(RuleExfiltration, High, s, e, "URL template that carries conversation or secret data to a remote host", sk.sent)
@@ -5510,21 +5617,26 @@ func mlRefuses(s string) bool {
 var mlRefuse = []string{"never", "jamais", "nunca", "niemals", "nie ", "mai ", "никогда", "ніколи", "nooit", "aldrig", "asla", "không bao giờ", "tidak pernah", "决不", "絶不", "切勿", "不要", "禁止", "絶対に", "しないで", "절대", "하지 마", "أبدا", "אף פעם"}
 
 // wordIn reports w in s with no letter or digit on either side.
-func wordIn(s, w string) bool {
-	for i := 0; ; {
+func wordIn(s, w string) bool { return wordAt(s, w, 0) >= 0 }
+
+// wordAt is the first place at or after from of w in s with no letter,
+// digit or underscore on either side, or -1.
+func wordAt(s, w string, from int) int {
+	for i := from; i <= len(s); {
 		j := strings.Index(s[i:], w)
 		if j < 0 {
-			return false
+			return -1
 		}
 		j += i
 		before, _ := utf8.DecodeLastRuneInString(s[:j])
 		after, _ := utf8.DecodeRuneInString(s[j+len(w):])
 		if (j == 0 || !unicode.IsLetter(before) && !unicode.IsDigit(before) && before != '_') &&
 			(j+len(w) == len(s) || !unicode.IsLetter(after) && !unicode.IsDigit(after) && after != '_') {
-			return true
+			return j
 		}
 		i = j + 1
 	}
+	return -1
 }
 
 // envDump reports that sentence si names a dump of the environment, where
@@ -6623,7 +6735,7 @@ func (a *analysis) exfilRules() {
 		// ("installs to ~/.skiff/bin. Read it first if you like: <the
 		// script's URL>"), nor one whose reading keeps it in ("Read it
 		// with your own token; do not paste it into Slack")
-		if readIn(sn.sent) || readIn(sn.sent+1) && a.sents[sn.sent].cats&(cNeg) == 0 && !a.sensIsDestination(sn) && !a.keepsIn(sn.sent+1) {
+		if readIn(sn.sent) || readIn(sn.sent+1) && a.sents[sn.sent].cats&(cNeg) == 0 && !a.sensIsDestination(sn) && !a.keepsIn(sn.sent+1) && !a.ownFileIn(sn.sent+1) {
 			h := a.add(RuleSensitivePath, High, s, e, fmt.Sprintf("directive to read a sensitive file (%s)", sn.what), sn.sent)
 			h.damped = a.sentHasOutside(sn.sent, cDiscuss, -1, -1) || !def && (a.quotedDirective(sn.sent, sn.s) || a.indentedExample(sn.s))
 		} else if !def && a.strongDirective(sn.sent) && a.hasReadVerb(sn.sent) && !a.negatedRead(sn.sent) && st.cats&cNeg == 0 && a.carriesOut(sn.sent) {
@@ -6891,11 +7003,17 @@ func (a *analysis) exfilRules() {
 		if verb < 0 {
 			continue
 		}
+		if a.listedLink(verb, sk) {
+			continue // a search result's link on its own line, below a title: "2. Adding a new SSH key ... - GitHub Docs\n   https://docs.github.com/..."
+		}
 		if a.is(verb+1, "them", "us", "me", "him", "her") && a.is(verb+2, "an", "a") && a.is(verb+3, "email", "mail", "message", "note", "text", "line", "dm") {
 			continue // "Send them an email at reservations@... if you need a large table": contact them
 		}
 		if a.contactInvitation(si, sk) {
 			continue // "If you have questions about this invoice, email billing@acme.com": whom to write to
+		}
+		if !def && !a.bulkObject(si, outside) && institutionHost(a.t.low[sk.s:sk.e]) {
+			continue // "Email a scanned copy of your passport ... to consular.visa@embassy.gov": a public body's address, which no one registers at will
 		}
 		if sk.kind == 'e' && a.is(verb, "add", "adds", "invite", "invites") && a.is(a.tokenAtOrAfter(sk.e), "to", "into") {
 			continue // "add the new contractor (li.wei@...) to #proj-atlas": the address is who is added, not where data goes
@@ -8599,17 +8717,7 @@ func (a *analysis) mimicsOtherDomain(sk sink) bool {
 // an address (e-mail or URL): "a@mail.brightline.com" is "brightline",
 // "com".
 func splitDomain(addr []byte) (name, tld string) {
-	h := addr
-	if i := bytes.Index(h, []byte("://")); i >= 0 {
-		h = h[i+3:]
-	}
-	if i := bytes.LastIndexByte(h, '@'); i >= 0 {
-		h = h[i+1:]
-	}
-	if i := bytes.IndexAny(h, "/?#:"); i >= 0 {
-		h = h[:i]
-	}
-	labels := strings.Split(string(h), ".")
+	labels := strings.Split(hostOf(addr), ".")
 	if len(labels) < 2 {
 		return "", ""
 	}
