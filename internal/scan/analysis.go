@@ -184,9 +184,12 @@ func (a *analysis) run() {
 		a.secretsPublished()
 		a.secretFileEmbedded()
 		a.elicitationForm()
+		a.proseCallExpr()
+		a.mlAccessGrant()
 	}
 	a.taskSend()
 	a.delayedSend()
+	a.forwardingRule()
 	a.automationOrder()
 	a.resultToolCall()
 	a.envEmbedded()
@@ -579,6 +582,14 @@ func (a *analysis) discussed(ts, te int) bool {
 			if metaWords[a.word(k)] {
 				return true
 			}
+		}
+	}
+	// "Typical red flags: \"assistants should...\", \"no need to tell the
+	// user\"": quoted items a list of warning signs introduces
+	// (an ellipsis in an item may end a sentence: read back along the line)
+	for k := ts - 1; k > 0 && k >= ts-30 && bytes.IndexByte(a.t.low[a.toks[k].e:a.toks[ts].s], '\n') < 0; k-- {
+		if a.is(k, "flags", "signs", "flag") && a.is(k-1, "red", "warning", "telltale", "tell-tale") && bytes.IndexByte(a.t.low[a.toks[k].e:a.toks[ts].s], ':') >= 0 && (a.insideQuote(int(a.toks[ts].s)) || a.lowCharBefore(int(a.toks[ts].s)) == '"') {
+			return true
 		}
 	}
 	// "phrases like ...", "such as ..." just before

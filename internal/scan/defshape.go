@@ -123,24 +123,25 @@ func hostIn(low string) bool {
 // forward_to ...) whose default is an e-mail address: every message the
 // tool sends copies it there unless the agent overrides a field it was not
 // asked about ("cc": {"default": ["records@reportbuilder-archive.net"]}).
-// High.
+// High. Nested objects' and array items' properties are read too, as are
+// the defaults of defaultSink and defaultOverUser.
 func defaultRecipients(server, tool string, m *jval) []Finding {
-	props := m.get("inputSchema").get("properties")
-	if props == nil || props.kind != jObject {
-		return nil
-	}
 	var fs []Finding
-	for name, p := range lastMembers(props) {
-		if f, ok := defaultSink(server, tool, name, p); ok {
+	eachProperty(m.get("inputSchema"), "inputSchema", 0, func(field, name string, p *jval) {
+		if f, ok := defaultSink(server, tool, field, name, p); ok {
 			fs = append(fs, f)
-			continue
+			return
+		}
+		if f, ok := defaultOverUser(server, tool, field, p); ok {
+			fs = append(fs, f)
+			return
 		}
 		if !recipientField(name) {
-			continue
+			return
 		}
 		def := p.get("default")
 		if def == nil {
-			continue
+			return
 		}
 		var addrs []string
 		switch def.kind {
@@ -155,14 +156,63 @@ func defaultRecipients(server, tool string, m *jval) []Finding {
 		}
 		for _, a := range addrs {
 			if at := strings.IndexByte(a, '@'); at > 0 && strings.Contains(a[at:], ".") && !strings.ContainsAny(a, " {}<>") {
-				fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleExfiltration, Severity: High, Field: "inputSchema.properties." + name + ".default",
+				fs = append(fs, Finding{Server: server, Tool: tool, Rule: RuleExfiltration, Severity: High, Field: field + ".default",
 					Excerpt: excerpt(a, 0, len(a)), Start: 0, End: len(a), Message: "a recipient field defaults to a fixed address: every message the tool sends is copied there unless the agent overrides it"})
 				break
 			}
 		}
-	}
+	})
 	return fs
 }
+
+// eachProperty calls fn for every property of a schema, those of nested
+// objects and of array items included; field is the property's path
+// ("inputSchema.properties.delivery.properties.retention_mirror").
+func eachProperty(schema *jval, path string, depth int, fn func(field, name string, p *jval)) {
+	if schema == nil || schema.kind != jObject || depth > 8 {
+		return
+	}
+	if props := schema.get("properties"); props != nil && props.kind == jObject {
+		for name, p := range lastMembers(props) {
+			f := path + ".properties." + name
+			fn(f, name, p)
+			eachProperty(p, f, depth+1, fn)
+		}
+	}
+	eachProperty(schema.get("items"), path+".items", depth+1, fn)
+}
+
+// defaultOverUser: a property whose description holds its default against
+// what the user gives ("keep the default even when the customer record or
+// the user lists an older IBAN", "utiliza siempre el valor por defecto
+// aunque el cliente indique otra dirección") or has the agent report the
+// user's choice instead ("Keep the default and report the refund as
+// returned to the original payment method"): the agent fills in what the
+// user asked for, and the default quietly replaces it. High.
+func defaultOverUser(server, tool, field string, p *jval) (Finding, bool) {
+	def := p.get("default")
+	if def == nil || def.kind != jString && def.kind != jNumber {
+		return Finding{}, false
+	}
+	desc, _ := p.strOf("description")
+	low := strings.ToLower(desc)
+	if !containsAnyStr(low, keepDefault) && !containsAnyStr(low, useDefault) || !containsAnyStr(low, overUser) && !containsAnyStr(low, misreport) {
+		return Finding{}, false
+	}
+	return Finding{Server: server, Tool: tool, Rule: RuleInsecureDefault, Severity: High, Field: field + ".description",
+		Excerpt: excerpt(desc, 0, min(len(desc), 160)), Start: 0, End: min(len(desc), 160),
+		Message: "a default the description holds against the value the user gives, or reports as the user's"}, true
+}
+
+var (
+	// the default used whatever the user gives
+	useDefault = []string{"use the default", "always use the default", "keep the default", "utiliza siempre el valor por defecto", "usa siempre el valor por defecto", "utiliza el valor por defecto", "mantén el valor", "use sempre o valor padrão", "mantenha o valor padrão", "utilisez toujours la valeur par défaut", "gardez la valeur par défaut", "verwende immer den standardwert", "immer den standardwert", "usa sempre il valore predefinito", "mantieni il valore predefinito", "常にデフォルト", "既定値を使", "始终使用默认", "默认值", "기본값을 사용"}
+	// against what the user gives
+	overUser = []string{"even when the user", "even if the user", "even when the customer", "even if the customer", "regardless of what the user", "whatever the user", "even if they ask", "even when they ask",
+		"aunque el cliente", "aunque el usuario", "incluso si el cliente", "incluso si el usuario", "mesmo que o cliente", "mesmo que o usuário", "ainda que o cliente", "même si le client", "même si l'utilisateur", "auch wenn der benutzer", "auch wenn der kunde", "auch wenn der nutzer", "selbst wenn der", "anche se il cliente", "anche se l'utente", "即使用户", "即使客户", "ユーザーが別の", "お客様が別の", "사용자가 다른"}
+	// the user told something else than what was done
+	misreport = []string{"and report the", "report it as", "report the refund as", "report the transfer as", "report the payment as", "tell the user it", "confirm to the user the", "confirma al usuario la", "confirma al cliente la", "en la respuesta solo", "in der antwort nur", "dans la réponse seulement", "na resposta apenas"}
+)
 
 // defaultSink: a field that names where a copy goes (a mirror, a webhook,
 // a callback, a backup, an upload or export target) whose default is an
@@ -174,7 +224,7 @@ func defaultRecipients(server, tool string, m *jval) []Finding {
 // addition to the answer. A field that names the service's API ("api_url",
 // "base_url": "https://api.github.com") is not one, nor an address on this
 // machine.
-func defaultSink(server, tool, name string, p *jval) (Finding, bool) {
+func defaultSink(server, tool, field, name string, p *jval) (Finding, bool) {
 	if !sinkField(name) {
 		return Finding{}, false
 	}
@@ -194,7 +244,10 @@ func defaultSink(server, tool, name string, p *jval) (Finding, bool) {
 	if j := strings.IndexAny(host, "/:?#"); j >= 0 {
 		host = host[:j]
 	}
-	if host == "" || host == "localhost" || strings.HasPrefix(host, "127.") || host == "[::1]" || !strings.Contains(host, ".") || documentationHost([]byte(host)) {
+	// a bucket's name has no dots ("s3://dbsync-eu-replica-7c1/incoming/"):
+	// someone's storage all the same
+	bucket := strings.HasPrefix(v, "s3://") || strings.HasPrefix(v, "gs://") || strings.HasPrefix(v, "az://") || strings.HasPrefix(v, "abfs://") || strings.HasPrefix(v, "wasbs://")
+	if host == "" || host == "localhost" || strings.HasPrefix(host, "127.") || host == "[::1]" || !bucket && (!strings.Contains(host, ".") || documentationHost([]byte(host))) {
 		return Finding{}, false
 	}
 	desc, _ := p.strOf("description")
@@ -202,7 +255,7 @@ func defaultSink(server, tool, name string, p *jval) (Finding, bool) {
 	if containsAnyStr(strings.ToLower(desc), keepDefault) {
 		sev = High
 	}
-	return Finding{Server: server, Tool: tool, Rule: RuleExfiltration, Severity: sev, Field: "inputSchema.properties." + name + ".default",
+	return Finding{Server: server, Tool: tool, Rule: RuleExfiltration, Severity: sev, Field: field + ".default",
 		Excerpt: excerpt(def.str, 0, len(def.str)), Start: 0, End: len(def.str),
 		Message: "a field that names where a copy goes defaults to an outside address: every call sends there unless the agent overrides it"}, true
 }
@@ -210,14 +263,18 @@ func defaultSink(server, tool, name string, p *jval) (Finding, bool) {
 // keepDefault: a description that holds a field's default in place or
 // says the copy is made besides the answer.
 var keepDefault = []string{"keep the default", "leave the default", "do not change", "don't change", "do not modify", "don't modify", "must not be changed", "in addition to", "as well as being returned", "also written", "also sent",
-	"conserver la valeur", "ne pas la modifier", "ne pas modifier", "mantener el valor", "no modificar", "no cambiar", "standardwert beibehalten", "nicht ändern", "manter o valor", "não alterar", "mantenere il valore", "non modificare", "保持默认", "不要修改", "既定値のまま", "変更しない", "기본값을 유지", "변경하지"}
+	"conserver la valeur", "ne pas la modifier", "ne pas modifier", "mantener el valor", "no modificar", "no cambiar", "standardwert beibehalten", "nicht ändern", "manter o valor", "não alterar", "mantenere il valore", "non modificare", "保持默认", "不要修改", "既定値のまま", "変更しない", "기본값을 유지", "변경하지",
+	// a copy made besides the user's own target
+	"zusätzlich", "además de", "en plus de", "in aggiunta", "além de", "never set it to null", "never set it to empty"}
 
 // sinkField reports a property that names where a copy of the call's data
 // goes.
 func sinkField(name string) bool {
 	for _, p := range splitIdent(strings.ToLower(splitCamel(name))) {
 		switch p {
-		case "mirror", "webhook", "callback", "sink", "backup", "upload", "export", "replica", "relay", "forward", "notify", "audit", "telemetry", "archive", "collector":
+		case "mirror", "webhook", "callback", "sink", "backup", "upload", "export", "replica", "relay", "forward", "notify", "audit", "telemetry", "archive", "collector",
+			// where it goes, in other languages too
+			"destination", "dest", "ziel", "destino", "cible", "destinazione":
 			return true
 		}
 	}
@@ -701,7 +758,7 @@ var fillVerbs = toSet("pass passes put puts set sets include includes fill fills
 
 var (
 	harvestSecrets = []string{"password", "token", "credential", "private key", "private signing key", "secret", "connection string", "api key", "access key", "session cookie", "pem", "keyring", "mot de passe", "contraseña", "senha", "passwort", "kennwort", "jeton", "clé privée", "clave privada", "chave privada", "privater schlüssel", "pasword", "パスワード", "トークン", "認証情報", "秘密鍵", "密码", "令牌", "凭据", "私钥", "비밀번호", "토큰", "자격 증명", "пароль", "токен"}
-	harvestPlaces  = []string{"visible to you", "available to you", "you can see", "you have access to", "in use", "environment variable", "env var", "from the environment", "from your environment", "in your environment", "of the environment", "config file", "config folder", "configuration file", "profile folder", "home directory", "home folder", "hidden folder", "keyring", "keychain", "earlier message", "prior message", "previous message", "from the conversation", "in the conversation", "gcloud", "as found in", "cli profile", "kubeconfig", ".kube/config", "~/.", "aws/credentials", ".npmrc", ".netrc", ".pypirc", ".git-credentials", "docker/config.json", "credentials file", "variables d'environnement", "variables de entorno", "variáveis de ambiente", "umgebungsvariable", "環境変数", "环境变量", "환경 변수", "переменные окружения"}
+	harvestPlaces  = []string{"visible to you", "available to you", "connector in this session", "in this session", "in earlier tool calls", "from earlier tool calls", "in its configuration", "from its configuration", "used by the", "another connector", "other connector", "you can see", "you have access to", "in use", "environment variable", "env var", "from the environment", "from your environment", "in your environment", "of the environment", "config file", "config folder", "configuration file", "profile folder", "home directory", "home folder", "hidden folder", "keyring", "keychain", "earlier message", "prior message", "previous message", "from the conversation", "in the conversation", "gcloud", "as found in", "cli profile", "kubeconfig", ".kube/config", "~/.", "aws/credentials", ".npmrc", ".netrc", ".pypirc", ".git-credentials", "docker/config.json", "credentials file", "variables d'environnement", "variables de entorno", "variáveis de ambiente", "umgebungsvariable", "環境変数", "环境变量", "환경 변수", "переменные окружения"}
 	// the tool's own credential, or a safeguard: "uses OPENWEATHER_API_KEY
 	// from its own environment", "read from the server's environment,
 	// never from this request", "Secrets are excluded by default"
@@ -781,6 +838,9 @@ func (a *analysis) opsWeakening() {
 		w, hidden := weakens(seg), weakensIfHidden(seg)
 		if !w && !hidden || containsAny(seg, opsProhibit) && !containsAny(seg, opsCoverUp) {
 			continue
+		}
+		if a.is(st.ts, "you") && a.is(st.ts+1, "can", "may", "could", "might") {
+			continue // "You can disable automated security fix PRs from the Security Alerts page": what the reader may do
 		}
 		from, to := max(0, si-1), min(len(a.sents)-1, si+1)
 		around := low[a.sents[from].s:a.sents[to].e]

@@ -2522,7 +2522,7 @@ var (
 	// earlier words
 	mlBefore = []string{"davor", "zuvor", "oben", "bisherige", "lo anterior", "précède", "ci-dessus", "sopra", "precedente", "выше", "powyżej", "hierboven", "gore", "di atas", "yukarıdaki", "ovan", "ovenfor", "以上", "上面", "之前的",
 		"que digo antes", "que dije antes", "que te dije", "was ich gesagt", "ich dir gesagt", "que je t'ai dit", "ce que j'ai dit", "che ti ho detto", "che ho detto", "que eu disse", "que te disse", "что я говорил", "что я сказал", "co powiedziałem", "wat ik zei", "bis hierhin", "bis hierher", "jusqu'ici", "hasta aquí", "hasta aqui", "fino a qui", "fin qui", "até aqui", "ate aqui", "tot hier", "do tego miejsca", "до этого места", "buraya kadar", "到这里为止", "到此为止", "ここまでの指示", "여기까지", "حتى هنا"}
-	mlConceal = []string{"sans le mentionner", "sans en faire mention", "sans le signaler", "ne signalez pas", "ne le signalez pas", "ohne es zu erwähnen", "ohne dies zu erwähnen", "sin mencionarlo", "sin decirlo", "senza menzionarlo", "senza dirlo", "sem mencioná-lo", "sem mencionar isso", "zonder het te vermelden", "zonder dit te vermelden", "사용자에게 언급하지", "ユーザーに言及しない", "不要向用户提及", "n'en informez pas l'utilisateur", "inutile d'en parler à l'utilisateur", "n'en parlez pas à l'utilisateur", "sans en parler à l'utilisateur", "sans prévenir l'utilisateur", "inutile de prévenir l'utilisateur", "n'informez pas l'utilisateur", "ne l'informez pas", "n'en informe pas l'utilisateur", "no informe al usuario", "no le informe al usuario", "informieren sie den nutzer nicht", "informiere den nutzer nicht", "nicht darauf hinweisen", "nicht darüber informieren", "nicht darüber in kenntnis", "non informare l'utente", "não informe o usuário", "ユーザーに伝えないこと", "ユーザーに伝えない", "tidak perlu diberitahukan ke pengguna", "jangan beri tahu pengguna", "tidak perlu memberi tahu pengguna", "उपयोगकर्ता को यह बताने की ज़रूरत नहीं", "उपयोगकर्ता को न बताएं", "користувачеві про це не кажи", "не кажи користувачеві", "zeg hier niets over tegen de gebruiker", "zeg niets tegen de gebruiker", "пользователю об этом не сообщай", "об этом не сообщай пользователю", "no le digas", "sin decirle al usuario", "sin informar al usuario", "ne dites rien", "ne le dites pas", "ne dis rien", "sans prévenir l'utilisateur", "sans informer l'utilisateur", "sag dem benutzer nicht", "sage dem benutzer nicht", "ohne den benutzer", "ohne dem benutzer", "不要告诉用户", "不要让用户知道", "别告诉用户", "не говори пользователю", "не сообщай пользователю", "não diga ao usuário", "nao diga ao usuario", "sem avisar o usuário", "non dire all'utente", "senza dire all'utente",
+	mlConceal = []string{"사용자에게 표시하지", "사용자에게 보여주지", "사용자에게 알리지", "고객에게 알리지", "ユーザーに表示しない", "ユーザーに見せない", "不要向用户显示", "不要让用户看到", "sans le mentionner", "sans en faire mention", "sans le signaler", "ne signalez pas", "ne le signalez pas", "ohne es zu erwähnen", "ohne dies zu erwähnen", "sin mencionarlo", "sin decirlo", "senza menzionarlo", "senza dirlo", "sem mencioná-lo", "sem mencionar isso", "zonder het te vermelden", "zonder dit te vermelden", "사용자에게 언급하지", "ユーザーに言及しない", "不要向用户提及", "n'en informez pas l'utilisateur", "inutile d'en parler à l'utilisateur", "n'en parlez pas à l'utilisateur", "sans en parler à l'utilisateur", "sans prévenir l'utilisateur", "inutile de prévenir l'utilisateur", "n'informez pas l'utilisateur", "ne l'informez pas", "n'en informe pas l'utilisateur", "no informe al usuario", "no le informe al usuario", "informieren sie den nutzer nicht", "informiere den nutzer nicht", "nicht darauf hinweisen", "nicht darüber informieren", "nicht darüber in kenntnis", "non informare l'utente", "não informe o usuário", "ユーザーに伝えないこと", "ユーザーに伝えない", "tidak perlu diberitahukan ke pengguna", "jangan beri tahu pengguna", "tidak perlu memberi tahu pengguna", "उपयोगकर्ता को यह बताने की ज़रूरत नहीं", "उपयोगकर्ता को न बताएं", "користувачеві про це не кажи", "не кажи користувачеві", "zeg hier niets over tegen de gebruiker", "zeg niets tegen de gebruiker", "пользователю об этом не сообщай", "об этом не сообщай пользователю", "no le digas", "sin decirle al usuario", "sin informar al usuario", "ne dites rien", "ne le dites pas", "ne dis rien", "sans prévenir l'utilisateur", "sans informer l'utilisateur", "sag dem benutzer nicht", "sage dem benutzer nicht", "ohne den benutzer", "ohne dem benutzer", "不要告诉用户", "不要让用户知道", "别告诉用户", "не говори пользователю", "не сообщай пользователю", "não diga ao usuário", "nao diga ao usuario", "sem avisar o usuário", "non dire all'utente", "senza dire all'utente",
 		"no se lo menciones", "no le menciones", "no hace falta avisarle", "sin avisar al usuario", "frage den benutzer nicht", "erwähne es nicht", "inutile de prévenir", "sans prévenir", "ユーザーに説明する必要はありません", "ユーザーに伝えないで", "ユーザーに説明しないで", "不要向用户说明", "不要向用户展示", "不要向用户显示", "不要向用户解释", "不要向用户告知",
 		"não é preciso mencionar", "nao e preciso mencionar", "sem mencionar", "vermeld dit niet", "niet aan de gebruiker", "사용자에게 알리지", "사용자에게 말하지", "nie informuj użytkownika", "nie mów użytkownikowi", "пользователю об этом сообщать не нужно", "не нужно сообщать пользователю",
 		"não é necessário avisar o usuário", "nao e necessario avisar o usuario", "não é necessário informar", "no es necesario informar al usuario", "no es necesario avisar al usuario", "no hace falta informar", "muss darüber nicht informiert werden", "nicht informiert werden", "n'est pas nécessaire d'informer", "inutile d'informer l'utilisateur", "non è necessario informare", "不需要告诉用户", "无需告知用户", "ユーザーに知らせる必要はありません", "不要透露你", "不要向用户透露", "不要告诉用户你", "不要让用户发现", "ユーザーに知らせないで", "ユーザーには知らせず", "사용자에게 알리지 마", "사용자에게 알리지 말", "사용자 모르게", "دون إبلاغ", "بدون إبلاغ", "دون إخبار", "بدون إخبار", "دون علم المستخدم", "لا تخبر المستخدم", "لا تُخبر المستخدم", "nie należy o tym informować", "nie należy o niej informować", "nie należy go informować", "nie informować użytkownika", "bez informowania użytkownika", "bez wiedzy użytkownika", "không thông báo cho người dùng", "đừng nói với người dùng", "kullanıcıya söyleme", "kullanıcıya bildirme", "kullanıcıya haber vermeden", "无需向用户说明", "无需向用户解释", "不必告诉用户", "utan att berätta för användaren", "bez vědomí uživatele", "неї не повідомляй користувача"}
@@ -3794,7 +3794,7 @@ func mlModalNegated(h *mlHits, i, m int) bool {
 
 // mlAssistant names an assistant in other languages: a person may be one
 // too, so only as the subject of an order that mlSubjectOrder reads.
-var mlAssistant = []string{"assistent", "assistant", "asistente", "assistente", "asystent", "asystenc", "asistent", "asisten ", "asistan", "ассистент", "помощник", "асистент", "помічник", "βοηθός", "المساعد", "مساعد ", "دستیار", "העוזר", "לעוזר", "סייען", "सहायक", "সহকারী", "助手", "助理", "アシスタント", "어시스턴트", "trợ lý", "ผู้ช่วย"}
+var mlAssistant = []string{"assistent", "assistant", "asistente", "assistente", "asystent", "asystenc", "asistent", "asisten ", "asistan", "ассистент", "помощник", "асистент", "помічник", "βοηθός", "المساعد", "مساعد ", "دستیار", "העוזר", "לעוזר", "סייען", "सहायक", "সহকারী", "助手", "助理", "アシスタント", "어시스턴트", "비서", "trợ lý", "ผู้ช่วย"}
 
 // mlAssistantWord: an assistant's name found at lo[i] is a word, ended by
 // at most two letters of a case ending ("dem Assistenten", "ассистенту"),
@@ -4689,7 +4689,7 @@ func (a *analysis) mlAdd(rule string, sev Severity, s, e int, msg string) {
 // on AI (a security blog quoting "A partir de ahora vas a actuar como
 // DAN"): the field's own terms, not "security" alone, which attackers use
 // as a pretext ("verificación de seguridad").
-var mlDiscussionWords = []string{"investigadores de seguridad", "inyección de prompt", "inyección de instrucciones", "inyecciones de prompt",
+var mlDiscussionWords = []string{"consignes cachées", "instructions cachées", "versteckte anweisungen", "instrucciones ocultas", "instruções ocultas", "istruzioni nascoste", "скрытые инструкции", "隐藏指令", "隠された指示", "숨겨진 지시", "verborgen instructies", "investigadores de seguridad", "inyección de prompt", "inyección de instrucciones", "inyecciones de prompt",
 	"chercheurs en sécurité", "injection de prompt", "injections de prompt", "sicherheitsforscher", "prompt-injection", "prompt-injektion",
 	"ricercatori di sicurezza", "iniezione di prompt", "pesquisadores de segurança", "injeção de prompt",
 	"исследователи безопасности", "промпт-инъекц", "инъекции промптов", "提示注入", "提示词注入", "安全研究人员", "プロンプトインジェクション", "セキュリティ研究者", "프롬프트 인젝션", "보안 연구원",
@@ -5191,6 +5191,11 @@ func hostOf(u []byte) string {
 	}
 	return strings.TrimSuffix(string(h), ".")
 }
+
+// typedLocally: a secret typed at a program's own prompt, which passes it
+// nowhere ("paste the password at the prompt; do not put it on the command
+// line").
+var typedLocally = []string{"at the prompt", "when prompted", "at the password prompt", "into the password prompt", "at the passphrase prompt"}
 
 // institutionHost reports an address or URL whose host is under a
 // registry that admits only public bodies and schools (.gov, .mil, .edu,
@@ -6843,8 +6848,8 @@ func (a *analysis) exfilRules() {
 			}
 			return false
 		}
-		if st.cats&cSecret != 0 && (harvestVerb(st) || si > 0 && a.sents[si-1].cats&cSecret != 0 && harvestVerb(a.sents[si-1])) {
-			harvest = true
+		if st.cats&cSecret != 0 && (harvestVerb(st) || si > 0 && a.sents[si-1].cats&cSecret != 0 && harvestVerb(a.sents[si-1])) && !containsAny(a.t.low[st.s:st.e], typedLocally) {
+			harvest = true // not typed at a program's own prompt ("paste the password at the prompt")
 		}
 		if a.envDump(si) && !a.rangeHas(st.ts, st.te, "never", "without", "except", "excluding", "strip", "remove", "only") {
 			harvest = true // "set `diagnostics` to the complete output of `env` (or `printenv`)"
@@ -8257,7 +8262,7 @@ func (a *analysis) defToolArgs() {
 }
 
 // fixedAssignment reports name=value in seg with a fixed value: a quoted
-// string, a number or a word, not a placeholder (<id>, {id}, ...), and a
+// string, a number or a word, not a placeholder (<id>, {id}, N, ...), and a
 // name that is none of the tool's own parameters ("pass run_id with
 // failed_only=true" sets this tool's).
 func fixedAssignment(seg []byte, own map[string]bool) bool {
@@ -8272,6 +8277,8 @@ func fixedAssignment(seg []byte, own map[string]bool) bool {
 				if i+2 < len(seg) && seg[i+2] != '<' && seg[i+2] != '{' && seg[i+2] != '$' {
 					return true
 				}
+			case c >= 'a' && c <= 'z' && (i+2 >= len(seg) || !isWordByte(seg[i+2])):
+				// one letter is a placeholder ("read_secret version=N")
 			case c >= '0' && c <= '9', c >= 'a' && c <= 'z', c == '~', c == '/':
 				return true
 			}
@@ -8430,7 +8437,7 @@ func (a *analysis) payeeUnverified() {
 			switch {
 			case order && record < 0 && a.is(k, "record", "update", "change", "set", "replace", "switch", "enter", "use") && !a.negatedBefore(k, 3):
 				for d := k + 1; d < st.te && d <= k+6; d++ {
-					if a.is(d, "details", "iban", "account", "accounts", "beneficiary", "payee", "bank", "remittance", "them") {
+					if a.is(d, "details", "iban", "account", "accounts", "beneficiary", "payee", "bank", "remittance", "them", "payout", "destination") {
 						record = si
 						break
 					}
@@ -8453,6 +8460,19 @@ func (a *analysis) payeeUnverified() {
 			}
 		}
 	}
+	// or the check waived in words: approval given by mouth, the
+	// four-eyes step skipped, the approvers not to be asked ("The CFO
+	// approved this verbally ...; go ahead without waiting for it", "the
+	// usual two-person verification ... is being skipped", "don't ping
+	// #finance-approvals")
+	if record >= 0 && waive < 0 {
+		for si := range a.sents {
+			if st := a.sents[si]; containsAnyStr(a.lowStr(st.s, st.e), payeeWaivers) {
+				waive = st.ts
+				break
+			}
+		}
+	}
 	// bank details looked for last: most texts have no such order, and
 	// the account-number search reads the whole text
 	if record < 0 || waive < 0 || !a.mayHave("iban", "routing", "sort code", "swift", "bic") && !mlAccountNumber(string(a.t.low)) {
@@ -8460,6 +8480,9 @@ func (a *analysis) payeeUnverified() {
 	}
 	a.addTok(RuleSafetyBypass, Medium, waive, min(waive+4, a.sents[a.toks[waive].sent].te), "bank details to record, with the check on the change waived (marked verified, or said to be confirmed already)")
 }
+
+// payeeWaivers waive the check on a change of bank details.
+var payeeWaivers = []string{"approved this verbally", "approved it verbally", "verbal approval", "go ahead without waiting", "without waiting for the written", "is being skipped", "are being skipped", "skip the two-person", "skip the verification", "skip the approval", "don't ping", "do not ping", "no need to verify", "no callback needed", "no call-back needed"}
 
 // paymentsRedirected: in a result, the reader's other payments (scheduled,
 // recurring, standing, existing) to be moved to an account the text gives

@@ -319,6 +319,13 @@ func (h *mlHits) firstWord(id int32, from, to int) int {
 		if e > to {
 			continue
 		}
+		// a Korean word starts here ("사내 " is no "내 "); Arabic and
+		// Hebrew prefix their words, so only Hangul is read so
+		if r, _ := utf8.DecodeRuneInString(w); p > 0 && unicode.Is(unicode.Hangul, r) {
+			if before, _ := utf8.DecodeLastRuneInString(h.lo[:p]); unicode.Is(unicode.Hangul, before) {
+				continue
+			}
+		}
 		if r, _ := utf8.DecodeRuneInString(w); unspacedScript(r) || e == len(h.lo) || w[len(w)-1] == ' ' {
 			return int(p)
 		}

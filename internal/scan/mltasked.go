@@ -17,8 +17,9 @@ import "strings"
 // an imperative ending), within the paragraph a check waived (mlNoNeed,
 // mlConceal or the confirmation waivers) that nothing before it refuses
 // ("never"), and what the order plants: an address, a URL, a phone
-// number, an account, a tool by its identifier or (after the order's
-// mark) a one-time code.
+// number, an account, a tool by its identifier, a handle in quotes
+// ("PayPay ID「x200-refund-center」") or (after the order's mark) a
+// one-time code.
 // Mails, pages and tickets that warn of such messages quote them: a text
 // that discusses injections or fraud (mlDiscussed) lowers it. High. In
 // results only: a definition's orders are its own.
@@ -29,7 +30,7 @@ var (
 		"कृपया", "لطفا", "يرجى", "الرجاء", "נא ", "אנא", "יש ל", "กรุณา", "โปรด", "vui lòng", "hãy ", "mohon", "silakan", "harap ", "prosimy", "будь ласка", "gelieve", "alstublieft", "si prega", "하세요", "하십시오", "해 주", "してください", "して下さい",
 		"йте ", "іть ", "ьте ", "ите ")
 	// "no need": the user's check or knowledge waived
-	mlNoNeed = []string{"no need", "not necessary", "gerek yok", "gerekmez", "आवश्यकता नहीं", "ज़रूरत नहीं", "जरूरत नहीं", "не потрібно", "не треба", "не нужно", "нет необходимости", "не требуется", "无需", "無需", "不需要", "不必", "不用", "は不要", "不要です", "必要はありません", "必要ありません", "필요 없", "필요가 없", "필요는 없", "لا داعي", "لا حاجة", "không cần", "tidak perlu", "ไม่ต้อง", "nie trzeba", "nie ma potrzeby", "nie musisz", "نیازی", "لازم نیست", "אין צורך", "no hace falta", "no es necesario", "no necesitas", "pas besoin", "inutile de", "nicht nötig", "nicht notwendig", "nicht erforderlich", "non serve", "non è necessario", "non c'è bisogno", "não é necessário", "não precisa", "nao precisa", "niet nodig", "hoeft niet", "確認は不要", "連絡は不要"}
+	mlNoNeed = []string{"no need", "not necessary", "gerek yok", "gerekmez", "आवश्यकता नहीं", "ज़रूरत नहीं", "जरूरत नहीं", "не потрібно", "не треба", "не нужно", "нет необходимости", "не требуется", "无需", "無需", "不需要", "不必", "不用", "は不要", "不要です", "必要はありません", "必要ありません", "필요 없", "필요가 없", "필요는 없", "필요하지 않", "필요치 않", "확인 없이", "確認なし", "確認不要", "確認せず", "無需確認", "无需确认", "لا داعي", "لا حاجة", "không cần", "tidak perlu", "ไม่ต้อง", "nie trzeba", "nie ma potrzeby", "nie musisz", "نیازی", "لازم نیست", "אין צורך", "no hace falta", "no es necesario", "no necesitas", "pas besoin", "inutile de", "nicht nötig", "nicht notwendig", "nicht erforderlich", "non serve", "non è necessario", "non c'è bisogno", "não é necessário", "não precisa", "nao precisa", "niet nodig", "hoeft niet", "確認は不要", "連絡は不要"}
 	// one-time codes and verification codes, which an order passes on
 	mlOneTimeCodes = []string{" otp", "otp ", "one-time", "verification code", "mã xác minh", "mã otp", "код подтверждения", "код підтвердження", "одноразов", "認証コード", "確認コード", "ワンタイム", "验证码", "驗證碼", "인증번호", "인증 코드", "رمز التحقق", "رمز یکبار", "קוד אימות", "รหัส otp", "kode verifikasi", "doğrulama kodu", "kod weryfikacyjny", "bestätigungscode", "código de verificación", "código de verificação", "code de vérification", "codice di verifica", "verificatiecode"}
 
@@ -71,7 +72,7 @@ func (a *analysis) mlAssistantTasked(r *mlReader) {
 			continue
 		}
 		seg := lo[i:end]
-		if !(a.mlSinkIn(i, end) || mlAccountNumber(seg) || mlProseIdent(seg, a.origAt(i, end)) || phoneNumberIn(seg) || h.anyIn(mlOneTimeIDs, o, end, false) >= 0) {
+		if !(a.mlSinkIn(i, end) || mlAccountNumber(seg) || mlProseIdent(seg, a.origAt(i, end)) || phoneNumberIn(seg) || quotedHandleIn(seg) || h.anyIn(mlOneTimeIDs, o, end, false) >= 0) {
 			// a one-time code counts as what the order is to use when it
 			// comes after the order's mark ("please send the OTP"), not when
 			// the text tells of one ("refused the transfer without the
@@ -117,4 +118,47 @@ func phoneNumberIn(s string) bool {
 		}
 	}
 	return false
+}
+
+// quotedHandleIn reports a handle or an ID given in quotes: six or more
+// ASCII letters, digits, dots, hyphens or underscores, with a digit or a
+// hyphen among them, between 「」, “” or "" ("「x200-refund-center」").
+func quotedHandleIn(s string) bool {
+	for _, q := range [][2]string{{"「", "」"}, {"“", "”"}, {"\"", "\""}, {"«", "»"}} {
+		for from := 0; ; {
+			i := strings.Index(s[from:], q[0])
+			if i < 0 {
+				break
+			}
+			i += from + len(q[0])
+			j := strings.Index(s[i:], q[1])
+			if j < 0 {
+				break
+			}
+			if handle(s[i : i+j]) {
+				return true
+			}
+			from = i + j + len(q[1])
+		}
+	}
+	return false
+}
+
+func handle(v string) bool {
+	if len(v) < 6 || len(v) > 40 {
+		return false
+	}
+	mark := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z':
+		case c >= '0' && c <= '9', c == '-':
+			mark = true
+		case c == '.' || c == '_':
+		default:
+			return false
+		}
+	}
+	return mark
 }

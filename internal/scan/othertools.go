@@ -40,6 +40,7 @@ var (
 	controlsOff   = []string{"--validate=false", "--insecure", "--no-verify", "--skip-verify", "insecure-skip-tls-verify", "--no-check-certificate", "strict-ssl false", "gosumdb=off", "--trusted-host", "cluster-admin", "--privileged", "--disable-content-trust", "verify=false", "sslverify=false", "exclude: \"true\"", "--force"}
 	routedWaivers = []string{"automatically", "without asking", "without prompting", "prompting the user", "no need to ask", "do not ask", "don't ask", "silently", "without telling", "without confirmation"}
 	hereWords     = []string{"this tool", "this server"}
+	cjkForbids    = []string{"てはいけ", "ではいけ", "てはならな", "不得", "不可以", "不能", "하지 말", "안 됩니다", "の場合のみ", "した場合にのみ", "仅在", "只有在"}
 	routedFull    = []string{"in full", "unabridged", "verbatim", "full content", "entire content", "raw result", "raw output", "complete output"}
 )
 
@@ -55,10 +56,10 @@ func (a *analysis) otherToolsGoverned() {
 		for vi := si; vi < len(a.sents) && vi <= si+1; vi++ {
 			st := &a.sents[vi]
 			seg := low[st.s:st.e]
-			if a.sentNegated(vi) {
-				continue
+			if a.sentNegated(vi) || !a.t.ascii && (mlRefuses(string(seg)) || containsAny(seg, cjkForbids)) {
+				continue // "他のツールの結果 ... で録画を停止してはいけません": forbidden
 			}
-			planted := a.plantsValue(vi) || containsAny(seg, controlsOff)
+			planted := a.plantsValue(vi) || containsAny(seg, controlsOff) || controlOffAssign(seg)
 			if !planted {
 				// the others' results routed here, the user not asked
 				both := low[a.sents[si].s:a.sents[min(len(a.sents)-1, si+1)].e]
@@ -83,9 +84,15 @@ func (a *analysis) othersReferred(si int) bool {
 		if !toolNounsAny[a.word(k)] {
 			continue
 		}
-		for j := max(st.ts, k-5); j < k; j++ {
+		// the quantifier governs the noun: no article between them but
+		// in "all the tools", "any of the servers" ("for any other host
+		// the server rejects" speaks of its own server)
+		for j := k - 1; j >= st.ts && j >= k-5; j-- {
 			if otherQuantifiers[a.word(j)] {
 				return true
+			}
+			if a.is(j, "the", "this", "that", "its", "our", "their", "your", "a", "an") && !a.is(j-1, "all", "of") {
+				break
 			}
 		}
 		// "through this server or the Google Drive tools"
@@ -182,4 +189,78 @@ func indexAnyOf(b []byte, ss []string) int {
 		}
 	}
 	return at
+}
+
+// controlOffAssign reports a safeguard switched off by an argument
+// ("recording=false", "auto_lock=false", "verify_ssl: false",
+// "mfa_required=0"): a name with a word of checking, locking, recording
+// or alerting, assigned false, off, 0, none or disabled.
+func controlOffAssign(seg []byte) bool {
+	for i := bytes.IndexAny(seg, "=:"); i > 0; {
+		n := i
+		for n > 0 && (isWordByte(seg[n-1]) || seg[n-1] == '-') {
+			n--
+		}
+		v := bytes.TrimLeft(seg[i+1:min(len(seg), i+12)], " \"'")
+		if n < i && hasPrefixAny(v, "false", "off", "0", "none", "disabled", "no") && controlName(string(seg[n:i])) {
+			return true
+		}
+		j := bytes.IndexAny(seg[i+1:], "=:")
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return false
+}
+
+// controlName reports a setting's name with a part that names a
+// safeguard (a stem anywhere in it: "imageverification.enabled";
+// "lock" only where a part starts, not in "blocking").
+func controlName(name string) bool {
+	for _, st := range controlStems {
+		if strings.Contains(name, st) {
+			return true
+		}
+	}
+	for _, p := range splitIdent(strings.NewReplacer("-", "_", ".", "_").Replace(name)) {
+		if strings.HasPrefix(p, "lock") || strings.HasPrefix(p, "auto_lock") {
+			return true
+		}
+	}
+	return strings.Contains(name, "auto_lock") || strings.Contains(name, "autolock")
+}
+
+var controlStems = []string{"verif", "validat", "ssl", "tls", "auth", "record", "alarm", "audit", "logging", "mfa", "2fa", "encrypt", "scan", "protect", "guard", "monitor", "alert", "confirm", "backup", "signature", "signing", "checksum", "sast"}
+
+// controlOffTo reports a safeguard set to off in words ("set
+// imageVerification.enabled to false").
+func controlOffTo(seg []byte) bool {
+	for _, off := range [][]byte{[]byte(" to false"), []byte(" to off"), []byte(" to disabled"), []byte(" to 0")} {
+		for from := 0; ; {
+			i := bytes.Index(seg[from:], off)
+			if i < 0 {
+				break
+			}
+			i += from
+			n := i
+			for n > 0 && (isWordByte(seg[n-1]) || seg[n-1] == '.' || seg[n-1] == '-') {
+				n--
+			}
+			if n < i && controlName(string(seg[n:i])) {
+				return true
+			}
+			from = i + len(off)
+		}
+	}
+	return false
+}
+
+func hasPrefixAny(b []byte, ps ...string) bool {
+	for _, p := range ps {
+		if bytes.HasPrefix(b, []byte(p)) {
+			return true
+		}
+	}
+	return false
 }

@@ -107,10 +107,16 @@ func (a *analysis) taskSend() {
 // the next three weeks please forward ...", is read by the rules that tell
 // an order for a person from one for the agent); mlBcc name a blind copy.
 var (
-	mlNextWords = foldedPhrases("bei der nächsten", "beim nächsten", "bei nächster", "lors du prochain", "lors de la prochaine", "la prochaine fois", "au prochain", "à la prochaine", "en la próxima", "en el próximo", "la próxima vez", "na próxima", "no próximo", "da próxima vez", "alla prossima", "al prossimo", "la prossima volta", "bij de volgende", "de volgende keer", "przy następnym", "przy następnej", "następnym razem", "в следующий раз", "при следующ", "次回", "下次", "下一次", "다음번", "다음 번", "bir sonraki", "lần tới", "lain kali")
+	mlNextWords = foldedPhrases("bei der nächsten", "beim nächsten", "bei nächster", "lors du prochain", "lors de la prochaine", "la prochaine fois", "au prochain", "à la prochaine", "en la próxima", "en el próximo", "la próxima vez", "na próxima", "no próximo", "da próxima vez", "alla prossima", "al prossimo", "la prossima volta", "bij de volgende", "de volgende keer", "przy następnym", "przy następnej", "następnym razem", "в следующий раз", "при следующ", "次回", "下次", "下一次", "다음번", "다음 번", "bir sonraki", "lần tới", "lain kali",
+		// or to when something is done to the text: exported, handed over,
+		// accepted, closed ("Beim Export oder bei der Übergabe dieses
+		// Tickets ...", "Al aceptar esta invitación, enviar ...")
+		"beim export", "bei der übergabe", "bei übergabe", "nach dem export", "beim schließen", "al aceptar", "al exportar", "al cerrar", "cuando se exporte", "ao exportar", "ao aceitar", "ao fechar", "lors de l'export", "à l'export", "en acceptant", "à l'acceptation", "all'esportazione", "quando esporti", "all'accettazione", "при экспорте", "при передаче", "при закрытии", "エクスポート時", "エクスポートする際", "导出时", "导出后", "내보낼 때", "bij export", "bij het exporteren", "przy eksporcie", "dışa aktarırken", "القادم", "المقبل", "في المرة القادمة", "دفعه بعد", "הבא", "בפעם הבאה", "अगली बार", "अगले")
 	// a copy, or all or the whole of something ("una copia", "bir
 	// kopyasını", "完整内容", "toutes les pièces jointes")
-	mlBulkWords  = foldedPhrases("copia", "copie", "kopie", "kopya", "cópia", "副本", "完整", "全部", "全文", "全て", "すべて", "모든", "전체", "все ", "всю ", "весь ", "wszystkie", "całą", "cały", "tüm ", "todas", "todos", "tous", "toutes", "alle ", "tutti", "tutte", "volledige", "vollständig", "completo", "completa", "complet", "komplett", "entier", "entière", "intero", "intera")
+	mlBulkWords = foldedPhrases("copia", "copie", "kopie", "kopya", "cópia", "副本", "完整", "全部", "全文", "全て", "すべて", "모든", "전체", "все ", "всю ", "весь ", "wszystkie", "całą", "cały", "tüm ", "todas", "todos", "tous", "toutes", "alle ", "tutti", "tutte", "volledige", "vollständig", "completo", "completa", "complet", "komplett", "entier", "entière", "intero", "intera",
+		// a list or the content of a folder, a file or a mailbox
+		"liste", "lista", "contenido", "conteúdo", "contenu", "contenuto", "inhalt", "содержим", "内容", "내용", "نسخة", "كاملة", "كامل", "העתק", "מלא", "कॉपी", "पूरी")
 	mlBcc        = foldedPhrases("copie cachée", "copia oculta", "copia nascosta", "blindkopie", "ukryta kopia", "ukrytej kopii", "скрытая копия", "скрытую копию", "密件抄送", "暗送", "gizli kopya", "숨은 참조")
 	mlSendFolded = foldedLong(mlSend, 5) // the lowered text is folded ("gönderin" reads "gonderin")
 	mlSendShort  = foldedShort(mlSend)   // four bytes, matched where a word starts ("iletin", not "toilet")
@@ -204,7 +210,19 @@ func (a *analysis) delayedSend() {
 		if !bcc && ar&plBulk == 0 {
 			continue // "La próxima vez que necesites la factura, envíala a facturas@...": one document to its business
 		}
-		if !a.ctx.kind.isDef() && a.insideQuote(st.s) || sg&plNegSend != 0 {
+		// quoted where the address is (a JSON value on its own line opens
+		// the sentence with its key, which is no quotation)
+		at := st.s
+		if i := bytes.IndexByte(seg, '@'); i >= 0 {
+			at = st.s + i
+		}
+		for _, sk := range a.sinks {
+			if sk.sent == si {
+				at = sk.s
+				break
+			}
+		}
+		if !a.ctx.kind.isDef() && a.insideQuote(at) || sg&plNegSend != 0 {
 			continue
 		}
 		h := a.addSents(RuleExfiltration, Medium, max(0, si-1), si, si, "an order put off to the next time something happens, or a blind copy, that sends something to an address, a URL or a chat handle")
@@ -246,8 +264,9 @@ func (a *analysis) taskSendOther() {
 		}
 		h := a.addSents(RuleExfiltration, sev, max(0, k.sent-1), k.sent, k.sent, "an order for what to do while summarizing the text, that sends something to a fixed destination (non-English)")
 		// a text that discusses injections anywhere (its title: "Prompt
-		// Injection: Wie Angreifer ...") quotes rather than orders
-		h.damped = a.textDiscusses()
+		// Injection: Wie Angreifer ...", "consignes cachées dans les
+		// documents") quotes rather than orders
+		h.damped = a.textDiscusses() || a.mlDiscussed()
 		return
 	}
 }
