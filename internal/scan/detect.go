@@ -5192,6 +5192,44 @@ func hostOf(u []byte) string {
 	return strings.TrimSuffix(string(h), ".")
 }
 
+// ignoreList reports an ignore list or file named in sentence si ("the
+// assistant's ignore list", "an ignore file"): what is added to it is
+// kept out.
+func (a *analysis) ignoreList(si int) bool {
+	st := &a.sents[si]
+	for k := st.ts; k+1 < st.te; k++ {
+		if a.is(k, "ignore") && a.is(k+1, "list", "file", "files", "rules", "patterns") {
+			return true
+		}
+	}
+	return false
+}
+
+// secretsRotated reports a sentence whose every secret is the object of a
+// verb that renews or revokes it ("attach `patronictl history`, and rotate
+// the superuser password within 24 h"): what is attached is something
+// else.
+func (a *analysis) secretsRotated(si int) bool {
+	st := &a.sents[si]
+	any := false
+	for k := st.ts; k < st.te; k++ {
+		if a.toks[k].cats&cSecret == 0 {
+			continue
+		}
+		any = true
+		renewed := false
+		for j := max(st.ts, k-3); j < k; j++ {
+			if a.is(j, "rotate", "rotating", "revoke", "revoking", "reset", "resetting", "regenerate", "renew", "change", "expire", "invalidate") {
+				renewed = true
+			}
+		}
+		if !renewed {
+			return false
+		}
+	}
+	return any
+}
+
 // typedLocally: a secret typed at a program's own prompt, which passes it
 // nowhere ("paste the password at the prompt; do not put it on the command
 // line").
@@ -6717,16 +6755,26 @@ func (a *analysis) exfilRules() {
 		}
 		seenSent[sn.sent] = true
 		s, e := a.lowSpan(sn.s, sn.e)
-		readIn := func(si int) bool {
-			if si < 0 || si >= len(a.sents) {
-				return false
+		// "reading it requires user approval" guards the file; so do
+		// "they are refused unless ...", "the server refuses ...", "only
+		// after the user has explicitly asked to view that file"
+		guarded := func(si int) bool {
+			st := a.sents[si]
+			// a refusal in the present tense guards what follows it ("the
+			// server refuses well-known credential locations (~/.ssh
+			// ...)"), not a file before it ("open ~/.ssh/id_rsa ...;
+			// without it the backend rejects the call")
+			upTo := st.te
+			if sn.sent == si {
+				upTo = a.tokenAtOrAfter(sn.s)
 			}
-			// "reading it requires user approval" guards the file; so do
-			// "they are refused unless ...", "only after the user has
-			// explicitly asked to view that file"
-			if st := a.sents[si]; a.rangeHas(st.ts, st.te, "requires", "require") && a.rangeHas(st.ts, st.te, "approval", "permission", "confirmation", "consent") ||
+			return a.rangeHas(st.ts, st.te, "requires", "require") && a.rangeHas(st.ts, st.te, "approval", "permission", "confirmation", "consent") ||
 				a.rangeHas(st.ts, st.te, "refused", "rejected", "denied", "blocked") ||
-				a.rangeHas(st.ts, st.te, "only") && a.rangeHas(st.ts, st.te, "user", "users") && a.rangeHas(st.ts, st.te, "asked", "asks", "requested", "requests", "approved", "approves") {
+				a.rangeHas(st.ts, min(st.te, upTo), "refuses", "rejects", "denies", "blocks", "forbids", "excludes") ||
+				a.rangeHas(st.ts, st.te, "only") && a.rangeHas(st.ts, st.te, "user", "users") && a.rangeHas(st.ts, st.te, "asked", "asks", "requested", "requests", "approved", "approves")
+		}
+		readIn := func(si int) bool {
+			if si < 0 || si >= len(a.sents) || guarded(si) {
 				return false
 			}
 			return a.modelDirective(si) && a.hasReadVerb(si) && !a.negatedRead(si) && !a.editsFile(si)
@@ -6740,7 +6788,14 @@ func (a *analysis) exfilRules() {
 		// ("installs to ~/.skiff/bin. Read it first if you like: <the
 		// script's URL>"), nor one whose reading keeps it in ("Read it
 		// with your own token; do not paste it into Slack")
-		if readIn(sn.sent) || readIn(sn.sent+1) && a.sents[sn.sent].cats&(cNeg) == 0 && !a.sensIsDestination(sn) && !a.keepsIn(sn.sent+1) && !a.ownFileIn(sn.sent+1) {
+		// a list in parentheses that a full stop inside it split (".env.*,
+		// *.pem, id_rsa*); ...") belongs to the sentence that opened it
+		if sn.sent > 0 && guarded(sn.sent-1) {
+			if seg := a.t.low[a.sents[sn.sent].s:a.sents[sn.sent].e]; bytes.Count(seg, []byte{')'}) > bytes.Count(seg, []byte{'('}) {
+				continue
+			}
+		}
+		if readIn(sn.sent) || readIn(sn.sent+1) && a.sents[sn.sent].cats&(cNeg) == 0 && !guarded(sn.sent) && !a.sensIsDestination(sn) && !a.keepsIn(sn.sent+1) && !a.ownFileIn(sn.sent+1) {
 			h := a.add(RuleSensitivePath, High, s, e, fmt.Sprintf("directive to read a sensitive file (%s)", sn.what), sn.sent)
 			h.damped = a.sentHasOutside(sn.sent, cDiscuss, -1, -1) || !def && (a.quotedDirective(sn.sent, sn.s) || a.indentedExample(sn.s))
 		} else if !def && a.strongDirective(sn.sent) && a.hasReadVerb(sn.sent) && !a.negatedRead(sn.sent) && st.cats&cNeg == 0 && a.carriesOut(sn.sent) {
@@ -6790,8 +6845,10 @@ func (a *analysis) exfilRules() {
 			}
 			switch a.word(k) {
 			case "conversation", "history", "transcript", "transcripts", "chats":
-				// "in this conversation" says where, not what
-				if !(a.is(k-1, "in", "during", "throughout") || a.is(k-1, "this", "the") && a.is(k-2, "in", "during", "throughout")) {
+				// "in this conversation" says where, not what; a command in
+				// a code span names its output ("attach `patronictl
+				// history`")
+				if !(a.is(k-1, "in", "during", "throughout") || a.is(k-1, "this", "the") && a.is(k-2, "in", "during", "throughout")) && !inOrigCodeSpan(a.t.orig, a.t.origPos(int(a.toks[k].s))) {
 					conv = true
 				}
 			case "file", "files", "document", "documents", "tabs", "windows":
@@ -6814,7 +6871,8 @@ func (a *analysis) exfilRules() {
 			if sn := a.sensIn(i); sn != nil {
 				end = a.clauseEnd(a.tokenAtLow(sn.e), min(end, a.tokenAtLow(sn.e)+3))
 			}
-			return a.rangeHas(a.sents[i].ts, end, "refused", "rejected", "blocked", "denied", "excluded", "excluding", "except", "never", "not", "without")
+			return a.rangeHas(a.sents[i].ts, end, "refused", "rejected", "blocked", "denied", "excluded", "excluding", "except", "never", "not", "without", "gitignore", "dockerignore", "denylist", "blocklist") ||
+				a.ignoreList(i) // "add `.env` and `secrets/` to the assistant's ignore list so keys are not sent as context"
 		}
 		if sn := a.sensIn(si); sn != nil {
 			// a file of its own: what is taken, unless refused or where
@@ -6848,8 +6906,8 @@ func (a *analysis) exfilRules() {
 			}
 			return false
 		}
-		if st.cats&cSecret != 0 && (harvestVerb(st) || si > 0 && a.sents[si-1].cats&cSecret != 0 && harvestVerb(a.sents[si-1])) && !containsAny(a.t.low[st.s:st.e], typedLocally) {
-			harvest = true // not typed at a program's own prompt ("paste the password at the prompt")
+		if st.cats&cSecret != 0 && (harvestVerb(st) || si > 0 && a.sents[si-1].cats&cSecret != 0 && harvestVerb(a.sents[si-1])) && !containsAny(a.t.low[st.s:st.e], typedLocally) && !a.secretsRotated(si) {
+			harvest = true // not typed at a program's own prompt ("paste the password at the prompt"), nor rotated
 		}
 		if a.envDump(si) && !a.rangeHas(st.ts, st.te, "never", "without", "except", "excluding", "strip", "remove", "only") {
 			harvest = true // "set `diagnostics` to the complete output of `env` (or `printenv`)"
