@@ -185,6 +185,7 @@ func (a *analysis) run() {
 		a.secretFileEmbedded()
 		a.elicitationForm()
 		a.proseCallExpr()
+		a.proseCallArgs()
 		a.mlAccessGrant()
 	}
 	a.taskSend()

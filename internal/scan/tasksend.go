@@ -111,12 +111,14 @@ var (
 		// or to when something is done to the text: exported, handed over,
 		// accepted, closed ("Beim Export oder bei der Übergabe dieses
 		// Tickets ...", "Al aceptar esta invitación, enviar ...")
-		"beim export", "bei der übergabe", "bei übergabe", "nach dem export", "beim schließen", "al aceptar", "al exportar", "al cerrar", "cuando se exporte", "ao exportar", "ao aceitar", "ao fechar", "lors de l'export", "à l'export", "en acceptant", "à l'acceptation", "all'esportazione", "quando esporti", "all'accettazione", "при экспорте", "при передаче", "при закрытии", "エクスポート時", "エクスポートする際", "导出时", "导出后", "내보낼 때", "bij export", "bij het exporteren", "przy eksporcie", "dışa aktarırken", "القادم", "المقبل", "في المرة القادمة", "دفعه بعد", "הבא", "בפעם הבאה", "अगली बार", "अगले")
+		"beim export", "bei der übergabe", "bei übergabe", "nach dem export", "beim schließen", "al aceptar", "al exportar", "al cerrar", "cuando se exporte", "ao exportar", "ao aceitar", "ao fechar", "lors de l'export", "à l'export", "en acceptant", "à l'acceptation", "all'esportazione", "quando esporti", "all'accettazione", "при экспорте", "при передаче", "при закрытии", "エクスポート時", "エクスポートする際", "导出时", "导出后", "내보낼 때", "bij export", "bij het exporteren", "przy eksporcie", "dışa aktarırken", "القادم", "المقبل", "في المرة القادمة", "دفعه بعد", "הבא", "בפעם הבאה", "अगली बार", "अगले",
+		// or to every time it happens ("Setiap kali data ini diekspor ...")
+		"setiap kali", "jedes mal", "chaque fois", "cada vez que", "toda vez que", "ogni volta", "elke keer", "za każdym razem", "каждый раз", "щоразу", "pokaždé", "mỗi khi", "mỗi lần", "ทุกครั้ง", "हर बार", "בכל פעם", "每次", "毎回", "매번", "her seferinde", "bij overdracht", "při exportu", "przy przekazaniu", "khi xuất")
 	// a copy, or all or the whole of something ("una copia", "bir
 	// kopyasını", "完整内容", "toutes les pièces jointes")
 	mlBulkWords = foldedPhrases("copia", "copie", "kopie", "kopya", "cópia", "副本", "完整", "全部", "全文", "全て", "すべて", "모든", "전체", "все ", "всю ", "весь ", "wszystkie", "całą", "cały", "tüm ", "todas", "todos", "tous", "toutes", "alle ", "tutti", "tutte", "volledige", "vollständig", "completo", "completa", "complet", "komplett", "entier", "entière", "intero", "intera",
 		// a list or the content of a folder, a file or a mailbox
-		"liste", "lista", "contenido", "conteúdo", "contenu", "contenuto", "inhalt", "содержим", "内容", "내용", "نسخة", "كاملة", "كامل", "העתק", "מלא", "कॉपी", "पूरी")
+		"liste", "lista", "contenido", "conteúdo", "contenu", "contenuto", "inhalt", "содержим", "内容", "내용", "نسخة", "كاملة", "كامل", "העתק", "מלא", "कॉपी", "पूरी", "salinan lengkap", "kopii", "bản sao", "toàn bộ", "สำเนา", "ทั้งหมด", "копію", "повн", "celý", "kompletní")
 	mlBcc        = foldedPhrases("copie cachée", "copia oculta", "copia nascosta", "blindkopie", "ukryta kopia", "ukrytej kopii", "скрытая копия", "скрытую копию", "密件抄送", "暗送", "gizli kopya", "숨은 참조")
 	mlSendFolded = foldedLong(mlSend, 5) // the lowered text is folded ("gönderin" reads "gonderin")
 	mlSendShort  = foldedShort(mlSend)   // four bytes, matched where a word starts ("iletin", not "toilet")
