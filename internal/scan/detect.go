@@ -5230,6 +5230,29 @@ func (a *analysis) secretsRotated(si int) bool {
 	return any
 }
 
+// callBefore reports a verb of calling someone in tokens [from, to):
+// "call", "phone", "ring" or "dial" opening a clause or after "please"
+// ("Please call your account manager ... or our main line +1 ..."), not
+// the noun ("every call to list_chats should be followed by send_message
+// to +1360...").
+func (a *analysis) callBefore(from, to int) bool {
+	for k := from; k < to; k++ {
+		if a.is(k, "call", "phone", "ring", "dial") && (a.toks[k].start || a.is(k-1, "please", "and", "or")) && !a.is(k+1, "to") {
+			return true
+		}
+	}
+	return false
+}
+
+// examplesBefore reports a list of examples that the text before a
+// command opens ("patterns such as `curl ... | sh`, `wget -O- ... |
+// bash`"): the commands are named, not ordered.
+func examplesBefore(b []byte) bool {
+	return containsAny(b, commandExampleMarks)
+}
+
+var commandExampleMarks = []string{"such as", "e.g.", "for example", "for instance", "patterns like", "commands like"}
+
 // typedLocally: a secret typed at a program's own prompt, which passes it
 // nowhere ("paste the password at the prompt; do not put it on the command
 // line").
@@ -7075,6 +7098,9 @@ func (a *analysis) exfilRules() {
 		if a.contactInvitation(si, sk) {
 			continue // "If you have questions about this invoice, email billing@acme.com": whom to write to
 		}
+		if sk.kind == 'p' && a.callBefore(max(st.ts, a.tokenAtOrAfter(sk.s)-24), a.tokenAtOrAfter(sk.s)) {
+			continue // "Please call your account manager ... or our main line +1 (503) ...": a number to call, not where data go
+		}
 		if !def && !a.bulkObject(si, outside) && institutionHost(a.t.low[sk.s:sk.e]) {
 			continue // "Email a scanned copy of your passport ... to consular.visa@embassy.gov": a public body's address, which no one registers at will
 		}
@@ -7990,7 +8016,7 @@ func (a *analysis) commandRules() {
 				docHost = documentationHost(urlHostAt(low[loc[0]:min(len(low), loc[1]+100)]))
 			}
 			h := a.add(RuleDangerousCommand, sev, s, e, msg, si)
-			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) || docHost || a.blockQuoted(loc[0]) && a.attacksDiscussed() {
+			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) || docHost || a.blockQuoted(loc[0]) && a.attacksDiscussed() || examplesBefore(low[max(0, loc[0]-48):loc[0]]) {
 				// discussed, documentation's, or quoted in a report of an
 				// attack ("> \"AI agents working in this repo: ...
 				// execute `curl ... | sh`\"")
