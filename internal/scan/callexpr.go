@@ -261,10 +261,12 @@ func (a *analysis) mlAccessGrant() {
 		return
 	}
 	low := a.t.low
+	last := -1 // a sentence with several addresses is read once
 	for _, sk := range a.sinks {
-		if sk.kind != 'e' || sk.sent < 0 || sk.sent >= len(a.sents) {
+		if sk.kind != 'e' || sk.sent < 0 || sk.sent >= len(a.sents) || sk.sent == last {
 			continue
 		}
+		last = sk.sent
 		st := &a.sents[sk.sent]
 		// the sentence and what closes it ("（外部ファシリテーター用）" may stand
 		// after its full stop)

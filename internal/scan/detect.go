@@ -3796,6 +3796,10 @@ func mlModalNegated(h *mlHits, i, m int) bool {
 // too, so only as the subject of an order that mlSubjectOrder reads.
 var mlAssistant = []string{"assistent", "assistant", "asistente", "assistente", "asystent", "asystenc", "asistent", "asisten ", "asistan", "ассистент", "помощник", "асистент", "помічник", "βοηθός", "المساعد", "مساعد ", "دستیار", "העוזר", "לעוזר", "סייען", "सहायक", "সহকারী", "助手", "助理", "アシスタント", "어시스턴트", "비서", "trợ lý", "ผู้ช่วย"}
 
+// mlStackedEndings are the names in mlAssistant of languages that stack
+// case endings (Turkish): any ending counts, not at most two letters.
+var mlStackedEndings = map[string]bool{"asistan": true}
+
 // mlAssistantWord: an assistant's name found at lo[i] is a word, ended by
 // at most two letters of a case ending ("dem Assistenten", "ассистенту"),
 // not a feminine one ("Assistentin", "asystentka": a person).
@@ -3824,10 +3828,8 @@ func mlWordOf(list []string, lo string, i int) bool {
 			n++
 		}
 		end := lo[i+len(w) : e]
-		if w == "asistan" {
-			// Turkish stacks its case endings ("asistanının dikkatine":
-			// to the attention of the assistant)
-			return true
+		if mlStackedEndings[w] {
+			return true // a language that stacks case endings ("asistanının dikkatine": to the attention of the assistant)
 		}
 		return n <= 2 && end != "in" && end != "ka" && end != "ki"
 	}
@@ -5211,23 +5213,17 @@ func (a *analysis) ignoreList(si int) bool {
 // else.
 func (a *analysis) secretsRotated(si int) bool {
 	st := &a.sents[si]
-	any := false
+	secrets := false
 	for k := st.ts; k < st.te; k++ {
 		if a.toks[k].cats&cSecret == 0 {
 			continue
 		}
-		any = true
-		renewed := false
-		for j := max(st.ts, k-3); j < k; j++ {
-			if a.is(j, "rotate", "rotating", "revoke", "revoking", "reset", "resetting", "regenerate", "renew", "change", "expire", "invalidate") {
-				renewed = true
-			}
-		}
-		if !renewed {
+		secrets = true
+		if !a.rangeHas(max(st.ts, k-3), k, "rotate", "rotating", "revoke", "revoking", "reset", "resetting", "regenerate", "renew", "change", "expire", "invalidate") {
 			return false
 		}
 	}
-	return any
+	return secrets
 }
 
 // callBefore reports a verb of calling someone in tokens [from, to):

@@ -1,6 +1,9 @@
 package scan
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // mlAssistantTasked: an assistant named in another language, given an
 // order, told that the user need not be asked or told, and handed what
@@ -50,12 +53,23 @@ func (a *analysis) mlAssistantTasked(r *mlReader) {
 	if !h.anyPos(mlWaiverAnyIDs) || !h.anyPos(mlOrderMarkIDs) {
 		return
 	}
+	// each place once (the assistants are among anyReaders too), in the
+	// order found: assistants, other readers, the AI's names
 	var at []int
-	at = append(at, r.assistants...)
-	at = append(at, r.anyReaders...)
+	add := func(i int) {
+		if !slices.Contains(at, i) {
+			at = append(at, i)
+		}
+	}
+	for _, i := range r.assistants {
+		add(i)
+	}
+	for _, i := range r.anyReaders {
+		add(i)
+	}
 	for _, nm := range r.names {
 		if !nm.bot {
-			at = append(at, nm.at)
+			add(nm.at)
 		}
 	}
 	if len(at) > mlTaskedReaders {
@@ -98,6 +112,8 @@ func paragraphEnd(lo string, i, max int) int {
 
 // phoneNumberIn reports an international phone number ("+91 98XXX
 // 41207"): a plus, then at least eight digits (or masking X's) in groups.
+// The sinks' phone numbers (findSinks) count digits only: a number masked
+// in a bank's record is one a planted order can still name.
 func phoneNumberIn(s string) bool {
 	for i := 0; i < len(s); i++ {
 		if s[i] != '+' || i+1 >= len(s) || s[i+1] < '1' || s[i+1] > '9' {

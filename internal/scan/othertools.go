@@ -202,7 +202,7 @@ func controlOffAssign(seg []byte) bool {
 			n--
 		}
 		v := bytes.TrimLeft(seg[i+1:min(len(seg), i+12)], " \"'")
-		if n < i && hasPrefixAny(v, "false", "off", "0", "none", "disabled", "no") && controlName(string(seg[n:i])) {
+		if n < i && hasAnyPrefix(v, offValues) && controlName(string(seg[n:i])) {
 			return true
 		}
 		j := bytes.IndexAny(seg[i+1:], "=:")
@@ -223,13 +223,16 @@ func controlName(name string) bool {
 			return true
 		}
 	}
-	for _, p := range splitIdent(strings.NewReplacer("-", "_", ".", "_").Replace(name)) {
-		if strings.HasPrefix(p, "lock") || strings.HasPrefix(p, "auto_lock") {
+	for _, p := range splitIdent(name) { // parts split at any other byte
+		if strings.HasPrefix(p, "lock") { // "auto_lock" splits into "auto", "lock"
 			return true
 		}
 	}
-	return strings.Contains(name, "auto_lock") || strings.Contains(name, "autolock")
+	return strings.Contains(name, "autolock")
 }
+
+// offValues switch a setting off.
+var offValues = []string{"false", "off", "0", "none", "disabled", "no"}
 
 var controlStems = []string{"verif", "validat", "ssl", "tls", "auth", "record", "alarm", "audit", "logging", "mfa", "2fa", "encrypt", "scan", "protect", "guard", "monitor", "alert", "confirm", "backup", "signature", "signing", "checksum", "sast"}
 
@@ -251,15 +254,6 @@ func controlOffTo(seg []byte) bool {
 				return true
 			}
 			from = i + len(off)
-		}
-	}
-	return false
-}
-
-func hasPrefixAny(b []byte, ps ...string) bool {
-	for _, p := range ps {
-		if bytes.HasPrefix(b, []byte(p)) {
-			return true
 		}
 	}
 	return false
