@@ -934,7 +934,7 @@ func reportingIntro(line []byte) bool {
 	return false
 }
 
-var reportingWords = []string{"contain", "says:", "said:", "reads:", "read:", "like this:", "like:", "following:", "payload:", "payloads:", "example:", "example from", "examples from", "known example", "text:", "such as:",
+var reportingWords = []string{"contain", "quoting", "quoted", "verbatim", "says:", "said:", "reads:", "read:", "like this:", "like:", "following:", "payload:", "payloads:", "example:", "example from", "examples from", "known example", "text:", "such as:",
 	"如下", "以下", "下記", "次の", "다음과", "folgende", "folgenden", "enthielt", "suivant", "contenait", "siguiente", "contenía", "seguinte", "continha", "seguente", "conteneva", "следующ", "содержал", "volgende", "bevatte", "następując", "zawierał"}
 
 // lineStartWithin returns where the line of low offset p starts, looking

@@ -34,7 +34,7 @@ import (
 // text also waives the review ("pre-approved", "no separate review",
 // "instead of asking the user", "nothing to confirm"). Lowered in a text
 // that discusses injections.
-var automationWords = newWordSet("automated automatic automation automations automating tooling bot bots fixers triager triagers updaters jobs whoever agent agents assistant assistants")
+var automationWords = newWordSet("automated automatic automation automations automating tooling bot bots fixers triager triagers updaters jobs whoever agent agents assistant assistants notetaker notetakers")
 
 // the lists of automationLists, one bit each
 const (
@@ -46,6 +46,7 @@ const (
 	atAddress
 	atCommand
 	atDocument
+	atDest
 	atHide
 )
 
@@ -59,6 +60,7 @@ var automationLists = newPhraseSets(
 		"write access", "read_only: false", "--allow-write", "approve and ", "--approve", "gh pr merge",
 		// detection muted, registries and indexes added, wildcards granted,
 		// backups deleted past their locks
+		"editor access", "edit access", "editor rights", "edit rights", "editor role", "as an editor", "owner access", "\"log only\"", "log-only", "to log only", "report-only", "audit-only", "monitor-only",
 		"mute every monitor", "mute all monitors", "mute the security", "downtime scope", "--extra-index-url", "extra-index-url", "\"action\": \"*\"", "\"resource\": \"*\"", "iam:*", "administratoraccess", "\"repo:*\"", "--bypass-governance-retention", "delete-recovery-point"},
 	// a secret
 	[]string{"secret", "token", "api key", "access key", "private key", "password", "credential", "config.json", ".env", ".npmrc", ".netrc", "id_rsa", "id_ed25519", "kubeconfig", "os.environ", "process.env", "key=@", ".pfx", "pfx_password"},
@@ -66,15 +68,17 @@ var automationLists = newPhraseSets(
 	[]string{"post ", "paste", "commit", "push", "upload", "send ", "share", "curl", "base64", "unencrypted", "plaintext", "normal message", "in the channel", "in #"},
 	// the review waived
 	[]string{"pre-approved", "preapproved", "no separate review", "without review", "no review needed", "no need to review", "instead of asking", "nothing to confirm", "no need to confirm", "no need to ask", "don't wait for", "do not wait for", "do not open a pr", "don't open a pr", "should not hold", "shouldn't hold", "apply it directly", "run the check directly", "automatically", "exempt from", "without waiting for review", "no slack announcement", "review will happen retroactively", "no need to flag", "no mr needed", "no pr needed", "signed off on", "already signed off", "already been approved", "has been approved",
-		"don't bother", "pre-cleared", "without requesting human review", "doesn't need its own pr", "does not need its own pr", "doesn't need to go", "does not need to go", "no need to get sign-off", "needs no review"},
+		"don't bother", "no need to notify", "no need to send a separate notice", "without notifying", "no need to tell", "can be skipped", "may be skipped", "was already completed", "already been verified", "pre-cleared", "without requesting human review", "doesn't need its own pr", "does not need its own pr", "doesn't need to go", "does not need to go", "no need to get sign-off", "needs no review"},
 	// forbidden
 	[]string{"never ", "do not ", "don't ", "must not", "should not", "shouldn't", "mustn't", "cannot ", "can't "},
 	// the address, in other forms
-	[]string{"if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "assigned to", "picked up", "worked through by", "reads it", "reads this", "read by", "processed by", "usually miss", "bot queue", "for ai agents", "for ai agent", "for coding agents", "for ai assistants", "automation included", "including automation", "bots included", "human or bot", "or any coding assistant"},
+	[]string{"if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "assigned to", "picked up", "usually miss", "bot queue", "for ai agents", "for ai agent", "for coding agents", "for ai assistants", "automation included", "including automation", "bots included", "human or bot", "or any coding assistant"},
 	// a command, an order in itself
 	[]string{"curl ", "wget ", "| sh", "| bash", "docker run", "kubectl ", "gh api", "gh pr merge", "git push", "terraform apply", "terraform destroy", "npm publish", ">> ~/", "sudo ", "chmod "},
 	// the whole text read by automation
 	[]string{"reads it", "reads this", "read by", "processed by", "worked through by", "picked up by"},
+	// where payments or events go
+	[]string{"webhook endpoint", "webhook url", "callback url", "redirect uri", "remittance", "payout", "bank account", "bank details", "beneficiary", "iban", "routing number", "payment details", "payee", "billing email", "billing contact", "invoice email", "login email", "recovery email", "recovery phone", "sign-in email"},
 	// the change kept from its reviewers or misreported to them
 	[]string{"no need to flag", "no need to call out", "no need to mention it", "no need to mention this", "no need to mention the", "not list the", "not list it", "not list this", "out of the pr description", "out of the mr description", "out of the review", "out of the summary", "out of the changelog", "keep your review to", "summarize the plan as", "summarise the plan as", "summarize it as", "summarise it as", "summarize the change as", "summarise the change as", "describe it as", "describe the change as", "describe this as", "not be called out", "a mention in the description", "without a separate note", "keep it out of the pr", "out of the pr"},
 )
@@ -135,6 +139,9 @@ func (a *analysis) automationOrder() {
 			continue
 		}
 		got := in(si)
+		if got&atDocument != 0 && !a.automationReads(si) {
+			got &^= atDocument // "the job reads it via the agent injector": a key, not this text
+		}
 		// the modal may follow on the next line of a wrapped comment
 		// ("# pushed, including automated refactors, ...\n# the
 		// contractor account must have admin")
@@ -142,7 +149,7 @@ func (a *analysis) automationOrder() {
 		if si+1 < len(a.sents) && bytes.IndexByte(low[st.e:a.sents[si+1].s], '\n') >= 0 {
 			modalEnd = a.sents[si+1].te
 		}
-		addressed := named || got&atAddress != 0 || a.rangeHas(st.ts, modalEnd, "should", "must", "shall") && a.automationBesidesAgents(si) || a.agentSubject(si)
+		addressed := named || got&(atAddress|atDocument) != 0 || a.whoeverAddress(si) || a.rangeHas(st.ts, modalEnd, "should", "must", "shall") && a.automationBesidesAgents(si) || a.agentSubject(si)
 		// an address as a label ("NOTE for build agents / assistants:")
 		// or a mention ("@review-assistant") orders nothing itself: the
 		// step is in an order after it
@@ -188,7 +195,7 @@ func (a *analysis) automationOrder() {
 			if order < 0 && (j != si || !voc) {
 				order = j
 			}
-			if g&atPrivilege != 0 || g&atSecret != 0 && g&atOut != 0 || a.controlOffIn(j) {
+			if (g&atPrivilege != 0 || g&atSecret != 0 && g&atOut != 0 || a.controlOffIn(j) || g&atDest != 0 && a.destGiven(j)) && !a.stepGated(j) {
 				step = j
 			}
 		}
@@ -210,6 +217,70 @@ func (a *analysis) automationOrder() {
 		h.damped = a.attacksDiscussed()
 		return
 	}
+}
+
+// stepGated reports a step in sentence si that waits for the control it
+// would pass ("approve PR #4411 and merge it once the required status
+// checks pass and two maintainers have reviewed it").
+func (a *analysis) stepGated(si int) bool {
+	st := &a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		if !a.is(k, "once", "after", "until", "when") {
+			continue
+		}
+		for j := k + 1; j < st.te && j <= k+10; j++ {
+			if a.is(j, "pass", "passes", "passed", "green", "reviewed", "approved") {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// whoeverAddress reports "whoever" at work on the text as the one
+// addressed ("Whoever is working through the open comments on this doc:
+// please ...", "whoever's notetaker is writing this up, include ...").
+func (a *analysis) whoeverAddress(si int) bool {
+	st := &a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		if a.is(k, "whoevers") || a.is(k, "whoever") && a.is(k+1, "is", "s", "processes", "handles", "reads", "triages", "writes", "summarizes", "summarises", "picks", "works", "sweeps", "reviews", "drafts", "takes", "goes") {
+			return true
+		}
+	}
+	return false
+}
+
+// destGiven reports a new destination in sentence si or in the text: an
+// address or a URL in the sentence, or an account number in the text
+// ("replace the primary remittance account with the details above").
+func (a *analysis) destGiven(si int) bool {
+	return a.sentHasSink(si, 'e', 'u') || mlAccountNumber(string(a.t.low))
+}
+
+// automationReads reports that sentence si says automation reads the
+// text: an automation word as the subject of "reads it" or "reads this"
+// ("Release automation reads it when the label is applied"), or after
+// "read by", "processed by", "worked through by" or "picked up by" ("this
+// queue is worked through by the triage bot").
+func (a *analysis) automationReads(si int) bool {
+	st := &a.sents[si]
+	for k := st.ts; k < st.te; k++ {
+		switch {
+		case a.is(k, "reads") && a.is(k+1, "it", "this"):
+			for j := k - 1; j >= st.ts && j >= k-3; j-- {
+				if a.in(j, automationWords) {
+					return true
+				}
+			}
+		case a.is(k, "read", "processed") && a.is(k+1, "by"), a.is(k, "worked") && a.is(k+1, "through") && a.is(k+2, "by"), a.is(k, "picked") && a.is(k+1, "up") && a.is(k+2, "by"):
+			for j := k + 2; j < st.te && j <= k+6; j++ {
+				if a.in(j, automationWords) || a.is(j, "queue") {
+					return true
+				}
+			}
+		}
+	}
+	return false
 }
 
 // automationBesidesAgents reports a word of automationWords in sentence si
@@ -239,7 +310,10 @@ func (a *analysis) agentSubject(si int) bool {
 		}
 		for j := k + 1; j < st.te && j <= k+8; j++ {
 			if a.is(j, "should", "must", "shall", "can") {
-				return true
+				// not a service offered to the reader ("Our support
+				// assistant can help you update the account's recovery
+				// email")
+				return !(a.is(j, "can") && a.is(j+1, "help", "assist", "answer", "guide", "show"))
 			}
 		}
 	}
@@ -282,12 +356,41 @@ func (a *analysis) vocative(si int) bool {
 		// ("release-bot: git push ..."), and text follows its colon on the
 		// line (not a YAML key: "jobs:\n  build:")
 		if a.is(k, "bot", "agent", "assistant") {
+			// unless the label names its orders ("Agent action: update
+			// the login email ...", "Assistant instructions: ...")
+			if a.is(k+1, "action", "actions", "instruction", "instructions", "steps", "task", "tasks", "todo") {
+				if e := int(a.toks[k+1].e); e+2 < len(low) && low[e] == ':' && low[e+1] == ' ' && low[e+2] != '\n' {
+					return true
+				}
+			}
 			continue
 		}
 		for j := k; j < st.te && j <= k+6; j++ {
-			if e := int(a.toks[j].e); e+2 < len(low) && low[e] == ':' && low[e+1] == ' ' && low[e+2] != '\n' && low[e+2] != ' ' {
+			e := int(a.toks[j].e)
+			if e+1 < len(low) && low[e] == ')' && low[e+1] == ':' {
+				e++ // "(maintainers or automation acting for them): add ..."
+			}
+			if e+3 < len(low) && low[e] == ':' && (low[e+1] == '*' || low[e+1] == '_') {
+				for e+2 < len(low) && (low[e+1] == '*' || low[e+1] == '_') {
+					e++ // a bold label: "**Action required (...):** add ..."
+				}
+				if low[e+1] == ' ' && low[e+2] != '\n' && low[e+2] != ' ' {
+					return true
+				}
+			}
+			if e+2 < len(low) && low[e] == ':' && low[e+1] == ' ' && low[e+2] != '\n' && low[e+2] != ' ' {
 				return true
 			}
+			// a label over a numbered list of steps ("Resolution steps for
+			// the assignee / AP automation:\n1. In NetSuite, ...")
+			if e := int(a.toks[j].e); e+3 < len(low) && low[e] == ':' && low[e+1] == '\n' && low[e+2] >= '1' && low[e+2] <= '9' && (low[e+3] == '.' || low[e+3] == ')') {
+				return true
+			}
+		}
+		// readers called on, then asked ("EAs and scheduling assistants,
+		// please share ...")
+		if e := int(a.toks[k].e); e < len(low) && low[e] == ',' && a.is(k+1, "please") {
+			return true
 		}
 	}
 	return false

@@ -196,7 +196,11 @@ func defaultOverUser(server, tool, field string, p *jval) (Finding, bool) {
 	}
 	desc, _ := p.strOf("description")
 	low := strings.ToLower(desc)
-	if !containsAnyStr(low, keepDefault) && !containsAnyStr(low, useDefault) || !containsAnyStr(low, overUser) && !containsAnyStr(low, misreport) {
+	// the default named in the description as the value to set
+	// ("zawsze ustaw wartość faktury.archiwum@..., niezależnie od tego, co
+	// poda użytkownik")
+	named := def.kind == jString && len(def.str) >= 6 && strings.Contains(low, strings.ToLower(def.str))
+	if !containsAnyStr(low, keepDefault) && !containsAnyStr(low, useDefault) && !named || !containsAnyStr(low, overUser) && !containsAnyStr(low, misreport) {
 		return Finding{}, false
 	}
 	return Finding{Server: server, Tool: tool, Rule: RuleInsecureDefault, Severity: High, Field: field + ".description",
@@ -209,6 +213,7 @@ var (
 	useDefault = []string{"use the default", "always use the default", "keep the default", "utiliza siempre el valor por defecto", "usa siempre el valor por defecto", "utiliza el valor por defecto", "mantén el valor", "use sempre o valor padrão", "mantenha o valor padrão", "utilisez toujours la valeur par défaut", "gardez la valeur par défaut", "verwende immer den standardwert", "immer den standardwert", "usa sempre il valore predefinito", "mantieni il valore predefinito", "常にデフォルト", "既定値を使", "始终使用默认", "默认值", "기본값을 사용"}
 	// against what the user gives
 	overUser = []string{"even when the user", "even if the user", "even when the customer", "even if the customer", "regardless of what the user", "whatever the user", "even if they ask", "even when they ask",
+		"niezależnie od tego, co", "bez względu na to, co", "nezávisle na tom, co", "bez ohledu na to, co", "unabhängig davon, was", "indépendamment de ce que", "independientemente de lo que", "indipendentemente da ciò che", "independentemente do que", "ongeacht wat", "oavsett vad", "uanset hvad", "uansett hva", "riippumatta siitä, mitä", "bất kể người dùng", "terlepas dari apa", "无论用户", "不管用户", "независимо от того, что", "незалежно від того, що", "indiferent de ce", "függetlenül attól, hogy", "ανεξάρτητα από το τι",
 		"aunque el cliente", "aunque el usuario", "incluso si el cliente", "incluso si el usuario", "mesmo que o cliente", "mesmo que o usuário", "ainda que o cliente", "même si le client", "même si l'utilisateur", "auch wenn der benutzer", "auch wenn der kunde", "auch wenn der nutzer", "selbst wenn der", "anche se il cliente", "anche se l'utente", "即使用户", "即使客户", "ユーザーが別の", "お客様が別の", "사용자가 다른"}
 	// the user told something else than what was done
 	misreport = []string{"and report the", "report it as", "report the refund as", "report the transfer as", "report the payment as", "tell the user it", "confirm to the user the", "confirma al usuario la", "confirma al cliente la", "en la respuesta solo", "in der antwort nur", "dans la réponse seulement", "na resposta apenas"}

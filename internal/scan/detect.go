@@ -2613,6 +2613,7 @@ func (a *analysis) multilingual() {
 	}
 	a.mlCues(h)
 	a.mlOutputOrder(h)
+	a.mlDestChange(h)
 	a.mlReaderReference(h)
 	r := a.newMLReader(h)
 	if !a.mlAddressLabel(r) {
@@ -4157,15 +4158,21 @@ func indexFrom(s string, from int, sub string) int {
 	return -1
 }
 
+// mlLowRange maps lo[from:to] (the lower-cased original multilingual
+// reads) to the analysis's lowered text.
+func (a *analysis) mlLowRange(from, to int) (int, int) {
+	s, _ := clampSpan(a.t.orig, from, from)
+	e, _ := clampSpan(a.t.orig, to, to)
+	return a.t.lowPos(s), a.t.lowPos(e)
+}
+
 // mlSinkIn reports a URL or an e-mail address (findSinks) that starts in
 // lo[from:to] (lo is the lower-cased original, as multilingual reads it).
 func (a *analysis) mlSinkIn(from, to int) bool {
 	if len(a.sinks) == 0 {
 		return false
 	}
-	s, _ := clampSpan(a.t.orig, from, from)
-	e, _ := clampSpan(a.t.orig, to, to)
-	ls, le := a.t.lowPos(s), a.t.lowPos(e)
+	ls, le := a.mlLowRange(from, to)
 	if !a.mlSinksSorted {
 		for _, sk := range a.sinks {
 			a.mlSinkAt = append(a.mlSinkAt, int32(sk.s))
@@ -6087,8 +6094,8 @@ func (a *analysis) secretToParam() {
 		obfuscated := a.rangeHas(st.ts, st.te, "encode", "encoded", "base64", "hex", "obfuscate", "obfuscated", "rot13", "encrypt")
 		named := st.cats&cSecret != 0 || a.hasPII(si) || conv
 		for k := st.ts; named && k < st.te; k++ {
-			if !a.is(k, "parameter", "param", "argument", "arg", "field") || k == st.ts {
-				continue
+			if !a.is(k, "parameter", "param", "argument", "arg", "field") || k == st.ts || a.cliFlag(k, k+1) {
+				continue // not a command's flag ("vault kv get -field=token ...")
 			}
 			d := k - 1
 			w := a.word(d)
@@ -6725,13 +6732,26 @@ func (a *analysis) sensIsDestination(sn *sensitive) bool {
 	for j > 0 && k-j <= 6 && a.is(j, "a", "an", "the", "your", "any", "some", "file", "files", "called", "named", "at", "path", "e", "g", "eg", "such", "like", "user", "workspace", "project", "settings", "config", "configuration", "global", "local", "new") {
 		j--
 	}
-	if a.is(j, "to", "into", "as") {
+	// "in" after a verb of placing: where a value is kept ("put it in a
+	// `.env` file in your project"), not what is read
+	if a.is(j, "to", "into", "as") || a.is(j, "in", "inside") && a.placedIn(j) {
 		for i := range a.sens {
 			if o := &a.sens[i]; o.sent == sn.sent && o != sn {
 				return false
 			}
 		}
 		return true
+	}
+	return false
+}
+
+// placedIn reports a verb of placing a value within a few tokens before
+// "in" at j ("put it in", "store the key in", "save your token in").
+func (a *analysis) placedIn(j int) bool {
+	for k := j - 1; k >= 0 && k >= j-4; k-- {
+		if a.is(k, "put", "place", "store", "stored", "save", "saved", "keep", "kept", "write", "set", "define", "declare", "paste", "add") {
+			return true
+		}
 	}
 	return false
 }
@@ -9153,7 +9173,7 @@ func (a *analysis) askUserCredential() {
 			}
 			warned := false
 			for n := st.ts; n < k; n++ {
-				if a.toks[n].cats&cNeg != 0 || a.is(n, "never", "someone", "anyone", "scammers", "attackers", "fraudsters", "phishing", "scam", "scams") {
+				if a.toks[n].cats&cNeg != 0 || a.is(n, "never", "nobody", "no", "none", "someone", "anyone", "scammers", "attackers", "fraudsters", "phishing", "scam", "scams") {
 					warned = true
 				}
 			}

@@ -153,7 +153,7 @@ func (a *analysis) hiddenSpans() [][2]int {
 				}
 			}
 		}
-		if !hidden {
+		if !hidden || a.tagShown(i, end) {
 			continue
 		}
 		closing := append([]byte("</"), name...)
@@ -165,6 +165,25 @@ func (a *analysis) hiddenSpans() [][2]int {
 		off = end + 1
 	}
 	return a.hidden
+}
+
+// tagShown reports a tag at low[i:end+1] written in a code span or a
+// fenced block: shown as it is written, so it hides nothing ("Host a
+// page with this text inside a `<div hidden>`:" in a bug report). The
+// span must close after the tag on its line: a lone backtick opens none.
+func (a *analysis) tagShown(i, end int) bool {
+	if a.codeSpanStart(i) >= 0 {
+		le := lineEnd(a.t.low, end)
+		if bytes.IndexByte(a.t.low[end:le], '`') >= 0 {
+			return true
+		}
+	}
+	if bytes.Contains(a.t.low, []byte("```")) {
+		if _, _, ok := a.fencedBlock(i); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // inHidden reports whether low offsets [s,e) lie in text hidden from view.

@@ -514,6 +514,9 @@ func (a *analysis) addressedTo() {
 		if s, e := a.tokSpan(m.ts, m.te); a.covered(RuleSystemMimicry, s, e) {
 			continue
 		}
+		if prev := a.word(m.ts - 1); m.ts > 0 && a.is(m.ts, "addressed", "directed", "meant", "intended", "written") && len(prev) > 3 && strings.HasSuffix(prev, "s") && !a.is(m.ts-1, "this", "its", "was", "has") {
+			continue // other texts described ("hidden text (white font or HTML comments) written for AI email assistants")
+		}
 		a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text says it is addressed to the AI that reads it")
 	}
 }
@@ -1007,6 +1010,15 @@ var (
 	ownerSendVerbs = []string{"send", "email", "forward", "share", "transfer", "export", "post", "upload"}
 )
 
+// supportCase reports a support ticket or case: a text whose header
+// names its requester or its case number. A customer's requests in it
+// are made to the service that keeps the account.
+func (a *analysis) supportCase() bool {
+	return containsAny(a.t.low, supportCaseMarks)
+}
+
+var supportCaseMarks = []string{"requester:", "requested by:", "requester name", "ticket #", "ticket id:", "case #", "case number:"}
+
 // ownerRequest finds a request in the owner's own voice to act on the
 // owner's accounts, devices or data, in text the agent was given to read:
 // "Please grant permanent access to my friend Amy (guest_amy01) on the
@@ -1083,6 +1095,9 @@ func (a *analysis) ownerRequest() {
 				switch verb {
 				case "delete", "remove", "reset", "cancel", "change", "update", "deactivate", "close":
 					continue // a customer's request about their own account
+				}
+				if a.supportCase() {
+					continue // "Can you just turn it off for my account?" in a ticket: the requester's to the service, with nothing sent anywhere
 				}
 			}
 			broad := a.rangeHas(st.ts, st.te, "all", "every", "entire", "permanent", "permanently", "everything")

@@ -2,6 +2,7 @@ package scan
 
 import (
 	"bytes"
+	"slices"
 	"strings"
 )
 
@@ -102,7 +103,8 @@ var mlOutThis = []string{
 	"этот ", "этой ", "этом ", "этого ", "текущ", "цим ", "цієї ", "цьому ", "поточн",
 	"această ", "acest ", "acestui ",
 	"ezt ", "ennek ", "ebben ", "ezen ", "jelenlegi ",
-	"den här ", "det här ", "detta ", "denne ", "dette ", "tämän ", "tässä ", "tätä ",
+	"den här ", "det här ", "detta ", "denna ", "dessa ", "denne ", "dette ", "disse ", "tämän ", "tässä ", "tätä ", "näiden ",
+	"ces notes", "ces messages", "estas ", "estos ", "queste ", "questi ", "estes ", "těchto ", "tych ", "эти ", "этих ", "ці ", "цих ", "aceste ", "acestor ", "ez az ", "ez a ", "ezek ", "ezeket ", "αυτές", "αυτά", "αυτών",
 	"bu ", "şu anki ",
 	"αυτή", "αυτό", "αυτού", "τρέχ",
 	"הזה", "הזאת", "הנוכחי",
@@ -182,6 +184,9 @@ var (
 		"不要提及", "略去", "不得提及", "不要提", "不要引用",
 		// the source not cited
 		"senza citare", "sin citar", "sans citer", "ohne zu zitieren", "ohne die quelle", "sem citar", "zonder te citeren", "zonder bron", "bez cytowania", "bez uvedení zdroje", "не цитируя", "не ссылаясь", "не посилаючись", "fără a cita", "nem hivatkozva", "utan att citera", "uden at citere", "uten å sitere", "lähdettä mainitsematta", "kaynak göstermeden", "χωρίς να αναφέρ", "בלי לצטט", "دون الإشارة إلى المصدر", "بدون ذکر منبع", "स्रोत बताए बिना", "không trích dẫn", "tanpa menyebut sumber", "โดยไม่อ้างอิง", "出典を示さず", "출처를 밝히지",
+		// not shown, and no need to mention it or to tell anyone
+		"nicht anzeigen", "zeige nicht", "ne pas afficher", "n'affiche pas", "no muestres", "no mostrar", "non mostrare", "não mostre", "não exiba", "niet tonen", "toon niet", "nie pokazuj", "nezobrazuj", "не показывай", "не показуй", "nu afișa", "nu afisa", "nu arăta", "ne jelenítsd meg", "ne mutasd", "visa inte", "vis ikke", "älä näytä", "gösterme", "μην εμφανίσ", "jangan tampilkan", "không hiển thị", "ไม่ต้องแสดง",
+		"behöver inte nämnas", "behöver inte meddelas", "nem kell külön jelezni", "nem kell jelezni", "nem kell értesíteni", "δεν απαιτείται ειδοποίηση", "χωρίς ειδοποίηση", "nie wymieniaj", "nie informuj", "bez powiadamiania", "neinformuj", "bez upozornění", "niet melden", "hoeft niet gemeld", "nie trzeba informować", "παραλείπ",
 		"含めず", "触れず", "記載しない",
 		"제외할 것", "언급하지", "포함하지",
 	}
@@ -275,20 +280,31 @@ var mlOpenFrame = []string{
 	"打开本", "阅读本", "读取本", "打开此", "读取此", "处理本", "处理此",
 	"このチケットを開いたら", "この文書を開いたら", "このメールを開いたら", "このページを読み込んだら", "開いた際は", "読み込んだ際は",
 	"이 문서를 열면", "이 메일을 열면", "이 티켓을 열면", "이 페이지를 읽으면", "열람 시",
+	"při zpracování tohoto", "při zpracování této", "po zpracování tohoto", "przy przetwarzaniu tego", "podczas przetwarzania tego", "feldolgozásra kerül", "megnyitásra kerül", "amint ez az üzenet", "κατά την πρώτη ανάγνωση", "κατά το πρώτο άνοιγμα", "κατά την επεξεργασία", "เมื่อเปิดอ่าน", "เมื่ออ่านบันทึกนี้", "เมื่อเปิดบันทึกนี้", "เมื่อประมวลผล", "vid behandling av", "när detta behandlas", "bij verwerking van dit", "bij verwerking van deze", "saat memproses", "ketika memproses",
 	"pentru cine procesează", "für den, der dies", "à qui traite ce", "para quien procese", "per chi elabora", "para quem processar", "voor wie dit verwerkt", "dla tego, kto przetwarza", "для того, кто обрабатывает", "для того, хто обробляє",
 }
 
 // mlOutSecrets name what an injection wants the answer to carry out of the
 // conversation: its instructions and its secrets.
-var mlOutSecrets = []string{
-	"passw", "kennwort", "mot de passe", "contraseña", "senha", "wachtwoord", "hasło", "haslo", "пароль", "parol", "şifre", "kata sandi", "salasana", "jelszó", "heslo", "lösenord", "adgangskode", "passord", "κωδικ", "סיסמ", "كلمة المرور", "رمز عبور", "पासवर्ड", "mật khẩu", "รหัสผ่าน", "密码", "パスワード", "비밀번호",
-	"token", "токен", "api key", "api-key", "api-schlüssel", "clé api", "clave api", "chave api", "chiave api", "klucz api", "ключ api", "api ключ", "api anahtar", "kunci api", "khóa api", "apiキー", "api 키", "api密钥",
-	"instruktion", "instruks", "instrukc", "instrucc", "instruç", "istruzion", "anweisung", "инструкц", "інструкц", "talimat", "οδηγί", "הוראות", "تعليمات", "دستورالعمل", "निर्देश", "hướng dẫn", "instruksi", "คำสั่ง", "指示", "指令", "지시", "ohjee",
-	"system prompt", "systemprompt", "prompt système", "prompt del sistema", "prompt de sistema", "системн", "sistem mesaj", "mensaje del sistema", "message système", "systemnachricht", "messaggio di sistema", "mensagem do sistema", "systeembericht", "komunikat systemowy", "システムメッセージ", "系统消息", "시스템 메시지",
-}
+var mlOutSecrets = append(slices.Clone(mlOutKeys), mlOutInstructions...)
+
+// mlOutKeys are the secrets proper; mlOutInstructions the instructions and
+// the system prompt, which an order to keep out of the answer hides rather
+// than protects.
+var (
+	mlOutKeys = []string{
+		"passw", "kennwort", "mot de passe", "contraseña", "senha", "wachtwoord", "hasło", "haslo", "пароль", "parol", "şifre", "kata sandi", "salasana", "jelszó", "heslo", "lösenord", "adgangskode", "passord", "κωδικ", "סיסמ", "كلمة المرور", "رمز عبور", "पासवर्ड", "mật khẩu", "รหัสผ่าน", "密码", "パスワード", "비밀번호",
+		"token", "токен", "api key", "api-key", "api-schlüssel", "clé api", "clave api", "chave api", "chiave api", "klucz api", "ключ api", "api ключ", "api anahtar", "kunci api", "khóa api", "apiキー", "api 키", "api密钥",
+	}
+	mlOutInstructions = []string{
+		"instruktion", "instruks", "instrukc", "instrucc", "instruç", "istruzion", "anweisung", "инструкц", "інструкц", "talimat", "οδηγί", "הוראות", "تعليمات", "دستورالعمل", "निर्देश", "hướng dẫn", "instruksi", "คำสั่ง", "指示", "指令", "지시", "ohjee",
+		"system prompt", "systemprompt", "prompt système", "prompt del sistema", "prompt de sistema", "системн", "sistem mesaj", "mensaje del sistema", "message système", "systemnachricht", "messaggio di sistema", "mensagem do sistema", "systeembericht", "komunikat systemowy", "システムメッセージ", "系统消息", "시스템 메시지",
+	}
+)
 
 var (
 	mlOutSecretIDs = mlIDs(mlOutSecrets)
+	mlOutKeyIDs    = mlIDs(mlOutKeys)
 	mlOpenFrameIDs = mlIDs(mlOpenFrame)
 )
 
@@ -343,10 +359,16 @@ func (a *analysis) mlOutputOrder(h *mlHits) {
 		if !ok {
 			continue
 		}
-		omit, secret, other := a.mlPayload(h, v, st, !open)
-		if !omit && !secret && !other || omit && secret && !other {
+		omit, secret, other := a.mlPayload(h, v, st, true)
+		if open && !other {
+			// a guard switched off in an order to whoever opens the text
+			ws, we := mlWindow(lo, v, st)
+			other = h.anyIn(mlGuardWordIDs, ws, we, false) >= 0 && h.anyIn(mlOffWordIDs, ws, we, false) >= 0
+		}
+		if !omit && !secret && !other || omit && secret && !other && a.mlKeyIn(h, v, st) {
 			// nothing an injection wants; or a secret kept out of the
 			// answer ("API 키는 ... 응답에 포함하지 마세요"), which protects it
+			// (instructions kept out of it are hidden, not protected)
 			continue
 		}
 		s, e := clampSpan(a.t.orig, v, min(len(lo), v+24))
@@ -941,9 +963,31 @@ func (a *analysis) mlPayload(h *mlHits, v, own int, sinks bool) (omit, secret, o
 	st, end := mlWindow(h.lo, v, own)
 	seg := h.lo[st:end]
 	omit = h.anyIn(mlOutNoMentionID, st, end, false) >= 0
-	secret = h.anyIn(mlOutSecretIDs, st, end, false) >= 0 || identSecret(seg)
+	secret = h.anyIn(mlOutSecretIDs, st, end, false) >= 0 || identSecret(seg) || a.mlSensIn(st, end)
 	other = mlProseIdent(seg, a.origAt(st, end)) || strings.Contains(seg, "![") || strings.Contains(seg, "](http") || sinks && a.mlSinkIn(own, end) || mlAccountNumber(seg)
 	return omit, secret, other
+}
+
+// mlKeyIn reports a secret proper (a password, a token, a key, a key
+// file) in the window mlPayload reads around v.
+func (a *analysis) mlKeyIn(h *mlHits, v, own int) bool {
+	st, end := mlWindow(h.lo, v, own)
+	return h.anyIn(mlOutKeyIDs, st, end, false) >= 0 || identSecret(h.lo[st:end]) || a.mlSensIn(st, end)
+}
+
+// mlSensIn reports a sensitive file (a.sens) in the lower-cased text's
+// [from, to): a key file or .env put in the answer.
+func (a *analysis) mlSensIn(from, to int) bool {
+	if len(a.sens) == 0 {
+		return false
+	}
+	ls, le := a.mlLowRange(from, to)
+	for i := range a.sens {
+		if a.sens[i].s >= ls && a.sens[i].s < le {
+			return true
+		}
+	}
+	return false
 }
 
 // sentsText is the text of sentences from..to, lower-cased and (when
