@@ -95,15 +95,18 @@ type analysis struct {
 	sens  []sensitive
 	// allCats is the union of all token categories; anyUnder reports a
 	// snake_case word. Rules skip their loops when their words are absent.
-	allCats    uint64
-	anyUnder   bool
-	nonLatin   int8    // nonLatinLetters, once known: 1 no, 2 yes
-	mlLo       string  // the text in lower case, once the non-English rules run (multilingual)
-	mlDisc     int8    // mlDiscussed's answer for mlLo: 0 not asked, 1 no, 2 yes
-	lowDisc    int8    // lowerOrigDiscussed's answer before mlLo is set: 0 not asked, 1 no, 2 yes
-	mailDomain *string // internalMail's answer, once asked
-	desk       int8    // supportDesk's answer: 0 not asked, 1 no, 2 yes
-	userTurns  int8    // mlUserTurns's answer for mlLo: 0 not asked, 1 no, 2 yes
+	allCats       uint64
+	anyUnder      bool
+	nonLatin      int8    // nonLatinLetters, once known: 1 no, 2 yes
+	mlLo          string  // the text in lower case, once the non-English rules run (multilingual)
+	mlDisc        int8    // mlDiscussed's answer for mlLo: 0 not asked, 1 no, 2 yes
+	mlMention     int8    // mlMentioned's answer for the text: 0 not asked, 1 no, 2 yes
+	mlWaivedText  int8    // mlTextWaived's answer: 0 not asked, 1 no, 2 yes
+	mlAccountText int8    // mlTextAccount's answer: 0 not asked, 1 no, 2 yes
+	lowDisc       int8    // lowerOrigDiscussed's answer before mlLo is set: 0 not asked, 1 no, 2 yes
+	mailDomain    *string // internalMail's answer, once asked
+	desk          int8    // supportDesk's answer: 0 not asked, 1 no, 2 yes
+	userTurns     int8    // mlUserTurns's answer for mlLo: 0 not asked, 1 no, 2 yes
 	// the sinks' starts in order, for the non-English rules (mlSinkIn)
 	mlSinkAt      []int32
 	mlSinksSorted bool

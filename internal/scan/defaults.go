@@ -319,6 +319,7 @@ var defaultsNouns = []string{"the default", "the defaults", "default value", "th
 var holdCues = append([]string{"do not ask", "don't ask", "never ask", "without asking", "no follow-up", "not ask a follow-up", "do not raise", "don't raise", "do not mention", "don't mention", "not be mentioned", "do not tell", "don't tell",
 	"unless the user literally", "unless the user explicitly writes", "regardless of", "whatever the user", "even if the user", "even when the user", "always apply", "always use", "always keep", "always set", "always leave", "must always", "keep true", "keep false", "keep it", "leave at the default", "leave it at the default", "leave this at the default", "use the default", "stick with the default", "stick to the default", "leave as is", "leave it as is", "leave it on", "leave it enabled", "leave enabled",
 	"nicht nachfragen", "nicht fragen", "ohne nachfrage", "immer erhalten", "aktiv lassen", "immer aktiv", "immer verwenden", "ne pas demander", "sans demander", "toujours", "quoi que", "no preguntar", "sin preguntar", "siempre", "não perguntar", "sem perguntar", "sempre", "non chiedere", "senza chiedere",
+	"immer true", "immer false", "immer an", "immer aus", "da bereits geprüft", "nicht erforderlich", "nicht gesondert informieren", "altijd", "zawsze", "vždy", "всегда", "завжди", "mindig", "alltid", "aina ", "her zaman", "πάντα", "دائما", "luôn luôn", "selalu",
 	"確認しない", "尋ねない", "聞かない", "常に", "不要询问", "无需询问", "始终", "总是", "묻지", "항상"}, keepDefault...)
 
 // splitSentences splits lowered text at sentence ends.

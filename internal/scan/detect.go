@@ -1171,6 +1171,58 @@ func (a *analysis) listItemAt(p int) bool {
 	return len(line) >= 2 && (line[0] == '*' || line[0] == '-' || line[0] == '+') && line[1] == ' '
 }
 
+// forbiddenList reports a sentence that is an item of a list under a
+// line that forbids what its items say ("Please DO NOT:\n• paste tokens,
+// passwords or .env contents into Slack\n• share your SSH private key"):
+// each item is a thing not to do.
+func (a *analysis) forbiddenList(si int) bool {
+	low := a.t.low
+	p := a.sents[si].s
+	ls, ok := a.lineStartWithin(p, 400)
+	if !ok || !bulletLine(low[ls:]) {
+		return false
+	}
+	// back over the list's items to the line that opens it
+	for n := 0; ls > 0 && n < 16; n++ {
+		prev, ok := a.lineStartWithin(ls-1, 400)
+		if !ok {
+			return false
+		}
+		line := bytes.TrimSpace(low[prev : ls-1])
+		if bulletLine(line) {
+			ls = prev
+			continue
+		}
+		if !bytes.HasSuffix(line, []byte(":")) {
+			return false
+		}
+		return containsAny(line, forbidHeads)
+	}
+	return false
+}
+
+// forbidHeads open a list of things not to do.
+var forbidHeads = []string{"do not", "don't", "never", "avoid", "must not", "should not", "not allowed", "prohibited", "forbidden", "please don't"}
+
+// bulletLine reports a line that is a list item (•, -, *, +, or "1.").
+func bulletLine(line []byte) bool {
+	line = bytes.TrimLeft(line, " \t")
+	if len(line) < 2 {
+		return false
+	}
+	if bytes.HasPrefix(line, []byte("•")) || bytes.HasPrefix(line, []byte("◦")) || bytes.HasPrefix(line, []byte("▪")) {
+		return true
+	}
+	if (line[0] == '*' || line[0] == '-' || line[0] == '+') && line[1] == ' ' {
+		return true
+	}
+	i := 0
+	for i < len(line) && i < 3 && line[i] >= '0' && line[i] <= '9' {
+		i++
+	}
+	return i > 0 && i < len(line) && (line[i] == '.' || line[i] == ')')
+}
+
 // changelog reports a text that is a change log: it names itself so, or
 // has a version heading ("## [1.4.0]", "## v2.31.0 - 2025-01-02", "### Bug
 // Fixes") and at least five list items.
@@ -3240,7 +3292,7 @@ var (
 		// verbs of showing and commenting: "사용자에게 보여 주는 확인 메시지에는 ... 포함하지 마세요", "no hace falta comentarlo con el usuario"
 		"보여", "comentarlo", "comentárselo", "comentarle", "mostrarle", "mostrárselo", "montrer", "zeig", "表示し", "显示给"}
 	mlSecret = []string{"passwort", "kennwort", "mot de passe", "contraseña", "senha", "password", "hasło", "hasła", "heslo", "wachtwoord", "lösenord", "пароль", "пароля", "密码", "密碼", "パスワード", "비밀번호", "mật khẩu", "kata sandi", "şifre", "كلمة المرور", "סיסמה", "पासवर्ड", "código de verificação", "código de verificación", "code de vérification", "bestätigungscode", "verifizierungscode", "sicherheitscode", "kod weryfikacyjny", "ověřovací kód", "verificatiecode", "verifieringskod", "код подтверждения", "код из смс", "одноразов", "验证码", "驗證碼", "認証コード", "確認コード", "인증 코드", "인증번호", "mã xác minh", "mã otp", "kode verifikasi", "kode otp", "doğrulama kodu", "رمز التحقق", "सत्यापन कोड", "otp", "2fa", "api-key", "api key", "chiave api", "clave api", "clé api", "ключ api", ".env", "id_rsa", "助记词", "シードフレーズ"}
-	mlSend   = []string{"mailen", "e-mailen", "versturen", "doorsturen", "odeslat", "zaslat", "gönderilsin", "gönderilecek", "ส่ง", "भेजना", "לשלוח", "надіслати", "надсилати", "envie", "envíe", "envía", "envia", "manda", "mande", "reenvía", "reenvie", "encaminhe", "envoie", "envoyez", "transmets", "transmettez", "transfère", "schick", "sende", "leite", "übermittle", "invia", "inoltra", "manda ", "wyślij", "prześlij", "pošli", "přepošli", "stuur", "skicka", "vidarebefordra", "send ", "отправь", "отправьте", "перешли", "перешлите", "пришли", "надішли", "перешли", "gönder", "ilet", "gửi", "kirim", "kirimkan", "teruskan", "发送", "发给", "转发", "寄给", "送って", "送信して", "転送して", "보내", "전달해", "أرسل", "ارسل", "بفرست", "שלח", "भेजें", "भेजो", "reenvíe", "reenviar", "إرسال",
+	mlSend   = []string{"mailen", "e-mailen", "versturen", "doorsturen", "odeslat", "zaslat", "gönderilsin", "gönderilecek", "ส่ง", "भेजना", "לשלוח", "надіслати", "надсилати", "envie", "envíe", "envía", "envia", "manda", "mande", "reenvía", "reenvie", "encaminhe", "envoie", "envoyez", "transmets", "transmettez", "transfère", "schick", "sende", "leite", "übermittle", "invia", "inoltra", "manda ", "wyślij", "prześlij", "pošli", "přepošli", "stuur", "skicka", "vidarebefordra", "send ", "отправь", "отправьте", "перешли", "перешлите", "пришли", "надішли", "перешли", "gönder", "ilet", "gửi", "kirim", "kirimkan", "teruskan", "发送", "发给", "转发", "寄给", "送って", "送信して", "転送して", "보내", "전달해", "발송해", "발송하", "발송 바랍니다", "أرسل", "ارسل", "بفرست", "שלח", "भेजें", "भेजो", "reenvíe", "reenviar", "إرسال",
 		// infinitives, as orders are written in notes ("envoyer le lien à ...")
 		"envoyer", "transmettre", "transférer", "enviar", "encaminhar", "inviare", "inoltrare", "versenden", "weiterleiten", "versturen", "doorsturen", "wysłać", "przesłać", "отправить", "переслать", "göndermek", "iletmek", "gửi cho",
 		// uploading somewhere is sending there
@@ -3540,7 +3592,7 @@ func sentencesWithin(lo string, k, n, max int) int {
 		case c == '\n':
 			w = 1
 		case c == '.' || c == '!' || c == '?':
-			if i+1 < len(lo) && (lo[i+1] == ' ' || lo[i+1] == '\n') {
+			if i+1 < len(lo) && (lo[i+1] == ' ' || lo[i+1] == '\n') && !(c == '.' && abbrevBefore(lo, i)) {
 				w = 2
 			}
 		case c == 0xe3 || c == 0xef || c == 0xe0: // the first byte of each below
@@ -3560,6 +3612,20 @@ func sentencesWithin(lo string, k, n, max int) int {
 	}
 	return end
 }
+
+// abbrevBefore reports an abbreviation or an initial ending at the full
+// stop lo[i] ("inkl.", "z.B.", "bzw.", "etc.", "C."): no sentence ends
+// there.
+func abbrevBefore(lo string, i int) bool {
+	j := i
+	for j > 0 && i-j < 6 && (lo[j-1] >= 'a' && lo[j-1] <= 'z' || lo[j-1] == '.') {
+		j--
+	}
+	// an initial ("Destinataire : C. Vasseur")
+	return j < i && (abbrevs[lo[j:i]] || i-j == 1 && (j == 0 || lo[j-1] == ' '))
+}
+
+var abbrevs = toSet("inkl incl bzw ca etc evt bl.a f.eks z.b d.h u.a usw vgl ggf bspw ecc cf t.ex m.fl esim jne approx resp p.ex")
 
 // mlUser names the user in the third person ("dem Nutzer", "l'utilisateur",
 // "пользователя"): matched at a word start, so endings may follow.
@@ -4457,6 +4523,9 @@ func (a *analysis) mlCues(h *mlHits) {
 			} else if si == 3 {
 				i, n = noConfirm(), 1
 			}
+			if i >= 0 && a.mlMentioned(h.lo, i) {
+				continue // «повторное подтверждение не требуется» quoted as a lure's words
+			}
 		case si == len(mlCueSetIDs):
 			i = a.mlDirectedOrder(h)
 		case si == len(mlCueSetIDs)+1:
@@ -4493,6 +4562,44 @@ func (a *analysis) mlCues(h *mlHits) {
 	}
 }
 
+// mlMentioned reports a mark at lo[i] inside a quotation on its line in
+// a text that gives examples or warns of fraud: the words of a lure
+// quoted ("Примеры из реальных писем: «... повторное подтверждение не
+// требуется»", "\"teyide gerek yok\" gibi ifadeler"), mentioned rather
+// than used.
+func (a *analysis) mlMentioned(lo string, i int) bool {
+	if !inQuotation(lo, i) {
+		return false
+	}
+	if a.mlMention == 0 {
+		a.mlMention = 1
+		if mlMentionList.in(a.phrases(lo)) || mlWeakDiscussionList.distinct(a.phrases(lo)) >= 1 {
+			a.mlMention = 2
+		}
+	}
+	return a.mlMention == 2
+}
+
+// mlMentionWords announce examples or name a forgery.
+var mlMentionWords = []string{"예시", "예를 들", "examples", "for example", "e.g.", "beispiel", "z. b.", "z.b.", "exemple", "par exemple", "ejemplo", "por ejemplo", "esempio", "ad esempio", "exemplo", "por exemplo", "voorbeeld", "bijvoorbeeld", "przykład", "příklad", "пример", "приклад", "exemplu", "példa", "exempel", "eksempel", "esimerk", "örnek", "gibi ifadeler", "παράδειγμα", "דוגמ", "مثال", "उदाहरण", "ví dụ", "contoh", "ตัวอย่าง", "例えば", "例：", "例:", "例如", "示例",
+	"sahte", "gefälscht", "gefälschte", "faux message", "faux e-mail", "correo falso", "mensaje falso", "e-mail falsa", "e-mail falso", "fałszyw", "falešn", "поддельн", "підробн", "偽の", "偽メール", "假冒", "冒充", "사칭", "가짜", "giả mạo", "palsu", "ปลอม", "мошенни", "шахрай", "фишинг", "фішинг", "dolandırıc", "احتيال", "تصيد", "lừa đảo", "huijau", "svindel", "bedrägeri", "podvod", "oszust", "csalás", "înșelători", "inselatori"}
+
+var mlMentionList = newPhraseList(mlMentionWords)
+
+// inQuotation reports that lo[i] is inside a quotation opened earlier on
+// its line and not closed before i: «...», “...”, „...“, 「...」, "...".
+func inQuotation(lo string, i int) bool {
+	ls := strings.LastIndexByte(lo[:i], '\n') + 1
+	if i-ls > 600 {
+		ls = i - 600
+	}
+	seg := lo[ls:i]
+	if strings.Count(seg, "«") > strings.Count(seg, "»") || strings.Count(seg, "“") > strings.Count(seg, "”") || strings.Count(seg, "「") > strings.Count(seg, "」") || strings.Count(seg, "„") > strings.Count(seg, "“") {
+		return true
+	}
+	return strings.Count(seg, "\"")%2 == 1
+}
+
 // mlProcessingSet is the index in mlCueSets of the notes to whoever
 // processes the text: a weak mark, as a waived confirmation is.
 var mlProcessingSet = slices.IndexFunc(mlCueSets, func(set []string) bool { return slices.Contains(set, "bearbeitungshinweis") })
@@ -4502,21 +4609,28 @@ var mlProcessingSet = slices.IndexFunc(mlCueSets, func(set []string) bool { retu
 // Rückbestätigung ist nicht erforderlich", "Подтверждение с нашей стороны
 // не требуется", "不用再打电话确认", "لا حاجة لانتظار تأكيد".
 var (
-	mlConfirmWords = []string{"token-prüfung", "prüfung", "überprüfung", "vérification", "verificación", "verificação", "weryfikacj", "verifica telefonica", "verifica", "ověřen", "ověřov", "verifiering", "kontrollsamtal", "återuppringning", "проверк", "検証", "검증", "验证", "bestätigung", "bestätigen", "rückfrage", "rückruf", "confirmation", "confirmer", "confirmación", "confirmar", "confirmação", "conferma", "confermare", "bevestiging", "bevestigen", "potwierdzeni", "potwierdzić", "подтвержден", "подтверждать", "подтвердить", "перезванивать", "onay", "teyit", "確認", "确认", "확인", "تأكيد", "konfirmasi", "xác nhận",
+	mlConfirmWords = []string{"підтвердж", "перевірк", "передзвон", "bekræftelse", "bekræfte", "vahvistus", "vahvista", "ilmoittaa", "bekräftelse", "token-prüfung", "prüfung", "überprüfung", "vérification", "verificación", "verificação", "weryfikacj", "verifica telefonica", "verifica", "ověřen", "ověřov", "verifiering", "kontrollsamtal", "återuppringning", "проверк", "検証", "검증", "验证", "bestätigung", "bestätigen", "rückfrage", "rückruf", "confirmation", "confirmer", "confirmación", "confirmar", "confirmação", "conferma", "confermare", "bevestiging", "bevestigen", "potwierdzeni", "potwierdzić", "подтвержден", "подтверждать", "подтвердить", "перезванивать", "onay", "teyit", "確認", "确认", "확인", "تأكيد", "konfirmasi", "xác nhận",
 		// a call-back to check the request
 		"terugbellen", "rappeler", "contre-appel", "devolver la llamada", "ligar de volta", "richiamare", "oddzwonić", "oddzwaniać", "перезвонить", "geri arama", "折り返し", "回电", "回拨", "다시 전화", "معاودة الاتصال", "menelepon balik", "gọi lại",
 		// verifying who asks
 		"vérifier mon identité", "verificar mi identidad", "meine identität zu prüfen", "verificare la mia identità", "verificar minha identidade", "mijn identiteit te controleren", "проверять мою личность",
 		// a contact with the other side to check it
 		"contato com o fornecedor", "contacto con el proveedor", "kontakt mit dem lieferanten", "contact avec le fournisseur", "contatto con il fornitore", "contact met de leverancier"}
-	mlNotNeeded = []string{"필요는 없", "nie ma potrzeby", "behöver inte", "behövs inte", "inte nödvändig", "není třeba", "není nutné", "нет необходимости", "ohne ", "nicht erforderlich", "nicht nötig", "nicht notwendig", "entfällt", "keine ", "pas nécessaire", "inutile", "sans ", "no es necesari", "no hace falta", "innecesari", "sin ", "não é necessári", "desnecessári", "sem ", "non è necessari", "non serve", "senza ", "niet nodig", "zonder ", "geen ", "nie jest wymagan", "nie trzeba", "nie jest potrzebn", "bez ", "не требуется", "не нужно", "не нужен", "без ", "gerek yok", "gerekmez", "gerekmiyor", "olmadan", "不用", "无需", "不需要", "不必", "必要ありません", "必要はありません", "不要です", "なしで", "필요 없", "필요가 없", "없이", "لا حاجة", "دون ", "بدون", "غير مطلوب", "tidak perlu", "tanpa ", "không cần"}
+	mlNotNeeded = []string{"не потрібн", "не треба", "немає потреби", "필요는 없", "필요하지 않", "생략", "ingen grund til", "ikke nødvendig", "ei tarvitse", "ei ole tarpeen", "inget behov", "nie ma potrzeby", "behöver inte", "behövs inte", "inte nödvändig", "není třeba", "není nutné", "нет необходимости", "ohne ", "nicht erforderlich", "nicht nötig", "nicht notwendig", "entfällt", "keine ", "pas nécessaire", "inutile", "sans ", "no es necesari", "no hace falta", "innecesari", "sin ", "não é necessári", "desnecessári", "sem ", "non è necessari", "non serve", "senza ", "niet nodig", "zonder ", "geen ", "nie jest wymagan", "nie trzeba", "nie jest potrzebn", "bez ", "не требуется", "не нужно", "не нужен", "без ", "gerek yok", "gerekmez", "gerekmiyor", "olmadan", "不用", "无需", "不需要", "不必", "必要ありません", "必要はありません", "不要です", "なしで", "필요 없", "필요가 없", "없이", "لا حاجة", "دون ", "بدون", "غير مطلوب", "tidak perlu", "tanpa ", "không cần"}
 )
 
 // mlConfirmWaived returns where a confirmation is said to be not needed, or
 // -1. A question ("Is no confirmation needed?") waives nothing.
-func mlConfirmWaived(ps *phraseScan) int {
+func mlConfirmWaived(ps *phraseScan) int { return mlConfirmWaivedIn(ps, 0, len(ps.lo)) }
+
+// mlConfirmWaivedIn is mlConfirmWaived for a confirmation word in
+// lo[from:to].
+func mlConfirmWaivedIn(ps *phraseScan, from, to int) int {
 	lo := ps.lo
 	return mlConfirmList.firstOccurrence(ps, func(i int, w string) bool {
+		if i < from || i >= to {
+			return false
+		}
 		win := lo[max(0, i-60):min(len(lo), i+len(w)+90)]
 		// a question, or "never ... without your confirmation" (a
 		// safeguard described), waives nothing; the question is the
@@ -4527,7 +4641,14 @@ func mlConfirmWaived(ps *phraseScan) int {
 		if strings.ContainsAny(lo[max(st, i-60):se], "?？") || mlRefuses(lo[max(0, i-120):i]) {
 			return false
 		}
-		return slices.ContainsFunc(mlNotNeeded, func(n string) bool { return strings.Contains(win, n) })
+		// both in one voice: not the call asked for ("teyit edin") beside a
+		// lure's words quoted ("\"teyide gerek yok\" gibi ifadeler")
+		ws := max(0, i-60)
+		q := inQuotation(lo, i)
+		return slices.ContainsFunc(mlNotNeeded, func(n string) bool {
+			j := strings.Index(win, n)
+			return j >= 0 && inQuotation(lo, ws+j) == q
+		})
 	})
 }
 
@@ -6391,6 +6512,13 @@ func (a *analysis) asData(ts, te int) bool {
 		if a.is(k, "as") && a.is(k+1, "data", "untrusted", "text", "plain", "information", "content", "quotes", "quoted", "input", "strings") {
 			return true
 		}
+		// "as page text to report to the user, not as commands to follow"
+		if a.is(k, "as") && k+2 < te && a.is(k+2, "data", "text", "content", "input") && a.is(k+1, "page", "web", "external", "raw", "literal", "ordinary", "plain", "third", "quoted") {
+			return true
+		}
+		if a.is(k, "not") && a.is(k+1, "as") && a.is(k+2, "commands", "instructions", "orders", "directives") {
+			return true
+		}
 	}
 	return false
 }
@@ -6911,7 +7039,8 @@ func (a *analysis) exfilRules() {
 				end = a.clauseEnd(a.tokenAtLow(sn.e), min(end, a.tokenAtLow(sn.e)+3))
 			}
 			return a.rangeHas(a.sents[i].ts, end, "refused", "rejected", "blocked", "denied", "excluded", "excluding", "except", "never", "not", "without", "gitignore", "dockerignore", "denylist", "blocklist") ||
-				a.ignoreList(i) // "add `.env` and `secrets/` to the assistant's ignore list so keys are not sent as context"
+				a.ignoreList(i) || // "add `.env` and `secrets/` to the assistant's ignore list so keys are not sent as context"
+				a.forbiddenList(i) // "Please DO NOT:\n• paste tokens, passwords or .env contents into Slack"
 		}
 		if sn := a.sensIn(si); sn != nil {
 			// a file of its own: what is taken, unless refused or where
@@ -7193,6 +7322,13 @@ func (a *analysis) exfilRules() {
 			// nothing anywhere
 			continue
 		}
+		if a.ctx.kind.isDef() && a.inspectBeforeConfirm(si) && !a.sentHasSink(si, 'e', 'u', 'p') && a.sensIn(si) == nil && st.cats&cSecret == 0 {
+			// "Before running UPDATE, DELETE, ALTER or DROP, call
+			// explain_query to show the plan ... and get the user's
+			// confirmation": a look before the tool's own action, for the
+			// user to confirm
+			continue
+		}
 		if st.cats&(cAI|cYou) == 0 && csvHeaderIn(a.t.low[a.sents[si].s:a.sents[si].e]) {
 			// "customer,invoice,...,action_required,send_to,delete_after":
 			// a table's columns and its rows, not a tool's use changed
@@ -7397,6 +7533,30 @@ func (a *analysis) familyRefsOnly(si int) bool {
 			return false
 		}
 		seen = true
+	}
+	return seen
+}
+
+// inspectBeforeConfirm reports a sentence whose tools are all ones that
+// look (explain_query, preview_changes, dry_run, list_*, get_*) and that
+// has the user confirm: a check before the tool's own action.
+func (a *analysis) inspectBeforeConfirm(si int) bool {
+	st := &a.sents[si]
+	if !a.rangeHas(st.ts, st.te, "confirm", "confirmation", "approval", "approve") || !a.rangeHas(st.ts, st.te, "user", "users", "user's") {
+		return false
+	}
+	seen := false
+	for k := st.ts; k < st.te; k++ {
+		w := a.word(k)
+		if w == a.ctx.self || a.ctx.params[w] || strings.IndexByte(w, '_') <= 0 || !toolishIdent(w) {
+			continue
+		}
+		switch splitIdent(w)[0] {
+		case "explain", "preview", "dry", "plan", "describe", "show", "list", "get", "read", "check", "validate", "diff", "lint", "inspect", "estimate", "count", "verify", "search":
+			seen = true
+		default:
+			return false
+		}
 	}
 	return seen
 }
@@ -9321,7 +9481,7 @@ func (a *analysis) credentialRules() {
 				neg = true
 			}
 		}
-		if neg {
+		if neg || a.forbiddenList(int(a.toks[ask].sent)) {
 			continue
 		}
 		// API documentation: the credential goes into a request's header
