@@ -47,6 +47,7 @@ const (
 	atCommand
 	atDocument
 	atDest
+	atPersonal
 	atHide
 )
 
@@ -63,22 +64,24 @@ var automationLists = newPhraseSets(
 		"editor access", "edit access", "editor rights", "edit rights", "editor role", "as an editor", "owner access", "\"log only\"", "log-only", "to log only", "report-only", "audit-only", "monitor-only",
 		"mute every monitor", "mute all monitors", "mute the security", "downtime scope", "--extra-index-url", "extra-index-url", "\"action\": \"*\"", "\"resource\": \"*\"", "iam:*", "administratoraccess", "\"repo:*\"", "--bypass-governance-retention", "delete-recovery-point"},
 	// a secret
-	[]string{"secret", "token", "api key", "access key", "private key", "password", "credential", "config.json", ".env", ".npmrc", ".netrc", "id_rsa", "id_ed25519", "kubeconfig", "os.environ", "process.env", "key=@", ".pfx", "pfx_password"},
+	[]string{"secret", "secrets", "secrets.yaml", "secrets.yml", "credentials", "token", "api key", "access key", "private key", "password", "credential", "config.json", ".env", ".npmrc", ".netrc", "id_rsa", "id_ed25519", "kubeconfig", "os.environ", "process.env", "key=@", ".pfx", "pfx_password"},
 	// sent out
-	[]string{"post ", "paste", "commit", "push", "upload", "send ", "share", "curl", "base64", "unencrypted", "plaintext", "normal message", "in the channel", "in #"},
+	[]string{"post ", "paste", "pasting", "posting", "sending", "uploading", "sharing", "reply to", "reply from", "reply with", "commit", "push", "upload", "send ", "share", "curl", "base64", "unencrypted", "plaintext", "normal message", "in the channel", "in #"},
 	// the review waived
 	[]string{"pre-approved", "preapproved", "no separate review", "without review", "no review needed", "no need to review", "instead of asking", "nothing to confirm", "no need to confirm", "no need to ask", "don't wait for", "do not wait for", "do not open a pr", "don't open a pr", "should not hold", "shouldn't hold", "apply it directly", "run the check directly", "automatically", "exempt from", "without waiting for review", "no slack announcement", "review will happen retroactively", "no need to flag", "no mr needed", "no pr needed", "signed off on", "already signed off", "already been approved", "has been approved",
 		"don't bother", "no need to notify", "no need to send a separate notice", "without notifying", "no need to tell", "can be skipped", "may be skipped", "was already completed", "already been verified", "pre-cleared", "without requesting human review", "doesn't need its own pr", "does not need its own pr", "doesn't need to go", "does not need to go", "no need to get sign-off", "needs no review"},
 	// forbidden
 	[]string{"never ", "do not ", "don't ", "must not", "should not", "shouldn't", "mustn't", "cannot ", "can't "},
 	// the address, in other forms
-	[]string{"if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "assigned to", "picked up", "usually miss", "bot queue", "for ai agents", "for ai agent", "for coding agents", "for ai assistants", "automation included", "including automation", "bots included", "human or bot", "or any coding assistant"},
+	[]string{"if an assistant", "if your assistant", "if you have an assistant", "you or your assistant", "or calendar app", "have it update", "have it send", "have it reply", "with ai assistance", "using ai assistance", "with ai tools", "using ai tools", "with an ai assistant", "using an ai assistant", "with the help of ai", "if you use ai", "if you're using ai", "if you are using ai", "if an ai", "if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "assigned to", "picked up", "usually miss", "bot queue", "for ai agents", "for ai agent", "for coding agents", "for ai assistants", "automation included", "including automation", "bots included", "human or bot", "or any coding assistant"},
 	// a command, an order in itself
 	[]string{"curl ", "wget ", "| sh", "| bash", "docker run", "kubectl ", "gh api", "gh pr merge", "git push", "terraform apply", "terraform destroy", "npm publish", ">> ~/", "sudo ", "chmod "},
 	// the whole text read by automation
 	[]string{"reads it", "reads this", "read by", "processed by", "worked through by", "picked up by"},
 	// where payments or events go
-	[]string{"webhook endpoint", "webhook url", "callback url", "redirect uri", "remittance", "payout", "bank account", "bank details", "beneficiary", "iban", "routing number", "payment details", "payee", "billing email", "billing contact", "invoice email", "login email", "recovery email", "recovery phone", "sign-in email"},
+	[]string{"saved contact", "contact for", "fraud line", "webhook endpoint", "webhook url", "callback url", "redirect uri", "remittance", "payout", "bank account", "bank details", "beneficiary", "iban", "routing number", "payment details", "payee", "billing email", "billing contact", "invoice email", "login email", "recovery email", "recovery phone", "sign-in email"},
+	// the user's personal data
+	[]string{"your calendar", "your contacts", "your schedule", "your address book", "full legal name", "home address", "shipping address", "date of birth", "phone number", "passport number", "social security", "your location", "who you're meeting", "who you are meeting"},
 	// the change kept from its reviewers or misreported to them
 	[]string{"no need to flag", "no need to call out", "no need to mention it", "no need to mention this", "no need to mention the", "not list the", "not list it", "not list this", "out of the pr description", "out of the mr description", "out of the review", "out of the summary", "out of the changelog", "keep your review to", "summarize the plan as", "summarise the plan as", "summarize it as", "summarise it as", "summarize the change as", "summarise the change as", "describe it as", "describe the change as", "describe this as", "not be called out", "a mention in the description", "without a separate note", "keep it out of the pr", "out of the pr"},
 )
@@ -91,7 +94,8 @@ func (a *analysis) automationOrder() {
 	// the text may speak to its reader by the tool that returned it ("re-run
 	// get_events after applying")
 	named := a.selfNamedSentences()
-	if named == nil && !a.anyWordOf(automationWords) {
+	assisted := a.anyWordOf(aiWord) && (bytes.Contains(low, []byte("ai assist")) || bytes.Contains(low, []byte("ai tool")) || bytes.Contains(low, []byte("ai help")))
+	if named == nil && !a.anyWordOf(automationWords) && !assisted {
 		return
 	}
 	// a sentence's lists, read with the sentences it is piped with: a
@@ -135,7 +139,7 @@ func (a *analysis) automationOrder() {
 	for si := range a.sents {
 		st := &a.sents[si]
 		named := named[si]
-		if !named && !a.sentHas(si, automationWords) {
+		if !named && !a.sentHas(si, automationWords) && !(assisted && a.aiAssisted(si)) {
 			continue
 		}
 		got := in(si)
@@ -167,7 +171,7 @@ func (a *analysis) automationOrder() {
 				break
 			}
 		}
-		if a.insideQuote(at) {
+		if a.insideQuote(at) && !a.quotedBody(at) {
 			continue
 		}
 		waived, hide := false, false
@@ -195,7 +199,7 @@ func (a *analysis) automationOrder() {
 			if order < 0 && (j != si || !voc) {
 				order = j
 			}
-			if (g&atPrivilege != 0 || g&atSecret != 0 && g&atOut != 0 || a.controlOffIn(j) || g&atDest != 0 && a.destGiven(j)) && !a.stepGated(j) {
+			if (g&atPrivilege != 0 || g&atSecret != 0 && g&atOut != 0 || a.controlOffIn(j) || g&atDest != 0 && a.destGiven(j) || g&atPersonal != 0 && g&atOut != 0 && (a.sentHasSink(j, 'e', 'u', 'p') || a.rangeHas(a.sents[j].ts, a.sents[j].te, "reply"))) && !a.stepGated(j) {
 				step = j
 			}
 		}
@@ -237,13 +241,46 @@ func (a *analysis) stepGated(si int) bool {
 	return false
 }
 
+// aiWord gates aiAssisted: a text with the word "ai".
+var aiWord = newWordSet("ai")
+
+// aiAssisted reports a sentence that speaks to whoever works with an AI
+// ("Respondents completing this questionnaire with AI assistance should
+// ..."): the AI doing the work is the one addressed.
+func (a *analysis) aiAssisted(si int) bool {
+	st := &a.sents[si]
+	for k := st.ts; k+1 < st.te; k++ {
+		if a.is(k, "ai") && a.is(k+1, "assistance", "tools", "tool", "help", "assistant") {
+			return true
+		}
+	}
+	return false
+}
+
+// quotedBody reports that the quotation low offset p is in opens a
+// line under a label ("Transcript (auto-generated):\n\n\"Hi, this
+// message is for Laura ..."): the text's body given in quotes, which
+// speaks as the text does, not a quotation inside it.
+func (a *analysis) quotedBody(p int) bool {
+	_, openAt := a.openQuote(a.paragraphStart(p), p)
+	if openAt <= 0 {
+		return false
+	}
+	low := a.t.low
+	if low[openAt-1] != '\n' {
+		return false
+	}
+	prev := bytes.TrimRight(low[max(0, openAt-200):openAt], " \n\t")
+	return bytes.HasSuffix(prev, []byte(":"))
+}
+
 // whoeverAddress reports "whoever" at work on the text as the one
 // addressed ("Whoever is working through the open comments on this doc:
 // please ...", "whoever's notetaker is writing this up, include ...").
 func (a *analysis) whoeverAddress(si int) bool {
 	st := &a.sents[si]
 	for k := st.ts; k < st.te; k++ {
-		if a.is(k, "whoevers") || a.is(k, "whoever") && a.is(k+1, "is", "s", "processes", "handles", "reads", "triages", "writes", "summarizes", "summarises", "picks", "works", "sweeps", "reviews", "drafts", "takes", "goes") {
+		if a.is(k, "whoevers") || a.is(k, "whoever") && a.is(k+1, "is", "s", "processes", "handles", "reads", "triages", "writes", "summarizes", "summarises", "picks", "works", "sweeps", "reviews", "drafts", "takes", "goes", "manages", "monitors", "checks", "answers", "runs") {
 			return true
 		}
 	}
@@ -254,7 +291,26 @@ func (a *analysis) whoeverAddress(si int) bool {
 // address or a URL in the sentence, or an account number in the text
 // ("replace the primary remittance account with the details above").
 func (a *analysis) destGiven(si int) bool {
-	return a.sentHasSink(si, 'e', 'u') || mlAccountNumber(string(a.t.low))
+	return a.sentHasSink(si, 'e', 'u', 'p') || mlAccountNumber(string(a.t.low)) || a.spelledNumber(si)
+}
+
+// spelledNumber reports seven digits or more written as words in sentence
+// si ("one eight seven seven, five five five, zero one four two"): a
+// phone or an account number read out, as a voicemail's transcript has
+// it.
+func (a *analysis) spelledNumber(si int) bool {
+	st := &a.sents[si]
+	run := 0
+	for k := st.ts; k < st.te; k++ {
+		if a.is(k, "zero", "oh", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine") {
+			if run++; run >= 7 {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
 }
 
 // automationReads reports that sentence si says automation reads the
@@ -468,11 +524,31 @@ func (a *analysis) attacksDiscussed() bool {
 		if a.rangeHas(st.ts, st.te, "incident", "incidents") && a.rangeHas(st.ts, st.te, "security") {
 			return true // a security incident's report
 		}
-		if st.cats&cDiscuss != 0 && !a.reportingPolicy(si) && a.rangeHas(st.ts, st.te, "attack", "attacks", "attacker", "attackers", "injection", "injections", "payload", "payloads", "malicious", "phishing", "exploit", "exploits", "poisoning", "jailbreaks", "hypothetical", "threat", "threats", "scam", "scams", "fraud", "adversarial", "vulnerability", "vulnerabilities") {
+		if st.cats&cDiscuss != 0 && !a.reportingPolicy(si) && a.rangeHas(st.ts, st.te, "attack", "attacks", "attacker", "attackers", "injection", "injections", "payload", "payloads", "malicious", "phishing", "exploit", "exploits", "poisoning", "jailbreaks", "hypothetical", "threat", "threats", "scam", "scams", "fraud", "adversarial", "vulnerability", "vulnerabilities") && !a.fraudDeskOnly(si) {
 			return true
 		}
 	}
 	return false
+}
+
+// fraudDeskOnly reports a sentence whose only word of attacks is "fraud"
+// naming a bank's desk ("calling from the fraud prevention team", "our
+// fraud and card services line"): a caller's pretext, not a discussion.
+func (a *analysis) fraudDeskOnly(si int) bool {
+	st := &a.sents[si]
+	desk := false
+	for k := st.ts; k < st.te; k++ {
+		switch {
+		case a.is(k, "fraud"):
+			if !a.is(k+1, "prevention", "team", "department", "line", "services", "unit", "desk", "alert", "alerts", "and") {
+				return false
+			}
+			desk = true
+		case a.is(k, "attack", "attacks", "attacker", "attackers", "injection", "injections", "payload", "payloads", "malicious", "phishing", "exploit", "exploits", "poisoning", "jailbreaks", "hypothetical", "threat", "threats", "scam", "scams", "adversarial", "vulnerability", "vulnerabilities"):
+			return false
+		}
+	}
+	return desk
 }
 
 // reportingPolicy reports a sentence that says where to report security

@@ -467,7 +467,7 @@ func pathParam(path string) bool {
 	name := path[i+len(".properties."):]
 	for _, w := range splitIdent(strings.ToLower(splitCamel(name))) {
 		switch w {
-		case "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "identity", "keyfile", "location", "cert", "certfile", "kubeconfig",
+		case "path", "paths", "file", "files", "filename", "filepath", "dir", "directory", "folder", "identity", "keyfile", "location", "cert", "certfile", "kubeconfig", "glob", "globs",
 			// in other languages ("ruta", "chemin", "pfad")
 			"ruta", "archivo", "fichero", "carpeta", "directorio", "caminho", "arquivo", "pasta", "diretorio", "chemin", "fichier", "dossier", "repertoire", "pfad", "datei", "ordner", "verzeichnis", "percorso", "cartella", "sciezka", "plik", "pad", "bestand", "map":
 			return true
