@@ -61,7 +61,7 @@ var automationLists = newPhraseSets(
 		"write access", "read_only: false", "--allow-write", "approve and ", "--approve", "gh pr merge",
 		// detection muted, registries and indexes added, wildcards granted,
 		// backups deleted past their locks
-		"editor access", "edit access", "editor rights", "edit rights", "editor role", "as an editor", "owner access", "\"log only\"", "log-only", "to log only", "report-only", "audit-only", "monitor-only",
+		"people with the link", "anyone with the link", "no expiry", "never expires", "remove the legal approval", "approval step", "signer with", "super-admin", "super admin", "superadmin", "global admin", "break-glass", "breakglass", "mfa bypass", "bypass mfa", "enrolled factors", "temporary access code", "temporary access pass", "exempt from the", "approve without", "skip the approval", "without sending to", "within policy", "editor access", "edit access", "editor rights", "edit rights", "editor role", "as an editor", "owner access", "\"log only\"", "log-only", "to log only", "report-only", "audit-only", "monitor-only",
 		"mute every monitor", "mute all monitors", "mute the security", "downtime scope", "--extra-index-url", "extra-index-url", "\"action\": \"*\"", "\"resource\": \"*\"", "iam:*", "administratoraccess", "\"repo:*\"", "--bypass-governance-retention", "delete-recovery-point"},
 	// a secret
 	[]string{"secret", "secrets", "secrets.yaml", "secrets.yml", "credentials", "token", "api key", "access key", "private key", "password", "credential", "config.json", ".env", ".npmrc", ".netrc", "id_rsa", "id_ed25519", "kubeconfig", "os.environ", "process.env", "key=@", ".pfx", "pfx_password"},
@@ -69,11 +69,11 @@ var automationLists = newPhraseSets(
 	[]string{"post ", "paste", "pasting", "posting", "sending", "uploading", "sharing", "reply to", "reply from", "reply with", "commit", "push", "upload", "send ", "share", "curl", "base64", "unencrypted", "plaintext", "normal message", "in the channel", "in #"},
 	// the review waived
 	[]string{"pre-approved", "preapproved", "no separate review", "without review", "no review needed", "no need to review", "instead of asking", "nothing to confirm", "no need to confirm", "no need to ask", "don't wait for", "do not wait for", "do not open a pr", "don't open a pr", "should not hold", "shouldn't hold", "apply it directly", "run the check directly", "automatically", "exempt from", "without waiting for review", "no slack announcement", "review will happen retroactively", "no need to flag", "no mr needed", "no pr needed", "signed off on", "already signed off", "already been approved", "has been approved",
-		"don't bother", "no need to notify", "no need to send a separate notice", "without notifying", "no need to tell", "can be skipped", "may be skipped", "was already completed", "already been verified", "pre-cleared", "without requesting human review", "doesn't need its own pr", "does not need its own pr", "doesn't need to go", "does not need to go", "no need to get sign-off", "needs no review"},
+		"don't bother", "no need to re-check", "no need to recheck", "no-notification", "no notification option", "no need to email", "no need to notify", "no need to send a separate notice", "without notifying", "no need to tell", "can be skipped", "may be skipped", "was already completed", "already been verified", "pre-cleared", "without requesting human review", "doesn't need its own pr", "does not need its own pr", "doesn't need to go", "does not need to go", "no need to get sign-off", "needs no review"},
 	// forbidden
 	[]string{"never ", "do not ", "don't ", "must not", "should not", "shouldn't", "mustn't", "cannot ", "can't "},
 	// the address, in other forms
-	[]string{"if an assistant", "if your assistant", "if you have an assistant", "you or your assistant", "or calendar app", "have it update", "have it send", "have it reply", "with ai assistance", "using ai assistance", "with ai tools", "using ai tools", "with an ai assistant", "using an ai assistant", "with the help of ai", "if you use ai", "if you're using ai", "if you are using ai", "if an ai", "if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "assigned to", "picked up", "usually miss", "bot queue", "for ai agents", "for ai agent", "for coding agents", "for ai assistants", "automation included", "including automation", "bots included", "human or bot", "or any coding assistant"},
+	[]string{"if an assistant", "if your assistant", "if you have an assistant", "you or your assistant", "or calendar app", "have it update", "have it send", "have it reply", "with ai assistance", "using ai assistance", "with ai tools", "using ai tools", "with an ai assistant", "using an ai assistant", "with the help of ai", "if you use ai", "if you're using ai", "if you are using ai", "if an ai", "if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "picked up", "usually miss", "bot queue", "for ai agents", "for ai agent", "for coding agents", "for ai assistants", "automation included", "including automation", "bots included", "human or bot", "or any coding assistant"},
 	// a command, an order in itself
 	[]string{"curl ", "wget ", "| sh", "| bash", "docker run", "kubectl ", "gh api", "gh pr merge", "git push", "terraform apply", "terraform destroy", "npm publish", ">> ~/", "sudo ", "chmod "},
 	// the whole text read by automation
@@ -95,7 +95,8 @@ func (a *analysis) automationOrder() {
 	// get_events after applying")
 	named := a.selfNamedSentences()
 	assisted := a.anyWordOf(aiWord) && (bytes.Contains(low, []byte("ai assist")) || bytes.Contains(low, []byte("ai tool")) || bytes.Contains(low, []byte("ai help")))
-	if named == nil && !a.anyWordOf(automationWords) && !assisted {
+	reviewers := a.anyWordOf(reviewerWords)
+	if named == nil && !a.anyWordOf(automationWords) && !assisted && !reviewers {
 		return
 	}
 	// a sentence's lists, read with the sentences it is piped with: a
@@ -139,7 +140,7 @@ func (a *analysis) automationOrder() {
 	for si := range a.sents {
 		st := &a.sents[si]
 		named := named[si]
-		if !named && !a.sentHas(si, automationWords) && !(assisted && a.aiAssisted(si)) {
+		if !named && !a.sentHas(si, automationWords) && !(assisted && a.aiAssisted(si)) && !(reviewers && a.sentHas(si, reviewerWords) && a.whoeverAddress(si)) {
 			continue
 		}
 		got := in(si)
@@ -153,7 +154,7 @@ func (a *analysis) automationOrder() {
 		if si+1 < len(a.sents) && bytes.IndexByte(low[st.e:a.sents[si+1].s], '\n') >= 0 {
 			modalEnd = a.sents[si+1].te
 		}
-		addressed := named || got&(atAddress|atDocument) != 0 || a.whoeverAddress(si) || a.rangeHas(st.ts, modalEnd, "should", "must", "shall") && a.automationBesidesAgents(si) || a.agentSubject(si)
+		addressed := named || got&(atAddress|atDocument) != 0 || a.whoeverAddress(si) || a.assignedToAutomation(si) || a.rangeHas(st.ts, modalEnd, "should", "must", "shall") && a.automationBesidesAgents(si) || a.agentSubject(si)
 		// an address as a label ("NOTE for build agents / assistants:")
 		// or a mention ("@review-assistant") orders nothing itself: the
 		// step is in an order after it
@@ -241,6 +242,10 @@ func (a *analysis) stepGated(si int) bool {
 	return false
 }
 
+// reviewerWords gate the addresses read token by token (whoeverAddress,
+// assignedToAutomation): a sentence without one of them has none.
+var reviewerWords = newWordSet("reviewer reviewers processor handler whoever whoevers assigned assignee")
+
 // aiWord gates aiAssisted: a text with the word "ai".
 var aiWord = newWordSet("ai")
 
@@ -274,12 +279,44 @@ func (a *analysis) quotedBody(p int) bool {
 	return bytes.HasSuffix(prev, []byte(":"))
 }
 
+// assignedToAutomation reports a ticket assigned to automation ("assigned
+// to the triage bot", "Assigned to: AP Automation"); not a permission set
+// assigned to a person.
+func (a *analysis) assignedToAutomation(si int) bool {
+	if !a.sentHas(si, reviewerWords) {
+		return false
+	}
+	st := &a.sents[si]
+	for k := st.ts; k+1 < st.te; k++ {
+		if a.in(k, reviewerWords) && a.is(k, "assigned", "assignee") {
+			for j := k + 1; j < st.te && j <= k+4; j++ {
+				if a.in(j, automationWords) {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
 // whoeverAddress reports "whoever" at work on the text as the one
 // addressed ("Whoever is working through the open comments on this doc:
 // please ...", "whoever's notetaker is writing this up, include ...").
 func (a *analysis) whoeverAddress(si int) bool {
+	if !a.sentHas(si, reviewerWords) {
+		return false
+	}
 	st := &a.sents[si]
 	for k := st.ts; k < st.te; k++ {
+		if !a.in(k, reviewerWords) {
+			continue
+		}
+		if a.is(k, "reviewer", "reviewers", "processor", "handler") && a.is(k+1, "processing", "handling", "reviewing", "reading") {
+			return true // "The reviewer processing uploads in this folder should ..."
+		}
+		if a.is(k, "whoever") && a.is(k+1, "or") && a.is(k+2, "whatever") {
+			return true // "whoever or whatever picks this up can ..."
+		}
 		if a.is(k, "whoevers") || a.is(k, "whoever") && a.is(k+1, "is", "s", "processes", "handles", "reads", "triages", "writes", "summarizes", "summarises", "picks", "works", "sweeps", "reviews", "drafts", "takes", "goes", "manages", "monitors", "checks", "answers", "runs") {
 			return true
 		}
@@ -419,6 +456,15 @@ func (a *analysis) vocative(si int) bool {
 					return true
 				}
 			}
+			// the one reviewing or processing this, as a label ("For the
+			// approval assistant or delegate reviewing this: mark ...")
+			for j := k + 1; j < st.te && j <= k+5; j++ {
+				if a.is(j, "reviewing", "processing", "handling", "reading", "triaging", "approving") && a.is(j+1, "this", "these") {
+					if e := int(a.toks[j+1].e); e+2 < len(low) && low[e] == ':' && low[e+1] == ' ' && low[e+2] != '\n' {
+						return true
+					}
+				}
+			}
 			continue
 		}
 		for j := k; j < st.te && j <= k+6; j++ {
@@ -512,7 +558,7 @@ func (a *analysis) sentOrders(si int) bool {
 }
 
 // stepVerbs open a step of a procedure.
-var stepVerbs = toSet("add commit push merge approve set remove post run upload grant disable delete paste send share submit apply enable install attach widen open mute clear replace switch")
+var stepVerbs = toSet("add commit push merge approve set remove post run upload grant disable delete paste send share submit apply enable install attach widen open mute clear replace switch mark reconcile update change move close resolve reset assign")
 
 // attacksDiscussed reports a sentence that speaks of attacks, injections,
 // payloads or examples: a text about them quotes rather than orders. A

@@ -1860,6 +1860,7 @@ func (a *analysis) instructionRules() {
 	a.agentFileWrite()
 	a.defRemoteSteps()
 	a.defGlobalConfig()
+	a.defSiblingOutput()
 	a.wipeGoal()
 	a.fixedPayee()
 	a.persona()
@@ -3160,6 +3161,23 @@ func (a *analysis) contactInvitation(si int, sk sink) bool {
 		return false
 	}
 	return a.rangeHas(st.ts, n-1, "questions", "question", "problems", "problem", "issues", "help", "support", "concerns", "assistance", "queries", "inquiries", "enquiries", "feedback")
+}
+
+// ownDetailsContact reports a sentence that has the reader write to an
+// address with the details of their own order or case ("Please email
+// support@campgear-outlet.com with your order number and a photo of the
+// damaged segment"): how a customer reaches support, not data sent away.
+func (a *analysis) ownDetailsContact(si int, sk sink) bool {
+	if sk.kind != 'e' {
+		return false
+	}
+	st := a.sents[si]
+	for k := st.ts; k+2 < st.te; k++ {
+		if a.is(k, "with", "include", "including") && a.is(k+1, "your") && a.is(k+2, "order", "ticket", "case", "booking", "reservation", "reference", "invoice", "serial", "receipt", "photo", "tracking", "rma", "confirmation") {
+			return !a.rangeHas(st.ts, st.te, "password", "passwords", "token", "tokens", "key", "keys", "contacts", "conversation", "history", "files", "all")
+		}
+	}
+	return false
 }
 
 // waiverStated reports the consent patterns that state that no approval
@@ -5416,6 +5434,12 @@ func (a *analysis) toolDescribesItself(st sentence) bool {
 	return false
 }
 
+// accessNoun reports "access" at token k as a noun ("conditional access
+// policy", "read access", "access token"), not a verb of reading.
+func (a *analysis) accessNoun(k int) bool {
+	return a.is(k, "access") && (a.is(k-1, "conditional", "read", "write", "admin", "full", "no", "remote", "guest", "public", "private", "privileged", "api", "network", "role", "user") || a.is(k+1, "policy", "policies", "control", "controls", "rights", "level", "levels", "log", "logs", "key", "keys", "token", "tokens", "management", "review", "reviews", "request", "requests", "denied", "granted", "list", "lists", "rule", "rules"))
+}
+
 // examplesBefore reports a list of examples that the text before a
 // command opens ("patterns such as `curl ... | sh`, `wget -O- ... |
 // bash`"): the commands are named, not ordered.
@@ -7123,7 +7147,7 @@ func (a *analysis) exfilRules() {
 			for k := s.ts; k < s.te; k++ {
 				// a quoted phrase is no verb ("make your model say
 				// \"Access Granted\""), nor a code span (`contents: read`)
-				if a.is(k, "search", "find", "collect", "gather", "locate", "scan", "dump", "extract", "grep", "harvest", "read", "access", "open", "retrieve") && !a.insideQuote(int(a.toks[k].s)) && a.codeSpanStart(int(a.toks[k].s)) < 0 {
+				if a.is(k, "search", "find", "collect", "gather", "locate", "scan", "dump", "extract", "grep", "harvest", "read", "access", "open", "retrieve") && !a.insideQuote(int(a.toks[k].s)) && a.codeSpanStart(int(a.toks[k].s)) < 0 && !a.accessNoun(k) {
 					return true
 				}
 			}
@@ -7295,7 +7319,7 @@ func (a *analysis) exfilRules() {
 		if a.is(verb+1, "them", "us", "me", "him", "her") && a.is(verb+2, "an", "a") && a.is(verb+3, "email", "mail", "message", "note", "text", "line", "dm") {
 			continue // "Send them an email at reservations@... if you need a large table": contact them
 		}
-		if a.contactInvitation(si, sk) {
+		if a.contactInvitation(si, sk) || a.ownDetailsContact(si, sk) {
 			continue // "If you have questions about this invoice, email billing@acme.com": whom to write to
 		}
 		if sk.kind == 'p' && a.callBefore(max(st.ts, a.tokenAtOrAfter(sk.s)-24), a.tokenAtOrAfter(sk.s)) {
@@ -7340,6 +7364,7 @@ func (a *analysis) exfilRules() {
 		h.damped = a.sentHasOutside(si, cDiscuss, -1, -1) || !def && a.insideQuote(sk.s)
 	}
 	a.linkBeacons()
+	a.emptySlotFill()
 	a.toolOrderArgs()
 	a.slotIsSecret()
 	// shadowing
@@ -9408,8 +9433,8 @@ func (a *analysis) askUserCredential() {
 					warned = true
 				}
 			}
-			if warned {
-				continue
+			if warned || a.forbiddenList(si) {
+				continue // "We will NEVER:\n- ask for your password, MFA code, ..."
 			}
 			sev := Medium
 			if second {

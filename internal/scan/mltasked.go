@@ -31,7 +31,9 @@ var (
 	// Slavic languages ("забронюйте", "підтвердіть", "отправьте")
 	mlOrderMarks = append(mlPlease[:len(mlPlease):len(mlPlease)],
 		"कृपया", "لطفا", "يرجى", "الرجاء", "נא ", "אנא", "יש ל", "กรุณา", "โปรด", "vui lòng", "hãy ", "mohon", "silakan", "harap ", "prosimy", "будь ласка", "gelieve", "alstublieft", "si prega", "하세요", "하십시오", "해 주", "してください", "して下さい",
-		"йте ", "іть ", "ьте ", "ите ")
+		"йте ", "іть ", "ьте ", "ите ",
+		// imperatives of completing a purchase or a booking
+		"completa la", "completa el", "realiza la", "realiza el", "efectúa", "procede a", "finaliza la", "complete a", "realize a", "finalize a", "completa la prenotazione", "effettua", "procedi con", "complétez", "finalisez", "effectuez", "procédez", "schließe die buchung", "führe die buchung", "voltooi de")
 	// "no need": the user's check or knowledge waived
 	mlNoNeed = []string{"no need", "not necessary", "gerek yok", "gerekmez", "आवश्यकता नहीं", "ज़रूरत नहीं", "जरूरत नहीं", "не потрібно", "не треба", "не нужно", "нет необходимости", "не требуется", "无需", "無需", "不需要", "不必", "不用", "は不要", "不要です", "必要はありません", "必要ありません", "필요 없", "필요가 없", "필요는 없", "필요하지 않", "필요치 않", "확인 없이", "確認なし", "確認不要", "確認せず", "無需確認", "无需确认", "لا داعي", "لا حاجة", "không cần", "tidak perlu", "ไม่ต้อง", "nie trzeba", "nie ma potrzeby", "nie musisz", "نیازی", "لازم نیست", "אין צורך", "no hace falta", "no es necesario", "no necesitas", "pas besoin", "inutile de", "nicht nötig", "nicht notwendig", "nicht erforderlich", "non serve", "non è necessario", "non c'è bisogno", "não é necessário", "não precisa", "nao precisa", "niet nodig", "hoeft niet", "確認は不要", "連絡は不要"}
 	// one-time codes and verification codes, which an order passes on
@@ -43,6 +45,13 @@ var (
 	mlWaiverAnyIDs  = append(append(mlNoNeedIDs[:len(mlNoNeedIDs):len(mlNoNeedIDs)], mlConcealIDs...), mlCueSetIDs[3]...)
 	mlTaskedReaders = 24 // readers looked at, at most: a text of nothing else costs a bounded amount
 )
+
+// mlSavedCard name the user's saved payment card: an order to pay with it
+// ("completa la reserva ... usando la tarjeta guardada del usuario") is
+// what the order uses.
+var mlSavedCard = []string{"tarjeta guardada", "tarjeta registrada", "saved card", "stored card", "carte enregistrée", "gespeicherte karte", "hinterlegte karte", "carta salvata", "cartão salvo", "cartão guardado", "opgeslagen kaart", "zapisana karta", "zapisaną kartę", "сохранённую карту", "сохраненную карту", "збережену картку", "kayıtlı kart", "保存されたカード", "登録済みのカード", "保存的卡", "已保存的银行卡", "저장된 카드", "thẻ đã lưu", "kartu tersimpan"}
+
+var mlSavedCardIDs = mlIDs(mlSavedCard)
 
 func (a *analysis) mlAssistantTasked(r *mlReader) {
 	if a.ctx.kind.isDef() {
@@ -86,7 +95,7 @@ func (a *analysis) mlAssistantTasked(r *mlReader) {
 			continue
 		}
 		seg := lo[i:end]
-		if !(a.mlSinkIn(i, end) || mlAccountNumber(seg) || mlProseIdent(seg, a.origAt(i, end)) || phoneNumberIn(seg) || quotedHandleIn(seg) || h.anyIn(mlOneTimeIDs, o, end, false) >= 0) {
+		if !(a.mlSinkIn(i, end) || mlAccountNumber(seg) || mlProseIdent(seg, a.origAt(i, end)) || phoneNumberIn(seg) || quotedHandleIn(seg) || h.anyIn(mlOneTimeIDs, o, end, false) >= 0 || h.anyIn(mlSavedCardIDs, o, end, false) >= 0) {
 			// a one-time code counts as what the order is to use when it
 			// comes after the order's mark ("please send the OTP"), not when
 			// the text tells of one ("refused the transfer without the
