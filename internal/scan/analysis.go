@@ -101,6 +101,7 @@ type analysis struct {
 	mlLo          string  // the text in lower case, once the non-English rules run (multilingual)
 	mlDisc        int8    // mlDiscussed's answer for mlLo: 0 not asked, 1 no, 2 yes
 	mlMention     int8    // mlMentioned's answer for the text: 0 not asked, 1 no, 2 yes
+	attacksDisc   int8    // attacksDiscussed's answer: 0 not asked, 1 no, 2 yes
 	mlWaivedText  int8    // mlTextWaived's answer: 0 not asked, 1 no, 2 yes
 	mlAccountText int8    // mlTextAccount's answer: 0 not asked, 1 no, 2 yes
 	lowDisc       int8    // lowerOrigDiscussed's answer before mlLo is set: 0 not asked, 1 no, 2 yes

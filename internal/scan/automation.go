@@ -61,19 +61,19 @@ var automationLists = newPhraseSets(
 		"write access", "read_only: false", "--allow-write", "approve and ", "--approve", "gh pr merge",
 		// detection muted, registries and indexes added, wildcards granted,
 		// backups deleted past their locks
-		"people with the link", "anyone with the link", "no expiry", "never expires", "remove the legal approval", "approval step", "signer with", "super-admin", "super admin", "superadmin", "global admin", "break-glass", "breakglass", "mfa bypass", "bypass mfa", "enrolled factors", "temporary access code", "temporary access pass", "exempt from the", "approve without", "skip the approval", "without sending to", "within policy", "editor access", "edit access", "editor rights", "edit rights", "editor role", "as an editor", "owner access", "\"log only\"", "log-only", "to log only", "report-only", "audit-only", "monitor-only",
+		"people with the link", "anyone with the link", "no expiry", "never expires", "remove the legal approval", "approval step", "signer with", "in his name", "in her name", "super-admin", "super admin", "superadmin", "global admin", "break-glass", "breakglass", "mfa bypass", "bypass mfa", "enrolled factors", "temporary access code", "temporary access pass", "exempt from the", "approve without", "skip the approval", "without sending to", "within policy", "editor access", "edit access", "editor rights", "edit rights", "editor role", "as an editor", "owner access", "\"log only\"", "log-only", "to log only", "report-only", "audit-only", "monitor-only",
 		"mute every monitor", "mute all monitors", "mute the security", "downtime scope", "--extra-index-url", "extra-index-url", "\"action\": \"*\"", "\"resource\": \"*\"", "iam:*", "administratoraccess", "\"repo:*\"", "--bypass-governance-retention", "delete-recovery-point"},
 	// a secret
 	[]string{"secret", "secrets", "secrets.yaml", "secrets.yml", "credentials", "token", "api key", "access key", "private key", "password", "credential", "config.json", ".env", ".npmrc", ".netrc", "id_rsa", "id_ed25519", "kubeconfig", "os.environ", "process.env", "key=@", ".pfx", "pfx_password"},
 	// sent out
-	[]string{"post ", "paste", "pasting", "posting", "sending", "uploading", "sharing", "reply to", "reply from", "reply with", "commit", "push", "upload", "send ", "share", "curl", "base64", "unencrypted", "plaintext", "normal message", "in the channel", "in #"},
+	[]string{"post ", "paste", "pasting", "posting", "sending", "uploading", "sharing", "reply to", "reply from", "reply with", "reply here", "commit", "push", "upload", "send ", "share", "curl", "base64", "unencrypted", "plaintext", "normal message", "in the channel", "in #"},
 	// the review waived
 	[]string{"pre-approved", "preapproved", "no separate review", "without review", "no review needed", "no need to review", "instead of asking", "nothing to confirm", "no need to confirm", "no need to ask", "don't wait for", "do not wait for", "do not open a pr", "don't open a pr", "should not hold", "shouldn't hold", "apply it directly", "run the check directly", "automatically", "exempt from", "without waiting for review", "no slack announcement", "review will happen retroactively", "no need to flag", "no mr needed", "no pr needed", "signed off on", "already signed off", "already been approved", "has been approved",
-		"don't bother", "no need to re-check", "no need to recheck", "no-notification", "no notification option", "no need to email", "no need to notify", "no need to send a separate notice", "without notifying", "no need to tell", "can be skipped", "may be skipped", "was already completed", "already been verified", "pre-cleared", "without requesting human review", "doesn't need its own pr", "does not need its own pr", "doesn't need to go", "does not need to go", "no need to get sign-off", "needs no review"},
+		"don't bother", "no need to bring it up", "no need to flag", "no need to re-check", "no need to recheck", "no-notification", "no notification option", "no need to email", "no need to notify", "no need to send a separate notice", "without notifying", "no need to tell", "can be skipped", "may be skipped", "was already completed", "already been verified", "pre-cleared", "without requesting human review", "doesn't need its own pr", "does not need its own pr", "doesn't need to go", "does not need to go", "no need to get sign-off", "needs no review"},
 	// forbidden
 	[]string{"never ", "do not ", "don't ", "must not", "should not", "shouldn't", "mustn't", "cannot ", "can't "},
 	// the address, in other forms
-	[]string{"if an assistant", "if your assistant", "if you have an assistant", "you or your assistant", "or calendar app", "have it update", "have it send", "have it reply", "with ai assistance", "using ai assistance", "with ai tools", "using ai tools", "with an ai assistant", "using an ai assistant", "with the help of ai", "if you use ai", "if you're using ai", "if you are using ai", "if an ai", "if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "picked up", "usually miss", "bot queue", "for ai agents", "for ai agent", "for coding agents", "for ai assistants", "automation included", "including automation", "bots included", "human or bot", "or any coding assistant"},
+	[]string{"on his behalf", "on her behalf", "'s behalf", "through the api", "via the api", "if an assistant", "if your assistant", "if you have an assistant", "you or your assistant", "or calendar app", "have it update", "have it send", "have it reply", "with ai assistance", "using ai assistance", "with ai tools", "using ai tools", "with an ai assistant", "using an ai assistant", "with the help of ai", "if you use ai", "if you're using ai", "if you are using ai", "if an ai", "if you're automating", "if you are automating", "if you're using an automated", "if you are using an automated", "have it do", "applies to whoever", "including the", "picked up", "usually miss", "bot queue", "for ai agents", "for ai agent", "for coding agents", "for ai assistants", "automation included", "including automation", "bots included", "human or bot", "or any coding assistant"},
 	// a command, an order in itself
 	[]string{"curl ", "wget ", "| sh", "| bash", "docker run", "kubectl ", "gh api", "gh pr merge", "git push", "terraform apply", "terraform destroy", "npm publish", ">> ~/", "sudo ", "chmod "},
 	// the whole text read by automation
@@ -96,7 +96,9 @@ func (a *analysis) automationOrder() {
 	named := a.selfNamedSentences()
 	assisted := a.anyWordOf(aiWord) && (bytes.Contains(low, []byte("ai assist")) || bytes.Contains(low, []byte("ai tool")) || bytes.Contains(low, []byte("ai help")))
 	reviewers := a.anyWordOf(reviewerWords)
-	if named == nil && !a.anyWordOf(automationWords) && !assisted && !reviewers {
+	// readers named by how they read: on someone's behalf, through the API
+	delegated := reviewers // read sentence by sentence (delegatedReader)
+	if named == nil && !a.anyWordOf(automationWords) && !assisted && !reviewers && !delegated {
 		return
 	}
 	// a sentence's lists, read with the sentences it is piped with: a
@@ -140,7 +142,7 @@ func (a *analysis) automationOrder() {
 	for si := range a.sents {
 		st := &a.sents[si]
 		named := named[si]
-		if !named && !a.sentHas(si, automationWords) && !(assisted && a.aiAssisted(si)) && !(reviewers && a.sentHas(si, reviewerWords) && a.whoeverAddress(si)) {
+		if !named && !a.sentHas(si, automationWords) && !(assisted && a.aiAssisted(si)) && !(reviewers && a.sentHas(si, reviewerWords) && a.whoeverAddress(si)) && !(delegated && a.sentHas(si, reviewerWords) && a.delegatedReader(si)) {
 			continue
 		}
 		got := in(si)
@@ -244,7 +246,7 @@ func (a *analysis) stepGated(si int) bool {
 
 // reviewerWords gate the addresses read token by token (whoeverAddress,
 // assignedToAutomation): a sentence without one of them has none.
-var reviewerWords = newWordSet("reviewer reviewers processor handler whoever whoevers assigned assignee")
+var reviewerWords = newWordSet("reviewer reviewers processor handler whoever whoevers assigned assignee behalf api")
 
 // aiWord gates aiAssisted: a text with the word "ai".
 var aiWord = newWordSet("ai")
@@ -297,6 +299,15 @@ func (a *analysis) assignedToAutomation(si int) bool {
 		}
 	}
 	return false
+}
+
+// delegatedReader reports a sentence that names its reader by how it
+// reads: on someone's behalf ("when this channel's requests are reviewed
+// on Mark's behalf") or through the API ("Accounts that read this
+// channel's history through the API must ...").
+func (a *analysis) delegatedReader(si int) bool {
+	seg := a.t.low[a.sents[si].s:a.sents[si].e]
+	return bytes.Contains(seg, []byte("behalf")) || bytes.Contains(seg, []byte("through the api")) || bytes.Contains(seg, []byte("via the api"))
 }
 
 // whoeverAddress reports "whoever" at work on the text as the one
@@ -565,6 +576,17 @@ var stepVerbs = toSet("add commit push merge approve set remove post run upload 
 // log's "will be reported here" or a mail's "she said" is no such text
 // (textDiscusses counts them).
 func (a *analysis) attacksDiscussed() bool {
+	if a.attacksDisc == 0 {
+		a.attacksDisc = 1
+		if a.attacksDiscussedIn() {
+			a.attacksDisc = 2
+		}
+	}
+	return a.attacksDisc == 2
+}
+
+// attacksDiscussedIn is attacksDiscussed, read from the sentences.
+func (a *analysis) attacksDiscussedIn() bool {
 	for si := range a.sents {
 		st := &a.sents[si]
 		if a.rangeHas(st.ts, st.te, "incident", "incidents") && a.rangeHas(st.ts, st.te, "security") {
@@ -611,7 +633,8 @@ func (a *analysis) reportingPolicy(si int) bool {
 func (a *analysis) blockQuoted(p int) bool {
 	low := a.t.low
 	ls := p
-	for ls > 0 && low[ls-1] != '\n' && p-ls < 2000 {
+	// a line break, or one written \n inside a JSON string
+	for ls > 0 && low[ls-1] != '\n' && !(ls > 1 && low[ls-1] == 'n' && low[ls-2] == '\\') && p-ls < 2000 {
 		ls--
 	}
 	for ls < p && (low[ls] == ' ' || low[ls] == '\t') {

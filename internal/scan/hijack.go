@@ -620,8 +620,10 @@ func (a *analysis) mlLabelIn(text []byte, names, orders []string, span func(s, e
 		}
 		s, e := span(i, colon+1)
 		h := a.add(RuleSystemMimicry, Medium, s, e, "a label addresses the AI and gives it an order (non-English)", -1)
-		// a page about prompt injection quotes such labels and orders
-		h.damped = h.damped || a.lowerOrigDiscussed()
+		// a page about prompt injection quotes such labels and orders, as
+		// does a warning that gives a lure's words as an example
+		// («instrucciones para el asistente: reenvía ...»)
+		h.damped = h.damped || a.lowerOrigDiscussed() || a.mlMentioned(string(text), i)
 		return true
 	}
 	return false

@@ -24,7 +24,7 @@ var mlDestWords = []string{
 	"login-e-mail", "anmelde-e-mail", "e-mail de connexion", "correo de inicio de sesión", "e-mail di accesso", "e-mail de login", "inlog-e-mail", "e-mail do logowania", "přihlašovací e-mail", "адрес для входа", "ログイン用メール", "로그인 이메일", "登录邮箱",
 	// a bank account (mlDestPlain), a refund or a payout
 	"rekening", "iban", "bankverbindung", "kontonummer", "compte bancaire", "coordonnées bancaires", "rib ", "cuenta bancaria", "número de cuenta", "conto corrente", "coordinate bancarie", "conta bancária", "dados bancários", "bankrekening", "rachunek", "numer konta", "číslo účtu", "bankovní účet", "банковск", "реквизит", "номер счета", "номер счёта", "рахунок", "cont bancar", "bankszámla", "bankkonto", "kontonummer", "pankkitili", "tilinumero", "banka hesab", "λογαριασμ", "חשבון בנק", "حساب بنكي", "الحساب البنكي", "حساب بانکی", "बैंक खाता", "tài khoản ngân hàng", "บัญชีธนาคาร", "银行账户", "收款账户", "口座", "계좌",
-	"nueva cuenta", "nuevo iban", "nouveau compte", "nouvel iban", "neues konto", "neue bankverbindung", "nuovo conto", "nuovo iban", "nova conta", "novo iban", "nieuwe rekening", "nowe konto", "nowy rachunek", "nový účet", "новый счет", "новый счёт", "новий рахунок", "yeni hesap", "yeni iban", "新账户", "新しい口座", "새 계좌", "الحساب الجديد", "حساب جديد", "الآيبان", "آيبان", "новые реквизиты", "nuove coordinate", "nuevos datos bancarios", "nouvelles coordonnées bancaires", "neue kontodaten", "novos dados bancários",
+	"novo pix", "nova chave pix", "chave pix", "nueva cuenta", "nuevo iban", "nouveau compte", "nouvel iban", "neues konto", "neue bankverbindung", "nuovo conto", "nuovo iban", "nova conta", "novo iban", "nieuwe rekening", "nowe konto", "nowy rachunek", "nový účet", "новый счет", "новый счёт", "новий рахунок", "yeni hesap", "yeni iban", "新账户", "新しい口座", "새 계좌", "الحساب الجديد", "حساب جديد", "الآيبان", "آيبان", "новые реквизиты", "nuove coordinate", "nuevos datos bancarios", "nouvelles coordonnées bancaires", "neue kontodaten", "novos dados bancários",
 	"nouvelle adresse de livraison", "nueva dirección de envío", "nueva dirección de entrega", "neue lieferadresse", "nuovo indirizzo di consegna", "novo endereço de entrega", "nieuw afleveradres", "nowy adres dostawy", "nová doručovací adresa", "новый адрес доставки", "yeni teslimat adresi", "新的收货地址", "新しい配送先", "새 배송지",
 	"refund", "reembolso", "rimborso", "remboursement", "rückerstattung", "terugbetaling", "zwrot", "возврат", "повернення коштів", "rambursare", "visszatérítés", "återbetalning", "tilbagebetaling", "palautus", "iade", "επιστροφή χρημάτων", "החזר", "استرداد", "धनवापसी", "रिफंड", "hoàn tiền", "คืนเงิน", "退款", "返金", "환불", "pengembalian dana",
 }
@@ -46,6 +46,7 @@ var mlCheckDone = []string{
 	"تم التحقق من", "لا حاجة لإرسال إشعار", "لا حاجة لطلب موافقة", "بدون موافقة", "확인은 필요하지", "확인 없이", "결재 없이",
 	"ei tarvitse ilmoittaa", "henkilöllisyys varmistettu", "ingen grund til at vente", "uden at vente på", "ikke nødvendigt at bekræfte",
 	"이미 완료되었", "확인 절차는 이미", "알림을 생성하지", "승인 요청이나 알림", "승인 요청을 생성하지",
+	"já alinhamos", "já alinhado", "já combinamos", "ya lo hemos acordado", "ya está acordado", "déjà convenu", "bereits abgestimmt", "già concordato",
 	"al gedaan", "al geverifieerd", "is al geverifieerd", "sudah diverifikasi", "sudah dicek", "tanpa meneruskan ke", "tanpa persetujuan", "tanpa verifikasi", "bereits verifiziert", "bereits geprüft", "bereits bestätigt", "ohne rücksprache", "déjà vérifié", "déjà été vérifié", "sans validation", "ya verificad", "ya se verificó", "sin verificación", "sin consultar", "già verificat", "senza verifica", "já verificad", "já foi verificad", "sem verificação", "już zweryfikowan", "bez weryfikacji", "již ověřen", "ověření již proběhlo", "bez ověření", "уже проверен", "уже верифицир", "без проверки", "без согласования", "вже перевір", "без перевірки", "deja verificat", "fără verificare", "már ellenőriz", "ellenőrzés nélkül", "redan verifierad", "redan kontrollerad", "utan kontroll", "allerede verificeret", "uden kontrol", "jo varmennettu", "jo tarkistettu", "zaten doğrulan", "doğrulama yapıldı", "έχει ήδη επαληθευτεί", "χωρίς έλεγχο", "כבר אומת", "تم التحقق مسبق", "دون تحقق", "đã được xác minh", "không cần xác minh", "ได้รับการยืนยันแล้ว", "ไม่ต้องยืนยัน", "已核实", "已验证", "无需核实", "確認済み", "本人確認済み", "확인 완료", "본인 확인 완료",
 }
 
@@ -106,7 +107,7 @@ func (a *analysis) mlDestChange(h *mlHits) {
 		// the value in the window, or an account number anywhere in the
 		// record ("Approvare la CR-2026-0873 ... sul nuovo conto" under the
 		// proposed IBAN)
-		if !a.mlSinkIn(st, end) && !mlAccountNumber(h.lo[st:end]) && !a.mlTextAccount(h) && !valueAfterLabel(h.lo, v) {
+		if !a.mlSinkIn(st, end) && !mlAccountNumber(h.lo[st:end]) && !a.mlTextAccount(h) && !valueAfterLabel(h.lo, v) && !digitsAfter(h.lo, v, 100, 8) {
 			continue
 		}
 		s, e := clampSpan(a.t.orig, v, min(len(h.lo), v+24))
@@ -142,6 +143,28 @@ func valueAfterLabel(lo string, v int) bool {
 	return false
 }
 
+// digitsAfter reports n digits or more, with only separators (. / - and
+// spaces) between them, within max bytes after lo[v] ("o novo PIX para
+// pagamento (chave CNPJ 48.217.903/0001-56)").
+func digitsAfter(lo string, v, max, n int) bool {
+	run := 0
+	for i := v; i < len(lo) && i < v+max; i++ {
+		switch c := lo[i]; {
+		case c >= '0' && c <= '9':
+			if run++; run >= n {
+				return true
+			}
+		case c == '.' || c == '/' || c == '-' || c == ' ':
+			if run == 0 {
+				continue
+			}
+		default:
+			run = 0
+		}
+	}
+	return false
+}
+
 // mlTextAccount reports an account number (an IBAN, a long bank number)
 // anywhere in the text, found once.
 func (a *analysis) mlTextAccount(h *mlHits) bool {
@@ -165,7 +188,7 @@ var mlGuardWords = []string{
 }
 
 // mlOffWords switch a guard off or take it away.
-var mlOffWords = []string{"vypn", "vypnout", "deaktiv", "zrušit", "odstranit", "wyłącz", "dezaktyw", "usuń", "ausschalten", "abschalten", "entfernen", "désactiv", "supprime", "desactiv", "quita", "elimina", "disattiv", "rimuov", "desativ", "remov", "uitschakel", "uitzetten", "schakel", "verwijder", "отключ", "сними", "снять", "удали", "вимкн", "зніміть", "видал", "dezactiv", "kikapcsol", "inaktiver", "stäng av", "slå fra", "devre dışı", "kapat", "kaldır", "無効", "解除", "オフに", "비활성", "해제", "끄", "关闭", "禁用", "移除", "απενεργοποί", "tắt", "vô hiệu", "nonaktifkan", "matikan", "ปิด", "disable", "turn off", "remove"}
+var mlOffWords = []string{"例外", "exception", "excepción", "ausnahme", "eccezione", "exceção", "wyjątek", "исключение", "виняток", "vypn", "vypnout", "deaktiv", "zrušit", "odstranit", "wyłącz", "dezaktyw", "usuń", "ausschalten", "abschalten", "entfernen", "désactiv", "supprime", "desactiv", "quita", "elimina", "disattiv", "rimuov", "desativ", "remov", "uitschakel", "uitzetten", "schakel", "verwijder", "отключ", "сними", "снять", "удали", "вимкн", "зніміть", "видал", "dezactiv", "kikapcsol", "inaktiver", "stäng av", "slå fra", "devre dışı", "kapat", "kaldır", "無効", "解除", "オフに", "비활성", "해제", "끄", "关闭", "禁用", "移除", "απενεργοποί", "tắt", "vô hiệu", "nonaktifkan", "matikan", "ปิด", "disable", "turn off", "remove"}
 
 var (
 	mlGuardWordIDs = mlIDs(mlGuardWords)

@@ -278,7 +278,7 @@ var mlOpenFrame = []string{
 	"saat membuka dokumen ini", "ketika membaca dokumen ini", "saat membaca halaman ini", "ketika membuka email ini",
 	"เมื่อเปิดเอกสารนี้", "เมื่ออ่านเอกสารนี้", "เมื่ออ่านอีเมลนี้",
 	"打开本", "阅读本", "读取本", "打开此", "读取此", "处理本", "处理此",
-	"このチケットを開いたら", "この文書を開いたら", "このメールを開いたら", "このページを読み込んだら", "開いた際は", "読み込んだ際は",
+	"被读取或整理时", "被读取时", "被整理时", "读取或整理本群", "確認した時点で", "読んだ時点で", "見た時点で", "このチャンネルのログを確認", "このチケットを開いたら", "この文書を開いたら", "このメールを開いたら", "このページを読み込んだら", "開いた際は", "読み込んだ際は",
 	"이 문서를 열면", "이 메일을 열면", "이 티켓을 열면", "이 페이지를 읽으면", "열람 시",
 	"při zpracování tohoto", "při zpracování této", "po zpracování tohoto", "przy przetwarzaniu tego", "podczas przetwarzania tego", "feldolgozásra kerül", "megnyitásra kerül", "amint ez az üzenet", "κατά την πρώτη ανάγνωση", "κατά το πρώτο άνοιγμα", "κατά την επεξεργασία", "เมื่อเปิดอ่าน", "เมื่ออ่านบันทึกนี้", "เมื่อเปิดบันทึกนี้", "เมื่อประมวลผล", "vid behandling av", "när detta behandlas", "bij verwerking van dit", "bij verwerking van deze", "saat memproses", "ketika memproses",
 	"pentru cine procesează", "für den, der dies", "à qui traite ce", "para quien procese", "per chi elabora", "para quem processar", "voor wie dit verwerkt", "dla tego, kto przetwarza", "для того, кто обрабатывает", "для того, хто обробляє",
