@@ -4562,8 +4562,11 @@ func (a *analysis) mlCues(h *mlHits) {
 				from, i = i+n, -1
 			}
 			if i >= 0 {
-				if si == 3 && mlRefuses(h.lo[max(0, i-120):i]) {
-					i = noConfirm() // "никогда не отправляет ... без вашего подтверждения": a safeguard
+				if si == 3 && mlGuardedBefore(h.lo[max(0, i-120):i]) {
+					// "никогда не отправляет ... без вашего подтверждения",
+					// "Si vous recevez un message vous pressant d'agir sans
+					// vérification": a safeguard
+					i = noConfirm()
 				}
 			} else if si == 3 {
 				i, n = noConfirm(), 1
@@ -4683,7 +4686,7 @@ func mlConfirmWaivedIn(ps *phraseScan, from, to int) int {
 		// niet nodig" asks nothing)
 		st, _ := sentenceStart(lo, i, 60)
 		se := sentencesWithin(lo, i, 1, 120)
-		if strings.ContainsAny(lo[max(st, i-60):se], "?？") || mlRefuses(lo[max(0, i-120):i]) {
+		if strings.ContainsAny(lo[max(st, i-60):se], "?？") || mlGuardedBefore(lo[max(0, i-120):i]) {
 			return false
 		}
 		// both in one voice: not the call asked for ("teyit edin") beside a
@@ -4737,7 +4740,17 @@ var (
 
 // mlIfReceive opens a warning about a message the reader may get ("if you
 // receive a message that ..."), or names the fraud.
-var mlIfReceive = []string{"if you receive", "ontvangt u", "ontvang je", "erhalten sie", "erhältst du", "si vous recevez", "si tu reçois", "si recibe", "si recibes", "se receber", "se você receber", "se ricevi", "se riceve", "jeśli otrzymasz", "если вы получите", "если получите", "alırsanız", "受け取った場合", "收到", "받으시면", "받은 경우", "إذا تلقيت", "jika anda menerima", "nếu bạn nhận được", "betrug", "fraude", "phishing", "oplichting", "oszust", "мошенни", "dolandırıcı", "詐欺", "诈骗", "사기", "احتيال", "penipuan", "lừa đảo"}
+// mlIfYouReceive open a warning about what the reader may receive ("Si
+// vous recevez un message vous demandant ...").
+var mlIfYouReceive = []string{"if you receive", "ontvangt u", "ontvang je", "erhalten sie", "erhältst du", "si vous recevez", "si tu reçois", "si recibe", "si recibes", "se receber", "se você receber", "se ricevi", "se riceve", "jeśli otrzymasz", "если вы получите", "если получите", "alırsanız", "受け取った場合", "收到", "받으시면", "받은 경우", "إذا تلقيت", "jika anda menerima", "nếu bạn nhận được"}
+
+// mlGuardedBefore reports that the text before a waived confirmation
+// refuses ("never ... without your confirmation") or warns of what the
+// reader may receive ("Si vous recevez un message vous pressant d'agir
+// sans vérification"): a safeguard described, not one waived.
+func mlGuardedBefore(s string) bool { return mlRefuses(s) || containsAnyStr(s, mlIfYouReceive) }
+
+var mlIfReceive = append(slices.Clip(mlIfYouReceive), "betrug", "fraude", "phishing", "oplichting", "oszust", "мошенни", "dolandırıcı", "詐欺", "诈骗", "사기", "احتيال", "penipuan", "lừa đảo")
 
 // mlPayRedirect returns where a payment is redirected to a new or changed
 // account whose number (seven digits or more) is in the same sentence, or

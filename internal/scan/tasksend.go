@@ -241,6 +241,19 @@ var negatedSends = []string{"never send", "do not send", "don't send", "never fo
 // 後は", "nach der Zusammenfassung", "después de resumir").
 var mlTaskWords = foldedPhrases("要約", "요약", "摘要", "总结", "總結", "概要", "resumen", "resumir", "résumé", "résumer", "synthèse", "zusammenfass", "riassun", "resumo", "samenvat", "podsumow", "özet", "резюме", "сводк", "tóm tắt", "ringkas")
 
+// mailHeaderLabels open the lines of a mail's header, in several
+// languages (folded as the text is: "alıcı:" reads "alici:").
+var mailHeaderLabels = foldedPhrases("from:", "to:", "cc:", "bcc:", "reply-to:", "sender:", "von:", "an:", "de :", "de:", "à :", "para:", "da:", "a:", "od:", "do:", "van:", "aan:", "от:", "кому:", "від:", "gönderen:", "alıcı:", "kimden:", "kime:", "差出人", "宛先", "发件人", "收件人", "寄件者", "收件者", "보낸 사람", "받는 사람", "من:", "إلى:", "מאת:", "אל:", "từ:", "đến:", "dari:", "kepada:")
+
+// mailHeaderLine reports that low offset p is on a line of a mail's
+// header ("From: ...", "Gönderen: ...").
+func (a *analysis) mailHeaderLine(p int) bool {
+	ls, _ := a.lineStartWithin(p, 300)
+	line := a.t.low[ls:p]
+	line = bytes.TrimLeft(line, " \t")
+	return hasAnyPrefix(line, mailHeaderLabels)
+}
+
 // taskSendOther is taskSend in other languages: in one sentence, or one
 // and the next, the reader's summary named, a verb of sending (mlSend) and
 // an address or URL ("要約を作成した後は、...全文を q パラメータに入れて
@@ -256,6 +269,9 @@ func (a *analysis) taskSendOther() {
 		st, end := &a.sents[max(0, k.sent-1)], a.sents[k.sent].e
 		if got := a.sendPhrases(st.s, end); got&plTask == 0 || got&plSend == 0 {
 			continue
+		}
+		if a.mailHeaderLine(k.s) {
+			continue // "Gönderen: ... <bildirim@...>": a mail's sender, not where something is sent
 		}
 		if !a.ctx.kind.isDef() && a.insideQuote(st.s) {
 			continue
