@@ -37,6 +37,7 @@ const (
 	RuleUnparsable         = "unparsable"
 	RuleClassifier         = "classifier"
 	RuleClassifierError    = "classifier-error"
+	RuleLearned            = "learned-injection"
 )
 
 // RuleInfo describes one rule: its id, its default severity (a finding may
@@ -81,6 +82,7 @@ var ruleTable = []RuleInfo{
 	{RuleSchemaValue, Medium, "An instruction hidden in a schema value (enum, default, const, examples, title) where only data belongs."},
 	{RuleOverlong, Low, "A description longer than the configured threshold, room for buried instructions."},
 	{RuleUnparsable, Info, "The definition or result could not be parsed as the expected JSON object; high when the scanner itself failed on the input (an internal error: the text was not checked, so block mode withholds it), and when part of it was not scanned (more strings than are scanned in one input, values nested deeper than 64, a text resource's blob over 1 MiB): it counts as unchecked, never as clean."},
+	{RuleLearned, Medium, "The learned model scores the text 0.85 or above (low from 0.75): a linear model over the text's byte 4-grams (ASCII letters lowered, every script read as its bytes), hashed into 65,536 buckets, each counted once, trained on the project's labelled corpora and on windows of real documents as benign text, and shipped in the binary (offline and deterministic: the same text always gets the same score). It reads each tool result text and each definition as a whole, of 40 bytes to 4 KiB (the sizes it learned from; longer texts are left to the rules), where no rule found anything of medium or above: what is written to steer an AI agent however it is worded, in any language. On corpus files it never saw it flags some 45 % of the malicious rows with a precision near 0.99, and none of some 950 real documents (TestModelHeldOut); of the near misses written to look like attacks (the benign twins of the rule tests) it flags one in 17."},
 	{RuleClassifier, Medium, "The optional classifier scored the text above its threshold (high at 0.9 and above)."},
 	{RuleClassifierError, Info, "The optional classifier could not be reached or answered badly; nothing was concluded."},
 }

@@ -265,6 +265,7 @@ type collector struct {
 	ctx    tctx
 	fs     []Finding
 	nl     strings.Builder // natural-language text for the classifier
+	def    bool            // a definition's (nl is then kept for the learned rule)
 	budget int
 	// skipped says why part of the input was not scanned (too many
 	// strings, nested too deep, a blob too large): the input then counts
@@ -333,8 +334,12 @@ func (c *collector) text(field, text string, kind fieldKind) {
 			}
 		}
 	}
+	if kind == kindResult && (modelTap != nil || Max(fs) < Medium) {
+		// the learned rule, for what the rules found nothing in
+		fs = append(fs, learned(c.server, c.tool, field, text, false)...)
+	}
 	c.fs = append(c.fs, fs...)
-	if c.s.opts.Classifier != nil && kind != kindName && c.nl.Len() < 64<<10 {
+	if (c.s.opts.Classifier != nil || c.def) && kind != kindName && c.nl.Len() < 64<<10 {
 		c.nl.WriteString(text)
 		c.nl.WriteByte('\n')
 	}
@@ -525,7 +530,7 @@ func (s *Scanner) toolParsed(server string, m *jval, siblings map[string]bool, c
 	collectParams(m.get("inputSchema"), params, 0)
 	collectParams(m.get("outputSchema"), params, 0)
 	desc0, _ := m.strOf("description")
-	c := &collector{s: s, server: server, tool: name, budget: 10000,
+	c := &collector{s: s, server: server, tool: name, budget: 10000, def: true,
 		ctx: tctx{self: strings.ToLower(name), params: params, siblings: siblings, maxDesc: s.opts.MaxDescription, selfConv: aboutConversation(name, desc0), selfDetector: aboutInjectionDetection(name, desc0)}}
 	if !hasName {
 		c.fs = append(c.fs, Finding{Server: server, Rule: RuleUnparsable, Severity: Info, Field: "name", Message: "tool definition has no string name"})
@@ -550,6 +555,15 @@ func (s *Scanner) toolParsed(server string, m *jval, siblings map[string]bool, c
 	c.fs = append(c.fs, s.paramNames(server, name, m, &c.ctx)...)
 	if classify {
 		c.fs = append(c.fs, s.classify(server, name, "description", desc0+"\n"+c.nl.String(), len(desc0))...)
+	}
+	if classify && (modelTap != nil || Max(c.fs) < Medium) {
+		// the learned rule reads the definition's text as a whole, as it
+		// was trained; its finding spans the description
+		for _, f := range learned(server, name, "description", desc0+"\n"+c.nl.String(), true) {
+			f.Start, f.End = 0, len(desc0)
+			f.Excerpt = excerpt(desc0, 0, len(desc0))
+			c.fs = append(c.fs, f)
+		}
 	}
 	c.fs = append(c.fs, c.unscanned("definition")...)
 	return c.fs
