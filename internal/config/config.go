@@ -237,6 +237,9 @@ type Scan struct {
 	// Classifier, when set, asks an HTTP endpoint for a second opinion on
 	// definitions (POST {"text": ...} → {"score": x, "label": "..."}).
 	Classifier *ScanClassifier `yaml:"classifier"`
+	// Learned: "on" (default) or "off": the scanner's learned rule
+	// (learned-injection), a model shipped in the binary.
+	Learned string `yaml:"learned"`
 }
 
 // ScanClassifier is an optional second opinion (off by default).

@@ -252,6 +252,8 @@ func TestErrors(t *testing.T) {
 	}{
 		{"unknown key with suggestion", "servers:\n  ev:\n    comand: npx\n",
 			[]string{`t.yaml:3: servers.ev.comand: unknown key (did you mean "command"?)`}},
+		{"learned rule switch", srv + "scan: {learned: maybe}\n",
+			[]string{`scan.learned: must be "on" or "off", got "maybe"`}},
 		{"unknown top-level key", srv + "polcy: {default: deny}\n",
 			[]string{`t.yaml:4: polcy: unknown key (did you mean "policy"?)`}},
 		{"unknown key without suggestion", srv + "frobnicate: 1\n",

@@ -153,6 +153,9 @@ func (v *validator) validate() {
 	if m := c.Scan.MinSeverity; m != "" && m != "low" && m != "medium" && m != "high" && m != "critical" {
 		v.errorf("scan.min_severity", "must be low, medium, high or critical, got %q", truncate(m))
 	}
+	if m := c.Scan.Learned; m != "" && m != "on" && m != "off" {
+		v.errorf("scan.learned", "must be \"on\" or \"off\", got %q", truncate(m))
+	}
 	if cl := c.Scan.Classifier; cl != nil {
 		if u, err := url.Parse(cl.URL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			v.errorf("scan.classifier.url", "must be an http(s) URL, got %q", truncate(cl.URL))

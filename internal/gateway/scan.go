@@ -45,7 +45,7 @@ func newScanState(cfg *config.Config) *scanState {
 	if sev, err := scan.ParseSeverity(cfg.Scan.MinSeverity); err == nil {
 		st.min = sev
 	}
-	opts := scan.Options{}
+	opts := scan.Options{NoLearned: cfg.Scan.Learned == "off"}
 	if cl := cfg.Scan.Classifier; cl != nil {
 		opts.Classifier = &scan.HTTPClassifier{URL: cl.URL, Threshold: cl.Threshold, Client: &http.Client{Timeout: 5 * time.Second}}
 		st.classifier = true

@@ -18,6 +18,8 @@ type Options struct {
 	MaxDescription int
 	// Classifier is an optional second opinion; nil (the default) is off.
 	Classifier Classifier
+	// NoLearned turns the learned rule (RuleLearned, model.go) off.
+	NoLearned bool
 }
 
 // DefaultMaxDescription is the overlong threshold used when
@@ -334,12 +336,12 @@ func (c *collector) text(field, text string, kind fieldKind) {
 			}
 		}
 	}
-	if kind == kindResult && (modelTap != nil || Max(fs) < Medium) {
+	if kind == kindResult && !c.s.opts.NoLearned && (modelTap != nil || Max(fs) < Medium) {
 		// the learned rule, for what the rules found nothing in
 		fs = append(fs, learned(c.server, c.tool, field, text, false)...)
 	}
 	c.fs = append(c.fs, fs...)
-	if (c.s.opts.Classifier != nil || c.def) && kind != kindName && c.nl.Len() < 64<<10 {
+	if (c.s.opts.Classifier != nil || c.def && !c.s.opts.NoLearned) && kind != kindName && c.nl.Len() < 64<<10 {
 		c.nl.WriteString(text)
 		c.nl.WriteByte('\n')
 	}
@@ -556,7 +558,7 @@ func (s *Scanner) toolParsed(server string, m *jval, siblings map[string]bool, c
 	if classify {
 		c.fs = append(c.fs, s.classify(server, name, "description", desc0+"\n"+c.nl.String(), len(desc0))...)
 	}
-	if classify && (modelTap != nil || Max(c.fs) < Medium) {
+	if classify && !s.opts.NoLearned && (modelTap != nil || Max(c.fs) < Medium) {
 		// the learned rule reads the definition's text as a whole, as it
 		// was trained; its finding spans the description
 		for _, f := range learned(server, name, "description", desc0+"\n"+c.nl.String(), true) {
