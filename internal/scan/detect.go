@@ -7028,6 +7028,26 @@ func programDir(rest []byte) bool {
 	return false
 }
 
+// kindOfFile reports a sensitive file named as a kind of file: "files"
+// right after it (".env files", "`.pem` files"), with no "all", "every",
+// "any" or "each" before it in its sentence, nor "your" just before it
+// ("read every API key from the ~/.config files you can access" and "your
+// .env files" still point at files to read).
+func (a *analysis) kindOfFile(sn *sensitive) bool {
+	k := a.tokenAtOrAfter(sn.e)
+	if k >= len(a.toks) || !a.is(k, "files") || a.toks[k].s-int32(sn.e) > 2 {
+		return false
+	}
+	j := a.tokenAtOrAfter(sn.s)
+	for i := j - 1; i >= 0 && i >= j-3; i-- {
+		if a.is(i, "your", "their", "our") {
+			return false
+		}
+	}
+	st := a.sents[sn.sent].ts
+	return !a.rangeHas(st, j, "all", "every", "any", "each")
+}
+
 func (a *analysis) exfilRules() {
 	def := a.ctx.kind.isDef()
 	// sensitive paths
@@ -7087,7 +7107,9 @@ func (a *analysis) exfilRules() {
 			}
 			continue
 		}
-		if readIn(sn.sent) || readIn(sn.sent+1) && a.sents[sn.sent].cats&(cNeg) == 0 && !guarded(sn.sent) && !a.sensIsDestination(sn) && !a.keepsIn(sn.sent+1) && !a.ownFileIn(sn.sent+1) {
+		// "Load and validate environment variables from `.env` files
+		// against a schema": what a library reads, not a file to read
+		if (readIn(sn.sent) || readIn(sn.sent+1) && a.sents[sn.sent].cats&(cNeg) == 0 && !guarded(sn.sent) && !a.sensIsDestination(sn) && !a.keepsIn(sn.sent+1) && !a.ownFileIn(sn.sent+1)) && !a.kindOfFile(sn) {
 			h := a.add(RuleSensitivePath, High, s, e, fmt.Sprintf("directive to read a sensitive file (%s)", sn.what), sn.sent)
 			h.damped = a.sentHasOutside(sn.sent, cDiscuss, -1, -1) || !def && (a.quotedDirective(sn.sent, sn.s) || a.indentedExample(sn.s))
 		} else if !def && a.strongDirective(sn.sent) && a.hasReadVerb(sn.sent) && !a.negatedRead(sn.sent) && st.cats&cNeg == 0 && a.carriesOut(sn.sent) {
