@@ -7028,6 +7028,16 @@ func programDir(rest []byte) bool {
 	return false
 }
 
+// quoteClosesBetween reports a closing quotation mark between tokens j
+// and k (the text after j and before k).
+func (a *analysis) quoteClosesBetween(j, k int) bool {
+	if j < 0 || k >= len(a.toks) || j >= k {
+		return false
+	}
+	gap := a.t.low[a.toks[j].e:a.toks[k].s]
+	return bytes.ContainsAny(gap, "\"'»”’」』")
+}
+
 // kindOfFile reports a sensitive file named as a kind of file: "files"
 // right after it (".env files", "`.pem` files"), with no "all", "every",
 // "any" or "each" before it in its sentence, nor "your" just before it
@@ -9672,7 +9682,10 @@ func (a *analysis) credentialRules() {
 		done = true
 	}
 	for _, m := range a.ms[gCred] {
-		if strings.HasPrefix(m.p.src, "my ") {
+		// "Requests to 'reset my password' are redirected": the quote
+		// closes before the verb, which is the sentence's, not the
+		// speaker's
+		if strings.HasPrefix(m.p.src, "my ") && !a.quoteClosesBetween(m.te-2, m.te-1) {
 			sev := Medium
 			if pressure >= 3 {
 				sev = High
