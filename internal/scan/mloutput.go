@@ -425,6 +425,18 @@ func mlProseIdent(s, orig string) bool {
 
 func isLowerASCII(c byte) bool { return c >= 'a' && c <= 'z' }
 
+// presentVerb reports a verb in the third person singular by its ending
+// ("leaks", "contains"; not "was", "this", "process").
+func presentVerb(w string) bool {
+	return len(w) > 3 && strings.HasSuffix(w, "s") && !strings.HasSuffix(w, "ss") && !strings.HasSuffix(w, "us") && !strings.HasSuffix(w, "is")
+}
+
+// pastVerb reports a word in the past tense by its ending ("blocked",
+// "rejected"; not "need", "feed", "speed").
+func pastVerb(w string) bool {
+	return len(w) > 4 && strings.HasSuffix(w, "ed") && !strings.HasSuffix(w, "eed")
+}
+
 // trailingComment reports whether low offset p is in a comment that
 // follows code on its line ("this.pending_buf = null; /* output still
 // pending */", "x := 0 // summary of the run"): it describes that code.
@@ -568,7 +580,9 @@ func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
 	nounNext := k+1 < st.te && a.is(k+1, "generated", "derived", "drafted", "produced", "made", "written", "based", "drawn", "that", "which", "using", "citing", "referencing", "about", "concerning", "regarding", "drawing", "summarizing", "summarising")
 	quantified := false
 	for j := max(st.ts, k-3); j < k; j++ {
-		quantified = quantified || a.is(j, "every", "each", "any", "all") && !a.commaBetween(j, k)
+		// "an output filter that blocked any reply containing the word":
+		// the quantified noun is what a verb in the past did, a story
+		quantified = quantified || a.is(j, "every", "each", "any", "all") && !a.commaBetween(j, k) && !pastVerb(a.word(j-1))
 		if a.is(j, "will", "would", "can", "could", "may", "might", "must", "should", "shall", "to", "is", "are", "does", "do") {
 			quantified = false // "each command will output ...": the quantifier is another noun's
 		}
@@ -582,8 +596,8 @@ func (a *analysis) answerFramed(si, k int) (pointed, ok bool) {
 	if a.is(k, "answers", "answer") && a.is(k+1, "to") && (a.is(k+2, "questions", "faqs") || a.is(k+3, "questions", "faqs")) {
 		return false, false // "For answers to common questions about this code of conduct, see the FAQ": a FAQ's
 	}
-	if a.is(k-1, "a", "an") && a.is(k+1, "that", "which") && !a.rangeHas(st.ts, st.te, "must", "should", "shall", "always", "never") {
-		return false, false // "an answer that omits the field is rejected": any answer, described
+	if a.is(k-1, "a", "an") && (a.is(k+1, "that", "which") || presentVerb(a.word(k+1))) && !a.rangeHas(st.ts, st.te, "must", "should", "shall", "always", "never") {
+		return false, false // "an answer that omits the field is rejected", "whether a reply leaks the secret": any answer, described
 	}
 	if a.is(k, "response", "responses", "output", "outputs") {
 		// "// do whatever you want with each response", "when output has

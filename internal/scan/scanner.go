@@ -591,15 +591,27 @@ func aboutConversation(name, desc string) bool {
 // aboutInjectionDetection reports a tool whose name or first sentence says
 // it detects prompt injection or jailbreaks (a guard, a classifier).
 func aboutInjectionDetection(name, desc string) bool {
+	first, rest := desc, ""
 	if i := strings.IndexAny(desc, ".\n"); i > 0 {
-		desc = desc[:i]
+		first, rest = desc[:i], desc[i+1:]
 	}
-	d := strings.ToLower(splitCamel(name) + " " + desc)
-	if !strings.Contains(d, "injection") && !strings.Contains(d, "jailbreak") {
-		return false
+	d := strings.ToLower(splitCamel(name) + " " + first)
+	if strings.Contains(d, "injection") || strings.Contains(d, "jailbreak") {
+		for _, v := range []string{"scan", "detect", "classif", "screen", "score", "guard", "filter", "check"} {
+			if strings.Contains(d, v) {
+				return true
+			}
+		}
 	}
-	for _, v := range []string{"scan", "detect", "classif", "screen", "score", "guard", "filter", "check"} {
-		if strings.Contains(d, v) {
+	// or a later sentence that opens with what it detects ("Sends a piece
+	// of text to the guardrail service and returns a risk score. Detects
+	// instruction overrides such as ..., jailbreak personas ...")
+	for _, sent := range strings.FieldsFunc(rest, func(r rune) bool { return r == '.' || r == '\n' }) {
+		sent = strings.ToLower(strings.TrimSpace(sent))
+		if !strings.HasPrefix(sent, "detects ") && !strings.HasPrefix(sent, "flags ") && !strings.HasPrefix(sent, "screens ") && !strings.HasPrefix(sent, "classifies ") && !strings.HasPrefix(sent, "it detects ") {
+			continue
+		}
+		if strings.Contains(sent, "injection") || strings.Contains(sent, "jailbreak") || strings.Contains(sent, "instruction override") {
 			return true
 		}
 	}
