@@ -1959,6 +1959,9 @@ func (a *analysis) instructionRules() {
 		if !def && !strings.HasPrefix(m.p.src, "@neg ~4 @concealv ~5 @userobj") && a.sents[si].cats&(cAI|cUser) == 0 && !a.rangeHas(a.sents[si].ts, a.sents[si].te, "assisting", "whoever") {
 			sev = Low // "don't tell the others about the party" in a chat log
 		}
+		if !def && a.is(m.te-1, "him", "her") && a.sents[si].cats&(cAI|cUser) == 0 && a.internalMail() != "" {
+			sev = Low // a mail between colleagues: "please don't tell him it's approved yet" keeps something from a third person
+		}
 		a.addTok(RuleConcealment, sev, m.ts, m.te, "instruction to hide something from the user")
 	}
 	if !def {
@@ -4902,6 +4905,7 @@ var mlDiscussionWords = []string{"consignes cachées", "instructions cachées", 
 	"জেলব্রেক", "जेलब्रेक", "เจลเบรก", "جیلبریک", "джейлбрейк", "ג'יילברייק", "越狱攻击", "脱獄プロンプト", "탈옥 프롬프트", "كسر حماية",
 	"حقن الأوامر", "الحقن غير المباشر", "حقن التعليمات", "حقن الموجه", "तुरंत इंजेक्शन", "प्रॉम्प्ट इंजेक्शन", "istem enjeksiyonu", "prompt enjeksiyonu", "injeksi prompt",
 	"chèn lệnh", "tấn công chèn", "injekce promptu", "promptinjektion", "הזרקת פרומפט", "הזרקת הנחיות", "تزریق پرامپت", "ін'єкці", "промпт-ін",
+	"writeup", "write-up", // a CTF's or a red team's write-up, in any language ("Writeup: como passei dos níveis 1 a 5 do Gandalf")
 	"injection de requête", "injections de requêtes", "injection d'invite", "injections d'invite", "injection indirecte", "inyección indirecta", "indirekte prompt", "injeção indireta", "iniezione indiretta", "indirecte injectie",
 	"un attaquant peut", "der angreifer kann", "ein angreifer kann", "un atacante puede", "el atacante puede", "um atacante pode", "o atacante pode", "un attaccante può", "l'attaccante può", "攻击者可以", "攻撃者は", "공격자는"}
 

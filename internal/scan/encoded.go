@@ -346,6 +346,14 @@ func (a *analysis) encodedRules() {
 		}
 		worst, rules := a.rescan(string(b.decoded))
 		preview := strings.Join(strings.Fields(string(b.decoded)), " ")
+		if worst >= Medium && a.decodingShown(b.s, b.e, preview) {
+			// "SWdub3Jl... (decodes to: \"Ignore prior instructions ...\")":
+			// the text writes the decoding out beside the block, and that
+			// plain copy is read where it stands, in its context, by
+			// every rule; the block hides nothing more
+			a.add(RuleEncoded, Low, b.s, b.e, fmt.Sprintf("%s block decodes to text matching %s, written out beside it (read there): %q", b.kind, strings.Join(rules, ", "), clip(preview, 80)), -1)
+			continue
+		}
 		if worst >= Medium {
 			h := a.add(RuleEncoded, maxSev(High, worst), b.s, b.e, fmt.Sprintf("%s block decodes to text matching %s: %q", b.kind, strings.Join(rules, ", "), clip(preview, 80)), -1)
 			h.damped = harmlessExample(rules) && a.quotedExample(a.t.lowPos(b.s), a.t.lowPos(b.e))
@@ -357,6 +365,24 @@ func (a *analysis) encodedRules() {
 		}
 		a.add(RuleEncoded, sev, b.s, b.e, fmt.Sprintf("%s block decodes to readable text: %q", b.kind, clip(preview, 80)), -1)
 	}
+}
+
+// decodingShown reports that the decoded text of the block at orig[s:e]
+// (preview: its words joined by single spaces) is written out in plain
+// text near it, outside it: within 600 bytes, its words in the same
+// order (case and spacing aside).
+func (a *analysis) decodingShown(s, e int, preview string) bool {
+	if len(preview) < 16 {
+		return false
+	}
+	orig := a.t.orig
+	want := strings.ToLower(preview)
+	for _, near := range []string{orig[max(0, s-600):s], orig[e:min(len(orig), e+600)]} {
+		if strings.Contains(strings.ToLower(strings.Join(strings.Fields(near), " ")), want) {
+			return true
+		}
+	}
+	return false
 }
 
 // rescan scans text decoded or de-obfuscated from this one, in the same

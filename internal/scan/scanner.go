@@ -313,10 +313,11 @@ func (c *collector) text(field, text string, kind fieldKind) {
 	ctx.kind = kind
 	ctx.prop = kind == kindName && strings.Contains(field, "properties.")
 	fs := toFindings(c.server, c.tool, field, text, c.s.analyze(text, &ctx))
-	if ctx.selfDetector && kind == kindValue && strings.Contains(field, ".examples") {
+	if ctx.selfDetector && kind == kindValue && (strings.Contains(field, ".examples") || strings.Contains(field, ".enum[")) {
 		// a sample input of a tool that detects prompt injection
 		// ("examples": ["Ignore all previous instructions ..."]) is
-		// what it is there to catch
+		// what it is there to catch, and the values of its enums name
+		// what it detects ("categories": {"enum": [..., "exfiltration"]})
 		for i := range fs {
 			if fs[i].Severity > Low && instructionRules[fs[i].Rule] {
 				fs[i].Severity = Low
@@ -589,15 +590,16 @@ func aboutConversation(name, desc string) bool {
 }
 
 // aboutInjectionDetection reports a tool whose name or first sentence says
-// it detects prompt injection or jailbreaks (a guard, a classifier).
+// it detects prompt injection, jailbreaks or tool poisoning (a guard, a
+// classifier, a scanner that audits definitions).
 func aboutInjectionDetection(name, desc string) bool {
 	first, rest := desc, ""
 	if i := strings.IndexAny(desc, ".\n"); i > 0 {
 		first, rest = desc[:i], desc[i+1:]
 	}
 	d := strings.ToLower(splitCamel(name) + " " + first)
-	if strings.Contains(d, "injection") || strings.Contains(d, "jailbreak") {
-		for _, v := range []string{"scan", "detect", "classif", "screen", "score", "guard", "filter", "check"} {
+	if strings.Contains(d, "injection") || strings.Contains(d, "jailbreak") || strings.Contains(d, "poisoning") {
+		for _, v := range []string{"scan", "detect", "classif", "screen", "score", "guard", "filter", "check", "audit"} {
 			if strings.Contains(d, v) {
 				return true
 			}
