@@ -4729,12 +4729,25 @@ func (a *analysis) mlDirectedOrder(h *mlHits) int {
 		if containsAnyStr(lo[st:end], mlOwnAddress) {
 			continue // "enviem o arquivo para o meu e-mail cadastrado": the writer's own address
 		}
+		if pre := lo[st:v]; containsAnyStr(pre, mlSuspicious) && containsAnyStr(pre, mlReceive) {
+			continue // "如收到可疑信息，请转发至 security@...": where a suspicious message one receives is reported
+		}
 		if a.mlSinkIn(st, end) || mlHandle(lo[st:end]) || mlAccountNumber(lo[st:end]) {
 			return v
 		}
 	}
 	return -1
 }
+
+// mlSuspicious and mlReceive, before a verb of forwarding in its
+// sentence, make the sentence a report's instruction: a suspicious
+// message one receives is forwarded to where such messages are reported
+// ("如收到可疑信息，请转发至 security@company.com", "Si recibe un correo
+// sospechoso, reenvíelo a seguridad@..."), not data sent out.
+var (
+	mlSuspicious = []string{"可疑", "不审", "不審", "의심스러운", "수상한", "verdächtig", "sospechos", "suspect", "sospett", "suspeit", "verdacht", "podejrzan", "podezřel", "подозрительн", "підозріл", "şüpheli", "mencurigakan", "đáng ngờ", "น่าสงสัย", "مشبوه", "مشکوک", "חשוד", "संदिग्ध", "misstänkt", "mistænkelig", "epäilyttäv"}
+	mlReceive    = []string{"收到", "接到", "受け取", "受信", "届い", "받으", "받은", "수신", "erhalten", "bekommen", "recib", "reçoi", "recevez", "ricev", "receb", "ontvang", "otrzyma", "obdrž", "получ", "отрима", "alırsanız", "aldıysanız", "menerima", "nhận được", "ได้รับ", "تلقيت", "استلمت", "دریافت", "קיבלת", "מקבל", "प्राप्त", "får", "modtager"}
+)
 
 // mlOwnAddress name the writer's own address ("para o meu e-mail
 // cadastrado"): what is sent there goes back to who asked.
@@ -7177,8 +7190,9 @@ func (a *analysis) exfilRules() {
 		strong := a.modelDirective(si) || a.strongDirective(si) || a.ctx.kind == kindParam
 		// object qualifiers
 		conv, harvest := false, false
+		verbQuoted := a.insideQuote(int(a.toks[m.ts].s))
 		for k := m.ts + 1; k < st.te && k <= m.te+10; k++ {
-			if a.insideQuote(int(a.toks[k].s)) && !a.insideQuote(int(a.toks[m.ts].s)) {
+			if !verbQuoted && a.insideQuote(int(a.toks[k].s)) {
 				continue // "send money, one 'ignore all previous instructions' sitting in an inbox": a phrase quoted, not the object
 			}
 			switch a.word(k) {
@@ -7784,8 +7798,16 @@ func (a *analysis) inspectBeforeConfirm(si int) bool {
 }
 
 func (a *analysis) hasRef(si int) bool {
-	st := a.sents[si]
-	return a.refIn(st.ts, st.te)
+	st := &a.sents[si]
+	if st.ref == 0 {
+		// asked once a sentence (the address rules ask it once an
+		// address)
+		st.ref = 1
+		if a.refIn(st.ts, st.te) {
+			st.ref = 2
+		}
+	}
+	return st.ref == 2
 }
 
 func (a *analysis) refIn(from, to int) bool {

@@ -26,6 +26,7 @@ type sentence struct {
 	marks  uint8  // union of its words' marks (lexicon.marks), as tokenized
 	imp    bool   // has a clause-initial imperative verb
 	md     int8   // modelDirective cache: 0 unknown, 1 no, 2 yes
+	ref    int8   // hasRef cache: 0 unknown, 1 no, 2 yes
 }
 
 var wordByte = func() (t [256]bool) {
