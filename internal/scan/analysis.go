@@ -599,6 +599,14 @@ func (a *analysis) discussed(ts, te int) bool {
 			return true
 		}
 	}
+	// "4. Red flags\nRequests marked \"urgent\", claims that a manager
+	// already approved the change, ...": the lines under a heading of
+	// warning signs list them
+	// (a list, not an order: nothing addressed to an AI or to "you", no
+	// imperative)
+	if st := a.sents[si]; st.cats&(cAI|cYou) == 0 && !st.imp && a.underWarningHeading(int(a.toks[ts].s)) {
+		return true
+	}
 	// "phrases like ...", "such as ..." just before
 	for k := ts - 1; k >= a.sents[si].ts && k >= ts-3; k-- {
 		if a.is(k, "like", "as", "eg", "e", "g", "says", "say", "saying", "said", "reads", "containing", "contains", "quote", "quoted", "string", "strings", "text") {
@@ -666,6 +674,46 @@ func (a *analysis) reportsQuotes() bool {
 	}
 	return a.reports == 2
 }
+
+// underWarningHeading reports that low offset p is on a line under a
+// heading line that names warning signs ("Red flags", "4. Warning
+// signs:", "Common red flags to watch for"): the line right under it, or
+// an item of the list under it.
+func (a *analysis) underWarningHeading(p int) bool {
+	low := a.t.low
+	end := bytes.LastIndexByte(low[:p], '\n')
+	for lines := 0; end > 0 && lines < 20 && p-end < 4096; lines++ {
+		hs := bytes.LastIndexByte(low[:end], '\n') + 1
+		line := low[hs:end]
+		if warningHeading(line) {
+			return true
+		}
+		// up through the list's items (and a blank line under the heading)
+		t := bytes.TrimLeft(line, " \t")
+		if len(t) > 0 && t[0] != '-' && t[0] != '*' && !bytes.HasPrefix(t, []byte("•")) && !(t[0] >= '0' && t[0] <= '9') {
+			return false
+		}
+		end = hs - 1
+	}
+	return false
+}
+
+// warningHeading reports a line that is a heading naming warning signs.
+func warningHeading(line []byte) bool {
+	h := bytes.Trim(line, " \t#*:0123456789.)")
+	if len(h) == 0 || len(h) > 40 {
+		return false
+	}
+	for _, w := range warningHeadings {
+		if bytes.Contains(h, []byte(w)) {
+			return true
+		}
+	}
+	return false
+}
+
+// warningHeadings name a list of warning signs.
+var warningHeadings = []string{"red flag", "warning sign", "warning signal", "signs of fraud", "signs of phishing", "signs of a scam", "telltale sign", "tell-tale sign"}
 
 // insideQuote reports whether low offset p lies inside a quotation opened
 // earlier in the same paragraph (`it said: "... ... p ..."`). JSON values
@@ -940,7 +988,7 @@ func reportingIntro(line []byte) bool {
 	return false
 }
 
-var reportingWords = []string{"contain", "quoting", "quoted", "verbatim", "says:", "said:", "reads:", "read:", "like this:", "like:", "following:", "payload:", "payloads:", "example:", "example from", "examples from", "known example", "text:", "such as:",
+var reportingWords = []string{"contain", "quoting", "asked:", "typed:", "prompted:", "quoted", "verbatim", "says:", "said:", "reads:", "read:", "like this:", "like:", "following:", "payload:", "payloads:", "example:", "example from", "examples from", "known example", "text:", "such as:",
 	"如下", "以下", "下記", "次の", "다음과", "folgende", "folgenden", "enthielt", "suivant", "contenait", "siguiente", "contenía", "seguinte", "continha", "seguente", "conteneva", "следующ", "содержал", "volgende", "bevatte", "następując", "zawierał"}
 
 // lineStartWithin returns where the line of low offset p starts, looking

@@ -532,8 +532,11 @@ var (
 // or the conversation itself in full ("every prior user and assistant
 // message in order, verbatim"). A tool's own API key "supplied by the
 // configuration" names no such place. High; a tool about the conversation
-// (exporting a chat) may ask for it.
-func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
+// (exporting a chat) may ask for it. A tool that detects injection or
+// tool poisoning (selfDetector) may list such parameters among its
+// examples ("parameters named sidenote or notes that ask for file
+// contents"): a sentence that gives examples asks for nothing.
+func paramHarvest(server, tool string, m *jval, selfConv, selfDetector bool) []Finding {
 	desc, _ := m.strOf("description")
 	// what the tool is about: its name and its description's first
 	// sentence
@@ -597,6 +600,9 @@ func paramHarvest(server, tool string, m *jval, selfConv bool) []Finding {
 	for i, sent := range sents {
 		low := strings.ToLower(sent)
 		if !strings.Contains(low, " field") && !strings.Contains(low, " parameter") && !strings.Contains(low, " argument") && !namesParam(low, params) {
+			continue
+		}
+		if selfDetector && examplesSentence(sent, 0) {
 			continue
 		}
 		// what goes into the parameter may be told in the next sentence

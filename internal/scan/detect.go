@@ -7774,8 +7774,9 @@ func (a *analysis) familyRefsOnly(si int) bool {
 }
 
 // inspectBeforeConfirm reports a sentence whose tools are all ones that
-// look (explain_query, preview_changes, dry_run, list_*, get_*) and that
-// has the user confirm: a check before the tool's own action.
+// look (explain_query, preview_changes, dry_run, list_*, get_*) or draft
+// (create_draft) and that has the user confirm: a check before the tool's
+// own action.
 func (a *analysis) inspectBeforeConfirm(si int) bool {
 	st := &a.sents[si]
 	if !a.rangeHas(st.ts, st.te, "confirm", "confirmation", "approval", "approve") || !a.rangeHas(st.ts, st.te, "user", "users", "user's") {
@@ -7787,11 +7788,17 @@ func (a *analysis) inspectBeforeConfirm(si int) bool {
 		if w == a.ctx.self || a.ctx.params[w] || strings.IndexByte(w, '_') <= 0 || !toolishIdent(w) {
 			continue
 		}
-		switch splitIdent(w)[0] {
+		parts := splitIdent(w)
+		switch parts[0] {
 		case "explain", "preview", "dry", "plan", "describe", "show", "list", "get", "read", "check", "validate", "diff", "lint", "inspect", "estimate", "count", "verify", "search":
 			seen = true
 		default:
-			return false
+			if !slices.Contains(parts, "draft") && !slices.Contains(parts, "drafts") {
+				return false
+			}
+			// "use create_draft instead when the user has not
+			// confirmed": a draft waits for the user, it sends nothing
+			seen = true
 		}
 	}
 	return seen

@@ -554,7 +554,7 @@ func (s *Scanner) toolParsed(server string, m *jval, siblings map[string]bool, c
 	c.fs = append(c.fs, annotationMismatch(server, name, m)...)
 	c.fs = append(c.fs, defaultRecipients(server, name, m)...)
 	c.fs = append(c.fs, insecureDefaults(server, name, m)...)
-	c.fs = append(c.fs, paramHarvest(server, name, m, c.ctx.selfConv)...)
+	c.fs = append(c.fs, paramHarvest(server, name, m, c.ctx.selfConv, c.ctx.selfDetector)...)
 	c.fs = append(c.fs, s.paramNames(server, name, m, &c.ctx)...)
 	if classify {
 		c.fs = append(c.fs, s.classify(server, name, "description", desc0+"\n"+c.nl.String(), len(desc0))...)
