@@ -6244,7 +6244,9 @@ func mlFirstOf(s string, words []string) int {
 }
 
 // snakeIdentIn reports a snake_case identifier in b other than self: a
-// tool's name.
+// tool's name. A part of a path, a URL, a time zone or a dotted name
+// ("America/Mexico_City", "docs/getting_started", "os.path_join") names
+// no tool.
 func snakeIdentIn(b []byte, self string) bool {
 	for i := 0; i < len(b); i++ {
 		if b[i] != '_' || i == 0 || i+1 >= len(b) || !isLetterByte(b[i-1]) || !isLetterByte(b[i+1]) {
@@ -6257,7 +6259,8 @@ func snakeIdentIn(b []byte, self string) bool {
 		for e < len(b) && (isLetterByte(b[e]) || b[e] == '_' || b[e] >= '0' && b[e] <= '9') {
 			e++
 		}
-		if string(b[s:e]) != strings.ToLower(self) {
+		inPath := s > 0 && (b[s-1] == '/' || b[s-1] == '.' || b[s-1] == '\\') || e < len(b) && (b[e] == '/' || b[e] == '\\')
+		if !inPath && string(b[s:e]) != strings.ToLower(self) {
 			return true
 		}
 		i = e
