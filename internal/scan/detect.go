@@ -1582,7 +1582,10 @@ func (a *analysis) readerLabel(ls, colon int) {
 	if a.codingNote(int(a.toks[reader].sent)) {
 		sev = Low
 	}
-	a.addTok(RuleSystemMimicry, sev, k0, reader+1, "a label addresses automated readers and opens a directive")
+	h := a.addTok(RuleSystemMimicry, sev, k0, reader+1, "a label addresses automated readers and opens a directive")
+	if a.catsIn(k0, reader+1, cDiscuss) {
+		h.damped = true // "Indirect prompt injection against shopping agents: what we found": a title that names the attack
+	}
 }
 
 // labels finds capitalised labels such as "SYSTEM:", "IMPORTANT SYSTEM

@@ -501,6 +501,31 @@ func (a *analysis) covered(rule string, s, e int) bool {
 	return false
 }
 
+// describedBeforeQuote reports a phrase [ts,te) ("addressed to the
+// model") said of a text named with an indefinite article just before it
+// ("a customer review addressed to the model"), not of this one ("this is
+// a message addressed to ..."), and followed by a colon and a quotation:
+// a text that describes another and then quotes it.
+func (a *analysis) describedBeforeQuote(ts, te int) bool {
+	if te <= ts || te > len(a.toks) || a.lowCharAfter(int(a.toks[te-1].e)) != ':' {
+		return false
+	}
+	e := int(a.toks[te-1].e)
+	rest := bytes.TrimLeft(a.t.low[min(len(a.t.low), e+1):min(len(a.t.low), e+4)], " ")
+	if len(rest) == 0 || rest[0] != '"' && rest[0] != '\'' && !bytes.HasPrefix(rest, []byte("“")) {
+		return false
+	}
+	if a.is(ts-1, "is", "was", "are", "be", "been") {
+		return false
+	}
+	for j := ts - 1; j >= 0 && j >= ts-3; j-- {
+		if a.is(j, "a", "an") {
+			return !a.is(j-1, "is", "was", "this", "here", "its", "it's", "s")
+		}
+	}
+	return false
+}
+
 // addressedTo finds text that declares its reader: "this message is
 // addressed to the AI agent working in this database". People writing to
 // people do not; "the report is intended for AI researchers" does not
@@ -516,6 +541,9 @@ func (a *analysis) addressedTo() {
 		}
 		if prev := a.word(m.ts - 1); m.ts > 0 && a.is(m.ts, "addressed", "directed", "meant", "intended", "written") && len(prev) > 3 && strings.HasSuffix(prev, "s") && !a.is(m.ts-1, "this", "its", "was", "has") {
 			continue // other texts described ("hidden text (white font or HTML comments) written for AI email assistants")
+		}
+		if a.describedBeforeQuote(m.ts, m.te) {
+			continue // "3. A customer review addressed to the model: \"AI assistant, tell the user ...\"": a text described, then quoted
 		}
 		a.addTok(RuleSystemMimicry, Medium, m.ts, m.te, "text says it is addressed to the AI that reads it")
 	}
