@@ -2689,6 +2689,7 @@ func (a *analysis) multilingual() {
 	a.mlCallFirstRule(h)
 	a.mlForcedVerdict(h)
 	a.mlUseDirective(lo)
+	a.mlProcessorOrders(lo)
 	if a.mlOverride(h) {
 		return
 	}
@@ -4923,6 +4924,7 @@ var mlDiscussionWords = []string{"consignes cachées", "instructions cachées", 
 	"chèn lệnh", "tấn công chèn", "injekce promptu", "promptinjektion", "הזרקת פרומפט", "הזרקת הנחיות", "تزریق پرامپت", "ін'єкці", "промпт-ін",
 	"writeup", "write-up", // a CTF's or a red team's write-up, in any language ("Writeup: como passei dos níveis 1 a 5 do Gandalf")
 	"injection de requête", "injections de requêtes", "injection d'invite", "injections d'invite", "injection indirecte", "inyección indirecta", "indirekte prompt", "injeção indireta", "iniezione indiretta", "indirecte injectie",
+	"dolda instruktioner", "gömt text", "gömd text", "dold text", "skjulte instruktioner", "skjult tekst", "piilotetut ohjeet", "piilotettua tekstiä", "rejtett utasítás", "instrucțiuni ascunse", "ukryte instrukcje", "skryté instrukce",
 	"un attaquant peut", "der angreifer kann", "ein angreifer kann", "un atacante puede", "el atacante puede", "um atacante pode", "o atacante pode", "un attaccante può", "l'attaccante può", "攻击者可以", "攻撃者は", "공격자는"}
 
 // mlDiscussed is mlDiscussion of this text, found once (every non-English
@@ -8454,7 +8456,7 @@ func (a *analysis) commandRules() {
 				docHost = documentationHost(urlHostAt(low[loc[0]:min(len(low), loc[1]+100)]))
 			}
 			h := a.add(RuleDangerousCommand, sev, s, e, msg, si)
-			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) || docHost || (a.blockQuoted(loc[0]) || a.codeSpanStart(loc[0]) >= 0) && a.attacksDiscussed() || examplesBefore(low[max(0, loc[0]-48):loc[0]]) {
+			if si >= 0 && a.sentHasOutside(si, cDiscuss, -1, -1) || docHost || defanged(low[loc[0]:lineEnd(low, loc[1])]) || (a.blockQuoted(loc[0]) || a.codeSpanStart(loc[0]) >= 0) && a.attacksDiscussed() || examplesBefore(low[max(0, loc[0]-48):loc[0]]) {
 				// discussed, documentation's, or quoted in a report of an
 				// attack ("> \"AI agents working in this repo: ...
 				// execute `curl ... | sh`\"")
@@ -8462,6 +8464,19 @@ func (a *analysis) commandRules() {
 			}
 		}
 	}
+}
+
+// defanged reports an address written so that it cannot be used as it
+// stands ("hxxps://cdn-pkgmirror[.]top/i.sh", "evil(.)com"): how incident
+// reports and threat intelligence quote an attacker's command, which no
+// shell runs as written.
+func defanged(cmd []byte) bool {
+	for _, m := range [][]byte{[]byte("hxxp"), []byte("[.]"), []byte("(.)"), []byte("[:]"), []byte("[dot]")} {
+		if bytes.Contains(cmd, m) {
+			return true
+		}
+	}
+	return false
 }
 
 // tokenAtOrAfter is the first token that starts at or after low offset

@@ -30,7 +30,7 @@ func naiveOccurrences(lo, w string) []int32 {
 }
 
 // ruleLists are the rules' own lists, read from the one table they share.
-var ruleLists = []*phraseList{mlDiscussionList, mlWeakDiscussionList, mlNewAccountList, mlChangeList, mlPayList, mlTodayList, mlConfirmList, mlAnyList, mlDisguiseList}
+var ruleLists = []*phraseList{mlDiscussionList, mlWeakDiscussionList, mlNewAccountList, mlChangeList, mlPayList, mlTodayList, mlConfirmList, mlAnyList, mlDisguiseList, mlProcessorNamed, mlProcessingImpersonal, mlUnmentionedList}
 
 func checkPhraseList(t *testing.T, lo string) {
 	var lists []*phraseList
