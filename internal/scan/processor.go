@@ -26,11 +26,11 @@ func (a *analysis) mlProcessorOrders(lo string) {
 		return
 	}
 	ps := a.phrases(lo)
-	if s, e, ok := mlProcessorFrame(a.t.orig, lo, ps, mlProcessorNamed, true); ok {
+	if s, e, ok := a.mlProcessorFrame(lo, ps, mlProcessorNamed, true); ok {
 		a.mlAdd(RuleSystemMimicry, Medium, s, e, "text gives orders to whoever summarises or processes it (non-English)")
 		return
 	}
-	if s, e, ok := mlProcessorFrame(a.t.orig, lo, ps, mlProcessingImpersonal, false); ok {
+	if s, e, ok := a.mlProcessorFrame(lo, ps, mlProcessingImpersonal, false); ok {
 		a.mlAdd(RuleSystemMimicry, Medium, s, e, "text tells how it is to be processed: data sent to a URL or something kept from those concerned (non-English)")
 		return
 	}
@@ -50,7 +50,7 @@ func (a *analysis) mlProcessorOrders(lo string) {
 // mlProcessorFrame finds the first frame of list whose line (up to 400
 // bytes on) completes it, and returns the span of the frame to the end of
 // that line in the original text.
-func mlProcessorFrame(orig, lo string, ps *phraseScan, list *phraseList, named bool) (s, e int, ok bool) {
+func (a *analysis) mlProcessorFrame(lo string, ps *phraseScan, list *phraseList, named bool) (s, e int, ok bool) {
 	end := 0
 	i := list.firstOccurrence(ps, func(i int, q string) bool {
 		if i > 0 && isLetterByte(lo[i-1]) {
@@ -67,12 +67,13 @@ func mlProcessorFrame(orig, lo string, ps *phraseScan, list *phraseList, named b
 		if mlFirstOf(w, mlKeptFromWords) >= 0 || mlDataURL(w) {
 			return true
 		}
-		return named && (mlFirstOf(w, mlObligationWords) >= 0 || strings.Contains(w, "http") || mlHasAddress(w))
+		// a URL or an e-mail address as the scanner's sinks find them
+		return named && (mlFirstOf(w, mlObligationWords) >= 0 || a.mlSinkIn(i+len(q), end))
 	})
 	if i < 0 {
 		return 0, 0, false
 	}
-	s, e = clampSpan(orig, i, end)
+	s, e = clampSpan(a.t.orig, i, end)
 	return s, e, true
 }
 
@@ -110,12 +111,6 @@ func mlDataURL(w string) bool {
 		k += 4 + n
 	}
 	return false
-}
-
-// mlHasAddress reports an e-mail address in w.
-func mlHasAddress(w string) bool {
-	k := strings.IndexByte(w, '@')
-	return k > 0 && isLetterByte(w[k-1]) && k+1 < len(w) && strings.IndexByte(w[k+1:min(len(w), k+64)], '.') > 0
 }
 
 var (
