@@ -164,7 +164,7 @@ func scanLive(ctx context.Context, cfgPath string, cmd *cobra.Command) ([]scan.F
 	if err != nil {
 		return nil, err
 	}
-	opts := scan.Options{NoLearned: cfg.Scan.Learned == "off"}
+	opts := scan.Options{NoLearned: cfg.Scan.Learned == "off", MaxBytes: int(cfg.Scan.MaxBytes.Bytes())}
 	if cl := cfg.Scan.Classifier; cl != nil {
 		opts.Classifier = &scan.HTTPClassifier{URL: cl.URL, Threshold: cl.Threshold}
 	}

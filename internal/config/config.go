@@ -240,6 +240,11 @@ type Scan struct {
 	// Learned: "on" (default) or "off": the scanner's learned rule
 	// (learned-injection), a model shipped in the binary.
 	Learned string `yaml:"learned"`
+	// MaxBytes bounds the text the scanner reads in one tool result or
+	// definition (default 1 MiB). What lies beyond it is not read, and
+	// the input gets a high finding ("part of it was not scanned"):
+	// results: block withholds it, annotate flags it.
+	MaxBytes ByteSize `yaml:"max_bytes"`
 }
 
 // ScanClassifier is an optional second opinion (off by default).

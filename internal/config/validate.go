@@ -153,6 +153,9 @@ func (v *validator) validate() {
 	if m := c.Scan.MinSeverity; m != "" && m != "low" && m != "medium" && m != "high" && m != "critical" {
 		v.errorf("scan.min_severity", "must be low, medium, high or critical, got %q", truncate(m))
 	}
+	if v.has("scan.max_bytes") && (c.Scan.MaxBytes < 1024 || c.Scan.MaxBytes > 1<<30) {
+		v.errorf("scan.max_bytes", "must be between 1KiB and 1GiB, got %d bytes", c.Scan.MaxBytes.Bytes())
+	}
 	if m := c.Scan.Learned; m != "" && m != "on" && m != "off" {
 		v.errorf("scan.learned", "must be \"on\" or \"off\", got %q", truncate(m))
 	}

@@ -45,7 +45,7 @@ func newScanState(cfg *config.Config) *scanState {
 	if sev, err := scan.ParseSeverity(cfg.Scan.MinSeverity); err == nil {
 		st.min = sev
 	}
-	opts := scan.Options{NoLearned: cfg.Scan.Learned == "off"}
+	opts := scan.Options{NoLearned: cfg.Scan.Learned == "off", MaxBytes: int(cfg.Scan.MaxBytes.Bytes())}
 	if cl := cfg.Scan.Classifier; cl != nil {
 		opts.Classifier = &scan.HTTPClassifier{URL: cl.URL, Threshold: cl.Threshold, Client: &http.Client{Timeout: 5 * time.Second}}
 		st.classifier = true
@@ -179,13 +179,14 @@ func (st *scanState) scanResult(server, tool string, result json.RawMessage) ([]
 	walk("result", v, func(any) {})
 	var all []scan.Finding
 	redacted := false
+	budget := st.sc.NewBudget() // scan.max_bytes, for the whole result
 	for _, l := range leaves {
-		fs := st.sc.Text(server, tool, l.path, l.text)
+		fs := st.sc.TextIn(budget, server, tool, l.path, l.text)
 		if len(fs) == 0 {
 			continue
 		}
 		all = append(all, fs...)
-		if st.results == "redact" && scan.Max(fs) >= st.min {
+		if st.results == "redact" && (scan.Max(fs) >= st.min || unscannedTail(fs)) {
 			l.set(redact(l.text, fs, st.min))
 			redacted = true
 		}
@@ -218,11 +219,29 @@ func unreadable(fs []scan.Finding) bool {
 	return false
 }
 
+// unscannedTail reports whether a text's findings say that its end was
+// not read (scan.max_bytes): redact takes that part out, whatever
+// min_severity says, since it was not checked.
+func unscannedTail(fs []scan.Finding) bool {
+	for _, f := range fs {
+		if f.Rule == scan.RuleUnparsable && f.Start < f.End {
+			return true
+		}
+	}
+	return false
+}
+
 // withheldWhy says why block mode withheld a result: what looks like an
 // injection, or that the result could not be read to be checked.
 func withheldWhy(fs []scan.Finding, min scan.Severity) string {
-	if scan.Max(fs) >= min {
-		return "it looks like an injection attempt: " + summarize(fs, min)
+	var found []scan.Finding
+	for _, f := range fs {
+		if f.Rule != scan.RuleUnparsable {
+			found = append(found, f)
+		}
+	}
+	if scan.Max(found) >= min {
+		return "it looks like an injection attempt: " + summarize(found, min)
 	}
 	for _, f := range fs {
 		if f.Rule == scan.RuleUnparsable {
@@ -237,7 +256,7 @@ func redact(text string, fs []scan.Finding, min scan.Severity) string {
 	type span struct{ s, e int }
 	var spans []span
 	for _, f := range fs {
-		if f.Severity >= min && f.Start >= 0 && f.End <= len(text) && f.Start < f.End {
+		if (f.Severity >= min || f.Rule == scan.RuleUnparsable) && f.Start >= 0 && f.End <= len(text) && f.Start < f.End {
 			spans = append(spans, span{f.Start, f.End})
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 )
 
 // Options configure a Scanner. The zero value is a sensible default.
@@ -20,7 +21,19 @@ type Options struct {
 	Classifier Classifier
 	// NoLearned turns the learned rule (RuleLearned, model.go) off.
 	NoLearned bool
+	// MaxBytes bounds the text read in one input (a tool result, a
+	// definition, a prompt, one text); 0 means DefaultMaxBytes. The scan's
+	// cost is linear in the text, but some texts cost a hundred times what
+	// prose does (measured: 64 KiB of e-mail addresses 25 ms, 4 MiB 1.7
+	// s), so a result near the 16 MiB message bound could hold the CPU
+	// for seconds. What lies beyond the bound is not read: the input gets
+	// a high finding (RuleUnparsable, "part of it was not scanned"), so
+	// block withholds it and annotate flags it; it never counts as clean.
+	MaxBytes int
 }
+
+// DefaultMaxBytes is the text read in one input when Options.MaxBytes is 0.
+const DefaultMaxBytes = 1 << 20
 
 // DefaultMaxDescription is the overlong threshold used when
 // Options.MaxDescription is 0.
@@ -115,14 +128,55 @@ func toFindings(server, tool, field, text string, hits []hit) []Finding {
 // "inputSchema.properties.x.default", "instructions", "result.content[0].text"...
 // It is the primitive the other methods use.
 func (s *Scanner) Text(server, tool, field, text string) []Finding {
-	return safe(server, tool, field, func() []Finding { return s.text(server, tool, field, text) })
+	return s.TextIn(s.NewBudget(), server, tool, field, text)
 }
 
-func (s *Scanner) text(server, tool, field, text string) []Finding {
-	ctx := &tctx{kind: kindOf(field), self: strings.ToLower(tool), selfConv: aboutConversation(tool, "")}
-	fs := toFindings(server, tool, field, text, s.analyze(text, ctx))
-	fs = append(fs, s.classify(server, tool, field, text, len(text))...)
-	return finish(fs)
+// A Budget is the text still read in one input that its caller scans text
+// by text (Options.MaxBytes in all; see TextIn).
+type Budget struct{ left int }
+
+// NewBudget returns the budget of one input.
+func (s *Scanner) NewBudget() *Budget {
+	if s.opts.MaxBytes > 0 {
+		return &Budget{left: s.opts.MaxBytes}
+	}
+	return &Budget{left: DefaultMaxBytes}
+}
+
+// TextIn is Text for one of the texts of an input that shares budget b:
+// what lies beyond the budget is not read, and is reported by a high
+// finding whose span is the part not read (so a redaction of the
+// findings' spans takes it out).
+func (s *Scanner) TextIn(b *Budget, server, tool, field, text string) []Finding {
+	return safe(server, tool, field, func() []Finding { return s.text(b, server, tool, field, text) })
+}
+
+func (s *Scanner) text(b *Budget, server, tool, field, text string) []Finding {
+	c := s.newCollector(server, tool, 1)
+	c.left = b.left
+	read, ok := c.take(text)
+	b.left = c.left
+	if ok {
+		ctx := &tctx{kind: kindOf(field), self: strings.ToLower(tool), selfConv: aboutConversation(tool, "")}
+		c.fs = toFindings(server, tool, field, read, s.analyze(read, ctx))
+		c.fs = append(c.fs, s.classify(server, tool, field, read, len(read))...)
+	}
+	if c.skipped != "" {
+		c.fs = append(c.fs, Finding{Server: server, Tool: tool, Rule: RuleUnparsable, Severity: High, Field: field,
+			Excerpt: excerpt(text, len(read), min(len(read)+80, len(text))), Start: len(read), End: len(text),
+			Message: "part of it was not scanned (" + c.skipped + "): it counts as unchecked"})
+	}
+	return finish(c.fs)
+}
+
+// newCollector starts reading one input of at most budget strings and the
+// scanner's MaxBytes of text.
+func (s *Scanner) newCollector(server, tool string, budget int) *collector {
+	left := s.opts.MaxBytes
+	if left <= 0 {
+		left = DefaultMaxBytes
+	}
+	return &collector{s: s, server: server, tool: tool, budget: budget, left: left, ctx: tctx{self: strings.ToLower(tool), maxDesc: s.opts.MaxDescription}}
 }
 
 // Instructions scans a server's instructions (from its initialize result).
@@ -269,6 +323,7 @@ type collector struct {
 	nl     strings.Builder // natural-language text for the classifier
 	def    bool            // a definition's (nl is then kept for the learned rule)
 	budget int
+	left   int // bytes of text still read (Options.MaxBytes)
 	// skipped says why part of the input was not scanned (too many
 	// strings, nested too deep, a blob too large): the input then counts
 	// as unchecked (unscanned), never as clean
@@ -305,8 +360,32 @@ func (c *collector) skip(why string) {
 	}
 }
 
+// take returns the part of text within the input's byte budget (cut at a
+// character's start) and whether there is any; what it leaves out marks
+// the input as not wholly scanned.
+func (c *collector) take(text string) (string, bool) {
+	if len(text) > c.left {
+		cut := max(c.left, 0)
+		for cut > 0 && !utf8.RuneStart(text[cut]) {
+			cut--
+		}
+		bound := c.s.opts.MaxBytes
+		if bound <= 0 {
+			bound = DefaultMaxBytes
+		}
+		c.skip(fmt.Sprintf("text beyond the first %d bytes of the input, the scanner's bound (scan.max_bytes)", bound))
+		text = text[:cut]
+	}
+	c.left -= len(text)
+	return text, text != ""
+}
+
 func (c *collector) text(field, text string, kind fieldKind) {
 	if text == "" {
+		return
+	}
+	text, ok := c.take(text)
+	if !ok {
 		return
 	}
 	ctx := c.ctx
@@ -533,8 +612,9 @@ func (s *Scanner) toolParsed(server string, m *jval, siblings map[string]bool, c
 	collectParams(m.get("inputSchema"), params, 0)
 	collectParams(m.get("outputSchema"), params, 0)
 	desc0, _ := m.strOf("description")
-	c := &collector{s: s, server: server, tool: name, budget: 10000, def: true,
-		ctx: tctx{self: strings.ToLower(name), params: params, siblings: siblings, maxDesc: s.opts.MaxDescription, selfConv: aboutConversation(name, desc0), selfDetector: aboutInjectionDetection(name, desc0)}}
+	c := s.newCollector(server, name, 10000)
+	c.def = true
+	c.ctx = tctx{self: strings.ToLower(name), params: params, siblings: siblings, maxDesc: s.opts.MaxDescription, selfConv: aboutConversation(name, desc0), selfDetector: aboutInjectionDetection(name, desc0)}
 	if !hasName {
 		c.fs = append(c.fs, Finding{Server: server, Rule: RuleUnparsable, Severity: Info, Field: "name", Message: "tool definition has no string name"})
 	}
@@ -773,7 +853,7 @@ func (s *Scanner) prompt(server string, def json.RawMessage) []Finding {
 		return finish(unparsable(server, "", "", "prompt definition", err))
 	}
 	name, _ := m.strOf("name")
-	c := &collector{s: s, server: server, tool: name, budget: 10000, ctx: tctx{self: strings.ToLower(name), maxDesc: s.opts.MaxDescription}}
+	c := s.newCollector(server, name, 10000)
 	c.text("name", name, kindName)
 	for i, k := range m.keys {
 		v := &m.vals[i]
@@ -833,7 +913,7 @@ func (s *Scanner) result(server, tool string, result json.RawMessage) []Finding 
 			m = inner
 		}
 	}
-	c := &collector{s: s, server: server, tool: tool, budget: 100000, ctx: tctx{self: strings.ToLower(tool), maxDesc: s.opts.MaxDescription}}
+	c := s.newCollector(server, tool, 100000)
 	if items := m.get("content"); items != nil && items.kind == jArray {
 		for i := range items.vals {
 			im := &items.vals[i]
