@@ -145,7 +145,11 @@ var (
 			"bruger brugeren bruker brukeren kayttaja kayttajan kayttajalle tekoaly tekoalyn tekoalylle anvandare utilizatorul " +
 			// a demand to obey what follows, a verdict, any evaluation of
 			// the text (mlObeyNext, mlForcedVerdict, mlUseDirective)
-			"attenerti attenersi rigorosamente estrictamente strictement strikt beoordeel markeer oznacz etiketle isaretle clasifica cualquier qualsiasi qualquer"}
+			"attenerti attenersi rigorosamente estrictamente strictement strikt beoordeel markeer oznacz etiketle isaretle clasifica cualquier qualsiasi qualquer " +
+			// Tagalog, Malay and Indonesian, written in ASCII: orders to
+			// whoever reads or summarises a record (mlProcessorOrders)
+			"paalala nagbubuod ibinubuod binubuod pagbubuod nagbabasa nagpoproseso ipadala sabihin huwag ipaalam " +
+			"membaca merangkum meringkas meringkaskan merumuskan memproses pembantu dimaklumkan diberitahu memberitahu beritahu"}
 	lateSetWords = map[string]string{"instr": "directions", "strongins": "directions", "privw": "maintainer", "transferv": "set"}
 	// lateSets are named sets added with latePatterns
 	lateSets = map[string]string{

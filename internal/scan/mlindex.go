@@ -493,6 +493,30 @@ func (pl *phraseList) firstOccurrence(ps *phraseScan, f func(i int, w string) bo
 	return -1
 }
 
+// within reports whether a phrase of the list lies whole in lo[from:to]
+// of ps's text (what strings.Index of each phrase in that slice finds): a
+// binary search in each present phrase's places, so a rule that asks once
+// per place of a frame does not read the frame's line each time.
+func (pl *phraseList) within(ps *phraseScan, from, to int) bool {
+	if ps.t != pl.t {
+		panic("scan: phrase list read with another table's scan")
+	}
+	if ps.at == nil {
+		return false
+	}
+	for _, id := range pl.ids {
+		at := ps.at[id]
+		if len(at) == 0 {
+			continue
+		}
+		k, _ := slices.BinarySearch(at, int32(from))
+		if k < len(at) && int(at[k])+len(pl.t.phrases[id]) <= to {
+			return true
+		}
+	}
+	return false
+}
+
 // first returns the first place of each phrase, by index of the list,
 // -1 for one not in ps's text (strings.Index of each).
 func (pl *phraseList) first(ps *phraseScan) []int {

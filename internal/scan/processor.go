@@ -56,19 +56,26 @@ func (a *analysis) mlProcessorFrame(lo string, ps *phraseScan, list *phraseList,
 		if i > 0 && isLetterByte(lo[i-1]) {
 			return false // inside a word
 		}
-		end = min(len(lo), i+400)
+		// a line of up to 400 bytes on, 800 in a script of three bytes
+		// a letter
+		reach := 400
+		if lo[i] >= 0xe0 {
+			reach = 800
+		}
+		end = min(len(lo), i+reach)
 		if k := strings.IndexByte(lo[i:end], '\n'); k >= 0 {
 			end = i + k
 		}
 		w := lo[i+len(q) : end]
-		if mlQuoted(lo, i) && !jsonValueAt(lo, i) {
+		if mlZhVerbThis[q] && !mlZhReaderNext(w) {
 			return false
 		}
-		if mlFirstOf(w, mlKeptFromWords) >= 0 || mlDataURL(w) {
-			return true
-		}
 		// a URL or an e-mail address as the scanner's sinks find them
-		return named && (mlFirstOf(w, mlObligationWords) >= 0 || a.mlSinkIn(i+len(q), end))
+		done := mlKeptFromList.within(ps, i+len(q), end) || mlDataURL(w) ||
+			named && (mlObligationList.within(ps, i+len(q), end) || a.mlSinkIn(i+len(q), end))
+		// the cheap reads first: a frame's place is asked of
+		// whether it is quoted only when its line completes it
+		return done && (!mlQuoted(lo, i) || fieldValueAt(lo, i))
 	})
 	if i < 0 {
 		return 0, 0, false
@@ -77,11 +84,13 @@ func (a *analysis) mlProcessorFrame(lo string, ps *phraseScan, list *phraseList,
 	return s, e, true
 }
 
-// jsonValueAt reports whether lo[i] lies in a JSON string value opened on
-// its line ("carrier_note": "... i ..."): a field of a record, not a
-// quotation.
-func jsonValueAt(lo string, i int) bool {
-	line := lo[strings.LastIndexByte(lo[:i], '\n')+1 : i]
+// fieldValueAt reports whether lo[i] lies in a JSON string value or an
+// HTML attribute's value opened on its line ("carrier_note": "... i ...",
+// alt="... i ...", content="... i ..."): a field of a record, not a
+// quotation. The line is read up to 1000 bytes back.
+func fieldValueAt(lo string, i int) bool {
+	from := max(0, i-1000)
+	line := lo[from+strings.LastIndexByte(lo[from:i], '\n')+1 : i]
 	q := strings.LastIndexByte(line, '"')
 	if q < 0 || strings.Count(line, "\"")%2 == 0 {
 		return false
@@ -89,6 +98,9 @@ func jsonValueAt(lo string, i int) bool {
 	k := q - 1
 	for k >= 0 && line[k] == ' ' {
 		k--
+	}
+	if k > 0 && line[k] == '=' {
+		return isLetterByte(line[k-1]) // an attribute's name
 	}
 	return k > 0 && line[k] == ':' && strings.LastIndexByte(line[:k], '"') >= 0
 }
@@ -115,7 +127,7 @@ func mlDataURL(w string) bool {
 
 var (
 	// frames that name the processor or the summary
-	mlProcessorNamed = newPhraseList([]string{
+	mlProcessorNamed = newPhraseList(append(mlAsiaProcessorNamed,
 		"quien procese", "quien resuma", "quien gestione", "quien registre", "quien lea este", "quien lea esta", "al resumir",
 		"quem resumir", "quem processar", "quem registar", "quem registrar", "quem tratar", "quem ler este", "quem ler esta", "ao resumir",
 		"chi elabora", "chi elaborerà", "chi riassume", "chi riassumerà", "chi gestisce", "chi processa", "chi registra", "nel riassumere",
@@ -127,7 +139,7 @@ var (
 		"tiivistettäessä", "joka käsittelee tämän", "aki feldolgozza", "aki összefoglalja", "összefoglaláskor",
 		"cine procesează", "cine rezumă", "cine prelucrează", "la rezumarea",
 		"kto przetwarza", "kto podsumowuje", "przy podsumowaniu", "kdo zpracovává", "při shrnutí",
-	})
+	))
 	// impersonal frames: the record's processing
 	mlProcessingImpersonal = newPhraseList([]string{
 		"al procesar", "al tramitar", "ao processar", "no processamento", "nell'elaborazione", "per l'elaborazione",
@@ -144,7 +156,7 @@ var (
 	// what a reader makes of a text: a summary, a report
 	mlSummaryWords = []string{"rezumat", "resumen", "resumo", "riassunto", "résumé", "zusammenfassung", "samenvatting", "sammanfattning", "resumé", "opsummering", "podsumowani", "yhteenve", "összefoglal", "summary"}
 	// obligations: "must", "is to", in the languages of the frames
-	mlObligationWords = append([]string{"ska ", "skal ", "skall ", "bør ", "trebuie", "kell ", "pitää", "täytyy", "devem", "deverá", "dovrà", "hay que", "il faut", "należy", "musí", "moet ", "moeten "}, mlMustWords...)
+	mlObligationWords = append(append([]string{"ska ", "skal ", "skall ", "bør ", "trebuie", "kell ", "pitää", "täytyy", "devem", "deverá", "dovrà", "hay que", "il faut", "należy", "musí", "moet ", "moeten "}, mlMustWords...), mlAsiaObligationWords...)
 	// something kept from the customer, the owner, the summary: "without
 	// notifying", "is not to be mentioned", "mention no"
 	mlKeptFromWords = []string{"utan att meddela", "utan att informera", "utan att kontakta", "uden at informere", "uden at kontakte", "uden at underrette",
@@ -154,4 +166,6 @@ var (
 		"zonder te melden", "zonder te informeren", "noem geen", "niet vermelden", "értesítése nélkül", "értesítés nélkül", "ilmoittamatta", "kertomatta",
 		"fără a informa", "fără a notifica", "nu se menționează", "nu se menţionează", "bez informowania", "bez powiadamiania", "bez informování",
 		"ikke nævnes", "nämns inte", "inte nämnas"}
+	mlKeptFromList   = newPhraseList(append(mlKeptFromWords, mlAsiaKeptFromWords...))
+	mlObligationList = newPhraseList(mlObligationWords)
 )
