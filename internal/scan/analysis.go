@@ -619,6 +619,9 @@ func (a *analysis) discussed(ts, te int) bool {
 			if a.is(k, "as") && !a.is(k-1, "such") {
 				continue
 			}
+			if a.is(k, "e") && !a.is(k+1, "g") || a.is(k, "g") && !a.is(k-1, "e") {
+				continue // "e.g.", not the "e" ("and") of Portuguese and Italian
+			}
 			if a.is(k, "string", "strings", "text") && a.is(k+1, "of") {
 				continue // "the text of the user's request" is the content itself
 			}

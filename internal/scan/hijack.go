@@ -350,6 +350,9 @@ func (a *analysis) readersIn(si int, emitted *int) bool {
 			continue
 		}
 		head := i
+		if a.channelName(k, head) {
+			continue // "#qa-chatbot — Kalye Digital": a channel's name
+		}
 		i++
 		// "AI agents and RPA bots"
 		if i+1 < st.te && a.is(i, "and", "or") {
@@ -420,6 +423,27 @@ func (a *analysis) readersIn(si int, emitted *int) bool {
 		k = end - 1
 	}
 	return false
+}
+
+// channelName reports whether tokens k..head are one name written after
+// '#' with no space in it ("#qa-chatbot", "#ai_assistant"): a chat
+// channel or a hashtag names a topic and addresses no one. A heading
+// ("# AI assistant:") has its space.
+func (a *analysis) channelName(k, head int) bool {
+	name := func(c byte) bool { return isLetterByte(c) || c >= '0' && c <= '9' || c == '-' || c == '_' }
+	s, e := int(a.toks[k].s), int(a.toks[head].e)
+	for s > 0 && name(a.t.low[s-1]) {
+		s-- // "#qa-chatbot" read from its "chatbot"
+	}
+	if s == 0 || a.t.low[s-1] != '#' {
+		return false
+	}
+	for _, c := range a.t.low[s:e] {
+		if !name(c) {
+			return false // "#fff\">Assistant reading this page": a colour, then text
+		}
+	}
+	return true
 }
 
 // markerNear reports whether a system or directive marker that is not
